@@ -1,0 +1,349 @@
+// llama2.c tokenizer files (tokenizer.bin, tok512.bin): sentencepiece BPE with scores and byte
+// fallback, encoding and decoding exactly as llama2.c run.c's encode() and decode() do.
+//
+// File: int32 max_token_length, then per id: float32 score, int32 length, the piece's bytes.
+// Pieces are handled as byte strings (one char per byte, "latin1") so that lookups and
+// concatenations mean exactly what they mean in C.
+//
+// run.c merges by rescanning all adjacent pairs for the best-scoring merge (O(n^2)). Here the
+// candidate pairs live in a max-heap ordered by (score desc, position asc) over a linked list of
+// tokens; stale entries are skipped when popped. It performs the same merges in the same order:
+// the heap always holds every currently adjacent mergeable pair, so its top is run.c's choice,
+// including the leftmost-wins rule on equal scores (list order equals original index order).
+
+import type { Tokenizer } from '../model/types';
+
+export class TokenizerError extends Error {
+  override name = 'TokenizerError';
+}
+
+const BOS = 1;
+const EOS = 2;
+/** run.c starts its search with best_score = -1e10 and takes only strictly greater scores. */
+const MIN_MERGE_SCORE = -1e10;
+
+const utf8Decoder = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/** Byte string (one char per byte); TextDecoder('latin1') is really windows-1252, so map by hand. */
+function byteString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+export class Llama2cTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId = BOS;
+  readonly eosId = EOS;
+  readonly maxTokenLength: number;
+  /** float32 scores as stored. */
+  readonly scores: Float32Array;
+  private readonly pieceBytes: Uint8Array[];
+  /** Pieces as byte strings. */
+  private readonly pieceStrings: string[];
+  private readonly lookup = new Map<string, number>();
+  /** Raw byte for `<0xHH>` pieces, -1 otherwise (decode turns those into the byte itself). */
+  private readonly rawByte: Int16Array;
+  /** Cache of pair -> merged id (-1 when the concatenation is not in the vocabulary). */
+  private readonly pairCache = new Map<number, number>();
+
+  constructor(pieces: Uint8Array[], scores: Float32Array, maxTokenLength: number) {
+    this.vocabSize = pieces.length;
+    this.scores = scores;
+    this.maxTokenLength = maxTokenLength;
+    this.pieceBytes = pieces;
+    this.pieceStrings = pieces.map(byteString);
+    this.rawByte = new Int16Array(pieces.length).fill(-1);
+    this.pieceStrings.forEach((p, id) => {
+      // run.c's str_lookup is a bsearch over sorted pieces; with duplicates it would pick an
+      // unspecified one. Keep the first and let tests check that real vocabularies have none.
+      if (!this.lookup.has(p)) this.lookup.set(p, id);
+      const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(p);
+      if (m) this.rawByte[id] = parseInt(m[1], 16);
+    });
+  }
+
+  /** Number of piece strings that occur more than once (0 for the real vocabularies). */
+  get duplicatePieces(): number {
+    return this.vocabSize - this.lookup.size;
+  }
+
+  piece(id: number): string {
+    this.checkId(id);
+    return utf8Decoder.decode(this.pieceBytes[id]);
+  }
+
+  /** The id of a piece given as text, or -1. */
+  idOf(piece: string): number {
+    return this.lookup.get(byteString(utf8Encoder.encode(piece))) ?? -1;
+  }
+
+  private checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+  }
+
+  private mergeOf(a: number, b: number): number {
+    const key = a * this.vocabSize + b;
+    let id = this.pairCache.get(key);
+    if (id === undefined) {
+      id = this.lookup.get(this.pieceStrings[a] + this.pieceStrings[b]) ?? -1;
+      if (id >= 0 && !(this.scores[id] > MIN_MERGE_SCORE)) id = -1;
+      this.pairCache.set(key, id);
+    }
+    return id;
+  }
+
+  encode(text: string, options: { bos?: boolean; eos?: boolean } = {}): number[] {
+    return Array.from(this.encodeToArray(text, options));
+  }
+
+  /** Same as encode, as an Int32Array (cheaper for long texts). */
+  encodeToArray(text: string, options: { bos?: boolean; eos?: boolean } = {}): Int32Array {
+    const bytes = utf8Encoder.encode(text);
+    const initial = this.initialTokens(bytes);
+    const merged = this.merge(initial);
+    const n = merged.length + (options.bos ? 1 : 0) + (options.eos ? 1 : 0);
+    const out = new Int32Array(n);
+    let o = 0;
+    if (options.bos) out[o++] = BOS;
+    out.set(merged, o);
+    o += merged.length;
+    if (options.eos) out[o++] = EOS;
+    return out;
+  }
+
+  /** Dummy-prefix space, then one id per UTF-8 code point (up to 4 bytes) or its byte-fallback ids. */
+  private initialTokens(bytes: Uint8Array): Int32Array {
+    if (bytes.length === 0) return new Int32Array(0);
+    const out = new Int32Array(bytes.length + 1);
+    let n = 0;
+    const space = this.lookup.get(' ');
+    if (space === undefined) throw new TokenizerError('the vocabulary has no " " piece (run.c needs it for the dummy prefix)');
+    out[n++] = space;
+    let start = 0;
+    let len = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if ((bytes[i] & 0xc0) !== 0x80) {
+        start = i;
+        len = 0;
+      }
+      len++;
+      // Mirrors run.c: keep collecting while the next byte continues this code point (max 4 bytes).
+      if (i + 1 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && len < 4) continue;
+      let key = '';
+      for (let j = start; j < start + len; j++) key += String.fromCharCode(bytes[j]);
+      const id = this.lookup.get(key);
+      if (id !== undefined) out[n++] = id;
+      else for (let j = start; j < start + len; j++) out[n++] = bytes[j] + 3;
+      start = i + 1;
+      len = 0;
+    }
+    return out.subarray(0, n);
+  }
+
+  private merge(tokens: Int32Array): Int32Array {
+    const n = tokens.length;
+    if (n < 2) return tokens.slice();
+    const tok = tokens.slice();
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    const alive = new Uint8Array(n).fill(1);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    const heap = new PairHeap(n);
+    for (let i = 0; i + 1 < n; i++) {
+      const m = this.mergeOf(tok[i], tok[i + 1]);
+      if (m >= 0) heap.push(this.scores[m], i, i + 1, m);
+    }
+    while (heap.size > 0) {
+      const left = heap.topLeft();
+      const right = heap.topRight();
+      const merged = heap.topMerged();
+      heap.pop();
+      // Stale entries: a side was merged away or changed since this pair was pushed.
+      if (!alive[left] || !alive[right] || next[left] !== right) continue;
+      if (this.mergeOf(tok[left], tok[right]) !== merged) continue;
+      tok[left] = merged;
+      alive[right] = 0;
+      const after = next[right];
+      next[left] = after;
+      if (after >= 0) prev[after] = left;
+      const before = prev[left];
+      if (before >= 0) {
+        const m = this.mergeOf(tok[before], merged);
+        if (m >= 0) heap.push(this.scores[m], before, left, m);
+      }
+      if (after >= 0) {
+        const m = this.mergeOf(merged, tok[after]);
+        if (m >= 0) heap.push(this.scores[m], left, after, m);
+      }
+    }
+    let count = 0;
+    for (let i = 0; i >= 0; i = next[i]) count++;
+    const out = new Int32Array(count);
+    let o = 0;
+    for (let i = 0; i >= 0; i = next[i]) out[o++] = tok[i];
+    return out;
+  }
+
+  /**
+   * As run.c prints tokens: BOS/EOS produce nothing, a piece right after BOS loses its leading
+   * space, `<0xHH>` pieces are raw bytes; the byte stream is decoded as UTF-8 at the end.
+   */
+  decode(ids: readonly number[]): string {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let prevId = -1;
+    for (const id of ids) {
+      this.checkId(id);
+      const after = prevId;
+      prevId = id;
+      if (id === BOS || id === EOS) continue;
+      const raw = this.rawByte[id];
+      let p: Uint8Array;
+      if (raw >= 0) p = Uint8Array.of(raw);
+      else {
+        p = this.pieceBytes[id];
+        if (after === BOS && p[0] === 0x20) p = p.subarray(1);
+      }
+      parts.push(p);
+      total += p.length;
+    }
+    const all = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    return utf8Decoder.decode(all);
+  }
+}
+
+/** Binary max-heap of candidate merges keyed by (score desc, left position asc). */
+class PairHeap {
+  private score: Float64Array;
+  private left: Int32Array;
+  private right: Int32Array;
+  private merged: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.score = new Float64Array(Math.max(capacity, 16));
+    this.left = new Int32Array(this.score.length);
+    this.right = new Int32Array(this.score.length);
+    this.merged = new Int32Array(this.score.length);
+  }
+
+  private above(i: number, j: number): boolean {
+    return this.score[i] > this.score[j] || (this.score[i] === this.score[j] && this.left[i] < this.left[j]);
+  }
+
+  private swap(i: number, j: number): void {
+    let t = this.score[i];
+    this.score[i] = this.score[j];
+    this.score[j] = t;
+    t = this.left[i];
+    this.left[i] = this.left[j];
+    this.left[j] = t;
+    t = this.right[i];
+    this.right[i] = this.right[j];
+    this.right[j] = t;
+    t = this.merged[i];
+    this.merged[i] = this.merged[j];
+    this.merged[j] = t;
+  }
+
+  private grow(): void {
+    const cap = this.score.length * 2;
+    const s = new Float64Array(cap);
+    s.set(this.score);
+    this.score = s;
+    const l = new Int32Array(cap);
+    l.set(this.left);
+    this.left = l;
+    const r = new Int32Array(cap);
+    r.set(this.right);
+    this.right = r;
+    const m = new Int32Array(cap);
+    m.set(this.merged);
+    this.merged = m;
+  }
+
+  push(score: number, left: number, right: number, merged: number): void {
+    if (this.size === this.score.length) this.grow();
+    let i = this.size++;
+    this.score[i] = score;
+    this.left[i] = left;
+    this.right[i] = right;
+    this.merged[i] = merged;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.above(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  topLeft(): number {
+    return this.left[0];
+  }
+  topRight(): number {
+    return this.right[0];
+  }
+  topMerged(): number {
+    return this.merged[0];
+  }
+
+  pop(): void {
+    const last = --this.size;
+    if (last === 0) return;
+    this.swap(0, last);
+    let i = 0;
+    for (;;) {
+      const a = 2 * i + 1;
+      const b = a + 1;
+      let best = i;
+      if (a < last && this.above(a, best)) best = a;
+      if (b < last && this.above(b, best)) best = b;
+      if (best === i) break;
+      this.swap(i, best);
+      i = best;
+    }
+  }
+}
+
+/** Parses a llama2.c tokenizer file for a model with `vocabSize` tokens. */
+export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Llama2cTokenizer {
+  if (!Number.isInteger(vocabSize) || vocabSize <= 0) throw new TokenizerError(`invalid vocabulary size ${vocabSize}`);
+  // Each entry takes at least 8 bytes, which bounds how many entries a file this size can hold.
+  if (4 + 8 * vocabSize > bytes.byteLength) {
+    throw new TokenizerError(
+      `truncated or wrong tokenizer file: ${vocabSize} tokens need at least ${4 + 8 * vocabSize} bytes, the file has ${bytes.byteLength}`,
+    );
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const maxTokenLength = dv.getInt32(0, true);
+  if (maxTokenLength <= 0 || maxTokenLength > 1024) throw new TokenizerError(`not a llama2.c tokenizer file: max_token_length = ${maxTokenLength}`);
+  const scores = new Float32Array(vocabSize);
+  const pieces: Uint8Array[] = [];
+  let o = 4;
+  for (let id = 0; id < vocabSize; id++) {
+    if (o + 8 > bytes.byteLength) throw new TokenizerError(`truncated tokenizer file: ends inside the entry of token ${id} of ${vocabSize} (at byte ${o})`);
+    scores[id] = dv.getFloat32(o, true);
+    const len = dv.getInt32(o + 4, true);
+    o += 8;
+    if (len < 0 || len > maxTokenLength) throw new TokenizerError(`not a llama2.c tokenizer file: token ${id} has length ${len} (max_token_length ${maxTokenLength})`);
+    if (o + len > bytes.byteLength) throw new TokenizerError(`truncated tokenizer file: token ${id} needs bytes up to ${o + len}, the file has ${bytes.byteLength}`);
+    pieces.push(bytes.slice(o, o + len));
+    o += len;
+  }
+  if (o !== bytes.byteLength) {
+    throw new TokenizerError(
+      `tokenizer file has ${bytes.byteLength - o} bytes after ${vocabSize} tokens: it was made for a larger vocabulary than the model's ${vocabSize}`,
+    );
+  }
+  return new Llama2cTokenizer(pieces, scores, maxTokenLength);
+}
