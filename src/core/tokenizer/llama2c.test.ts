@@ -52,3 +52,84 @@ describe.skipIf(!hasSharedData)(`tok512 on TinyStories (real data; ${SKIP_REASON
     expect(tok.encode('', { bos: true, eos: true })).toEqual([1, 2]);
   });
 });
+
+/** run.c's encode() transcribed literally (O(n^2) rescans), as an independent reference on short texts. */
+function naiveRunCEncode(vocab: string[], scores: Float32Array, text: string): number[] {
+  const lookup = new Map<string, number>();
+  vocab.forEach((p, i) => lookup.set(p, i));
+  const bytes = new TextEncoder().encode(text);
+  const tokens: number[] = [];
+  if (bytes.length > 0) tokens.push(lookup.get(' ')!);
+  let buf: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if ((bytes[i] & 0xc0) !== 0x80) buf = [];
+    buf.push(bytes[i]);
+    if (i + 1 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && buf.length < 4) continue;
+    const id = lookup.get(String.fromCharCode(...buf));
+    if (id !== undefined) tokens.push(id);
+    else for (const b of buf) tokens.push(b + 3);
+    buf = [];
+  }
+  for (;;) {
+    let bestScore = -1e10;
+    let bestId = -1;
+    let bestIdx = -1;
+    for (let i = 0; i < tokens.length - 1; i++) {
+      const id = lookup.get(vocab[tokens[i]] + vocab[tokens[i + 1]]);
+      if (id !== undefined && scores[id] > bestScore) {
+        bestScore = scores[id];
+        bestId = id;
+        bestIdx = i;
+      }
+    }
+    if (bestIdx === -1) break;
+    tokens.splice(bestIdx, 2, bestId);
+  }
+  return tokens;
+}
+
+/** Pieces of a llama2.c tokenizer file as byte strings (one char per byte), read independently. */
+function readPieces(bytes: Uint8Array, n: number): { vocab: string[]; scores: Float32Array } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const vocab: string[] = [];
+  const scores = new Float32Array(n);
+  let o = 4;
+  for (let i = 0; i < n; i++) {
+    scores[i] = dv.getFloat32(o, true);
+    const len = dv.getInt32(o + 4, true);
+    vocab.push(String.fromCharCode(...bytes.subarray(o + 8, o + 8 + len)));
+    o += 8 + len;
+  }
+  return { vocab, scores };
+}
+
+describe.skipIf(!hasSharedData)(`tokenizer.bin (32,000 tokens) on WikiText-2 (real data; ${SKIP_REASON} when absent)`, () => {
+  const file = hasSharedData ? readShared('models/tokenizer.bin') : new Uint8Array();
+  const tok = hasSharedData ? parseLlama2cTokenizer(file, 32000) : undefined!;
+  // PROVENANCE.md: CRLF line endings in the file; rows are lines after CRLF -> LF.
+  const wiki = hasSharedData ? readSharedText('text/wikitext-2-raw-v1_test.txt').replace(/\r\n/g, '\n') : '';
+
+  it('has the Llama 2 vocabulary shape', () => {
+    expect(tok.maxTokenLength).toBe(27);
+    expect(tok.idOf(' ')).toBe(29871);
+    expect(tok.piece(3 + 0x0a)).toBe('<0x0A>');
+    expect(tok.duplicatePieces).toBe(0);
+  });
+
+  it('round-trips the whole WikiText-2 test text', () => {
+    expect(wiki.length).toBeGreaterThan(1_200_000);
+    const ids = tok.encodeToArray(wiki, { bos: true });
+    expect(ids[0]).toBe(1);
+    expect(ids.length).toBeLessThan(wiki.length / 2); // BPE actually merged
+    expect(tok.decode(Array.from(ids))).toBe(wiki);
+  });
+
+  it('matches a literal transcription of run.c encode() on WikiText lines', () => {
+    const { vocab, scores } = readPieces(file, 32000);
+    const lines = wiki.split('\n').filter((l) => l.length > 0);
+    // A spread of lines (headings, paragraphs with numbers and punctuation, non-ASCII).
+    const sample = [0, 1, 2, 3, 10, 50, 200, 777, 1500, 2500].map((i) => lines[i].slice(0, 400));
+    sample.push(lines.find((l) => /[^\x00-\x7f]/.test(l))!.slice(0, 400));
+    for (const s of sample) expect(tok.encode(s)).toEqual(naiveRunCEncode(vocab, scores, s));
+  });
+});
