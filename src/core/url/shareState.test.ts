@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  configurationKey,
+  decodeShareHash,
+  decodeShareQuery,
+  DEFAULT_SHARE_STATE,
+  encodeShareQuery,
+  encodeShareUrl,
+  filesToAsk,
+  SHARE_VERSION,
+  type ShareState,
+} from './shareState';
+
+const custom: ShareState = {
+  model: { kind: 'file', name: 'stories260K.bin' },
+  tokenizer: { kind: 'file', name: 'tok512.bin' },
+  calibration: { kind: 'file', name: 'tinystories_train_head.txt' },
+  evaluation: { kind: 'url', url: 'https://huggingface.co/datasets/x/resolve/main/valid.txt?download=true&a=b' },
+  calibrationTokens: 2048,
+  evaluationTokens: 8192,
+  weightBudget: 0.125,
+  activationBudget: 0.7,
+  policy: 'magnitude',
+  clipping: 'mse',
+  fp8Scaling: 'per-channel',
+  selection: { layer: 3, projection: 'down', block: 41 },
+  view: 'blocks',
+};
+
+describe('share URL schema', () => {
+  it('round-trips a full state through the query and through a full URL hash', () => {
+    const q = encodeShareQuery(custom);
+    const back = decodeShareQuery(q);
+    expect(back.errors).toEqual([]);
+    expect(back.state).toEqual(custom);
+    const url = encodeShareUrl('https://example.org/app/#/formats', custom);
+    expect(url.startsWith('https://example.org/app/#/explorer?v=1&')).toBe(true);
+    expect(decodeShareHash(new URL(url).hash).state).toEqual(custom);
+  });
+
+  it('round-trips the defaults, a random model and a whole-tensor selection', () => {
+    const s: ShareState = { ...DEFAULT_SHARE_STATE, model: { kind: 'random', shape: 'stories15M', seed: 7 }, selection: { layer: 0, projection: 'gate', block: null } };
+    expect(decodeShareQuery(encodeShareQuery(s))).toEqual({ state: s, errors: [], present: true });
+    expect(decodeShareQuery(encodeShareQuery(DEFAULT_SHARE_STATE)).state).toEqual(DEFAULT_SHARE_STATE);
+  });
+
+  it('writes the version first and equal states give equal URLs', () => {
+    const q = encodeShareQuery(custom);
+    expect(q.startsWith(`v=${SHARE_VERSION}&`)).toBe(true);
+    expect(encodeShareQuery(structuredClone(custom))).toBe(q);
+  });
+
+  it('a bare query opens the defaults without errors', () => {
+    expect(decodeShareQuery('')).toEqual({ state: DEFAULT_SHARE_STATE, errors: [], present: false });
+    expect(decodeShareHash('#/explorer').present).toBe(false);
+  });
+
+  it('rejects budget=abc and budget=1.7 with messages naming the field and the range, keeping the default', () => {
+    const a = decodeShareQuery('v=1&budget=abc');
+    expect(a.state.weightBudget).toBe(DEFAULT_SHARE_STATE.weightBudget);
+    expect(a.errors).toHaveLength(1);
+    expect(a.errors[0].field).toBe('budget');
+    expect(a.errors[0].message).toMatch(/"abc" is not a number/);
+    const b = decodeShareQuery('v=1&budget=1.7&abudget=-0.1');
+    expect(b.errors.map((e) => e.field)).toEqual(['budget', 'abudget']);
+    expect(b.errors[0].message).toMatch(/1\.7 is outside \[0, 1\]/);
+    for (const bad of ['', '0x1', '1e-1', ' 0.3', 'NaN', 'Infinity']) {
+      expect(decodeShareQuery(`v=1&budget=${encodeURIComponent(bad)}`).errors[0]?.field, bad).toBe('budget');
+    }
+    expect(decodeShareQuery('v=1&budget=1').state.weightBudget).toBe(1);
+    expect(decodeShareQuery('v=1&budget=.25').state.weightBudget).toBe(0.25);
+  });
+
+  it('names an unknown policy, clipping, scaling, view and projection with the allowed values', () => {
+    const r = decodeShareQuery('v=1&policy=best&clip=huber&fp8=per-row&view=map&sel=1.qkv');
+    expect(r.errors.map((e) => e.field)).toEqual(['policy', 'clip', 'fp8', 'sel', 'view']);
+    expect(r.errors[0].message).toBe('policy: unknown value "best" (expected one of fgmp, random, magnitude, unweighted, uniform)');
+    expect(r.errors[3].message).toMatch(/PROJECTION one of q, k, v, o, gate, up, down/);
+    expect(r.state.policy).toBe('fgmp');
+  });
+
+  it('reports a missing version, a foreign version and unknown parameters', () => {
+    expect(decodeShareQuery('budget=0.5').errors[0].message).toMatch(/no version/);
+    const future = decodeShareQuery('v=2&budget=0.9');
+    expect(future.errors[0].message).toBe('the link uses share-URL version 2; this app reads version 1');
+    // Fields of another version are not trusted.
+    expect(future.state.weightBudget).toBe(DEFAULT_SHARE_STATE.weightBudget);
+    expect(decodeShareQuery('v=1&zoom=3').errors[0]).toEqual({ field: 'zoom', value: '3', message: 'unknown parameter "zoom" (ignored)' });
+    expect(decodeShareQuery('v=1&budget=0.2&budget=0.4').errors[0].message).toMatch(/more than once/);
+  });
+
+  it('validates sources: file names without folders, http(s) URLs only, known random shapes', () => {
+    expect(decodeShareQuery('v=1&model=file:../etc/passwd').errors[0].message).toMatch(/no folders/);
+    expect(decodeShareQuery('v=1&model=url:javascript:alert(1)').errors[0].message).toMatch(/only http\(s\)/);
+    expect(decodeShareQuery('v=1&model=url:not a url').errors[0].message).toMatch(/not an absolute URL/);
+    expect(decodeShareQuery('v=1&model=random:stories110M').errors[0].message).toMatch(/unknown random shape/);
+    expect(decodeShareQuery('v=1&model=ftp').errors[0].message).toMatch(/expected "file:NAME" or "url:URL"/);
+    expect(decodeShareQuery('v=1&ctok=12.5').errors[0].field).toBe('ctok');
+  });
+
+  it('lists the local files a recipient must provide', () => {
+    expect(filesToAsk(custom)).toEqual([
+      { role: 'model', name: 'stories260K.bin' },
+      { role: 'tokenizer', name: 'tok512.bin' },
+      { role: 'calibration', name: 'tinystories_train_head.txt' },
+    ]);
+    expect(filesToAsk(DEFAULT_SHARE_STATE)).toEqual([]);
+  });
+
+  it('the configuration key ignores selection and view but not budgets or policy', () => {
+    const k = configurationKey(custom);
+    expect(configurationKey({ ...custom, view: 'energy', selection: { layer: 0, projection: 'q', block: null } })).toBe(k);
+    expect(configurationKey({ ...custom, weightBudget: 0.13 })).not.toBe(k);
+    expect(configurationKey({ ...custom, policy: 'fgmp' })).not.toBe(k);
+  });
+});

@@ -1,0 +1,314 @@
+// The explorer's shareable state and its URL form (DESIGN.md §1.4, §5): versioned, validated, pure.
+// The URL carries everything that decides a number (model source, data, budgets, policy, clipping,
+// FP8 scaling) plus what the user is looking at (selection, view). Decoding never throws: a malformed
+// field falls back to its default and yields a clear error, so the app stays usable and can say why.
+//
+// Form (inside the location hash, after the page id):  #/explorer?v=1&model=file:stories260K.bin&...
+//   v        schema version (this module writes and reads 1)
+//   model    default | file:NAME | url:URL | random:stories15M[:SEED]
+//   tok      (optional) file:NAME | url:URL  tokenizer beside a checkpoint that has none
+//   calib    default | file:NAME | url:URL   calibration text
+//   eval     default | file:NAME | url:URL   evaluation text
+//   ctok     calibration tokens (integer)      etok  evaluation tokens (integer)
+//   budget   weight blocks in FP8, share in [0, 1]   abudget  activation blocks in FP8, share in [0, 1]
+//   policy   fgmp | random | magnitude | unweighted | uniform
+//   clip     fisher | mse | none               fp8  per-tensor | per-channel
+//   sel      LAYER.PROJ[.BLOCK]                 view heatmap | blocks | clipping | energy | tradeoff
+
+import { PROJECTIONS, type Projection } from '../model/types';
+
+export const SHARE_VERSION = 1;
+
+export const POLICIES = ['fgmp', 'random', 'magnitude', 'unweighted', 'uniform'] as const;
+export type PolicyId = (typeof POLICIES)[number];
+export const CLIPPINGS = ['fisher', 'mse', 'none'] as const;
+export type ClippingId = (typeof CLIPPINGS)[number];
+export const FP8_SCALINGS = ['per-tensor', 'per-channel'] as const;
+export type Fp8Scaling = (typeof FP8_SCALINGS)[number];
+export const VIEWS = ['heatmap', 'blocks', 'clipping', 'energy', 'tradeoff'] as const;
+export type ViewId = (typeof VIEWS)[number];
+/** Shapes the app can initialise randomly (for trying the instrument at a real size without a file). */
+export const RANDOM_SHAPES = ['stories15M'] as const;
+export type RandomShape = (typeof RANDOM_SHAPES)[number];
+
+export type ModelSource =
+  | { kind: 'default' }
+  | { kind: 'file'; name: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'random'; shape: RandomShape; seed: number };
+
+export type FileOrUrl = { kind: 'file'; name: string } | { kind: 'url'; url: string };
+export type DataSource = { kind: 'default' } | FileOrUrl;
+
+export interface Selection {
+  layer: number;
+  projection: Projection;
+  /** Block id inside the tensor (row-major), or null for the whole tensor. */
+  block: number | null;
+}
+
+export interface ShareState {
+  model: ModelSource;
+  tokenizer: FileOrUrl | null;
+  calibration: DataSource;
+  evaluation: DataSource;
+  calibrationTokens: number;
+  evaluationTokens: number;
+  weightBudget: number;
+  activationBudget: number;
+  policy: PolicyId;
+  clipping: ClippingId;
+  fp8Scaling: Fp8Scaling;
+  selection: Selection;
+  view: ViewId;
+}
+
+export const DEFAULT_SHARE_STATE: ShareState = {
+  model: { kind: 'default' },
+  tokenizer: null,
+  calibration: { kind: 'default' },
+  evaluation: { kind: 'default' },
+  calibrationTokens: 4096,
+  evaluationTokens: 4096,
+  // The paper's operating point: 30% of blocks in FP8 (DESIGN.md §3).
+  weightBudget: 0.3,
+  activationBudget: 0.3,
+  policy: 'fgmp',
+  clipping: 'fisher',
+  fp8Scaling: 'per-tensor',
+  selection: { layer: 0, projection: 'q', block: null },
+  view: 'heatmap',
+};
+
+export const MAX_TOKENS = 1 << 22;
+
+/** One problem found while reading a share URL: which field, the raw value, and what is wrong. */
+export interface ShareUrlError {
+  field: string;
+  value: string;
+  message: string;
+}
+
+export interface DecodedShare {
+  state: ShareState;
+  errors: ShareUrlError[];
+  /** True when the URL carried any state at all (a bare URL just opens the defaults). */
+  present: boolean;
+}
+
+/** Budgets travel with 4 decimals (0.01% of blocks); finer steps are not distinguishable in the UI. */
+export function roundBudget(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+function sourceToString(s: ModelSource | DataSource | FileOrUrl): string {
+  switch (s.kind) {
+    case 'default':
+      return 'default';
+    case 'file':
+      return `file:${s.name}`;
+    case 'url':
+      return `url:${s.url}`;
+    case 'random':
+      return `random:${s.shape}:${s.seed}`;
+  }
+}
+
+/** The query string (without '?') for a state; parameters in a fixed order so equal states give equal URLs. */
+export function encodeShareQuery(state: ShareState): string {
+  const p = new URLSearchParams();
+  p.set('v', String(SHARE_VERSION));
+  p.set('model', sourceToString(state.model));
+  if (state.tokenizer) p.set('tok', sourceToString(state.tokenizer));
+  p.set('calib', sourceToString(state.calibration));
+  p.set('eval', sourceToString(state.evaluation));
+  p.set('ctok', String(state.calibrationTokens));
+  p.set('etok', String(state.evaluationTokens));
+  p.set('budget', String(roundBudget(state.weightBudget)));
+  p.set('abudget', String(roundBudget(state.activationBudget)));
+  p.set('policy', state.policy);
+  p.set('clip', state.clipping);
+  p.set('fp8', state.fp8Scaling);
+  const s = state.selection;
+  p.set('sel', `${s.layer}.${s.projection}${s.block === null ? '' : `.${s.block}`}`);
+  p.set('view', state.view);
+  return p.toString();
+}
+
+/** Full share URL: base (origin + path) + '#/explorer?' + query. */
+export function encodeShareUrl(base: string, state: ShareState): string {
+  return `${base.replace(/#.*$/, '')}#/explorer?${encodeShareQuery(state)}`;
+}
+
+const KNOWN = new Set(['v', 'model', 'tok', 'calib', 'eval', 'ctok', 'etok', 'budget', 'abudget', 'policy', 'clip', 'fp8', 'sel', 'view']);
+
+function parseFileOrUrl(field: string, raw: string, errors: ShareUrlError[]): FileOrUrl | null {
+  if (raw.startsWith('file:')) {
+    const name = raw.slice(5);
+    if (!name || /[\\/]/.test(name)) {
+      errors.push({ field, value: raw, message: `${field}: a file source needs a plain file name after "file:" (no folders)` });
+      return null;
+    }
+    return { kind: 'file', name };
+  }
+  if (raw.startsWith('url:')) {
+    const url = raw.slice(4);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      errors.push({ field, value: raw, message: `${field}: "${url}" is not an absolute URL` });
+      return null;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      errors.push({ field, value: raw, message: `${field}: only http(s) URLs can be fetched, got ${parsed.protocol}` });
+      return null;
+    }
+    return { kind: 'url', url };
+  }
+  errors.push({ field, value: raw, message: `${field}: expected "file:NAME" or "url:URL", got "${raw}"` });
+  return null;
+}
+
+function parseDataSource(field: string, raw: string, errors: ShareUrlError[]): DataSource | null {
+  if (raw === 'default') return { kind: 'default' };
+  return parseFileOrUrl(field, raw, errors);
+}
+
+function parseModelSource(raw: string, errors: ShareUrlError[]): ModelSource | null {
+  if (raw === 'default') return { kind: 'default' };
+  if (raw.startsWith('random:')) {
+    const [, shape, seedText] = raw.split(':');
+    if (!(RANDOM_SHAPES as readonly string[]).includes(shape)) {
+      errors.push({ field: 'model', value: raw, message: `model: unknown random shape "${shape}" (known: ${RANDOM_SHAPES.join(', ')})` });
+      return null;
+    }
+    const seed = seedText === undefined ? 1 : Number(seedText);
+    if (!Number.isInteger(seed) || seed < 1 || seed > 0xffffffff) {
+      errors.push({ field: 'model', value: raw, message: `model: random seed must be an integer from 1 to 4294967295, got "${seedText}"` });
+      return null;
+    }
+    return { kind: 'random', shape: shape as RandomShape, seed };
+  }
+  return parseFileOrUrl('model', raw, errors);
+}
+
+function parseShare(field: string, raw: string, errors: ShareUrlError[]): number | null {
+  // Strict decimal: Number('') is 0 and Number('0x1') is 1, neither is a budget.
+  if (!/^(?:\d+(?:\.\d+)?|\.\d+)$/.test(raw)) {
+    errors.push({ field, value: raw, message: `${field}: "${raw}" is not a number (expected a share of blocks from 0 to 1, e.g. 0.3)` });
+    return null;
+  }
+  const x = Number(raw);
+  if (x < 0 || x > 1) {
+    errors.push({ field, value: raw, message: `${field}: ${raw} is outside [0, 1] (it is a share of blocks: 0.3 means 30% in FP8)` });
+    return null;
+  }
+  return roundBudget(x);
+}
+
+function parseTokens(field: string, raw: string, errors: ShareUrlError[]): number | null {
+  if (!/^\d+$/.test(raw) || Number(raw) < 2 || Number(raw) > MAX_TOKENS) {
+    errors.push({ field, value: raw, message: `${field}: expected a whole number of tokens from 2 to ${MAX_TOKENS}, got "${raw}"` });
+    return null;
+  }
+  return Number(raw);
+}
+
+function parseEnum<T extends string>(field: string, raw: string, allowed: readonly T[], errors: ShareUrlError[]): T | null {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  errors.push({ field, value: raw, message: `${field}: unknown value "${raw}" (expected one of ${allowed.join(', ')})` });
+  return null;
+}
+
+function parseSelection(raw: string, errors: ShareUrlError[]): Selection | null {
+  const m = /^(\d{1,4})\.([a-z]+)(?:\.(\d{1,9}))?$/.exec(raw);
+  if (!m || !(PROJECTIONS as readonly string[]).includes(m[2])) {
+    errors.push({
+      field: 'sel',
+      value: raw,
+      message: `sel: expected LAYER.PROJECTION[.BLOCK] with PROJECTION one of ${PROJECTIONS.join(', ')} (e.g. 2.q or 2.q.15), got "${raw}"`,
+    });
+    return null;
+  }
+  return { layer: Number(m[1]), projection: m[2] as Projection, block: m[3] === undefined ? null : Number(m[3]) };
+}
+
+/**
+ * Reads a query string (with or without '?'). Unknown parameters, a missing or foreign version and
+ * malformed values are reported; every field that is missing or malformed keeps its default.
+ */
+export function decodeShareQuery(query: string): DecodedShare {
+  const p = new URLSearchParams(query.replace(/^\?/, ''));
+  const errors: ShareUrlError[] = [];
+  const state: ShareState = structuredClone(DEFAULT_SHARE_STATE);
+  const keys = [...p.keys()];
+  if (keys.length === 0) return { state, errors, present: false };
+
+  const v = p.get('v');
+  if (v === null) {
+    errors.push({ field: 'v', value: '', message: `the link has no version (v=${SHARE_VERSION}); it was not made by this app's share button` });
+  } else if (v !== String(SHARE_VERSION)) {
+    errors.push({
+      field: 'v',
+      value: v,
+      message: /^\d+$/.test(v)
+        ? `the link uses share-URL version ${v}; this app reads version ${SHARE_VERSION}`
+        : `v: "${v}" is not a version number (expected ${SHARE_VERSION})`,
+    });
+    // A foreign version's fields may mean something else: keep the defaults.
+    return { state, errors, present: true };
+  }
+  for (const k of keys) if (!KNOWN.has(k)) errors.push({ field: k, value: p.get(k) ?? '', message: `unknown parameter "${k}" (ignored)` });
+  for (const k of KNOWN) if (p.getAll(k).length > 1) errors.push({ field: k, value: p.getAll(k).join(','), message: `${k} is given more than once; the first value is used` });
+
+  const get = (k: string) => p.get(k);
+  let raw: string | null;
+  if ((raw = get('model')) !== null) state.model = parseModelSource(raw, errors) ?? state.model;
+  if ((raw = get('tok')) !== null) state.tokenizer = parseFileOrUrl('tok', raw, errors);
+  if ((raw = get('calib')) !== null) state.calibration = parseDataSource('calib', raw, errors) ?? state.calibration;
+  if ((raw = get('eval')) !== null) state.evaluation = parseDataSource('eval', raw, errors) ?? state.evaluation;
+  if ((raw = get('ctok')) !== null) state.calibrationTokens = parseTokens('ctok', raw, errors) ?? state.calibrationTokens;
+  if ((raw = get('etok')) !== null) state.evaluationTokens = parseTokens('etok', raw, errors) ?? state.evaluationTokens;
+  if ((raw = get('budget')) !== null) state.weightBudget = parseShare('budget', raw, errors) ?? state.weightBudget;
+  if ((raw = get('abudget')) !== null) state.activationBudget = parseShare('abudget', raw, errors) ?? state.activationBudget;
+  if ((raw = get('policy')) !== null) state.policy = parseEnum('policy', raw, POLICIES, errors) ?? state.policy;
+  if ((raw = get('clip')) !== null) state.clipping = parseEnum('clip', raw, CLIPPINGS, errors) ?? state.clipping;
+  if ((raw = get('fp8')) !== null) state.fp8Scaling = parseEnum('fp8', raw, FP8_SCALINGS, errors) ?? state.fp8Scaling;
+  if ((raw = get('sel')) !== null) state.selection = parseSelection(raw, errors) ?? state.selection;
+  if ((raw = get('view')) !== null) state.view = parseEnum('view', raw, VIEWS, errors) ?? state.view;
+  return { state, errors, present: true };
+}
+
+/** Reads the query part of a location hash such as "#/explorer?v=1&budget=0.3". */
+export function decodeShareHash(hash: string): DecodedShare {
+  const q = hash.indexOf('?');
+  return decodeShareQuery(q < 0 ? '' : hash.slice(q + 1));
+}
+
+/** Files the recipient of a link must provide (the sender opened them locally). */
+export function filesToAsk(state: ShareState): { role: 'model' | 'tokenizer' | 'calibration' | 'evaluation'; name: string }[] {
+  const out: { role: 'model' | 'tokenizer' | 'calibration' | 'evaluation'; name: string }[] = [];
+  if (state.model.kind === 'file') out.push({ role: 'model', name: state.model.name });
+  if (state.tokenizer?.kind === 'file') out.push({ role: 'tokenizer', name: state.tokenizer.name });
+  if (state.calibration.kind === 'file') out.push({ role: 'calibration', name: state.calibration.name });
+  if (state.evaluation.kind === 'file') out.push({ role: 'evaluation', name: state.evaluation.name });
+  return out;
+}
+
+/** A key for everything that decides the perplexity of a configuration (selection and view excluded). */
+export function configurationKey(state: ShareState): string {
+  return [
+    sourceToString(state.model),
+    state.tokenizer ? sourceToString(state.tokenizer) : '-',
+    sourceToString(state.calibration),
+    sourceToString(state.evaluation),
+    state.calibrationTokens,
+    state.evaluationTokens,
+    roundBudget(state.weightBudget),
+    roundBudget(state.activationBudget),
+    state.policy,
+    state.clipping,
+    state.fp8Scaling,
+  ].join('|');
+}
