@@ -34,8 +34,8 @@ function byteString(b: Uint8Array): string {
 
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
-  readonly bosId = BOS;
-  readonly eosId = EOS;
+  readonly bosId: number;
+  readonly eosId: number;
   readonly maxTokenLength: number;
   /** float32 scores as stored. */
   readonly scores: Float32Array;
@@ -48,8 +48,23 @@ export class Llama2cTokenizer implements Tokenizer {
   /** Cache of pair -> merged id (-1 when the concatenation is not in the vocabulary). */
   private readonly pairCache = new Map<number, number>();
 
-  constructor(pieces: Uint8Array[], scores: Float32Array, maxTokenLength: number) {
+  /** Id of the `<0xHH>` piece for each byte (run.c assumes b + 3, which holds for llama2.c files). */
+  private readonly byteFallback = new Int32Array(256);
+
+  /**
+   * `options.matchable[id] === false` keeps a piece out of text matching (GGUF control, unused and
+   * byte tokens, as sentencepiece does); llama2.c files carry no types, so every piece matches.
+   */
+  constructor(
+    pieces: Uint8Array[],
+    scores: Float32Array,
+    maxTokenLength: number,
+    options: { bosId?: number; eosId?: number; matchable?: readonly boolean[] } = {},
+  ) {
     this.vocabSize = pieces.length;
+    this.bosId = options.bosId ?? BOS;
+    this.eosId = options.eosId ?? EOS;
+    for (let b = 0; b < 256; b++) this.byteFallback[b] = b + 3;
     this.scores = scores;
     this.maxTokenLength = maxTokenLength;
     this.pieceBytes = pieces;
@@ -58,15 +73,18 @@ export class Llama2cTokenizer implements Tokenizer {
     this.pieceStrings.forEach((p, id) => {
       // run.c's str_lookup is a bsearch over sorted pieces; with duplicates it would pick an
       // unspecified one. Keep the first and let tests check that real vocabularies have none.
-      if (!this.lookup.has(p)) this.lookup.set(p, id);
+      if (!this.lookup.has(p) && options.matchable?.[id] !== false) this.lookup.set(p, id);
       const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(p);
-      if (m) this.rawByte[id] = parseInt(m[1], 16);
+      if (m) {
+        this.rawByte[id] = parseInt(m[1], 16);
+        this.byteFallback[this.rawByte[id]] = id;
+      }
     });
   }
 
   /** Number of piece strings that occur more than once (0 for the real vocabularies). */
   get duplicatePieces(): number {
-    return this.vocabSize - this.lookup.size;
+    return this.vocabSize - new Set(this.pieceStrings).size;
   }
 
   piece(id: number): string {
@@ -106,10 +124,10 @@ export class Llama2cTokenizer implements Tokenizer {
     const n = merged.length + (options.bos ? 1 : 0) + (options.eos ? 1 : 0);
     const out = new Int32Array(n);
     let o = 0;
-    if (options.bos) out[o++] = BOS;
+    if (options.bos) out[o++] = this.bosId;
     out.set(merged, o);
     o += merged.length;
-    if (options.eos) out[o++] = EOS;
+    if (options.eos) out[o++] = this.eosId;
     return out;
   }
 
@@ -135,7 +153,7 @@ export class Llama2cTokenizer implements Tokenizer {
       for (let j = start; j < start + len; j++) key += String.fromCharCode(bytes[j]);
       const id = this.lookup.get(key);
       if (id !== undefined) out[n++] = id;
-      else for (let j = start; j < start + len; j++) out[n++] = bytes[j] + 3;
+      else for (let j = start; j < start + len; j++) out[n++] = this.byteFallback[bytes[j]];
       start = i + 1;
       len = 0;
     }
@@ -201,13 +219,13 @@ export class Llama2cTokenizer implements Tokenizer {
       this.checkId(id);
       const after = prevId;
       prevId = id;
-      if (id === BOS || id === EOS) continue;
+      if (id === this.bosId || id === this.eosId) continue;
       const raw = this.rawByte[id];
       let p: Uint8Array;
       if (raw >= 0) p = Uint8Array.of(raw);
       else {
         p = this.pieceBytes[id];
-        if (after === BOS && p[0] === 0x20) p = p.subarray(1);
+        if (after === this.bosId && p[0] === 0x20) p = p.subarray(1);
       }
       parts.push(p);
       total += p.length;

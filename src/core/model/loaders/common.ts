@@ -2,7 +2,7 @@
 // reading and float conversions. Loaders validate every declared size against the bytes actually
 // present before allocating anything, so a hostile or truncated header fails fast with a message.
 
-import type { LlamaModel } from '../types';
+import type { LayerWeights, LlamaConfig, LlamaModel, LlamaWeights } from '../types';
 
 export type CheckpointFormat = 'llama2c' | 'gguf' | 'safetensors';
 
@@ -175,4 +175,76 @@ export function namedTensors(model: LlamaModel): Map<string, Float32Array> {
   m.set('finalNorm', w.finalNorm);
   if (!model.config.sharedClassifier) m.set('classifier', w.classifier);
   return m;
+}
+
+/** Builds the weights from a source that returns each canonical tensor (already shape-checked by it). */
+export function assembleWeights(
+  c: LlamaConfig,
+  get: (name: string) => Float32Array,
+): LlamaWeights {
+  const tokenEmbedding = get('tokenEmbedding');
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.nLayers; i++) {
+    layers.push({
+      attnNorm: get(`layers.${i}.attnNorm`),
+      q: get(`layers.${i}.q`),
+      k: get(`layers.${i}.k`),
+      v: get(`layers.${i}.v`),
+      o: get(`layers.${i}.o`),
+      ffnNorm: get(`layers.${i}.ffnNorm`),
+      gate: get(`layers.${i}.gate`),
+      up: get(`layers.${i}.up`),
+      down: get(`layers.${i}.down`),
+    });
+  }
+  const finalNorm = get('finalNorm');
+  const classifier = c.sharedClassifier ? tokenEmbedding : get('classifier');
+  return { tokenEmbedding, layers, finalNorm, classifier };
+}
+
+/** Canonical tensor names of a config, in file-independent order (classifier only when separate). */
+export function canonicalNames(c: LlamaConfig): string[] {
+  const names = ['tokenEmbedding'];
+  for (let i = 0; i < c.nLayers; i++) {
+    for (const leaf of ['attnNorm', 'q', 'k', 'v', 'o', 'ffnNorm', 'gate', 'up', 'down']) names.push(`layers.${i}.${leaf}`);
+  }
+  names.push('finalNorm');
+  if (!c.sharedClassifier) names.push('classifier');
+  return names;
+}
+
+/**
+ * Undoes Hugging Face's q/k row permutation (convert_llama_weights_to_hf `permute`): HF stores,
+ * per head, the even-indexed rotary rows first then the odd ones (rotate-half RoPE); the engine
+ * uses the interleaved (Meta / llama2.c) order. meta[h*hs + 2i + j] = hf[h*hs + j*hs/2 + i].
+ */
+export function unpermuteHfRows(hf: Float32Array, nHeads: number, rows: number, cols: number): Float32Array {
+  const hs = rows / nHeads;
+  const half = hs / 2;
+  const out = new Float32Array(rows * cols);
+  for (let h = 0; h < nHeads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const src = (h * hs + j * half + i) * cols;
+        out.set(hf.subarray(src, src + cols), (h * hs + 2 * i + j) * cols);
+      }
+    }
+  }
+  return out;
+}
+
+/** The inverse of unpermuteHfRows (what HF's converter does), for writers and tests. */
+export function permuteToHfRows(meta: Float32Array, nHeads: number, rows: number, cols: number): Float32Array {
+  const hs = rows / nHeads;
+  const half = hs / 2;
+  const out = new Float32Array(rows * cols);
+  for (let h = 0; h < nHeads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const src = (h * hs + 2 * i + j) * cols;
+        out.set(meta.subarray(src, src + cols), (h * hs + j * half + i) * cols);
+      }
+    }
+  }
+  return out;
 }

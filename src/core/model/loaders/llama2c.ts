@@ -208,7 +208,124 @@ function baseReport(model: LlamaModel, variant: string, name: string, size: numb
   return { format: 'llama2c', variant, name, bytes: size, tensors, nanCount: 0, warnings: [] };
 }
 
+const VERSIONED_HEADER_BYTES = 256;
+
+/**
+ * Versions 1 and 2 (export.py version1_export / version2_export): 256-byte header = uint32 magic,
+ * int32 version, 7 int32 params, uint8 shared_classifier, (v2) int32 group_size at byte 37.
+ * v1 body (fp32): rms_att[L], rms_ffn[L], rms_final, token_embedding, wq[L], wk[L], wv[L], wo[L],
+ *   w1[L], w2[L], w3[L], then the classifier when not shared.
+ * v2 body: the norms in fp32 as above, then each quantized tensor (token_embedding, wq[L] ... w3[L],
+ *   classifier when not shared) as int8 values immediately followed by its fp32 per-group scales
+ *   (the layout runq.c reads; an early export.py wrote all scales at the end, which has the same
+ *   size and cannot be told apart).
+ */
 function loadVersioned(bytes: Uint8Array, name: string): LoadedCheckpoint {
-  const version = dataView(bytes).getInt32(4, true);
-  throw new CheckpointError(`llama2.c checkpoint version ${version} is not supported yet (${name})`);
+  const dv = dataView(bytes);
+  const version = dv.getInt32(4, true);
+  if (version !== 1 && version !== 2) {
+    throw new CheckpointError(`llama2.c checkpoint version ${version} is not supported (versions 0, 1 and 2 are)`);
+  }
+  const what = `llama2.c v${version} checkpoint`;
+  if (bytes.byteLength < VERSIONED_HEADER_BYTES) {
+    throw new CheckpointError(
+      `truncated file: a ${what} starts with a ${VERSIONED_HEADER_BYTES}-byte header, the file has ${formatBytes(bytes.byteLength)}`,
+    );
+  }
+  const ints = Array.from({ length: 7 }, (_, i) => dv.getInt32(8 + 4 * i, true));
+  const flag = bytes[36];
+  if (flag > 1) throw new CheckpointError(`${what}: shared_classifier flag is ${flag}, expected 0 or 1`);
+  const c = headerConfig(ints, flag === 1, what);
+  const kv = (c.dim / c.nHeads) * c.nKvHeads;
+  const L = c.nLayers;
+  const sizes = {
+    embedding: c.vocabSize * c.dim,
+    q: c.dim * c.dim,
+    k: kv * c.dim,
+    v: kv * c.dim,
+    o: c.dim * c.dim,
+    gate: c.hiddenDim * c.dim,
+    down: c.dim * c.hiddenDim,
+    up: c.hiddenDim * c.dim,
+  };
+  const normFloats = 2 * L * c.dim + c.dim;
+  const matrixFloats =
+    sizes.embedding * (c.sharedClassifier ? 1 : 2) + L * (sizes.q + sizes.k + sizes.v + sizes.o + sizes.gate + sizes.down + sizes.up);
+
+  let groupSize = 0;
+  let expected: number;
+  if (version === 1) {
+    expected = VERSIONED_HEADER_BYTES + 4 * (normFloats + matrixFloats);
+  } else {
+    groupSize = dv.getInt32(37, true);
+    if (!(groupSize > 0 && groupSize <= MAX_DIM)) throw new CheckpointError(`${what}: group_size ${groupSize} is out of range`);
+    for (const [key, n] of Object.entries(sizes)) {
+      if (n % groupSize !== 0) throw new CheckpointError(`${what}: ${key} has ${n} elements, not a multiple of group_size ${groupSize}`);
+    }
+    // int8 values plus one fp32 scale per group.
+    expected = VERSIONED_HEADER_BYTES + 4 * normFloats + matrixFloats + (4 * matrixFloats) / groupSize;
+  }
+  if (bytes.byteLength !== expected) {
+    throw new CheckpointError(
+      bytes.byteLength < expected
+        ? `truncated file: ${what} header (${ints.join(', ')}${version === 2 ? `, group ${groupSize}` : ''}) implies ${formatBytes(expected)}, the file has ${formatBytes(bytes.byteLength)}`
+        : `${what} header (${ints.join(', ')}) implies ${formatBytes(expected)}, but the file has ${formatBytes(bytes.byteLength)}: a different layout?`,
+    );
+  }
+
+  const cur: Cursor = { offset: VERSIONED_HEADER_BYTES };
+  const attnNorm = takeStacked(bytes, cur, L, c.dim);
+  const ffnNorm = takeStacked(bytes, cur, L, c.dim);
+  const finalNorm = float32At(bytes, cur.offset, c.dim);
+  cur.offset += c.dim * 4;
+  const take =
+    version === 1
+      ? (n: number) => {
+          const a = float32At(bytes, cur.offset, n);
+          cur.offset += n * 4;
+          return a;
+        }
+      : (n: number) => {
+          const a = dequantizeQ8Groups(bytes, cur.offset, n, groupSize);
+          cur.offset += n + (4 * n) / groupSize;
+          return a;
+        };
+  const tokenEmbedding = take(sizes.embedding);
+  const stack = (n: number) => Array.from({ length: L }, () => take(n));
+  const q = stack(sizes.q);
+  const k = stack(sizes.k);
+  const v = stack(sizes.v);
+  const o = stack(sizes.o);
+  const gate = stack(sizes.gate);
+  const down = stack(sizes.down);
+  const up = stack(sizes.up);
+  const classifier = c.sharedClassifier ? tokenEmbedding : take(sizes.embedding);
+  requireBytes(bytes, 0, cur.offset, `${what} layout`);
+
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < L; l++) {
+    layers.push({ attnNorm: attnNorm[l], q: q[l], k: k[l], v: v[l], o: o[l], ffnNorm: ffnNorm[l], gate: gate[l], up: up[l], down: down[l] });
+  }
+  const model: LlamaModel = {
+    config: c,
+    weights: { tokenEmbedding, layers, finalNorm, classifier },
+    source: { format: 'llama2c', name, bytes: bytes.byteLength },
+  };
+  const variant = version === 1 ? 'llama2.c v1 (fp32)' : `llama2.c v2 (int8 Q8_0, group ${groupSize})`;
+  const report = baseReport(model, variant, name, bytes.byteLength, (leaf) =>
+    version === 2 && !leaf.endsWith('Norm') ? `Q8_0/${groupSize}` : 'F32',
+  );
+  return { model, report: finishReport(report, namedTensors(model)) };
+}
+
+/** n int8 values at `offset` followed by n/groupSize fp32 scales: value * scale of its group. */
+function dequantizeQ8Groups(bytes: Uint8Array, offset: number, n: number, groupSize: number): Float32Array {
+  const scales = float32At(bytes, offset + n, n / groupSize);
+  const out = new Float32Array(n);
+  const q = new Int8Array(bytes.buffer, bytes.byteOffset + offset, n);
+  for (let g = 0, i = 0; g < scales.length; g++) {
+    const s = scales[g];
+    for (let j = 0; j < groupSize; j++, i++) out[i] = q[i] * s;
+  }
+  return out;
 }
