@@ -258,7 +258,7 @@ export function encodeNf4(x: number): number {
     if (NF4_MIDPOINTS[mid] < x) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < NF4_MIDPOINTS.length && NF4_MIDPOINTS[lo] === x && lo % 2 === 0) return lo + 1;
+  if (lo < NF4_MIDPOINTS.length && NF4_MIDPOINTS[lo] === x && lo % 2 === 1) return lo + 1;
   return lo;
 }
 
