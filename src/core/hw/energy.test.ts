@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { activationColumnCounts, pairCounts, simulateHardware, simulateLinear, weightColumnCounts, type LinearInput } from './energy';
+import { DEFAULT_HW_PARAMS, HW_PARAM_KEYS, hwParams } from './params';
+import { blockGrid } from '../fgmp/blocks';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+const randomMask = (n: number, p: number, rnd: () => number) => Uint8Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
+
+describe('block-pair counts', () => {
+  it('match a brute-force count over every (row, token, block column) triple', () => {
+    const rnd = lcg(3);
+    for (const [rows, cols, tokens] of [
+      [5, 48, 7],
+      [3, 172, 4],
+      [1, 5, 9],
+      [8, 16, 1],
+    ]) {
+      const g = blockGrid(rows, cols);
+      const wm = randomMask(g.blockCount, rnd(), rnd);
+      const am = randomMask(tokens * g.blocksPerRow, rnd(), rnd);
+      const want = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0 };
+      for (let r = 0; r < rows; r++)
+        for (let t = 0; t < tokens; t++)
+          for (let c = 0; c < g.blocksPerRow; c++) {
+            const w = wm[r * g.blocksPerRow + c];
+            const a = am[t * g.blocksPerRow + c];
+            if (w && a) want.w8a8++;
+            else if (w) want.w8a4++;
+            else if (a) want.w4a8++;
+            else want.w4a4++;
+          }
+      const got = pairCounts(g, tokens, weightColumnCounts(g, wm), activationColumnCounts(g, tokens, am));
+      expect(got).toEqual(want);
+      expect(simulateLinear({ layer: 0, proj: 'down', rows, cols, tokens, weightMask: wm, activationMask: am }).counts).toEqual(want);
+    }
+  });
+
+  it('a uniform activation share equals a mask with that share in every column', () => {
+    const rnd = lcg(5);
+    const g = blockGrid(4, 64);
+    const wm = randomMask(g.blockCount, 0.3, rnd);
+    // 8 tokens, share 0.25: exactly 2 FP8 tokens per column.
+    const am = new Uint8Array(8 * 4);
+    for (let c = 0; c < 4; c++) {
+      am[c * 4 + c] = 1; // token c, column c ... plus token (c+4), column c
+      am[(c + 4) * 4 + c] = 1;
+    }
+    const base = { layer: 0, proj: 'q' as const, rows: 4, cols: 64, tokens: 8, weightMask: wm };
+    const a = simulateLinear({ ...base, activationMask: am });
+    const b = simulateLinear({ ...base, activationFp8Share: 0.25 });
+    expect(b.counts).toEqual(a.counts);
+    expect(b.energy).toEqual(a.energy);
+    expect(b.activationFp8Share).toBe(0.25);
+  });
+});
+
+describe('energy', () => {
+  const P = DEFAULT_HW_PARAMS;
+
+  it('hand-worked layer: 1 row × 32 cols, 2 tokens', () => {
+    // Weight mask [1, 0]; activations: token 0 [1, 1], token 1 [0, 1].
+    // Column 0: W8 = 1, A8 = 1, A4 = 1 -> w8a8 1, w8a4 1. Column 1: W4 = 1, A8 = 2 -> w4a8 2.
+    const r = simulateLinear({ layer: 0, proj: 'q', rows: 1, cols: 32, tokens: 2, weightMask: Uint8Array.of(1, 0), activationMask: Uint8Array.of(1, 1, 0, 1) });
+    expect(r.counts).toEqual({ w8a8: 1, w8a4: 1, w4a8: 2, w4a4: 0 });
+    const datapath = P.dotW8A8.value + P.dotW8A4.value + 2 * P.dotW4A8.value;
+    // Weights: 16·8 + 16·4 + 8 (one NVFP4 scale) + 2 flags + 32 + 32 (tensor scales) = 266 bits.
+    // Activations: 3 FP8 blocks · 128 + 1 NVFP4 block · 72 + 4 flags + 2 tokens · 32 = 524 bits.
+    expect(r.weightBits).toBe(266);
+    expect(r.activationBits).toBe(524);
+    expect(r.energy.datapath).toBeCloseTo(datapath, 12);
+    expect(r.energy.activationUnit).toBeCloseTo(4 * P.activationUnitPerBlock.value, 15);
+    expect(r.energy.weightMemory).toBeCloseTo(266 * P.weightBitEnergy.value, 12);
+    expect(r.energy.activationMemory).toBeCloseTo(524 * P.activationBitEnergy.value, 12);
+    expect(r.energy.total).toBeCloseTo(r.energy.datapath + r.energy.activationUnit + r.energy.weightMemory + r.energy.activationMemory, 12);
+  });
+
+  it('all-FP8 masks give exactly the all-FP8 reference (and all-NVFP4 the NVFP4 one) without mixed-precision overheads', () => {
+    const g = blockGrid(6, 172);
+    const tokens = 5;
+    const base = { layer: 2, proj: 'down' as const, rows: 6, cols: 172, tokens };
+    const fp8 = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount).fill(1), activationMask: new Uint8Array(tokens * g.blocksPerRow).fill(1) }, P, { mixedPrecisionOverheads: false });
+    expect(fp8.energy).toEqual(fp8.allFp8);
+    const lo = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount), activationFp8Share: 0 }, P, { mixedPrecisionOverheads: false });
+    expect(lo.energy).toEqual(lo.allNvfp4);
+    // With overheads: the activation unit per block and one flag bit per weight and activation block on top.
+    const withOverheads = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount).fill(1), activationFp8Share: 1 }, P);
+    const actBlocks = tokens * g.blocksPerRow;
+    expect(withOverheads.energy.activationUnit).toBeCloseTo(actBlocks * P.activationUnitPerBlock.value, 15);
+    expect(withOverheads.energy.total - fp8.allFp8.total).toBeCloseTo(
+      actBlocks * P.activationUnitPerBlock.value + g.blockCount * P.weightBitEnergy.value + actBlocks * P.activationBitEnergy.value,
+      9,
+    );
+    // The reference datapath is every block dot product at FP8×FP8.
+    expect(fp8.allFp8.datapath).toBeCloseTo(6 * tokens * g.blocksPerRow * P.dotW8A8.value, 9);
+  });
+
+  it('FGMP-like masks land between all-NVFP4 and all-FP8; per-layer sums equal the total', () => {
+    const rnd = lcg(8);
+    const inputs: LinearInput[] = [];
+    for (let layer = 0; layer < 2; layer++)
+      for (const [proj, rows, cols] of [
+        ['q', 32, 32],
+        ['down', 32, 172],
+      ] as const) {
+        const g = blockGrid(rows, cols);
+        inputs.push({ layer, proj, rows, cols, tokens: 16, weightMask: randomMask(g.blockCount, 0.3, rnd), activationMask: randomMask(16 * g.blocksPerRow, 0.3, rnd) });
+      }
+    const rep = simulateHardware(inputs);
+    expect(rep.total.total).toBeGreaterThan(rep.allNvfp4.total);
+    expect(rep.total.total).toBeLessThan(rep.allFp8.total);
+    expect(rep.vsFp8).toBeCloseTo(rep.total.total / rep.allFp8.total, 15);
+    const layerSum = rep.perLayer.reduce((s, l) => s + l.energy.total, 0);
+    expect(layerSum).toBeCloseTo(rep.total.total, 9);
+    expect(rep.weightBits.mixed).toBe(rep.perLinear.reduce((s, r) => s + r.weightBits, 0));
+    expect(rep.weightBits.elements).toBe(2 * (32 * 32 + 32 * 172));
+    expect(rep.weightBits.allFp8).toBe(8 * rep.weightBits.elements + 4 * 32);
+  });
+
+  it('rejects masks of the wrong size and missing activation information', () => {
+    const base = { layer: 0, proj: 'q' as const, rows: 2, cols: 32, tokens: 3 };
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(3), activationFp8Share: 0 })).toThrow(/weight mask has 3 entries, expected 4/);
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationMask: new Uint8Array(5) })).toThrow(/activation mask has 5 entries, expected 6/);
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4) })).toThrow(/activation mask or an activation FP8 share/);
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationFp8Share: 2 })).toThrow(/\[0, 1\]/);
+  });
+});
+
+describe('parameter table', () => {
+  it('has a unit and a source for every number, and FP4 pairs cost less than FP8×FP8', () => {
+    for (const k of HW_PARAM_KEYS) {
+      expect(DEFAULT_HW_PARAMS[k].value).toBeGreaterThan(0);
+      expect(DEFAULT_HW_PARAMS[k].source.length).toBeGreaterThan(20);
+      expect(DEFAULT_HW_PARAMS[k].unit).not.toBe('');
+    }
+    expect(DEFAULT_HW_PARAMS.dotW4A4.value).toBeLessThan(DEFAULT_HW_PARAMS.dotW8A4.value);
+    expect(DEFAULT_HW_PARAMS.dotW8A4.value).toBeLessThan(DEFAULT_HW_PARAMS.dotW8A8.value);
+    // The paper: activation unit < 1% of the dot-product energy.
+    expect(DEFAULT_HW_PARAMS.activationUnitPerBlock.value / DEFAULT_HW_PARAMS.dotW4A4.value).toBeLessThan(0.01);
+  });
+
+  it('takes overrides, marks them, and rejects unknown keys and bad values', () => {
+    const p = hwParams({ dotW8A8: 2 });
+    expect(p.dotW8A8.value).toBe(2);
+    expect(p.dotW8A8.source).toMatch(/^user override/);
+    expect(p.dotW4A4).toBe(DEFAULT_HW_PARAMS.dotW4A4);
+    const g = blockGrid(1, 16);
+    const r = simulateLinear({ layer: 0, proj: 'q', rows: 1, cols: 16, tokens: 1, weightMask: Uint8Array.of(1), activationFp8Share: 1 }, p);
+    expect(r.energy.datapath).toBe(2 * g.blockCount);
+    expect(() => hwParams({ nope: 1 } as never)).toThrow(/unknown hardware parameter "nope"/);
+    expect(() => hwParams({ dotW4A4: -1 })).toThrow(/>= 0/);
+  });
+});

@@ -1,0 +1,249 @@
+// Simulated energy of the block-granular datapath (DESIGN.md §4), counted exactly from masks.
+// A weight block [row, c] meets every token's activation block [token, c] at the same input position c,
+// so the block dot products of precision pair (w, a) are Σ_c W_w[c] · A_a[c], with W_w[c] the number of
+// weight blocks of precision w in column c (over rows) and A_a[c] the number of activation blocks of
+// precision a in column c (over tokens): O(rows·blockCols + tokens·blockCols), not O(rows·tokens·blockCols).
+import type { Projection } from '../model/types';
+import { blockGrid, BLOCK_SIZE, type BlockGrid } from '../fgmp/blocks';
+import { storageFromCounts, type StorageOptions } from '../fgmp/mixed';
+import { DEFAULT_HW_PARAMS, type HwParams } from './params';
+
+export interface PairCounts {
+  /** Block dot products by (weight precision, activation precision). */
+  w8a8: number;
+  w8a4: number;
+  w4a8: number;
+  w4a4: number;
+}
+
+export interface LinearInput {
+  layer: number;
+  proj: Projection;
+  rows: number;
+  cols: number;
+  /** Weight precision mask [rows, blockCols], 1 = FP8. */
+  weightMask: Uint8Array;
+  /** Tokens processed in the pass. */
+  tokens: number;
+  /** Realised activation precision mask [tokens, blockCols], 1 = FP8. */
+  activationMask?: Uint8Array;
+  /** Used when activationMask is absent: FP8 share of activation blocks, the same in every column. */
+  activationFp8Share?: number;
+}
+
+export interface EnergyBreakdown {
+  datapath: number;
+  activationUnit: number;
+  weightMemory: number;
+  activationMemory: number;
+  total: number;
+}
+
+export interface LinearReport {
+  layer: number;
+  proj: Projection;
+  counts: PairCounts;
+  /** Weight storage (and bits read once per pass). */
+  weightBits: number;
+  /** Activation bits moved in the pass. */
+  activationBits: number;
+  weightFp8Share: number;
+  activationFp8Share: number;
+  energy: EnergyBreakdown;
+  /** Same counts, every weight and activation block FP8 (no mixed-precision overheads). */
+  allFp8: EnergyBreakdown;
+  /** Same counts, every block NVFP4 (no mixed-precision overheads). */
+  allNvfp4: EnergyBreakdown;
+}
+
+export interface HardwareOptions {
+  /**
+   * Count the costs a mixed-precision design adds: the activation quantization unit and one
+   * precision flag bit per weight and activation block. Default true; the all-FP8 / all-NVFP4
+   * references are uniform designs and never pay them.
+   */
+  mixedPrecisionOverheads?: boolean;
+  /** FP8 weight scale granularity for storage bits. */
+  fp8Scale?: StorageOptions['fp8Scale'];
+}
+
+export interface HardwareReport {
+  perLinear: LinearReport[];
+  perLayer: { layer: number; energy: EnergyBreakdown; allFp8: EnergyBreakdown; allNvfp4: EnergyBreakdown; weightBits: number }[];
+  total: EnergyBreakdown;
+  allFp8: EnergyBreakdown;
+  allNvfp4: EnergyBreakdown;
+  /** total.total / allFp8.total. */
+  vsFp8: number;
+  /** total.total / allNvfp4.total. */
+  vsNvfp4: number;
+  weightBits: { mixed: number; allFp8: number; allNvfp4: number; bitsPerWeight: number; elements: number };
+}
+
+function checkMask(name: string, mask: Uint8Array, length: number): void {
+  if (mask.length !== length) throw new Error(`${name} has ${mask.length} entries, expected ${length}`);
+}
+
+/** FP8 weight blocks per block column (over rows). */
+export function weightColumnCounts(grid: BlockGrid, mask: Uint8Array): Float64Array {
+  checkMask('weight mask', mask, grid.blockCount);
+  const counts = new Float64Array(grid.blocksPerRow);
+  let b = 0;
+  for (let r = 0; r < grid.rows; r++) for (let c = 0; c < grid.blocksPerRow; c++) counts[c] += mask[b++] ? 1 : 0;
+  return counts;
+}
+
+/** FP8 activation blocks per block column (over tokens); fractional when given as a share. */
+export function activationColumnCounts(grid: BlockGrid, tokens: number, mask?: Uint8Array, share?: number): Float64Array {
+  if (!Number.isInteger(tokens) || tokens < 0) throw new Error(`tokens must be a non-negative integer, got ${tokens}`);
+  const counts = new Float64Array(grid.blocksPerRow);
+  if (mask) {
+    checkMask('activation mask', mask, tokens * grid.blocksPerRow);
+    let b = 0;
+    for (let t = 0; t < tokens; t++) for (let c = 0; c < grid.blocksPerRow; c++) counts[c] += mask[b++] ? 1 : 0;
+  } else {
+    if (share === undefined) throw new Error('give an activation mask or an activation FP8 share');
+    if (!(share >= 0 && share <= 1)) throw new Error(`activation FP8 share must be in [0, 1], got ${share}`);
+    counts.fill(share * tokens);
+  }
+  return counts;
+}
+
+/** Block dot products by precision pair, from column counts. */
+export function pairCounts(grid: BlockGrid, tokens: number, weightFp8PerCol: Float64Array, actFp8PerCol: Float64Array): PairCounts {
+  const out: PairCounts = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0 };
+  for (let c = 0; c < grid.blocksPerRow; c++) {
+    const w8 = weightFp8PerCol[c];
+    const w4 = grid.rows - w8;
+    const a8 = actFp8PerCol[c];
+    const a4 = tokens - a8;
+    out.w8a8 += w8 * a8;
+    out.w8a4 += w8 * a4;
+    out.w4a8 += w4 * a8;
+    out.w4a4 += w4 * a4;
+  }
+  return out;
+}
+
+/** Bits of the activations moved in one pass: FP8 8 bits/elem; NVFP4 4 bits/elem + 8 per block; FP32 scale per token; flags. */
+function activationBits(grid: BlockGrid, tokens: number, actFp8PerCol: Float64Array, flags: boolean): number {
+  let bits = 32 * tokens;
+  for (let c = 0; c < grid.blocksPerRow; c++) {
+    const len = c === grid.blocksPerRow - 1 ? grid.lastBlockLength : BLOCK_SIZE;
+    const a8 = actFp8PerCol[c];
+    const a4 = tokens - a8;
+    bits += a8 * 8 * len + a4 * (4 * len + 8) + (flags ? tokens : 0);
+  }
+  return bits;
+}
+
+function energyOf(
+  params: HwParams,
+  counts: PairCounts,
+  activationBlocks: number,
+  weightBits: number,
+  actBits: number,
+  overheads: boolean,
+): EnergyBreakdown {
+  const datapath =
+    counts.w8a8 * params.dotW8A8.value +
+    counts.w8a4 * params.dotW8A4.value +
+    counts.w4a8 * params.dotW4A8.value +
+    counts.w4a4 * params.dotW4A4.value;
+  const activationUnit = overheads ? activationBlocks * params.activationUnitPerBlock.value : 0;
+  const weightMemory = weightBits * params.weightBitEnergy.value;
+  const activationMemory = actBits * params.activationBitEnergy.value;
+  return { datapath, activationUnit, weightMemory, activationMemory, total: datapath + activationUnit + weightMemory + activationMemory };
+}
+
+const zeroEnergy = (): EnergyBreakdown => ({ datapath: 0, activationUnit: 0, weightMemory: 0, activationMemory: 0, total: 0 });
+function addInto(a: EnergyBreakdown, b: EnergyBreakdown): void {
+  a.datapath += b.datapath;
+  a.activationUnit += b.activationUnit;
+  a.weightMemory += b.weightMemory;
+  a.activationMemory += b.activationMemory;
+  a.total += b.total;
+}
+
+/** Counts and energy of one linear layer for one pass over `tokens` tokens. */
+export function simulateLinear(input: LinearInput, params: HwParams = DEFAULT_HW_PARAMS, options: HardwareOptions = {}): LinearReport {
+  const grid = blockGrid(input.rows, input.cols);
+  const overheads = options.mixedPrecisionOverheads ?? true;
+  const tokens = input.tokens;
+  const w8 = weightColumnCounts(grid, input.weightMask);
+  const a8 = activationColumnCounts(grid, tokens, input.activationMask, input.activationFp8Share);
+  const counts = pairCounts(grid, tokens, w8, a8);
+  let fp8Blocks = 0;
+  let fp8Elements = 0;
+  for (let c = 0; c < grid.blocksPerRow; c++) {
+    fp8Blocks += w8[c];
+    fp8Elements += w8[c] * (c === grid.blocksPerRow - 1 ? grid.lastBlockLength : BLOCK_SIZE);
+  }
+  const storage = { fp8Scale: options.fp8Scale, metadata: overheads ? ('always' as const) : ('never' as const) };
+  const weightBits = storageFromCounts(grid.rows, grid.cols, fp8Blocks, fp8Elements, storage).totalBits;
+  const actBits = activationBits(grid, tokens, a8, overheads);
+  const actBlocks = tokens * grid.blocksPerRow;
+  const energy = energyOf(params, counts, actBlocks, weightBits, actBits, overheads);
+
+  const total = grid.rows * tokens * grid.blocksPerRow;
+  const allFp8Counts: PairCounts = { w8a8: total, w8a4: 0, w4a8: 0, w4a4: 0 };
+  const allNvfp4Counts: PairCounts = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: total };
+  const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
+  const fp8WeightBits = storageFromCounts(grid.rows, grid.cols, grid.blockCount, grid.rows * grid.cols, uniform).totalBits;
+  const nvfp4WeightBits = storageFromCounts(grid.rows, grid.cols, 0, 0, uniform).totalBits;
+  const allFp8 = energyOf(params, allFp8Counts, actBlocks, fp8WeightBits, activationBits(grid, tokens, new Float64Array(grid.blocksPerRow).fill(tokens), false), false);
+  const allNvfp4 = energyOf(params, allNvfp4Counts, actBlocks, nvfp4WeightBits, activationBits(grid, tokens, new Float64Array(grid.blocksPerRow), false), false);
+  return {
+    layer: input.layer,
+    proj: input.proj,
+    counts,
+    weightBits,
+    activationBits: actBits,
+    weightFp8Share: fp8Blocks / grid.blockCount,
+    activationFp8Share: actBlocks ? a8.reduce((s, x) => s + x, 0) / actBlocks : 0,
+    energy,
+    allFp8,
+    allNvfp4,
+  };
+}
+
+/** Per linear layer, per transformer layer and total energy and weight memory, against all-FP8 and all-NVFP4. */
+export function simulateHardware(inputs: readonly LinearInput[], params: HwParams = DEFAULT_HW_PARAMS, options: HardwareOptions = {}): HardwareReport {
+  const perLinear = inputs.map((i) => simulateLinear(i, params, options));
+  const total = zeroEnergy();
+  const allFp8 = zeroEnergy();
+  const allNvfp4 = zeroEnergy();
+  const layers = new Map<number, HardwareReport['perLayer'][number]>();
+  let mixedBits = 0;
+  let elements = 0;
+  let fp8Bits = 0;
+  let nvfp4Bits = 0;
+  for (const [k, r] of perLinear.entries()) {
+    addInto(total, r.energy);
+    addInto(allFp8, r.allFp8);
+    addInto(allNvfp4, r.allNvfp4);
+    let l = layers.get(r.layer);
+    if (!l) layers.set(r.layer, (l = { layer: r.layer, energy: zeroEnergy(), allFp8: zeroEnergy(), allNvfp4: zeroEnergy(), weightBits: 0 }));
+    addInto(l.energy, r.energy);
+    addInto(l.allFp8, r.allFp8);
+    addInto(l.allNvfp4, r.allNvfp4);
+    l.weightBits += r.weightBits;
+    mixedBits += r.weightBits;
+    const { rows, cols } = inputs[k];
+    elements += rows * cols;
+    const g = blockGrid(rows, cols);
+    const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
+    fp8Bits += storageFromCounts(rows, cols, g.blockCount, rows * cols, uniform).totalBits;
+    nvfp4Bits += storageFromCounts(rows, cols, 0, 0, uniform).totalBits;
+  }
+  return {
+    perLinear,
+    perLayer: [...layers.values()].sort((a, b) => a.layer - b.layer),
+    total,
+    allFp8,
+    allNvfp4,
+    vsFp8: total.total / allFp8.total,
+    vsNvfp4: total.total / allNvfp4.total,
+    weightBits: { mixed: mixedBits, allFp8: fp8Bits, allNvfp4: nvfp4Bits, bitsPerWeight: elements ? mixedBits / elements : 0, elements },
+  };
+}
