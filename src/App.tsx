@@ -2,6 +2,7 @@
 // Pages live in src/pages and stay thin over the core (and, for the explorer, over the store).
 import { useEffect, useState, type ReactNode } from 'react';
 import { FormatsPage } from './pages/FormatsPage';
+import { LearnPage } from './pages/learn/LearnPage';
 
 interface PageEntry {
   id: string;
@@ -9,7 +10,10 @@ interface PageEntry {
   render: () => ReactNode;
 }
 
-const pages: PageEntry[] = [{ id: 'formats', title: 'Number formats', render: () => <FormatsPage /> }];
+const pages: PageEntry[] = [
+  { id: 'formats', title: 'Number formats', render: () => <FormatsPage /> },
+  { id: 'learn', title: 'Learn', render: () => <LearnPage /> },
+];
 
 function currentPageId(): string {
   const id = window.location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];

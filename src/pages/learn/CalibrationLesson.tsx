@@ -1,0 +1,3 @@
+export function CalibrationLesson() {
+  return <p>Coming soon.</p>;
+}

@@ -1,0 +1,3 @@
+export function GranularityLesson() {
+  return <p>Coming soon.</p>;
+}

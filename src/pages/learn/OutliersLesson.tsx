@@ -1,0 +1,3 @@
+export function OutliersLesson() {
+  return <p>Coming soon.</p>;
+}

@@ -1,0 +1,3 @@
+export function TourLesson() {
+  return <p>Coming soon.</p>;
+}

@@ -1,0 +1,138 @@
+// Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error.
+import { useMemo, useState } from 'react';
+import * as d3 from 'd3';
+import { BF16, errorMetrics, quantizeGrouped, TF32 } from '../../core/formats';
+import { Controls, Num, Prose, Section, Segmented, Slider } from '../../views/learn/controls';
+import { Axis, OKABE_ITO } from '../../views/learn/charts';
+import { gaussianTensor } from './synthetic';
+import { db, exact, sig } from './fmt';
+import { dbPerBit, roundMantissa, truncateMantissa, truncationCurve } from './truncationModel';
+
+export const TRUNCATION_TENSOR = { n: 4096, std: 0.02, seed: 7 } as const;
+
+export function truncationTensor(): Float32Array {
+  return gaussianTensor(TRUNCATION_TENSOR.n, TRUNCATION_TENSOR.std, TRUNCATION_TENSOR.seed);
+}
+
+type Mode = 'truncate' | 'round';
+
+export function TruncationLesson() {
+  const weights = useMemo(truncationTensor, []);
+  const curve = useMemo(() => truncationCurve(weights), [weights]);
+  const [keep, setKeep] = useState(7);
+  const [mode, setMode] = useState<Mode>('truncate');
+  const point = curve[keep];
+  const chosen = point[mode];
+  const slope = dbPerBit(curve, 2, 20, (p) => p.round.sqnrDb);
+  const bf16 = errorMetrics(weights, quantizeGrouped(weights, BF16).values);
+  const tf32 = errorMetrics(weights, quantizeGrouped(weights, TF32).values);
+  const example = weights[0];
+  const exampleAfter = (mode === 'truncate' ? truncateMantissa : roundMantissa)(weights.subarray(0, 1), keep)[0];
+
+  return (
+    <div className="flex flex-col gap-6">
+      <Prose>
+        <p>
+          A float32 weight has 23 mantissa bits. How many does a network need? Here a seeded Gaussian tensor of{' '}
+          <Num testId="tensor-size">{weights.length}</Num> weights (standard deviation{' '}
+          <Num>{exact(TRUNCATION_TENSOR.std)}</Num>, like a linear layer&apos;s) keeps only the top mantissa bits; the
+          exponent is untouched, so the relative error of each weight is bounded by the bits kept. Truncation
+          simply zeroes the dropped bits (rounds toward zero); rounding picks the nearest value, ties to even.
+        </p>
+      </Prose>
+      <Controls>
+        <Slider label="Mantissa bits kept" value={keep} min={0} max={23} step={1} onChange={setKeep} testId="keep-bits" />
+        <Segmented
+          label="Dropping bits by"
+          value={mode}
+          options={[
+            { value: 'truncate', label: 'Truncation' },
+            { value: 'round', label: 'Rounding (RNE)' },
+          ]}
+          onChange={setMode}
+          testId="mode"
+        />
+      </Controls>
+      <Section title="Error of the tensor">
+        <p className="text-sm">
+          Keeping <Num testId="keep-shown">{keep}</Num> of 23 mantissa bits by {mode === 'truncate' ? 'truncation' : 'rounding'}:
+          SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean squared error <Num testId="mse">{sig(chosen.mse)}</Num>,
+          largest error <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The first weight,{' '}
+          <Num>{exact(example)}</Num>, becomes <Num testId="example-after">{exact(exampleAfter)}</Num>.
+        </p>
+        <p className="text-sm">
+          Each mantissa bit is worth about <Num testId="db-per-bit">{slope.toFixed(2)}</Num> dB of SQNR (slope of the
+          rounding curve between 2 and 20 bits). Truncation costs about{' '}
+          <Num testId="trunc-penalty">{(point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1)}</Num> dB against rounding
+          at this width. BF16 (7 bits, rounded) gives <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (10 bits){' '}
+          <Num testId="tf32-sqnr">{db(tf32.sqnrDb)}</Num>
+          {bf16.mse === curve[7].round.mse && tf32.mse === curve[10].round.mse
+            ? ': exactly the rounding curve at 7 and 10 bits.'
+            : ': (they differ from the rounding curve here, which would be a bug in the core).'}
+        </p>
+        <BitsView x={example} keep={keep} />
+        <ErrorCurve curve={curve} keep={keep} mode={mode} />
+      </Section>
+      <Section title="Perplexity">
+        <p className="rounded border border-amber-400 bg-amber-50 p-2 text-sm dark:border-amber-600 dark:bg-amber-950" data-testid="no-model">
+          No model is loaded in the app yet: the perplexity of a real model with truncated weights will appear here once
+          the Llama engine lands. Meanwhile the tensor error above is computed live.
+        </p>
+      </Section>
+    </div>
+  );
+}
+
+function BitsView({ x, keep }: { x: number; keep: number }) {
+  const bits = new Uint32Array(new Float32Array([x]).buffer)[0].toString(2).padStart(32, '0');
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-sm">
+      <span>Bits of the first weight:</span>
+      <span className="font-mono" aria-label={`sign, 8 exponent bits, ${keep} kept and ${23 - keep} dropped mantissa bits`}>
+        <span className="bg-[#CC79A7] px-0.5 text-black">{bits[0]}</span>
+        <span className="bg-[#56B4E9] px-0.5 text-black">{bits.slice(1, 9)}</span>
+        <span className="bg-[#E69F00] px-0.5 text-black">{bits.slice(9, 9 + keep)}</span>
+        <span className="px-0.5 text-slate-400 line-through dark:text-slate-500">{bits.slice(9 + keep)}</span>
+      </span>
+      <span className="text-xs text-slate-600 dark:text-slate-400">(sign, exponent, kept mantissa, dropped mantissa)</span>
+    </div>
+  );
+}
+
+function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncationCurve>; keep: number; mode: Mode }) {
+  const width = 720;
+  const height = 260;
+  const m = { l: 56, r: 120, t: 10, b: 40 };
+  const x = d3.scaleLinear().domain([0, 23]).range([m.l, width - m.r]);
+  const finiteDb = curve.flatMap((p) => [p.round.sqnrDb, p.truncate.sqnrDb]).filter(Number.isFinite);
+  const maxDb = d3.max(finiteDb) ?? 150;
+  const y = d3.scaleLinear().domain([0, Math.ceil(maxDb / 20) * 20]).range([height - m.b, m.t]);
+  const line = (pick: (p: (typeof curve)[number]) => number) =>
+    d3
+      .line<(typeof curve)[number]>()
+      .defined((p) => Number.isFinite(pick(p)))
+      .x((p) => x(p.keep))
+      .y((p) => y(pick(p)))(curve) ?? '';
+  const series = [
+    { key: 'truncate' as const, label: 'truncation', color: OKABE_ITO.vermillion, dash: '' },
+    { key: 'round' as const, label: 'rounding', color: OKABE_ITO.blue, dash: '6 3' },
+  ];
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-3xl" role="img" aria-label="SQNR against mantissa bits kept, for truncation and rounding">
+      {series.map((s) => (
+        <path key={s.key} d={line((p) => p[s.key].sqnrDb)} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
+      ))}
+      <circle cx={x(keep)} cy={y(Math.min(curve[keep][mode].sqnrDb, y.domain()[1]))} r={6} fill="none" stroke="currentColor" strokeWidth={2} />
+      {series.map((s, i) => (
+        <g key={s.key} transform={`translate(${width - m.r + 12},${m.t + 14 + i * 18})`}>
+          <line x1={0} x2={22} y1={0} y2={0} stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
+          <text x={28} y={4} fontSize={12} fill="currentColor">
+            {s.label}
+          </text>
+        </g>
+      ))}
+      <Axis scale={x} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={12} label="mantissa bits kept" />
+      <Axis scale={y} orient="left" transform={`translate(${m.l},0)`} ticks={6} label="SQNR (dB)" />
+    </svg>
+  );
+}

@@ -1,0 +1,3 @@
+export function UniformLesson() {
+  return <p>Coming soon.</p>;
+}

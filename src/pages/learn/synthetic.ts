@@ -1,0 +1,104 @@
+// Seeded synthetic tensors for the teaching pages: the same seed gives the same numbers in the app and in tests.
+
+/** mulberry32: a small, fast 32-bit PRNG with a fixed sequence per seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws by Box–Muller from a seeded uniform source. */
+export function seededNormal(seed: number): () => number {
+  const uniform = seededRandom(seed);
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = uniform();
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** A Gaussian tensor like a linear layer's weights (mean 0, standard deviation std). */
+export function gaussianTensor(n: number, std: number, seed: number): Float32Array {
+  const normal = seededNormal(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = std * normal();
+  return out;
+}
+
+/** Student-t draws (heavy tails, like activations): normal / sqrt(chi²_ν / ν). */
+export function studentTTensor(n: number, nu: number, scale: number, seed: number): Float32Array {
+  const normal = seededNormal(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let chi2 = 0;
+    for (let k = 0; k < nu; k++) {
+      const z = normal();
+      chi2 += z * z;
+    }
+    out[i] = (scale * normal()) / Math.sqrt(chi2 / nu);
+  }
+  return out;
+}
+
+/**
+ * A weight-like matrix [rows, cols] (row-major, rows = output features) whose listed input columns
+ * are `outlierGain` times larger: the outlier channels that per-tensor scales handle badly.
+ */
+export function matrixWithOutlierColumns(
+  rows: number,
+  cols: number,
+  outlierCols: readonly number[],
+  outlierGain: number,
+  seed: number,
+): Float32Array {
+  const normal = seededNormal(seed);
+  const out = new Float32Array(rows * cols);
+  const isOutlier = new Set(outlierCols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      out[r * cols + c] = normal() * (isOutlier.has(c) ? outlierGain : 1);
+    }
+  }
+  return out;
+}
+
+/** Channel columns of a row-major matrix whose largest |x| reaches the threshold (LLM.int8's outlier test). */
+export function outlierColumns(x: Float32Array, rows: number, cols: number, threshold: number): number[] {
+  const found: number[] = [];
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) {
+      if (Math.abs(x[r * cols + c]) >= threshold) {
+        found.push(c);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** y = x · wᵀ for row-major x [tokens, k] and w [out, k], accumulated in float64. */
+export function matmulTransposed(x: Float32Array, w: Float32Array, tokens: number, k: number, out: number): Float64Array {
+  const y = new Float64Array(tokens * out);
+  for (let t = 0; t < tokens; t++) {
+    for (let o = 0; o < out; o++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) s += x[t * k + i] * w[o * k + i];
+      y[t * out + o] = s;
+    }
+  }
+  return y;
+}
