@@ -85,7 +85,7 @@ export function quantizeGrouped(x: Float32Array, format: ScalarFormat | string, 
   const scaling = options.scaling ?? (fmt.kind === 'int' || fmt.kind === 'nf4' ? 'absmax' : 'none');
   if (scaling === 'zeropoint' && fmt.kind !== 'int') throw new RangeError(`zero-point scaling needs an integer format, got ${fmt.id}`);
   const layout = layoutFor(x.length, options);
-  const { rows, rowLength, blocksPerRow, blockSize, blocks } = layout;
+  const { rowLength, blocksPerRow, blockSize, blocks } = layout;
   const clip = options.clip;
   if (clip !== undefined && typeof clip !== 'number' && clip.length !== blocks)
     throw new RangeError(`clip has ${clip.length} ratios, expected one per group (${blocks})`);
@@ -137,7 +137,7 @@ export function quantizeGrouped(x: Float32Array, format: ScalarFormat | string, 
     }
   }
 
-  let scales = rawScales;
+  let scales: Float32Array = rawScales;
   let dq: GroupedResult['doubleQuant'];
   if (options.doubleQuant) {
     const o = typeof options.doubleQuant === 'object' ? options.doubleQuant : {};
