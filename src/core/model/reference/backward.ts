@@ -47,7 +47,11 @@ export interface ReferenceBackwardResult extends ReferenceForwardResult {
 }
 
 /** Forward, then backward of the mean next-token cross-entropy over the scored positions. */
-export function referenceBackward(model: LlamaModel, tokens: readonly number[], opts: ReferenceOptions = {}): ReferenceBackwardResult {
+export function referenceBackward(
+  model: LlamaModel,
+  tokens: readonly number[],
+  opts: ReferenceOptions = {},
+): ReferenceBackwardResult {
   const { run, result, targets } = forwardWithRun(model, tokens, opts);
   if (result.scoredCount === 0) throw new Error('reference backward: no position is scored, so the loss is undefined');
   const c = model.config;

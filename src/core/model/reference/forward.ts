@@ -102,8 +102,10 @@ export class ReferenceRun {
   ) {
     const c = model.config;
     validateConfig(c);
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`reference run: capacity must be a positive integer, got ${capacity}`);
-    if (capacity > c.maxSeqLen) throw new Error(`reference run: ${capacity} positions exceed the model's context of ${c.maxSeqLen}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`reference run: capacity must be a positive integer, got ${capacity}`);
+    if (capacity > c.maxSeqLen)
+      throw new Error(`reference run: ${capacity} positions exceed the model's context of ${c.maxSeqLen}`);
     checkWeights(model);
     this.config = c;
     this.precision = precision;
@@ -135,7 +137,15 @@ export class ReferenceRun {
       if (transformLinearInput) {
         for (const p of PROJECTIONS) a.inputs[p] = new F(C * projectionShape(c, p)[1]);
       } else {
-        a.inputs = { q: a.attnNormed, k: a.attnNormed, v: a.attnNormed, o: a.attnOut, gate: a.ffnNormed, up: a.ffnNormed, down: a.act };
+        a.inputs = {
+          q: a.attnNormed,
+          k: a.attnNormed,
+          v: a.attnNormed,
+          o: a.attnOut,
+          gate: a.ffnNormed,
+          up: a.ffnNormed,
+          down: a.act,
+        };
       }
       this.layers.push(a);
     }
@@ -152,7 +162,8 @@ export class ReferenceRun {
     const n = chunk.length;
     const end = start + n;
     if (n === 0) return;
-    if (end > this.capacity) throw new Error(`reference run: ${end} positions exceed the run's capacity of ${this.capacity}`);
+    if (end > this.capacity)
+      throw new Error(`reference run: ${end} positions exceed the run's capacity of ${this.capacity}`);
     checkTokens(chunk, c.vocabSize);
     const { dim, hiddenDim } = c;
     const kvd = kvDimOf(c);
@@ -163,7 +174,8 @@ export class ReferenceRun {
 
     // Token embedding into the first block's residual stream.
     const x0 = this.layers.length > 0 ? this.layers[0].x : this.xFinal;
-    for (let t = 0; t < n; t++) x0.set(w.tokenEmbedding.subarray(chunk[t] * dim, (chunk[t] + 1) * dim), (start + t) * dim);
+    for (let t = 0; t < n; t++)
+      x0.set(w.tokenEmbedding.subarray(chunk[t] * dim, (chunk[t] + 1) * dim), (start + t) * dim);
 
     const tmp = new F(n * dim);
     for (let l = 0; l < c.nLayers; l++) {
@@ -192,7 +204,15 @@ export class ReferenceRun {
       const xOut = rows(l + 1 < c.nLayers ? this.layers[l + 1].x : this.xFinal, dim);
       for (let i = 0; i < n * dim; i++) xOut[i] = xMid[i] + tmp[i];
     }
-    rmsnorm(rows(this.finalNormed, dim), rows(this.finalInvRms, 1), rows(this.xFinal, dim), w.finalNorm, n, dim, c.normEps);
+    rmsnorm(
+      rows(this.finalNormed, dim),
+      rows(this.finalInvRms, 1),
+      rows(this.xFinal, dim),
+      w.finalNorm,
+      n,
+      dim,
+      c.normEps,
+    );
     linear(rows(this.logits, c.vocabSize), rows(this.finalNormed, dim), w.classifier, n, dim, c.vocabSize);
     this.tokens.push(...chunk);
     this.length = end;
@@ -206,7 +226,9 @@ export class ReferenceRun {
     const copy = source.slice();
     const result = hook(layer, p, copy, n, inDim) ?? copy;
     if (result.length !== n * inDim)
-      throw new Error(`transformLinearInput(${layer}, ${p}) returned ${result.length} values, expected ${n} x ${inDim}`);
+      throw new Error(
+        `transformLinearInput(${layer}, ${p}) returned ${result.length} values, expected ${n} x ${inDim}`,
+      );
     const dest = this.layers[layer].inputs[p].subarray(start * inDim, (start + n) * inDim);
     dest.set(result);
     return dest;
@@ -227,7 +249,11 @@ export interface ReferenceForwardResult {
 }
 
 /** Runs the whole sequence and scores its next-token predictions. */
-export function referenceForward(model: LlamaModel, tokens: readonly number[], opts: ReferenceOptions = {}): ReferenceForwardResult {
+export function referenceForward(
+  model: LlamaModel,
+  tokens: readonly number[],
+  opts: ReferenceOptions = {},
+): ReferenceForwardResult {
   return forwardWithRun(model, tokens, opts).result;
 }
 
@@ -269,19 +295,24 @@ function resolveTargets(tokens: readonly number[], vocabSize: number, opts: Refe
   let targets: Int32Array;
   if (opts.targets) {
     const n = opts.targets.length;
-    if (n !== T && n !== T - 1) throw new Error(`reference forward: targets has length ${n}, expected ${T - 1} or ${T} for ${T} tokens`);
+    if (n !== T && n !== T - 1)
+      throw new Error(`reference forward: targets has length ${n}, expected ${T - 1} or ${T} for ${T} tokens`);
     targets = new Int32Array(n);
     for (let t = 0; t < n; t++) {
       const id = opts.targets[t];
       if (id === -1) targets[t] = -1;
       else if (Number.isInteger(id) && id >= 0 && id < vocabSize) targets[t] = id;
-      else throw new Error(`reference forward: target ${id} at position ${t} is not a token id below ${vocabSize} (or -1 for unscored)`);
+      else
+        throw new Error(
+          `reference forward: target ${id} at position ${t} is not a token id below ${vocabSize} (or -1 for unscored)`,
+        );
     }
   } else {
     targets = Int32Array.from(tokens.slice(1));
   }
   const scoreFrom = opts.scoreFrom ?? 0;
-  if (!Number.isInteger(scoreFrom) || scoreFrom < 0) throw new Error(`reference forward: scoreFrom must be a non-negative integer, got ${scoreFrom}`);
+  if (!Number.isInteger(scoreFrom) || scoreFrom < 0)
+    throw new Error(`reference forward: scoreFrom must be a non-negative integer, got ${scoreFrom}`);
   targets.fill(-1, 0, Math.min(scoreFrom, targets.length));
   return targets;
 }
@@ -308,15 +339,27 @@ export interface GenerateResult {
  * Greedy decoding with a key/value cache: the prompt is run in one chunk, then each chosen token is fed at
  * the next position. steps = number of tokens to generate; prompt.length + steps − 1 positions are used.
  */
-export function referenceGenerate(model: LlamaModel, prompt: readonly number[], steps: number, opts: GenerateOptions = {}): GenerateResult {
+export function referenceGenerate(
+  model: LlamaModel,
+  prompt: readonly number[],
+  steps: number,
+  opts: GenerateOptions = {},
+): GenerateResult {
   const temperature = opts.temperature ?? 0;
-  if (temperature !== 0) throw new Error(`referenceGenerate: only greedy decoding (temperature 0) is implemented, got ${temperature}`);
+  if (temperature !== 0)
+    throw new Error(`referenceGenerate: only greedy decoding (temperature 0) is implemented, got ${temperature}`);
   if (prompt.length === 0) throw new Error('referenceGenerate: the prompt is empty (start with BOS)');
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`referenceGenerate: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`referenceGenerate: steps must be a non-negative integer, got ${steps}`);
   const tokens = [...prompt];
   const logits: RefArray[] = [];
   if (steps === 0) return opts.keepLogits ? { tokens, logits } : { tokens };
-  const run = new ReferenceRun(model, prompt.length + steps - 1, opts.precision ?? 'float64', opts.transformLinearInput);
+  const run = new ReferenceRun(
+    model,
+    prompt.length + steps - 1,
+    opts.precision ?? 'float64',
+    opts.transformLinearInput,
+  );
   const V = model.config.vocabSize;
   const stop = new Set(opts.stopTokens ?? []);
   run.advance(prompt);
@@ -335,7 +378,9 @@ function checkTokens(tokens: readonly number[], vocabSize: number): void {
   for (let t = 0; t < tokens.length; t++) {
     const id = tokens[t];
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
-      throw new Error(`reference forward: token ${id} at position ${t} is not an id below the vocabulary size ${vocabSize}`);
+      throw new Error(
+        `reference forward: token ${id} at position ${t} is not an id below the vocabulary size ${vocabSize}`,
+      );
   }
 }
 
@@ -344,7 +389,8 @@ function checkWeights(model: LlamaModel): void {
   const c = model.config;
   const w = model.weights;
   const expect = (name: string, a: ArrayLike<number> | undefined, n: number) => {
-    if (!a || a.length !== n) throw new Error(`reference: weight ${name} has ${a ? a.length : 'no'} values, expected ${n}`);
+    if (!a || a.length !== n)
+      throw new Error(`reference: weight ${name} has ${a ? a.length : 'no'} values, expected ${n}`);
   };
   expect('tokenEmbedding', w.tokenEmbedding, c.vocabSize * c.dim);
   expect('classifier', w.classifier, c.vocabSize * c.dim);
@@ -355,7 +401,8 @@ function checkWeights(model: LlamaModel): void {
         ? 'reference: config.sharedClassifier is set but weights.classifier is not the tokenEmbedding array'
         : 'reference: weights.classifier is the tokenEmbedding array but config.sharedClassifier is false',
     );
-  if (w.layers.length !== c.nLayers) throw new Error(`reference: ${w.layers.length} layers of weights, config says ${c.nLayers}`);
+  if (w.layers.length !== c.nLayers)
+    throw new Error(`reference: ${w.layers.length} layers of weights, config says ${c.nLayers}`);
   w.layers.forEach((lw, l) => {
     expect(`layers[${l}].attnNorm`, lw.attnNorm, c.dim);
     expect(`layers[${l}].ffnNorm`, lw.ffnNorm, c.dim);

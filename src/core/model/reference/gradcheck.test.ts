@@ -2,7 +2,13 @@
 // tensor and every linear-layer input, grouped-query and multi-head attention, shared and separate classifier.
 import { describe, expect, it } from 'vitest';
 import { PROJECTIONS, randomModel, type LlamaConfig, type LlamaModel, type Projection } from '../types';
-import { referenceBackward, referenceForward, type LinearInputTransform, type ReferenceOptions, type RefArray } from './index';
+import {
+  referenceBackward,
+  referenceForward,
+  type LinearInputTransform,
+  type ReferenceOptions,
+  type RefArray,
+} from './index';
 
 const base: LlamaConfig = {
   dim: 16,
@@ -19,9 +25,21 @@ const base: LlamaConfig = {
 
 const cases: { name: string; config: LlamaConfig; opts: ReferenceOptions }[] = [
   { name: 'grouped-query (4 heads, 2 kv heads), shared classifier', config: base, opts: {} },
-  { name: 'grouped-query, separate classifier, scored from position 2', config: { ...base, sharedClassifier: false }, opts: { scoreFrom: 2 } },
-  { name: 'multi-head (2 heads), shared classifier, explicit targets incl. last position', config: { ...base, nHeads: 2, nKvHeads: 2, hiddenDim: 20 }, opts: { targets: [3, -1, 7, 1, 12, 0, 5] } },
-  { name: 'multi-head (4 heads), separate classifier, theta 500', config: { ...base, nKvHeads: 4, sharedClassifier: false, ropeTheta: 500 }, opts: {} },
+  {
+    name: 'grouped-query, separate classifier, scored from position 2',
+    config: { ...base, sharedClassifier: false },
+    opts: { scoreFrom: 2 },
+  },
+  {
+    name: 'multi-head (2 heads), shared classifier, explicit targets incl. last position',
+    config: { ...base, nHeads: 2, nKvHeads: 2, hiddenDim: 20 },
+    opts: { targets: [3, -1, 7, 1, 12, 0, 5] },
+  },
+  {
+    name: 'multi-head (4 heads), separate classifier, theta 500',
+    config: { ...base, nKvHeads: 4, sharedClassifier: false, ropeTheta: 500 },
+    opts: {},
+  },
 ];
 
 const tokens = [1, 5, 9, 2, 11, 5, 7];
@@ -38,7 +56,8 @@ function sampleIndices(g: RefArray, count: number, seed: number): number[] {
   return [...picked];
 }
 
-const loss = (model: LlamaModel, opts: ReferenceOptions) => referenceForward(model, tokens, { ...opts, precision: 'float64' }).meanNll;
+const loss = (model: LlamaModel, opts: ReferenceOptions) =>
+  referenceForward(model, tokens, { ...opts, precision: 'float64' }).meanNll;
 
 /** Central difference with respect to a float32 weight; uses the steps actually stored after rounding. */
 function centralWeight(model: LlamaModel, a: Float32Array, i: number, opts: ReferenceOptions, h: number): number {
@@ -62,12 +81,21 @@ const fdWeight = (model: LlamaModel, a: Float32Array, i: number, opts: Reference
   richardson((h) => centralWeight(model, a, i, opts, h));
 
 /** Central difference with respect to element i of projection p's input in layer l, perturbed via the hook. */
-function centralInput(model: LlamaModel, l: number, p: Projection, i: number, opts: ReferenceOptions, h: number): number {
-  const shifted = (delta: number): LinearInputTransform => (layer, proj, x, rows, inDim) => {
-    const inner = opts.transformLinearInput?.(layer, proj, x, rows, inDim) ?? x;
-    if (layer === l && proj === p) inner[i] += delta;
-    return inner;
-  };
+function centralInput(
+  model: LlamaModel,
+  l: number,
+  p: Projection,
+  i: number,
+  opts: ReferenceOptions,
+  h: number,
+): number {
+  const shifted =
+    (delta: number): LinearInputTransform =>
+    (layer, proj, x, rows, inDim) => {
+      const inner = opts.transformLinearInput?.(layer, proj, x, rows, inDim) ?? x;
+      if (layer === l && proj === p) inner[i] += delta;
+      return inner;
+    };
   const lp = loss(model, { ...opts, transformLinearInput: shifted(h) });
   const lm = loss(model, { ...opts, transformLinearInput: shifted(-h) });
   return (lp - lm) / (2 * h);
@@ -81,15 +109,22 @@ interface Check {
   analytic: number;
   numeric: number;
 }
-const relErr = (c: Check) => Math.abs(c.analytic - c.numeric) / (Math.max(Math.abs(c.analytic), Math.abs(c.numeric)) + 1e-9);
+const relErr = (c: Check) =>
+  Math.abs(c.analytic - c.numeric) / (Math.max(Math.abs(c.analytic), Math.abs(c.numeric)) + 1e-9);
 
 function expectClose(checks: Check[], tolerance: number): void {
   const worst = checks.reduce((a, b) => (relErr(b) > relErr(a) ? b : a));
-  expect(relErr(worst), `${worst.name}: analytic ${worst.analytic} vs finite difference ${worst.numeric}`).toBeLessThan(tolerance);
+  expect(relErr(worst), `${worst.name}: analytic ${worst.analytic} vs finite difference ${worst.numeric}`).toBeLessThan(
+    tolerance,
+  );
 }
 
 /** Checks sampled elements of every parameter tensor and every linear input. */
-function gradientChecks(model: LlamaModel, opts: ReferenceOptions, perTensor: number): { params: Check[]; inputs: Check[]; tensorsChecked: number } {
+function gradientChecks(
+  model: LlamaModel,
+  opts: ReferenceOptions,
+  perTensor: number,
+): { params: Check[]; inputs: Check[]; tensorsChecked: number } {
   const back = referenceBackward(model, tokens, { ...opts, precision: 'float64' });
   const w = model.weights;
   const g = back.grads;
@@ -99,14 +134,18 @@ function gradientChecks(model: LlamaModel, opts: ReferenceOptions, perTensor: nu
   ];
   if (!model.config.sharedClassifier) tensors.push(['classifier', w.classifier, g.classifier]);
   w.layers.forEach((lw, l) => {
-    tensors.push([`layers[${l}].attnNorm`, lw.attnNorm, g.layers[l].attnNorm], [`layers[${l}].ffnNorm`, lw.ffnNorm, g.layers[l].ffnNorm]);
+    tensors.push(
+      [`layers[${l}].attnNorm`, lw.attnNorm, g.layers[l].attnNorm],
+      [`layers[${l}].ffnNorm`, lw.ffnNorm, g.layers[l].ffnNorm],
+    );
     for (const p of PROJECTIONS) tensors.push([`layers[${l}].${p}`, lw[p], g.layers[l][p]]);
   });
   const params: Check[] = [];
   tensors.forEach(([name, weights, grad], k) => {
     // Each tensor must carry real signal, or the check would pass vacuously.
     expect(Math.max(...Array.from(grad, Math.abs)), `${name} gradient is all ~0`).toBeGreaterThan(1e-5);
-    for (const i of sampleIndices(grad, perTensor, k + 1)) params.push({ name: `${name}[${i}]`, analytic: grad[i], numeric: fdWeight(model, weights, i, opts) });
+    for (const i of sampleIndices(grad, perTensor, k + 1))
+      params.push({ name: `${name}[${i}]`, analytic: grad[i], numeric: fdWeight(model, weights, i, opts) });
   });
   const inputs: Check[] = [];
   back.linearInputGrads.forEach((byProj, l) => {
@@ -114,7 +153,11 @@ function gradientChecks(model: LlamaModel, opts: ReferenceOptions, perTensor: nu
       const grad = byProj[p];
       expect(grad.length).toBe(back.linearInputs[l][p].length);
       for (const i of sampleIndices(grad, perTensor, 100 + l * 7 + PROJECTIONS.indexOf(p)))
-        inputs.push({ name: `input of layers[${l}].${p} [${i}]`, analytic: grad[i], numeric: fdInput(model, l, p, i, opts) });
+        inputs.push({
+          name: `input of layers[${l}].${p} [${i}]`,
+          analytic: grad[i],
+          numeric: fdInput(model, l, p, i, opts),
+        });
     }
   });
   return { params, inputs, tensorsChecked: tensors.length };
@@ -158,7 +201,9 @@ describe('reference backward vs central finite differences (float64)', () => {
     const separate = randomModel({ ...base, sharedClassifier: false }, 3);
     const b2 = referenceBackward(separate, tokens);
     expect(b2.grads.classifier).not.toBe(b2.grads.tokenEmbedding);
-    expect(Array.from(b2.grads.tokenEmbedding.subarray(absent * base.dim, (absent + 1) * base.dim)).every((v) => v === 0)).toBe(true);
+    expect(
+      Array.from(b2.grads.tokenEmbedding.subarray(absent * base.dim, (absent + 1) * base.dim)).every((v) => v === 0),
+    ).toBe(true);
   });
 });
 
@@ -187,8 +232,10 @@ describe('float32 path', () => {
       ['finalNorm', b32.grads.finalNorm, b64.grads.finalNorm],
     ];
     b64.grads.layers.forEach((g, l) => {
-      for (const k of ['attnNorm', 'ffnNorm', ...PROJECTIONS] as const) pairs.push([`layers[${l}].${k}`, b32.grads.layers[l][k], g[k]]);
-      for (const p of PROJECTIONS) pairs.push([`input grad layers[${l}].${p}`, b32.linearInputGrads[l][p], b64.linearInputGrads[l][p]]);
+      for (const k of ['attnNorm', 'ffnNorm', ...PROJECTIONS] as const)
+        pairs.push([`layers[${l}].${k}`, b32.grads.layers[l][k], g[k]]);
+      for (const p of PROJECTIONS)
+        pairs.push([`input grad layers[${l}].${p}`, b32.linearInputGrads[l][p], b64.linearInputGrads[l][p]]);
     });
     for (const [name, a, b] of pairs) expect(scaledDiff(a, b), name).toBeLessThan(1e-4);
   });

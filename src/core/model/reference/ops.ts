@@ -30,7 +30,14 @@ export function linear(y: RefArray, x: Readable, w: Readable, rows: number, inDi
 }
 
 /** dx[t, c] = Σ_r W[r, c] · dy[t, r]  (Wᵀ dy; overwrites dx). */
-export function linearInputGrad(dx: RefArray, dy: Readable, w: Readable, rows: number, inDim: number, outDim: number): void {
+export function linearInputGrad(
+  dx: RefArray,
+  dy: Readable,
+  w: Readable,
+  rows: number,
+  inDim: number,
+  outDim: number,
+): void {
   const acc = new Float64Array(inDim);
   for (let t = 0; t < rows; t++) {
     acc.fill(0);
@@ -45,7 +52,14 @@ export function linearInputGrad(dx: RefArray, dy: Readable, w: Readable, rows: n
 }
 
 /** dW[r, c] += Σ_t dy[t, r] · x[t, c]  (dyᵀ x, accumulated). */
-export function linearWeightGrad(dw: RefArray, dy: Readable, x: Readable, rows: number, inDim: number, outDim: number): void {
+export function linearWeightGrad(
+  dw: RefArray,
+  dy: Readable,
+  x: Readable,
+  rows: number,
+  inDim: number,
+  outDim: number,
+): void {
   const acc = new Float64Array(inDim);
   for (let r = 0; r < outDim; r++) {
     acc.fill(0);
@@ -61,7 +75,15 @@ export function linearWeightGrad(dw: RefArray, dy: Readable, x: Readable, rows: 
 }
 
 /** RMSNorm per row: out = w ⊙ x / sqrt(mean(x²) + eps); keeps 1/rms per row for the backward. */
-export function rmsnorm(out: RefArray, invRms: RefArray, x: Readable, w: Readable, rows: number, dim: number, eps: number): void {
+export function rmsnorm(
+  out: RefArray,
+  invRms: RefArray,
+  x: Readable,
+  w: Readable,
+  rows: number,
+  dim: number,
+  eps: number,
+): void {
   for (let t = 0; t < rows; t++) {
     const o = t * dim;
     let ss = 0;
@@ -106,7 +128,12 @@ export function rmsnormBackward(
  * pos · theta^(−2j/headSize). The float32 path computes freq, angle, cos and sin in float32 like run.c
  * (powf, pos * freq, cosf, sinf); the float64 path in double.
  */
-export function ropeTables(positions: number, headSize: number, theta: number, precision: Precision): { cos: RefArray; sin: RefArray } {
+export function ropeTables(
+  positions: number,
+  headSize: number,
+  theta: number,
+  precision: Precision,
+): { cos: RefArray; sin: RefArray } {
   const half = headSize / 2;
   const F = arrayConstructor(precision);
   const cos = new F(positions * half);
@@ -295,7 +322,14 @@ export function swiglu(out: RefArray, gate: Readable, up: Readable, n: number): 
 }
 
 /** Backward of swiglu: du = da·silu(g), dg = da·u·σ(g)·(1 + g·(1 − σ(g))). */
-export function swigluBackward(dGate: RefArray, dUp: RefArray, dAct: Readable, gate: Readable, up: Readable, n: number): void {
+export function swigluBackward(
+  dGate: RefArray,
+  dUp: RefArray,
+  dAct: Readable,
+  gate: Readable,
+  up: Readable,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const g = gate[i];
     const sig = 1 / (1 + Math.exp(-g));

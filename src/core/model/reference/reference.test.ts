@@ -78,7 +78,9 @@ describe('referenceGenerate', () => {
       const V = config.vocabSize;
       gen.logits!.forEach((row, i) => {
         const pos = prompt.length - 1 + i;
-        expect(Array.from(row), `${precision} step ${i}`).toEqual(Array.from(full.logits.subarray(pos * V, (pos + 1) * V)));
+        expect(Array.from(row), `${precision} step ${i}`).toEqual(
+          Array.from(full.logits.subarray(pos * V, (pos + 1) * V)),
+        );
         // Greedy: the chosen token is the first largest logit.
         const max = Math.max(...row);
         expect(gen.tokens[pos + 1]).toBe(row.indexOf(max));
@@ -114,7 +116,8 @@ describe('transformLinearInput hook', () => {
         expect(rows).toBe(tokens.length);
         expect(inDim).toBe(projectionShape(config, proj)[1]);
         // Upstream of the change below, every copy equals the plain input.
-        if (layer === 0 && ['q', 'k', 'v'].includes(proj)) expect(Array.from(x)).toEqual(Array.from(plain.linearInputs[layer][proj]));
+        if (layer === 0 && ['q', 'k', 'v'].includes(proj))
+          expect(Array.from(x)).toEqual(Array.from(plain.linearInputs[layer][proj]));
         if (layer === 0 && proj === 'k') x.fill(0); // must not leak into q's or v's input
       },
     });
@@ -129,7 +132,10 @@ describe('transformLinearInput hook', () => {
     const model = randomModel(config, 6, 0.5);
     for (const precision of ['float64', 'float32'] as const) {
       const plain = referenceForward(model, tokens, { precision });
-      const copy = referenceForward(model, tokens, { precision, transformLinearInput: (_l, _p, x) => Float32Array.from(x) });
+      const copy = referenceForward(model, tokens, {
+        precision,
+        transformLinearInput: (_l, _p, x) => Float32Array.from(x),
+      });
       if (precision === 'float32') expect(Array.from(copy.logits)).toEqual(Array.from(plain.logits));
       else expect(Math.abs(copy.meanNll - plain.meanNll)).toBeLessThan(1e-6); // inputs rounded to float32
     }
@@ -157,13 +163,19 @@ describe('bad input', () => {
   const model = randomModel(config, 1);
   it('gets clear errors', () => {
     expect(() => referenceForward(model, [])).toThrow(/empty/);
-    expect(() => referenceForward(model, [1, 40])).toThrow(/token 40 at position 1 is not an id below the vocabulary size 40/);
+    expect(() => referenceForward(model, [1, 40])).toThrow(
+      /token 40 at position 1 is not an id below the vocabulary size 40/,
+    );
     expect(() => referenceForward(model, [1, 2.5])).toThrow(/token 2.5/);
-    expect(() => referenceForward(model, new Array(33).fill(1))).toThrow(/33 positions exceed the model's context of 32/);
+    expect(() => referenceForward(model, new Array(33).fill(1))).toThrow(
+      /33 positions exceed the model's context of 32/,
+    );
     expect(() => referenceForward(model, tokens, { targets: [1, 2] })).toThrow(/targets has length 2, expected 8 or 9/);
     expect(() => referenceForward(model, [1, 2, 3], { targets: [1, 99] })).toThrow(/target 99 at position 1/);
     expect(() => referenceForward(model, tokens, { scoreFrom: -1 })).toThrow(/scoreFrom/);
-    expect(() => referenceForward(model, tokens, { precision: 'float16' as never })).toThrow(/unknown precision 'float16'/);
+    expect(() => referenceForward(model, tokens, { precision: 'float16' as never })).toThrow(
+      /unknown precision 'float16'/,
+    );
     expect(() => referenceForward(model, tokens, { transformLinearInput: () => new Float64Array(3) })).toThrow(
       /transformLinearInput\(0, q\) returned 3 values, expected 9 x 32/,
     );
@@ -176,6 +188,8 @@ describe('bad input', () => {
     expect(() => referenceForward(short, tokens)).toThrow(/layers\[1\].down has 10 values, expected 1536/);
     const untied = randomModel({ ...config, sharedClassifier: true }, 1);
     untied.weights.classifier = untied.weights.classifier.slice();
-    expect(() => referenceForward(untied, tokens)).toThrow(/sharedClassifier is set but weights.classifier is not the tokenEmbedding array/);
+    expect(() => referenceForward(untied, tokens)).toThrow(
+      /sharedClassifier is set but weights.classifier is not the tokenEmbedding array/,
+    );
   });
 });

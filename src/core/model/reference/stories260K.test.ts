@@ -13,7 +13,8 @@ function goldenNll(): { greedy: number; samples: number[] } {
   const text = readSharedText('golden/stories260K-nll.txt');
   const greedy = Number(/greedy mean NLL[^:]*:\s*([\d.]+)/.exec(text)?.[1]);
   const samples = [...text.matchAll(/sample (\d+) mean NLL ([\d.]+)/g)].map((m) => Number(m[2]));
-  if (!Number.isFinite(greedy) || samples.length !== 4) throw new Error('golden/stories260K-nll.txt: unexpected layout');
+  if (!Number.isFinite(greedy) || samples.length !== 4)
+    throw new Error('golden/stories260K-nll.txt: unexpected layout');
   return { greedy, samples };
 }
 
@@ -48,7 +49,8 @@ describe.skipIf(!hasSharedData)(`reference engine on stories260K (skipped if abs
       expect(out.logits.length).toBe(8 * 512);
       expect(rowScaledError(out.logits, golden, 8, 512)).toBeLessThan(1e-4);
       // Elementwise too, for logits of any size: |a − b| ≤ 1e-4 (|b| + 0.1).
-      for (let i = 0; i < golden.length; i++) expect(Math.abs(out.logits[i] - golden[i])).toBeLessThanOrEqual(1e-4 * (Math.abs(golden[i]) + 0.1));
+      for (let i = 0; i < golden.length; i++)
+        expect(Math.abs(out.logits[i] - golden[i])).toBeLessThanOrEqual(1e-4 * (Math.abs(golden[i]) + 0.1));
     });
 
     it(`${precision}: greedy generation from BOS reproduces run.c's 128 token ids`, () => {
