@@ -197,7 +197,7 @@ export function hfConfig(model: LlamaModel): Record<string, unknown> {
 /** A Hugging Face model folder as files: config.json plus one model.safetensors or `shards` shards with an index. */
 export function hfFiles(model: LlamaModel, dtype: FloatDtype, shards = 1): { name: string; bytes: Uint8Array }[] {
   const tensors = hfTensors(model, dtype);
-  const files = [{ name: 'config.json', bytes: utf8.encode(JSON.stringify(hfConfig(model))) }];
+  const files: { name: string; bytes: Uint8Array }[] = [{ name: 'config.json', bytes: utf8.encode(JSON.stringify(hfConfig(model))) }];
   if (shards === 1) return [...files, { name: 'model.safetensors', bytes: writeSafetensors(tensors) }];
   const weightMap: Record<string, string> = {};
   const per = Math.ceil(tensors.length / shards);
