@@ -82,6 +82,8 @@ export function decodeMxElement(element: MxElement, code: number): number {
 export interface MxOptions {
   blockSize?: number;
   rowLength?: number;
+  /** Clip ratio per block: the shared scale uses alpha · block amax (elements beyond saturate). */
+  clip?: ArrayLike<number>;
   out?: Float32Array;
 }
 
@@ -113,6 +115,8 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
   const scaleCodes = new Uint8Array(layout.blocks);
   const scales = new Float32Array(layout.blocks);
   const { encode, decode, emax } = codec;
+  const clip = options.clip;
+  if (clip && clip.length !== layout.blocks) throw new RangeError(`clip has ${clip.length} ratios, expected one per block (${layout.blocks})`);
   for (let r = 0; r < rows; r++) {
     const rowStart = r * rowLength;
     for (let bj = 0; bj < blocksPerRow; bj++) {
@@ -124,7 +128,7 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
         const a = Math.abs(x[i]);
         if (a > amax && a !== Infinity) amax = a;
       }
-      const e = mxScaleExponent(amax, emax);
+      const e = mxScaleExponent(clip ? clip[b] * amax : amax, emax);
       const scale = Math.pow(2, e);
       const inv = Math.pow(2, -e); // exact: a power of two
       scaleCodes[b] = e + 127;
