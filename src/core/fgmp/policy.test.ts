@@ -188,8 +188,8 @@ describe('per-layer uniform policy', () => {
         // The FP8 blocks are the tensor's top scores.
         const src = tensors.find((x) => x.layer === t.layer && x.proj === t.proj)!;
         const m = tensorMask(ranking, a, i);
-        const kept = [...src.scores].filter((_, b) => m[b]);
-        const dropped = [...src.scores].filter((_, b) => !m[b]);
+        const kept = Array.from(src.scores).filter((_, b) => m[b]);
+        const dropped = Array.from(src.scores).filter((_, b) => !m[b]);
         if (kept.length && dropped.length) expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...dropped));
       });
     }

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { E4M3 } from '../formats/index.ts';
+import { CLIP_GRID, clippingCurve, quantizeWeight, type ClipMode } from './quantize';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+}
+function normals(n: number, seed: number): Float32Array {
+  const u = lcg(seed);
+  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+/** Student-t with 1 degree of freedom (Cauchy), clamped: rare huge outliers in most blocks. */
+function heavyTailed(n: number, seed: number): Float32Array {
+  const u = lcg(seed);
+  return Float32Array.from({ length: n }, () => Math.max(-200, Math.min(200, Math.tan(Math.PI * (u() - 0.5)))));
+}
+/** Positive Fisher spanning several orders of magnitude. */
+function fisherLike(n: number, seed: number): Float32Array {
+  const z = normals(n, seed);
+  return Float32Array.from(z, (x) => Math.exp(2 * x));
+}
+
+/** Per-block Σ F (v − q)² (F omitted: 1), blocks of 16 along rows. */
+function blockErrors(rows: number, cols: number, v: Float32Array, q: Float32Array, f?: Float32Array): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let s = 0; s < cols; s += 16) {
+      let e = 0;
+      for (let i = r * cols + s; i < r * cols + Math.min(s + 16, cols); i++) e += (f ? f[i] : 1) * (v[i] - q[i]) ** 2;
+      out.push(e);
+    }
+  return out;
+}
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe('clip grid', () => {
+  it('is 1.00, 0.95, …, 0.50', () => {
+    expect(CLIP_GRID).toEqual([1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5]);
+  });
+});
+
+describe('quantizeWeight on a hand-worked row of 20 (a full block and a short block of 4)', () => {
+  // amax 2.625 -> tensor scale 2.625 / 2688 = 2^-10.
+  // Block 0: amax 2.625 -> block scale E4M3(448) = 448 -> step 0.4375: 2.625 -> 6·0.4375, 1.0 -> 2.29 -> 2 -> 0.875,
+  //          -0.2 -> -0.457 -> -0.5 -> -0.21875.
+  // Block 1 (short): amax 0.75 -> block scale 128 -> step 0.125: 0.3 -> 2.4 -> 2 -> 0.25, -0.6 -> -4.8 -> -4 -> -0.5,
+  //          0.75 -> 6 -> 0.75, 0.1 -> 0.8 -> 1 -> 0.125.
+  const w = new Float32Array(20);
+  w.set([2.625, 1.0, -0.2], 0);
+  w.set([0.3, -0.6, 0.75, 0.1], 16);
+  const expectedLo = new Float32Array(20);
+  expectedLo.set([2.625, 0.875, -0.21875], 0);
+  expectedLo.set([0.25, -0.5, 0.75, 0.125], 16);
+
+  it('NVFP4 without clipping', () => {
+    const q = quantizeWeight(w, 1, 20);
+    expect(q.nvfp4TensorScale).toBe(2 ** -10);
+    expect(Array.from(q.qLo)).toEqual(Array.from(expectedLo));
+    expect(Array.from(q.clipRatio)).toEqual([1, 1]);
+    expect(q.curve).toBeNull();
+  });
+
+  it('MSE clipping: block 0 keeps α = 1, the short block picks α = 0.9 (hand-computed errors at every ratio)', () => {
+    // (Inputs are float32, so errors match the decimal values to ~1e-8.)
+    // Block 1 at α = 0.9: 0.675 / 6 / 2^-10 = 115.2 -> E4M3 112 -> step 0.109375: 0.3 -> 2.74 -> 3, -0.6 -> -5.49 -> -6,
+    // 0.75 -> 6.86 -> 6, 0.1 -> 0.91 -> 1. Squared error 0.01283203125 < 0.013125 at α = 1; α = 0.85 gives the same
+    // block scale (ties keep the larger ratio) and every other ratio is worse (0.95: 0.01579, 0.8: 0.01989, …).
+    // Block 0: α = 1 error 0.0159765625; α = 0.95 already 0.0703 (the 2.625 outlier is cut).
+    const q = quantizeWeight(w, 1, 20, { clip: 'mse' });
+    expect(Array.from(q.clipRatio)).toEqual([1, Math.fround(0.9)]);
+    expect(Array.from(q.qLo.subarray(0, 16))).toEqual(Array.from(expectedLo.subarray(0, 16)));
+    expect(Array.from(q.qLo.subarray(16))).toEqual([0.328125, -0.65625, 0.65625, 0.109375]);
+    const c = clippingCurve(w, 1, 20, { block: 1 });
+    expect(c.mse[0] * 4).toBeCloseTo(0.013125, 7);
+    expect(c.mse[2] * 4).toBeCloseTo(0.01283203125, 7);
+    expect(c.mse[1] * 4).toBeCloseTo(0.0157861328125, 7);
+  });
+
+  it('FP8 E4M3 with the per-tensor scale amax/448', () => {
+    const q = quantizeWeight(w, 1, 20);
+    const s = Math.fround(2.625 / 448);
+    expect(q.fp8Scales[0]).toBe(s);
+    // 2.625 -> 448·s; 0 -> 0.
+    expect(q.qHi[0]).toBe(Math.fround(448 * s));
+    expect(q.qHi[5]).toBe(0);
+  });
+});
+
+describe('FP8 versions match a brute-force nearest-value search', () => {
+  for (const granularity of ['tensor', 'row'] as const) {
+    it(`per ${granularity}`, () => {
+      const rows = 4;
+      const cols = 40;
+      const w = normals(rows * cols, 5);
+      const q = quantizeWeight(w, rows, cols, { fp8Scale: granularity });
+      const levels = E4M3.values();
+      for (let r = 0; r < rows; r++) {
+        let amax = 0;
+        const lo = granularity === 'row' ? r * cols : 0;
+        const hi = granularity === 'row' ? (r + 1) * cols : rows * cols;
+        for (let i = lo; i < hi; i++) amax = Math.max(amax, Math.abs(w[i]));
+        const s = Math.fround(amax / 448);
+        for (let i = r * cols; i < (r + 1) * cols; i++) {
+          const x = w[i] / s;
+          let best = levels[0];
+          for (const v of levels) if (Math.abs(v - x) < Math.abs(best - x)) best = v;
+          expect(q.qHi[i]).toBe(Math.fround(best * s));
+        }
+      }
+    });
+  }
+});
+
+describe('clipping search', () => {
+  const rows = 12;
+  const cols = 172; // 10 full blocks + a short block of 12 per row
+  const cases = [
+    ['gaussian', normals(rows * cols, 1)],
+    ['heavy-tailed', heavyTailed(rows * cols, 2)],
+  ] as const;
+  const fisher = fisherLike(rows * cols, 3);
+
+  for (const [name, w] of cases) {
+    it(`never worse than no clipping in its own objective, block by block (${name})`, () => {
+      const none = quantizeWeight(w, rows, cols, { clip: 'none', fisher });
+      const mse = quantizeWeight(w, rows, cols, { clip: 'mse', fisher });
+      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+      expect(mse.grid.blockCount).toBe(rows * 11);
+      const noneMse = blockErrors(rows, cols, w, none.qLo);
+      const noneFis = blockErrors(rows, cols, w, none.qLo, fisher);
+      const mseMse = blockErrors(rows, cols, w, mse.qLo);
+      const fisFis = blockErrors(rows, cols, w, fis.qLo, fisher);
+      for (let b = 0; b < noneMse.length; b++) {
+        expect(mseMse[b]).toBeLessThanOrEqual(noneMse[b]);
+        expect(fisFis[b]).toBeLessThanOrEqual(noneFis[b]);
+      }
+      // The search does something on these tensors.
+      expect(sum(mseMse)).toBeLessThan(sum(noneMse));
+      expect(sum(fisFis)).toBeLessThan(sum(noneFis));
+      for (const q of [mse, fis]) for (const a of q.clipRatio) expect(CLIP_GRID).toContain(Math.round(a * 100) / 100);
+      // The FP8 version does not depend on clipping.
+      expect(Array.from(mse.qHi)).toEqual(Array.from(none.qHi));
+    });
+
+    it(`Fisher clipping beats MSE clipping in Fisher-weighted error and vice versa (${name})`, () => {
+      const mse = quantizeWeight(w, rows, cols, { clip: 'mse', fisher });
+      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+      const fisOfFis = blockErrors(rows, cols, w, fis.qLo, fisher);
+      const fisOfMse = blockErrors(rows, cols, w, mse.qLo, fisher);
+      const mseOfFis = blockErrors(rows, cols, w, fis.qLo);
+      const mseOfMse = blockErrors(rows, cols, w, mse.qLo);
+      for (let b = 0; b < fisOfFis.length; b++) {
+        expect(fisOfFis[b]).toBeLessThanOrEqual(fisOfMse[b]);
+        expect(mseOfMse[b]).toBeLessThanOrEqual(mseOfFis[b]);
+      }
+      expect(sum(fisOfFis)).toBeLessThan(sum(fisOfMse));
+      expect(sum(mseOfMse)).toBeLessThan(sum(mseOfFis));
+      expect(Array.from(fis.clipRatio)).not.toEqual(Array.from(mse.clipRatio));
+    });
+  }
+
+  it('tensor curve: α = 1 is the unclipped error, and the per-block choice beats every single ratio', () => {
+    const w = heavyTailed(rows * cols, 4);
+    const none = quantizeWeight(w, rows, cols, { clip: 'none' });
+    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+    const curve = fis.curve!;
+    expect(curve.grid).toEqual(CLIP_GRID);
+    const n = rows * cols;
+    expect(curve.mse[0]).toBeCloseTo(sum(blockErrors(rows, cols, w, none.qLo)) / n, 12);
+    expect(curve.fisherMse[0]).toBeCloseTo(sum(blockErrors(rows, cols, w, none.qLo, fisher)) / n, 12);
+    const chosen = sum(blockErrors(rows, cols, w, fis.qLo, fisher)) / n;
+    for (const v of curve.fisherMse) expect(chosen).toBeLessThanOrEqual(v + 1e-15);
+    // clippingCurve of the whole tensor gives the same numbers.
+    const again = clippingCurve(w, rows, cols, { fisher });
+    expect(Array.from(again.mse)).toEqual(Array.from(curve.mse));
+    expect(Array.from(again.fisherMse)).toEqual(Array.from(curve.fisherMse));
+  });
+
+  it("block curve: its minimum is the chosen block's error at the chosen ratio (short last block too)", () => {
+    const w = heavyTailed(rows * cols, 6);
+    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+    const errs = blockErrors(rows, cols, w, fis.qLo, fisher);
+    for (const b of [0, 10, 21, 5 * 11 + 3]) {
+      const len = b % 11 === 10 ? 12 : 16;
+      const c = clippingCurve(w, rows, cols, { fisher, block: b });
+      const best = Math.min(...c.fisherMse);
+      expect(best * len).toBeCloseTo(errs[b], 12);
+      expect(c.fisherMse[CLIP_GRID.indexOf(Math.round(fis.clipRatio[b] * 100) / 100)] * len).toBeCloseTo(errs[b], 12);
+    }
+    expect(() => clippingCurve(w, rows, cols, { block: rows * 11 })).toThrow(/out of range/);
+  });
+
+  it('rejects bad options with clear messages', () => {
+    const w = normals(32, 1);
+    expect(() => quantizeWeight(w, 1, 32, { clip: 'fisher' })).toThrow(/needs the weight Fisher/);
+    expect(() => quantizeWeight(w, 2, 32)).toThrow(/expected 2×32 = 64/);
+    expect(() => quantizeWeight(w, 1, 32, { clip: 'bogus' as ClipMode })).toThrow(/unknown clip mode/);
+    expect(() => quantizeWeight(w, 1, 32, { clip: 'mse', grid: [1, 0] })).toThrow(/\(0, 1\]/);
+  });
+});
