@@ -1,0 +1,116 @@
+// Pure functions from the store's compact structures to what the views draw. Everything here runs on
+// the UI thread on each slider move, so it is O(tensors · log blocks) for the policy answer plus one
+// O(blocks) pass for masks, memory and energy (a few ms for a stories15M-sized model).
+import { answerBudget, blockGrid, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
+import { simulateHardware, type HardwareReport, type HwParams, type LinearInput } from '../core/hw/index';
+import type { Projection } from '../core/model/types';
+import type { WireActivationRanking, WireRanking } from '../../workers/protocol';
+
+/** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
+export function rankingFromWire(w: WireRanking): BlockRanking {
+  return {
+    kind: w.kind,
+    totalBlocks: w.totalBlocks,
+    scores: w.scores,
+    order: w.order,
+    tensors: w.tensors.map((t) => ({ layer: t.layer, proj: t.proj, grid: blockGrid(t.rows, t.cols), offset: t.offset, order: t.order, ranks: t.ranks })),
+    layers: [...new Set(w.tensors.map((t) => t.layer))],
+  };
+}
+
+function countBelow(a: Uint32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface ActivationAnswer {
+  k: number;
+  threshold: number;
+  /** FP8 share of calibration activation blocks per (layer, proj) key "l/p". */
+  shares: Map<string, number>;
+}
+
+/** FP8 share of activation blocks per linear input for an activation budget (binary search per tensor). */
+export function answerActivationBudget(a: WireActivationRanking, budget: number): ActivationAnswer {
+  const k = Math.round(budget * a.totalBlocks);
+  const shares = new Map<string, number>();
+  for (const t of a.tensors) shares.set(`${t.layer}/${t.proj}`, t.blocks ? countBelow(t.ranks, k) / t.blocks : 0);
+  return { k, threshold: k > 0 ? a.sortedScores[k - 1] : Infinity, shares };
+}
+
+export interface Derived {
+  answer: BudgetAnswer;
+  /** Per tensor (ranking order), FP8 share of weight blocks. */
+  weightShare: Map<string, number>;
+  /** Per tensor, FP8 share of activation blocks (the budget itself when there is no calibration). */
+  activationShare: Map<string, number>;
+  activationCalibrated: boolean;
+  masks: Uint8Array[];
+  hardware: HardwareReport;
+}
+
+/**
+ * Everything a budget decides: the policy answer, every mask, and the hardware report for one pass of
+ * `tokens` tokens (weights and activations by precision pair, memory traffic).
+ */
+export function deriveForBudget(
+  ranking: BlockRanking,
+  activations: WireActivationRanking | null,
+  weightBudget: number,
+  activationBudget: number,
+  tokens: number,
+  params: HwParams,
+  fp8Scaling: 'per-tensor' | 'per-channel',
+  masksOut?: Uint8Array[],
+): Derived {
+  const answer = answerBudget(ranking, weightBudget);
+  const act = activations ? answerActivationBudget(activations, activationBudget) : null;
+  const weightShare = new Map<string, number>();
+  const activationShare = new Map<string, number>();
+  const masks: Uint8Array[] = [];
+  const inputs: LinearInput[] = [];
+  ranking.tensors.forEach((t, i) => {
+    const k = `${t.layer}/${t.proj}`;
+    weightShare.set(k, answer.perTensor[i].share);
+    const a = act?.shares.get(k) ?? activationBudget;
+    activationShare.set(k, a);
+    const mask = tensorMask(ranking, answer, i, masksOut?.[i]);
+    masks.push(mask);
+    inputs.push({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: mask, tokens, activationFp8Share: a });
+  });
+  const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling === 'per-channel' ? 'row' : 'tensor' });
+  return { answer, weightShare, activationShare, activationCalibrated: act !== null, masks, hardware };
+}
+
+export const tensorKey = (layer: number, proj: Projection) => `${layer}/${proj}`;
+
+/** Bytes as a short human string (KiB/MiB). */
+export function formatBits(bits: number): string {
+  const bytes = bits / 8;
+  if (bytes < 1024) return `${bytes.toFixed(0)} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+export function formatPercent(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/** Rows of the per-block CSV export: one line per block with its precision and score. */
+export function masksCsv(ranking: BlockRanking, masks: Uint8Array[]): string {
+  const lines = ['layer,projection,block,row,block_col,fp8,score'];
+  ranking.tensors.forEach((t, i) => {
+    const m = masks[i];
+    for (let b = 0; b < t.grid.blockCount; b++) {
+      const row = Math.floor(b / t.grid.blocksPerRow);
+      lines.push(`${t.layer},${t.proj},${b},${row},${b - row * t.grid.blocksPerRow},${m[b]},${ranking.scores[t.offset + b]}`);
+    }
+  });
+  return lines.join('\n') + '\n';
+}
