@@ -64,7 +64,10 @@ export class Llama2cTokenizer implements Tokenizer {
     this.vocabSize = pieces.length;
     this.bosId = options.bosId ?? BOS;
     this.eosId = options.eosId ?? EOS;
-    for (let b = 0; b < 256; b++) this.byteFallback[b] = b + 3;
+    // run.c: byte b is id b + 3. Vocabularies with `<0xHH>` pieces (all real ones) use those ids;
+    // a byte without a piece becomes <unk> (0), as in sentencepiece, rather than an arbitrary id.
+    const hasBytePieces = pieces.some((p) => p.length === 6 && /^<0x[0-9A-Fa-f]{2}>$/.test(byteString(p)));
+    for (let b = 0; b < 256; b++) this.byteFallback[b] = !hasBytePieces && b + 3 < pieces.length ? b + 3 : 0;
     this.scores = scores;
     this.maxTokenLength = maxTokenLength;
     this.pieceBytes = pieces;

@@ -105,7 +105,9 @@ class Reader {
     this.need(8, what);
     const v = this.dv.getBigUint64(this.offset, true);
     this.offset += 8;
-    if (v > BigInt(max)) throw new CheckpointError(`${this.file}: GGUF ${what} = ${v} is impossible for a file of ${formatBytes(this.bytes.byteLength)}`);
+    if (v > BigInt(Math.floor(max))) {
+      throw new CheckpointError(`${this.file}: GGUF ${what} = ${v} is impossible for a file of ${formatBytes(this.bytes.byteLength)} (truncated, corrupt or not a GGUF file)`);
+    }
     return Number(v);
   }
   string(what: string): string {
@@ -227,6 +229,16 @@ function ggufName(canonical: string): string {
   return `blk.${parts[1]}.${leaf}.weight`;
 }
 
+/** float32 metadata (rms epsilon, rope base) as the shortest decimal that rounds to it: 1e-5, not 9.99999974737875e-6. */
+function shortestF32(x: number): number {
+  if (x !== Math.fround(x)) return x;
+  for (let p = 1; p <= 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
+  return x;
+}
+
 function metaNumber(g: GgufFile, key: string, fallback?: number): number {
   const v = g.metadata.get(key);
   if (v === undefined) {
@@ -254,8 +266,8 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
     nKvHeads: metaNumber(g, 'llama.attention.head_count_kv', nHeads),
     vocabSize: metaNumber(g, 'llama.vocab_size', emb.dims[1]),
     maxSeqLen: metaNumber(g, 'llama.context_length'),
-    ropeTheta: metaNumber(g, 'llama.rope.freq_base', 10000),
-    normEps: metaNumber(g, 'llama.attention.layer_norm_rms_epsilon', 1e-5),
+    ropeTheta: shortestF32(metaNumber(g, 'llama.rope.freq_base', 10000)),
+    normEps: shortestF32(metaNumber(g, 'llama.attention.layer_norm_rms_epsilon', 1e-5)),
     // llama.cpp ties the output to token_embd when output.weight is absent.
     sharedClassifier: !hasOutput,
   };
