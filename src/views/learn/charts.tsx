@@ -117,10 +117,18 @@ export function ColorLegend(props: {
         orient="bottom"
         transform="translate(10,25)"
         ticks={4}
-        tickFormat={props.tickFormat ?? ((v) => d3.format('.2~e')(v))}
+        tickValues={isLog ? decades(domain) : undefined}
+        tickFormat={props.tickFormat ?? ((v) => d3.format('.0e')(v))}
       />
     </svg>
   );
+}
+
+/** Powers of ten inside [lo, hi] (legend ticks of a log scale). */
+function decades([lo, hi]: [number, number]): number[] {
+  const out: number[] = [];
+  for (let k = Math.ceil(Math.log10(lo)); k <= Math.floor(Math.log10(hi)); k++) out.push(10 ** k);
+  return out;
 }
 
 /** A grid of values drawn on a canvas (one cell per element), coloured by the given scale. */
