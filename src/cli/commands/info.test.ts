@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
+import { ggufLlamaMetadata, ggufTensors, hfFiles, writeGguf } from '../../core/model/loaders/fixtures';
+import { randomModel, type LlamaConfig } from '../../core/model/types';
+import { main } from '../main';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => new Uint8Array() });
+  return { code, out, err };
+}
+
+const cfg: LlamaConfig = { dim: 32, hiddenDim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 40, maxSeqLen: 32, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: false };
+
+describe.skipIf(!hasSharedData)(`fgmp info on stories260K (real data; ${SKIP_REASON} when absent)`, () => {
+  it('--json gives config, parameter counts, tokenizer and per-tensor statistics', async () => {
+    const { code, out } = await run(['info', sharedPath('models/stories260K.bin'), '--tokenizer', sharedPath('models/tok512.bin'), '--json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.format).toBe('llama2c');
+    expect(j.config).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, maxSeqLen: 512, sharedClassifier: true });
+    // 264,128 floats in the file minus the 2 x 512 x 4 RoPE table.
+    expect(j.parameters.total).toBe(264_128 - 4096);
+    expect(j.parameters.embedding + j.parameters.attention + j.parameters.feedForward + j.parameters.norms).toBe(j.parameters.total);
+    expect(j.tokenizer).toEqual({ vocabSize: 512, bosId: 1, eosId: 2 });
+    expect(j.tensors).toHaveLength(1 + 5 * 9 + 1);
+    const fnorm = j.tensors.find((t: { name: string }) => t.name === 'finalNorm');
+    expect(fnorm).toMatchObject({ shape: [64], dtype: 'F32', numel: 64, nanCount: 0 });
+    expect(fnorm.min).toBeLessThanOrEqual(fnorm.meanAbs);
+    expect(fnorm.max).toBeGreaterThanOrEqual(fnorm.meanAbs);
+  });
+
+  it('prints tables in text mode and fails clearly on a file that is not a checkpoint', async () => {
+    const ok = await run(['info', sharedPath('models/stories260K.bin')]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/llama2.c v0 \(legacy\), 1,056,540 bytes/);
+    expect(ok.out).toMatch(/layers\.4\.down\s+w2\[4\]\s+64x172\s+F32\s+11,008/);
+    const bad = await run(['info', sharedPath('models/tok512.bin')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/cannot tell the format of tok512.bin .*expected one of/);
+  });
+});
+
+describe('fgmp info on fabricated files', () => {
+  it('reads a GGUF file and a Hugging Face folder; statistics match the weights', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-info-'));
+    const m = randomModel(cfg, 31);
+    m.weights.layers[0].v[3] = NaN;
+    writeFileSync(path.join(dir, 'tiny.gguf'), writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0)));
+    const g = JSON.parse((await run(['info', path.join(dir, 'tiny.gguf'), '--json'])).out);
+    expect(g.variant).toBe('GGUF v3');
+    expect(g.nanCount).toBe(1);
+    const v = g.tensors.find((t: { name: string }) => t.name === 'layers.0.v');
+    const vals = Array.from(m.weights.layers[0].v).filter((x) => !Number.isNaN(x));
+    expect(v.nanCount).toBe(1);
+    expect(v.min).toBe(Math.min(...vals));
+    expect(v.max).toBe(Math.max(...vals));
+    expect(v.meanAbs).toBeCloseTo(vals.reduce((a, x) => a + Math.abs(x), 0) / vals.length, 12);
+    expect(g.warnings.join()).toMatch(/1 NaN weight/);
+
+    const hf = mkdtempSync(path.join(dir, 'hf-'));
+    for (const f of hfFiles(randomModel(cfg, 32), 'BF16', 2)) writeFileSync(path.join(hf, f.name), f.bytes);
+    const h = JSON.parse((await run(['info', hf, '--json'])).out);
+    expect(h.format).toBe('safetensors');
+    expect(h.tensors.find((t: { name: string }) => t.name === 'classifier').dtype).toBe('BF16');
+
+    const missing = await run(['info', path.join(dir, 'nope.bin')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/model not found/);
+  });
+});
