@@ -7,3 +7,5 @@ export * from './mx.ts';
 export * from './fp8.ts';
 export * from './grouped.ts';
 export * from './metrics.ts';
+export * from './schemes.ts';
+export * from './display.ts';
