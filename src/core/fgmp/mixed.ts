@@ -92,3 +92,34 @@ export function storageFromCounts(rows: number, cols: number, fp8Blocks: number,
   const totalBits = elementBits + blockScaleBits + metadataBits + tensorScaleBits;
   return { elements, blocks: grid.blockCount, fp8Blocks, elementBits, blockScaleBits, metadataBits, tensorScaleBits, totalBits, bitsPerWeight: totalBits / elements };
 }
+
+/** Index-compatible view of a ranked tensor and its FP8 count (see policy.ts), for storage totals. */
+export interface MaskedTensorShape {
+  rows: number;
+  cols: number;
+  fp8Blocks: number;
+  /** Needed only when cols % 16 != 0 (FP8 short blocks hold fewer elements); lazily produced. */
+  mask?: () => Uint8Array;
+}
+
+/**
+ * Storage of a whole set of tensors (e.g. every projection at one budget). Tensors whose rows are a
+ * whole number of blocks are costed from their FP8 count alone; others from their mask.
+ */
+export function totalStorageBits(tensors: readonly MaskedTensorShape[], options: StorageOptions = {}): { totalBits: number; elements: number; bitsPerWeight: number } {
+  let totalBits = 0;
+  let elements = 0;
+  for (const t of tensors) {
+    const s =
+      t.cols % BLOCK_SIZE === 0 || t.fp8Blocks === 0
+        ? storageFromCounts(t.rows, t.cols, t.fp8Blocks, t.fp8Blocks * BLOCK_SIZE, options)
+        : t.mask
+          ? weightStorageBits(t.rows, t.cols, t.mask(), options)
+          : (() => {
+              throw new Error(`tensor [${t.rows}, ${t.cols}] has a short last block: its mask is needed to count FP8 elements`);
+            })();
+    totalBits += s.totalBits;
+    elements += s.elements;
+  }
+  return { totalBits, elements, bitsPerWeight: elements ? totalBits / elements : 0 };
+}

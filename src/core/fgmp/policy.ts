@@ -260,3 +260,8 @@ export function allMasks(ranking: BlockRanking, answer: BudgetAnswer): Uint8Arra
 export function findTensor(ranking: BlockRanking, layer: number, proj: Projection): number {
   return ranking.tensors.findIndex((t) => t.layer === layer && t.proj === proj);
 }
+
+/** Inputs of totalStorageBits (mixed.ts) for one budget answer: counts, with masks only where needed. */
+export function storageInputs(ranking: BlockRanking, answer: BudgetAnswer): { rows: number; cols: number; fp8Blocks: number; mask: () => Uint8Array }[] {
+  return ranking.tensors.map((t, i) => ({ rows: t.grid.rows, cols: t.grid.cols, fp8Blocks: answer.fp8Counts[i], mask: () => tensorMask(ranking, answer, i) }));
+}

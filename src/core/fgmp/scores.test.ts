@@ -80,3 +80,22 @@ describe('mixed tensor and storage bits', () => {
     expect(1 - perWeight / 8).toBeCloseTo(0.2984375, 12);
   });
 });
+
+describe('storage totals for a budget', () => {
+  it('equal the sum over tensors of the mask-based count, short last blocks included', async () => {
+    const { rankGlobally, answerBudget, allMasks, storageInputs } = await import('./policy');
+    const { totalStorageBits } = await import('./mixed');
+    const rnd = (i: number) => ((i * 2654435761) >>> 0) / 4294967296;
+    const ranking = rankGlobally([
+      { layer: 0, proj: 'q', rows: 3, cols: 32, scores: Array.from({ length: 6 }, (_, i) => rnd(i)) },
+      { layer: 0, proj: 'down', rows: 4, cols: 20, scores: Array.from({ length: 8 }, (_, i) => rnd(i + 10)) },
+    ]);
+    for (const p of [0, 0.3, 0.5, 1]) {
+      const a = answerBudget(ranking, p);
+      const masks = allMasks(ranking, a);
+      const want = weightStorageBits(3, 32, masks[0]).totalBits + weightStorageBits(4, 20, masks[1]).totalBits;
+      expect(totalStorageBits(storageInputs(ranking, a)).totalBits).toBe(want);
+    }
+    expect(() => totalStorageBits([{ rows: 1, cols: 20, fp8Blocks: 1 }])).toThrow(/short last block/);
+  });
+});
