@@ -1,4 +1,115 @@
-// Placeholder until the formats core lands (issue 2): replaced by the formats table and value probe.
+// Number formats: the table of every scalar format (DESIGN.md §2) and a probe that shows, for a
+// typed value, its code, bits, decoded value and rounding error in each format. All numbers come
+// from src/core/formats; this component only lays them out.
+import { useMemo, useState } from 'react';
+import { SCALAR_FORMATS, SCHEMES, formatNumber, parseValueInput, probeAll } from '../core/formats/index.ts';
+
+const cell = 'border-b border-slate-200 px-2 py-1 dark:border-slate-800';
+const head = `${cell} text-left font-medium`;
+
+function FormatsTable() {
+  return (
+    <table data-testid="formats-table" className="text-sm">
+      <thead>
+        <tr>
+          {['id', 'format', 'bits', 'exp', 'man', 'bias', 'max finite', 'min normal', 'min subnormal', 'inf', 'NaN'].map((h) => (
+            <th key={h} className={head}>
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {SCALAR_FORMATS.map((f) => (
+          <tr key={f.id} data-testid={`fmt-row-${f.id}`}>
+            <td className={`${cell} font-mono`}>{f.id}</td>
+            <td className={cell}>{f.name}</td>
+            <td className={cell} data-testid={`fmt-bits-${f.id}`}>{f.bits}</td>
+            <td className={cell}>{f.expBits}</td>
+            <td className={cell}>{f.manBits}</td>
+            <td className={cell}>{f.bias}</td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-max-${f.id}`}>{formatNumber(f.maxFinite)}</td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-minnormal-${f.id}`}>{formatNumber(f.minNormal)}</td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>{f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}</td>
+            <td className={cell}>{f.hasInf ? 'yes' : 'no'}</td>
+            <td className={cell}>{f.hasNaN ? 'yes' : 'no'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ValueProbe() {
+  const [text, setText] = useState('0.3');
+  const parsed = useMemo(() => parseValueInput(text), [text]);
+  const rows = useMemo(() => ('value' in parsed ? probeAll(parsed.value) : []), [parsed]);
+  return (
+    <section className="space-y-2">
+      <h2 className="text-base font-semibold">Round a value</h2>
+      <label className="flex items-center gap-2 text-sm">
+        Value
+        <input
+          data-testid="probe-input"
+          className="w-64 rounded border border-slate-300 px-2 py-1 font-mono dark:border-slate-700 dark:bg-slate-900"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          spellCheck={false}
+        />
+      </label>
+      {'error' in parsed ? (
+        <p role="alert" data-testid="probe-message" className="text-sm text-red-700 dark:text-red-400">
+          {parsed.error}
+        </p>
+      ) : (
+        <table data-testid="probe-table" className="text-sm">
+          <thead>
+            <tr>
+              {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map((h) => (
+                <th key={h} className={head}>
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-testid={`probe-row-${r.id}`}>
+                <td className={`${cell} font-mono`}>{r.id}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-hex-${r.id}`}>{r.hex}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-bits-${r.id}`}>{r.bits}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-value-${r.id}`}>{r.value}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-abs-${r.id}`}>{r.absError}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-rel-${r.id}`}>{r.relError}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        Round to nearest, ties to even; values beyond the range saturate to the largest finite value. INT, UINT and
+        NF4 are shown unscaled (scale 1); in use they carry a per-tensor, per-channel or per-group scale.
+      </p>
+    </section>
+  );
+}
+
 export function FormatsPage() {
-  return <p>Number formats</p>;
+  const blocks = SCHEMES.filter((s) => s.kind === 'nvfp4' || s.kind === 'mx');
+  return (
+    <div className="space-y-6">
+      <section className="space-y-2">
+        <h2 className="text-base font-semibold">Number formats</h2>
+        <FormatsTable />
+        <ul className="list-disc pl-6 text-sm" data-testid="block-formats">
+          {blocks.map((b) => (
+            <li key={b.id}>
+              <span className="font-mono">{b.id}</span>: {b.description}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <ValueProbe />
+    </div>
+  );
 }

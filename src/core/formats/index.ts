@@ -9,3 +9,4 @@ export * from './grouped.ts';
 export * from './metrics.ts';
 export * from './schemes.ts';
 export * from './display.ts';
+export * from './probe.ts';
