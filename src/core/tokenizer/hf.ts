@@ -13,7 +13,11 @@ export class HfTokenizer implements Tokenizer {
   constructor(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown> = {}) {
     const model = tokenizerJson.model as { vocab?: unknown } | undefined;
     if (!model || typeof model !== 'object') throw new Error('tokenizer.json has no "model" section: not a Hugging Face tokenizer file');
-    this.tok = new HfLibTokenizer(tokenizerJson, tokenizerConfig);
+    try {
+      this.tok = new HfLibTokenizer(tokenizerJson, tokenizerConfig);
+    } catch (e) {
+      throw new Error(`tokenizer.json: ${(e as Error).message}`);
+    }
     let size = 0;
     const vocab = model.vocab;
     if (Array.isArray(vocab)) size = vocab.length; // Unigram: [piece, score][]
@@ -32,6 +36,9 @@ export class HfTokenizer implements Tokenizer {
   encode(text: string, options: { bos?: boolean; eos?: boolean } = {}): number[] {
     // Special tokens are added here, not by the tokenizer's post-processor, so bos/eos mean the same for every tokenizer.
     const ids = this.tok.encode(text, { add_special_tokens: false }).ids;
+    if (ids.some((id) => !Number.isInteger(id))) {
+      throw new Error('tokenizer.json could not map part of the text to a token id (its model has no usable unk token)');
+    }
     if (options.bos) ids.unshift(this.bosId);
     if (options.eos) ids.push(this.eosId);
     return ids;

@@ -72,7 +72,7 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
   try {
     loaded = loadLlama2c(ckpt.bytes, ckpt.name);
   } catch (e) {
-    if (e instanceof CheckpointError && !isLlama2cVersioned(ckpt.bytes) && /out of range|implies/.test(e.message)) {
+    if (e instanceof CheckpointError && !isLlama2cVersioned(ckpt.bytes) && (/out of range|-byte header/.test(e.message) || /\.json$/i.test(ckpt.name))) {
       throw new CheckpointError(`cannot tell the format of ${describe(files)} (as a llama2.c checkpoint: ${e.message}); ${EXPECTED}`);
     }
     throw e;
