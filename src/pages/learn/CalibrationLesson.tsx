@@ -3,9 +3,10 @@
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section, Segmented, Select, Slider } from '../../views/learn/controls';
-import { Axis, ColorLegend, Heatmap, OKABE_ITO } from '../../views/learn/charts';
+import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
 import { db, pct, sig } from './fmt';
 import { INT4 } from '../../core/formats';
+import { explorerHash } from './tourModel';
 
 const INT4_LEVELS = INT4.maxFinite;
 import {
@@ -190,7 +191,7 @@ function MseCurve({ search, amax, rows }: { search: ReturnType<typeof calibratio
           tickFormat={(v) => sig(v, 2)}
           label="threshold T (log)"
         />
-        <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} ticks={4} tickFormat={(v) => d3.format('.0e')(v)} label="MSE (log)" labelOffset={46} />
+        <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} tickValues={decades(ys.domain() as [number, number])} tickFormat={(v) => d3.format('.0e')(v)} label="MSE (log)" labelOffset={46} />
       </svg>
       <figcaption className="text-xs text-slate-600 dark:text-slate-400">MSE of the quantized sample against the threshold; dots: the four methods.</figcaption>
     </figure>
@@ -257,7 +258,7 @@ function FisherClipping() {
         </div>
       </div>
       <p className="text-sm">
-        <a className="text-sky-800 underline dark:text-sky-300" href="#/explorer?v=1&budget=0.3&actBudget=0.3&policy=fgmp&clip=fisher">
+        <a className="text-sky-800 underline dark:text-sky-300" href={explorerHash(0.3, { view: 'clipping' })}>
           Open the explorer with Fisher clipping
         </a>{' '}
         to see the clipping curves of a real model&apos;s tensors.

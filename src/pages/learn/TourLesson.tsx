@@ -1,3 +1,176 @@
+// Lesson 7: from the concepts to FGMP. A guided tour over a miniature of the real pipeline (fgmp core on
+// two seeded tensors with a synthetic Fisher) that ends in the explorer with a prepared URL.
+import { useMemo, useState } from 'react';
+import * as d3 from 'd3';
+import { storageFromCounts } from '../../core/fgmp';
+import { Controls, Num, Prose, Section, Slider } from '../../views/learn/controls';
+import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
+import { pct, sig } from './fmt';
+import { explorerHash, formatBits, tourAtBudget, tourTensors, type TourPolicy } from './tourModel';
+
+const BUDGETS = Array.from({ length: 21 }, (_, i) => i / 20);
+const POLICY_STYLE: Record<TourPolicy, { label: string; color: string; dash: string }> = {
+  fgmp: { label: 'FGMP (Fisher-weighted score)', color: OKABE_ITO.blue, dash: '' },
+  magnitude: { label: 'largest magnitude', color: OKABE_ITO.orange, dash: '6 3' },
+  random: { label: 'random blocks', color: OKABE_ITO.grey, dash: '2 3' },
+};
+
+/** A large tensor, where per-tensor scales no longer matter: the asymptotic bits per weight. */
+const LARGE = { rows: 4096, cols: 4096 };
+
 export function TourLesson() {
-  return <p>Coming soon.</p>;
+  const tensors = useMemo(tourTensors, []);
+  const [budget, setBudget] = useState(0.3);
+  const at = useMemo(() => tourAtBudget(tensors, 'fgmp', budget), [tensors, budget]);
+  const curves = useMemo(
+    () =>
+      (['fgmp', 'magnitude', 'random'] as TourPolicy[]).map((p) => ({
+        policy: p,
+        points: BUDGETS.map((b) => ({ budget: b, error: tourAtBudget(tensors, p, b).weightedError })),
+      })),
+    [tensors],
+  );
+  const large = formatBits(LARGE.rows, LARGE.cols);
+  const largeBlocks = LARGE.rows * (LARGE.cols / 16);
+  const fp8Blocks = Math.round(budget * largeBlocks);
+  const mixedLarge = storageFromCounts(LARGE.rows, LARGE.cols, fp8Blocks, fp8Blocks * 16, { metadata: 'always' });
+  const saving = 1 - mixedLarge.bitsPerWeight / large.fp8;
+  const scoreMax = d3.max(tensors, (t) => d3.max(t.scores.fgmp)) ?? 1;
+  const scoreScale = useMemo(() => d3.scaleSequentialLog(d3.interpolateViridis).domain([scoreMax / 1e4, scoreMax]).clamp(true), [scoreMax]);
+  const scoreColor = useMemo(() => (v: number) => scoreScale(Math.max(v, scoreMax / 1e4)), [scoreScale, scoreMax]);
+  const maskColor = (v: number) => (v ? OKABE_ITO.vermillion : OKABE_ITO.skyBlue);
+  const hash = explorerHash(budget);
+
+  return (
+    <div className="flex flex-col gap-6">
+      <Prose>
+        <p>
+          FGMP (fine-grained mixed precision, Hooper et al. 2025) puts the pieces of the earlier lessons together: small
+          blocks with their own scales (lesson 4), two formats of different cost, a sensitivity measure that decides
+          which blocks get the better one, and Fisher-weighted clipping (lesson 6). Here it runs in miniature on two
+          seeded <Num>{tensors[0].rows}</Num>×<Num>{tensors[0].cols}</Num> tensors with a synthetic Fisher; the explorer
+          runs it on a real model.
+        </p>
+      </Prose>
+      <Section title="Step 1: two formats on one block grid">
+        <Prose>
+          <p data-testid="tour-bits">
+            Every 16-element block is either NVFP4 (4-bit E2M1 elements and an 8-bit E4M3 block scale:{' '}
+            <Num testId="bits-nvfp4">{sig(large.nvfp4)}</Num> bits per weight on a large tensor) or FP8 E4M3 (
+            <Num testId="bits-fp8">{sig(large.fp8)}</Num> bits). Because both use the same grid, any block can switch
+            precision at the cost of one flag bit.
+          </p>
+        </Prose>
+      </Section>
+      <Section title="Step 2: score each block by how much NVFP4 would hurt">
+        <Prose>
+          <p>
+            The score of block b is S(b) = Σ F_i · (Q_NVFP4(w_i) − Q_FP8(w_i))²: the Fisher-weighted change if the block
+            drops from FP8 to NVFP4, a second-order estimate of the loss increase. Brighter blocks below matter more; the
+            second tensor&apos;s Fisher is larger, as if its layer were more sensitive.
+          </p>
+        </Prose>
+        <div className="flex flex-wrap items-end gap-6">
+          {tensors.map((t) => (
+            <figure key={t.proj} className="flex flex-col gap-1 text-xs">
+              <Heatmap values={t.scores.fgmp} rows={t.rows} cols={Math.ceil(t.cols / 16)} cell={12} color={scoreColor} label={`Block scores of the ${t.proj} tensor`} />
+              <figcaption>{t.proj} tensor scores</figcaption>
+            </figure>
+          ))}
+          <ColorLegend scale={scoreScale as unknown as d3.ScaleSequential<string>} title="block score S (viridis, log)" width={220} />
+        </div>
+      </Section>
+      <Section title="Step 3: one global budget">
+        <Controls>
+          <Slider label="Share of blocks in FP8" value={budget} min={0} max={1} step={0.05} onChange={setBudget} format={(v) => pct(v, 0)} testId="budget" />
+        </Controls>
+        <Prose>
+          <p data-testid="tour-budget">
+            All blocks of all tensors are ranked together and the top <Num testId="budget-shown">{pct(budget, 0)}</Num>{' '}
+            (<Num testId="fp8-blocks">{at.answer.k}</Num> of <Num>{at.answer.totalBlocks}</Num> blocks) stay in FP8. One
+            threshold for the whole model means unequal shares per tensor: here{' '}
+            {at.masks.map((m, i) => (
+              <span key={m.proj}>
+                {i > 0 && ' and '}
+                <Num testId={`share-${m.proj}`}>{pct(m.share)}</Num> of {m.proj}
+              </span>
+            ))}
+            . These tensors then cost <Num testId="tour-bpw">{sig(at.bitsPerWeight)}</Num> bits per weight. On a large
+            tensor with a flag bit per block, this budget costs <Num testId="large-bpw">{sig(mixedLarge.bitsPerWeight)}</Num>{' '}
+            bits per weight, <Num testId="saving">{pct(saving)}</Num> less than all-FP8.
+          </p>
+        </Prose>
+        <div className="flex flex-wrap items-start gap-6">
+          <div className="flex flex-col gap-2 text-xs">
+            <div className="flex gap-4">
+              {at.masks.map((m) => (
+                <figure key={m.proj} className="flex flex-col gap-1">
+                  <Heatmap values={Float32Array.from(m.mask)} rows={tensors[0].rows} cols={m.mask.length / tensors[0].rows} cell={12} color={maskColor} label={`Precision of each block of the ${m.proj} tensor`} testId={`mask-${m.proj}`} />
+                  <figcaption>{m.proj} blocks</figcaption>
+                </figure>
+              ))}
+            </div>
+            <div className="flex gap-3" aria-label="Legend">
+              <span>
+                <span className="mr-1 inline-block h-3 w-3 align-middle" style={{ background: OKABE_ITO.vermillion }} />
+                FP8
+              </span>
+              <span>
+                <span className="mr-1 inline-block h-3 w-3 align-middle" style={{ background: OKABE_ITO.skyBlue }} />
+                NVFP4
+              </span>
+            </div>
+          </div>
+          <PolicyCurves curves={curves} budget={budget} />
+        </div>
+      </Section>
+      <Section title="Step 4: activations on the fly">
+        <Prose>
+          <p>
+            Activations change with every token, so their blocks cannot be chosen offline. FGMP scores each activation
+            block at run time with the per-channel Fisher and compares it with a threshold calibrated offline so that the
+            chosen share of activation blocks lands in FP8; a small hardware unit does this per block.
+          </p>
+        </Prose>
+      </Section>
+      <Section title="Step 5: the real thing">
+        <p className="text-sm">
+          <a className="text-sky-800 underline dark:text-sky-300" href={hash} data-testid="explorer-link">
+            Open the explorer with FGMP at {pct(budget, 0)} FP8 weight and activation blocks and Fisher clipping
+          </a>
+          <span className="ml-2 font-mono text-xs text-slate-600 dark:text-slate-400">{hash}</span>
+        </p>
+      </Section>
+    </div>
+  );
+}
+
+function PolicyCurves({ curves, budget }: { curves: { policy: TourPolicy; points: { budget: number; error: number }[] }[]; budget: number }) {
+  const width = 480;
+  const height = 260;
+  const m = { l: 60, r: 14, t: 50, b: 40 };
+  const all = curves.flatMap((c) => c.points.map((p) => p.error)).filter((v) => v > 0);
+  const xs = d3.scaleLinear().domain([0, 1]).range([m.l, width - m.r]);
+  const ys = d3.scaleLog().domain([d3.min(all)!, d3.max(all)!]).nice().range([height - m.b, m.t]);
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-lg" role="img" aria-label="Fisher-weighted error against the FP8 budget for three policies">
+      {curves.map((c, k) => {
+        const style = POLICY_STYLE[c.policy];
+        const pts = c.points.filter((p) => p.error > 0);
+        const path = d3.line<{ budget: number; error: number }>().x((p) => xs(p.budget)).y((p) => ys(p.error))(pts) ?? '';
+        return (
+          <g key={c.policy}>
+            <path d={path} fill="none" stroke={style.color} strokeWidth={2} strokeDasharray={style.dash} />
+            <line x1={m.l} x2={m.l + 22} y1={10 + k * 14} y2={10 + k * 14} stroke={style.color} strokeWidth={2} strokeDasharray={style.dash} />
+            <text x={m.l + 28} y={14 + k * 14} fontSize={11} fill="currentColor">
+              {style.label}
+            </text>
+          </g>
+        );
+      })}
+      <line x1={xs(budget)} x2={xs(budget)} y1={m.t} y2={height - m.b} stroke="currentColor" strokeDasharray="3 3" />
+      <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={5} tickFormat={(v) => pct(v, 0)} label="share of blocks in FP8" />
+      <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} tickValues={decades(ys.domain() as [number, number])} tickFormat={(v) => d3.format('.0e')(v)} label="Fisher-weighted MSE (log)" labelOffset={46} />
+    </svg>
+  );
 }

@@ -124,8 +124,8 @@ export function ColorLegend(props: {
   );
 }
 
-/** Powers of ten inside [lo, hi] (legend ticks of a log scale). */
-function decades([lo, hi]: [number, number]): number[] {
+/** Powers of ten inside [lo, hi] (ticks of a log scale). */
+export function decades([lo, hi]: [number, number]): number[] {
   const out: number[] = [];
   for (let k = Math.ceil(Math.log10(lo)); k <= Math.floor(Math.log10(hi)); k++) out.push(10 ** k);
   return out;
