@@ -48,6 +48,8 @@ export class Llama2cTokenizer implements Tokenizer {
   /** Cache of pair -> merged id (-1 when the concatenation is not in the vocabulary). */
   private readonly pairCache = new Map<number, number>();
 
+  /** run.c always prepends " "; sentencepiece models may switch it off (GGUF tokenizer.ggml.add_space_prefix). */
+  readonly addDummyPrefix: boolean;
   /** Id of the `<0xHH>` piece for each byte (run.c assumes b + 3, which holds for llama2.c files). */
   private readonly byteFallback = new Int32Array(256);
 
@@ -59,8 +61,9 @@ export class Llama2cTokenizer implements Tokenizer {
     pieces: Uint8Array[],
     scores: Float32Array,
     maxTokenLength: number,
-    options: { bosId?: number; eosId?: number; matchable?: readonly boolean[] } = {},
+    options: { bosId?: number; eosId?: number; matchable?: readonly boolean[]; addDummyPrefix?: boolean } = {},
   ) {
+    this.addDummyPrefix = options.addDummyPrefix ?? true;
     this.vocabSize = pieces.length;
     this.bosId = options.bosId ?? BOS;
     this.eosId = options.eosId ?? EOS;
@@ -139,9 +142,11 @@ export class Llama2cTokenizer implements Tokenizer {
     if (bytes.length === 0) return new Int32Array(0);
     const out = new Int32Array(bytes.length + 1);
     let n = 0;
-    const space = this.lookup.get(' ');
-    if (space === undefined) throw new TokenizerError('the vocabulary has no " " piece (run.c needs it for the dummy prefix)');
-    out[n++] = space;
+    if (this.addDummyPrefix) {
+      const space = this.lookup.get(' ');
+      if (space === undefined) throw new TokenizerError('the vocabulary has no " " piece (run.c needs it for the dummy prefix)');
+      out[n++] = space;
+    }
     let start = 0;
     let len = 0;
     for (let i = 0; i < bytes.length; i++) {

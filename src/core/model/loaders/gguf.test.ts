@@ -124,6 +124,11 @@ describe('GGUF loader on files written by the test', () => {
     expect(tok.decode([1, 10, 2])).toBe('ab');
     // 'c' is neither a piece nor has a <0x63> piece: it becomes <unk> (0), as in sentencepiece.
     expect(tok.encode('c')).toEqual([5, 0]);
+
+    // tokenizer.ggml.add_space_prefix = false switches the dummy prefix off.
+    const kvs = [...ggufLlamaMetadata(m, { tokens, scores, types }), { key: 'tokenizer.ggml.add_space_prefix', type: 'bool', value: false } as GgufKv];
+    const noPrefix = loadGguf(writeGguf(kvs, ggufTensors(m, 0))).model.tokenizer!;
+    expect(noPrefix.encode('ab')).toEqual([9]);
   });
 
   it('rejects wrong magic, truncation, huge sizes, unsupported types and mismatched shapes', () => {

@@ -352,6 +352,7 @@ export function tokenizerFromGguf(g: GgufFile): Llama2cTokenizer {
     bosId: metaOpt(g, 'tokenizer.ggml.bos_token_id', 1),
     eosId: metaOpt(g, 'tokenizer.ggml.eos_token_id', 2),
     matchable,
+    addDummyPrefix: g.metadata.get('tokenizer.ggml.add_space_prefix') !== false,
   });
 }
 

@@ -223,6 +223,9 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     if (leaf === 'k') return unpermuteHfRows(a, c.nKvHeads, kvRows, c.dim);
     return a;
   };
+  if (input.tokenizer && input.tokenizer.vocabSize > c.vocabSize) {
+    warnings.push(`tokenizer has ${input.tokenizer.vocabSize} tokens but the model only ${c.vocabSize}: ids above ${c.vocabSize - 1} cannot be scored`);
+  }
   const weights = assembleWeights(c, convert);
   const totalBytes = input.shards.reduce((a, s) => a + s.bytes.byteLength, 0);
   const name = input.shards.length === 1 ? input.shards[0].name : `${input.shards[0].name} (+${input.shards.length - 1} shards)`;
