@@ -1,0 +1,112 @@
+// The activation quantization unit as an ONNX subgraph, emitted through the graph builder's linear-input
+// hook so it runs inside the evaluated forward pass, per token and per 16-channel block. rule.ts is the
+// same computation in TypeScript, op for op; the tests compare them bit for bit.
+// Per linear site (layer l, projection p) the graph gets two inputs, so Fisher and thresholds change
+// without rebuilding: actf.L{l}.{p} [blocks·16] (per-channel Fisher, zero-padded) and acttau.L{l}.{p} [1].
+import type { GraphBuilder } from '../graph/builder.ts';
+import type { LinearInputHook, LinearSite } from '../graph/llama.ts';
+import type { Projection } from '../model/types.ts';
+import { ACT_BLOCK, E2M1_ARITH, E4M3_ARITH, actBlocksPerToken, type ArithRounding } from './rule.ts';
+
+export const actFisherInputName = (layer: number, p: Projection): string => `actf.L${layer}.${p}`;
+export const actTauInputName = (layer: number, p: Projection): string => `acttau.L${layer}.${p}`;
+/** FP8 activation blocks per block column, summed over the tokens of the run, [blocks]. */
+export const actFp8CountName = (layer: number, p: Projection): string => `actfp8.L${layer}.${p}`;
+/** Block scores [batch·seq, blocks] (score mode). */
+export const actScoreName = (layer: number, p: Projection): string => `actscore.L${layer}.${p}`;
+
+/** Magnitude rounding of a >= 0 (roundMagnitude in rule.ts). */
+function emitRoundMagnitude(g: GraphBuilder, a: string, r: ArithRounding): string {
+  const magic = g.scalar(r.magic);
+  const sub = g.op('Sub', [g.op('Add', [a, magic]), magic]);
+  const c = g.op('Mul', [a, g.scalar(r.splitter)]);
+  const hi = g.op('Sub', [c, g.op('Sub', [c, a])]);
+  const rounded = g.op('Where', [g.op('Less', [a, g.scalar(r.minNormal)]), sub, hi]);
+  const max = g.scalar(r.max);
+  return g.op('Where', [g.op('GreaterOrEqual', [a, max]), max, rounded]);
+}
+
+/** Signed rounding (roundSigned in rule.ts). */
+function emitRoundSigned(g: GraphBuilder, v: string, r: ArithRounding): string {
+  const m = emitRoundMagnitude(g, g.op('Abs', [v]), r);
+  // The sign goes in Where's second branch: onnxruntime-web's Where turns a selected first-branch −0 into +0.
+  return g.op('Where', [g.op('GreaterOrEqual', [v, g.scalar(0)]), m, g.op('Neg', [m])]);
+}
+
+/** x where x != 0, else 1 (a scale safe to divide by). */
+function safe(g: GraphBuilder, s: string): string {
+  return g.op('Where', [g.op('Equal', [s, g.scalar(0)]), g.scalar(1), s]);
+}
+
+export interface ActQuantValues {
+  /** Mixed activations [N, in]. */
+  out: string;
+  /** Block scores [N, blocks]. */
+  scores: string;
+  /** 1.0 where FP8, [N, blocks, 1] float32. */
+  fp8: string;
+}
+
+/**
+ * Emits the unit on x [N, in]. `fisher` names a [blocks·16] float32 value, `tau` a [1] float32 value.
+ * With `scoresOnly` the FP8/NVFP4 choice and the mixed output are left out (out = x).
+ */
+export function emitActQuant(g: GraphBuilder, x: string, inFeatures: number, fisher: string, tau: string, scoresOnly = false): ActQuantValues {
+  const nb = actBlocksPerToken(inFeatures);
+  const P = nb * ACT_BLOCK;
+  const padded = P === inFeatures ? x : g.op('Pad', [x, g.constI64([0, 0, 0, P - inFeatures])], { mode: 'constant' });
+  const x3 = g.op('Reshape', [padded, g.constI64([-1, nb, ACT_BLOCK])]);
+  const ax = g.op('Abs', [x3]);
+  const axf = g.op('Where', [g.op('Less', [ax, g.scalar(Infinity)]), ax, g.scalar(0)]);
+  const bamax = g.op('ReduceMax', [axf], { axes: [2], keepdims: 1 }); // [N, nb, 1]
+  const tamax = g.op('ReduceMax', [bamax], { axes: [1], keepdims: 1 }); // [N, 1, 1]
+  // NVFP4: two-level scale.
+  const ts = g.op('Div', [tamax, g.scalar(2688)]);
+  const braw = g.op('Div', [g.op('Div', [bamax, g.scalar(6)]), safe(g, ts)]);
+  const bs = emitRoundMagnitude(g, braw, E4M3_ARITH);
+  const sLo = g.op('Mul', [bs, ts]);
+  const qLo = g.op('Mul', [emitRoundSigned(g, g.op('Div', [x3, safe(g, sLo)]), E2M1_ARITH), sLo]);
+  // FP8: per-token scale.
+  const s8 = g.op('Div', [tamax, g.scalar(448)]);
+  const qHi = g.op('Mul', [emitRoundSigned(g, g.op('Div', [x3, safe(g, s8)]), E4M3_ARITH), s8]);
+  // Fisher-weighted score, fixed binary-tree sum over the 16 lanes.
+  const d = g.op('Sub', [qLo, qHi]);
+  let w = g.op('Mul', [g.op('Mul', [d, d]), g.op('Reshape', [fisher, g.constI64([nb, ACT_BLOCK])])]);
+  for (let half = ACT_BLOCK / 2; half >= 1; half >>= 1) {
+    const lo = g.op('Slice', [w, g.constI64([0]), g.constI64([half]), g.constI64([2])]);
+    const hi = g.op('Slice', [w, g.constI64([half]), g.constI64([2 * half]), g.constI64([2])]);
+    w = g.op('Add', [lo, hi]);
+  }
+  const score3 = w; // [N, nb, 1]
+  const scores = g.op('Reshape', [score3, g.constI64([-1, nb])]);
+  if (scoresOnly) return { out: x, scores, fp8: '' };
+  const isFp8 = g.op('Greater', [score3, tau]);
+  const mixed = g.op('Reshape', [g.op('Where', [isFp8, qHi, qLo]), g.constI64([-1, P])]);
+  const out = P === inFeatures ? mixed : g.op('Slice', [mixed, g.constI64([0]), g.constI64([inFeatures]), g.constI64([1])]);
+  return { out, scores, fp8: g.op('Cast', [isFp8], { to: 1 }) };
+}
+
+export type ActQuantMode = 'quantize' | 'scores';
+
+/**
+ * The forward graph hook: 'quantize' replaces every linear input by the unit's mixed output and outputs
+ * per-site FP8 block counts per block column; 'scores' leaves activations in float32 and outputs every
+ * block score (for τ calibration). Declares the per-site Fisher and τ inputs.
+ */
+export function actQuantHook(mode: ActQuantMode): LinearInputHook {
+  return (g: GraphBuilder, input: string, site: LinearSite): string => {
+    const { layer, projection: p, inFeatures } = site;
+    const nb = actBlocksPerToken(inFeatures);
+    const fisher = g.input(actFisherInputName(layer, p), 'float32', [nb * ACT_BLOCK]);
+    if (mode === 'scores') {
+      const v = emitActQuant(g, input, inFeatures, fisher, '', true);
+      g.output(v.scores, actScoreName(layer, p), 'float32', ['tokens', nb]);
+      return input;
+    }
+    const tau = g.input(actTauInputName(layer, p), 'float32', [1]);
+    const v = emitActQuant(g, input, inFeatures, fisher, tau);
+    const counts = g.op('Reshape', [g.op('ReduceSum', [v.fp8, g.constI64([0])], { keepdims: 0 }), g.constI64([nb])]);
+    g.output(counts, actFp8CountName(layer, p), 'float32', [nb]);
+    return v.out;
+  };
+}
