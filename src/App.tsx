@@ -2,6 +2,7 @@
 // Pages live in src/pages and stay thin over the core (and, for the explorer, over the store).
 import { useEffect, useState, type ReactNode } from 'react';
 import { FormatsPage } from './pages/FormatsPage';
+import { ExplorerPage } from './pages/explorer/ExplorerPage';
 import { LearnPage } from './pages/learn/LearnPage';
 
 interface PageEntry {
@@ -11,6 +12,7 @@ interface PageEntry {
 }
 
 const pages: PageEntry[] = [
+  { id: 'explorer', title: 'Explorer', render: () => <ExplorerPage /> },
   { id: 'formats', title: 'Number formats', render: () => <FormatsPage /> },
   { id: 'learn', title: 'Learn', render: () => <LearnPage /> },
 ];

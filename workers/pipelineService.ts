@@ -12,6 +12,8 @@ import { answerBudget, allMasks, buildRanking, clippingCurve, mixTensor, prepare
 import { sortDescendingStable } from '../src/core/fgmp/sort';
 import type { ClippingId, Fp8Scaling, PolicyId, RandomShape } from '../src/core/url/shareState';
 import { mixActivations, quantizeActivations } from './activationUnit';
+import { hwParams, simulateHardware, type HwParamKey } from '../src/core/hw/index';
+import { answerActivationBudget } from '../src/store/derive';
 import type {
   BlockCurve,
   CalibrationSummary,
@@ -446,18 +448,28 @@ export class PipelineService {
     return { meanNll, ppl: Math.exp(meanNll), tokens: count, seconds: (performance.now() - t0) / 1000, engine: REFERENCE_ENGINE, activationThreshold: threshold };
   }
 
+  private masks(req: EvaluateRequest): { prepared: PreparedTensor[]; masks: Uint8Array[] } {
+    const prepared = this.prepare(req.clipping, req.fp8Scaling);
+    if (req.variant === 'fp8' || req.variant === 'nvfp4')
+      return { prepared, masks: prepared.map((t) => new Uint8Array(t.quant.grid.blockCount).fill(req.variant === 'fp8' ? 1 : 0)) };
+    const ranking = this.ranking(req);
+    // ranking.tensors are in canonical order, as prepareWeights returns them.
+    return { prepared, masks: allMasks(ranking, answerBudget(ranking, req.weightBudget)) };
+  }
+
+  /** Simulated energy of one pass over the model's context, relative to all-FP8 (src/core/hw). */
+  private energyVsFp8(req: EvaluateRequest, hwOverrides: Partial<Record<HwParamKey, number>>): number {
+    const { prepared, masks } = this.masks(req);
+    const act = this.activationRanking();
+    const shares = act ? answerActivationBudget(act.ranking, req.activationBudget).shares : null;
+    const tokens = this.requireModel().config.maxSeqLen;
+    const inputs = prepared.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.rows, cols: t.cols, weightMask: masks[i], tokens, activationFp8Share: shares?.get(key(t.layer, t.proj)) ?? req.activationBudget }));
+    return simulateHardware(inputs, hwParams(hwOverrides), { fp8Scale: req.fp8Scaling === 'per-channel' ? 'row' : 'tensor' }).vsFp8;
+  }
+
   private quantizedModel(req: EvaluateRequest): LlamaModel {
     const model = this.requireModel();
-    const prepared = this.prepare(req.clipping, req.fp8Scaling);
-    let masks: Uint8Array[];
-    if (req.variant === 'fp8' || req.variant === 'nvfp4') {
-      masks = prepared.map((t) => new Uint8Array(t.quant.grid.blockCount).fill(req.variant === 'fp8' ? 1 : 0));
-    } else {
-      const ranking = this.ranking(req);
-      const all = allMasks(ranking, answerBudget(ranking, req.weightBudget));
-      // ranking.tensors are in canonical order, as prepareWeights returns them.
-      masks = all;
-    }
+    const { prepared, masks } = this.masks(req);
     const layers = model.weights.layers.map((lw) => ({ ...lw }));
     prepared.forEach((t, i) => {
       layers[t.layer][t.proj] = mixTensor(t.rows, t.cols, t.quant.qLo, t.quant.qHi, masks[i]);
@@ -477,10 +489,12 @@ export class PipelineService {
     let done = 0;
     for (const job of jobs) {
       if (this.abort.signal.aborted) throw new CancelledError();
-      const r = await this.evaluate({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
+      const jobReq = { ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' as const };
+      const r = await this.evaluate(jobReq);
+      const energyVsFp8 = this.energyVsFp8(jobReq, req.hwOverrides);
       const shared = job.budget === 0 || job.budget === 1 ? req.policies : [job.policy];
       for (const policy of shared) {
-        const p = { policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll };
+        const p = { policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll, energyVsFp8 };
         points.push(p);
         onPoint?.(p);
       }

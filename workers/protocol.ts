@@ -1,6 +1,7 @@
 // Types that cross the worker boundary (structured clone / transfer). Kept free of classes so that
 // Comlink can copy them; typed arrays in here are transferred, not copied, where noted.
 import type { LlamaConfig, Projection } from '../src/core/model/types';
+import type { HwParamKey } from '../src/core/hw/index';
 import type { ClippingId, Fp8Scaling, PolicyId } from '../src/core/url/shareState';
 
 export type Stage = 'fetch' | 'load' | 'tokenize' | 'calibrate' | 'quantize' | 'evaluate' | 'sweep';
@@ -146,6 +147,8 @@ export interface SweepPoint {
   weightBudget: number;
   ppl: number;
   meanNll: number;
+  /** Simulated energy relative to all-FP8 (1 = same). */
+  energyVsFp8: number;
 }
 
 export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
@@ -153,4 +156,5 @@ export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
   budgets: number[];
   activationBudget: number;
   evaluationTokens: number;
+  hwOverrides: Partial<Record<HwParamKey, number>>;
 }

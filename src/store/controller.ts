@@ -389,6 +389,7 @@ export async function runSweep(): Promise<void> {
           fp8Scaling: s.fp8Scaling,
           activationBudget: s.activationBudget,
           evaluationTokens: Math.min(SWEEP_TOKENS, s.evaluationTokens),
+          hwOverrides: useExplorer.getState().hwOverrides,
         },
         progress((p) => patch('sweep', { progress: p })),
         Comlink.proxy((p: SweepPoint) => useExplorer.setState((x) => ({ sweep: { ...x.sweep, points: [...x.sweep.points, p] } }))),

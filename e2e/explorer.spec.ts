@@ -1,0 +1,279 @@
+// The explorer end to end in Debian Chromium: load stories260K + tok512 through the file picker, calibrate
+// on TinyStories text, move the budget slider and check heatmap, memory and perplexity against the same
+// pipeline code called directly in Node; share-URL round trip; bad inputs; worker crash; slider latency.
+import { test, expect, type Page } from '@playwright/test';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
+import { PipelineService } from '../workers/pipelineService';
+import { answerBudget } from '../src/core/fgmp/index';
+import { rankingFromWire as rankingFromWireForTest } from '../src/store/derive';
+import { hwParams, simulateHardware } from '../src/core/hw/index';
+
+const MODEL = sharedPath('models/stories260K.bin');
+const TOKENIZER = sharedPath('models/tok512.bin');
+const CAL_TEXT = sharedPath('text/tinystories_train_head.txt');
+const EVAL_TEXT = sharedPath('text/tinystories_valid_head.txt');
+const SHOTS = path.resolve('e2e-artifacts/screenshots');
+
+test.describe.configure({ mode: 'serial' });
+
+async function num(page: Page, testId: string): Promise<number> {
+  const v = await page.getByTestId(testId).getAttribute('data-value');
+  return Number(v);
+}
+
+async function openModel(page: Page) {
+  await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles([MODEL, TOKENIZER]);
+  await expect(page.getByTestId('model-name')).toHaveText('stories260K.bin');
+}
+
+async function openTexts(page: Page) {
+  await page.getByLabel('Calibration text').setInputFiles(CAL_TEXT);
+  await page.getByLabel('Evaluation text').setInputFiles(EVAL_TEXT);
+}
+
+/** Waits until the perplexity shown is for the current settings (not stale, not empty). */
+async function settledPpl(page: Page): Promise<number> {
+  await expect(page.getByTestId('ppl')).toHaveAttribute('data-stale', 'false', { timeout: 150_000 });
+  await expect(page.getByTestId('ppl')).not.toHaveAttribute('data-value', '', { timeout: 150_000 });
+  return num(page, 'ppl');
+}
+
+async function heatmapShares(page: Page): Promise<Record<string, number>> {
+  return page.getByTestId('heatmap-weights').evaluate((svg) => {
+    const out: Record<string, number> = {};
+    svg.querySelectorAll('[data-cell]').forEach((c) => (out[c.getAttribute('data-cell')!] = Number(c.getAttribute('data-share'))));
+    return out;
+  });
+}
+
+async function setBudget(page: Page, value: number) {
+  const slider = page.getByLabel('Weight precision budget');
+  await slider.fill(String(value));
+  await expect(page.getByTestId('weight-budget-value')).toHaveText(`${(value * 100).toFixed(1)}% FP8`);
+}
+
+/** The same pipeline code the worker runs, called directly in Node: the reference for the UI's numbers. */
+async function directReference() {
+  const svc = new PipelineService();
+  const rd = (p: string) => new Uint8Array(readFileSync(p));
+  await svc.load([
+    { name: 'stories260K.bin', bytes: rd(MODEL) },
+    { name: 'tok512.bin', bytes: rd(TOKENIZER) },
+  ]);
+  await svc.setText('calibration', 'cal', rd(CAL_TEXT));
+  await svc.setText('evaluation', 'eval', rd(EVAL_TEXT));
+  await svc.calibrate(1024);
+  const q = await svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor' });
+  const ranking = rankingFromWireForTest(q.ranking);
+  const at = async (budget: number) => {
+    const answer = answerBudget(ranking, budget);
+    const shares: Record<string, number> = {};
+    answer.perTensor.forEach((t) => (shares[`${t.layer}-${t.proj}`] = t.share));
+    const ev = await svc.evaluate({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', weightBudget: budget, activationBudget: 0.3, evaluationTokens: 1024, variant: 'mixed' });
+    return { answer, shares, ppl: ev.ppl };
+  };
+  return { svc, ranking, at };
+}
+
+test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
+  test.skip(!hasSharedData, SKIP_REASON);
+  let reference: Awaited<ReturnType<typeof directReference>>;
+  let sharedUrl = '';
+  let numbersAt05: { ppl: number; share: number; bits: number; energy: number } | null = null;
+
+  test.beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    reference = await directReference();
+  });
+
+  test('load, calibrate, move the budget: heatmap, memory and perplexity follow the core', async ({ page }) => {
+    test.setTimeout(420_000);
+    await page.goto('/');
+    await expect(page.getByRole('link', { name: 'Explorer' })).toHaveAttribute('aria-current', 'page');
+    await page.screenshot({ path: `${SHOTS}/00-empty.png`, fullPage: true });
+    await openModel(page);
+    await expect(page.getByTestId('model-config')).toContainText('64');
+    await openTexts(page);
+    await expect(page.getByTestId('calibration-done')).toBeVisible({ timeout: 150_000 });
+
+    // Budget 0.3 (the default): every number against the direct computation.
+    const ref03 = await reference.at(0.3);
+    const ppl03 = await settledPpl(page);
+    expect(await num(page, 'fp8-share')).toBeCloseTo(ref03.answer.fp8Share, 12);
+    const shares03 = await heatmapShares(page);
+    for (const [k, v] of Object.entries(ref03.shares)) expect(shares03[k], k).toBeCloseTo(v, 12);
+    expect(Math.abs(ppl03 / ref03.ppl - 1)).toBeLessThan(1e-9);
+    const bits03 = await num(page, 'weight-bits');
+    const mem03 = Number(await page.getByTestId('memory-mixed').getAttribute('data-bits'));
+    const energy03 = await num(page, 'energy-vs-fp8');
+    console.log(`budget 0.30: ppl ${ppl03.toFixed(5)} (direct ${ref03.ppl.toFixed(5)}), bits/weight ${bits03.toFixed(4)}, energy vs FP8 ${energy03.toFixed(4)}`);
+
+    // Views at the default budget.
+    await page.screenshot({ path: `${SHOTS}/01-explorer-budget30.png`, fullPage: true });
+    for (const v of ['heatmap', 'blocks', 'clipping', 'energy', 'tradeoff']) await page.locator(`[data-view="${v}"]`).screenshot({ path: `${SHOTS}/view-${v}.png` });
+
+    // Move the slider to 0.5: more FP8 blocks, more bits, more energy; heatmap and ppl match the core.
+    await setBudget(page, 0.5);
+    await expect(page.getByTestId('ppl')).toHaveAttribute('data-stale', 'true');
+    const ref05 = await reference.at(0.5);
+    expect(await num(page, 'fp8-share')).toBeCloseTo(ref05.answer.fp8Share, 12);
+    const shares05 = await heatmapShares(page);
+    for (const [k, v] of Object.entries(ref05.shares)) expect(shares05[k], k).toBeCloseTo(v, 12);
+    expect(Object.keys(ref05.shares).some((k) => shares05[k] > shares03[k])).toBe(true);
+    for (const k of Object.keys(ref05.shares)) expect(shares05[k]).toBeGreaterThanOrEqual(shares03[k]);
+    const bits05 = await num(page, 'weight-bits');
+    const mem05 = Number(await page.getByTestId('memory-mixed').getAttribute('data-bits'));
+    expect(bits05).toBeGreaterThan(bits03);
+    expect(mem05).toBeGreaterThan(mem03);
+    // Memory against the hardware model on the core's masks.
+    const masks = reference.ranking.tensors.map((t) => new Uint8Array(t.grid.blockCount));
+    ref05.answer.perTensor.forEach((_, i) => {
+      const t = reference.ranking.tensors[i];
+      for (let j = 0; j < ref05.answer.fp8Counts[i]; j++) masks[i][t.order[j]] = 1;
+    });
+    const hw = simulateHardware(
+      reference.ranking.tensors.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: masks[i], tokens: 512, activationFp8Share: 0.3 })),
+      hwParams(),
+    );
+    expect(mem05).toBe(hw.weightBits.mixed);
+    expect(bits05).toBeCloseTo(hw.weightBits.bitsPerWeight, 12);
+    const energy05 = await num(page, 'energy-vs-fp8');
+    expect(energy05).toBeGreaterThan(energy03);
+    const ppl05 = await settledPpl(page);
+    expect(Math.abs(ppl05 / ref05.ppl - 1)).toBeLessThan(1e-9);
+    // More FP8 should not hurt: allow a tiny tolerance for noise on 1024 tokens.
+    expect(ppl05).toBeLessThan(ppl03 * 1.002);
+    console.log(`budget 0.50: ppl ${ppl05.toFixed(5)} (direct ${ref05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)}, energy vs FP8 ${energy05.toFixed(4)}`);
+    numbersAt05 = { ppl: ppl05, share: await num(page, 'fp8-share'), bits: bits05, energy: energy05 };
+
+    // Select a tensor and a block from the heatmap and grid with the keyboard.
+    await page.locator('[data-cell="2-down"]').click();
+    await expect(page.getByTestId('block-grid')).toHaveAttribute('aria-label', /layer 2 down/);
+    await page.getByTestId('block-grid').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('block-info')).toContainText('Block 1');
+    await page.screenshot({ path: `${SHOTS}/02-explorer-budget50-block.png`, fullPage: true });
+    await page.locator('[data-view="clipping"]').screenshot({ path: `${SHOTS}/view-clipping-block.png` });
+
+    // Sweep for the trade-off chart (a reduced one keeps the test short: cancel after a few points).
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    await expect(page.getByTestId('sweep-progress')).toBeVisible();
+    await expect.poll(async () => page.locator('[data-view="tradeoff"] path[transform]').count(), { timeout: 120_000 }).toBeGreaterThan(8);
+    await page.locator('[data-view="tradeoff"]').getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('sweep-progress')).toBeHidden();
+    await page.locator('[data-view="tradeoff"]').screenshot({ path: `${SHOTS}/view-tradeoff-sweep.png` });
+
+    // Dark theme.
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.screenshot({ path: `${SHOTS}/03-explorer-dark.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Light theme' }).click();
+    sharedUrl = page.url();
+    expect(sharedUrl).toContain('budget=0.5');
+    expect(sharedUrl).toContain('model=file%3Astories260K.bin');
+  });
+
+  test('share URL round trip: the recipient is asked for the files and gets identical numbers', async ({ page }) => {
+    test.setTimeout(300_000);
+    expect(sharedUrl).not.toBe('');
+    await page.goto(sharedUrl);
+    await expect(page.getByTestId('model-panel')).toContainText('stories260K.bin');
+    await expect(page.getByTestId('model-panel')).toContainText('reproduce its numbers');
+    await expect(page.getByTestId('weight-budget-value')).toHaveText('50.0% FP8');
+    await openModel(page);
+    await openTexts(page);
+    const ppl = await settledPpl(page);
+    expect(ppl).toBe(numbersAt05!.ppl);
+    expect(await num(page, 'fp8-share')).toBe(numbersAt05!.share);
+    expect(await num(page, 'weight-bits')).toBe(numbersAt05!.bits);
+    expect(await num(page, 'energy-vs-fp8')).toBe(numbersAt05!.energy);
+    expect(page.url()).toBe(sharedUrl);
+  });
+
+  test('a truncated model and a malformed URL give clear messages; the app stays usable', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto('/#/explorer?v=1&budget=abc&policy=best&sel=9.qkv');
+    const errors = page.getByTestId('url-errors');
+    await expect(errors).toContainText('budget: "abc" is not a number');
+    await expect(errors).toContainText('policy: unknown value "best"');
+    await expect(errors).toContainText('sel: expected LAYER.PROJECTION');
+    await expect(page.getByTestId('weight-budget-value')).toHaveText('30.0% FP8');
+    await page.screenshot({ path: `${SHOTS}/04-malformed-url.png`, fullPage: true });
+    await page.goto('/#/explorer?v=7&budget=0.4');
+    await expect(page.getByTestId('url-errors')).toContainText('version 7; this app reads version 1');
+
+    await openModel(page);
+    const bytes = readFileSync(MODEL);
+    await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles({ name: 'truncated.bin', mimeType: 'application/octet-stream', buffer: bytes.subarray(0, 300_000) });
+    await expect(page.getByTestId('model-error')).toContainText(/truncated/i);
+    await expect(page.getByTestId('model-panel')).toContainText('Still using stories260K.bin');
+    await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n' + 'x'.repeat(100)) });
+    await expect(page.getByTestId('model-error')).toContainText(/cannot tell the format|truncated|invalid/i);
+    await page.screenshot({ path: `${SHOTS}/05-truncated-model.png`, fullPage: true });
+    // Still usable: a policy that needs no calibration draws the views.
+    await page.getByLabel('Policy').selectOption('magnitude');
+    await setBudget(page, 0.2);
+    await expect(page.getByTestId('fp8-share')).toHaveText('20.0%');
+    await expect(page.getByTestId('heatmap-weights')).toBeVisible();
+  });
+
+  test('a crashed worker is reported, restarted, and the settings are re-applied', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto('/#/explorer?v=1&policy=magnitude&clip=mse&budget=0.25');
+    await openModel(page);
+    await expect(page.getByTestId('fp8-share')).toHaveText('25.0%');
+    await page.evaluate(() => window.__fgmp!.crashWorker());
+    await expect(page.getByTestId('worker-error')).toContainText('crashed');
+    await expect(page.getByTestId('model-name')).toHaveText('stories260K.bin');
+    await expect(page.getByTestId('fp8-share')).toHaveText('25.0%', { timeout: 60_000 });
+    await expect(page.getByLabel('Policy')).toHaveValue('magnitude');
+  });
+
+  test('slider-to-repaint latency (printed, not asserted)', async ({ page }) => {
+    test.setTimeout(400_000);
+    await page.goto('/#/explorer?v=1&policy=magnitude&clip=mse');
+    await openModel(page);
+    await expect(page.getByTestId('heatmap-weights')).toBeVisible();
+    await expect(page.getByTestId('block-grid')).toBeVisible();
+    const small = await measureSlider(page);
+    console.log(`slider-to-repaint stories260K: median ${small.median.toFixed(2)} ms, worst ${small.worst.toFixed(2)} ms (commit median ${small.commitMedian.toFixed(2)} ms, worst ${small.commitWorst.toFixed(2)} ms) over 50 moves`);
+
+    await page.getByRole('button', { name: 'Random stories15M-shaped model' }).click();
+    await expect(page.getByTestId('model-name')).toHaveText(/random stories15M/, { timeout: 120_000 });
+    await expect(page.getByTestId('block-grid')).toHaveAttribute('aria-label', /288 rows|rows/, { timeout: 240_000 });
+    await expect(page.getByTestId('heatmap-weights').locator('[data-cell="5-down"]')).toHaveAttribute('data-share', /\d/, { timeout: 240_000 });
+    const big = await measureSlider(page);
+    console.log(`slider-to-repaint stories15M-shaped random: median ${big.median.toFixed(2)} ms, worst ${big.worst.toFixed(2)} ms (commit median ${big.commitMedian.toFixed(2)} ms, worst ${big.commitWorst.toFixed(2)} ms) over 50 moves`);
+    await page.screenshot({ path: `${SHOTS}/06-random-stories15M.png`, fullPage: true });
+  });
+});
+
+/**
+ * 50 slider moves; for each: time from the input event to the React commit of the new views, and to the
+ * first frame painted after it (rAF, then a task after that frame).
+ */
+async function measureSlider(page: Page) {
+  const r = await page.evaluate(async () => {
+    const slider = document.querySelector<HTMLInputElement>('#weight-budget')!;
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    const total: number[] = [];
+    const commit: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const v = ((i * 37) % 100) / 100;
+      const before = window.__fgmp!.commits;
+      const t0 = performance.now();
+      setter.call(slider, String(v === Number(slider.value) ? (v + 0.01) % 1 : v));
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise<void>((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+      const t1 = performance.now();
+      if (window.__fgmp!.commits === before) throw new Error('the views did not re-render after a slider move');
+      total.push(t1 - t0);
+      commit.push(window.__fgmp!.lastCommit - t0);
+    }
+    return { total, commit };
+  });
+  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+  const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)];
+  return { median: med(r.total), worst: Math.max(...r.total), commitMedian: med(r.commit), commitWorst: Math.max(...r.commit) };
+}

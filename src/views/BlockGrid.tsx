@@ -1,0 +1,291 @@
+// Every 16-value block of the selected tensor as one cell: FP8 vs NVFP4, or the policy's score on a log
+// scale. Canvas (one pixel per block, scaled), wheel/keys zoom, drag pans, hover/click/arrows inspect.
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import * as d3 from 'd3';
+import type { TensorDetail } from '../../workers/protocol';
+
+export const FP8_COLOUR = '#E69F00';
+export const NVFP4_COLOUR = '#0072B2';
+
+interface View {
+  k: number;
+  tx: number;
+  ty: number;
+}
+
+export interface BlockGridProps {
+  detail: TensorDetail;
+  mask: Uint8Array;
+  scores: Float64Array;
+  colour: 'precision' | 'score';
+  selectedBlock: number | null;
+  onSelectBlock: (b: number | null) => void;
+}
+
+const W = 560;
+const H = 300;
+
+export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelectBlock }: BlockGridProps) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const bpr = Math.ceil(detail.cols / 16);
+  const rows = detail.rows;
+  const [view, setView] = useState<View>({ k: 1, tx: 0, ty: 0 });
+  const [hover, setHover] = useState<number | null>(null);
+  const drag = useRef<{ x: number; y: number; tx: number; ty: number; moved: boolean } | null>(null);
+  useEffect(() => setView({ k: 1, tx: 0, ty: 0 }), [detail.layer, detail.proj]);
+
+  const scoreScale = useMemo(() => {
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i];
+      if (s > 0 && s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+    if (!(hi > 0)) return null;
+    if (!(lo < hi)) lo = hi / 10;
+    return d3.scaleSequentialLog(d3.interpolateCividis).domain([lo, hi]).clamp(true);
+  }, [scores]);
+
+  // One pixel per block; the visible canvas scales it (crisp, no smoothing).
+  const bitmap = useMemo(() => {
+    const c = document.createElement('canvas');
+    c.width = bpr;
+    c.height = rows;
+    return c;
+  }, [bpr, rows]);
+
+  useLayoutEffect(() => {
+    const ctx = bitmap.getContext('2d')!;
+    const img = ctx.createImageData(bpr, rows);
+    const px = new Uint32Array(img.data.buffer);
+    const rgba = (hex: string) => {
+      const c = d3.color(hex)!.rgb();
+      return (255 << 24) | (c.b << 16) | (c.g << 8) | c.r;
+    };
+    if (colour === 'precision' || !scoreScale) {
+      const on = rgba(FP8_COLOUR);
+      const off = rgba(NVFP4_COLOUR);
+      for (let b = 0; b < mask.length; b++) px[b] = mask[b] ? on : off;
+    } else {
+      const lut = d3.range(256).map((i) => rgba(d3.interpolateCividis(i / 255)));
+      const [lo, hi] = scoreScale.domain();
+      const llo = Math.log(lo);
+      const span = Math.log(hi) - llo || 1;
+      for (let b = 0; b < scores.length; b++) {
+        const s = scores[b];
+        const t = s > 0 ? Math.max(0, Math.min(1, (Math.log(s) - llo) / span)) : 0;
+        px[b] = lut[Math.round(t * 255)];
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+  }, [bitmap, mask, scores, colour, scoreScale, bpr, rows]);
+
+  const sx = (W / bpr) * view.k;
+  const sy = (H / rows) * view.k;
+
+  useLayoutEffect(() => {
+    const canvas = canvasRef.current!;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = W * dpr;
+    canvas.height = H * dpr;
+    const ctx = canvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(bitmap, view.tx, view.ty, bpr * sx, rows * sy);
+    // Grid lines between blocks once cells are large enough to tell apart.
+    if (sx >= 6 && sy >= 6) {
+      ctx.strokeStyle = 'rgba(255,255,255,0.35)';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let c = 0; c <= bpr; c++) {
+        const x = Math.round(view.tx + c * sx) + 0.5;
+        ctx.moveTo(x, Math.max(0, view.ty));
+        ctx.lineTo(x, Math.min(H, view.ty + rows * sy));
+      }
+      for (let r = 0; r <= rows; r++) {
+        const y = Math.round(view.ty + r * sy) + 0.5;
+        ctx.moveTo(Math.max(0, view.tx), y);
+        ctx.lineTo(Math.min(W, view.tx + bpr * sx), y);
+      }
+      ctx.stroke();
+    }
+    for (const [b, style] of [
+      [hover, 'rgba(255,255,255,0.9)'],
+      [selectedBlock, '#D55E00'],
+    ] as const) {
+      if (b === null || b >= rows * bpr) continue;
+      const r = Math.floor(b / bpr);
+      const c = b - r * bpr;
+      ctx.strokeStyle = style;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(view.tx + c * sx - 1, view.ty + r * sy - 1, Math.max(3, sx) + 2, Math.max(3, sy) + 2);
+    }
+  }, [bitmap, view, sx, sy, bpr, rows, hover, selectedBlock, mask, scores, colour]);
+
+  const blockAt = (clientX: number, clientY: number): number | null => {
+    const rect = canvasRef.current!.getBoundingClientRect();
+    const c = Math.floor((clientX - rect.left - view.tx) / sx);
+    const r = Math.floor((clientY - rect.top - view.ty) / sy);
+    return c >= 0 && c < bpr && r >= 0 && r < rows ? r * bpr + c : null;
+  };
+
+  const zoomAt = (factor: number, px: number, py: number) =>
+    setView((v) => {
+      const k = Math.max(1, Math.min(400, v.k * factor));
+      const f = k / v.k;
+      return clampView({ k, tx: px - (px - v.tx) * f, ty: py - (py - v.ty) * f });
+    });
+  const clampView = (v: View): View => {
+    const wCells = W * v.k;
+    const hCells = H * v.k;
+    return { k: v.k, tx: Math.min(0, Math.max(W - wCells, v.tx)), ty: Math.min(0, Math.max(H - hCells, v.ty)) };
+  };
+
+  const onWheel = (e: WheelEvent) => {
+    const rect = canvasRef.current!.getBoundingClientRect();
+    zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - rect.left, e.clientY - rect.top);
+  };
+  const onPointerDown = (e: PointerEvent) => {
+    (e.target as Element).setPointerCapture?.(e.pointerId);
+    drag.current = { x: e.clientX, y: e.clientY, tx: view.tx, ty: view.ty, moved: false };
+  };
+  const onPointerMove = (e: PointerEvent) => {
+    const d = drag.current;
+    if (d && (Math.abs(e.clientX - d.x) > 3 || Math.abs(e.clientY - d.y) > 3 || d.moved)) {
+      d.moved = true;
+      setView((v) => clampView({ k: v.k, tx: d.tx + e.clientX - d.x, ty: d.ty + e.clientY - d.y }));
+      return;
+    }
+    setHover(blockAt(e.clientX, e.clientY));
+  };
+  const onPointerUp = (e: PointerEvent) => {
+    const d = drag.current;
+    drag.current = null;
+    if (d && !d.moved) onSelectBlock(blockAt(e.clientX, e.clientY));
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const cur = selectedBlock ?? 0;
+    const r = Math.floor(cur / bpr);
+    const c = cur - r * bpr;
+    const move = (nr: number, nc: number) => onSelectBlock(Math.max(0, Math.min(rows - 1, nr)) * bpr + Math.max(0, Math.min(bpr - 1, nc)));
+    if (e.key === 'ArrowRight') move(r, c + 1);
+    else if (e.key === 'ArrowLeft') move(r, c - 1);
+    else if (e.key === 'ArrowDown') move(r + 1, c);
+    else if (e.key === 'ArrowUp') move(r - 1, c);
+    else if (e.key === '+' || e.key === '=') zoomAt(1.5, W / 2, H / 2);
+    else if (e.key === '-') zoomAt(1 / 1.5, W / 2, H / 2);
+    else if (e.key === '0') setView({ k: 1, tx: 0, ty: 0 });
+    else if (e.key === 'Escape') onSelectBlock(null);
+    else return;
+    e.preventDefault();
+  };
+
+  const info = hover ?? selectedBlock;
+  const fp8Count = useMemo(() => mask.reduce((s, m) => s + m, 0), [mask]);
+  return (
+    <div>
+      <div className="flex flex-wrap items-start gap-3">
+        <div>
+          <canvas
+            ref={canvasRef}
+            data-chart
+            data-testid="block-grid"
+            data-fp8-blocks={fp8Count}
+            tabIndex={0}
+            role="img"
+            aria-label={`Block grid of layer ${detail.layer} ${detail.proj}: ${rows} rows × ${bpr} blocks, ${fp8Count} in FP8. Arrow keys select a block, + and − zoom, 0 resets.`}
+            style={{ width: W, height: H, touchAction: 'none' }}
+            className="cursor-crosshair rounded border border-slate-300 outline-none focus-visible:ring-2 focus-visible:ring-amber-500 dark:border-slate-600"
+            onWheel={onWheel}
+            onPointerDown={onPointerDown}
+            onPointerMove={onPointerMove}
+            onPointerUp={onPointerUp}
+            onPointerLeave={() => setHover(null)}
+            onKeyDown={onKey}
+          />
+          <div className="mt-1 flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
+            <span>
+              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} (16 inputs each) → · zoom {view.k.toFixed(1)}×
+            </span>
+            {view.k > 1 && (
+              <button type="button" className="btn-ghost" onClick={() => setView({ k: 1, tx: 0, ty: 0 })}>
+                Reset zoom
+              </button>
+            )}
+          </div>
+          <BlockLegend colour={colour} scoreScale={scoreScale} />
+        </div>
+        <BlockInfo detail={detail} block={info} mask={mask} scores={scores} />
+      </div>
+    </div>
+  );
+}
+
+function BlockLegend({ colour, scoreScale }: { colour: 'precision' | 'score'; scoreScale: d3.ScaleSequential<string> | null }) {
+  if (colour === 'precision' || !scoreScale)
+    return (
+      <div className="mt-1 flex gap-4 text-xs">
+        <span className="flex items-center gap-1">
+          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: FP8_COLOUR }} /> FP8 E4M3 (8 bits/value)
+        </span>
+        <span className="flex items-center gap-1">
+          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: NVFP4_COLOUR }} /> NVFP4 (4.5 bits/value)
+        </span>
+      </div>
+    );
+  const [lo, hi] = scoreScale.domain();
+  return (
+    <div className="mt-1 flex items-center gap-2 text-xs tabular-nums">
+      <span>{lo.toExponential(1)}</span>
+      <span className="inline-block h-3 w-40 rounded-sm" style={{ background: `linear-gradient(to right, ${d3.range(0, 1.01, 0.1).map((t) => d3.interpolateCividis(t)).join(',')})` }} />
+      <span>{hi.toExponential(1)}</span>
+      <span className="text-slate-600 dark:text-slate-400">score (log scale)</span>
+    </div>
+  );
+}
+
+function BlockInfo({ detail, block, mask, scores }: { detail: TensorDetail; block: number | null; mask: Uint8Array; scores: Float64Array }) {
+  if (block === null || block >= mask.length)
+    return <p className="w-64 text-xs text-slate-600 dark:text-slate-400">Hover over a block to see its values, score and clip ratio; click to select it (its clipping curve follows).</p>;
+  const bpr = Math.ceil(detail.cols / 16);
+  const r = Math.floor(block / bpr);
+  const c = block - r * bpr;
+  const start = r * detail.cols + c * 16;
+  const end = Math.min(start + 16, (r + 1) * detail.cols);
+  const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 0.01 ? x.toFixed(4) : x.toExponential(2));
+  const rowsOut = [];
+  for (let i = start; i < end; i++) rowsOut.push(i);
+  return (
+    <div className="w-72 text-xs" data-testid="block-info">
+      <div className="font-semibold">
+        Block {block} · row {r} · inputs {c * 16}–{c * 16 + (end - start) - 1}
+      </div>
+      <div>
+        Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> · score {scores[block].toExponential(3)} · clip ratio{' '}
+        {detail.clipRatio[block].toFixed(2)}
+      </div>
+      <table className="mt-1 w-full tabular-nums">
+        <thead>
+          <tr className="text-left text-slate-500">
+            <th className="font-normal">value</th>
+            <th className="font-normal">NVFP4</th>
+            <th className="font-normal">FP8</th>
+            {detail.fisher && <th className="font-normal">Fisher</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rowsOut.map((i) => (
+            <tr key={i}>
+              <td>{fmt(detail.weight[i])}</td>
+              <td>{fmt(detail.qLo[i])}</td>
+              <td>{fmt(detail.qHi[i])}</td>
+              {detail.fisher && <td>{detail.fisher[i].toExponential(1)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

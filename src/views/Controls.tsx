@@ -1,0 +1,164 @@
+// Data (calibration / evaluation text), calibration progress, and the policy controls: budgets, policy,
+// clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
+import { useExplorer } from '../store/explorerStore';
+import { cancelRunning, openText, recalibrate, updateSettings } from '../store/controller';
+import { CLIPPINGS, FP8_SCALINGS, POLICIES, type ClippingId, type Fp8Scaling, type PolicyId } from '../core/url/shareState';
+import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
+
+const POLICY_LABEL: Record<PolicyId, string> = {
+  fgmp: 'FGMP (Fisher-weighted)',
+  random: 'Random blocks',
+  magnitude: 'Largest magnitude',
+  unweighted: 'Unweighted error',
+  uniform: 'Per-layer uniform',
+};
+const CLIP_LABEL: Record<ClippingId, string> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
+
+export function DataPanel() {
+  const texts = useExplorer((s) => s.texts);
+  const cal = useExplorer((s) => s.calibration);
+  const asked = useExplorer((s) => s.filesAsked.filter((f) => f.role === 'calibration' || f.role === 'evaluation'));
+  const hasTokenizer = useExplorer((s) => !!s.model.summary?.tokenizer);
+  const tokens = useExplorer((s) => [s.settings.calibrationTokens, s.settings.evaluationTokens] as const);
+  return (
+    <section aria-labelledby="data-panel-title" className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
+      <h2 id="data-panel-title" className="mb-1 text-sm font-semibold">
+        Data and calibration
+      </h2>
+      {asked.map((f) => (
+        <Note key={f.role}>
+          The shared link used <b>{f.name}</b> as {f.role} text: open it below.
+        </Note>
+      ))}
+      {(['calibration', 'evaluation'] as const).map((role) => (
+        <div key={role} className="mb-2">
+          <label className="block text-xs font-medium" htmlFor={`${role}-text`}>
+            {role === 'calibration' ? 'Calibration text' : 'Evaluation text'}
+          </label>
+          <input
+            id={`${role}-text`}
+            type="file"
+            accept=".txt,text/plain"
+            className="mt-1 block w-full text-xs file:mr-2 file:rounded file:border-0 file:bg-slate-200 file:px-2 file:py-1 dark:file:bg-slate-700"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void openText(role, f);
+            }}
+          />
+          <div className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${role}-text-info`}>
+            {texts[role]
+              ? `${texts[role]!.name}: ${texts[role]!.characters.toLocaleString('en-US')} characters${texts[role]!.tokens ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens` : ''}; uses ${(role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US')}`
+              : role === 'evaluation'
+                ? 'None: the calibration text after its calibration tokens is held out for evaluation.'
+                : hasTokenizer
+                  ? 'Choose a text to calibrate on.'
+                  : 'Needs the model and its tokenizer first.'}
+          </div>
+        </div>
+      ))}
+      {texts.error && <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ texts: { ...s.texts, error: null } }))}>{texts.error}</ErrorBox>}
+      {cal.status === 'running' && <ProgressBar progress={cal.progress} onCancel={cancelRunning} testId="calibration-progress" />}
+      {cal.status === 'done' && cal.summary && (
+        <div className="text-xs" data-testid="calibration-done">
+          Calibrated on {cal.summary.tokens.toLocaleString('en-US')} tokens ({cal.summary.sequences} × {cal.summary.sequenceLength}) in {formatDuration(cal.summary.seconds)} · mean NLL{' '}
+          {cal.summary.meanNll.toFixed(4)} ·{' '}
+          <button type="button" className="underline" onClick={recalibrate}>
+            recalibrate
+          </button>
+        </div>
+      )}
+      {cal.status === 'error' && <ErrorBox>{cal.error}</ErrorBox>}
+    </section>
+  );
+}
+
+function Slider({ id, label, value, onChange, help }: { id: string; label: string; value: number; onChange: (v: number) => void; help: string }) {
+  return (
+    <div className="mb-2">
+      <div className="flex items-baseline justify-between">
+        <label htmlFor={id} className="text-xs font-medium">
+          {label}
+        </label>
+        <output htmlFor={id} className="text-xs tabular-nums" data-testid={`${id}-value`}>
+          {(value * 100).toFixed(1)}% FP8
+        </output>
+      </div>
+      <input
+        id={id}
+        type="range"
+        min={0}
+        max={1}
+        step={0.01}
+        value={value}
+        aria-valuetext={`${(value * 100).toFixed(1)}% of blocks in FP8`}
+        onChange={(e) => onChange(Number(e.target.value))}
+        className="w-full accent-amber-600"
+      />
+      <p className="text-xs text-slate-600 dark:text-slate-400">{help}</p>
+    </div>
+  );
+}
+
+export function ControlsPanel() {
+  const s = useExplorer((st) => st.settings);
+  const quant = useExplorer((st) => st.quant);
+  return (
+    <section aria-labelledby="controls-title" className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
+      <h2 id="controls-title" className="mb-2 text-sm font-semibold">
+        Precision policy
+      </h2>
+      <Slider
+        id="weight-budget"
+        label="Weight precision budget"
+        value={s.weightBudget}
+        onChange={(v) => updateSettings({ weightBudget: v })}
+        help="Share of all weight blocks kept in FP8; the rest are NVFP4. One global threshold on the block score."
+      />
+      <Slider
+        id="activation-budget"
+        label="Activation precision budget"
+        value={s.activationBudget}
+        onChange={(v) => updateSettings({ activationBudget: v })}
+        help="Share of activation blocks the on-the-fly unit keeps in FP8 (threshold τ placed on calibration activations)."
+      />
+      <div className="grid grid-cols-2 gap-2">
+        <label className="text-xs font-medium">
+          Policy
+          <select className="input mt-0.5" value={s.policy} onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}>
+            {POLICIES.map((p) => (
+              <option key={p} value={p}>
+                {POLICY_LABEL[p]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-xs font-medium">
+          Clipping
+          <select className="input mt-0.5" value={s.clipping} onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}>
+            {CLIPPINGS.map((c) => (
+              <option key={c} value={c}>
+                {CLIP_LABEL[c]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-xs font-medium">
+          FP8 scaling
+          <select className="input mt-0.5" value={s.fp8Scaling} onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}>
+            {FP8_SCALINGS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {quant.status === 'running' && <ProgressBar progress={quant.progress} />}
+      {quant.status === 'error' && quant.error && <Note>{quant.error}</Note>}
+      {quant.notes.map((n) => (
+        <Note key={n}>{n}</Note>
+      ))}
+    </section>
+  );
+}

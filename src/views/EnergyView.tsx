@@ -1,0 +1,157 @@
+// Simulated energy and memory (src/core/hw): per-layer stacked bars (datapath by precision pair,
+// activation unit, memory traffic) with the all-FP8 and all-NVFP4 references, totals, bits per weight,
+// and the editable parameter table with sources.
+import * as d3 from 'd3';
+import { HW_PARAM_KEYS, type HardwareReport, type HwParamKey, type HwParams } from '../core/hw/index';
+import { formatBits, formatPercent } from '../store/derive';
+
+const SEGMENTS = [
+  { key: 'w8a8', label: 'FP8×FP8 MACs', colour: '#D55E00' },
+  { key: 'w8a4', label: 'FP8 w × FP4 a', colour: '#E69F00' },
+  { key: 'w4a8', label: 'FP4 w × FP8 a', colour: '#F0E442' },
+  { key: 'w4a4', label: 'FP4×FP4 MACs', colour: '#56B4E9' },
+  { key: 'unit', label: 'activation unit', colour: '#CC79A7' },
+  { key: 'wmem', label: 'weight memory', colour: '#009E73' },
+  { key: 'amem', label: 'activation memory', colour: '#0072B2' },
+] as const;
+type SegKey = (typeof SEGMENTS)[number]['key'];
+
+export function energyRows(hw: HardwareReport, params: HwParams) {
+  const rows = new Map<number, Record<SegKey, number> & { fp8: number; nvfp4: number }>();
+  for (const r of hw.perLinear) {
+    let row = rows.get(r.layer);
+    if (!row) rows.set(r.layer, (row = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0, unit: 0, wmem: 0, amem: 0, fp8: 0, nvfp4: 0 }));
+    row.w8a8 += r.counts.w8a8 * params.dotW8A8.value;
+    row.w8a4 += r.counts.w8a4 * params.dotW8A4.value;
+    row.w4a8 += r.counts.w4a8 * params.dotW4A8.value;
+    row.w4a4 += r.counts.w4a4 * params.dotW4A4.value;
+    row.unit += r.energy.activationUnit;
+    row.wmem += r.energy.weightMemory;
+    row.amem += r.energy.activationMemory;
+    row.fp8 += r.allFp8.total;
+    row.nvfp4 += r.allNvfp4.total;
+  }
+  return [...rows].sort((a, b) => a[0] - b[0]);
+}
+
+export function EnergyView({ hw, params, tokens, overrides, onOverride }: { hw: HardwareReport; params: HwParams; tokens: number; overrides: Partial<Record<HwParamKey, number>>; onOverride: (k: HwParamKey, v: number | undefined) => void }) {
+  const rows = energyRows(hw, params);
+  const width = 520;
+  const barH = 18;
+  const m = { top: 8, right: 16, bottom: 34, left: 40 };
+  const height = m.top + rows.length * (barH + 6) + m.bottom;
+  const max = d3.max(rows, ([, r]) => Math.max(r.fp8, SEGMENTS.reduce((s, seg) => s + r[seg.key], 0))) ?? 1;
+  const x = d3.scaleLinear().domain([0, max]).nice().range([m.left, width - m.right]);
+  const nj = (pj: number) => d3.format('.3~s')(pj * 1e-12) + 'J';
+  const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
+  return (
+    <div className="flex flex-wrap gap-4">
+      <div>
+        <svg data-chart width={width} height={height} role="img" aria-label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references">
+          {rows.map(([layer, r], i) => {
+            let acc = 0;
+            const y = m.top + i * (barH + 6);
+            return (
+              <g key={layer}>
+                <text x={m.left - 6} y={y + barH / 2} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">{`L${layer}`}</text>
+                {SEGMENTS.map((seg) => {
+                  const x0 = x(acc);
+                  acc += r[seg.key];
+                  return (
+                    <rect key={seg.key} x={x0} y={y} width={Math.max(0, x(acc) - x0)} height={barH} fill={seg.colour}>
+                      <title>{`layer ${layer} ${seg.label}: ${nj(r[seg.key])}`}</title>
+                    </rect>
+                  );
+                })}
+                <line x1={x(r.fp8)} x2={x(r.fp8)} y1={y - 2} y2={y + barH + 2} stroke="currentColor" strokeWidth={2}>
+                  <title>{`all-FP8: ${nj(r.fp8)}`}</title>
+                </line>
+                <line x1={x(r.nvfp4)} x2={x(r.nvfp4)} y1={y - 2} y2={y + barH + 2} stroke="#888" strokeWidth={2} strokeDasharray="3 2">
+                  <title>{`all-NVFP4: ${nj(r.nvfp4)}`}</title>
+                </line>
+              </g>
+            );
+          })}
+          {x.ticks(5).map((t) => (
+            <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
+              <line y2={4} stroke="currentColor" />
+              <text y={15} textAnchor="middle" fontSize={10} fill="currentColor">
+                {nj(t)}
+              </text>
+            </g>
+          ))}
+          <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
+            {`energy of one pass over ${tokens} tokens (linear layers) · │ all-FP8 ┆ all-NVFP4`}
+          </text>
+        </svg>
+        <div className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-xs">
+          {SEGMENTS.map((s) => (
+            <span key={s.key} className="flex items-center gap-1">
+              <span className="inline-block h-3 w-3 rounded-sm" style={{ background: s.colour }} />
+              {s.label}
+            </span>
+          ))}
+        </div>
+      </div>
+      <dl className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums" data-testid="energy-totals">
+        <dt>Energy (mixed)</dt>
+        <dd>{nj(hw.total.total)}</dd>
+        <dt>vs all-FP8</dt>
+        <dd data-testid="energy-ratio-fp8">{formatPercent(hw.vsFp8 - 1)}</dd>
+        <dt>vs all-NVFP4</dt>
+        <dd>{formatPercent(hw.vsNvfp4 - 1)}</dd>
+        <dt className="mt-2 font-semibold">Weight memory</dt>
+        <dd className="mt-2" data-testid="memory-mixed" data-bits={hw.weightBits.mixed}>
+          {formatBits(hw.weightBits.mixed)}
+        </dd>
+        <dt>all-FP8</dt>
+        <dd>{formatBits(hw.weightBits.allFp8)}</dd>
+        <dt>all-NVFP4</dt>
+        <dd>{formatBits(hw.weightBits.allNvfp4)}</dd>
+        <dt>saved vs FP8</dt>
+        <dd>{formatPercent(memSavedFp8)}</dd>
+        <dt>bits per weight</dt>
+        <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
+      </dl>
+      <details className="w-full text-xs">
+        <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
+        <table className="mt-1 w-full">
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th className="font-normal">parameter</th>
+              <th className="font-normal">value</th>
+              <th className="font-normal">unit</th>
+              <th className="font-normal">source</th>
+            </tr>
+          </thead>
+          <tbody>
+            {HW_PARAM_KEYS.map((k) => (
+              <tr key={k} className="align-top">
+                <td className="pr-2 font-mono">{k}</td>
+                <td className="pr-2">
+                  <input
+                    type="number"
+                    aria-label={`Hardware parameter ${k}`}
+                    className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
+                    step="any"
+                    min={0}
+                    value={overrides[k] ?? params[k].value}
+                    onChange={(e) => {
+                      const v = Number(e.target.value);
+                      onOverride(k, e.target.value === '' || !(v >= 0) ? undefined : v);
+                    }}
+                  />
+                </td>
+                <td className="pr-2">{params[k].unit}</td>
+                <td className="text-slate-600 dark:text-slate-400">
+                  {params[k].assumption ? '(assumption) ' : ''}
+                  {params[k].source}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </div>
+  );
+}

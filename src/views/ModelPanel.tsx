@@ -1,0 +1,151 @@
+// The model panel (issue 3 item 7): open a checkpoint and its tokenizer from the file picker, a drop or a
+// URL; loading runs in the worker with a progress bar; the config and tensor table of what is loaded;
+// errors stay in the panel and the previous model stays usable.
+import { useState, type DragEvent, type FormEvent } from 'react';
+import { useExplorer } from '../store/explorerStore';
+import { cancelRunning, openFiles, openRandom, openUrl } from '../store/controller';
+import { ErrorBox, Note, ProgressBar } from './ui';
+import type { ModelSummary } from '../../workers/protocol';
+
+export function ModelPanel() {
+  const model = useExplorer((s) => s.model);
+  const asked = useExplorer((s) => s.filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer'));
+  const [dragging, setDragging] = useState(false);
+  const [url, setUrl] = useState('');
+  const [tokUrl, setTokUrl] = useState('');
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    if (files.length) void openFiles(files);
+  };
+  const onUrl = (e: FormEvent) => {
+    e.preventDefault();
+    if (url.trim()) void openUrl(url, tokUrl);
+  };
+
+  return (
+    <section
+      aria-labelledby="model-panel-title"
+      data-testid="model-panel"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+      className={`rounded-lg border p-3 text-sm ${dragging ? 'border-sky-500 bg-sky-50 dark:bg-sky-950' : 'border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900'}`}
+    >
+      <h2 id="model-panel-title" className="mb-1 text-sm font-semibold">
+        Model
+      </h2>
+      {asked.length > 0 && (
+        <Note>
+          The shared link was made with local files. Open {asked.map((f) => <b key={f.name}>{f.name} </b>)}
+          to reproduce its numbers.
+        </Note>
+      )}
+      <label className="block text-xs font-medium" htmlFor="model-files">
+        Open checkpoint and tokenizer files
+      </label>
+      <input
+        id="model-files"
+        type="file"
+        multiple
+        className="mt-1 block w-full text-xs file:mr-2 file:rounded file:border-0 file:bg-slate-200 file:px-2 file:py-1 dark:file:bg-slate-700"
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length) void openFiles(files);
+        }}
+      />
+      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
+        llama2.c .bin (+ tokenizer .bin), GGUF, or model.safetensors + config.json (+ tokenizer.json). Or drop the files anywhere on this panel.
+      </p>
+      <form onSubmit={onUrl} className="mt-2 space-y-1">
+        <label className="block text-xs font-medium" htmlFor="model-url">
+          Checkpoint URL
+        </label>
+        <input id="model-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://huggingface.co/…/resolve/main/model.bin" className="input" />
+        <label className="block text-xs font-medium" htmlFor="tokenizer-url">
+          Tokenizer URL (optional)
+        </label>
+        <input id="tokenizer-url" type="url" value={tokUrl} onChange={(e) => setTokUrl(e.target.value)} className="input" />
+        <div className="flex gap-2">
+          <button type="submit" className="btn">
+            Fetch
+          </button>
+          <button type="button" className="btn-ghost text-xs" onClick={() => void openRandom(1)}>
+            Random stories15M-shaped model
+          </button>
+        </div>
+      </form>
+      {model.status === 'running' && <ProgressBar progress={model.progress ?? { stage: 'load', label: 'Loading', done: 0, total: 0, unit: 'bytes', rate: 0, etaSeconds: NaN }} onCancel={cancelRunning} testId="model-progress" />}
+      {model.error && (
+        <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ model: { ...s.model, error: null } }))}>
+          <span data-testid="model-error">{model.error}</span>
+          {model.summary && <span className="block">Still using {model.summary.name}.</span>}
+        </ErrorBox>
+      )}
+      {model.summary ? <ModelInfo summary={model.summary} /> : model.status !== 'running' && <p className="mt-2 text-xs">No model loaded yet.</p>}
+    </section>
+  );
+}
+
+function ModelInfo({ summary }: { summary: ModelSummary }) {
+  const c = summary.config;
+  const rows: [string, string | number][] = [
+    ['dim', c.dim],
+    ['hidden', c.hiddenDim],
+    ['layers', c.nLayers],
+    ['heads / kv heads', `${c.nHeads} / ${c.nKvHeads}`],
+    ['vocab', c.vocabSize],
+    ['context', c.maxSeqLen],
+    ['parameters', summary.parameters.toLocaleString('en-US')],
+    ['tokenizer', summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : 'none — open one to calibrate'],
+  ];
+  return (
+    <div className="mt-2" data-testid="model-info">
+      <div className="text-xs">
+        <b data-testid="model-name">{summary.name}</b> · {summary.variant} · {(summary.bytes / 2 ** 20).toFixed(2)} MiB
+      </div>
+      <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 text-xs tabular-nums" data-testid="model-config">
+        {rows.map(([k, v]) => (
+          <div key={k} className="contents">
+            <dt className="text-slate-600 dark:text-slate-400">{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {summary.warnings.map((w) => (
+        <Note key={w}>{w}</Note>
+      ))}
+      <details className="mt-1 text-xs">
+        <summary className="cursor-pointer select-none">Tensors ({summary.tensors.length})</summary>
+        <div className="max-h-56 overflow-auto">
+          <table className="w-full tabular-nums" data-testid="tensor-table">
+            <thead className="sticky top-0 bg-white text-left dark:bg-slate-900">
+              <tr>
+                <th className="font-medium">name</th>
+                <th className="font-medium">shape</th>
+                <th className="font-medium">type</th>
+                <th className="font-medium">NaN</th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.tensors.map((t) => (
+                <tr key={t.name} title={t.storedName}>
+                  <td className="pr-2 font-mono">{t.name}</td>
+                  <td className="pr-2">{t.shape.join('×')}</td>
+                  <td className="pr-2">{t.dtype}</td>
+                  <td className={t.nanCount ? 'font-bold text-red-700' : ''}>{t.nanCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </div>
+  );
+}

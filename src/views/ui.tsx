@@ -1,0 +1,115 @@
+// Small shared pieces of the explorer's UI: panels with an explanation and export buttons, progress
+// bars that say tokens, rate and time left, and error boxes.
+import { useRef, type ReactNode } from 'react';
+import type { Progress } from '../../workers/protocol';
+import { downloadBlob, exportPanelPng, exportPanelSvg } from './exporting';
+
+export function Panel(props: {
+  id: string;
+  title: string;
+  explain: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+  exportName?: string;
+  className?: string;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  return (
+    <section
+      ref={ref}
+      id={`view-${props.id}`}
+      aria-labelledby={`view-${props.id}-title`}
+      data-view={props.id}
+      className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm dark:border-slate-700 dark:bg-slate-900 ${props.className ?? ''}`}
+    >
+      <header className="mb-1 flex flex-wrap items-baseline gap-2">
+        <h2 id={`view-${props.id}-title`} className="text-sm font-semibold tracking-wide text-slate-800 dark:text-slate-100">
+          {props.title}
+        </h2>
+        <div className="ml-auto flex flex-wrap items-center gap-1 text-xs">
+          {props.actions}
+          {props.exportName && (
+            <>
+              <button type="button" className="btn-ghost" onClick={() => ref.current && exportPanelSvg(ref.current, props.exportName!)}>
+                SVG
+              </button>
+              <button type="button" className="btn-ghost" onClick={() => ref.current && void exportPanelPng(ref.current, props.exportName!)}>
+                PNG
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <p className="mb-2 text-xs leading-snug text-slate-600 dark:text-slate-400">{props.explain}</p>
+      {props.children}
+    </section>
+  );
+}
+
+function formatAmount(n: number, unit: Progress['unit']): string {
+  if (unit === 'bytes') return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '…';
+  if (s < 1) return '<1 s';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export function ProgressBar({ progress, onCancel, testId }: { progress: Progress | null; onCancel?: () => void; testId?: string }) {
+  if (!progress) return null;
+  const frac = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  const unit = progress.unit === 'bytes' ? '' : ` ${progress.unit}`;
+  const rate = progress.rate > 0 ? `${formatAmount(progress.rate, progress.unit)}${progress.unit === 'bytes' ? '' : ` ${progress.unit}`}/s` : '';
+  return (
+    <div className="my-1 text-xs" data-testid={testId}>
+      <div className="flex items-center gap-2">
+        <div
+          role="progressbar"
+          aria-label={progress.label}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(frac * 100)}
+          className="h-2 flex-1 overflow-hidden rounded bg-slate-200 dark:bg-slate-700"
+        >
+          <div className="h-full bg-sky-600 transition-[width] duration-150 dark:bg-sky-400" style={{ width: `${frac * 100}%` }} />
+        </div>
+        {onCancel && (
+          <button type="button" className="btn-ghost" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <div className="mt-0.5 text-slate-600 tabular-nums dark:text-slate-400">
+        {progress.label}: {formatAmount(progress.done, progress.unit)}
+        {progress.total > 0 ? ` / ${formatAmount(progress.total, progress.unit)}` : ''}
+        {unit}
+        {rate && ` · ${rate}`}
+        {progress.total > 0 && progress.rate > 0 && ` · ${formatDuration(progress.etaSeconds)} left`}
+      </div>
+    </div>
+  );
+}
+
+export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismiss?: () => void }) {
+  return (
+    <div role="alert" className="my-1 flex items-start gap-2 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+      <div className="flex-1 whitespace-pre-wrap">{children}</div>
+      {onDismiss && (
+        <button type="button" aria-label="Dismiss" className="font-bold" onClick={onDismiss}>
+          ×
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Note({ children }: { children: ReactNode }) {
+  return <p className="my-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">{children}</p>;
+}
+
+export function saveText(name: string, text: string, type = 'text/plain') {
+  downloadBlob(new Blob([text], { type }), name);
+}
