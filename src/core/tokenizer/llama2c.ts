@@ -86,7 +86,11 @@ export class Llama2cTokenizer implements Tokenizer {
         this.byteFallback[this.rawByte[id]] = id;
       }
     });
+    this.segmentAtSpaces = this.lookup.has(' ') && ![...this.lookup].some(([p, id]) => this.scores[id] > MIN_MERGE_SCORE && /[^ ] /.test(p));
   }
+
+  /** True when cutting before a space never separates a pair run.c could merge (see merge()). */
+  private readonly segmentAtSpaces: boolean;
 
   /** Number of piece strings that occur more than once (0 for the real vocabularies). */
   get duplicatePieces(): number {
@@ -168,19 +172,53 @@ export class Llama2cTokenizer implements Tokenizer {
     return out.subarray(0, n);
   }
 
+  /**
+   * run.c's merge loop over the whole sequence. When no mergeable piece contains a non-space byte
+   * followed by a space (true of tok512 and the Llama 2 vocabulary; checked at construction), no
+   * merge can join a token ending in a non-space to one starting with a space, so the sequence is
+   * cut there and each segment merged on its own. The merges inside a segment are then exactly
+   * those run.c performs there, in the same order: run.c's global best pair, whenever it lies in a
+   * segment, is also that segment's best (and leftmost among equals), and segments never interact.
+   */
   private merge(tokens: Int32Array): Int32Array {
     const n = tokens.length;
-    if (n < 2) return tokens.slice();
     const tok = tokens.slice();
+    if (n < 2) return tok;
     const next = new Int32Array(n);
     const prev = new Int32Array(n);
-    const alive = new Uint8Array(n).fill(1);
-    for (let i = 0; i < n; i++) {
-      next[i] = i + 1 < n ? i + 1 : -1;
-      prev[i] = i - 1;
+    const alive = new Uint8Array(n);
+    const heap = new PairHeap(1024);
+    const out = new Int32Array(n);
+    let count = 0;
+    const space = this.segmentAtSpaces ? this.lookup.get(' ')! : -1;
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i < n && !(tok[i] === space && tok[i - 1] !== space)) continue;
+      count = this.mergeRange(tok, start, i, next, prev, alive, heap, out, count);
+      start = i;
     }
-    const heap = new PairHeap(n);
-    for (let i = 0; i + 1 < n; i++) {
+    return out.slice(0, count);
+  }
+
+  /** Merges tok[start, end) (a linked list with a heap of candidate pairs) and appends the result to out. */
+  private mergeRange(
+    tok: Int32Array,
+    start: number,
+    end: number,
+    next: Int32Array,
+    prev: Int32Array,
+    alive: Uint8Array,
+    heap: PairHeap,
+    out: Int32Array,
+    count: number,
+  ): number {
+    for (let i = start; i < end; i++) {
+      next[i] = i + 1 < end ? i + 1 : -1;
+      prev[i] = i - 1 >= start ? i - 1 : -1;
+      alive[i] = 1;
+    }
+    heap.size = 0;
+    for (let i = start; i + 1 < end; i++) {
       const m = this.mergeOf(tok[i], tok[i + 1]);
       if (m >= 0) heap.push(this.scores[m], i, i + 1, m);
     }
@@ -207,12 +245,8 @@ export class Llama2cTokenizer implements Tokenizer {
         if (m >= 0) heap.push(this.scores[m], left, after, m);
       }
     }
-    let count = 0;
-    for (let i = 0; i >= 0; i = next[i]) count++;
-    const out = new Int32Array(count);
-    let o = 0;
-    for (let i = 0; i >= 0; i = next[i]) out[o++] = tok[i];
-    return out;
+    for (let i = start; i >= 0; i = next[i]) out[count++] = tok[i];
+    return count;
   }
 
   /**
