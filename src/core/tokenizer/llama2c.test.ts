@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, readShared, readSharedText, SKIP_REASON } from '../../../tests/support/sharedData';
-import { parseLlama2cTokenizer } from './llama2c';
+import { Llama2cTokenizer, parseLlama2cTokenizer } from './llama2c';
 
 const utf8 = new TextDecoder();
 
@@ -132,4 +132,34 @@ describe.skipIf(!hasSharedData)(`tokenizer.bin (32,000 tokens) on WikiText-2 (re
     sample.push(lines.find((l) => /[^\x00-\x7f]/.test(l))!.slice(0, 400));
     for (const s of sample) expect(tok.encode(s)).toEqual(naiveRunCEncode(vocab, scores, s));
   });
+});
+
+describe('heap merge equals run.c on synthetic vocabularies (ties, spaces inside pieces)', () => {
+  // Byte-fallback layout like the real files, then characters and merges; many equal scores so
+  // that the leftmost-on-ties rule matters. With pieces like "a b" the sequence cannot be cut
+  // before spaces (one heap over everything); without them it is cut (one heap per segment).
+  const bytePieces = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+  const base = [' ', 'a', 'b', 'c', ' a', 'ab', 'ba', 'aa', ' ab', 'abc', 'bb', 'cc', ' c', 'ca', 'é', ' é', '  ', '   '];
+  const enc = new TextEncoder();
+  for (const [label, extra] of [
+    ['with pieces spanning "x y"', [...base, 'a b', 'b a', ' a b']],
+    ['without them (segmented)', base],
+  ] as const) {
+    it(`gives run.c ids on random strings, ${label}`, () => {
+      const pieces = ['<unk>', '\n<s>\n', '\n</s>\n', ...bytePieces, ...extra];
+      const scores = Float32Array.from(pieces, (_, i) => (i < 259 ? 0 : -Math.floor((i - 259) / 3)));
+      const tok = new Llama2cTokenizer(pieces.map((p) => enc.encode(p)), scores, 8);
+      const vocab = pieces.map((p) => String.fromCharCode(...enc.encode(p)));
+      let s = 12345;
+      const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+      const alphabet = ['a', 'b', 'c', ' ', ' ', 'é', 'z', '\n'];
+      for (let t = 0; t < 300; t++) {
+        const len = 1 + Math.floor(rand() * 40);
+        let text = '';
+        for (let i = 0; i < len; i++) text += alphabet[Math.floor(rand() * alphabet.length)];
+        expect(tok.encode(text), JSON.stringify(text)).toEqual(naiveRunCEncode(vocab, scores, text));
+        expect(tok.decode(tok.encode(text, { bos: true }))).toBe(text);
+      }
+    });
+  }
 });
