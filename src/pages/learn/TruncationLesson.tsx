@@ -4,15 +4,8 @@ import * as d3 from 'd3';
 import { BF16, errorMetrics, quantizeGrouped, TF32 } from '../../core/formats';
 import { Controls, Num, Prose, Section, Segmented, Slider } from '../../views/learn/controls';
 import { Axis, OKABE_ITO } from '../../views/learn/charts';
-import { gaussianTensor } from './synthetic';
 import { db, exact, sig } from './fmt';
-import { dbPerBit, roundMantissa, truncateMantissa, truncationCurve } from './truncationModel';
-
-export const TRUNCATION_TENSOR = { n: 4096, std: 0.02, seed: 7 } as const;
-
-export function truncationTensor(): Float32Array {
-  return gaussianTensor(TRUNCATION_TENSOR.n, TRUNCATION_TENSOR.std, TRUNCATION_TENSOR.seed);
-}
+import { dbPerBit, roundMantissa, truncateMantissa, TRUNCATION_TENSOR, truncationCurve, truncationTensor } from './truncationModel';
 
 type Mode = 'truncate' | 'round';
 

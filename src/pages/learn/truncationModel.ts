@@ -1,6 +1,13 @@
 // Lesson 2's computation: drop (or round away) the low mantissa bits of float32 values. Rounding uses a
 // core Minifloat with FP32's exponent and fewer mantissa bits (7 bits is exactly BF16, 10 is TF32).
 import { errorMetrics, Minifloat, quantizeGrouped, type ErrorMetrics } from '../../core/formats';
+import { gaussianTensor } from './synthetic';
+
+export const TRUNCATION_TENSOR = { n: 4096, std: 0.02, seed: 7 } as const;
+
+export function truncationTensor(): Float32Array {
+  return gaussianTensor(TRUNCATION_TENSOR.n, TRUNCATION_TENSOR.std, TRUNCATION_TENSOR.seed);
+}
 
 /** Zeroes the lowest 23 − keep mantissa bits of each float32 (rounds toward zero). */
 export function truncateMantissa(x: Float32Array, keep: number): Float32Array {
