@@ -11,12 +11,16 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
 export type FastEncoder = (x: number) => number;
 
-/** Builds a fast encoder for a minifloat with manBits <= 20: x -> code, RNE, saturating. */
-export function makeFastEncoder(fmt: Minifloat): FastEncoder {
+/** Builds a fast encoder for a minifloat with manBits <= 20: x -> code, RNE, saturating.
+ *  NaN gives the format's NaN code, or nanCodeOverride (e.g. 0xFF for byte storage of FP4/FP6).
+ *  Narrow formats (FP8/FP6/FP4: maxFinite / minSubnormal < 2^32) work on the integer grid
+ *  t = |x| / minSubnormal, where Math.clz32 gives the binade; wider ones read the float64 exponent. */
+export function makeFastEncoder(fmt: Minifloat, nanCodeOverride?: number): FastEncoder {
   const m = fmt.manBits;
   if (m > 20) throw new RangeError(`fast encoder supports at most 20 mantissa bits, ${fmt.id} has ${m}`);
+  if (fmt.maxFinite / fmt.minSubnormal < 2 ** 32) return makeNarrowEncoder(fmt, nanCodeOverride);
   const { emin, bias, maxFinite, maxCode, minNormal, minSubnormal, signBit } = fmt;
-  const nanCode = fmt.nanCode;
+  const nanCode = nanCodeOverride ?? fmt.nanCode;
   const infCode = fmt.hasInf ? fmt.infCode : maxCode;
   const halfMinSub = minSubnormal / 2;
   const emaxBinade = fmt.emax;
@@ -46,11 +50,42 @@ export function makeFastEncoder(fmt: Minifloat): FastEncoder {
   };
 }
 
-/** Decoded value of every code of a format with at most 16 bits, as a lookup table. */
-export function decodeTable(fmt: Minifloat): Float64Array {
+function makeNarrowEncoder(fmt: Minifloat, nanCodeOverride?: number): FastEncoder {
+  const m = fmt.manBits;
+  const { maxFinite, maxCode, signBit } = fmt;
+  const nanCode = nanCodeOverride ?? fmt.nanCode;
+  const infCode = fmt.hasInf ? fmt.infCode : maxCode;
+  const invMinSub = 1 / fmt.minSubnormal; // a power of two: t = a · invMinSub is exact
+  const maxT = maxFinite * invMinSub;
+  const one = 1 << m; // the first normal value on the integer grid
+  // MAG[k] = 2^52 · 2^k: adding and subtracting it rounds t to a multiple of 2^k, ties to even.
+  const mag = new Float64Array(34);
+  for (let k = 0; k < 34; k++) mag[k] = 2 ** (52 + k);
+  return (x: number): number => {
+    if (x !== x) return nanCode;
+    const sign = x < 0 || (x === 0 && 1 / x < 0) ? signBit : 0;
+    const a = x < 0 ? -x : x;
+    if (a >= maxFinite) return sign + (a === Infinity ? infCode : maxCode);
+    const t = a * invMinSub;
+    const e = 31 - Math.clz32(t >>> 0); // floor(log2 t) for t >= 1; -1 below
+    const k = e > m ? e - m : 0; // quantum 2^k on the integer grid
+    const c = mag[k];
+    const r = t + c - c;
+    if (r > maxT) return sign + maxCode;
+    if (r < one) return sign + r;
+    const ri = r >>> 0;
+    const er = 31 - Math.clz32(ri);
+    return sign + (((er - m + 1) << m) | ((ri >>> (er - m)) - one));
+  };
+}
+
+/** Decoded value of every code of a format with at most 16 bits, as a lookup table; with
+ *  minLength, padded with NaN (so a byte NaN marker such as 0xFF decodes to NaN). */
+export function decodeTable(fmt: Minifloat, minLength = 0): Float64Array {
   if (fmt.bits > 16) throw new RangeError(`decode table needs at most 16 bits, ${fmt.id} has ${fmt.bits}`);
-  const t = new Float64Array(1 << fmt.bits);
-  for (let c = 0; c < t.length; c++) t[c] = fmt.decode(c);
+  const n = 1 << fmt.bits;
+  const t = new Float64Array(Math.max(n, minLength)).fill(NaN);
+  for (let c = 0; c < n; c++) t[c] = fmt.decode(c);
   return t;
 }
 
@@ -58,19 +93,35 @@ export const encodeE4M3Fast: FastEncoder = makeFastEncoder(E4M3);
 export const E4M3_TABLE: Float64Array = decodeTable(E4M3);
 export const E2M1_TABLE: Float64Array = decodeTable(E2M1);
 
-/** E2M1 code of x by thresholds (midpoints 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5; a midpoint goes to
- *  the neighbour with the even code: 0.25->0, 0.75->1.0, 1.25->1.0, 1.75->2, 2.5->2, 3.5->4, 5->4).
- *  NaN has no E2M1 code: returns 0xFF. */
-export function encodeE2M1Fast(x: number): number {
-  if (x !== x) return 0xff;
-  const sign = x < 0 || (x === 0 && 1 / x < 0) ? 8 : 0;
-  const a = x < 0 ? -x : x;
-  let c: number;
-  if (a <= 1.25) c = a <= 0.25 ? 0 : a < 0.75 ? 1 : 2;
-  else if (a <= 2.5) c = a < 1.75 ? 3 : 4;
-  else c = a < 3.5 ? 5 : a <= 5 ? 6 : 7;
-  return sign | c;
+// E2M1 midpoints (0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5) are all multiples of 0.25, so on the grid
+// k = 4|y| the code depends only on floor(k) and on whether k is an integer (a tie).
+const E2M1_OPEN = new Uint8Array(28);
+const E2M1_TIE = new Uint8Array(28);
+for (let j = 0; j < 28; j++) {
+  E2M1_OPEN[j] = E2M1.encode((j + 0.5) / 4);
+  E2M1_TIE[j] = E2M1.encode(j / 4);
 }
+
+/** E2M1 code of x, RNE (a midpoint goes to the neighbour with the even code: 0.25->0, 0.75->1,
+ *  1.25->1, 1.75->2, 2.5->2, 3.5->4, 5->4), saturating at ±6. NaN has no E2M1 code: 0xFF. */
+export function encodeE2M1Fast(x: number): number {
+  let a = x < 0 ? -x : x;
+  if (!(a < 6.75)) {
+    if (a !== a) return 0xff;
+    a = 6.75;
+  }
+  const k = a * 4;
+  const j = k | 0;
+  const c = k === j ? E2M1_TIE[j] : E2M1_OPEN[j];
+  return x < 0 || (x === 0 && 1 / x < 0) ? c | 8 : c;
+}
+
+/** E2M1 values by code, 256 entries (NaN past 15) so that NAN_CODE decodes to NaN. */
+export const E2M1_VALUES: Float64Array = (() => {
+  const t = new Float64Array(256).fill(NaN);
+  t.set(E2M1_TABLE);
+  return t;
+})();
 
 /** Nearest E4M3 value of x (saturating at ±448; NaN stays NaN). */
 export function roundE4M3(x: number): number {

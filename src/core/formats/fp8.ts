@@ -52,6 +52,7 @@ export function quantizeFp8(x: Float32Array, kind: Fp8Kind = 'e4m3', options: Fp
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
   const codes = new Uint8Array(x.length);
+  // Local aliases: under tsx (Node) imported bindings are getter loads, too slow in hot loops.
   const encode = kind === 'e4m3' ? encodeE4M3Fast : E5M2_ENCODE;
   const table = kind === 'e4m3' ? E4M3_TABLE : E5M2_TABLE;
   for (let r = 0; r < rows; r++) {

@@ -7,7 +7,7 @@
 // ±Inf; a NaN element dequantizes to NaN (its element NaN code, or NAN_CODE = 0xFF when the
 // element format has none); an all-zero block gets X = 2^-127.
 import { E2M1, E2M3, E3M2, E4M3, E5M2, floorLog2, type Minifloat } from './scalar.ts';
-import { decodeTable, makeFastEncoder, type FastEncoder } from './fast.ts';
+import { decodeTable, encodeE2M1Fast, makeFastEncoder, type FastEncoder } from './fast.ts';
 import { blockLayout, type BlockLayout } from './layout.ts';
 import { NAN_CODE } from './nvfp4.ts';
 
@@ -27,20 +27,14 @@ export const MX_FORMATS: Readonly<Record<string, MxElement>> = {
 
 interface ElementCodec {
   emax: number;
+  /** x (in units of the shared scale) -> byte code; NaN -> the format's NaN code or NAN_CODE. */
   encode: FastEncoder;
-  /** code -> element value (in units of the shared scale). */
-  decode: (code: number) => number;
+  /** byte code -> element value, 256 entries (NaN for NaN codes and NAN_CODE). */
+  table: Float64Array;
 }
 
 function minifloatCodec(fmt: Minifloat): ElementCodec {
-  const enc = makeFastEncoder(fmt);
-  const table = decodeTable(fmt);
-  return {
-    emax: fmt.emax,
-    // Formats without NaN codes get NAN_CODE for NaN inputs.
-    encode: fmt.hasNaN ? enc : (x) => (x !== x ? NAN_CODE : enc(x)),
-    decode: (c) => (c === NAN_CODE && !fmt.hasNaN ? NaN : table[c]),
-  };
+  return { emax: fmt.emax, encode: makeFastEncoder(fmt, fmt.hasNaN ? undefined : NAN_CODE), table: decodeTable(fmt, 256) };
 }
 
 /** MXINT8 element: two's complement byte, value = int8 / 64, RNE, saturating at ±127/64.
@@ -58,11 +52,11 @@ const int8Codec: ElementCodec = {
     const n = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
     return n & 0xff;
   },
-  decode: (c) => (c === INT8_NAN_CODE ? NaN : ((c << 24) >> 24) / 64),
+  table: Float64Array.from({ length: 256 }, (_, c) => (c === INT8_NAN_CODE ? NaN : ((c << 24) >> 24) / 64)),
 };
 
 const codecs: Record<MxElement, ElementCodec> = {
-  e2m1: minifloatCodec(E2M1),
+  e2m1: { ...minifloatCodec(E2M1), encode: encodeE2M1Fast },
   e2m3: minifloatCodec(E2M3),
   e3m2: minifloatCodec(E3M2),
   e4m3: minifloatCodec(E4M3),
@@ -76,7 +70,7 @@ export function mxElementEmax(element: MxElement): number {
 
 /** Decodes one MX element code to its value in units of the shared scale. */
 export function decodeMxElement(element: MxElement, code: number): number {
-  return codecs[element].decode(code);
+  return codecs[element].table[code & 0xff];
 }
 
 export interface MxOptions {
@@ -114,7 +108,7 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
   const codes = new Uint8Array(x.length);
   const scaleCodes = new Uint8Array(layout.blocks);
   const scales = new Float32Array(layout.blocks);
-  const { encode, decode, emax } = codec;
+  const { encode, table, emax } = codec;
   const clip = options.clip;
   if (clip && clip.length !== layout.blocks) throw new RangeError(`clip has ${clip.length} ratios, expected one per block (${layout.blocks})`);
   for (let r = 0; r < rows; r++) {
@@ -136,7 +130,7 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
       for (let i = start; i < end; i++) {
         const c = encode(x[i] * inv);
         codes[i] = c;
-        values[i] = decode(c) * scale;
+        values[i] = table[c] * scale;
       }
     }
   }

@@ -7,7 +7,7 @@
 // Blocks run along rows; a row whose length is not a multiple of the block size ends in a shorter
 // block scaled by its own values. amax ignores NaN and ±Inf (they would poison every scale);
 // a NaN element dequantizes to NaN (code 0xFF: E2M1 has no NaN), ±Inf saturates to ±6·scale.
-import { E2M1_TABLE, E4M3_TABLE, encodeE2M1Fast, encodeE4M3Fast } from './fast.ts';
+import { E2M1_VALUES, E4M3_TABLE, encodeE2M1Fast, encodeE4M3Fast } from './fast.ts';
 import { blockLayout, finiteAbsMax, type BlockLayout } from './layout.ts';
 
 export const NVFP4_BLOCK = 16;
@@ -91,6 +91,11 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
   const blockScales = new Float32Array(nBlocks);
   const scales = new Float32Array(nBlocks);
   const clip = options.clip;
+  // Local aliases: under tsx (Node) imported bindings are getter loads, too slow in hot loops.
+  const encE2M1 = encodeE2M1Fast;
+  const encE4M3 = encodeE4M3Fast;
+  const e2m1Values = E2M1_VALUES;
+  const e4m3Values = E4M3_TABLE;
 
   for (let r = 0; r < rows; r++) {
     const tScale = perRow ? tensorScales[r] : tensorScales[0];
@@ -105,8 +110,8 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
         if (a > amax && a !== Infinity) amax = a;
       }
       const alpha = clip ? clip[b] : 1;
-      const sCode = encodeE4M3Fast((alpha * amax) / E2M1_MAX / tScale);
-      const bScale = E4M3_TABLE[sCode];
+      const sCode = encE4M3((alpha * amax) / E2M1_MAX / tScale);
+      const bScale = e4m3Values[sCode];
       const scale = Math.fround(bScale * tScale);
       scaleCodes[b] = sCode;
       blockScales[b] = bScale;
@@ -127,9 +132,9 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
         continue;
       }
       for (let i = start; i < end; i++) {
-        const c = encodeE2M1Fast(x[i] / scale);
+        const c = encE2M1(x[i] / scale);
         codes[i] = c;
-        values[i] = c === NAN_CODE ? NaN : E2M1_TABLE[c] * scale;
+        values[i] = e2m1Values[c] * scale; // NAN_CODE decodes to NaN
       }
     }
   }
