@@ -4,7 +4,13 @@
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ggufLlamaMetadata, ggufTensors, hfFiles, writeGguf, writeLlama2cVersioned } from '../src/core/model/loaders/fixtures';
+import {
+  ggufLlamaMetadata,
+  ggufTensors,
+  hfFiles,
+  writeGguf,
+  writeLlama2cVersioned,
+} from '../src/core/model/loaders/fixtures';
 import { loadCheckpoint, type InputFile } from '../src/core/model/loaders/index';
 import { randomModel, STORIES15M_SHAPE } from '../src/core/model/types';
 import { writeLlama2c } from '../src/core/model/writers/llama2c';
@@ -44,8 +50,17 @@ export default async function bench(): Promise<void> {
   );
   const diskRead = median(await timeRuns(() => readFileSync(file), 5));
   rmSync(dir, { recursive: true });
-  rows.push(['llama2.c v0 from disk (readFileSync + load)', (cases[0][1][0].bytes.byteLength / 1e6).toFixed(1), disk, cases[0][1][0].bytes.byteLength / 1e6 / (disk / 1000), diskRead, disk / diskRead]);
-  console.log(`stories15M shape (${STORIES15M_SHAPE.dim} dim, ${STORIES15M_SHAPE.nLayers} layers, vocab ${STORIES15M_SHAPE.vocabSize}), random weights; ceiling = one copy of the 60.8 MB of float32 weights (disk row: readFileSync alone); F32 loads are zero-copy views plus a NaN count`);
+  rows.push([
+    'llama2.c v0 from disk (readFileSync + load)',
+    (cases[0][1][0].bytes.byteLength / 1e6).toFixed(1),
+    disk,
+    cases[0][1][0].bytes.byteLength / 1e6 / (disk / 1000),
+    diskRead,
+    disk / diskRead,
+  ]);
+  console.log(
+    `stories15M shape (${STORIES15M_SHAPE.dim} dim, ${STORIES15M_SHAPE.nLayers} layers, vocab ${STORIES15M_SHAPE.vocabSize}), random weights; ceiling = one copy of the 60.8 MB of float32 weights (disk row: readFileSync alone); F32 loads are zero-copy views plus a NaN count`,
+  );
   printTable(['format', 'MB', 'load ms (median of 5)', 'MB/s', 'ceiling ms', 'load / ceiling'], rows);
 
   if (!hasSharedData) {

@@ -10,22 +10,54 @@ import { main } from '../main';
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => new Uint8Array() });
+  const code = await main(argv, {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    readStdin: async () => new Uint8Array(),
+  });
   return { code, out, err };
 }
 
-const cfg: LlamaConfig = { dim: 32, hiddenDim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 40, maxSeqLen: 32, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: false };
+const cfg: LlamaConfig = {
+  dim: 32,
+  hiddenDim: 64,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  vocabSize: 40,
+  maxSeqLen: 32,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  sharedClassifier: false,
+};
 
 describe.skipIf(!hasSharedData)(`fgmp info on stories260K (real data; ${SKIP_REASON} when absent)`, () => {
   it('--json gives config, parameter counts, tokenizer and per-tensor statistics', async () => {
-    const { code, out } = await run(['info', sharedPath('models/stories260K.bin'), '--tokenizer', sharedPath('models/tok512.bin'), '--json']);
+    const { code, out } = await run([
+      'info',
+      sharedPath('models/stories260K.bin'),
+      '--tokenizer',
+      sharedPath('models/tok512.bin'),
+      '--json',
+    ]);
     expect(code).toBe(0);
     const j = JSON.parse(out);
     expect(j.format).toBe('llama2c');
-    expect(j.config).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, maxSeqLen: 512, sharedClassifier: true });
+    expect(j.config).toMatchObject({
+      dim: 64,
+      hiddenDim: 172,
+      nLayers: 5,
+      nHeads: 8,
+      nKvHeads: 4,
+      vocabSize: 512,
+      maxSeqLen: 512,
+      sharedClassifier: true,
+    });
     // 264,128 floats in the file minus the 2 x 512 x 4 RoPE table.
     expect(j.parameters.total).toBe(264_128 - 4096);
-    expect(j.parameters.embedding + j.parameters.attention + j.parameters.feedForward + j.parameters.norms).toBe(j.parameters.total);
+    expect(j.parameters.embedding + j.parameters.attention + j.parameters.feedForward + j.parameters.norms).toBe(
+      j.parameters.total,
+    );
     expect(j.tokenizer).toEqual({ vocabSize: 512, bosId: 1, eosId: 2 });
     expect(j.tensors).toHaveLength(1 + 5 * 9 + 1);
     const fnorm = j.tensors.find((t: { name: string }) => t.name === 'finalNorm');

@@ -8,9 +8,11 @@ import { namedTensors } from '../../core/model/loaders/common.ts';
 import { parameterCount, type LlamaModel } from '../../core/model/types.ts';
 import { parse, table, UsageError, type Command } from '../args.ts';
 
-const usage = 'fgmp info MODEL [--tokenizer TOK] [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, or a Hugging Face model folder)';
+const usage =
+  'fgmp info MODEL [--tokenizer TOK] [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, or a Hugging Face model folder)';
 
-const HF_FOLDER_FILES = /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
+const HF_FOLDER_FILES =
+  /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
 
 function readInput(p: string): InputFile {
   const b = readFileSync(p);
@@ -47,7 +49,8 @@ export function modelFiles(modelPath: string): InputFile[] {
 
 export function loadModelFromArgs(modelPath: string, tokenizerPath?: string): LoadedCheckpoint {
   const loaded = loadCheckpoint(modelFiles(modelPath));
-  if (tokenizerPath) loaded.model.tokenizer = loadTokenizerFile(readInput(tokenizerPath), loaded.model.config.vocabSize);
+  if (tokenizerPath)
+    loaded.model.tokenizer = loadTokenizerFile(readInput(tokenizerPath), loaded.model.config.vocabSize);
   return loaded;
 }
 
@@ -80,7 +83,8 @@ export function tensorStats(a: Float32Array): TensorStats {
 export function parameterBreakdown(model: LlamaModel): Record<string, number> {
   const c = model.config;
   const t = namedTensors(model);
-  const sum = (pred: (name: string) => boolean) => [...t].filter(([n]) => pred(n)).reduce((a, [, x]) => a + x.length, 0);
+  const sum = (pred: (name: string) => boolean) =>
+    [...t].filter(([n]) => pred(n)).reduce((a, [, x]) => a + x.length, 0);
   return {
     total: parameterCount(c),
     embedding: c.vocabSize * c.dim,
@@ -91,7 +95,14 @@ export function parameterBreakdown(model: LlamaModel): Record<string, number> {
   };
 }
 
-const fmt = (x: number) => (Number.isNaN(x) ? 'NaN' : x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toPrecision(4));
+const fmt = (x: number) =>
+  Number.isNaN(x)
+    ? 'NaN'
+    : x === 0
+      ? '0'
+      : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3
+        ? x.toExponential(3)
+        : x.toPrecision(4);
 
 const command: Command = {
   name: 'info',
@@ -162,7 +173,17 @@ const command: Command = {
       '',
       table(
         ['tensor', 'stored as', 'shape', 'dtype', 'numel', 'min', 'max', 'mean|x|', 'NaN'],
-        tensors.map((t) => [t.name, t.storedName, t.shape.join('x'), t.dtype, t.numel.toLocaleString('en-US'), fmt(t.min), fmt(t.max), fmt(t.meanAbs), t.nanCount]),
+        tensors.map((t) => [
+          t.name,
+          t.storedName,
+          t.shape.join('x'),
+          t.dtype,
+          t.numel.toLocaleString('en-US'),
+          fmt(t.min),
+          fmt(t.max),
+          fmt(t.meanAbs),
+          t.nanCount,
+        ]),
       ),
     ];
     for (const w of report.warnings) lines.push(`warning: ${w}`);

@@ -32,15 +32,42 @@ function tokenizerJsonFrom(ref: Llama2cTokenizer): Record<string, unknown> {
   merges.sort((a, b) => b[2] - a[2]);
   return {
     version: '1.0',
-    added_tokens: [0, 1, 2].map((id) => ({ id, content: pieces[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    added_tokens: [0, 1, 2].map((id) => ({
+      id,
+      content: pieces[id],
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '\u2581' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: null,
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', fuse_unk: true, byte_fallback: true, vocab, merges: merges.map((m) => [m[0], m[1]]) },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      fuse_unk: true,
+      byte_fallback: true,
+      vocab,
+      merges: merges.map((m) => [m[0], m[1]]),
+    },
   };
 }
 
@@ -82,7 +109,11 @@ describe.skipIf(!hasSharedData)(`Llama 2 vocabulary as tokenizer.json (real data
     const ref = parseLlama2cTokenizer(readShared('models/tokenizer.bin'), 32000);
     const tok = new HfTokenizer(tokenizerJsonFrom(ref), { bos_token: '<s>', eos_token: '</s>' });
     expect(tok.vocabSize).toBe(32000);
-    const lines = readSharedText('text/wikitext-2-raw-v1_test.txt').replace(/\r\n/g, '\n').split('\n').filter(Boolean).slice(0, 150);
+    const lines = readSharedText('text/wikitext-2-raw-v1_test.txt')
+      .replace(/\r\n/g, '\n')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 150);
     for (const line of lines) {
       const ids = tok.encode(line, { bos: true });
       expect(ids).toEqual(ref.encode(line, { bos: true }));

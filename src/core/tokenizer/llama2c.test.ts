@@ -103,43 +103,65 @@ function readPieces(bytes: Uint8Array, n: number): { vocab: string[]; scores: Fl
   return { vocab, scores };
 }
 
-describe.skipIf(!hasSharedData)(`tokenizer.bin (32,000 tokens) on WikiText-2 (real data; ${SKIP_REASON} when absent)`, () => {
-  const file = hasSharedData ? readShared('models/tokenizer.bin') : new Uint8Array();
-  const tok = hasSharedData ? parseLlama2cTokenizer(file, 32000) : undefined!;
-  // PROVENANCE.md: CRLF line endings in the file; rows are lines after CRLF -> LF.
-  const wiki = hasSharedData ? readSharedText('text/wikitext-2-raw-v1_test.txt').replace(/\r\n/g, '\n') : '';
+describe.skipIf(!hasSharedData)(
+  `tokenizer.bin (32,000 tokens) on WikiText-2 (real data; ${SKIP_REASON} when absent)`,
+  () => {
+    const file = hasSharedData ? readShared('models/tokenizer.bin') : new Uint8Array();
+    const tok = hasSharedData ? parseLlama2cTokenizer(file, 32000) : undefined!;
+    // PROVENANCE.md: CRLF line endings in the file; rows are lines after CRLF -> LF.
+    const wiki = hasSharedData ? readSharedText('text/wikitext-2-raw-v1_test.txt').replace(/\r\n/g, '\n') : '';
 
-  it('has the Llama 2 vocabulary shape', () => {
-    expect(tok.maxTokenLength).toBe(27);
-    expect(tok.idOf(' ')).toBe(29871);
-    expect(tok.piece(3 + 0x0a)).toBe('<0x0A>');
-    expect(tok.duplicatePieces).toBe(0);
-  });
+    it('has the Llama 2 vocabulary shape', () => {
+      expect(tok.maxTokenLength).toBe(27);
+      expect(tok.idOf(' ')).toBe(29871);
+      expect(tok.piece(3 + 0x0a)).toBe('<0x0A>');
+      expect(tok.duplicatePieces).toBe(0);
+    });
 
-  it('round-trips the whole WikiText-2 test text', () => {
-    expect(wiki.length).toBeGreaterThan(1_200_000);
-    const ids = tok.encodeToArray(wiki, { bos: true });
-    expect(ids[0]).toBe(1);
-    expect(ids.length).toBeLessThan(wiki.length / 2); // BPE actually merged
-    expect(tok.decode(Array.from(ids))).toBe(wiki);
-  });
+    it('round-trips the whole WikiText-2 test text', () => {
+      expect(wiki.length).toBeGreaterThan(1_200_000);
+      const ids = tok.encodeToArray(wiki, { bos: true });
+      expect(ids[0]).toBe(1);
+      expect(ids.length).toBeLessThan(wiki.length / 2); // BPE actually merged
+      expect(tok.decode(Array.from(ids))).toBe(wiki);
+    });
 
-  it('matches a literal transcription of run.c encode() on WikiText lines', () => {
-    const { vocab, scores } = readPieces(file, 32000);
-    const lines = wiki.split('\n').filter((l) => l.length > 0);
-    // A spread of lines (headings, paragraphs with numbers and punctuation, non-ASCII).
-    const sample = [0, 1, 2, 3, 10, 50, 200, 777, 1500, 2500].map((i) => lines[i].slice(0, 400));
-    sample.push(lines.find((l) => /[^\x00-\x7f]/.test(l))!.slice(0, 400));
-    for (const s of sample) expect(tok.encode(s)).toEqual(naiveRunCEncode(vocab, scores, s));
-  });
-});
+    it('matches a literal transcription of run.c encode() on WikiText lines', () => {
+      const { vocab, scores } = readPieces(file, 32000);
+      const lines = wiki.split('\n').filter((l) => l.length > 0);
+      // A spread of lines (headings, paragraphs with numbers and punctuation, non-ASCII).
+      const sample = [0, 1, 2, 3, 10, 50, 200, 777, 1500, 2500].map((i) => lines[i].slice(0, 400));
+      sample.push(lines.find((l) => [...l].some((ch) => ch.charCodeAt(0) > 0x7f))!.slice(0, 400));
+      for (const s of sample) expect(tok.encode(s)).toEqual(naiveRunCEncode(vocab, scores, s));
+    });
+  },
+);
 
 describe('heap merge equals run.c on synthetic vocabularies (ties, spaces inside pieces)', () => {
   // Byte-fallback layout like the real files, then characters and merges; many equal scores so
   // that the leftmost-on-ties rule matters. With pieces like "a b" the sequence cannot be cut
   // before spaces (one heap over everything); without them it is cut (one heap per segment).
   const bytePieces = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
-  const base = [' ', 'a', 'b', 'c', ' a', 'ab', 'ba', 'aa', ' ab', 'abc', 'bb', 'cc', ' c', 'ca', 'é', ' é', '  ', '   '];
+  const base = [
+    ' ',
+    'a',
+    'b',
+    'c',
+    ' a',
+    'ab',
+    'ba',
+    'aa',
+    ' ab',
+    'abc',
+    'bb',
+    'cc',
+    ' c',
+    'ca',
+    'é',
+    ' é',
+    '  ',
+    '   ',
+  ];
   const enc = new TextEncoder();
   for (const [label, extra] of [
     ['with pieces spanning "x y"', [...base, 'a b', 'b a', ' a b']],
@@ -148,7 +170,11 @@ describe('heap merge equals run.c on synthetic vocabularies (ties, spaces inside
     it(`gives run.c ids on random strings, ${label}`, () => {
       const pieces = ['<unk>', '\n<s>\n', '\n</s>\n', ...bytePieces, ...extra];
       const scores = Float32Array.from(pieces, (_, i) => (i < 259 ? 0 : -Math.floor((i - 259) / 3)));
-      const tok = new Llama2cTokenizer(pieces.map((p) => enc.encode(p)), scores, 8);
+      const tok = new Llama2cTokenizer(
+        pieces.map((p) => enc.encode(p)),
+        scores,
+        8,
+      );
       const vocab = pieces.map((p) => String.fromCharCode(...enc.encode(p)));
       let s = 12345;
       const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) / 65536;

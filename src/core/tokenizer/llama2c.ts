@@ -86,7 +86,8 @@ export class Llama2cTokenizer implements Tokenizer {
         this.byteFallback[this.rawByte[id]] = id;
       }
     });
-    this.segmentAtSpaces = this.lookup.has(' ') && ![...this.lookup].some(([p, id]) => this.scores[id] > MIN_MERGE_SCORE && /[^ ] /.test(p));
+    this.segmentAtSpaces =
+      this.lookup.has(' ') && ![...this.lookup].some(([p, id]) => this.scores[id] > MIN_MERGE_SCORE && /[^ ] /.test(p));
   }
 
   /** True when cutting before a space never separates a pair run.c could merge (see merge()). */
@@ -108,7 +109,8 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   private checkId(id: number): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+      throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
   }
 
   private mergeOf(a: number, b: number): number {
@@ -148,7 +150,8 @@ export class Llama2cTokenizer implements Tokenizer {
     let n = 0;
     if (this.addDummyPrefix) {
       const space = this.lookup.get(' ');
-      if (space === undefined) throw new TokenizerError('the vocabulary has no " " piece (run.c needs it for the dummy prefix)');
+      if (space === undefined)
+        throw new TokenizerError('the vocabulary has no " " piece (run.c needs it for the dummy prefix)');
       out[n++] = space;
     }
     let start = 0;
@@ -386,17 +389,27 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Lla
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maxTokenLength = dv.getInt32(0, true);
-  if (maxTokenLength <= 0 || maxTokenLength > 1024) throw new TokenizerError(`not a llama2.c tokenizer file: max_token_length = ${maxTokenLength}`);
+  if (maxTokenLength <= 0 || maxTokenLength > 1024)
+    throw new TokenizerError(`not a llama2.c tokenizer file: max_token_length = ${maxTokenLength}`);
   const scores = new Float32Array(vocabSize);
   const pieces: Uint8Array[] = [];
   let o = 4;
   for (let id = 0; id < vocabSize; id++) {
-    if (o + 8 > bytes.byteLength) throw new TokenizerError(`truncated tokenizer file: ends inside the entry of token ${id} of ${vocabSize} (at byte ${o})`);
+    if (o + 8 > bytes.byteLength)
+      throw new TokenizerError(
+        `truncated tokenizer file: ends inside the entry of token ${id} of ${vocabSize} (at byte ${o})`,
+      );
     scores[id] = dv.getFloat32(o, true);
     const len = dv.getInt32(o + 4, true);
     o += 8;
-    if (len < 0 || len > maxTokenLength) throw new TokenizerError(`not a llama2.c tokenizer file: token ${id} has length ${len} (max_token_length ${maxTokenLength})`);
-    if (o + len > bytes.byteLength) throw new TokenizerError(`truncated tokenizer file: token ${id} needs bytes up to ${o + len}, the file has ${bytes.byteLength}`);
+    if (len < 0 || len > maxTokenLength)
+      throw new TokenizerError(
+        `not a llama2.c tokenizer file: token ${id} has length ${len} (max_token_length ${maxTokenLength})`,
+      );
+    if (o + len > bytes.byteLength)
+      throw new TokenizerError(
+        `truncated tokenizer file: token ${id} needs bytes up to ${o + len}, the file has ${bytes.byteLength}`,
+      );
     pieces.push(bytes.slice(o, o + len));
     o += len;
   }

@@ -125,7 +125,8 @@ export function bfloat16At(bytes: Uint8Array, offset: number, count: number): Fl
 
 /** GGML Q8_0: blocks of 34 bytes, an f16 scale then 32 int8 values. */
 export function q8_0At(bytes: Uint8Array, offset: number, count: number): Float32Array {
-  if (count % 32 !== 0) throw new CheckpointError(`Q8_0 tensor of ${count} elements is not a whole number of 32-blocks`);
+  if (count % 32 !== 0)
+    throw new CheckpointError(`Q8_0 tensor of ${count} elements is not a whole number of 32-blocks`);
   const out = new Float32Array(count);
   for (let b = 0, o = offset; b < count / 32; b++, o += 34) {
     const d = f16Table[bytes[o] | (bytes[o + 1] << 8)];
@@ -151,7 +152,9 @@ export function finishReport(report: LoadReport, arrays: Map<string, Float32Arra
   report.nanCount = total;
   if (total > 0) {
     const worst = report.tensors.filter((t) => t.nanCount > 0).map((t) => `${t.name} (${t.nanCount})`);
-    report.warnings.push(`${total} NaN weight values in ${worst.length} tensors: ${worst.slice(0, 5).join(', ')}${worst.length > 5 ? ', ...' : ''}`);
+    report.warnings.push(
+      `${total} NaN weight values in ${worst.length} tensors: ${worst.slice(0, 5).join(', ')}${worst.length > 5 ? ', ...' : ''}`,
+    );
   }
   return report;
 }
@@ -178,10 +181,7 @@ export function namedTensors(model: LlamaModel): Map<string, Float32Array> {
 }
 
 /** Builds the weights from a source that returns each canonical tensor (already shape-checked by it). */
-export function assembleWeights(
-  c: LlamaConfig,
-  get: (name: string) => Float32Array,
-): LlamaWeights {
+export function assembleWeights(c: LlamaConfig, get: (name: string) => Float32Array): LlamaWeights {
   const tokenEmbedding = get('tokenEmbedding');
   const layers: LayerWeights[] = [];
   for (let i = 0; i < c.nLayers; i++) {
@@ -206,7 +206,8 @@ export function assembleWeights(
 export function canonicalNames(c: LlamaConfig): string[] {
   const names = ['tokenEmbedding'];
   for (let i = 0; i < c.nLayers; i++) {
-    for (const leaf of ['attnNorm', 'q', 'k', 'v', 'o', 'ffnNorm', 'gate', 'up', 'down']) names.push(`layers.${i}.${leaf}`);
+    for (const leaf of ['attnNorm', 'q', 'k', 'v', 'o', 'ffnNorm', 'gate', 'up', 'down'])
+      names.push(`layers.${i}.${leaf}`);
   }
   names.push('finalNorm');
   if (!c.sharedClassifier) names.push('classifier');

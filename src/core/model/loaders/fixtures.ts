@@ -69,7 +69,8 @@ export function quantizeQ80(w: Float32Array, groupSize: number): { q: Int8Array;
     for (let j = 0; j < groupSize; j++) max = Math.max(max, Math.abs(w[g * groupSize + j]));
     const s = Math.fround(max / 127);
     scales[g] = s;
-    for (let j = 0; j < groupSize; j++) q[g * groupSize + j] = s === 0 ? 0 : Math.round(Math.fround(w[g * groupSize + j] / s));
+    for (let j = 0; j < groupSize; j++)
+      q[g * groupSize + j] = s === 0 ? 0 : Math.round(Math.fround(w[g * groupSize + j] / s));
   }
   return { q, scales };
 }
@@ -82,7 +83,9 @@ export function writeLlama2cVersioned(model: LlamaModel, version: 1 | 2, groupSi
   const dv = new DataView(header.buffer);
   dv.setUint32(0, 0x616b3432, true);
   dv.setInt32(4, version, true);
-  [c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen].forEach((v, i) => dv.setInt32(8 + 4 * i, v, true));
+  [c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen].forEach((v, i) =>
+    dv.setInt32(8 + 4 * i, v, true),
+  );
   header[36] = c.sharedClassifier ? 1 : 0;
   if (version === 2) dv.setInt32(37, groupSize, true);
   const f32 = (a: Float32Array) => encodeFloats(a, 'F32');
@@ -119,7 +122,10 @@ export interface RawTensor {
 }
 
 /** A safetensors file: uint64 LE header size, JSON header (padded with spaces to 8 bytes), data. */
-export function writeSafetensors(tensors: RawTensor[], metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function writeSafetensors(
+  tensors: RawTensor[],
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
@@ -153,7 +159,12 @@ export function hfPermute(w: Float32Array, nHeads: number, rows: number, cols: n
 export function hfTensors(model: LlamaModel, dtype: FloatDtype): RawTensor[] {
   const c = model.config;
   const kv = (c.dim / c.nHeads) * c.nKvHeads;
-  const t = (name: string, a: Float32Array, shape: number[]): RawTensor => ({ name, dtype, shape, data: encodeFloats(a, dtype) });
+  const t = (name: string, a: Float32Array, shape: number[]): RawTensor => ({
+    name,
+    dtype,
+    shape,
+    data: encodeFloats(a, dtype),
+  });
   const out = [t('model.embed_tokens.weight', model.weights.tokenEmbedding, [c.vocabSize, c.dim])];
   model.weights.layers.forEach((l, i) => {
     const p = `model.layers.${i}.`;
@@ -197,7 +208,9 @@ export function hfConfig(model: LlamaModel): Record<string, unknown> {
 /** A Hugging Face model folder as files: config.json plus one model.safetensors or `shards` shards with an index. */
 export function hfFiles(model: LlamaModel, dtype: FloatDtype, shards = 1): { name: string; bytes: Uint8Array }[] {
   const tensors = hfTensors(model, dtype);
-  const files: { name: string; bytes: Uint8Array }[] = [{ name: 'config.json', bytes: utf8.encode(JSON.stringify(hfConfig(model))) }];
+  const files: { name: string; bytes: Uint8Array }[] = [
+    { name: 'config.json', bytes: utf8.encode(JSON.stringify(hfConfig(model))) },
+  ];
   if (shards === 1) return [...files, { name: 'model.safetensors', bytes: writeSafetensors(tensors) }];
   const weightMap: Record<string, string> = {};
   const per = Math.ceil(tensors.length / shards);
@@ -207,7 +220,10 @@ export function hfFiles(model: LlamaModel, dtype: FloatDtype, shards = 1): { nam
     part.forEach((t) => (weightMap[t.name] = name));
     files.push({ name, bytes: writeSafetensors(part) });
   }
-  files.push({ name: 'model.safetensors.index.json', bytes: utf8.encode(JSON.stringify({ metadata: {}, weight_map: weightMap })) });
+  files.push({
+    name: 'model.safetensors.index.json',
+    bytes: utf8.encode(JSON.stringify({ metadata: {}, weight_map: weightMap })),
+  });
   return files;
 }
 
@@ -249,7 +265,11 @@ export function encodeQ8_0(a: Float32Array): Uint8Array {
   return out;
 }
 
-export function writeGguf(kvs: GgufKv[], tensors: GgufTensorSpec[], options: { alignment?: number; version?: number; magic?: string } = {}): Uint8Array {
+export function writeGguf(
+  kvs: GgufKv[],
+  tensors: GgufTensorSpec[],
+  options: { alignment?: number; version?: number; magic?: string } = {},
+): Uint8Array {
   const alignment = options.alignment ?? 32;
   const parts: number[] = [];
   const bytesOut: Uint8Array[] = [];
@@ -287,33 +307,45 @@ export function writeGguf(kvs: GgufKv[], tensors: GgufTensorSpec[], options: { a
     str(kv.key);
     switch (kv.type) {
       case 'u32':
-        u32(4), u32(kv.value as number);
+        u32(4);
+        u32(kv.value as number);
         break;
       case 'i32':
-        u32(5), i32(kv.value as number);
+        u32(5);
+        i32(kv.value as number);
         break;
       case 'f32':
-        u32(6), f32(kv.value as number);
+        u32(6);
+        f32(kv.value as number);
         break;
       case 'bool':
-        u32(7), parts.push(kv.value ? 1 : 0);
+        u32(7);
+        parts.push(kv.value ? 1 : 0);
         break;
       case 'u64':
-        u32(10), u64(kv.value as number);
+        u32(10);
+        u64(kv.value as number);
         break;
       case 'string':
-        u32(8), str(kv.value);
+        u32(8);
+        str(kv.value);
         break;
       case 'array-string':
-        u32(9), u32(8), u64(kv.value.length);
+        u32(9);
+        u32(8);
+        u64(kv.value.length);
         kv.value.forEach(str);
         break;
       case 'array-f32':
-        u32(9), u32(6), u64(kv.value.length);
+        u32(9);
+        u32(6);
+        u64(kv.value.length);
         kv.value.forEach(f32);
         break;
       case 'array-i32':
-        u32(9), u32(5), u64(kv.value.length);
+        u32(9);
+        u32(5);
+        u64(kv.value.length);
         kv.value.forEach(i32);
         break;
     }
@@ -344,9 +376,25 @@ export function ggufTensors(model: LlamaModel, matrixType: 0 | 1 | 8 | 30 = 0): 
   const c = model.config;
   const kv = (c.dim / c.nHeads) * c.nKvHeads;
   const enc = (a: Float32Array, type: number) =>
-    type === 0 ? encodeFloats(a, 'F32') : type === 1 ? encodeFloats(a, 'F16') : type === 30 ? encodeFloats(a, 'BF16') : encodeQ8_0(a);
-  const mat = (name: string, a: Float32Array, shape: number[]): GgufTensorSpec => ({ name, shape, type: matrixType, data: enc(a, matrixType) });
-  const vec = (name: string, a: Float32Array): GgufTensorSpec => ({ name, shape: [a.length], type: 0, data: enc(a, 0) });
+    type === 0
+      ? encodeFloats(a, 'F32')
+      : type === 1
+        ? encodeFloats(a, 'F16')
+        : type === 30
+          ? encodeFloats(a, 'BF16')
+          : encodeQ8_0(a);
+  const mat = (name: string, a: Float32Array, shape: number[]): GgufTensorSpec => ({
+    name,
+    shape,
+    type: matrixType,
+    data: enc(a, matrixType),
+  });
+  const vec = (name: string, a: Float32Array): GgufTensorSpec => ({
+    name,
+    shape: [a.length],
+    type: 0,
+    data: enc(a, 0),
+  });
   const out = [mat('token_embd.weight', model.weights.tokenEmbedding, [c.vocabSize, c.dim])];
   model.weights.layers.forEach((l, i) => {
     const p = `blk.${i}.`;
@@ -368,7 +416,10 @@ export function ggufTensors(model: LlamaModel, matrixType: 0 | 1 | 8 | 30 = 0): 
 }
 
 /** llama.cpp's llama metadata for a model, plus an optional sentencepiece vocabulary. */
-export function ggufLlamaMetadata(model: LlamaModel, vocab?: { tokens: string[]; scores: number[]; types: number[] }): GgufKv[] {
+export function ggufLlamaMetadata(
+  model: LlamaModel,
+  vocab?: { tokens: string[]; scores: number[]; types: number[] },
+): GgufKv[] {
   const c = model.config;
   const kvs: GgufKv[] = [
     { key: 'general.architecture', type: 'string', value: 'llama' },

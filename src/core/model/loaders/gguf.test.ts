@@ -34,7 +34,10 @@ function fakeFetch(bytes: Uint8Array): typeof fetch {
     const m = /bytes=(\d+)-(\d+)/.exec(init?.headers?.Range ?? '')!;
     const begin = Number(m[1]);
     const end = Math.min(Number(m[2]) + 1, bytes.length);
-    return new Response(bytes.slice(begin, end), { status: 206, headers: { 'content-range': `bytes ${begin}-${end - 1}/${bytes.length}` } });
+    return new Response(bytes.slice(begin, end), {
+      status: 206,
+      headers: { 'content-range': `bytes ${begin}-${end - 1}/${bytes.length}` },
+    });
   }) as unknown as typeof fetch;
 }
 
@@ -63,18 +66,25 @@ describe('GGUF loader on files written by the test', () => {
     expect(model.config).toEqual(cfg);
     expectSameWeights(m, model);
     expect(model.weights.layers[1].q.buffer).toBe(bytes.buffer); // aligned F32 tensors are views
-    expect(report.tensors.find((t) => t.name === 'layers.1.k')).toMatchObject({ storedName: 'blk.1.attn_k.weight', shape: [32, 64], dtype: 'F32' });
+    expect(report.tensors.find((t) => t.name === 'layers.1.k')).toMatchObject({
+      storedName: 'blk.1.attn_k.weight',
+      shape: [32, 64],
+      dtype: 'F32',
+    });
   });
 
   it('agrees with @huggingface/gguf on metadata, tensor dims, types and the data offset', async () => {
     const m = randomModel(cfg, 22);
-    const bytes = writeGguf(ggufLlamaMetadata(m, { tokens: ['<unk>', '<s>', '</s>', 'a'], scores: [0, 0, 0, -1], types: [2, 3, 3, 1] }), ggufTensors(m, 8));
+    const bytes = writeGguf(
+      ggufLlamaMetadata(m, { tokens: ['<unk>', '<s>', '</s>', 'a'], scores: [0, 0, 0, -1], types: [2, 3, 3, 1] }),
+      ggufTensors(m, 8),
+    );
     const ours = parseGguf(bytes);
     const theirs = await hfGguf('https://example.invalid/tiny.gguf', { fetch: fakeFetch(bytes) });
     expect(Number(theirs.tensorDataOffset)).toBe(ours.dataStart);
-    expect(theirs.tensorInfos.map((t) => [t.name, t.shape.map(Number), t.dtype, Number(t.offset) + ours.dataStart])).toEqual(
-      [...ours.tensors.values()].map((t) => [t.name, t.dims, t.type, t.offset]),
-    );
+    expect(
+      theirs.tensorInfos.map((t) => [t.name, t.shape.map(Number), t.dtype, Number(t.offset) + ours.dataStart]),
+    ).toEqual([...ours.tensors.values()].map((t) => [t.name, t.dims, t.type, t.offset]));
     const meta = theirs.metadata as unknown as Record<string, unknown>;
     for (const [k, v] of ours.metadata) {
       const expected = typeof v === 'bigint' ? Number(v) : v;
@@ -106,13 +116,29 @@ describe('GGUF loader on files written by the test', () => {
     const f16 = loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 1))).model;
     expectSameWeights(m, f16, (x, name) => (name.endsWith('Norm') ? x : f16ToF32(f32ToF16Bits(x))));
     const bf16 = loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 30))).model;
-    const bf = (x: number) => new Float32Array(new Uint32Array([new Uint16Array(encodeFloats(Float32Array.of(x), 'BF16').buffer)[0] << 16]).buffer)[0];
+    const bf = (x: number) =>
+      new Float32Array(
+        new Uint32Array([new Uint16Array(encodeFloats(Float32Array.of(x), 'BF16').buffer)[0] << 16]).buffer,
+      )[0];
     expectSameWeights(m, bf16, (x, name) => (name.endsWith('Norm') ? x : bf(x)));
   });
 
   it('reads the sentencepiece vocabulary from tokenizer.ggml.* (U+2581 as space, control tokens not matched in text)', () => {
     const m = randomModel({ ...cfg, vocabSize: 12 }, 24);
-    const tokens = ['<unk>', '<s>', '</s>', '<0x61>', '<0x62>', '\u2581', 'a', 'b', '\u2581a', 'ab', '\u2581ab', '<s>a'];
+    const tokens = [
+      '<unk>',
+      '<s>',
+      '</s>',
+      '<0x61>',
+      '<0x62>',
+      '\u2581',
+      'a',
+      'b',
+      '\u2581a',
+      'ab',
+      '\u2581ab',
+      '<s>a',
+    ];
     const scores = [0, 0, 0, 0, 0, -1, -2, -3, -4, -5, -6, -7];
     const types = [2, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1, 5];
     const { model } = loadGguf(writeGguf(ggufLlamaMetadata(m, { tokens, scores, types }), ggufTensors(m, 0)));
@@ -126,7 +152,10 @@ describe('GGUF loader on files written by the test', () => {
     expect(tok.encode('c')).toEqual([5, 0]);
 
     // tokenizer.ggml.add_space_prefix = false switches the dummy prefix off.
-    const kvs = [...ggufLlamaMetadata(m, { tokens, scores, types }), { key: 'tokenizer.ggml.add_space_prefix', type: 'bool', value: false } as GgufKv];
+    const kvs = [
+      ...ggufLlamaMetadata(m, { tokens, scores, types }),
+      { key: 'tokenizer.ggml.add_space_prefix', type: 'bool', value: false } as GgufKv,
+    ];
     const noPrefix = loadGguf(writeGguf(kvs, ggufTensors(m, 0))).model.tokenizer!;
     expect(noPrefix.encode('ab')).toEqual([9]);
   });
@@ -134,28 +163,52 @@ describe('GGUF loader on files written by the test', () => {
   it('rejects wrong magic, truncation, huge sizes, unsupported types and mismatched shapes', () => {
     const m = randomModel(cfg, 25);
     const good = writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0));
-    expect(() => loadCheckpoint([{ name: 'x.gguf', bytes: writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { magic: 'GGUG' }) }])).toThrow(/cannot tell the format/);
-    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { magic: 'GGUG' }), 'x.gguf')).toThrow(/not a GGUF file: expected magic "GGUF" \(47 47 55 46\), found 47 47 55 47/);
-    expect(() => loadGguf(good.subarray(0, good.length - 1), 'cut.gguf')).toThrow(/truncated file: cut.gguf tensor .* needs bytes up to [\d,]+ bytes, the file has [\d,]+ bytes/);
-    expect(() => loadGguf(good.subarray(0, 100), 'cut.gguf')).toThrow(/cut.gguf.*(truncated|ends inside the GGUF header)/);
-    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { version: 1 }))).toThrow(/GGUF version 1 is not supported/);
+    expect(() =>
+      loadCheckpoint([
+        { name: 'x.gguf', bytes: writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { magic: 'GGUG' }) },
+      ]),
+    ).toThrow(/cannot tell the format/);
+    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { magic: 'GGUG' }), 'x.gguf')).toThrow(
+      /not a GGUF file: expected magic "GGUF" \(47 47 55 46\), found 47 47 55 47/,
+    );
+    expect(() => loadGguf(good.subarray(0, good.length - 1), 'cut.gguf')).toThrow(
+      /truncated file: cut.gguf tensor .* needs bytes up to [\d,]+ bytes, the file has [\d,]+ bytes/,
+    );
+    expect(() => loadGguf(good.subarray(0, 100), 'cut.gguf')).toThrow(
+      /cut.gguf.*(truncated|ends inside the GGUF header)/,
+    );
+    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0), { version: 1 }))).toThrow(
+      /GGUF version 1 is not supported/,
+    );
 
     // A tensor claiming 2^20 x 2^20 elements (2^40) must fail on the byte range, before any allocation.
     const huge = ggufTensors(m, 0);
     huge[0] = { ...huge[0], rawDims: [2n ** 20n, 2n ** 20n] };
-    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), huge), 'huge.gguf')).toThrow(/token_embd.weight \[1048576, 1048576\] F32 needs bytes up to/);
+    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), huge), 'huge.gguf')).toThrow(
+      /token_embd.weight \[1048576, 1048576\] F32 needs bytes up to/,
+    );
     // A dimension of 2^62 is refused as a number too large to be real.
     const absurd = ggufTensors(m, 0);
     absurd[1] = { ...absurd[1], rawDims: [2n ** 62n] };
-    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), absurd))).toThrow(/dimension 0 = 4611686018427387904 is impossible/);
+    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), absurd))).toThrow(
+      /dimension 0 = 4611686018427387904 is impossible/,
+    );
 
     const q4 = ggufTensors(m, 0);
-    q4[2] = { ...q4[2], type: 2, data: new Uint8Array((64 * 64) / 32 * 18) };
-    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), q4))).toThrow(/blk.0.attn_q.weight has ggml type Q4_0; supported: F32, F16, Q8_0, BF16/);
+    q4[2] = { ...q4[2], type: 2, data: new Uint8Array(((64 * 64) / 32) * 18) };
+    expect(() => loadGguf(writeGguf(ggufLlamaMetadata(m), q4))).toThrow(
+      /blk.0.attn_q.weight has ggml type Q4_0; supported: F32, F16, Q8_0, BF16/,
+    );
 
-    const wrongFfn = ggufLlamaMetadata(m).map((kv): GgufKv => (kv.key === 'llama.feed_forward_length' ? { ...kv, value: 128 } as GgufKv : kv));
-    expect(() => loadGguf(writeGguf(wrongFfn, ggufTensors(m, 0)))).toThrow(/blk.0.ffn_gate.weight has shape \[96, 64\] .* implies \[128, 64\]/);
-    const gpt2 = ggufLlamaMetadata(m).map((kv): GgufKv => (kv.key === 'general.architecture' ? { ...kv, value: 'gpt2' } as GgufKv : kv));
+    const wrongFfn = ggufLlamaMetadata(m).map(
+      (kv): GgufKv => (kv.key === 'llama.feed_forward_length' ? ({ ...kv, value: 128 } as GgufKv) : kv),
+    );
+    expect(() => loadGguf(writeGguf(wrongFfn, ggufTensors(m, 0)))).toThrow(
+      /blk.0.ffn_gate.weight has shape \[96, 64\] .* implies \[128, 64\]/,
+    );
+    const gpt2 = ggufLlamaMetadata(m).map(
+      (kv): GgufKv => (kv.key === 'general.architecture' ? ({ ...kv, value: 'gpt2' } as GgufKv) : kv),
+    );
     expect(() => loadGguf(writeGguf(gpt2, ggufTensors(m, 0)))).toThrow(/architecture is "gpt2"; only "llama"/);
   });
 });

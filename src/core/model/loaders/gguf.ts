@@ -53,7 +53,19 @@ export const GGML_TYPES: Record<number, { name: string; blockElems: number; bloc
   8: { name: 'Q8_0', blockElems: 32, blockBytes: 34 },
   30: { name: 'BF16', blockElems: 1, blockBytes: 2 },
 };
-const GGML_TYPE_NAMES: Record<number, string> = { 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K' };
+const GGML_TYPE_NAMES: Record<number, string> = {
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  9: 'Q8_1',
+  10: 'Q2_K',
+  11: 'Q3_K',
+  12: 'Q4_K',
+  13: 'Q5_K',
+  14: 'Q6_K',
+  15: 'Q8_K',
+};
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
@@ -91,7 +103,9 @@ class Reader {
   }
   need(n: number, what: string): void {
     if (this.offset + n > this.bytes.byteLength) {
-      throw new CheckpointError(`truncated file: ${this.file} ends inside the GGUF header (${what} needs ${formatBytes(this.offset + n)}, the file has ${formatBytes(this.bytes.byteLength)})`);
+      throw new CheckpointError(
+        `truncated file: ${this.file} ends inside the GGUF header (${what} needs ${formatBytes(this.offset + n)}, the file has ${formatBytes(this.bytes.byteLength)})`,
+      );
     }
   }
   u32(what: string): number {
@@ -106,7 +120,9 @@ class Reader {
     const v = this.dv.getBigUint64(this.offset, true);
     this.offset += 8;
     if (v > BigInt(Math.floor(max))) {
-      throw new CheckpointError(`${this.file}: GGUF ${what} = ${v} is impossible for a file of ${formatBytes(this.bytes.byteLength)} (truncated, corrupt or not a GGUF file)`);
+      throw new CheckpointError(
+        `${this.file}: GGUF ${what} = ${v} is impossible for a file of ${formatBytes(this.bytes.byteLength)} (truncated, corrupt or not a GGUF file)`,
+      );
     }
     return Number(v);
   }
@@ -168,12 +184,15 @@ class Reader {
 export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
   if (!isGguf(bytes)) {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new CheckpointError(`${file} is not a GGUF file: expected magic "GGUF" (47 47 55 46), found ${head || 'nothing'}`);
+    throw new CheckpointError(
+      `${file} is not a GGUF file: expected magic "GGUF" (47 47 55 46), found ${head || 'nothing'}`,
+    );
   }
   const r = new Reader(bytes, file);
   r.offset = 4;
   const version = r.u32('version');
-  if (version !== 2 && version !== 3) throw new CheckpointError(`${file}: GGUF version ${version} is not supported (2 and 3 are)`);
+  if (version !== 2 && version !== 3)
+    throw new CheckpointError(`${file}: GGUF version ${version} is not supported (2 and 3 are)`);
   // A tensor info takes at least 24 bytes and a kv pair at least 13: bound the counts by the file size.
   const tensorCount = r.size('tensor count', bytes.byteLength / 24);
   const kvCount = r.size('metadata count', bytes.byteLength / 13);
@@ -186,13 +205,16 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
   const alignmentValue = metadata.get('general.alignment') ?? 32;
   const alignment = Number(alignmentValue);
   if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0 || alignment > 1 << 20) {
-    throw new CheckpointError(`${file}: general.alignment = ${alignmentValue} is invalid (a positive multiple of 8 expected)`);
+    throw new CheckpointError(
+      `${file}: general.alignment = ${alignmentValue} is invalid (a positive multiple of 8 expected)`,
+    );
   }
   const infos: { name: string; dims: number[]; type: number; rel: number }[] = [];
   for (let i = 0; i < tensorCount; i++) {
     const name = r.string(`tensor ${i} name`);
     const nDims = r.u32(`${name} n_dims`);
-    if (nDims < 1 || nDims > 4) throw new CheckpointError(`${file}: tensor ${name} has ${nDims} dimensions (1..4 allowed)`);
+    if (nDims < 1 || nDims > 4)
+      throw new CheckpointError(`${file}: tensor ${name} has ${nDims} dimensions (1..4 allowed)`);
     const dims: number[] = [];
     for (let d = 0; d < nDims; d++) dims.push(r.size(`${name} dimension ${d}`, Number.MAX_SAFE_INTEGER));
     const type = r.u32(`${name} type`);
@@ -202,13 +224,18 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
   const dataStart = Math.ceil(r.offset / alignment) * alignment;
   const tensors = new Map<string, GgufTensorInfo>();
   for (const t of infos) {
-    if (t.rel % alignment !== 0) throw new CheckpointError(`${file}: tensor ${t.name} offset ${t.rel} is not a multiple of the alignment ${alignment}`);
+    if (t.rel % alignment !== 0)
+      throw new CheckpointError(
+        `${file}: tensor ${t.name} offset ${t.rel} is not a multiple of the alignment ${alignment}`,
+      );
     const numel = t.dims.reduce((a, d) => a * d, 1);
     const info = GGML_TYPES[t.type];
     // Unsupported types are reported when a needed tensor has one; others are simply not read.
     const byteLength = info ? (numel / info.blockElems) * info.blockBytes : 0;
     if (info && (numel % info.blockElems !== 0 || t.dims[0] % info.blockElems !== 0)) {
-      throw new CheckpointError(`${file}: tensor ${t.name} (${info.name}) has rows of ${t.dims[0]} elements, not a multiple of its block size ${info.blockElems}`);
+      throw new CheckpointError(
+        `${file}: tensor ${t.name} (${info.name}) has rows of ${t.dims[0]} elements, not a multiple of its block size ${info.blockElems}`,
+      );
     }
     const offset = dataStart + t.rel;
     if (offset + byteLength > bytes.byteLength) {
@@ -224,8 +251,21 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
 
 function ggufName(canonical: string): string {
   const parts = canonical.split('.');
-  if (parts.length === 1) return { tokenEmbedding: 'token_embd.weight', finalNorm: 'output_norm.weight', classifier: 'output.weight' }[canonical]!;
-  const leaf = { attnNorm: 'attn_norm', q: 'attn_q', k: 'attn_k', v: 'attn_v', o: 'attn_output', ffnNorm: 'ffn_norm', gate: 'ffn_gate', up: 'ffn_up', down: 'ffn_down' }[parts[2]]!;
+  if (parts.length === 1)
+    return { tokenEmbedding: 'token_embd.weight', finalNorm: 'output_norm.weight', classifier: 'output.weight' }[
+      canonical
+    ]!;
+  const leaf = {
+    attnNorm: 'attn_norm',
+    q: 'attn_q',
+    k: 'attn_k',
+    v: 'attn_v',
+    o: 'attn_output',
+    ffnNorm: 'ffn_norm',
+    gate: 'ffn_gate',
+    up: 'ffn_up',
+    down: 'ffn_down',
+  }[parts[2]]!;
   return `blk.${parts[1]}.${leaf}.weight`;
 }
 
@@ -245,14 +285,16 @@ function metaNumber(g: GgufFile, key: string, fallback?: number): number {
     if (fallback === undefined) throw new CheckpointError(`GGUF metadata ${key} is missing`);
     return fallback;
   }
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw new CheckpointError(`GGUF metadata ${key} = ${String(v)} is not a number`);
+  if (typeof v !== 'number' && typeof v !== 'bigint')
+    throw new CheckpointError(`GGUF metadata ${key} = ${String(v)} is not a number`);
   return Number(v);
 }
 
 export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoint {
   const g = parseGguf(bytes, name);
   const arch = g.metadata.get('general.architecture');
-  if (arch !== 'llama') throw new CheckpointError(`${name}: GGUF architecture is ${JSON.stringify(arch)}; only "llama" is supported`);
+  if (arch !== 'llama')
+    throw new CheckpointError(`${name}: GGUF architecture is ${JSON.stringify(arch)}; only "llama" is supported`);
   const emb = g.tensors.get('token_embd.weight');
   if (!emb || emb.dims.length !== 2) throw new CheckpointError(`${name}: GGUF has no 2-D token_embd.weight`);
   const dim = metaNumber(g, 'llama.embedding_length');
@@ -273,7 +315,9 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
   };
   const ropeDims = g.metadata.get('llama.rope.dimension_count');
   if (ropeDims !== undefined && Number(ropeDims) !== dim / nHeads) {
-    throw new CheckpointError(`${name}: llama.rope.dimension_count ${ropeDims} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`);
+    throw new CheckpointError(
+      `${name}: llama.rope.dimension_count ${ropeDims} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`,
+    );
   }
   try {
     validateConfig(c);
@@ -289,15 +333,28 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
     const shape = canonicalShape(c, cname);
     const asRowMajor = [...t.dims].reverse();
     if (asRowMajor.length !== shape.length || asRowMajor.some((d, i) => d !== shape[i])) {
-      throw new CheckpointError(`${name}: tensor ${stored} has shape [${asRowMajor.join(', ')}] (GGUF dims [${t.dims.join(', ')}]), the metadata implies [${shape.join(', ')}]`);
+      throw new CheckpointError(
+        `${name}: tensor ${stored} has shape [${asRowMajor.join(', ')}] (GGUF dims [${t.dims.join(', ')}]), the metadata implies [${shape.join(', ')}]`,
+      );
     }
     const type = GGML_TYPES[t.type];
     if (!type) {
       throw new CheckpointError(
-        `${name}: tensor ${stored} has ggml type ${GGML_TYPE_NAMES[t.type] ?? t.type}; supported: ${Object.values(GGML_TYPES).map((x) => x.name).join(', ')}`,
+        `${name}: tensor ${stored} has ggml type ${GGML_TYPE_NAMES[t.type] ?? t.type}; supported: ${Object.values(
+          GGML_TYPES,
+        )
+          .map((x) => x.name)
+          .join(', ')}`,
       );
     }
-    tensors.push({ name: cname, storedName: stored, shape, dtype: type.name, numel: shape.reduce((a, b) => a * b, 1), nanCount: 0 });
+    tensors.push({
+      name: cname,
+      storedName: stored,
+      shape,
+      dtype: type.name,
+      numel: shape.reduce((a, b) => a * b, 1),
+      nanCount: 0,
+    });
   }
   const convert = (cname: string): Float32Array => {
     const t = g.tensors.get(ggufName(cname))!;
@@ -324,7 +381,10 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
   if (model.tokenizer && model.tokenizer.vocabSize !== c.vocabSize) {
     warnings.push(`tokenizer has ${model.tokenizer.vocabSize} tokens, the model ${c.vocabSize}`);
   }
-  const report = finishReport({ format: 'gguf', variant: `GGUF v${g.version}`, name, bytes: bytes.byteLength, tensors, nanCount: 0, warnings }, namedTensors(model));
+  const report = finishReport(
+    { format: 'gguf', variant: `GGUF v${g.version}`, name, bytes: bytes.byteLength, tensors, nanCount: 0, warnings },
+    namedTensors(model),
+  );
   return { model, report };
 }
 
@@ -338,16 +398,22 @@ const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED:
 export function tokenizerFromGguf(g: GgufFile): Llama2cTokenizer {
   const model = g.metadata.get('tokenizer.ggml.model');
   if (model === undefined) throw new Error('the GGUF has no tokenizer.ggml.model');
-  if (model !== 'llama') throw new Error(`tokenizer.ggml.model is ${JSON.stringify(model)}; only "llama" (sentencepiece BPE) is supported`);
+  if (model !== 'llama')
+    throw new Error(`tokenizer.ggml.model is ${JSON.stringify(model)}; only "llama" (sentencepiece BPE) is supported`);
   const tokens = g.metadata.get('tokenizer.ggml.tokens');
   const scores = g.metadata.get('tokenizer.ggml.scores');
   const types = g.metadata.get('tokenizer.ggml.token_type');
-  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) throw new Error('tokenizer.ggml.tokens is missing or not a string array');
-  if (!Array.isArray(scores) || scores.length !== tokens.length) throw new Error('tokenizer.ggml.scores is missing or has the wrong length');
-  if (types !== undefined && (!Array.isArray(types) || types.length !== tokens.length)) throw new Error('tokenizer.ggml.token_type has the wrong length');
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+    throw new Error('tokenizer.ggml.tokens is missing or not a string array');
+  if (!Array.isArray(scores) || scores.length !== tokens.length)
+    throw new Error('tokenizer.ggml.scores is missing or has the wrong length');
+  if (types !== undefined && (!Array.isArray(types) || types.length !== tokens.length))
+    throw new Error('tokenizer.ggml.token_type has the wrong length');
   const enc = new TextEncoder();
   const pieces = (tokens as string[]).map((t) => enc.encode(t.replace(/\u2581/g, ' ')));
-  const matchable = (types as number[] | undefined)?.map((t) => t === TOKEN_TYPE.NORMAL || t === TOKEN_TYPE.USER_DEFINED);
+  const matchable = (types as number[] | undefined)?.map(
+    (t) => t === TOKEN_TYPE.NORMAL || t === TOKEN_TYPE.USER_DEFINED,
+  );
   return new Llama2cTokenizer(pieces, Float32Array.from(scores as number[]), Math.max(...pieces.map((p) => p.length)), {
     bosId: metaOpt(g, 'tokenizer.ggml.bos_token_id', 1),
     eosId: metaOpt(g, 'tokenizer.ggml.eos_token_id', 2),

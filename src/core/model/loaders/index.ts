@@ -45,7 +45,8 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
   const byName = new Map(files.map((f) => [baseName(f.name), f]));
 
   const gguf = files.filter((f) => isGguf(f.bytes));
-  if (gguf.length > 1) throw new CheckpointError(`several GGUF files given (${describe(gguf)}); sharded GGUF is not supported`);
+  if (gguf.length > 1)
+    throw new CheckpointError(`several GGUF files given (${describe(gguf)}); sharded GGUF is not supported`);
   if (gguf.length === 1) return loadGguf(gguf[0].bytes, gguf[0].name);
 
   const shards = files.filter((f) => baseName(f.name).endsWith('.safetensors') || isSafetensors(f.bytes));
@@ -59,21 +60,31 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
       shards: shards.map((f) => ({ name: baseName(f.name), bytes: f.bytes })),
       config: parseJson(config),
       index: index ? (parseJson(index) as { weight_map?: Record<string, string> }) : undefined,
-      tokenizer: tokenizerJson ? new HfTokenizer(parseJson(tokenizerJson), tokenizerConfig ? parseJson(tokenizerConfig) : {}) : undefined,
+      tokenizer: tokenizerJson
+        ? new HfTokenizer(parseJson(tokenizerJson), tokenizerConfig ? parseJson(tokenizerConfig) : {})
+        : undefined,
     });
   }
 
   if (files.length > 2) throw new CheckpointError(`cannot tell the format of ${describe(files)}: ${EXPECTED}`);
   // llama2.c: the checkpoint is the file that is not named like a tokenizer (or the larger one).
   const isTokenizerName = (f: InputFile) => /tok|vocab/i.test(baseName(f.name));
-  const sorted = [...files].sort((a, b) => Number(isTokenizerName(a)) - Number(isTokenizerName(b)) || b.bytes.byteLength - a.bytes.byteLength);
+  const sorted = [...files].sort(
+    (a, b) => Number(isTokenizerName(a)) - Number(isTokenizerName(b)) || b.bytes.byteLength - a.bytes.byteLength,
+  );
   const [ckpt, tokFile] = sorted;
   let loaded: LoadedCheckpoint;
   try {
     loaded = loadLlama2c(ckpt.bytes, ckpt.name);
   } catch (e) {
-    if (e instanceof CheckpointError && !isLlama2cVersioned(ckpt.bytes) && (/out of range|-byte header/.test(e.message) || /\.json$/i.test(ckpt.name))) {
-      throw new CheckpointError(`cannot tell the format of ${describe(files)} (as a llama2.c checkpoint: ${e.message}); ${EXPECTED}`);
+    if (
+      e instanceof CheckpointError &&
+      !isLlama2cVersioned(ckpt.bytes) &&
+      (/out of range|-byte header/.test(e.message) || /\.json$/i.test(ckpt.name))
+    ) {
+      throw new CheckpointError(
+        `cannot tell the format of ${describe(files)} (as a llama2.c checkpoint: ${e.message}); ${EXPECTED}`,
+      );
     }
     throw e;
   }

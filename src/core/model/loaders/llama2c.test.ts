@@ -13,7 +13,9 @@ describe.skipIf(!hasSharedData)(`stories260K.bin (real checkpoint; ${SKIP_REASON
   it('reads the header and the shared classifier', () => {
     const m = parseLlama2c(bytes, 'stories260K.bin');
     const c = m.config;
-    expect([c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen]).toEqual([64, 172, 5, 8, 4, 512, 512]);
+    expect([c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.vocabSize, c.maxSeqLen]).toEqual([
+      64, 172, 5, 8, 4, 512, 512,
+    ]);
     expect(c.sharedClassifier).toBe(true);
     expect(m.weights.classifier).toBe(m.weights.tokenEmbedding);
     expect(c.ropeTheta).toBe(10000);
@@ -24,7 +26,11 @@ describe.skipIf(!hasSharedData)(`stories260K.bin (real checkpoint; ${SKIP_REASON
   it('places every array at its file offset (checked against DataView reads)', () => {
     const m = parseLlama2c(bytes);
     const w = m.weights;
-    const dim = 64, hidden = 172, L = 5, kv = 32, vocab = 512;
+    const dim = 64,
+      hidden = 172,
+      L = 5,
+      kv = 32,
+      vocab = 512;
     // Offsets in floats, from the layout in PROVENANCE.md.
     const emb = 0;
     const rmsAtt = emb + vocab * dim;
@@ -49,7 +55,13 @@ describe.skipIf(!hasSharedData)(`stories260K.bin (real checkpoint; ${SKIP_REASON
     expect(w.layers[1].down[11]).toBe(fileFloat(bytes, w2 + dim * hidden + 11));
     expect(w.layers[2].up[13]).toBe(fileFloat(bytes, w3 + 2 * hidden * dim + 13));
     expect(w.finalNorm[0]).toBe(fileFloat(bytes, rmsFinal));
-    expect(w.layers.map((l) => l.down.length)).toEqual([dim * hidden, dim * hidden, dim * hidden, dim * hidden, dim * hidden]);
+    expect(w.layers.map((l) => l.down.length)).toEqual([
+      dim * hidden,
+      dim * hidden,
+      dim * hidden,
+      dim * hidden,
+      dim * hidden,
+    ]);
     // Norm gains of a trained model are O(1) and positive on average; embeddings are not all zero.
     expect(w.finalNorm.reduce((a, b) => a + b, 0) / dim).toBeGreaterThan(0.1);
   });
@@ -59,7 +71,11 @@ describe.skipIf(!hasSharedData)(`stories260K.bin (real checkpoint; ${SKIP_REASON
     expect(report.variant).toMatch(/v0/);
     expect(report.nanCount).toBe(0);
     expect(report.tensors.reduce((a, t) => a + t.numel, 0)).toBe(264_128 - 2 * 512 * 4);
-    expect(report.tensors.find((t) => t.name === 'layers.0.k')).toMatchObject({ shape: [32, 64], dtype: 'F32', storedName: 'wk[0]' });
+    expect(report.tensors.find((t) => t.name === 'layers.0.k')).toMatchObject({
+      shape: [32, 64],
+      dtype: 'F32',
+      storedName: 'wk[0]',
+    });
   });
 
   it('rejects the file truncated by one byte, saying expected vs actual bytes', () => {
@@ -156,11 +172,15 @@ describe('llama2.c files written by the tests', () => {
     expect(() => parseLlama2c(extra)).toThrow(/too many/);
     expect(() => parseLlama2c(new Uint8Array(10))).toThrow(/28-byte header, the file has 10 bytes/);
     // A JPEG is not a checkpoint: its "header" makes no sense.
-    const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const jpeg = Uint8Array.from([
+      0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     expect(() => parseLlama2c(jpeg)).toThrow(/out of range/);
 
     const v1 = writeLlama2cVersioned(randomModel(tiny, 2), 1);
-    expect(() => parseLlama2c(v1.subarray(0, v1.length - 4))).toThrow(/truncated file: llama2.c v1 checkpoint .* implies .* bytes, the file has/);
+    expect(() => parseLlama2c(v1.subarray(0, v1.length - 4))).toThrow(
+      /truncated file: llama2.c v1 checkpoint .* implies .* bytes, the file has/,
+    );
     const v9 = v1.slice();
     new DataView(v9.buffer).setInt32(4, 9, true);
     expect(() => parseLlama2c(v9)).toThrow(/version 9 is not supported/);

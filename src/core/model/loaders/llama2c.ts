@@ -86,7 +86,11 @@ function legacyFloatCount(c: LlamaConfig): number {
   const head = c.dim / c.nHeads;
   const perLayer = 2 * c.dim + 2 * c.dim * c.dim + 2 * kv * c.dim + 3 * c.hiddenDim * c.dim;
   return (
-    c.vocabSize * c.dim + c.nLayers * perLayer + c.dim + c.maxSeqLen * head + (c.sharedClassifier ? 0 : c.vocabSize * c.dim)
+    c.vocabSize * c.dim +
+    c.nLayers * perLayer +
+    c.dim +
+    c.maxSeqLen * head +
+    (c.sharedClassifier ? 0 : c.vocabSize * c.dim)
   );
 }
 
@@ -143,7 +147,17 @@ function loadLegacy(bytes: Uint8Array, name: string): LoadedCheckpoint {
 
   const layers: LayerWeights[] = [];
   for (let l = 0; l < L; l++) {
-    layers.push({ attnNorm: attnNorm[l], q: q[l], k: k[l], v: v[l], o: o[l], ffnNorm: ffnNorm[l], gate: gate[l], up: up[l], down: down[l] });
+    layers.push({
+      attnNorm: attnNorm[l],
+      q: q[l],
+      k: k[l],
+      v: v[l],
+      o: o[l],
+      ffnNorm: ffnNorm[l],
+      gate: gate[l],
+      up: up[l],
+      down: down[l],
+    });
   }
   const model: LlamaModel = {
     config: c,
@@ -197,13 +211,26 @@ export function canonicalShape(c: LlamaConfig, name: string): number[] {
   throw new Error(`unknown tensor name ${name}`);
 }
 
-function baseReport(model: LlamaModel, variant: string, name: string, size: number, dtypeOf: (leaf: string) => string): LoadReport {
+function baseReport(
+  model: LlamaModel,
+  variant: string,
+  name: string,
+  size: number,
+  dtypeOf: (leaf: string) => string,
+): LoadReport {
   const tensors: TensorReport[] = [];
   for (const [tname, a] of namedTensors(model)) {
     const parts = tname.split('.');
     const leaf = parts[parts.length - 1];
     const stored = parts.length === 3 ? `${LLAMA2C_NAMES[leaf]}[${parts[1]}]` : LLAMA2C_NAMES[leaf];
-    tensors.push({ name: tname, storedName: stored, shape: canonicalShape(model.config, tname), dtype: dtypeOf(leaf), numel: a.length, nanCount: 0 });
+    tensors.push({
+      name: tname,
+      storedName: stored,
+      shape: canonicalShape(model.config, tname),
+      dtype: dtypeOf(leaf),
+      numel: a.length,
+      nanCount: 0,
+    });
   }
   return { format: 'llama2c', variant, name, bytes: size, tensors, nanCount: 0, warnings: [] };
 }
@@ -250,7 +277,8 @@ function loadVersioned(bytes: Uint8Array, name: string): LoadedCheckpoint {
   };
   const normFloats = 2 * L * c.dim + c.dim;
   const matrixFloats =
-    sizes.embedding * (c.sharedClassifier ? 1 : 2) + L * (sizes.q + sizes.k + sizes.v + sizes.o + sizes.gate + sizes.down + sizes.up);
+    sizes.embedding * (c.sharedClassifier ? 1 : 2) +
+    L * (sizes.q + sizes.k + sizes.v + sizes.o + sizes.gate + sizes.down + sizes.up);
 
   let groupSize = 0;
   let expected: number;
@@ -258,9 +286,11 @@ function loadVersioned(bytes: Uint8Array, name: string): LoadedCheckpoint {
     expected = VERSIONED_HEADER_BYTES + 4 * (normFloats + matrixFloats);
   } else {
     groupSize = dv.getInt32(37, true);
-    if (!(groupSize > 0 && groupSize <= MAX_DIM)) throw new CheckpointError(`${what}: group_size ${groupSize} is out of range`);
+    if (!(groupSize > 0 && groupSize <= MAX_DIM))
+      throw new CheckpointError(`${what}: group_size ${groupSize} is out of range`);
     for (const [key, n] of Object.entries(sizes)) {
-      if (n % groupSize !== 0) throw new CheckpointError(`${what}: ${key} has ${n} elements, not a multiple of group_size ${groupSize}`);
+      if (n % groupSize !== 0)
+        throw new CheckpointError(`${what}: ${key} has ${n} elements, not a multiple of group_size ${groupSize}`);
     }
     // int8 values plus one fp32 scale per group.
     expected = VERSIONED_HEADER_BYTES + 4 * normFloats + matrixFloats + (4 * matrixFloats) / groupSize;
@@ -304,7 +334,17 @@ function loadVersioned(bytes: Uint8Array, name: string): LoadedCheckpoint {
 
   const layers: LayerWeights[] = [];
   for (let l = 0; l < L; l++) {
-    layers.push({ attnNorm: attnNorm[l], q: q[l], k: k[l], v: v[l], o: o[l], ffnNorm: ffnNorm[l], gate: gate[l], up: up[l], down: down[l] });
+    layers.push({
+      attnNorm: attnNorm[l],
+      q: q[l],
+      k: k[l],
+      v: v[l],
+      o: o[l],
+      ffnNorm: ffnNorm[l],
+      gate: gate[l],
+      up: up[l],
+      down: down[l],
+    });
   }
   const model: LlamaModel = {
     config: c,

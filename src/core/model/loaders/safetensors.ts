@@ -45,7 +45,10 @@ export function isSafetensors(bytes: Uint8Array): boolean {
 
 /** Parses and validates one file's header (no tensor data is read). */
 export function readSafetensorsHeader(bytes: Uint8Array, file: string): Map<string, SafetensorsEntry> {
-  if (bytes.byteLength < 8) throw new CheckpointError(`truncated file: ${file} has ${formatBytes(bytes.byteLength)}, a safetensors header needs at least 8`);
+  if (bytes.byteLength < 8)
+    throw new CheckpointError(
+      `truncated file: ${file} has ${formatBytes(bytes.byteLength)}, a safetensors header needs at least 8`,
+    );
   const n = dataView(bytes).getBigUint64(0, true);
   if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
     throw new CheckpointError(
@@ -61,17 +64,24 @@ export function readSafetensorsHeader(bytes: Uint8Array, file: string): Map<stri
   } catch (e) {
     throw new CheckpointError(`${file}: safetensors header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new CheckpointError(`${file}: safetensors header is not a JSON object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new CheckpointError(`${file}: safetensors header is not a JSON object`);
   const dataStart = 8 + headerLength;
   const out = new Map<string, SafetensorsEntry>();
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof v?.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(v.data_offsets) || v.data_offsets.length !== 2) {
+    if (
+      typeof v?.dtype !== 'string' ||
+      !Array.isArray(v.shape) ||
+      !Array.isArray(v.data_offsets) ||
+      v.data_offsets.length !== 2
+    ) {
       throw new CheckpointError(`${file}: tensor ${name} has a malformed header entry`);
     }
     const shape = v.shape as unknown[];
-    if (!shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new CheckpointError(`${file}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    if (!shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      throw new CheckpointError(`${file}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
     const [b, e] = v.data_offsets as unknown[];
     if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e) || (b as number) < 0 || (e as number) < (b as number)) {
       throw new CheckpointError(`${file}: tensor ${name} has invalid data_offsets ${JSON.stringify(v.data_offsets)}`);
@@ -87,7 +97,9 @@ export function readSafetensorsHeader(bytes: Uint8Array, file: string): Map<stri
       );
     }
     if (end > bytes.byteLength) {
-      throw new CheckpointError(`truncated file: ${file} tensor ${name} needs bytes up to ${formatBytes(end)}, the file has ${formatBytes(bytes.byteLength)}`);
+      throw new CheckpointError(
+        `truncated file: ${file} tensor ${name} needs bytes up to ${formatBytes(end)}, the file has ${formatBytes(bytes.byteLength)}`,
+      );
     }
     out.set(name, { file, dtype: v.dtype, shape: shape as number[], begin, end, bytes });
   }
@@ -97,7 +109,11 @@ export function readSafetensorsHeader(bytes: Uint8Array, file: string): Map<stri
 function hfName(canonical: string): string {
   const parts = canonical.split('.');
   if (parts.length === 1) {
-    return { tokenEmbedding: 'model.embed_tokens.weight', finalNorm: 'model.norm.weight', classifier: 'lm_head.weight' }[canonical]!;
+    return {
+      tokenEmbedding: 'model.embed_tokens.weight',
+      finalNorm: 'model.norm.weight',
+      classifier: 'lm_head.weight',
+    }[canonical]!;
   }
   const leaf = {
     attnNorm: 'input_layernorm',
@@ -119,7 +135,8 @@ function num(config: Record<string, unknown>, key: string, fallback?: number): n
     if (fallback === undefined) throw new CheckpointError(`config.json has no ${key}`);
     return fallback;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new CheckpointError(`config.json: ${key} = ${JSON.stringify(v)} is not a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new CheckpointError(`config.json: ${key} = ${JSON.stringify(v)} is not a number`);
   return v;
 }
 
@@ -133,10 +150,16 @@ export function configFromHf(config: Record<string, unknown>): { config: LlamaCo
     );
   }
   if (config.rope_scaling !== undefined && config.rope_scaling !== null) {
-    throw new CheckpointError(`config.json: rope_scaling ${JSON.stringify(config.rope_scaling)} is not supported (plain RoPE only)`);
+    throw new CheckpointError(
+      `config.json: rope_scaling ${JSON.stringify(config.rope_scaling)} is not supported (plain RoPE only)`,
+    );
   }
-  if (config.attention_bias === true || config.mlp_bias === true) throw new CheckpointError('config.json: attention/MLP biases are not supported');
-  if (config.hidden_act !== undefined && config.hidden_act !== 'silu') throw new CheckpointError(`config.json: hidden_act ${JSON.stringify(config.hidden_act)} is not supported (silu only)`);
+  if (config.attention_bias === true || config.mlp_bias === true)
+    throw new CheckpointError('config.json: attention/MLP biases are not supported');
+  if (config.hidden_act !== undefined && config.hidden_act !== 'silu')
+    throw new CheckpointError(
+      `config.json: hidden_act ${JSON.stringify(config.hidden_act)} is not supported (silu only)`,
+    );
   const dim = num(config, 'hidden_size');
   const nHeads = num(config, 'num_attention_heads');
   const c: LlamaConfig = {
@@ -154,7 +177,9 @@ export function configFromHf(config: Record<string, unknown>): { config: LlamaCo
   };
   const headDim = config.head_dim;
   if (headDim !== undefined && headDim !== null && headDim !== dim / nHeads) {
-    throw new CheckpointError(`config.json: head_dim ${headDim} differs from hidden_size / num_attention_heads = ${dim / nHeads} (not supported)`);
+    throw new CheckpointError(
+      `config.json: head_dim ${headDim} differs from hidden_size / num_attention_heads = ${dim / nHeads} (not supported)`,
+    );
   }
   try {
     validateConfig(c);
@@ -178,14 +203,20 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     const map = input.index.weight_map;
     if (!map || typeof map !== 'object') throw new CheckpointError('model.safetensors.index.json has no weight_map');
     const missing = [...new Set(Object.values(map))].filter((f) => !shardNames.has(f));
-    if (missing.length > 0) throw new CheckpointError(`missing safetensors shards listed in the index: ${missing.join(', ')} (given: ${[...shardNames].join(', ')})`);
+    if (missing.length > 0)
+      throw new CheckpointError(
+        `missing safetensors shards listed in the index: ${missing.join(', ')} (given: ${[...shardNames].join(', ')})`,
+      );
   } else if (input.shards.length > 1) {
-    warnings.push(`${input.shards.length} safetensors files without model.safetensors.index.json; tensors are taken from whichever file has them`);
+    warnings.push(
+      `${input.shards.length} safetensors files without model.safetensors.index.json; tensors are taken from whichever file has them`,
+    );
   }
   const entries = new Map<string, SafetensorsEntry>();
   for (const s of input.shards) {
     for (const [name, e] of readSafetensorsHeader(s.bytes, s.name)) {
-      if (entries.has(name)) throw new CheckpointError(`tensor ${name} appears in both ${entries.get(name)!.file} and ${s.name}`);
+      if (entries.has(name))
+        throw new CheckpointError(`tensor ${name} appears in both ${entries.get(name)!.file} and ${s.name}`);
       entries.set(name, e);
     }
   }
@@ -203,35 +234,69 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     if (!e) throw new CheckpointError(`tensor ${stored} is missing from ${[...shardNames].join(', ')}`);
     const shape = canonicalShape(c, name);
     if (e.shape.length !== shape.length || e.shape.some((d, i) => d !== shape[i])) {
-      throw new CheckpointError(`tensor ${stored} has shape [${e.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+      throw new CheckpointError(
+        `tensor ${stored} has shape [${e.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
+      );
     }
-    if (DTYPE_BYTES[e.dtype] === undefined) throw new CheckpointError(`tensor ${stored} has dtype ${e.dtype}; supported: F32, F16, BF16`);
+    if (DTYPE_BYTES[e.dtype] === undefined)
+      throw new CheckpointError(`tensor ${stored} has dtype ${e.dtype}; supported: F32, F16, BF16`);
     used.add(stored);
-    tensors.push({ name, storedName: stored, shape, dtype: e.dtype, numel: shape.reduce((a, b) => a * b, 1), nanCount: 0 });
+    tensors.push({
+      name,
+      storedName: stored,
+      shape,
+      dtype: e.dtype,
+      numel: shape.reduce((a, b) => a * b, 1),
+      nanCount: 0,
+    });
   }
   const unused = [...entries.keys()].filter((n) => !used.has(n) && !/rotary_emb\.inv_freq$/.test(n));
   if (c.sharedClassifier && unused.includes('lm_head.weight')) unused.splice(unused.indexOf('lm_head.weight'), 1);
-  if (unused.length > 0) warnings.push(`ignored ${unused.length} tensors not used by a Llama model: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`);
+  if (unused.length > 0)
+    warnings.push(
+      `ignored ${unused.length} tensors not used by a Llama model: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`,
+    );
 
   const convert = (name: string): Float32Array => {
     const e = entries.get(hfName(name))!;
     const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
     const offset = e.begin;
-    const a = e.dtype === 'F32' ? float32At(e.bytes, offset, n) : e.dtype === 'F16' ? float16At(e.bytes, offset, n) : bfloat16At(e.bytes, offset, n);
+    const a =
+      e.dtype === 'F32'
+        ? float32At(e.bytes, offset, n)
+        : e.dtype === 'F16'
+          ? float16At(e.bytes, offset, n)
+          : bfloat16At(e.bytes, offset, n);
     const leaf = name.split('.').pop();
     if (leaf === 'q') return unpermuteHfRows(a, c.nHeads, c.dim, c.dim);
     if (leaf === 'k') return unpermuteHfRows(a, c.nKvHeads, kvRows, c.dim);
     return a;
   };
   if (input.tokenizer && input.tokenizer.vocabSize > c.vocabSize) {
-    warnings.push(`tokenizer has ${input.tokenizer.vocabSize} tokens but the model only ${c.vocabSize}: ids above ${c.vocabSize - 1} cannot be scored`);
+    warnings.push(
+      `tokenizer has ${input.tokenizer.vocabSize} tokens but the model only ${c.vocabSize}: ids above ${c.vocabSize - 1} cannot be scored`,
+    );
   }
   const weights = assembleWeights(c, convert);
   const totalBytes = input.shards.reduce((a, s) => a + s.bytes.byteLength, 0);
-  const name = input.shards.length === 1 ? input.shards[0].name : `${input.shards[0].name} (+${input.shards.length - 1} shards)`;
-  const model: LlamaModel = { config: c, weights, tokenizer: input.tokenizer, source: { format: 'safetensors', name, bytes: totalBytes } };
+  const name =
+    input.shards.length === 1 ? input.shards[0].name : `${input.shards[0].name} (+${input.shards.length - 1} shards)`;
+  const model: LlamaModel = {
+    config: c,
+    weights,
+    tokenizer: input.tokenizer,
+    source: { format: 'safetensors', name, bytes: totalBytes },
+  };
   const report = finishReport(
-    { format: 'safetensors', variant: `safetensors, ${input.shards.length} file${input.shards.length > 1 ? 's' : ''}`, name, bytes: totalBytes, tensors, nanCount: 0, warnings },
+    {
+      format: 'safetensors',
+      variant: `safetensors, ${input.shards.length} file${input.shards.length > 1 ? 's' : ''}`,
+      name,
+      bytes: totalBytes,
+      tensors,
+      nanCount: 0,
+      warnings,
+    },
     namedTensors(model),
   );
   return { model, report };
