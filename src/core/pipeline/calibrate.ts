@@ -1,0 +1,214 @@
+// Fisher calibration (DESIGN.md §3): runs the forward+backward graph over calibration sequences and keeps
+//  - the weight Fisher of every linear projection, per element: F = Σ_s (∂L_s/∂w)² over sequences s, with
+//    L_s the mean next-token NLL of sequence s (the graph's fisher.L*.proj outputs, summed over batches);
+//  - the activation Fisher of every linear input, per channel: f(c) = mean over calibration tokens of
+//    (∂L/∂x_{t,c})² (the graph's actfisher.L*.proj sums divided by the token count).
+// Calibration sequences come from text (the model's tokenizer) or, data-free, from the model's own samples
+// with a fixed seed; they are always a different stream from the evaluation tokens.
+import { fisherName, actFisherName } from '../graph/names.ts';
+import { PROJECTIONS, projectionShape, type LlamaConfig, type LlamaModel, type Projection, type Tokenizer } from '../model/types.ts';
+import type { LlamaEngine } from '../runtime/engine.ts';
+import { slidingWindows } from '../eval/windows.ts';
+import { generateTokens } from '../train/generate.ts';
+
+/** Default calibration size for small models (the paper uses 512 × 512 on Llama-2-7B). */
+export const DEFAULT_CALIBRATION = { sequences: 64, seqLen: 256 } as const;
+
+/** Equal-length sequences, row-major [count, seqLen]: position 0 is BOS, every position is scored. */
+export interface TokenSequences {
+  count: number;
+  seqLen: number;
+  tokens: Int32Array;
+  targets: Int32Array;
+  /** Where they came from, for reports. */
+  source: string;
+}
+
+export interface Progress {
+  tokensDone: number;
+  tokensTotal: number;
+  tokensPerSecond: number;
+  /** NaN before the first batch. */
+  secondsLeft: number;
+  secondsElapsed: number;
+}
+
+/** Non-overlapping windows of a token stream: [BOS, s_a … s_{a+L−2}] predicting s_a … s_{a+L−1}. */
+export function sequencesFromStream(stream: ArrayLike<number>, count: number, seqLen: number, bos: number, source: string): TokenSequences {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`number of sequences must be a positive integer, got ${count}`);
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`sequence length must be an integer >= 2, got ${seqLen}`);
+  const windows = slidingWindows(stream, { window: seqLen, bos }).filter((w) => w.tokens.length === seqLen);
+  if (windows.length < count)
+    throw new Error(`${source} gives only ${windows.length} sequences of ${seqLen} tokens (${stream.length} tokens), ${count} asked`);
+  const tokens = new Int32Array(count * seqLen);
+  const targets = new Int32Array(count * seqLen);
+  for (let s = 0; s < count; s++) {
+    tokens.set(windows[s].tokens, s * seqLen);
+    targets.set(windows[s].targets, s * seqLen);
+  }
+  return { count, seqLen, tokens, targets, source };
+}
+
+/**
+ * Encodes the beginning of a text (as one stream, no BOS: windows add it) until it holds at least
+ * `minTokens` ids; encodes growing prefixes cut at a line end so long files are not tokenized whole.
+ */
+export function encodeTextPrefix(tokenizer: Tokenizer, text: string, minTokens: number): number[] {
+  let bytes = Math.max(4096, minTokens * 6);
+  for (;;) {
+    let prefix = text;
+    if (bytes < text.length) {
+      const cut = text.lastIndexOf('\n', bytes);
+      prefix = text.slice(0, cut > 0 ? cut : bytes);
+    }
+    const ids = tokenizer.encode(prefix);
+    if (ids.length >= minTokens || prefix.length === text.length) return ids;
+    bytes *= 2;
+  }
+}
+
+/** Calibration (or evaluation) sequences from text with the model's tokenizer. */
+export function textSequences(tokenizer: Tokenizer, text: string, count: number, seqLen: number, source = 'text'): TokenSequences {
+  const stream = encodeTextPrefix(tokenizer, text, count * seqLen + 1);
+  return sequencesFromStream(stream, count, seqLen, tokenizer.bosId, source);
+}
+
+/**
+ * Data-free sequences: the model samples stories itself (temperature 1, seeded, reference engine); stories
+ * are joined into one stream (each sample starts at BOS and ends at the model's BOS/EOS) and cut into windows.
+ */
+export function sampledStream(model: LlamaModel, tokens: number, seed: number, bos = 1): number[] {
+  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const stream: number[] = [];
+  for (let k = 0; stream.length < tokens; k++) {
+    const sample = generateTokens(model, [bos], model.config.maxSeqLen - 1, { temperature: 1, seed: seed * 100003 + k, precision: 'float32' });
+    // Drop the leading BOS (windows put their own) and a closing BOS/EOS.
+    const body = sample.slice(1).filter((t, i, a) => !(i === a.length - 1 && (t === 1 || t === 2)));
+    if (body.length === 0) continue;
+    stream.push(...body);
+  }
+  return stream;
+}
+
+export function sampledSequences(model: LlamaModel, count: number, seqLen: number, seed: number): TokenSequences {
+  return sequencesFromStream(sampledStream(model, count * seqLen, seed), count, seqLen, 1, `model samples (seed ${seed})`);
+}
+
+export interface CalibrationEstimate {
+  sequences: number;
+  seqLen: number;
+  tokens: number;
+  /** Bytes of the weight Fisher (float32 per linear weight) plus the activation Fisher. */
+  fisherBytes: number;
+  /** Floating-point operations of the forward+backward passes (about). */
+  flops: number;
+  /** flops / the assumed throughput. */
+  estimatedSeconds: number;
+}
+
+/** Throughput assumed for the estimate: forward+backward graph on onnxruntime-web wasm (bench/pipeline.bench.ts). */
+export const ASSUMED_GFLOPS = 3;
+
+/** What a calibration will cost, before it starts. */
+export function estimateCalibration(config: LlamaConfig, sequences: number, seqLen: number, gflops = ASSUMED_GFLOPS): CalibrationEstimate {
+  let linear = 0;
+  let actChannels = 0;
+  for (const p of PROJECTIONS) {
+    const [r, c] = projectionShape(config, p);
+    linear += r * c;
+    actChannels += c;
+  }
+  linear *= config.nLayers;
+  actChannels *= config.nLayers;
+  const tokens = sequences * seqLen;
+  // Per token: forward 2·(linear + classifier) + attention 4·T·dim per layer; backward twice that; the
+  // per-sequence weight gradients (for F) another 2·linear.
+  const perToken = 2 * (linear + config.vocabSize * config.dim) + 4 * seqLen * config.dim * config.nLayers;
+  const flops = tokens * (3 * perToken + 2 * linear);
+  return { sequences, seqLen, tokens, fisherBytes: 4 * (linear + actChannels), flops, estimatedSeconds: flops / (gflops * 1e9) };
+}
+
+export interface CalibrationResult {
+  config: LlamaConfig;
+  /** Per-element weight Fisher, keyed "L{layer}.{proj}" ([out, in] row-major). */
+  weightFisher: Map<string, Float32Array>;
+  /** Per-channel activation Fisher of each linear input, keyed "L{layer}.{proj}" ([in]). */
+  activationFisher: Map<string, Float32Array>;
+  sequences: number;
+  seqLen: number;
+  tokens: number;
+  /** Mean NLL of the float32 model on the calibration tokens. */
+  meanNll: number;
+  seconds: number;
+  source: string;
+}
+
+export const tensorKey = (layer: number, proj: Projection): string => `L${layer}.${proj}`;
+
+export interface CalibrateOptions {
+  /** Sequences per forward+backward run (default: as many as fit about 2,048 positions). */
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Runs calibration over the sequences; deterministic (fixed batch order, float64 sums). */
+export async function calibrate(engine: LlamaEngine, data: TokenSequences, opts: CalibrateOptions = {}): Promise<CalibrationResult> {
+  const c = engine.config;
+  const { count, seqLen } = data;
+  if (seqLen > c.maxSeqLen) throw new Error(`calibration sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
+  const batchSize = opts.batchSize ?? Math.max(1, Math.floor(2048 / seqLen));
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  const wSum = new Map<string, Float64Array>();
+  const aSum = new Map<string, Float64Array>();
+  for (let l = 0; l < c.nLayers; l++)
+    for (const p of PROJECTIONS) {
+      const [r, k] = projectionShape(c, p);
+      wSum.set(tensorKey(l, p), new Float64Array(r * k));
+      aSum.set(tensorKey(l, p), new Float64Array(k));
+    }
+  const total = count * seqLen;
+  const t0 = performance.now();
+  let done = 0;
+  let nllSum = 0;
+  for (let s = 0; s < count; s += batchSize) {
+    opts.signal?.throwIfAborted();
+    const b = Math.min(batchSize, count - s);
+    const res = await engine.forwardBackward(
+      { batch: b, seq: seqLen, tokens: data.tokens.subarray(s * seqLen, (s + b) * seqLen), targets: data.targets.subarray(s * seqLen, (s + b) * seqLen) },
+      { graph: { fisher: true, actFisher: true, gradSum: false }, signal: opts.signal },
+    );
+    for (let l = 0; l < c.nLayers; l++)
+      for (const p of PROJECTIONS) {
+        const key = tensorKey(l, p);
+        const fw = res.outputs.get(fisherName(l, p))!;
+        const acc = wSum.get(key)!;
+        for (let i = 0; i < acc.length; i++) acc[i] += fw[i];
+        const fa = res.outputs.get(actFisherName(l, p))!;
+        const accA = aSum.get(key)!;
+        for (let i = 0; i < accA.length; i++) accA[i] += fa[i];
+      }
+    for (let i = 0; i < res.nll.length; i++) nllSum += res.nll[i];
+    done += b * seqLen;
+    if (opts.onProgress) {
+      const secondsElapsed = (performance.now() - t0) / 1000;
+      const rate = done / Math.max(secondsElapsed, 1e-9);
+      opts.onProgress({ tokensDone: done, tokensTotal: total, tokensPerSecond: rate, secondsLeft: (total - done) / rate, secondsElapsed });
+    }
+  }
+  const weightFisher = new Map<string, Float32Array>();
+  const activationFisher = new Map<string, Float32Array>();
+  for (const [k, v] of wSum) weightFisher.set(k, Float32Array.from(v));
+  for (const [k, v] of aSum) activationFisher.set(k, Float32Array.from(v, (x) => x / total));
+  return {
+    config: c,
+    weightFisher,
+    activationFisher,
+    sequences: count,
+    seqLen,
+    tokens: total,
+    meanNll: nllSum / total,
+    seconds: (performance.now() - t0) / 1000,
+    source: data.source,
+  };
+}

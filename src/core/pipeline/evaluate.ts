@@ -1,0 +1,487 @@
+// FgmpSession: one per model. Holds the calibration (Fisher), the quantized weights per clipping mode,
+// the block rankings per policy (sorted once), the activation thresholds per activation budget and the
+// evaluation results per configuration, all cached. evaluate() swaps the mixed weights (FP8 blocks from
+// Q_hi, the rest from Q_lo) into the forward graph's weight inputs (no rebuild) and runs the activation
+// quantization unit inside the graph; embeddings, norms and the classifier stay float32.
+// Plain objects and typed arrays in and out, so a Comlink worker can expose it as is.
+import { actFisherInputName, actFp8CountName, actQuantHook, actScoreName, actTauInputName } from '../actquant/graph.ts';
+import { actBlocksPerToken, padFisher } from '../actquant/rule.ts';
+import { tauForShare, type TauChoice } from '../actquant/tau.ts';
+import { slidingWindows, type Window } from '../eval/windows.ts';
+import {
+  allMasks,
+  answerBudget,
+  buildRanking,
+  mixTensor,
+  prepareWeights,
+  POLICY_KINDS,
+  CLIP_MODES,
+  type BlockRanking,
+  type ClipMode,
+  type PolicyKind,
+  type PreparedTensor,
+} from '../fgmp/index.ts';
+import { buildForwardGraph } from '../graph/llama.ts';
+import { layerWeightName, projectionInFeatures, weightByName, weightInputNames, weightShape } from '../graph/names.ts';
+import { DEFAULT_HW_PARAMS, simulateHardware, type HwParams, type LinearInput } from '../hw/index.ts';
+import { PROJECTIONS, type LlamaModel, type Projection } from '../model/types.ts';
+import { createSession, f32, i64, runSession, type RuntimeOptions, type ort } from '../runtime/ort.ts';
+import { tensorKey, type CalibrationResult, type Progress, type TokenSequences } from './calibrate.ts';
+
+export type Fp8Scaling = 'tensor' | 'row';
+export type TauGranularity = 'global' | 'layer';
+
+export interface EvalConfig {
+  policy: PolicyKind;
+  /** Share of weight blocks in FP8, [0, 1]. */
+  budget: number;
+  /** Share of calibration activation blocks in FP8, [0, 1]; null keeps activations in float32. */
+  actBudget: number | null;
+  clip: ClipMode;
+  /** FP8 weight scale granularity (default 'tensor'). */
+  fp8Scaling?: Fp8Scaling;
+  /** One τ for the model (default) or one per layer. */
+  actTau?: TauGranularity;
+}
+
+export interface LayerRow {
+  layer: number;
+  proj: Projection;
+  /** Weight blocks in FP8. */
+  fp8Share: number;
+  /** Activation blocks in FP8 on the evaluation tokens (null with float32 activations). */
+  actFp8Share: number | null;
+}
+
+export interface EvalResult {
+  policy: PolicyKind;
+  budget: number;
+  actBudget: number | null;
+  clip: ClipMode;
+  fp8Scaling: Fp8Scaling;
+  actTau: TauGranularity;
+  ppl: number;
+  meanNll: number;
+  /** Predictions scored. */
+  tokens: number;
+  /** Realised share of weight blocks in FP8 (round(budget·N) / N). */
+  fp8Share: number;
+  /** Realised share of activation blocks in FP8 on the evaluation tokens (null: float32). */
+  actFp8Share: number | null;
+  layers: LayerRow[];
+  /** Storage of all linear weights in bits (mixed format, 1 flag bit per block). */
+  weightBits: number;
+  weightBitsPerWeight: number;
+  /** weightBits / all-FP8 bits. */
+  weightMemoryVsFp8: number;
+  energy: {
+    /** pJ for one pass over the evaluation tokens through every linear layer. */
+    total: number;
+    vsFp8: number;
+    vsNvfp4: number;
+    datapath: number;
+    activationUnit: number;
+    weightMemory: number;
+    activationMemory: number;
+    perLayer: { layer: number; total: number; vsFp8: number }[];
+  };
+  /** τ used per site (global: the same number everywhere); absent with float32 activations. */
+  tau: number | number[] | null;
+  /** Predictions whose NLL was not finite (counted, left out of the mean). */
+  nonFinite: number;
+  seconds: number;
+}
+
+export interface FgmpSessionOptions {
+  runtime?: RuntimeOptions;
+  /** Evaluation window in positions (default: context − 1, BOS first, no overlap; PROVENANCE.md's method). */
+  evalWindow?: number;
+  bos?: number;
+  /** Positions per ORT run (default 2,048). */
+  batchPositions?: number;
+  /** Hardware parameter table (default DEFAULT_HW_PARAMS). */
+  hw?: HwParams;
+  /** Seed of the random baseline. */
+  seed?: number;
+}
+
+export interface EvalOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+interface Site {
+  layer: number;
+  proj: Projection;
+  inFeatures: number;
+  blocks: number;
+}
+
+export const DEFAULT_BUDGETS: readonly number[] = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1];
+
+function checkShare(v: number, what: string): void {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${what} must be a number in [0, 1], got ${v}`);
+}
+
+export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
+  if (!POLICY_KINDS.includes(c.policy)) throw new Error(`unknown policy "${c.policy}" (${POLICY_KINDS.join(', ')})`);
+  if (!CLIP_MODES.includes(c.clip)) throw new Error(`unknown clip mode "${c.clip}" (${CLIP_MODES.join(', ')})`);
+  checkShare(c.budget, 'budget');
+  if (c.actBudget !== null) checkShare(c.actBudget, 'activation budget');
+  const fp8Scaling = c.fp8Scaling ?? 'tensor';
+  if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row') throw new Error(`fp8Scaling must be "tensor" or "row", got "${fp8Scaling}"`);
+  const actTau = c.actTau ?? 'global';
+  if (actTau !== 'global' && actTau !== 'layer') throw new Error(`actTau must be "global" or "layer", got "${actTau}"`);
+  return { policy: c.policy, budget: c.budget, actBudget: c.actBudget, clip: c.clip, fp8Scaling, actTau };
+}
+
+export class FgmpSession {
+  readonly sites: Site[];
+  private readonly windows: Window[];
+  private readonly prepared = new Map<string, PreparedTensor[]>();
+  private readonly rankings = new Map<string, BlockRanking>();
+  private readonly results = new Map<string, EvalResult>();
+  private readonly taus = new Map<string, TauChoice[]>();
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly paddedFisher = new Map<string, Float32Array>();
+  private calibScores: Map<string, Float32Array> | null = null;
+  private float32Result: { ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number } | null = null;
+  private readonly hw: HwParams;
+
+  constructor(
+    readonly model: LlamaModel,
+    readonly calibration: CalibrationResult,
+    /** Calibration sequences (for τ: block scores of their float32 activations). */
+    private readonly calibSequences: TokenSequences,
+    /** Evaluation token stream (no BOS; windows add it); must be held apart from calibration. */
+    readonly evalStream: readonly number[],
+    readonly options: FgmpSessionOptions = {},
+  ) {
+    const c = model.config;
+    if (calibration.config.dim !== c.dim || calibration.config.nLayers !== c.nLayers) throw new Error('calibration result belongs to another model');
+    if (evalStream.length < 1) throw new Error('the evaluation stream is empty');
+    const bos = options.bos ?? 1;
+    const window = options.evalWindow ?? c.maxSeqLen - 1;
+    if (!Number.isInteger(window) || window < 1 || window > c.maxSeqLen) throw new Error(`evaluation window must be an integer in 1..${c.maxSeqLen}, got ${window}`);
+    this.windows = slidingWindows(evalStream, { window, bos });
+    this.sites = [];
+    for (let l = 0; l < c.nLayers; l++)
+      for (const p of PROJECTIONS) {
+        const inFeatures = projectionInFeatures(c, p);
+        this.sites.push({ layer: l, proj: p, inFeatures, blocks: actBlocksPerToken(inFeatures) });
+        const f = calibration.activationFisher.get(tensorKey(l, p));
+        if (!f) throw new Error(`calibration lacks the activation Fisher of layer ${l} ${p}`);
+        this.paddedFisher.set(tensorKey(l, p), padFisher(f, inFeatures));
+      }
+    this.hw = options.hw ?? DEFAULT_HW_PARAMS;
+  }
+
+  /** Predictions the evaluation scores. */
+  get evalTokens(): number {
+    return this.windows.reduce((s, w) => s + w.scored, 0);
+  }
+
+  /** Quantized weights (both versions, clip ratios) per clipping mode and FP8 scaling, cached. */
+  preparedWeights(clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): PreparedTensor[] {
+    const key = `${clip}|${fp8Scaling}`;
+    let p = this.prepared.get(key);
+    if (!p) {
+      p = prepareWeights(this.model.config, this.model.weights, {
+        clip,
+        fp8Scale: fp8Scaling,
+        fisher: (l, proj) => this.calibration.weightFisher.get(tensorKey(l, proj)),
+      });
+      this.prepared.set(key, p);
+    }
+    return p;
+  }
+
+  /** Block ranking of a policy (scored and sorted once), cached. */
+  ranking(policy: PolicyKind, clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): BlockRanking {
+    const key = `${policy}|${clip}|${fp8Scaling}`;
+    let r = this.rankings.get(key);
+    if (!r) {
+      r = buildRanking(this.preparedWeights(clip, fp8Scaling), policy, { seed: this.options.seed ?? 0 });
+      this.rankings.set(key, r);
+    }
+    return r;
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = createSession(build(), this.options.runtime ?? {}, key);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  private graph(kind: 'plain' | 'quantize' | 'scores'): Promise<ort.InferenceSession> {
+    const c = this.model.config;
+    return this.session(kind, () => buildForwardGraph(c, kind === 'plain' ? {} : { linearInputHook: actQuantHook(kind) }));
+  }
+
+  private weightFeeds(replace?: ReadonlyMap<string, Float32Array>): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    const c = this.model.config;
+    for (const name of weightInputNames(c)) feeds[name] = f32(replace?.get(name) ?? weightByName(this.model.weights, name), weightShape(c, name));
+    return feeds;
+  }
+
+  private fisherFeeds(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const s of this.sites) {
+      const f = this.paddedFisher.get(tensorKey(s.layer, s.proj))!;
+      feeds[actFisherInputName(s.layer, s.proj)] = f32(f, [f.length]);
+    }
+    return feeds;
+  }
+
+  /** Block scores of every site on the float32 calibration activations (computed once, in the graph). */
+  async calibrationScores(opts: EvalOptions = {}): Promise<Map<string, Float32Array>> {
+    if (this.calibScores) return this.calibScores;
+    const { count, seqLen } = this.calibSequences;
+    const session = await this.graph('scores');
+    const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / seqLen));
+    const parts = new Map<string, Float32Array[]>(this.sites.map((s) => [tensorKey(s.layer, s.proj), []]));
+    const base = { ...this.weightFeeds(), ...this.fisherFeeds() };
+    for (let s = 0; s < count; s += batch) {
+      opts.signal?.throwIfAborted();
+      const b = Math.min(batch, count - s);
+      const out = await runSession(
+        session,
+        {
+          ...base,
+          tokens: i64(this.calibSequences.tokens.subarray(s * seqLen, (s + b) * seqLen), [b, seqLen]),
+          targets: i64(this.calibSequences.targets.subarray(s * seqLen, (s + b) * seqLen), [b, seqLen]),
+        },
+        'the activation-score graph',
+      );
+      for (const site of this.sites) parts.get(tensorKey(site.layer, site.proj))!.push(Float32Array.from(out[actScoreName(site.layer, site.proj)].data as Float32Array));
+    }
+    const scores = new Map<string, Float32Array>();
+    for (const [k, list] of parts) {
+      const n = list.reduce((a, x) => a + x.length, 0);
+      const all = new Float32Array(n);
+      let o = 0;
+      for (const x of list) {
+        all.set(x, o);
+        o += x.length;
+      }
+      scores.set(k, all);
+    }
+    this.calibScores = scores;
+    return scores;
+  }
+
+  /** τ per site (in this.sites order) for an activation budget, cached. */
+  async activationThresholds(actBudget: number, granularity: TauGranularity = 'global', opts: EvalOptions = {}): Promise<TauChoice[]> {
+    checkShare(actBudget, 'activation budget');
+    const key = `${actBudget}|${granularity}`;
+    const hit = this.taus.get(key);
+    if (hit) return hit;
+    const scores = await this.calibrationScores(opts);
+    let out: TauChoice[];
+    if (granularity === 'global') {
+      const t = tauForShare([...scores.values()], actBudget);
+      out = this.sites.map(() => t);
+    } else {
+      const perLayer = new Map<number, TauChoice>();
+      for (let l = 0; l < this.model.config.nLayers; l++)
+        perLayer.set(l, tauForShare(PROJECTIONS.map((p) => scores.get(tensorKey(l, p))!), actBudget));
+      out = this.sites.map((s) => perLayer.get(s.layer)!);
+    }
+    this.taus.set(key, out);
+    return out;
+  }
+
+  /** Mixed weights and masks of a configuration (weights only; no evaluation). */
+  mixedWeights(config: EvalConfig): { weights: Map<string, Float32Array>; masks: Map<string, Uint8Array>; fp8Share: number; perTensorShare: Map<string, number> } {
+    const c = validateEvalConfig(config);
+    const prepared = this.preparedWeights(c.clip, c.fp8Scaling);
+    const ranking = this.ranking(c.policy, c.clip, c.fp8Scaling);
+    const answer = answerBudget(ranking, c.budget);
+    const masks = allMasks(ranking, answer);
+    const byKey = new Map(prepared.map((t) => [tensorKey(t.layer, t.proj), t]));
+    const weights = new Map<string, Float32Array>();
+    const maskMap = new Map<string, Uint8Array>();
+    const perTensorShare = new Map<string, number>();
+    ranking.tensors.forEach((t, i) => {
+      const key = tensorKey(t.layer, t.proj);
+      const p = byKey.get(key)!;
+      weights.set(layerWeightName(t.layer, t.proj), mixTensor(p.rows, p.cols, p.quant.qLo, p.quant.qHi, masks[i]));
+      maskMap.set(key, masks[i]);
+      perTensorShare.set(key, answer.perTensor[i].share);
+    });
+    return { weights, masks: maskMap, fp8Share: answer.fp8Share, perTensorShare };
+  }
+
+  /** Perplexity, shares, memory and energy of one configuration; cached by configuration. */
+  async evaluate(config: EvalConfig, opts: EvalOptions = {}): Promise<EvalResult> {
+    const c = validateEvalConfig(config);
+    // At budget 0 or 1 every policy gives the same masks.
+    const policyKey = c.budget === 0 || c.budget === 1 ? '*' : c.policy;
+    const key = JSON.stringify([policyKey, c.budget, c.actBudget, c.clip, c.fp8Scaling, c.actBudget === null ? '' : c.actTau]);
+    const hit = this.results.get(key);
+    if (hit) return { ...hit, policy: c.policy };
+    const t0 = performance.now();
+    const mixed = this.mixedWeights(c);
+    const taus = c.actBudget === null ? null : await this.activationThresholds(c.actBudget, c.actTau, opts);
+    const session = await this.graph(taus ? 'quantize' : 'plain');
+    const base: Record<string, ort.Tensor> = this.weightFeeds(mixed.weights);
+    if (taus) {
+      Object.assign(base, this.fisherFeeds());
+      this.sites.forEach((s, i) => (base[actTauInputName(s.layer, s.proj)] = f32(Float32Array.of(taus[i].tau), [1])));
+    }
+    const total = this.evalTokens;
+    const { sumNll, nonFinite, positions, counts } = await this.runWindows(session, base, taus !== null, t0, opts);
+    const meanNll = sumNll / Math.max(1, total - nonFinite);
+    // Hardware: weight masks, and activation masks with the realised FP8 count of every block column
+    // (pair counts depend only on per-column counts). Float32 activations are costed as FP8.
+    const hwInputs: LinearInput[] = this.sites.map((s) => {
+      const key = tensorKey(s.layer, s.proj);
+      const [rows, cols] = weightShape(this.model.config, layerWeightName(s.layer, s.proj));
+      const input: LinearInput = { layer: s.layer, proj: s.proj, rows, cols, weightMask: mixed.masks.get(key)!, tokens: positions };
+      if (taus) input.activationMask = columnCountMask(counts.get(key)!, positions);
+      else input.activationFp8Share = 1;
+      return input;
+    });
+    const hw = simulateHardware(hwInputs, this.hw, { fp8Scale: c.fp8Scaling });
+    let actFp8 = 0;
+    let actBlocks = 0;
+    const layers: LayerRow[] = this.sites.map((s) => {
+      const key = tensorKey(s.layer, s.proj);
+      let share: number | null = null;
+      if (taus) {
+        const n = counts.get(key)!.reduce((a, b) => a + b, 0);
+        actFp8 += n;
+        actBlocks += positions * s.blocks;
+        share = n / (positions * s.blocks);
+      }
+      return { layer: s.layer, proj: s.proj, fp8Share: mixed.perTensorShare.get(key)!, actFp8Share: share };
+    });
+    const result: EvalResult = {
+      policy: c.policy,
+      budget: c.budget,
+      actBudget: c.actBudget,
+      clip: c.clip,
+      fp8Scaling: c.fp8Scaling,
+      actTau: c.actTau,
+      ppl: Math.exp(meanNll),
+      meanNll,
+      tokens: total,
+      fp8Share: mixed.fp8Share,
+      actFp8Share: taus ? actFp8 / actBlocks : null,
+      layers,
+      weightBits: hw.weightBits.mixed,
+      weightBitsPerWeight: hw.weightBits.bitsPerWeight,
+      weightMemoryVsFp8: hw.weightBits.mixed / hw.weightBits.allFp8,
+      energy: {
+        total: hw.total.total,
+        vsFp8: hw.vsFp8,
+        vsNvfp4: hw.vsNvfp4,
+        datapath: hw.total.datapath,
+        activationUnit: hw.total.activationUnit,
+        weightMemory: hw.total.weightMemory,
+        activationMemory: hw.total.activationMemory,
+        perLayer: hw.perLayer.map((l) => ({ layer: l.layer, total: l.energy.total, vsFp8: l.energy.total / l.allFp8.total })),
+      },
+      tau: taus ? (c.actTau === 'global' ? taus[0].tau : taus.map((t) => t.tau)) : null,
+      nonFinite,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    this.results.set(key, result);
+    return result;
+  }
+
+  /** Runs the evaluation windows through a forward session; sums NLL over scored positions and FP8 counts. */
+  private async runWindows(session: ort.InferenceSession, base: Record<string, ort.Tensor>, withCounts: boolean, t0: number, opts: EvalOptions) {
+    const counts = new Map<string, Float64Array>(this.sites.map((s) => [tensorKey(s.layer, s.proj), new Float64Array(s.blocks)]));
+    const groups = new Map<number, Window[]>();
+    for (const w of this.windows) groups.set(w.tokens.length, [...(groups.get(w.tokens.length) ?? []), w]);
+    const total = this.evalTokens;
+    let positions = 0;
+    let done = 0;
+    let sumNll = 0;
+    let nonFinite = 0;
+    for (const [len, ws] of groups) {
+      const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / len));
+      for (let k = 0; k < ws.length; k += batch) {
+        opts.signal?.throwIfAborted();
+        const part = ws.slice(k, k + batch);
+        const tokens = new Int32Array(part.length * len);
+        const targets = new Int32Array(part.length * len);
+        part.forEach((w, b) => {
+          tokens.set(w.tokens, b * len);
+          targets.set(w.targets, b * len);
+        });
+        const out = await runSession(session, { ...base, tokens: i64(tokens, [part.length, len]), targets: i64(targets, [part.length, len]) }, `evaluation on ${part.length} x ${len} tokens`);
+        const nll = out.nll.data as Float32Array;
+        part.forEach((w, b) => {
+          for (let i = 0; i < len; i++)
+            if (w.mask[i]) {
+              const v = nll[b * len + i];
+              if (Number.isFinite(v)) sumNll += v;
+              else nonFinite++;
+            }
+          done += w.scored;
+        });
+        positions += part.length * len;
+        if (withCounts)
+          for (const s of this.sites) {
+            const acc = counts.get(tensorKey(s.layer, s.proj))!;
+            const got = out[actFp8CountName(s.layer, s.proj)].data as Float32Array;
+            for (let j = 0; j < acc.length; j++) acc[j] += got[j];
+          }
+        if (opts.onProgress) {
+          const secondsElapsed = (performance.now() - t0) / 1000;
+          const rate = done / Math.max(secondsElapsed, 1e-9);
+          opts.onProgress({ tokensDone: done, tokensTotal: total, tokensPerSecond: rate, secondsLeft: (total - done) / rate, secondsElapsed });
+        }
+      }
+    }
+    return { sumNll, nonFinite, positions, counts };
+  }
+
+  /** Perplexity of the unquantized float32 model on the evaluation tokens (cached). */
+  async evaluateFloat32(opts: EvalOptions = {}): Promise<{ ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number }> {
+    if (this.float32Result) return this.float32Result;
+    const t0 = performance.now();
+    const r = await this.runWindows(await this.graph('plain'), this.weightFeeds(), false, t0, opts);
+    const meanNll = r.sumNll / Math.max(1, this.evalTokens - r.nonFinite);
+    this.float32Result = { ppl: Math.exp(meanNll), meanNll, tokens: this.evalTokens, nonFinite: r.nonFinite, seconds: (performance.now() - t0) / 1000 };
+    return this.float32Result;
+  }
+
+  /** Every policy at every budget (shared results at budgets 0 and 1 are computed once). */
+  async sweep(
+    base: Omit<EvalConfig, 'policy' | 'budget'>,
+    budgets: readonly number[] = DEFAULT_BUDGETS,
+    policies: readonly PolicyKind[] = POLICY_KINDS,
+    opts: EvalOptions & { onResult?: (r: EvalResult) => void } = {},
+  ): Promise<EvalResult[]> {
+    const out: EvalResult[] = [];
+    for (const policy of policies)
+      for (const budget of budgets) {
+        const r = await this.evaluate({ ...base, policy, budget }, opts);
+        out.push(r);
+        opts.onResult?.(r);
+      }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).release().catch(() => undefined);
+  }
+}
+
+/** A [tokens, columns] mask whose column c holds counts[c] ones (the first rows): same pair counts. */
+function columnCountMask(counts: Float64Array, tokens: number): Uint8Array {
+  const nb = counts.length;
+  const mask = new Uint8Array(tokens * nb);
+  for (let c = 0; c < nb; c++) for (let t = 0; t < counts[c]; t++) mask[t * nb + c] = 1;
+  return mask;
+}
