@@ -5,6 +5,9 @@ import * as d3 from 'd3';
 import { Controls, Num, Prose, Section, Select, Slider, Toggle } from '../../views/learn/controls';
 import { ColorLegend, Heatmap } from '../../views/learn/charts';
 import { db, pct, sig } from './fmt';
+import { E2M1, mxElementEmax } from '../../core/formats';
+
+const MX_E2M1_EMAX = mxElementEmax('e2m1');
 import { absError, GRANULARITY_TENSOR, granularityTensor, runSchemes } from './granularityModel';
 
 const GROUP_OPTIONS = [16, 32, 64, 128].map((g) => ({ value: String(g), label: String(g) }));
@@ -53,10 +56,10 @@ export function GranularityLesson() {
       </Section>
       <Section title="Error maps, one colour scale for all">
         <ColorLegend scale={errScale as unknown as d3.ScaleSequential<string>} title="|error| (viridis, log scale)" testId="error-legend" />
-        <div className="grid grid-cols-[repeat(auto-fill,minmax(390px,1fr))] gap-4">
+        <div className="grid grid-cols-[repeat(auto-fill,minmax(340px,1fr))] gap-4">
           {schemes.map((s, i) => (
             <figure key={s.id} className="flex flex-col gap-1" data-testid={`scheme-${s.id}`}>
-              <Heatmap values={errors[i]} rows={rows} cols={cols} color={errColor} label={`Absolute error of ${s.title}`} />
+              <Heatmap values={errors[i]} rows={rows} cols={cols} cell={2.6} color={errColor} label={`Absolute error of ${s.title}`} />
               <figcaption className="text-xs">
                 <span className="font-semibold">{s.title}</span>
                 <br />
@@ -77,8 +80,9 @@ export function GranularityLesson() {
             outlier columns. Small blocks confine each outlier to its own block: NVFP4&apos;s
             16-element blocks reach <Num>{db(byId.nvfp4.metrics.sqnrDb)}</Num> for{' '}
             <Num>{byId.nvfp4.bitsPerElement.toFixed(3)}</Num> bits per element, against MXFP4&apos;s{' '}
-            <Num>{db(byId.mxfp4.metrics.sqnrDb)}</Num>, whose power-of-two E8M0 scales waste up to half of the element
-            range. Scaling per input column would isolate the outliers completely (
+            <Num>{db(byId.mxfp4.metrics.sqnrDb)}</Num>, whose power-of-two E8M0 scales cannot follow each block&apos;s
+            maximum: it lands anywhere from <Num>{2 ** MX_E2M1_EMAX}</Num> to <Num>{2 ** (MX_E2M1_EMAX + 1)}</Num> times
+            the scale, so E2M1&apos;s largest value, <Num>{E2M1.maxFinite}</Num>, either leaves levels unused or clips it. Scaling per input column would isolate the outliers completely (
             <Num>{db(byId.column.metrics.sqnrDb)}</Num>), but that scale runs along the dot product, so a matrix
             multiply cannot factor it out: that is the problem lesson 5 solves for activations.
           </p>

@@ -60,7 +60,7 @@ export function calibrationTable(x: Float32Array, bits: IntBits, percentile: num
   };
 }
 
-export const FISHER_TENSOR = { rows: 16, cols: 64, std: 0.02, seed: 31 } as const;
+export const FISHER_TENSOR = { rows: 8, cols: 256, std: 0.02, seed: 31 } as const;
 export type Importance = 'large' | 'small' | 'random';
 
 export function fisherWeights(): Float32Array {

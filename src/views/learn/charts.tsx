@@ -148,25 +148,23 @@ export function Heatmap(props: {
     if (!canvas) return;
     const ctx = canvas.getContext('2d');
     if (!ctx) return;
-    const image = ctx.createImageData(props.cols, props.rows);
-    for (let i = 0; i < props.rows * props.cols; i++) {
-      const c = d3.color(props.color(props.values[i]))?.rgb();
-      image.data[4 * i] = c ? c.r : 0;
-      image.data[4 * i + 1] = c ? c.g : 0;
-      image.data[4 * i + 2] = c ? c.b : 0;
-      image.data[4 * i + 3] = 255;
+    // One rectangle per cell at integer pixel edges, so fractional cell sizes stay even.
+    const edge = (k: number) => Math.round(k * cell);
+    for (let r = 0; r < props.rows; r++) {
+      for (let c = 0; c < props.cols; c++) {
+        ctx.fillStyle = props.color(props.values[r * props.cols + c]);
+        ctx.fillRect(edge(c), edge(r), edge(c + 1) - edge(c), edge(r + 1) - edge(r));
+      }
     }
-    ctx.putImageData(image, 0, 0);
-  }, [props.values, props.rows, props.cols, props.color]);
+  }, [props.values, props.rows, props.cols, props.color, cell]);
   return (
     <canvas
       ref={ref}
-      width={props.cols}
-      height={props.rows}
+      width={Math.round(props.cols * cell)}
+      height={Math.round(props.rows * cell)}
       role="img"
       aria-label={props.label}
       data-testid={props.testId}
-      style={{ width: props.cols * cell, height: props.rows * cell, imageRendering: 'pixelated' }}
       className="border border-slate-300 dark:border-slate-700"
     />
   );
