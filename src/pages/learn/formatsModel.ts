@@ -1,6 +1,7 @@
 // Pure helpers over the core's scalar formats for lesson 1: which values lie in a range, the two
 // neighbours of a typed value, and a code's bit fields. Nothing here rounds: the core does.
 import { Minifloat, type ScalarFormat } from '../../core/formats';
+import { exact } from './fmt';
 
 export const RANGE_CAP = 4096;
 
@@ -74,7 +75,7 @@ const bin = (n: number, width: number) => (width === 0 ? '' : n.toString(2).padS
 /** Splits a code into fields and writes the formula that decodes it. */
 export function bitFields(f: ScalarFormat, code: number): BitFields {
   const value = f.decode(code);
-  const show = (v: number) => String(v).replace('-', '−');
+  const show = exact;
   if (f.kind === 'int') {
     const width = f.bits;
     const pattern = code < 0 ? (2 ** width + code).toString(2) : bin(code, width);
