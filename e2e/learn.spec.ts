@@ -90,6 +90,17 @@ test('1 formats: typed values, bit fields, round-to-nearest-even, ranges', async
   await page.getByLabel('Range to').fill('1.25');
   await expect(text(page, 'range-count')).toHaveText(String(TF32.values().filter((v) => v >= 1 && v <= 1.25).length));
   await expect(text(page, 'binades-e2m1')).toHaveText(Math.log2(6 / 0.5).toFixed(1));
+  // FP32 against JavaScript's own float32 (Math.fround and the IEEE bit pattern of a Float32Array).
+  await page.getByLabel('Format', { exact: true }).selectOption('fp32');
+  await page.getByLabel('Value to encode').fill('0.1');
+  const f32bits = new Uint32Array(new Float32Array([0.1]).buffer)[0];
+  await expect(text(page, 'code')).toHaveText(`0x${f32bits.toString(16).toUpperCase().padStart(8, '0')}`);
+  await expect(text(page, 'rounded')).toHaveText(exact(Math.fround(0.1)));
+  // NF4: a table lookup, no exponent.
+  await page.getByLabel('Format', { exact: true }).selectOption('nf4');
+  await page.getByLabel('Value to encode').fill('0.5');
+  await expect(text(page, 'rounded')).toHaveText(exact(NF4.round(0.5)));
+  await expect(text(page, 'arithmetic')).toHaveText(`NF4 level[${NF4.encode(0.5)}] = ${exact(NF4.decode(NF4.encode(0.5)))}`);
   await page.getByLabel('Format', { exact: true }).selectOption('e4m3');
   await page.getByLabel('Value to encode').fill('0.3');
   await shot(page, 'formats');
@@ -328,4 +339,19 @@ test('7 tour: budget slider, per-tensor shares, storage and the explorer link', 
   await shot(page, 'tour');
   await text(page, 'explorer-link').click();
   await expect(page).toHaveURL(/#\/explorer\?v=1/);
+});
+
+test('dark theme: every lesson renders with the dark palette', async ({ page }) => {
+  for (const lesson of ['truncation', 'uniform', 'granularity', 'outliers', 'calibration', 'tour']) {
+    await page.goto(`/#/learn/${lesson}`);
+    await page.evaluate(() => document.documentElement.classList.add('dark'));
+    await expect(page.getByTestId(`lesson-${lesson}`)).toBeVisible();
+    // Text follows the theme: the lesson heading is light on dark.
+    const colour = await page.getByRole('heading', { level: 2 }).evaluate((el) => getComputedStyle(el).color);
+    // Tailwind 4 colours are oklch(L C H); plain rgb() otherwise.
+    const nums = colour.match(/\d+(\.\d+)?/g)!.map(Number);
+    const lightness = colour.startsWith('oklch') ? nums[0] : (nums[0] + nums[1] + nums[2]) / 765;
+    expect(lightness).toBeGreaterThan(0.8);
+    await shot(page, `${lesson}-dark`);
+  }
 });

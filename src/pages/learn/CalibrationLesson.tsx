@@ -5,7 +5,7 @@ import * as d3 from 'd3';
 import { Controls, Num, Prose, Section, Segmented, Select, Slider } from '../../views/learn/controls';
 import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
 import { db, pct, sig } from './fmt';
-import { INT4 } from '../../core/formats';
+import { INT4, NVFP4_BLOCK } from '../../core/formats';
 import { explorerHash } from './tourModel';
 
 const INT4_LEVELS = INT4.maxFinite;
@@ -221,7 +221,7 @@ function FisherClipping() {
       <Prose>
         <p>
           Plain MSE treats every weight alike. FGMP weighs each weight&apos;s squared error by its Fisher information F
-          (how much the loss reacts to it) and, for every 16-element NVFP4 block, picks the clip ratio α from{' '}
+          (how much the loss reacts to it) and, for every <Num>{NVFP4_BLOCK}</Num>-element NVFP4 block, picks the clip ratio α from{' '}
           <Num>{grid[0].toFixed(2)}</Num> down to <Num>{grid[grid.length - 1].toFixed(2)}</Num> that minimises Σ F·(w −
           Q(w; α))². No model is loaded here, so F is a synthetic importance vector over a seeded{' '}
           <Num>{rows}</Num>×<Num>{cols}</Num> weight tensor; the explorer does this with a real model&apos;s Fisher.

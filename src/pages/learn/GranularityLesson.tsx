@@ -5,7 +5,7 @@ import * as d3 from 'd3';
 import { Controls, Num, Prose, Section, Select, Slider, Toggle } from '../../views/learn/controls';
 import { ColorLegend, Heatmap } from '../../views/learn/charts';
 import { db, pct, sig } from './fmt';
-import { E2M1, mxElementEmax } from '../../core/formats';
+import { E2M1, INT4, INT8, mxElementEmax, NVFP4_BLOCK } from '../../core/formats';
 
 const MX_E2M1_EMAX = mxElementEmax('e2m1');
 import { absError, GRANULARITY_TENSOR, granularityTensor, runSchemes } from './granularityModel';
@@ -39,7 +39,7 @@ export function GranularityLesson() {
           A scale shared by many values is only as good as the largest of them. This{' '}
           <Num>{rows}</Num>×<Num>{cols}</Num> weight matrix (rows are output channels) has outlier input channels{' '}
           <Num>{outlierCols.join(' and ')}</Num>, <Num testId="gain-shown">{gain}</Num>× larger than the rest. Each scheme
-          below stores 4-bit elements; what differs is how many values share a scale, and in which format the scale
+          below stores <Num>{INT4.bits}</Num>-bit elements; what differs is how many values share a scale, and in which format the scale
           is stored.
         </p>
       </Prose>
@@ -78,7 +78,7 @@ export function GranularityLesson() {
             A scale per output row gains only{' '}
             <Num>{(byId.row.metrics.sqnrDb - byId.tensor.metrics.sqnrDb).toFixed(1)} dB</Num>, because every row crosses the
             outlier columns. Small blocks confine each outlier to its own block: NVFP4&apos;s
-            16-element blocks reach <Num>{db(byId.nvfp4.metrics.sqnrDb)}</Num> for{' '}
+            <Num>{NVFP4_BLOCK}</Num>-element blocks reach <Num>{db(byId.nvfp4.metrics.sqnrDb)}</Num> for{' '}
             <Num>{byId.nvfp4.bitsPerElement.toFixed(3)}</Num> bits per element, against MXFP4&apos;s{' '}
             <Num>{db(byId.mxfp4.metrics.sqnrDb)}</Num>, whose power-of-two E8M0 scales cannot follow each block&apos;s
             maximum: it lands anywhere from <Num>{2 ** MX_E2M1_EMAX}</Num> to <Num>{2 ** (MX_E2M1_EMAX + 1)}</Num> times
@@ -87,7 +87,7 @@ export function GranularityLesson() {
             multiply cannot factor it out: that is the problem lesson 5 solves for activations.
           </p>
           <p data-testid="double-quant-note">
-            Double quantization (QLoRA) stores the per-group NF4 scales themselves in 8 bits, with one FP32 scale per
+            Double quantization (QLoRA) stores the per-group NF4 scales themselves in <Num>{INT8.bits}</Num> bits, with one FP32 scale per
             super-group{byId.nf4.superGroup ? <> of <Num>{byId.nf4.superGroup}</Num> scales</> : ''}: NF4 costs <Num testId="nf4-bits">{byId.nf4.bitsPerElement.toFixed(3)}</Num> bits per element
             {doubleQuant ? ' with' : ' without'} it, at SQNR <Num testId="nf4-sqnr">{db(byId.nf4.metrics.sqnrDb)}</Num>. Toggle it to
             compare.

@@ -2,7 +2,7 @@
 // mixed-precision decomposition and SmoothQuant's migration of scale into the weights.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
-import { errorMetrics } from '../../core/formats';
+import { errorMetrics, INT8 } from '../../core/formats';
 import { Controls, Num, Prose, Section, Slider } from '../../views/learn/controls';
 import { Axis, ColorLegend, Heatmap, OKABE_ITO } from '../../views/learn/charts';
 import { db, pct, sig } from './fmt';
@@ -72,7 +72,7 @@ export function OutliersLesson() {
           <p data-testid="per-tensor-text">
             One INT8 scale for the whole activation matrix is set by the outlier: scale ={' '}
             <Num testId="act-scale">{sig(perTensor.xq.scales[0])}</Num>. The ordinary channels then use codes up to only ±
-            <Num testId="normal-levels">{normalLevels}</Num> of ±127, and the activations keep an SQNR of{' '}
+            <Num testId="normal-levels">{normalLevels}</Num> of ±<Num>{INT8.maxFinite}</Num>, and the activations keep an SQNR of{' '}
             <Num testId="act-sqnr">{db(xErrTensor.sqnrDb)}</Num>. The layer output (INT8 weights per output channel) has
             SQNR <Num testId="out-tensor">{db(errTensor.sqnrDb)}</Num>; with one scale per token instead it is{' '}
             <Num testId="out-token">{db(errToken.sqnrDb)}</Num>, only{' '}

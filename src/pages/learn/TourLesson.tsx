@@ -3,6 +3,7 @@
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { storageFromCounts } from '../../core/fgmp';
+import { E2M1, E4M3, NVFP4_BLOCK } from '../../core/formats';
 import { Controls, Num, Prose, Section, Slider } from '../../views/learn/controls';
 import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
 import { pct, sig } from './fmt';
@@ -55,7 +56,8 @@ export function TourLesson() {
       <Section title="Step 1: two formats on one block grid">
         <Prose>
           <p data-testid="tour-bits">
-            Every 16-element block is either NVFP4 (4-bit E2M1 elements and an 8-bit E4M3 block scale:{' '}
+            Every <Num>{NVFP4_BLOCK}</Num>-element block is either NVFP4 (<Num>{E2M1.bits}</Num>-bit E2M1 elements and an{' '}
+            <Num>{E4M3.bits}</Num>-bit E4M3 block scale:{' '}
             <Num testId="bits-nvfp4">{sig(large.nvfp4)}</Num> bits per weight on a large tensor) or FP8 E4M3 (
             <Num testId="bits-fp8">{sig(large.fp8)}</Num> bits). Because both use the same grid, any block can switch
             precision at the cost of one flag bit.

@@ -1,7 +1,10 @@
 // Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
-import { BF16, errorMetrics, quantizeGrouped, TF32 } from '../../core/formats';
+import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/formats';
+
+/** Kept-bit range of the SQNR-per-bit fit (away from 0 bits and from exactness at 23). */
+const SLOPE_FIT = [2, 20] as const;
 import { Controls, Num, Prose, Section, Segmented, Slider } from '../../views/learn/controls';
 import { Axis, OKABE_ITO } from '../../views/learn/charts';
 import { db, exact, sig } from './fmt';
@@ -12,11 +15,11 @@ type Mode = 'truncate' | 'round';
 export function TruncationLesson() {
   const weights = useMemo(truncationTensor, []);
   const curve = useMemo(() => truncationCurve(weights), [weights]);
-  const [keep, setKeep] = useState(7);
+  const [keep, setKeep] = useState<number>(BF16.manBits);
   const [mode, setMode] = useState<Mode>('truncate');
   const point = curve[keep];
   const chosen = point[mode];
-  const slope = dbPerBit(curve, 2, 20, (p) => p.round.sqnrDb);
+  const slope = dbPerBit(curve, SLOPE_FIT[0], SLOPE_FIT[1], (p) => p.round.sqnrDb);
   const bf16 = errorMetrics(weights, quantizeGrouped(weights, BF16).values);
   const tf32 = errorMetrics(weights, quantizeGrouped(weights, TF32).values);
   const example = weights[0];
@@ -26,7 +29,7 @@ export function TruncationLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          A float32 weight has 23 mantissa bits. How many does a network need? Here a seeded Gaussian tensor of{' '}
+          A float32 weight has <Num>{FP32.manBits}</Num> mantissa bits. How many does a network need? Here a seeded Gaussian tensor of{' '}
           <Num testId="tensor-size">{weights.length}</Num> weights (standard deviation{' '}
           <Num>{exact(TRUNCATION_TENSOR.std)}</Num>, like a linear layer&apos;s) keeps only the top mantissa bits; the
           exponent is untouched, so the relative error of each weight is bounded by the bits kept. Truncation
@@ -34,7 +37,7 @@ export function TruncationLesson() {
         </p>
       </Prose>
       <Controls>
-        <Slider label="Mantissa bits kept" value={keep} min={0} max={23} step={1} onChange={setKeep} testId="keep-bits" />
+        <Slider label="Mantissa bits kept" value={keep} min={0} max={FP32.manBits} step={1} onChange={setKeep} testId="keep-bits" />
         <Segmented
           label="Dropping bits by"
           value={mode}
@@ -48,19 +51,19 @@ export function TruncationLesson() {
       </Controls>
       <Section title="Error of the tensor">
         <p className="text-sm">
-          Keeping <Num testId="keep-shown">{keep}</Num> of 23 mantissa bits by {mode === 'truncate' ? 'truncation' : 'rounding'}:
+          Keeping <Num testId="keep-shown">{keep}</Num> of {FP32.manBits} mantissa bits by {mode === 'truncate' ? 'truncation' : 'rounding'}:
           SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean squared error <Num testId="mse">{sig(chosen.mse)}</Num>,
           largest error <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The first weight,{' '}
           <Num>{exact(example)}</Num>, becomes <Num testId="example-after">{exact(exampleAfter)}</Num>.
         </p>
         <p className="text-sm">
           Each mantissa bit is worth about <Num testId="db-per-bit">{slope.toFixed(2)}</Num> dB of SQNR (slope of the
-          rounding curve between 2 and 20 bits). Truncation costs about{' '}
+          rounding curve between <Num>{SLOPE_FIT[0]}</Num> and <Num>{SLOPE_FIT[1]}</Num> bits). Truncation costs about{' '}
           <Num testId="trunc-penalty">{(point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1)}</Num> dB against rounding
-          at this width. BF16 (7 bits, rounded) gives <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (10 bits){' '}
+          at this width. BF16 (<Num>{BF16.manBits}</Num> bits, rounded) gives <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (<Num>{TF32.manBits}</Num> bits){' '}
           <Num testId="tf32-sqnr">{db(tf32.sqnrDb)}</Num>
-          {bf16.mse === curve[7].round.mse && tf32.mse === curve[10].round.mse
-            ? ': exactly the rounding curve at 7 and 10 bits.'
+          {bf16.mse === curve[BF16.manBits].round.mse && tf32.mse === curve[TF32.manBits].round.mse
+            ? `: exactly the rounding curve at ${BF16.manBits} and ${TF32.manBits} bits.`
             : ': (they differ from the rounding curve here, which would be a bug in the core).'}
         </p>
         <BitsView x={example} keep={keep} />

@@ -20,7 +20,7 @@ import { seededNormal, seededRandom } from './synthetic';
 
 export const TOUR_TENSORS: readonly { proj: Projection; rows: number; cols: number; seed: number; fisherGain: number }[] = [
   { proj: 'q', rows: 8, cols: 256, seed: 41, fisherGain: 1 },
-  { proj: 'down', rows: 8, cols: 256, seed: 43, fisherGain: 8 },
+  { proj: 'down', rows: 8, cols: 256, seed: 43, fisherGain: 3 },
 ];
 
 export interface TourTensor {
