@@ -1,0 +1,91 @@
+// Calibration against the plain-TypeScript reference (float64) on a tiny random model, and the data helpers.
+import { describe, expect, it } from 'vitest';
+import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig } from '../model/types.ts';
+import { referenceBackward } from '../model/reference/index.ts';
+import { LlamaEngine } from '../runtime/engine.ts';
+import { randomIds, relativeError } from '../graph/testUtil.ts';
+import { calibrate, estimateCalibration, sampledSequences, sequencesFromStream, tensorKey, type Progress } from './calibrate.ts';
+
+const config: LlamaConfig = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 50, maxSeqLen: 16, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+const model = randomModel(config, 3, 0.3);
+
+describe('Fisher calibration', () => {
+  const stream = randomIds(200, config.vocabSize, 5);
+  const data = sequencesFromStream(stream, 5, 12, 1, 'random ids');
+
+  it('weight Fisher = Σ_s (reference per-sequence gradient)², activation Fisher = mean over tokens of (∂L/∂x)², over uneven batches', async () => {
+    const engine = LlamaEngine.forModel(model, { threads: 1 });
+    const progress: Progress[] = [];
+    const res = await calibrate(engine, data, { batchSize: 2, onProgress: (p) => progress.push(p) });
+    await engine.dispose();
+    expect(progress.map((p) => p.tokensDone)).toEqual([24, 48, 60]);
+    expect(progress.at(-1)!.secondsLeft).toBe(0);
+    expect(res.tokens).toBe(60);
+    const wExp = new Map<string, Float64Array>();
+    const aExp = new Map<string, Float64Array>();
+    let nll = 0;
+    for (let s = 0; s < data.count; s++) {
+      const tokens = Array.from(data.tokens.subarray(s * 12, (s + 1) * 12));
+      const r = referenceBackward(model, tokens, { targets: data.targets.subarray(s * 12, (s + 1) * 12) });
+      nll += r.meanNll * 12;
+      for (let l = 0; l < config.nLayers; l++)
+        for (const p of PROJECTIONS) {
+          const key = tensorKey(l, p);
+          const [rows, cols] = projectionShape(config, p);
+          const w = wExp.get(key) ?? new Float64Array(rows * cols);
+          const g = r.grads.layers[l][p];
+          for (let i = 0; i < w.length; i++) w[i] += g[i] * g[i];
+          wExp.set(key, w);
+          const a = aExp.get(key) ?? new Float64Array(cols);
+          const gx = r.linearInputGrads[l][p];
+          for (let i = 0; i < gx.length; i++) a[i % cols] += (gx[i] * gx[i]) / 60;
+          aExp.set(key, a);
+        }
+    }
+    for (const [key, w] of wExp) expect(relativeError(res.weightFisher.get(key)!, w), `weight Fisher ${key}`).toBeLessThan(1e-4);
+    for (const [key, a] of aExp) expect(relativeError(res.activationFisher.get(key)!, a), `activation Fisher ${key}`).toBeLessThan(1e-4);
+    expect(res.meanNll).toBeCloseTo(nll / 60, 4);
+  });
+
+  it('stops on an aborted signal before running', async () => {
+    const engine = LlamaEngine.forModel(model, { threads: 1 });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(calibrate(engine, data, { signal: ac.signal })).rejects.toThrow(/abort/i);
+    await engine.dispose();
+  });
+
+  it('estimates size and time before it starts', () => {
+    const e = estimateCalibration(config, 64, 16);
+    let weights = 0;
+    let channels = 0;
+    for (const p of PROJECTIONS) {
+      const [r, c] = projectionShape(config, p);
+      weights += r * c;
+      channels += c;
+    }
+    expect(e.tokens).toBe(1024);
+    expect(e.fisherBytes).toBe(4 * config.nLayers * (weights + channels));
+    expect(e.estimatedSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe('calibration data', () => {
+  it('windows start at BOS and predict every stream token once; too short a stream is a clear error', () => {
+    const s = sequencesFromStream([10, 11, 12, 13, 14, 15, 16], 2, 3, 1, 'ids');
+    expect(Array.from(s.tokens)).toEqual([1, 10, 11, 1, 13, 14]);
+    expect(Array.from(s.targets)).toEqual([10, 11, 12, 13, 14, 15]);
+    expect(() => sequencesFromStream([1, 2, 3], 2, 3, 1, 'ids')).toThrow(/ids gives only 1 sequences of 3 tokens/);
+    expect(() => sequencesFromStream([1, 2, 3], 0, 3, 1, 'ids')).toThrow(/positive integer/);
+  });
+
+  it('data-free sequences are deterministic per seed and differ between seeds', () => {
+    const a = sampledSequences(model, 2, 8, 1);
+    const b = sampledSequences(model, 2, 8, 1);
+    const c = sampledSequences(model, 2, 8, 2);
+    expect(Array.from(a.tokens)).toEqual(Array.from(b.tokens));
+    expect(Array.from(a.tokens)).not.toEqual(Array.from(c.tokens));
+    expect(a.tokens[0]).toBe(1);
+    for (const t of a.targets) expect(t).toBeLessThan(config.vocabSize);
+  });
+});
