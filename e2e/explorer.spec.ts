@@ -149,7 +149,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     numbersAt05 = { ppl: ppl05, share: await num(page, 'fp8-share'), bits: bits05, energy: energy05 };
 
     // Select a tensor and a block from the heatmap and grid with the keyboard.
-    await page.locator('[data-cell="2-down"]').click();
+    await page.getByTestId('heatmap-weights').locator('[data-cell="2-down"]').click();
     await expect(page.getByTestId('block-grid')).toHaveAttribute('aria-label', /layer 2 down/);
     await page.getByTestId('block-grid').focus();
     await page.keyboard.press('ArrowRight');
@@ -232,7 +232,9 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
 
   test('slider-to-repaint latency (printed, not asserted)', async ({ page }) => {
     test.setTimeout(400_000);
-    await page.goto('/#/explorer?v=1&policy=magnitude&clip=mse');
+    // EXPLORER_LATENCY_BASE points at a production preview when the server on the configured port is a dev server.
+    await page.goto(`${process.env.EXPLORER_LATENCY_BASE ?? ''}/#/explorer?v=1&policy=magnitude&clip=mse`);
+    console.log(`latency measured on ${page.url().split('#')[0]}`);
     await openModel(page);
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();
     await expect(page.getByTestId('block-grid')).toBeVisible();

@@ -44,7 +44,7 @@ function CurveChart(props: { curve: { grid: number[]; mse: Float64Array; fisherM
   const line = d3.line<number>().x((_, i) => x(curve.grid[i])).y((v) => y(v));
   const best = (vals: number[]) => curve.grid[d3.minIndex(vals)];
   return (
-    <svg data-chart width={width} height={height} role="img" aria-label="Clipping curves: relative MSE and Fisher-weighted MSE against the clip ratio">
+    <svg data-chart width={width} height={height} role="img" aria-label="Relative MSE and Fisher-weighted MSE against the clip ratio">
       {ratioShares &&
         [...ratioShares].map(([a, n]) => (
           <rect key={a} x={x(a) - 4} width={8} y={y(0) - (n / total) * (height - m.top - m.bottom)} height={(n / total) * (height - m.top - m.bottom)} fill="currentColor" opacity={0.15}>
@@ -88,7 +88,7 @@ function CurveChart(props: { curve: { grid: number[]; mse: Float64Array; fisherM
           <text x={x(chosen) + 3} y={m.top + 8} fontSize={10} fill="currentColor">{`chosen α = ${chosen.toFixed(2)}`}</text>
         </g>
       )}
-      <g transform={`translate(${m.left + 8},${m.top + 20})`} fontSize={10}>
+      <g transform={`translate(${m.left + 6},${height - m.bottom - (fmse ? 24 : 10)})`} fontSize={10}>
         <line x2={16} stroke={MSE_COLOUR} strokeWidth={2} />
         <text x={20} dy="0.35em" fill="currentColor">{`MSE (min at ${best(mse).toFixed(2)})`}</text>
         {fmse && (

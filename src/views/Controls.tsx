@@ -17,11 +17,13 @@ const CLIP_LABEL: Record<ClippingId, string> = { fisher: 'Fisher-weighted MSE', 
 export function DataPanel() {
   const texts = useExplorer((s) => s.texts);
   const cal = useExplorer((s) => s.calibration);
-  const asked = useExplorer((s) => s.filesAsked.filter((f) => f.role === 'calibration' || f.role === 'evaluation'));
+  const filesAsked = useExplorer((s) => s.filesAsked);
+  const asked = filesAsked.filter((f) => f.role === 'calibration' || f.role === 'evaluation');
   const hasTokenizer = useExplorer((s) => !!s.model.summary?.tokenizer);
-  const tokens = useExplorer((s) => [s.settings.calibrationTokens, s.settings.evaluationTokens] as const);
+  const settings = useExplorer((s) => s.settings);
+  const tokens = [settings.calibrationTokens, settings.evaluationTokens] as const;
   return (
-    <section aria-labelledby="data-panel-title" className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
+    <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="data-panel-title" className="mb-1 text-sm font-semibold">
         Data and calibration
       </h2>
@@ -104,9 +106,9 @@ export function ControlsPanel() {
   const s = useExplorer((st) => st.settings);
   const quant = useExplorer((st) => st.quant);
   return (
-    <section aria-labelledby="controls-title" className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
+    <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="controls-title" className="mb-2 text-sm font-semibold">
-        Precision policy
+        Budgets and quantization
       </h2>
       <Slider
         id="weight-budget"
@@ -123,36 +125,36 @@ export function ControlsPanel() {
         help="Share of activation blocks the on-the-fly unit keeps in FP8 (threshold τ placed on calibration activations)."
       />
       <div className="grid grid-cols-2 gap-2">
-        <label className="text-xs font-medium">
-          Policy
-          <select className="input mt-0.5" value={s.policy} onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}>
+        <div className="text-xs font-medium">
+          <label htmlFor="policy-select">Policy</label>
+          <select id="policy-select" className="input mt-0.5" value={s.policy} onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}>
             {POLICIES.map((p) => (
               <option key={p} value={p}>
                 {POLICY_LABEL[p]}
               </option>
             ))}
           </select>
-        </label>
-        <label className="text-xs font-medium">
-          Clipping
-          <select className="input mt-0.5" value={s.clipping} onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}>
+        </div>
+        <div className="text-xs font-medium">
+          <label htmlFor="clipping-select">Clipping</label>
+          <select id="clipping-select" className="input mt-0.5" value={s.clipping} onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}>
             {CLIPPINGS.map((c) => (
               <option key={c} value={c}>
                 {CLIP_LABEL[c]}
               </option>
             ))}
           </select>
-        </label>
-        <label className="text-xs font-medium">
-          FP8 scaling
-          <select className="input mt-0.5" value={s.fp8Scaling} onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}>
+        </div>
+        <div className="text-xs font-medium">
+          <label htmlFor="fp8-scaling-select">FP8 scaling</label>
+          <select id="fp8-scaling-select" className="input mt-0.5" value={s.fp8Scaling} onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}>
             {FP8_SCALINGS.map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>
             ))}
           </select>
-        </label>
+        </div>
       </div>
       {quant.status === 'running' && <ProgressBar progress={quant.progress} />}
       {quant.status === 'error' && quant.error && <Note>{quant.error}</Note>}

@@ -9,7 +9,8 @@ import type { ModelSummary } from '../../workers/protocol';
 
 export function ModelPanel() {
   const model = useExplorer((s) => s.model);
-  const asked = useExplorer((s) => s.filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer'));
+  const filesAsked = useExplorer((s) => s.filesAsked);
+  const asked = filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer');
   const [dragging, setDragging] = useState(false);
   const [url, setUrl] = useState('');
   const [tokUrl, setTokUrl] = useState('');
@@ -27,7 +28,6 @@ export function ModelPanel() {
 
   return (
     <section
-      aria-labelledby="model-panel-title"
       data-testid="model-panel"
       onDragOver={(e) => {
         e.preventDefault();

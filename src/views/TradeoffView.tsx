@@ -36,7 +36,7 @@ function Chart({ points, current, xOf, xLabel, xFormat, baselines, domain }: { p
     .y((p) => y(p.ppl));
   const cx = x(xOf(current));
   return (
-    <svg data-chart width={width} height={height} role="img" aria-label={`Perplexity against ${xLabel} for every policy`}>
+    <svg data-chart width={width} height={height} role="img" aria-label={`Perplexity against ${xLabel}, one line per block-selection rule`}>
       {x.ticks(5).map((t) => (
         <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
           <line y2={4} stroke="currentColor" />

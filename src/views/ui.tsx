@@ -18,7 +18,6 @@ export function Panel(props: {
     <section
       ref={ref}
       id={`view-${props.id}`}
-      aria-labelledby={`view-${props.id}-title`}
       data-view={props.id}
       className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm dark:border-slate-700 dark:bg-slate-900 ${props.className ?? ''}`}
     >

@@ -46,14 +46,16 @@ export function ExplorerPage() {
   const hwOverrides = useExplorer((s) => s.hwOverrides);
   const blockColour = useExplorer((s) => s.blockColour);
   const theme = useExplorer((s) => s.theme);
+  const calibrated = useExplorer((s) => s.calibration.status === 'done');
 
   // Open the state a link carries, once.
   const opened = useRef(false);
   useEffect(() => {
-    if (opened.current) return;
-    opened.current = true;
-    openFromLocation(window.location.hash);
-    window.__fgmp = { lastCommit: 0, commits: 0, crashWorker: crashWorkerForTest, store: useExplorer };
+    if (!opened.current) {
+      opened.current = true;
+      openFromLocation(window.location.hash);
+      window.__fgmp = { lastCommit: 0, commits: 0, crashWorker: crashWorkerForTest, store: useExplorer };
+    }
     const onHash = () => {
       const q = window.location.hash.split('?')[1] ?? '';
       if (window.location.hash.startsWith('#/explorer') && q && q !== encodeShareQuery(useExplorer.getState().settings)) openFromLocation(window.location.hash);
@@ -236,8 +238,19 @@ export function ExplorerPage() {
             stale={stale}
             sub={
               <>
-                {current && fp8Base ? `${formatSigned(current.ppl / fp8Base.ppl - 1)} vs all-FP8 (${fp8Base.ppl.toFixed(3)})` : fp8Base ? `all-FP8 ${fp8Base.ppl.toFixed(3)}` : 'needs calibration and evaluation text'}
-                {ppl.status === 'running' && <span className="block">computing… {ppl.progress ? `${Math.round((100 * ppl.progress.done) / Math.max(1, ppl.progress.total))}%` : ''}</span>}
+                {current && fp8Base
+                  ? `${formatSigned(current.ppl / fp8Base.ppl - 1)} vs all-FP8 (${fp8Base.ppl.toFixed(3)})`
+                  : fp8Base
+                    ? `all-FP8 ${fp8Base.ppl.toFixed(3)}`
+                    : calibrated
+                      ? ''
+                      : 'needs the tokenizer and a calibration text'}
+                {ppl.status === 'running' && (
+                  <span className="block">
+                    computing {ppl.runningKey?.startsWith('fp8|') ? 'the all-FP8 baseline' : ppl.runningKey?.startsWith('nvfp4|') ? 'the all-NVFP4 baseline' : 'this configuration'}…{' '}
+                    {ppl.progress ? `${Math.round((100 * ppl.progress.done) / Math.max(1, ppl.progress.total))}%` : ''}
+                  </span>
+                )}
                 {ppl.error && <span className="block text-red-700 dark:text-red-400">{ppl.error}</span>}
               </>
             }
