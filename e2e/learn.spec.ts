@@ -25,8 +25,11 @@ import { OUTLIER_SETUP, outlierActivations, outlierWeights } from '../src/pages/
 import { calibrationSample, FINE_GRID, fisherWeights, FISHER_TENSOR, syntheticFisher } from '../src/pages/learn/calibrationModel';
 import { TOUR_TENSORS } from '../src/pages/learn/tourModel';
 
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: `e2e-artifacts/screenshots/learn-${name}.png`, fullPage: true });
+async function shot(page: Page, name: string) {
+  // No focus ring from the last control the test touched.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.screenshot({ path: `e2e-artifacts/screenshots/learn-${name}.png`, fullPage: true });
+}
 
 const text = (page: Page, id: string) => page.getByTestId(id);
 

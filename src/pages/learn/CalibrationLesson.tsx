@@ -31,7 +31,7 @@ const METHOD_COLOURS: Record<string, string> = {
 const METHOD_DASH: Record<string, string> = { absmax: '', mse: '6 3', kl: '2 3', percentile: '8 3 2 3' };
 
 export function CalibrationLesson() {
-  const x = useMemo(calibrationSample, []);
+  const x = useMemo(() => calibrationSample(), []);
   const [bits, setBits] = useState<IntBits>('int8');
   const [percentile, setPercentile] = useState(99.9);
   const table = useMemo(() => calibrationTable(x, bits, percentile), [x, bits, percentile]);
@@ -205,7 +205,7 @@ const IMPORTANCE_OPTIONS: { value: Importance; label: string }[] = [
 ];
 
 function FisherClipping() {
-  const w = useMemo(fisherWeights, []);
+  const w = useMemo(() => fisherWeights(), []);
   const [importance, setImportance] = useState<Importance>('large');
   const fisher = useMemo(() => syntheticFisher(w, importance), [w, importance]);
   const r = useMemo(() => fisherClipping(w, fisher), [w, fisher]);

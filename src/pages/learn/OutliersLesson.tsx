@@ -25,7 +25,7 @@ export function OutliersLesson() {
   const [threshold, setThreshold] = useState(6);
   const [alpha, setAlpha] = useState(0.5);
   const { tokens, channels, outlierChannel } = OUTLIER_SETUP;
-  const w = useMemo(outlierWeights, []);
+  const w = useMemo(() => outlierWeights(), []);
   const x = useMemo(() => outlierActivations(gain), [gain]);
   const yRef = useMemo(() => reference(x, w), [x, w]);
   const perTensor = useMemo(() => w8a8(x, w, 'tensor'), [x, w]);

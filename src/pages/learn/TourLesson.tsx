@@ -20,7 +20,7 @@ const POLICY_STYLE: Record<TourPolicy, { label: string; color: string; dash: str
 const LARGE = { rows: 4096, cols: 4096 };
 
 export function TourLesson() {
-  const tensors = useMemo(tourTensors, []);
+  const tensors = useMemo(() => tourTensors(), []);
   const [budget, setBudget] = useState(0.3);
   const at = useMemo(() => tourAtBudget(tensors, 'fgmp', budget), [tensors, budget]);
   const curves = useMemo(

@@ -13,7 +13,7 @@ import { dbPerBit, roundMantissa, truncateMantissa, TRUNCATION_TENSOR, truncatio
 type Mode = 'truncate' | 'round';
 
 export function TruncationLesson() {
-  const weights = useMemo(truncationTensor, []);
+  const weights = useMemo(() => truncationTensor(), []);
   const curve = useMemo(() => truncationCurve(weights), [weights]);
   const [keep, setKeep] = useState<number>(BF16.manBits);
   const [mode, setMode] = useState<Mode>('truncate');

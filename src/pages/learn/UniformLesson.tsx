@@ -155,6 +155,7 @@ function DragPlot(props: {
       onPointerUp={() => setDragging(null)}
       onPointerLeave={() => setDragging(null)}
       data-testid="drag-plot"
+      role="group"
       aria-label="Sample points and their quantized values"
     >
       <text x={30} y={14} fontSize={12} fill="currentColor">

@@ -143,6 +143,7 @@ export function Heatmap(props: {
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const cell = props.cell ?? 3;
+  const { values, rows, cols, color } = props;
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas) return;
@@ -150,13 +151,13 @@ export function Heatmap(props: {
     if (!ctx) return;
     // One rectangle per cell at integer pixel edges, so fractional cell sizes stay even.
     const edge = (k: number) => Math.round(k * cell);
-    for (let r = 0; r < props.rows; r++) {
-      for (let c = 0; c < props.cols; c++) {
-        ctx.fillStyle = props.color(props.values[r * props.cols + c]);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        ctx.fillStyle = color(values[r * cols + c]);
         ctx.fillRect(edge(c), edge(r), edge(c + 1) - edge(c), edge(r + 1) - edge(r));
       }
     }
-  }, [props.values, props.rows, props.cols, props.color, cell]);
+  }, [values, rows, cols, color, cell]);
   return (
     <canvas
       ref={ref}
