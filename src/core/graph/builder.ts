@@ -2,7 +2,7 @@
 // ModelProto bytes with protobufjs. It knows nothing about Llama; llama.ts uses it.
 import { AttributeType, DataType, ModelProto } from './onnxProto.ts';
 
-export type ElemType = 'float32' | 'int64' | 'bool';
+export type ElemType = 'float32' | 'int64' | 'int32' | 'bool';
 /** A dimension: a fixed size or a symbolic name ("batch", "seq"). */
 export type Dim = number | string;
 
@@ -13,7 +13,7 @@ export class FloatAttr {
 export const floatAttr = (v: number): FloatAttr => new FloatAttr(v);
 export type AttrValue = number | FloatAttr | number[] | string;
 
-const elemCode: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, bool: DataType.BOOL };
+const elemCode: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL };
 
 interface ValueInfo {
   name: string;
@@ -40,6 +40,8 @@ export class GraphBuilder {
   private readonly constCache = new Map<string, string>();
   private readonly used = new Set<string>();
   private counter = 0;
+  /** Extra operator domains used (e.g. com.microsoft contrib ops) and their opset versions. */
+  private readonly domains = new Map<string, number>();
 
   constructor(
     readonly name: string,
@@ -116,7 +118,7 @@ export class GraphBuilder {
   }
 
   /** Adds a node with several outputs (given names or a count of fresh ones). */
-  opN(opType: string, inputs: string[], attrs: Record<string, AttrValue>, outputs: string[] | number): string[] {
+  opN(opType: string, inputs: string[], attrs: Record<string, AttrValue>, outputs: string[] | number, domain = ''): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs.map((o) => this.claim(o));
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (v instanceof FloatAttr) return { name, type: AttributeType.FLOAT, f: v.value };
@@ -125,7 +127,8 @@ export class GraphBuilder {
       if (!Number.isInteger(v)) throw new Error(`graph builder: attribute ${name} of ${opType} is not an integer (use floatAttr)`);
       return { name, type: AttributeType.INT, i: v };
     });
-    this.nodes.push({ input: inputs, output: outs, opType, name: `${opType}_${this.nodes.length}`, attribute });
+    if (domain && !this.domains.has(domain)) this.domains.set(domain, 1);
+    this.nodes.push({ input: inputs, output: outs, opType, name: `${opType}_${this.nodes.length}`, attribute, domain });
     return outs;
   }
 
@@ -138,7 +141,7 @@ export class GraphBuilder {
     const model = {
       irVersion: 8,
       producerName: 'fgmp-explorer',
-      opsetImport: [{ domain: '', version: this.opset }],
+      opsetImport: [{ domain: '', version: this.opset }, ...[...this.domains].map(([domain, version]) => ({ domain, version }))],
       graph: {
         name: this.name,
         node: this.nodes,

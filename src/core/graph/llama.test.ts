@@ -117,6 +117,23 @@ describe.each(configs)('ONNX graphs vs reference: %s', (_label, config) => {
   });
 });
 
+describe('chunked causal attention of the forward graph (context 64: two query chunks of 32)', () => {
+  const config: LlamaConfig = { ...base, maxSeqLen: 64, nKvHeads: 2 };
+  const model = randomModel(config, 11, 0.3);
+  const engine = LlamaEngine.forModel(model, { threads: 1 });
+  it.each([1, 31, 32, 33, 64])('T = %i matches the reference', async (T) => {
+    const tokens = randomIds(2 * T, config.vocabSize, T);
+    const targets = randomIds(2 * T, config.vocabSize, T + 100);
+    const out = await engine.forward({ batch: 2, seq: T, tokens, targets }, { logits: true });
+    const V = config.vocabSize;
+    for (let b = 0; b < 2; b++) {
+      const ref = referenceForward(model, tokens.slice(b * T, (b + 1) * T), { targets: targets.slice(b * T, (b + 1) * T) });
+      expect(relativeError(out.logits!.subarray(b * T * V, (b + 1) * T * V), ref.logits)).toBeLessThan(TOL);
+      expect(relativeError(out.nll.subarray(b * T, (b + 1) * T), ref.nll)).toBeLessThan(TOL);
+    }
+  });
+});
+
 describe('engine input checks', () => {
   const engine = LlamaEngine.forModel(randomModel(base, 1), { threads: 1 });
   it('rejects ids outside the vocabulary, sequences longer than the context and bad lengths', async () => {

@@ -94,6 +94,9 @@ class LlamaGraph {
   cosK!: string;
   sinK!: string;
   causalMask!: string; // [G·T, T]
+  /** Causal attention in query chunks (forward graph): chunk c sees keys [0, end of c), skipping ~40% of the T×T work. */
+  readonly chunk: number;
+  chunkMasks: string[] = []; // per chunk [rows of c, keys up to end of c]
 
   constructor(c: LlamaConfig, name: string) {
     validateConfig(c);
@@ -103,6 +106,8 @@ class LlamaGraph {
     this.kvHeads = c.nKvHeads;
     this.groups = c.nHeads / c.nKvHeads;
     this.kvDim = this.hd * c.nKvHeads;
+    const nChunks = Math.max(1, Math.min(8, Math.ceil(c.maxSeqLen / 32)));
+    this.chunk = Math.ceil(c.maxSeqLen / nChunks);
   }
 
   w(name: string): string {
@@ -127,6 +132,12 @@ class LlamaGraph {
     const tt = g.op('Concat', [this.seqLen, this.seqLen], { axis: 0 });
     const sliced = g.op('Slice', [full, zero2, tt]);
     this.causalMask = this.groups > 1 ? g.op('Tile', [sliced, g.constI64([this.groups, 1])]) : sliced;
+    // Chunk masks: rows [cQ, min((c+1)Q, T)), keys [0, min((c+1)Q, T)); empty when cQ >= T.
+    const Q = this.chunk;
+    for (let start = 0; start < S; start += Q) {
+      const end = g.op('Min', [g.constI64([start + Q, start + Q]), tt]);
+      this.chunkMasks.push(g.op('Slice', [full, g.constI64([start, 0]), end]));
+    }
   }
 
   /** RoPE as out = x ⊙ C + swap(x) ⊙ S with interleaved pairs (run.c); 1/sqrt(hd) folded into the query tables. */
@@ -209,6 +220,27 @@ class LlamaGraph {
     return [dx, dgain];
   }
 
+  /** Forward-only causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
+  chunkedAttention(qr: string, kr: string, vr: string): string {
+    const { g, c, hd, kvHeads, groups } = this;
+    const q5 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, groups, -1, hd])]); // [B,KV,G,T,hd]
+    const kT5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }), g.constI64([2])]); // [B,KV,1,hd,T]
+    const v5 = g.op('Unsqueeze', [g.op('Transpose', [vr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
+    const Q = this.chunk;
+    const outs = this.chunkMasks.map((mask, ci) => {
+      const start = ci * Q;
+      const end = g.constI64([start + Q]);
+      const qc = g.op('Slice', [q5, g.constI64([start]), end, g.constI64([3])]);
+      const kc = g.op('Slice', [kT5, g.constI64([0]), end, g.constI64([4])]);
+      const vc = g.op('Slice', [v5, g.constI64([0]), end, g.constI64([3])]);
+      const p = g.op('Softmax', [g.op('Add', [g.op('MatMul', [qc, kc]), mask])], { axis: -1 });
+      return g.op('MatMul', [p, vc]); // [B,KV,G,rows of chunk,hd]
+    });
+    const att5 = outs.length > 1 ? g.op('Concat', outs, { axis: 3 }) : outs[0];
+    const attH = g.op('Reshape', [att5, g.constI64([0, c.nHeads, -1, hd])]);
+    return g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
+  }
+
   linear(x: string, weight: string): string {
     return this.g.op('Gemm', [x, weight], { transB: 1 });
   }
@@ -234,15 +266,23 @@ class LlamaGraph {
       const qr = this.rope(g.op('Reshape', [q, this.btShape([c.nHeads, hd])]), this.cosQ, this.sinQ); // [B,T,H,hd]
       const kr = this.rope(g.op('Reshape', [k, this.btShape([kvHeads, hd])]), this.cosK, this.sinK); // [B,T,KV,hd]
       const v4d = g.op('Reshape', [v, this.btShape([kvHeads, hd])]);
-      // Query heads h = kv·G + g share KV head kv (run.c: h / kv_mul): view queries as [B, KV, G·T, hd].
-      const q4 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, -1, hd])]);
-      const kT = g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }); // [B, KV, hd, T]
-      const scores = g.op('Add', [g.op('MatMul', [q4, kT]), this.causalMask]);
-      const probs = g.op('Softmax', [scores], { axis: -1 });
-      const v4 = g.op('Transpose', [v4d], { perm: [0, 2, 1, 3] }); // [B, KV, T, hd]
-      const att4 = g.op('MatMul', [probs, v4]); // [B, KV, G·T, hd]
-      const attH = g.op('Reshape', [att4, g.constI64([0, c.nHeads, -1, hd])]);
-      const att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
+      let att2d: string;
+      let q4 = '';
+      let probs = '';
+      let v4 = '';
+      if (save) {
+        // Query heads h = kv·G + g share KV head kv (run.c: h / kv_mul): view queries as [B, KV, G·T, hd].
+        q4 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, -1, hd])]);
+        const kT = g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }); // [B, KV, hd, T]
+        const scores = g.op('Add', [g.op('MatMul', [q4, kT]), this.causalMask]);
+        probs = g.op('Softmax', [scores], { axis: -1 });
+        v4 = g.op('Transpose', [v4d], { perm: [0, 2, 1, 3] }); // [B, KV, T, hd]
+        const att4 = g.op('MatMul', [probs, v4]); // [B, KV, G·T, hd]
+        const attH = g.op('Reshape', [att4, g.constI64([0, c.nHeads, -1, hd])]);
+        att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
+      } else {
+        att2d = this.chunkedAttention(qr, kr, v4d);
+      }
       const o = this.linear(linearIn(l, 'o', att2d), W('o'));
       const x1 = g.op('Add', [x, o]);
       const fn = this.rmsnorm(x1, W('ffnNorm'));
@@ -354,8 +394,10 @@ class LlamaGraph {
     if (o.gradSum) {
       // Embedding rows receive the gradients of their token positions (scatter-add), plus the shared classifier's.
       const zeros = g.op('ConstantOfShape', [g.constI64([c.vocabSize, c.dim])]);
-      const idx = g.op('Reshape', [this.tokens, g.constI64([-1, 1])]);
-      let dEmb = g.op('ScatterND', [zeros, idx, dx], { reduction: 'add' });
+      // ScatterElements, not ScatterND: ORT's multi-threaded ScatterND add races on repeated token ids
+      // (run-to-run differences of several % with 2 threads); ScatterElements accumulates in order.
+      const idx = g.op('Expand', [g.op('Reshape', [this.tokens, g.constI64([-1, 1])]), g.constI64([1, c.dim])]);
+      let dEmb = g.op('ScatterElements', [zeros, idx, dx], { axis: 0, reduction: 'add' });
       if (c.sharedClassifier) dEmb = g.op('Add', [dEmb, dCls]);
       g.output(dEmb, gradSumName('tokenEmbedding'), 'float32', [c.vocabSize, c.dim]);
     }
