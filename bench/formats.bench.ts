@@ -11,7 +11,7 @@ const RUNS = 5;
 export default async function formatsBench(): Promise<void> {
   // Seeded, roughly Gaussian weights with a few outliers (what LLM weight tensors look like).
   let s = 1;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const src = new Float32Array(N);
   for (let i = 0; i < N; i++) src[i] = (rnd() + rnd() + rnd() - 1.5) * 0.05 * (i % 4099 === 0 ? 20 : 1);
   const dst = new Float32Array(N);
@@ -31,19 +31,33 @@ export default async function formatsBench(): Promise<void> {
     // waiting for a core, CPU time what the loop itself costs.
     const cpu: number[] = [];
     const ms = median(
-      await timeRuns(() => {
-        const u = process.cpuUsage();
-        fn();
-        const d = process.cpuUsage(u);
-        cpu.push((d.user + d.system) / 1000);
-      }, RUNS, 1),
+      await timeRuns(
+        () => {
+          const u = process.cpuUsage();
+          fn();
+          const d = process.cpuUsage(u);
+          cpu.push((d.user + d.system) / 1000);
+        },
+        RUNS,
+        1,
+      ),
     );
     const cpuMs = median(cpu.slice(1)); // the first entry is the warm-up run
     const rate = N / (ms / 1000) / 1e6;
     const cpuRate = N / (cpuMs / 1000) / 1e6;
     if (!ceiling) [ceiling, cpuCeiling] = [rate, cpuRate];
-    rows.push([name, ms, rate, `${((rate / ceiling) * 100).toFixed(1)}%`, cpuMs, cpuRate, `${((cpuRate / cpuCeiling) * 100).toFixed(1)}%`]);
+    rows.push([
+      name,
+      ms,
+      rate,
+      `${((rate / ceiling) * 100).toFixed(1)}%`,
+      cpuMs,
+      cpuRate,
+      `${((cpuRate / cpuCeiling) * 100).toFixed(1)}%`,
+    ]);
   }
-  console.log(`${N.toLocaleString('en')} float32 elements, median of ${RUNS} runs; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+  console.log(
+    `${N.toLocaleString('en')} float32 elements, median of ${RUNS} runs; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+  );
   printTable(['operation', 'wall ms', 'M elem/s', 'vs copy', 'CPU ms', 'M elem/s (CPU)', 'vs copy (CPU)'], rows);
 }

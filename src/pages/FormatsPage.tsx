@@ -12,7 +12,19 @@ function FormatsTable() {
     <table data-testid="formats-table" className="text-sm">
       <thead>
         <tr>
-          {['id', 'format', 'bits', 'exp', 'man', 'bias', 'max finite', 'min normal', 'min subnormal', 'inf', 'NaN'].map((h) => (
+          {[
+            'id',
+            'format',
+            'bits',
+            'exp',
+            'man',
+            'bias',
+            'max finite',
+            'min normal',
+            'min subnormal',
+            'inf',
+            'NaN',
+          ].map((h) => (
             <th key={h} className={head}>
               {h}
             </th>
@@ -24,13 +36,21 @@ function FormatsTable() {
           <tr key={f.id} data-testid={`fmt-row-${f.id}`}>
             <td className={`${cell} font-mono`}>{f.id}</td>
             <td className={cell}>{f.name}</td>
-            <td className={cell} data-testid={`fmt-bits-${f.id}`}>{f.bits}</td>
+            <td className={cell} data-testid={`fmt-bits-${f.id}`}>
+              {f.bits}
+            </td>
             <td className={cell}>{f.expBits}</td>
             <td className={cell}>{f.manBits}</td>
             <td className={cell}>{f.bias}</td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-max-${f.id}`}>{formatNumber(f.maxFinite)}</td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-minnormal-${f.id}`}>{formatNumber(f.minNormal)}</td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>{f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}</td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-max-${f.id}`}>
+              {formatNumber(f.maxFinite)}
+            </td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-minnormal-${f.id}`}>
+              {formatNumber(f.minNormal)}
+            </td>
+            <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>
+              {f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}
+            </td>
             <td className={cell}>{f.hasInf ? 'yes' : 'no'}</td>
             <td className={cell}>{f.hasNaN ? 'yes' : 'no'}</td>
           </tr>
@@ -65,30 +85,42 @@ function ValueProbe() {
         <table data-testid="probe-table" className="text-sm">
           <thead>
             <tr>
-              {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map((h) => (
-                <th key={h} className={head}>
-                  {h}
-                </th>
-              ))}
+              {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map(
+                (h) => (
+                  <th key={h} className={head}>
+                    {h}
+                  </th>
+                ),
+              )}
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} data-testid={`probe-row-${r.id}`}>
                 <td className={`${cell} font-mono`}>{r.id}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-hex-${r.id}`}>{r.hex}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-bits-${r.id}`}>{r.bits}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-value-${r.id}`}>{r.value}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-abs-${r.id}`}>{r.absError}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-rel-${r.id}`}>{r.relError}</td>
+                <td className={`${cell} font-mono`} data-testid={`probe-hex-${r.id}`}>
+                  {r.hex}
+                </td>
+                <td className={`${cell} font-mono`} data-testid={`probe-bits-${r.id}`}>
+                  {r.bits}
+                </td>
+                <td className={`${cell} font-mono`} data-testid={`probe-value-${r.id}`}>
+                  {r.value}
+                </td>
+                <td className={`${cell} font-mono`} data-testid={`probe-abs-${r.id}`}>
+                  {r.absError}
+                </td>
+                <td className={`${cell} font-mono`} data-testid={`probe-rel-${r.id}`}>
+                  {r.relError}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        Round to nearest, ties to even; values beyond the range saturate to the largest finite value. INT, UINT and
-        NF4 are shown unscaled (scale 1); in use they carry a per-tensor, per-channel or per-group scale.
+        Round to nearest, ties to even; values beyond the range saturate to the largest finite value. INT, UINT and NF4
+        are shown unscaled (scale 1); in use they carry a per-tensor, per-channel or per-group scale.
       </p>
     </section>
   );

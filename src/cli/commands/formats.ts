@@ -39,12 +39,27 @@ const command: Command = {
       table(
         ['id', 'bits', 'E', 'M', 'bias', 'max', 'min normal', 'min subnormal', 'inf', 'NaN', 'name'],
         scalar.map((f) => [
-          f.id, f.bits, f.expBits, f.manBits, f.bias, num(f.maxFinite), num(f.minNormal),
-          f.hasSubnormals ? num(f.minSubnormal) : '-', f.hasInf ? 'yes' : 'no', f.hasNaN ? 'yes' : 'no', f.name,
+          f.id,
+          f.bits,
+          f.expBits,
+          f.manBits,
+          f.bias,
+          num(f.maxFinite),
+          num(f.minNormal),
+          f.hasSubnormals ? num(f.minSubnormal) : '-',
+          f.hasInf ? 'yes' : 'no',
+          f.hasNaN ? 'yes' : 'no',
+          f.name,
         ]),
       ),
     );
-    io.stdout('\n' + table(['block format', 'block', 'layout'], blocks.map((b) => [b.id, b.block ?? '', b.description])));
+    io.stdout(
+      '\n' +
+        table(
+          ['block format', 'block', 'layout'],
+          blocks.map((b) => [b.id, b.block ?? '', b.description]),
+        ),
+    );
     return 0;
   },
 };

@@ -69,10 +69,13 @@ describe('fgmp quantize', () => {
     const none = JSON.parse((await run(['quantize', '--format', 'int4', '--block', '16', '--json'], xs)).out);
     expect(none.block).toBe(16);
     expect(none.scales.length).toBe(4);
-    const mse = JSON.parse((await run(['quantize', '--format', 'int4', '--block', '16', '--clip', 'mse', '--json'], xs)).out);
+    const mse = JSON.parse(
+      (await run(['quantize', '--format', 'int4', '--block', '16', '--clip', 'mse', '--json'], xs)).out,
+    );
     expect(mse.metrics.mse).toBeLessThanOrEqual(none.metrics.mse);
     expect(mse.clip.length).toBe(4);
-    for (const c of ['kl', 'percentile:99', 'none']) expect((await run(['quantize', '--format', 'mxfp4', '--clip', c], xs)).code).toBe(0);
+    for (const c of ['kl', 'percentile:99', 'none'])
+      expect((await run(['quantize', '--format', 'mxfp4', '--clip', c], xs)).code).toBe(0);
   });
 
   it('reads raw little-endian float32 with --f32', async () => {
@@ -119,6 +122,14 @@ describe('fgmp formats', () => {
     expect(t.out).toMatch(/^e4m3\s+8\s+4\s+3\s+7\s+448\s/m);
     const j = JSON.parse((await run(['formats', '--json'])).out);
     const e5 = j.formats.find((f: { id: string }) => f.id === 'e5m2');
-    expect(e5).toMatchObject({ bits: 8, bias: 15, maxFinite: 57344, minNormal: 2 ** -14, minSubnormal: 2 ** -16, hasInf: true, hasNaN: true });
+    expect(e5).toMatchObject({
+      bits: 8,
+      bias: 15,
+      maxFinite: 57344,
+      minNormal: 2 ** -14,
+      minSubnormal: 2 ** -16,
+      hasInf: true,
+      hasNaN: true,
+    });
   });
 });

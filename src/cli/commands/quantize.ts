@@ -36,7 +36,8 @@ export function parseNumbers(text: string): Float32Array {
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -48,7 +49,8 @@ async function readInput(io: CliIO, f32: string | undefined): Promise<Float32Arr
     } catch (e) {
       throw new UsageError(`cannot read --f32 file "${f32}": ${(e as Error).message}`);
     }
-    if (buf.byteLength % 4 !== 0) throw new UsageError(`--f32 file "${f32}" has ${buf.byteLength} bytes, not a multiple of 4`);
+    if (buf.byteLength % 4 !== 0)
+      throw new UsageError(`--f32 file "${f32}" has ${buf.byteLength} bytes, not a multiple of 4`);
     const out = new Float32Array(buf.byteLength / 4);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(4 * i, true);
@@ -57,7 +59,8 @@ async function readInput(io: CliIO, f32: string | undefined): Promise<Float32Arr
   }
   const text = new TextDecoder().decode(await io.readStdin());
   const x = parseNumbers(text);
-  if (x.length === 0) throw new UsageError('no numbers on stdin (pipe whitespace-separated numbers, or use --f32 FILE)');
+  if (x.length === 0)
+    throw new UsageError('no numbers on stdin (pipe whitespace-separated numbers, or use --f32 FILE)');
   return x;
 }
 
@@ -114,10 +117,25 @@ const command: Command = {
     io.stdout(`format ${r.format}, block ${r.block}, ${x.length} values\n`);
     io.stdout(table(['i', 'input', 'code', 'value', 'error'], rows));
     if (r.scales.length) {
-      io.stdout('\n' + table(
-        ['block', 'scale', ...(r.blockScales ? ['E4M3 block scale'] : []), ...(r.zeroPoints ? ['zero point'] : []), ...(r.clip ? ['clip'] : [])],
-        r.scales.map((s, b) => [b, String(s), ...(r.blockScales ? [String(r.blockScales[b])] : []), ...(r.zeroPoints ? [r.zeroPoints[b]] : []), ...(r.clip ? [String(r.clip[b])] : [])]),
-      ));
+      io.stdout(
+        '\n' +
+          table(
+            [
+              'block',
+              'scale',
+              ...(r.blockScales ? ['E4M3 block scale'] : []),
+              ...(r.zeroPoints ? ['zero point'] : []),
+              ...(r.clip ? ['clip'] : []),
+            ],
+            r.scales.map((s, b) => [
+              b,
+              String(s),
+              ...(r.blockScales ? [String(r.blockScales[b])] : []),
+              ...(r.zeroPoints ? [r.zeroPoints[b]] : []),
+              ...(r.clip ? [String(r.clip[b])] : []),
+            ]),
+          ),
+      );
     }
     if (r.tensorScale !== undefined) io.stdout(`tensor scale ${r.tensorScale}\n`);
     io.stdout(`\nmse ${r.metrics.mse}  maxAbs ${r.metrics.maxAbs}  sqnr ${r.metrics.sqnrDb.toFixed(2)} dB\n`);

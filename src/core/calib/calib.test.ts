@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  absmaxThreshold, blockClipSearch, clipRatioSearch, defaultClipGrid, klThreshold, parseClipMethod, percentileThreshold,
+  absmaxThreshold,
+  blockClipSearch,
+  clipRatioSearch,
+  defaultClipGrid,
+  klThreshold,
+  parseClipMethod,
+  percentileThreshold,
   ratiosForThreshold,
 } from './index.ts';
 import { quantizeNvfp4 } from '../formats/nvfp4.ts';
@@ -50,7 +56,8 @@ describe('KL (TensorRT saturate) calibration', () => {
     // (it spreads that chunk evenly): KL > 0. So the minimum is at absmax.
     const w = 2 ** -10;
     const xs: number[] = [];
-    for (let k = 0; k < 2048; k++) for (let j = 0; j < 10; j++) xs.push((k === 2047 && j === 9 ? 2048 : k + 0.5) * w * (j % 2 ? -1 : 1));
+    for (let k = 0; k < 2048; k++)
+      for (let j = 0; j < 10; j++) xs.push((k === 2047 && j === 9 ? 2048 : k + 0.5) * w * (j % 2 ? -1 : 1));
     const r = klThreshold(Float32Array.from(xs));
     expect(r.amax).toBe(2048 * w);
     expect(r.kl).toBe(0);
@@ -115,7 +122,8 @@ describe('clip-ratio search', () => {
       const q = run(r.clip);
       let total = 0;
       let chosen = 0;
-      for (let i = 0; i < x.length; i++) total += ((opts as { weights?: Float32Array }).weights?.[i] ?? 1) * (x[i] - q[i]) ** 2;
+      for (let i = 0; i < x.length; i++)
+        total += ((opts as { weights?: Float32Array }).weights?.[i] ?? 1) * (x[i] - q[i]) ** 2;
       for (const o of r.objective) chosen += o;
       expect(total).toBeCloseTo(chosen, 6);
     }

@@ -150,7 +150,8 @@ export function defaultClipGrid(): number[] {
 }
 
 function withNoClip(grid: readonly number[]): number[] {
-  for (const a of grid) if (!(a > 0) || !Number.isFinite(a)) throw new RangeError(`clip ratios must be positive, got ${a}`);
+  for (const a of grid)
+    if (!(a > 0) || !Number.isFinite(a)) throw new RangeError(`clip ratios must be positive, got ${a}`);
   return grid.includes(1) ? [...grid] : [1, ...grid];
 }
 
@@ -168,7 +169,13 @@ export interface ClipSearchResult {
   curve: { alpha: number; objective: number }[];
 }
 
-function objectiveOf(x: ArrayLike<number>, q: ArrayLike<number>, w: ArrayLike<number> | undefined, start: number, end: number): number {
+function objectiveOf(
+  x: ArrayLike<number>,
+  q: ArrayLike<number>,
+  w: ArrayLike<number> | undefined,
+  start: number,
+  end: number,
+): number {
   let s = 0;
   for (let i = start; i < end; i++) {
     const xi = x[i];
@@ -187,7 +194,10 @@ export function clipRatioSearch(
 ): ClipSearchResult {
   const grid = withNoClip(options.grid ?? defaultClipGrid());
   const n = Math.max(1, x.length);
-  const curve = grid.map((alpha) => ({ alpha, objective: objectiveOf(x, quantizeAt(alpha), options.weights, 0, x.length) / n }));
+  const curve = grid.map((alpha) => ({
+    alpha,
+    objective: objectiveOf(x, quantizeAt(alpha), options.weights, 0, x.length) / n,
+  }));
   let best = curve[0];
   for (const c of curve) if (c.objective < best.objective) best = c;
   return { alpha: best.alpha, objective: best.objective, curve };

@@ -35,7 +35,9 @@ describe('NVFP4 worked examples', () => {
     //          -0.2514 (-> -0.5), 0, -0, 3.5 (tie 3|4 -> 4), 5 (tie 4|6 -> 4), 0.75 (tie 0.5|1 -> 1)
     expect(list(r.codes.subarray(0, 16))).toEqual([7, 14, 5, 4, 4, 3, 2, 1, 0, 0, 9, 0, 8, 6, 6, 2]);
     // values = E2M1 · 1.75
-    expect(list(r.values.subarray(0, 16))).toEqual([10.5, -7, 5.25, 3.5, 3.5, 2.625, 1.75, 0.875, 0, 0, -0.875, 0, -0, 7, 7, 1.75]);
+    expect(list(r.values.subarray(0, 16))).toEqual([
+      10.5, -7, 5.25, 3.5, 3.5, 2.625, 1.75, 0.875, 0, 0, -0.875, 0, -0, 7, 7, 1.75,
+    ]);
   });
 
   it('block 1: the block amax itself can round up past amax (E4M3 scale rounding)', () => {
@@ -43,7 +45,9 @@ describe('NVFP4 worked examples', () => {
     // 0.05 -> 0.29 -> 0.5; 0.04 -> 0.23 -> 0; 0.75 -> 4.36 -> 4
     expect(list(r.codes.subarray(16, 24))).toEqual([7, 15, 5, 3, 1, 1, 0, 6]);
     // 6·0.171875 = 1.03125, 3·0.171875 = 0.515625, 1.5·… = 0.2578125, 0.5·… = 0.0859375, 4·… = 0.6875
-    expect(list(r.values.subarray(16, 24))).toEqual([1.03125, -1.03125, 0.515625, 0.2578125, 0.0859375, 0.0859375, 0, 0.6875]);
+    expect(list(r.values.subarray(16, 24))).toEqual([
+      1.03125, -1.03125, 0.515625, 0.2578125, 0.0859375, 0.0859375, 0, 0.6875,
+    ]);
   });
 
   it('a clip ratio per block scales alpha · amax; values beyond it saturate at ±6·scale', () => {
@@ -72,7 +76,10 @@ describe('NVFP4 worked examples', () => {
   it('per-row (per-token) tensor scales', () => {
     // Row 0 with scale 2^-8 as above; row 1 = row 0 · 16 with scale 2^-4 gives the same codes, values · 16.
     const a = [1, 0.5, -0.25, 0.1];
-    const q = quantizeNvfp4(f32([...a, ...a.map((v) => v * 16)]), { rowLength: 4, tensorScale: f32([2 ** -8, 2 ** -4]) });
+    const q = quantizeNvfp4(f32([...a, ...a.map((v) => v * 16)]), {
+      rowLength: 4,
+      tensorScale: f32([2 ** -8, 2 ** -4]),
+    });
     expect(list(q.tensorScales)).toEqual([2 ** -8, 2 ** -4]);
     expect(list(q.codes.subarray(4))).toEqual(list(q.codes.subarray(0, 4)));
     expect(list(q.values.subarray(4))).toEqual(list(q.values.subarray(0, 4)).map((v) => v * 16));
@@ -210,7 +217,10 @@ describe('grouped INT / NF4 quantizers', () => {
     const q = quantizeGrouped(f32([7, 3.5, -1, 0, 0.7, 0.35, 0.1, -0.7]), 'int4', { granularity: 'row', rowLength: 4 });
     expect(list(q.scales)).toEqual([1, Math.fround(Math.fround(0.7) / 7)]);
     expect(list(q.codes.subarray(0, 4))).toEqual([7, 4, -1, 0]); // 3.5 -> 4 (tie to even)
-    const g = quantizeGrouped(f32([7, 3.5, -1, 0, 0.7, 0.35, 0.1, -0.7]), 'int4', { granularity: 'group', groupSize: 2 });
+    const g = quantizeGrouped(f32([7, 3.5, -1, 0, 0.7, 0.35, 0.1, -0.7]), 'int4', {
+      granularity: 'group',
+      groupSize: 2,
+    });
     expect(g.scales.length).toBe(4);
     expect(g.rawScales[1]).toBe(Math.fround(1 / 7));
   });

@@ -9,7 +9,12 @@ export function codeBitsValue(fmt: ScalarFormat, code: number): number {
 /** Hex of a code, zero-padded to the format's width: e.g. 0x7e for E4M3 448. "—" when there is no code. */
 export function codeHex(fmt: ScalarFormat, code: number): string {
   if (!Number.isFinite(code)) return '—';
-  return '0x' + codeBitsValue(fmt, code).toString(16).padStart(Math.ceil(fmt.bits / 4), '0');
+  return (
+    '0x' +
+    codeBitsValue(fmt, code)
+      .toString(16)
+      .padStart(Math.ceil(fmt.bits / 4), '0')
+  );
 }
 
 /** Bits grouped by field: sign|exponent|mantissa for floats (e.g. "0|1111|110"), exponent only for

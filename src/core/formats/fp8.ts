@@ -41,13 +41,15 @@ export function quantizeFp8(x: Float32Array, kind: Fp8Kind = 'e4m3', options: Fp
   const given = options.scale;
   if (typeof given === 'number') scales = Float32Array.of(given);
   else if (given) {
-    if (given.length !== rows && given.length !== 1) throw new RangeError(`scale has ${given.length} entries, expected 1 or ${rows}`);
+    if (given.length !== rows && given.length !== 1)
+      throw new RangeError(`scale has ${given.length} entries, expected 1 or ${rows}`);
     scales = Float32Array.from(given);
   } else if (options.perRow) {
     scales = new Float32Array(rows);
     for (let r = 0; r < rows; r++) scales[r] = fp8Scale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength), kind);
   } else scales = Float32Array.of(fp8Scale(finiteAbsMax(x), kind));
-  for (const s of scales) if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
+  for (const s of scales)
+    if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
 
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);

@@ -79,11 +79,16 @@ function layoutFor(n: number, o: GroupedOptions): BlockLayout {
   return blockLayout(n, o.groupSize ?? 64, rl);
 }
 
-export function quantizeGrouped(x: Float32Array, format: ScalarFormat | string, options: GroupedOptions = {}): GroupedResult {
+export function quantizeGrouped(
+  x: Float32Array,
+  format: ScalarFormat | string,
+  options: GroupedOptions = {},
+): GroupedResult {
   const fmt = typeof format === 'string' ? findScalarFormat(format) : format;
   if (!fmt) throw new RangeError(`unknown scalar format "${format}"`);
   const scaling = options.scaling ?? (fmt.kind === 'int' || fmt.kind === 'nf4' ? 'absmax' : 'none');
-  if (scaling === 'zeropoint' && fmt.kind !== 'int') throw new RangeError(`zero-point scaling needs an integer format, got ${fmt.id}`);
+  if (scaling === 'zeropoint' && fmt.kind !== 'int')
+    throw new RangeError(`zero-point scaling needs an integer format, got ${fmt.id}`);
   const layout = layoutFor(x.length, options);
   const { rowLength, blocksPerRow, blockSize, blocks } = layout;
   const clip = options.clip;
@@ -197,7 +202,8 @@ export function doubleQuantizeScales(
   superGroup = 256,
   format: 'int8' | 'e4m3' = 'int8',
 ): { scales: Float32Array; offset: number; superScales: Float32Array; codes: Int32Array } {
-  if (!Number.isInteger(superGroup) || superGroup < 1) throw new RangeError(`superGroup must be a positive integer, got ${superGroup}`);
+  if (!Number.isInteger(superGroup) || superGroup < 1)
+    throw new RangeError(`superGroup must be a positive integer, got ${superGroup}`);
   let sum = 0;
   for (const s of scales) sum += s;
   const offset = scales.length ? Math.fround(sum / scales.length) : 0;

@@ -11,9 +11,11 @@ export interface BlockLayout {
 }
 
 export function blockLayout(length: number, blockSize: number, rowLength?: number): BlockLayout {
-  if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`block size must be a positive integer, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize < 1)
+    throw new RangeError(`block size must be a positive integer, got ${blockSize}`);
   const rl = rowLength ?? length;
-  if (!Number.isInteger(rl) || rl < 0) throw new RangeError(`rowLength must be a non-negative integer, got ${rowLength}`);
+  if (!Number.isInteger(rl) || rl < 0)
+    throw new RangeError(`rowLength must be a non-negative integer, got ${rowLength}`);
   if (rl === 0) {
     if (length !== 0) throw new RangeError(`rowLength 0 needs an empty array, got length ${length}`);
     return { rows: 0, rowLength: 0, blockSize, blocksPerRow: 0, blocks: 0 };

@@ -58,7 +58,13 @@ export function sqnrDb(reference: ArrayLike<number>, quantized: ArrayLike<number
 }
 
 /** Σ w_i (x_i - q_i)² over non-NaN references (the Fisher-weighted perturbation when w = F). */
-export function weightedSse(reference: ArrayLike<number>, quantized: ArrayLike<number>, weights: ArrayLike<number>, start = 0, end = reference.length): number {
+export function weightedSse(
+  reference: ArrayLike<number>,
+  quantized: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  start = 0,
+  end = reference.length,
+): number {
   checkLengths(reference, quantized);
   checkLengths(reference, weights);
   let s = 0;
@@ -72,7 +78,11 @@ export function weightedSse(reference: ArrayLike<number>, quantized: ArrayLike<n
 }
 
 /** Weighted MSE: Σ w_i (x_i - q_i)² / n over non-NaN references (equals the MSE when w ≡ 1). */
-export function weightedMse(reference: ArrayLike<number>, quantized: ArrayLike<number>, weights: ArrayLike<number>): number {
+export function weightedMse(
+  reference: ArrayLike<number>,
+  quantized: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): number {
   let n = 0;
   for (let i = 0; i < reference.length; i++) if (reference[i] === reference[i]) n++;
   return n ? weightedSse(reference, quantized, weights) / n : 0;

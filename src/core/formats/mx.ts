@@ -34,7 +34,11 @@ interface ElementCodec {
 }
 
 function minifloatCodec(fmt: Minifloat): ElementCodec {
-  return { emax: fmt.emax, encode: makeFastEncoder(fmt, fmt.hasNaN ? undefined : NAN_CODE), table: decodeTable(fmt, 256) };
+  return {
+    emax: fmt.emax,
+    encode: makeFastEncoder(fmt, fmt.hasNaN ? undefined : NAN_CODE),
+    table: decodeTable(fmt, 256),
+  };
 }
 
 /** MXINT8 element: two's complement byte, value = int8 / 64, RNE, saturating at ±127/64.
@@ -110,7 +114,8 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
   const scales = new Float32Array(layout.blocks);
   const { encode, table, emax } = codec;
   const clip = options.clip;
-  if (clip && clip.length !== layout.blocks) throw new RangeError(`clip has ${clip.length} ratios, expected one per block (${layout.blocks})`);
+  if (clip && clip.length !== layout.blocks)
+    throw new RangeError(`clip has ${clip.length} ratios, expected one per block (${layout.blocks})`);
   for (let r = 0; r < rows; r++) {
     const rowStart = r * rowLength;
     for (let bj = 0; bj < blocksPerRow; bj++) {

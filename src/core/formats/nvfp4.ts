@@ -69,16 +69,19 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
   let tensorScales: Float32Array;
   const ts = options.tensorScale;
   if (typeof ts === 'number') {
-    if (!(ts > 0) || !Number.isFinite(ts)) throw new RangeError(`tensorScale must be a positive finite number, got ${ts}`);
+    if (!(ts > 0) || !Number.isFinite(ts))
+      throw new RangeError(`tensorScale must be a positive finite number, got ${ts}`);
     tensorScales = Float32Array.of(ts);
   } else if (ts) {
     if (ts.length !== rows && ts.length !== 1)
       throw new RangeError(`tensorScale has ${ts.length} entries, expected 1 or one per row (${rows})`);
-    for (const s of ts) if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`tensor scales must be positive finite, got ${s}`);
+    for (const s of ts)
+      if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`tensor scales must be positive finite, got ${s}`);
     tensorScales = Float32Array.from(ts);
   } else if (options.perRowTensorScale) {
     tensorScales = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) tensorScales[r] = nvfp4TensorScale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength));
+    for (let r = 0; r < rows; r++)
+      tensorScales[r] = nvfp4TensorScale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength));
   } else {
     tensorScales = Float32Array.of(nvfp4TensorScale(finiteAbsMax(x, 0, x.length)));
   }

@@ -44,8 +44,17 @@ export function probeRow(fmt: ScalarFormat, x: number): ProbeRow {
   const abs = Math.abs(v - x);
   // ∞ − ∞ is NaN; the same infinity back is no error.
   const absErr = v === x ? 0 : abs;
-  const rel = x === 0 ? (absErr === 0 ? 0 : Infinity) : Number.isFinite(x) ? absErr / Math.abs(x) : absErr === 0 ? 0 : NaN;
-  return { id: fmt.id, name: fmt.name, hex: codeHex(fmt, code), bits: codeBits(fmt, code), value: formatNumber(v), absError: formatError(absErr), relError: formatError(rel) };
+  const rel =
+    x === 0 ? (absErr === 0 ? 0 : Infinity) : Number.isFinite(x) ? absErr / Math.abs(x) : absErr === 0 ? 0 : NaN;
+  return {
+    id: fmt.id,
+    name: fmt.name,
+    hex: codeHex(fmt, code),
+    bits: codeBits(fmt, code),
+    value: formatNumber(v),
+    absError: formatError(absErr),
+    relError: formatError(rel),
+  };
 }
 
 export function probeAll(x: number): ProbeRow[] {

@@ -3,13 +3,36 @@
 // under test.
 import { describe, expect, it } from 'vitest';
 import {
-  BF16, E2M1, E2M3, E3M2, E4M3, E5M2, E8M0_FORMAT, FP16, FP32, INT4, INT8, NF4, NF4_LEVELS, TF32, UINT4,
-  getScalarFormat, scalarFormatIds, type Minifloat, type ScalarFormat,
+  BF16,
+  E2M1,
+  E2M3,
+  E3M2,
+  E4M3,
+  E5M2,
+  E8M0_FORMAT,
+  FP16,
+  FP32,
+  INT4,
+  INT8,
+  NF4,
+  NF4_LEVELS,
+  TF32,
+  UINT4,
+  getScalarFormat,
+  scalarFormatIds,
+  type Minifloat,
+  type ScalarFormat,
 } from './scalar.ts';
 import { encodeE2M1Fast, encodeE4M3Fast, makeFastEncoder, roundE2M1, roundE4M3 } from './fast.ts';
 
 /** Independent decoder: (-1)^s · (e == 0 ? m/2^M · 2^(1-bias) : (1 + m/2^M) · 2^(e-bias)). */
-function fieldDecode(code: number, E: number, M: number, bias: number, special: (e: number, m: number) => number | undefined): number {
+function fieldDecode(
+  code: number,
+  E: number,
+  M: number,
+  bias: number,
+  special: (e: number, m: number) => number | undefined,
+): number {
   const s = Math.floor(code / 2 ** (E + M));
   const e = Math.floor(code / 2 ** M) % 2 ** E;
   const m = code % 2 ** M;
@@ -20,7 +43,8 @@ function fieldDecode(code: number, E: number, M: number, bias: number, special: 
 
 const noSpecial = () => undefined;
 const e4m3Ref = (c: number) => fieldDecode(c, 4, 3, 7, (e, m) => (e === 15 && m === 7 ? NaN : undefined));
-const ieeeSpecial = (E: number) => (e: number, m: number) => (e === 2 ** E - 1 ? (m === 0 ? Infinity : NaN) : undefined);
+const ieeeSpecial = (E: number) => (e: number, m: number) =>
+  e === 2 ** E - 1 ? (m === 0 ? Infinity : NaN) : undefined;
 const e5m2Ref = (c: number) => fieldDecode(c, 5, 2, 15, ieeeSpecial(5));
 
 const sameValue = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
@@ -67,7 +91,14 @@ describe('FP8 E4M3 (OCP FN)', () => {
     checkAllCodes(E4M3, 256, e4m3Ref);
   });
   it('has the OCP metadata: bias 7, max 448, min normal 2^-6, min subnormal 2^-9, NaN only S.1111.111', () => {
-    expect([E4M3.bias, E4M3.maxFinite, E4M3.minNormal, E4M3.minSubnormal, E4M3.hasInf, E4M3.hasNaN]).toEqual([7, 448, 2 ** -6, 2 ** -9, false, true]);
+    expect([E4M3.bias, E4M3.maxFinite, E4M3.minNormal, E4M3.minSubnormal, E4M3.hasInf, E4M3.hasNaN]).toEqual([
+      7,
+      448,
+      2 ** -6,
+      2 ** -9,
+      false,
+      true,
+    ]);
     expect(E4M3.decode(0x7e)).toBe(448);
     expect(E4M3.decode(0x78)).toBe(256); // exponent 15 is a normal binade in the FN variant
     expect(Number.isNaN(E4M3.decode(0x7f)) && Number.isNaN(E4M3.decode(0xff))).toBe(true);
@@ -95,7 +126,14 @@ describe('FP8 E5M2', () => {
     checkAllCodes(E5M2, 256, e5m2Ref);
   });
   it('has bias 15, max 57344, infinities and NaNs', () => {
-    expect([E5M2.bias, E5M2.maxFinite, E5M2.minNormal, E5M2.minSubnormal, E5M2.hasInf, E5M2.hasNaN]).toEqual([15, 57344, 2 ** -14, 2 ** -16, true, true]);
+    expect([E5M2.bias, E5M2.maxFinite, E5M2.minNormal, E5M2.minSubnormal, E5M2.hasInf, E5M2.hasNaN]).toEqual([
+      15,
+      57344,
+      2 ** -14,
+      2 ** -16,
+      true,
+      true,
+    ]);
     expect(E5M2.decode(0x7c)).toBe(Infinity);
     expect(E5M2.decode(0xfc)).toBe(-Infinity);
     for (const c of [0x7d, 0x7e, 0x7f, 0xfd, 0xfe, 0xff]) expect(Number.isNaN(E5M2.decode(c))).toBe(true);
@@ -162,19 +200,28 @@ describe('E8M0', () => {
 
 /** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
 function normPpf(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const q = Math.min(p, 1 - p);
   if (q > 0.02425) {
     const u = p - 0.5;
     const r = u * u;
-    return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * u) /
-      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    return (
+      ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * u) /
+      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    );
   }
   const r = Math.sqrt(-2 * Math.log(q));
-  const x = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1);
+  const x =
+    (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) /
+    ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1);
   return p < 0.5 ? x : -x;
 }
 
@@ -185,7 +232,9 @@ describe('NF4', () => {
     const offset = 0.9677083;
     const lin = (n: number) => Array.from({ length: n }, (_, i) => offset + ((0.5 - offset) * i) / (n - 1));
     const pos = lin(9).slice(0, -1).map(normPpf);
-    const neg = lin(8).slice(0, -1).map((p) => -normPpf(p));
+    const neg = lin(8)
+      .slice(0, -1)
+      .map((p) => -normPpf(p));
     const all = [...pos, 0, ...neg].sort((x, y) => x - y);
     const max = Math.max(...all);
     const expected = all.map((v) => v / max);
@@ -210,7 +259,14 @@ describe('NF4', () => {
 describe('INT formats', () => {
   it('symmetric INT8/INT4 round to nearest even integer and clamp to ±127 / ±7', () => {
     expect(INT8.values().length).toBe(255);
-    expect([INT8.encode(2.5), INT8.encode(3.5), INT8.encode(-2.5), INT8.encode(-2.51), INT8.encode(200), INT8.encode(-200)]).toEqual([2, 4, -2, -3, 127, -127]);
+    expect([
+      INT8.encode(2.5),
+      INT8.encode(3.5),
+      INT8.encode(-2.5),
+      INT8.encode(-2.51),
+      INT8.encode(200),
+      INT8.encode(-200),
+    ]).toEqual([2, 4, -2, -3, 127, -127]);
     expect([INT4.encode(6.5), INT4.encode(7.4), INT4.encode(-9)]).toEqual([6, 7, -7]);
     checkMidpoints(INT4);
     expect(Number.isNaN(INT8.round(NaN))).toBe(true);
@@ -344,7 +400,23 @@ describe('fast paths agree with the reference encoders', () => {
 
 describe('registry', () => {
   it('finds every format by id and rejects unknown ids', () => {
-    for (const id of ['e4m3', 'e5m2', 'e2m3', 'e3m2', 'e2m1', 'e8m0', 'nf4', 'bf16', 'fp16', 'tf32', 'fp32', 'int8', 'int4', 'uint8', 'uint4'])
+    for (const id of [
+      'e4m3',
+      'e5m2',
+      'e2m3',
+      'e3m2',
+      'e2m1',
+      'e8m0',
+      'nf4',
+      'bf16',
+      'fp16',
+      'tf32',
+      'fp32',
+      'int8',
+      'int4',
+      'uint8',
+      'uint4',
+    ])
       expect(getScalarFormat(id).id).toBe(id);
     expect(scalarFormatIds().length).toBe(15);
     expect(() => getScalarFormat('fp7')).toThrow(/unknown scalar format "fp7"/);

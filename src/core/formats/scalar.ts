@@ -346,15 +346,78 @@ export class IntFormat implements ScalarFormat {
   }
 }
 
-export const FP32 = new Minifloat({ id: 'fp32', name: 'FP32 (IEEE binary32)', expBits: 8, manBits: 23, bias: 127, specials: 'ieee' });
-export const TF32 = new Minifloat({ id: 'tf32', name: 'TF32 (NVIDIA TensorFloat-32)', expBits: 8, manBits: 10, bias: 127, specials: 'ieee' });
-export const BF16 = new Minifloat({ id: 'bf16', name: 'BF16 (bfloat16)', expBits: 8, manBits: 7, bias: 127, specials: 'ieee' });
-export const FP16 = new Minifloat({ id: 'fp16', name: 'FP16 (IEEE binary16)', expBits: 5, manBits: 10, bias: 15, specials: 'ieee' });
-export const E4M3 = new Minifloat({ id: 'e4m3', name: 'FP8 E4M3 (OCP FN)', expBits: 4, manBits: 3, bias: 7, specials: 'fn' });
-export const E5M2 = new Minifloat({ id: 'e5m2', name: 'FP8 E5M2 (OCP)', expBits: 5, manBits: 2, bias: 15, specials: 'ieee' });
-export const E2M3 = new Minifloat({ id: 'e2m3', name: 'FP6 E2M3 (OCP MX)', expBits: 2, manBits: 3, bias: 1, specials: 'none' });
-export const E3M2 = new Minifloat({ id: 'e3m2', name: 'FP6 E3M2 (OCP MX)', expBits: 3, manBits: 2, bias: 3, specials: 'none' });
-export const E2M1 = new Minifloat({ id: 'e2m1', name: 'FP4 E2M1 (OCP MX)', expBits: 2, manBits: 1, bias: 1, specials: 'none' });
+export const FP32 = new Minifloat({
+  id: 'fp32',
+  name: 'FP32 (IEEE binary32)',
+  expBits: 8,
+  manBits: 23,
+  bias: 127,
+  specials: 'ieee',
+});
+export const TF32 = new Minifloat({
+  id: 'tf32',
+  name: 'TF32 (NVIDIA TensorFloat-32)',
+  expBits: 8,
+  manBits: 10,
+  bias: 127,
+  specials: 'ieee',
+});
+export const BF16 = new Minifloat({
+  id: 'bf16',
+  name: 'BF16 (bfloat16)',
+  expBits: 8,
+  manBits: 7,
+  bias: 127,
+  specials: 'ieee',
+});
+export const FP16 = new Minifloat({
+  id: 'fp16',
+  name: 'FP16 (IEEE binary16)',
+  expBits: 5,
+  manBits: 10,
+  bias: 15,
+  specials: 'ieee',
+});
+export const E4M3 = new Minifloat({
+  id: 'e4m3',
+  name: 'FP8 E4M3 (OCP FN)',
+  expBits: 4,
+  manBits: 3,
+  bias: 7,
+  specials: 'fn',
+});
+export const E5M2 = new Minifloat({
+  id: 'e5m2',
+  name: 'FP8 E5M2 (OCP)',
+  expBits: 5,
+  manBits: 2,
+  bias: 15,
+  specials: 'ieee',
+});
+export const E2M3 = new Minifloat({
+  id: 'e2m3',
+  name: 'FP6 E2M3 (OCP MX)',
+  expBits: 2,
+  manBits: 3,
+  bias: 1,
+  specials: 'none',
+});
+export const E3M2 = new Minifloat({
+  id: 'e3m2',
+  name: 'FP6 E3M2 (OCP MX)',
+  expBits: 3,
+  manBits: 2,
+  bias: 3,
+  specials: 'none',
+});
+export const E2M1 = new Minifloat({
+  id: 'e2m1',
+  name: 'FP4 E2M1 (OCP MX)',
+  expBits: 2,
+  manBits: 1,
+  bias: 1,
+  specials: 'none',
+});
 export const E8M0_FORMAT = new E8M0();
 export const NF4 = new Nf4();
 export const INT8 = new IntFormat('int8', 'INT8 symmetric (±127)', 8, true);
@@ -364,7 +427,21 @@ export const UINT4 = new IntFormat('uint4', 'UINT4 (asymmetric, zero point)', 4,
 
 /** Every scalar format, in the order the formats table shows them. */
 export const SCALAR_FORMATS: readonly ScalarFormat[] = [
-  FP32, TF32, BF16, FP16, E4M3, E5M2, E2M3, E3M2, E2M1, E8M0_FORMAT, NF4, INT8, INT4, UINT8, UINT4,
+  FP32,
+  TF32,
+  BF16,
+  FP16,
+  E4M3,
+  E5M2,
+  E2M3,
+  E3M2,
+  E2M1,
+  E8M0_FORMAT,
+  NF4,
+  INT8,
+  INT4,
+  UINT8,
+  UINT4,
 ];
 
 const byId = new Map(SCALAR_FORMATS.map((f) => [f.id, f]));

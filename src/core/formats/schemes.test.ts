@@ -53,7 +53,13 @@ describe('display and probe', () => {
     expect(parseValueInput('0x10')).toHaveProperty('error');
   });
   it('a probe row: 1000 in E4M3 saturates to 448, relative error 0.552', () => {
-    expect(probeRow(E4M3, 1000)).toMatchObject({ hex: '0x7e', bits: '0|1111|110', value: '448', absError: '5.520e+2', relError: '5.520e-1' });
+    expect(probeRow(E4M3, 1000)).toMatchObject({
+      hex: '0x7e',
+      bits: '0|1111|110',
+      value: '448',
+      absError: '5.520e+2',
+      relError: '5.520e-1',
+    });
     expect(probeRow(E4M3, -0)).toMatchObject({ hex: '0x80', value: '-0', absError: '0', relError: '0' });
     expect(formatNumber(-Infinity)).toBe('-Infinity');
   });

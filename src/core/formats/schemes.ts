@@ -12,7 +12,13 @@ import { quantizeGrouped } from './grouped.ts';
 import { findScalarFormat, SCALAR_FORMATS, type ScalarFormat } from './scalar.ts';
 import { blockLayout, finiteAbsMax, type BlockLayout } from './layout.ts';
 import { errorMetrics, type ErrorMetrics } from './metrics.ts';
-import { blockClipSearch, klThreshold, percentileThreshold, ratiosForThreshold, type ClipMethod } from '../calib/index.ts';
+import {
+  blockClipSearch,
+  klThreshold,
+  percentileThreshold,
+  ratiosForThreshold,
+  type ClipMethod,
+} from '../calib/index.ts';
 
 export type SchemeKind = 'nvfp4' | 'mx' | 'scaled' | 'zeropoint' | 'plain';
 
@@ -27,7 +33,12 @@ export interface SchemeInfo {
 const UNSCALED = new Set(['fp32', 'tf32', 'bf16', 'fp16', 'e8m0']);
 
 export const SCHEMES: readonly SchemeInfo[] = [
-  { id: 'nvfp4', kind: 'nvfp4', defaultBlock: NVFP4_BLOCK, description: 'NVFP4: 16 E2M1 + E4M3 block scale + FP32 tensor scale' },
+  {
+    id: 'nvfp4',
+    kind: 'nvfp4',
+    defaultBlock: NVFP4_BLOCK,
+    description: 'NVFP4: 16 E2M1 + E4M3 block scale + FP32 tensor scale',
+  },
   ...Object.entries(MX_FORMATS).map(([id, el]) => ({
     id,
     kind: 'mx' as const,
@@ -38,7 +49,11 @@ export const SCHEMES: readonly SchemeInfo[] = [
     id: f.id,
     kind: (UNSCALED.has(f.id) ? 'plain' : f.kind === 'int' && !f.signed ? 'zeropoint' : 'scaled') as SchemeKind,
     defaultBlock: f.id === 'nf4' ? 64 : undefined,
-    description: UNSCALED.has(f.id) ? `${f.name}, no scale` : f.kind === 'int' && !f.signed ? `${f.name}, scale and zero point` : `${f.name}, absmax scale`,
+    description: UNSCALED.has(f.id)
+      ? `${f.name}, no scale`
+      : f.kind === 'int' && !f.signed
+        ? `${f.name}, scale and zero point`
+        : `${f.name}, absmax scale`,
   })),
 ];
 
@@ -91,7 +106,8 @@ export function quantizeScheme(x: Float32Array, id: string, options: SchemeOptio
   const scheme = findScheme(id);
   if (!scheme) throw new RangeError(`unknown format "${id}" (known: ${schemeIds().join(', ')})`);
   const block = options.block;
-  if (block !== undefined && (!Number.isInteger(block) || block < 1)) throw new RangeError(`block must be a positive integer, got ${block}`);
+  if (block !== undefined && (!Number.isInteger(block) || block < 1))
+    throw new RangeError(`block must be a positive integer, got ${block}`);
   const clipMethod = options.clip ?? { kind: 'none' };
   if (scheme.kind === 'plain') {
     if (block !== undefined) throw new RangeError(`${id} has no scale, so a block size does not apply`);
