@@ -57,7 +57,9 @@ export function loadTrainingCheckpoint(bytes: Uint8Array): { config: TrainConfig
     throw new Error('training checkpoint parameters do not match its model config');
   const floats = params.reduce((n, p) => n + p.values.length, 0) * 3;
   if (bytes.length !== headerBytes + 4 * floats) throw new Error(`training checkpoint has ${bytes.length} bytes, expected ${headerBytes + 4 * floats}`);
-  const body = new Float32Array(bytes.slice(headerBytes).buffer);
+  // Copy into a fresh aligned buffer (a Node Buffer's .slice is a view into a larger pool).
+  const body = new Float32Array(floats);
+  new Uint8Array(body.buffer).set(bytes.subarray(headerBytes));
   const optimizer = new AdamW(params, header.config.adamw);
   let o = 0;
   for (const group of [params.map((p) => p.values), optimizer.m, optimizer.v]) {

@@ -9,3 +9,5 @@ export * from './rng';
 export * from './schedule';
 export * from './trainer';
 export * from './generate';
+export * from './defaultModel';
+export * from './evaluate';
