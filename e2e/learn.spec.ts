@@ -93,6 +93,10 @@ test('1 formats: typed values, bit fields, round-to-nearest-even, ranges', async
   await page.getByLabel('Range to').fill('1.25');
   await expect(text(page, 'range-count')).toHaveText(String(TF32.values().filter((v) => v >= 1 && v <= 1.25).length));
   await expect(text(page, 'binades-e2m1')).toHaveText(Math.log2(6 / 0.5).toFixed(1));
+  // The symmetric-log axis keeps the same values, only spread by binade.
+  await page.getByText('symmetric log').click();
+  await expect(text(page, 'range-count')).toHaveText(String(TF32.values().filter((v) => v >= 1 && v <= 1.25).length));
+  await page.getByText('linear', { exact: true }).click();
   // FP32 against JavaScript's own float32 (Math.fround and the IEEE bit pattern of a Float32Array).
   await page.getByLabel('Format', { exact: true }).selectOption('fp32');
   await page.getByLabel('Value to encode').fill('0.1');
@@ -125,6 +129,10 @@ test('2 truncation: mantissa bits slider, truncation vs rounding, BF16/TF32 poin
   await expect(text(page, 'keep-shown')).toHaveText('10');
   await expect(text(page, 'sqnr')).toHaveText(db(errorMetrics(x, truncateIndependently(x, 10)).sqnrDb));
   await expect(text(page, 'max-abs')).toHaveText(sig(errorMetrics(x, truncateIndependently(x, 10)).maxAbs));
+  const t10 = truncateIndependently(x, 10);
+  const maxRel = Math.max(...Array.from(x, (v, i) => (v === 0 ? 0 : Math.abs((t10[i] - v) / v))));
+  expect(maxRel).toBeLessThan(2 ** -10);
+  await expect(text(page, 'max-rel')).toHaveText(sig(maxRel));
   // Keyboard: two steps down.
   await page.getByLabel(/Mantissa bits kept/).focus();
   await page.keyboard.press('ArrowLeft');
@@ -135,6 +143,7 @@ test('2 truncation: mantissa bits slider, truncation vs rounding, BF16/TF32 poin
   await page.getByText('Rounding (RNE)').click();
   await page.getByLabel(/Mantissa bits kept/).fill('10');
   await expect(text(page, 'sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => TF32.round(v))).sqnrDb));
+  await expect(text(page, 'rel-bound')).toHaveText(sig(2 ** -11));
   await expect(text(page, 'bf16-sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => BF16.round(v))).sqnrDb));
   await expect(text(page, 'tf32-sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => TF32.round(v))).sqnrDb));
   await expect(page.getByText('exactly the rounding curve at 7 and 10 bits')).toBeVisible();

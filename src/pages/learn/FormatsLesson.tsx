@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { getScalarFormat, Minifloat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
-import { Controls, Num, NumberField, Prose, Section, Select } from '../../views/learn/controls';
+import { Controls, Num, NumberField, Prose, Section, Segmented, Select } from '../../views/learn/controls';
 import { Axis, OKABE_ITO } from '../../views/learn/charts';
 import { exact, parseNumber, sig } from './fmt';
 import { bitFields, neighbours, rangeAndPrecision, valuesInRange } from './formatsModel';
@@ -89,14 +89,20 @@ export function FormatsLesson() {
   );
 }
 
+type AxisKind = 'linear' | 'symlog';
+
 function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; hi: number; x: number | null }) {
   const { values, truncated } = useMemo(() => valuesInRange(format, lo, hi), [format, lo, hi]);
+  const [axisKind, setAxisKind] = useState<AxisKind>('linear');
   const width = 900;
-  const margin = { left: 20, right: 20 };
-  const scale = useMemo(
-    () => d3.scaleLinear().domain([lo, hi]).range([margin.left, width - margin.right]),
-    [lo, hi, margin.left, margin.right],
-  );
+  const scale = useMemo(() => {
+    const range = [20, width - 20];
+    if (axisKind === 'linear') return d3.scaleLinear().domain([lo, hi]).range(range);
+    // Symmetric log: linear within the smallest positive step, logarithmic beyond, so every binade gets room.
+    const smallest = values.find((v) => v > 0) ?? 1;
+    return d3.scaleSymlog().constant(smallest).domain([lo, hi]).range(range);
+  }, [lo, hi, axisKind, values]);
+  const ticks = axisKind === 'linear' ? scale.ticks(10) : symlogTicks(lo, hi);
   const rounded = x === null ? null : format.round(x);
   const inView = (v: number | null) => v !== null && Number.isFinite(v) && v >= lo && v <= hi;
   return (
@@ -145,11 +151,24 @@ function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; h
         {rounded !== null && inView(rounded) && (
           <circle cx={scale(rounded)} cy={36} r={5} fill="none" stroke={OKABE_ITO.vermillion} strokeWidth={2.5} />
         )}
-        <Axis scale={scale} orient="bottom" transform="translate(0,52)" ticks={10} />
+        <Axis scale={scale} orient="bottom" transform="translate(0,52)" tickValues={ticks} tickFormat={(v) => sig(v, 3)} />
       </svg>
-      <p className="text-xs text-slate-600 dark:text-slate-400">
-        Blue ticks: representable values. Red triangle: the typed value; red circle: the value it rounds to.
-      </p>
+      <div className="flex flex-wrap items-end gap-4">
+        <Segmented
+          label="Axis"
+          value={axisKind}
+          options={[
+            { value: 'linear', label: 'linear' },
+            { value: 'symlog', label: 'symmetric log' },
+          ]}
+          onChange={setAxisKind}
+          testId="axis-kind"
+        />
+        <p className="text-xs text-slate-600 dark:text-slate-400">
+          Blue ticks: representable values. Red triangle: the typed value; red circle: the value it rounds to. The log
+          axis shows that a float format spaces its values evenly within each binade.
+        </p>
+      </div>
     </Section>
   );
 }
@@ -265,6 +284,17 @@ function RoundingLine(props: { format: ScalarFormat; x: number; below: number | 
       </svg>
     </div>
   );
+}
+
+/** Axis ticks for a symmetric log scale: 0 and signed powers of ten inside [lo, hi]. */
+function symlogTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  const top = Math.max(Math.abs(lo), Math.abs(hi));
+  for (let k = Math.floor(Math.log10(top)); k >= Math.floor(Math.log10(top)) - 4; k--) {
+    for (const v of [10 ** k, -(10 ** k)]) if (v >= lo && v <= hi) out.push(v);
+  }
+  if (lo <= 0 && hi >= 0) out.push(0);
+  return out.sort((a, b) => a - b);
 }
 
 /** Dynamic range (binades between the smallest and largest positive value) and precision of every format. */

@@ -22,6 +22,11 @@ export function TruncationLesson() {
   const slope = dbPerBit(curve, SLOPE_FIT[0], SLOPE_FIT[1], (p) => p.round.sqnrDb);
   const bf16 = errorMetrics(weights, quantizeGrouped(weights, BF16).values);
   const tf32 = errorMetrics(weights, quantizeGrouped(weights, TF32).values);
+  const after = useMemo(() => (mode === 'truncate' ? truncateMantissa : roundMantissa)(weights, keep), [weights, keep, mode]);
+  let maxRel = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) maxRel = Math.max(maxRel, Math.abs((after[i] - weights[i]) / weights[i]));
+  // Keeping k bits leaves a relative gap of 2^-k between neighbours: truncation loses less than a gap, rounding at most half.
+  const relBound = mode === 'truncate' ? 2 ** -keep : 2 ** -(keep + 1);
   const example = weights[0];
   const exampleAfter = (mode === 'truncate' ? truncateMantissa : roundMantissa)(weights.subarray(0, 1), keep)[0];
 
@@ -53,7 +58,9 @@ export function TruncationLesson() {
         <p className="text-sm">
           Keeping <Num testId="keep-shown">{keep}</Num> of {FP32.manBits} mantissa bits by {mode === 'truncate' ? 'truncation' : 'rounding'}:
           SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean squared error <Num testId="mse">{sig(chosen.mse)}</Num>,
-          largest error <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The first weight,{' '}
+          largest error <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The largest relative error is{' '}
+          <Num testId="max-rel">{sig(maxRel)}</Num>, within the bound 2^−{mode === 'truncate' ? keep : keep + 1} ={' '}
+          <Num testId="rel-bound">{sig(relBound)}</Num> that {keep} kept bits guarantee{mode === 'round' ? ' when rounding' : ''}. The first weight,{' '}
           <Num>{exact(example)}</Num>, becomes <Num testId="example-after">{exact(exampleAfter)}</Num>.
         </p>
         <p className="text-sm">
