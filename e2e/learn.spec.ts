@@ -359,10 +359,14 @@ test('dark theme: every lesson renders with the dark palette', async ({ page }) 
     await page.evaluate(() => document.documentElement.classList.add('dark'));
     await expect(page.getByTestId(`lesson-${lesson}`)).toBeVisible();
     // Text follows the theme: the lesson heading is light on dark.
-    const colour = await page.getByRole('heading', { level: 2 }).evaluate((el) => getComputedStyle(el).color);
-    // Tailwind 4 colours are oklch(L C H); plain rgb() otherwise.
-    const nums = colour.match(/\d+(\.\d+)?/g)!.map(Number);
-    const lightness = colour.startsWith('oklch') ? nums[0] : (nums[0] + nums[1] + nums[2]) / 765;
+    // Any CSS colour syntax (oklch, lab, rgb) through a canvas pixel: mean RGB of the heading's text colour.
+    const lightness = await page.getByRole('heading', { level: 2 }).evaluate((el) => {
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      ctx.fillStyle = getComputedStyle(el).color;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+      return (r + g + b) / 765;
+    });
     expect(lightness).toBeGreaterThan(0.8);
     await shot(page, `${lesson}-dark`);
   }
