@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, printTable, timeRuns } from './util.ts';
+import os from 'node:os';
+import { median, printTable } from './util.ts';
 
 const here = fileURLToPath(import.meta.url);
 const CHILD_ENV = 'FGMP_ENGINE_BENCH_THREADS';
@@ -20,6 +21,26 @@ interface Row {
   tokensPerSecond: number;
   gflops: number;
   ceiling: number;
+  /** The same per second of this process's CPU time (robust on a shared, loaded machine). */
+  tokensPerCpuSecond: number;
+  gflopsCpu: number;
+  ceilingCpu: number;
+}
+
+/** Median wall and CPU milliseconds per run (CPU time of the whole process: all ORT threads). */
+async function timeWallCpu(fn: () => Promise<unknown>, runs: number, warmup = 1): Promise<{ wall: number; cpu: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** Dense FLOPs of one forward over `batch` sequences of T tokens (and of forward+backward). */
@@ -47,7 +68,9 @@ async function child(threads: number): Promise<Row[]> {
   const mm = await createSession(g.toBytes(), { threads });
   const a = new Float32Array(1024 * 1024).map((_, i) => Math.sin(i));
   const feeds = { a: f32(a, [1024, 1024]), b: f32(a, [1024, 1024]) };
-  const ceiling = (2 * 1024 ** 3) / (median(await timeRuns(() => mm.run(feeds), 7, 2)) / 1000) / 1e9;
+  const mmTime = await timeWallCpu(() => mm.run(feeds), 7, 2);
+  const ceiling = (2 * 1024 ** 3) / (mmTime.wall / 1000) / 1e9;
+  const ceilingCpu = (2 * 1024 ** 3) / (mmTime.cpu / 1000) / 1e9;
 
   const sharedBin = path.resolve(path.dirname(here), '../../shared/data/models/stories260K.bin');
   const small = existsSync(sharedBin)
@@ -66,9 +89,13 @@ async function child(threads: number): Promise<Row[]> {
       const tokens = Array.from({ length: B * T }, (_, i) => (i * 7919 + 13) % V);
       const batch = { batch: B, seq: T, tokens, targets: tokens };
       const run = pass === 'forward' ? () => engine.forward(batch) : () => engine.forwardBackward(batch);
-      const ms = median(await timeRuns(run, pass === 'forward' ? 5 : 3, 1));
+      const { wall, cpu } = await timeWallCpu(run, pass === 'forward' ? 5 : 3, 1);
       const f = flops(cs.model.config, T)[pass === 'forward' ? 'forward' : 'forwardBackward'] * B;
-      rows.push({ model: cs.name, threads, pass, batch: `${B}x${T}`, tokensPerSecond: (B * T) / (ms / 1000), gflops: f / (ms / 1000) / 1e9, ceiling });
+      rows.push({
+        model: cs.name, threads, pass, batch: `${B}x${T}`,
+        tokensPerSecond: (B * T) / (wall / 1000), gflops: f / (wall / 1000) / 1e9, ceiling,
+        tokensPerCpuSecond: (B * T) / (cpu / 1000), gflopsCpu: f / (cpu / 1000) / 1e9, ceilingCpu,
+      });
     }
     await engine.dispose();
   }
@@ -84,11 +111,19 @@ export default async function engineBench(): Promise<void> {
     rows.push(...(JSON.parse(line.slice(5)) as Row[]));
   }
   const targets: Record<string, number> = { 'stories15M shape (random)|forward': 1000, 'stories15M shape (random)|forward+backward': 300, 'stories260K|forward': 25000 };
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   printTable(
-    ['model', 'pass', 'batch', 'threads', 'tokens/s', 'target', 'GFLOP/s', 'matmul 1024³ GFLOP/s', 'ratio to matmul'],
-    rows.map((r) => [r.model, r.pass, r.batch, r.threads, r.tokensPerSecond, targets[`${r.model}|${r.pass}`] ?? '-', r.gflops, r.ceiling, r.gflops / r.ceiling]),
+    ['model', 'pass', 'batch', 'threads', 'tokens/s', 'target', 'GFLOP/s', 'matmul 1024³ GFLOP/s', 'ratio', 'tokens/CPU-s', 'GFLOP/CPU-s', 'matmul GFLOP/CPU-s', 'CPU ratio'],
+    rows.map((r) => [
+      r.model, r.pass, r.batch, String(r.threads), r.tokensPerSecond, targets[`${r.model}|${r.pass}`] ?? '-', r.gflops, r.ceiling, r.gflops / r.ceiling,
+      r.tokensPerCpuSecond, r.gflopsCpu, r.ceilingCpu, r.gflopsCpu / r.ceilingCpu,
+    ]),
   );
-  console.log('FLOPs: dense matmul work executed (full T×T attention scores). Medians of 5 (forward) or 3 (forward+backward) runs after a warm-up.');
+  console.log(
+    'FLOPs: dense matmul work (full T×T attention scores counted although the forward graph skips ~40% of them). Medians of 5 (forward) or 3 ' +
+      '(forward+backward) runs after a warm-up. Wall-clock columns depend on the machine\'s load; CPU-time columns (whole process, ' +
+      'all ORT threads) are steadier on a shared machine; with 2 threads, tokens/CPU-s is per core-second.',
+  );
 }
 
 if (process.env[CHILD_ENV] && process.argv[1] && path.resolve(process.argv[1]) === here) {

@@ -134,6 +134,23 @@ describe('chunked causal attention of the forward graph (context 64: two query c
   });
 });
 
+describe('forward+backward graph options', () => {
+  const config = configs[1][1];
+  const model = randomModel(config, 3, 0.3);
+  const engine = LlamaEngine.forModel(model, { threads: 1 });
+  const batch = makeBatch(config, 2, 9, 5);
+  it('fisher and actfisher alone (calibration): the same values, no gradient sums', async () => {
+    const all = await engine.forwardBackward(batch);
+    const only = await engine.forwardBackward(batch, { graph: { gradSum: false } });
+    expect([...only.outputs.keys()].some((k) => k.startsWith('gradsum.'))).toBe(false);
+    expect(only.outputs.size).toBe(2 * 7 * config.nLayers);
+    for (const [k, v] of only.outputs) expect(relativeError(v, all.outputs.get(k)!), k).toBeLessThan(1e-6);
+    const sums = await engine.forwardBackward(batch, { graph: { fisher: false, actFisher: false } });
+    expect(sums.outputs.size).toBe(weightInputNames(config).length);
+    for (const [k, v] of sums.outputs) expect(relativeError(v, all.outputs.get(k)!), k).toBeLessThan(1e-6);
+  });
+});
+
 describe('engine input checks', () => {
   const engine = LlamaEngine.forModel(randomModel(base, 1), { threads: 1 });
   it('rejects ids outside the vocabulary, sequences longer than the context and bad lengths', async () => {

@@ -345,7 +345,7 @@ class LlamaGraph {
     const negW = g.op('Neg', [weight]);
     const dlogits = g.op('ScatterElements', [g.op('Mul', [fwd.probs, weight]), fwd.targets2d, negW], { axis: 1, reduction: 'add' });
     const dfin = g.op('Gemm', [dlogits, fwd.cls]);
-    const dCls = g.op('Gemm', [dlogits, fwd.fin.y], { transA: 1 }); // [V, dim]
+    const dCls = o.gradSum ? g.op('Gemm', [dlogits, fwd.fin.y], { transA: 1 }) : ''; // [V, dim], only for gradient sums
     let [dx, dFinal] = this.rmsnormBackward(dfin, fwd.fin.xhat, fwd.fin.r, this.w('finalNorm'));
     if (o.gradSum) {
       g.output(dFinal, gradSumName('finalNorm'), 'float32', [c.dim]);
