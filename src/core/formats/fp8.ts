@@ -2,7 +2,7 @@
 // (448 for E4M3, 57344 for E5M2): code = round_fp8(x / scale), value = fround(FP8(code) · scale).
 // amax ignores NaN and ±Inf; NaN stays NaN (FP8 NaN code), ±Inf saturates (E4M3) or stays ±Inf (E5M2).
 import { E4M3, E5M2 } from './scalar.ts';
-import { decodeTable, encodeE4M3Fast, E4M3_TABLE, makeFastEncoder } from './fast.ts';
+import { float32Bits, makeSpanQuantizer } from './fast.ts';
 import { blockLayout, finiteAbsMax } from './layout.ts';
 
 export type Fp8Kind = 'e4m3' | 'e5m2';
@@ -23,8 +23,8 @@ export interface Fp8Result {
   scales: Float32Array;
 }
 
-const E5M2_ENCODE = makeFastEncoder(E5M2);
-const E5M2_TABLE = decodeTable(E5M2);
+const E4M3_SPAN = makeSpanQuantizer(E4M3);
+const E5M2_SPAN = makeSpanQuantizer(E5M2);
 
 /** amax / maxFinite in float32; 1 for an all-zero input. */
 export function fp8Scale(amax: number, kind: Fp8Kind = 'e4m3'): number {
@@ -54,18 +54,10 @@ export function quantizeFp8(x: Float32Array, kind: Fp8Kind = 'e4m3', options: Fp
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
   const codes = new Uint8Array(x.length);
-  // Local aliases: under tsx (Node) imported bindings are getter loads, too slow in hot loops.
-  const encode = kind === 'e4m3' ? encodeE4M3Fast : E5M2_ENCODE;
-  const table = kind === 'e4m3' ? E4M3_TABLE : E5M2_TABLE;
-  for (let r = 0; r < rows; r++) {
-    const scale = scales.length > 1 ? scales[r] : scales[0];
-    const end = (r + 1) * rowLength;
-    for (let i = r * rowLength; i < end; i++) {
-      const c = encode(x[i] / scale);
-      codes[i] = c;
-      values[i] = table[c] * scale;
-    }
-  }
+  const span = kind === 'e4m3' ? E4M3_SPAN : E5M2_SPAN;
+  const bits = float32Bits(x);
+  for (let r = 0; r < rows; r++)
+    span(x, bits, r * rowLength, (r + 1) * rowLength, scales.length > 1 ? scales[r] : scales[0], codes, values);
   return { values, codes, scales };
 }
 

@@ -7,7 +7,16 @@
 // ±Inf; a NaN element dequantizes to NaN (its element NaN code, or NAN_CODE = 0xFF when the
 // element format has none); an all-zero block gets X = 2^-127.
 import { E2M1, E2M3, E3M2, E4M3, E5M2, floorLog2, type Minifloat } from './scalar.ts';
-import { decodeTable, encodeE2M1Fast, makeFastEncoder, type FastEncoder } from './fast.ts';
+import {
+  decodeTable,
+  encodeE2M1Fast,
+  float32Bits,
+  makeFastEncoder,
+  makeSpanQuantizer,
+  quantizeE2M1Span,
+  type FastEncoder,
+  type SpanQuantizer,
+} from './fast.ts';
 import { blockLayout, type BlockLayout } from './layout.ts';
 import { NAN_CODE } from './nvfp4.ts';
 
@@ -27,6 +36,8 @@ export const MX_FORMATS: Readonly<Record<string, MxElement>> = {
 
 interface ElementCodec {
   emax: number;
+  /** Whole-span loop (minifloat elements), used instead of encode/table when present. */
+  span?: SpanQuantizer;
   /** x (in units of the shared scale) -> byte code; NaN -> the format's NaN code or NAN_CODE. */
   encode: FastEncoder;
   /** byte code -> element value, 256 entries (NaN for NaN codes and NAN_CODE). */
@@ -34,10 +45,12 @@ interface ElementCodec {
 }
 
 function minifloatCodec(fmt: Minifloat): ElementCodec {
+  const nan = fmt.hasNaN ? undefined : NAN_CODE;
   return {
     emax: fmt.emax,
-    encode: makeFastEncoder(fmt, fmt.hasNaN ? undefined : NAN_CODE),
+    encode: makeFastEncoder(fmt, nan),
     table: decodeTable(fmt, 256),
+    span: makeSpanQuantizer(fmt, nan),
   };
 }
 
@@ -60,7 +73,7 @@ const int8Codec: ElementCodec = {
 };
 
 const codecs: Record<MxElement, ElementCodec> = {
-  e2m1: { ...minifloatCodec(E2M1), encode: encodeE2M1Fast },
+  e2m1: { ...minifloatCodec(E2M1), encode: encodeE2M1Fast, span: quantizeE2M1Span },
   e2m3: minifloatCodec(E2M3),
   e3m2: minifloatCodec(E3M2),
   e4m3: minifloatCodec(E4M3),
@@ -113,6 +126,8 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
   const scaleCodes = new Uint8Array(layout.blocks);
   const scales = new Float32Array(layout.blocks);
   const { encode, table, emax } = codec;
+  const span = codec.span;
+  const bits = span ? float32Bits(x) : undefined;
   const clip = options.clip;
   if (clip && clip.length !== layout.blocks)
     throw new RangeError(`clip has ${clip.length} ratios, expected one per block (${layout.blocks})`);
@@ -132,6 +147,11 @@ export function quantizeMx(x: Float32Array, element: MxElement, options: MxOptio
       const inv = Math.pow(2, -e); // exact: a power of two
       scaleCodes[b] = e + 127;
       scales[b] = scale;
+      if (span) {
+        // scale is a power of two, so x / scale = x · inv exactly
+        span(x, bits!, start, end, scale, codes, values);
+        continue;
+      }
       for (let i = start; i < end; i++) {
         const c = encode(x[i] * inv);
         codes[i] = c;

@@ -7,7 +7,7 @@
 // Blocks run along rows; a row whose length is not a multiple of the block size ends in a shorter
 // block scaled by its own values. amax ignores NaN and ±Inf (they would poison every scale);
 // a NaN element dequantizes to NaN (code 0xFF: E2M1 has no NaN), ±Inf saturates to ±6·scale.
-import { E2M1_VALUES, E4M3_TABLE, encodeE2M1Fast, encodeE4M3Fast } from './fast.ts';
+import { E4M3_TABLE, encodeE4M3Fast, float32Bits, quantizeE2M1Span } from './fast.ts';
 import { blockLayout, finiteAbsMax, type BlockLayout } from './layout.ts';
 
 export const NVFP4_BLOCK = 16;
@@ -95,10 +95,10 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
   const scales = new Float32Array(nBlocks);
   const clip = options.clip;
   // Local aliases: under tsx (Node) imported bindings are getter loads, too slow in hot loops.
-  const encE2M1 = encodeE2M1Fast;
+  const quantizeSpan = quantizeE2M1Span;
   const encE4M3 = encodeE4M3Fast;
-  const e2m1Values = E2M1_VALUES;
   const e4m3Values = E4M3_TABLE;
+  const bits = float32Bits(x);
 
   for (let r = 0; r < rows; r++) {
     const tScale = perRow ? tensorScales[r] : tensorScales[0];
@@ -134,11 +134,7 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
         }
         continue;
       }
-      for (let i = start; i < end; i++) {
-        const c = encE2M1(x[i] / scale);
-        codes[i] = c;
-        values[i] = e2m1Values[c] * scale; // NAN_CODE decodes to NaN
-      }
+      quantizeSpan(x, bits, start, end, scale, codes, values);
     }
   }
   return { values, codes, scaleCodes, blockScales, scales, tensorScales, tensorScale: tensorScales[0], layout };

@@ -23,7 +23,16 @@ import {
   type Minifloat,
   type ScalarFormat,
 } from './scalar.ts';
-import { encodeE2M1Fast, encodeE4M3Fast, makeFastEncoder, roundE2M1, roundE4M3 } from './fast.ts';
+import {
+  encodeE2M1Fast,
+  encodeE4M3Fast,
+  float32Bits,
+  makeFastEncoder,
+  makeSpanQuantizer,
+  quantizeE2M1Span,
+  roundE2M1,
+  roundE4M3,
+} from './fast.ts';
 
 /** Independent decoder: (-1)^s · (e == 0 ? m/2^M · 2^(1-bias) : (1 + m/2^M) · 2^(e-bias)). */
 function fieldDecode(
@@ -385,6 +394,24 @@ describe('fast paths agree with the reference encoders', () => {
       expect(bad.slice(0, 5)).toEqual([]);
     });
   }
+  for (const fmt of [E4M3, E5M2, E2M3, E3M2, E2M1]) {
+    it(`${fmt.id}: makeSpanQuantizer codes and values equal encode/decode of x / scale (float32 inputs)`, () => {
+      const scale = 0.75;
+      const x = Float32Array.from([...probes(fmt), ...xs].map((v) => v * scale));
+      const codes = new Uint8Array(x.length);
+      const values = new Float32Array(x.length);
+      makeSpanQuantizer(fmt, fmt.hasNaN ? undefined : 0xff)(x, float32Bits(x), 0, x.length, scale, codes, values);
+      const bad: string[] = [];
+      x.forEach((v, i) => {
+        const want = fmt.encode(v / scale);
+        const wantCode = Number.isNaN(want) ? 0xff : want;
+        const wantValue = Number.isNaN(v) ? NaN : Math.fround(fmt.decode(want) * scale);
+        if (codes[i] !== wantCode || !sameValue(values[i], wantValue))
+          bad.push(`x=${v}: ${codes[i]} ${values[i]}, expected ${wantCode} ${wantValue}`);
+      });
+      expect(bad.slice(0, 5)).toEqual([]);
+    });
+  }
   it('encodeE4M3Fast / roundE4M3 and encodeE2M1Fast / roundE2M1 match the references', () => {
     for (const x of [...probes(E4M3), ...xs.map((v) => v * 1e28)]) {
       expect(encodeE4M3Fast(x)).toBe(E4M3.encode(x));
@@ -395,6 +422,32 @@ describe('fast paths agree with the reference encoders', () => {
       else expect(encodeE2M1Fast(x)).toBe(E2M1.encode(x));
       expect(sameValue(roundE2M1(x), E2M1.round(x))).toBe(true);
     }
+  });
+});
+
+describe('quantizeE2M1Span (the NVFP4/MXFP4 inner loop)', () => {
+  it('matches E2M1.encode of x / scale for every float32 around each grid point, signed zeros, NaN and ±Inf', () => {
+    const scale = 0.375;
+    const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 1e30, -1e-30];
+    for (const v of E2M1.values()) {
+      for (const m of [0, 0.25, 0.5, 0.75]) {
+        const y = (v + m) * scale;
+        xs.push(y, -y, Math.fround(y * (1 + 2 ** -23)), Math.fround(y * (1 - 2 ** -23)));
+      }
+    }
+    const x = Float32Array.from(xs);
+    const codes = new Uint8Array(x.length);
+    const values = new Float32Array(x.length);
+    quantizeE2M1Span(x, float32Bits(x), 0, x.length, scale, codes, values);
+    const bad: string[] = [];
+    x.forEach((v, i) => {
+      const want = Number.isNaN(v) ? 0xff : E2M1.encode(v / scale);
+      if (codes[i] !== want || codes[i] !== encodeE2M1Fast(v / scale))
+        bad.push(`x=${v}: ${codes[i]}, expected ${want}`);
+      const wantValue = Number.isNaN(v) ? NaN : Math.fround(E2M1.decode(want) * scale);
+      if (!sameValue(values[i], wantValue)) bad.push(`x=${v}: value ${values[i]}, expected ${wantValue}`);
+    });
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 });
 
