@@ -123,21 +123,16 @@ class LlamaGraph {
     this.tokenShape = g.op('Shape', [this.tokens]);
     this.seqLen = g.op('Slice', [this.tokenShape, g.constI64([1]), g.constI64([2]), g.constI64([0])]);
     this.ropeTables();
-    // Additive causal mask for positions 0..T-1, tiled over the G query heads that share a KV head.
-    const S = this.c.maxSeqLen;
-    const mask = new Float32Array(S * S);
-    for (let i = 0; i < S; i++) for (let j = i + 1; j < S; j++) mask[i * S + j] = -1e30;
-    const full = g.constF32(mask, [S, S], 'causalMask');
-    const zero2 = g.constI64([0, 0]);
-    const tt = g.op('Concat', [this.seqLen, this.seqLen], { axis: 0 });
-    const sliced = g.op('Slice', [full, zero2, tt]);
-    this.causalMask = this.groups > 1 ? g.op('Tile', [sliced, g.constI64([this.groups, 1])]) : sliced;
-    // Chunk masks: rows [cQ, min((c+1)Q, T)), keys [0, min((c+1)Q, T)); empty when cQ >= T.
+    // Additive causal mask [T, T] built from the sequence length (no O(context²) initializer): −1e30 where key j > query i.
+    const positions = g.op('Range', [g.constI64([0], []), g.op('Squeeze', [this.seqLen, g.constI64([0])]), g.constI64([1], [])]);
+    const future = g.op('Greater', [g.op('Unsqueeze', [positions, g.constI64([0])]), g.op('Unsqueeze', [positions, g.constI64([1])])]);
+    const mask = g.op('Where', [future, g.scalar(-1e30), g.scalar(0)]);
+    // Backward graph: one mask over all T queries, tiled over the G query heads that share a KV head.
+    if (withMask) this.causalMask = this.groups > 1 ? g.op('Tile', [mask, g.constI64([this.groups, 1])]) : mask;
+    // Forward graph: per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
     const Q = this.chunk;
-    for (let start = 0; start < S; start += Q) {
-      const end = g.op('Min', [g.constI64([start + Q, start + Q]), tt]);
-      this.chunkMasks.push(g.op('Slice', [full, g.constI64([start, 0]), end]));
-    }
+    for (let start = 0; start < this.c.maxSeqLen; start += Q)
+      this.chunkMasks.push(g.op('Slice', [mask, g.constI64([start, 0]), g.constI64([start + Q, start + Q])]));
   }
 
   /** RoPE as out = x ⊙ C + swap(x) ⊙ S with interleaved pairs (run.c); 1/sqrt(hd) folded into the query tables. */
