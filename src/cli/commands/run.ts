@@ -147,13 +147,16 @@ export function resultJson(r: EvalResult, float32Ppl: number): Record<string, un
     actFp8Share: r.actFp8Share,
     fp8Scaling: r.fp8Scaling,
     actTau: r.actTau,
-    tau: r.tau,
+    // JSON has no infinities: ±Infinity (no / every block FP8) as strings.
+    tau: Array.isArray(r.tau) ? r.tau.map(jsonNumber) : r.tau === null ? null : jsonNumber(r.tau),
     weightBitsPerWeight: r.weightBitsPerWeight,
     weightMemoryVsFp8: r.weightMemoryVsFp8,
     float32Ppl,
     nonFinite: r.nonFinite,
   };
 }
+
+const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
 const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
