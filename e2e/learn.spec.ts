@@ -283,6 +283,9 @@ test('5 outliers: magnitude, decomposition threshold and SmoothQuant alpha slide
     outputs,
   );
   await expect(text(page, 'out-smooth')).toHaveText(db(errorMetrics(yRef, ySmooth).sqnrDb));
+  // The smoothed activations back in original units, Q(X/s)·s.
+  const xsq = quantizeGrouped(xs, INT8, { granularity: 'tensor' }).values;
+  await expect(text(page, 'act-sqnr-smooth')).toHaveText(db(errorMetrics(x, xsq.map((v, i) => v * s[i % channels])).sqnrDb));
   const yTensor = matmulT(xq.values, quantizeGrouped(w, INT8, { granularity: 'row', rowLength: channels }).values, tokens, channels, outputs);
   await expect(text(page, 'out-tensor')).toHaveText(db(errorMetrics(yRef, yTensor).sqnrDb));
   await page.getByLabel(/SmoothQuant α/).fill('0.5');

@@ -105,11 +105,37 @@ export function OutliersLesson() {
             with <Num testId="best-sqnr">{db(best.sqnrDb)}</Num>.
           </p>
         </Prose>
+        <ErrorMaps x={x} perTensor={perTensor.xq.values} smoothed={smooth.xBack} alpha={alpha} />
         <div className="flex flex-wrap gap-6">
           <AlphaCurve curve={curve} alpha={alpha} />
           <ChannelBars before={channelAbsMax(x, channels)} after={channelAbsMax(smooth.xs, channels)} weights={channelAbsMax(smooth.ws, channels)} />
         </div>
       </Section>
+    </div>
+  );
+}
+
+function ErrorMaps({ x, perTensor, smoothed, alpha }: { x: Float32Array; perTensor: Float32Array; smoothed: Float32Array; alpha: number }) {
+  const { tokens, channels } = OUTLIER_SETUP;
+  const errs = useMemo(
+    () => [perTensor, smoothed].map((q) => Float32Array.from(x, (v, i) => Math.abs(v - q[i]))),
+    [x, perTensor, smoothed],
+  );
+  const top = Math.max(d3.max(errs[0]) ?? 1, d3.max(errs[1]) ?? 1);
+  const scale = useMemo(() => d3.scaleSequentialLog(d3.interpolateViridis).domain([top / 1000, top]).clamp(true), [top]);
+  const color = useMemo(() => (v: number) => scale(Math.max(v, top / 1000)), [scale, top]);
+  const sqnr = [errorMetrics(x, perTensor).sqnrDb, errorMetrics(x, smoothed).sqnrDb];
+  return (
+    <div className="flex flex-wrap items-start gap-4">
+      {['per-tensor INT8', `per-tensor INT8 after smoothing (α = ${alpha.toFixed(2)})`].map((title, k) => (
+        <figure key={title} className="flex max-w-64 flex-col gap-1 text-xs">
+          <Heatmap values={errs[k]} rows={tokens} cols={channels} cell={3} color={color} label={`Activation error, ${title}`} />
+          <figcaption>
+            |error| of {title}: SQNR <Num testId={k ? 'act-sqnr-smooth' : undefined}>{db(sqnr[k])}</Num>
+          </figcaption>
+        </figure>
+      ))}
+      <ColorLegend scale={scale as unknown as d3.ScaleSequential<string>} title="|activation error| (viridis, log)" width={220} />
     </div>
   );
 }

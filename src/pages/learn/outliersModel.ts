@@ -96,7 +96,10 @@ export function smoothQuant(x: Float32Array, w: Float32Array, alpha: number) {
   for (let i = 0; i < w.length; i++) ws[i] = w[i] * s[i % channels];
   const xq = int8(xs, 'tensor', channels).values;
   const wq = int8(ws, 'row', channels).values;
-  return { xs, ws, y: matmulTransposed(xq, wq, tokens, channels, outputs) };
+  // The activations as the layer effectively sees them, back in the original units: Q(X/s)·s.
+  const xBack = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) xBack[i] = xq[i] * s[i % channels];
+  return { xs, ws, xBack, y: matmulTransposed(xq, wq, tokens, channels, outputs) };
 }
 
 export const ALPHAS = Array.from({ length: 21 }, (_, i) => i / 20);

@@ -163,10 +163,12 @@ export function Heatmap(props: {
       ref={ref}
       width={Math.round(props.cols * cell)}
       height={Math.round(props.rows * cell)}
+      // Fixed CSS size: flex parents must not stretch the pixels.
+      style={{ width: Math.round(props.cols * cell), height: Math.round(props.rows * cell) }}
       role="img"
       aria-label={props.label}
       data-testid={props.testId}
-      className="border border-slate-300 dark:border-slate-700"
+      className="shrink-0 self-start border border-slate-300 dark:border-slate-700"
     />
   );
 }
