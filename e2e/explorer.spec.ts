@@ -5,10 +5,10 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
-import { PipelineService } from '../workers/pipelineService';
-import { answerBudget } from '../src/core/fgmp/index';
-import { rankingFromWire as rankingFromWireForTest } from '../src/store/derive';
-import { hwParams, simulateHardware } from '../src/core/hw/index';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 const MODEL = sharedPath('models/stories260K.bin');
 const TOKENIZER = sharedPath('models/tok512.bin');
@@ -54,38 +54,38 @@ async function setBudget(page: Page, value: number) {
   await expect(page.getByTestId('weight-budget-value')).toHaveText(`${(value * 100).toFixed(1)}% FP8`);
 }
 
-/** The same pipeline code the worker runs, called directly in Node: the reference for the UI's numbers. */
-async function directReference() {
-  const svc = new PipelineService();
-  const rd = (p: string) => new Uint8Array(readFileSync(p));
-  await svc.load([
-    { name: 'stories260K.bin', bytes: rd(MODEL) },
-    { name: 'tok512.bin', bytes: rd(TOKENIZER) },
-  ]);
-  await svc.setText('calibration', 'cal', rd(CAL_TEXT));
-  await svc.setText('evaluation', 'eval', rd(EVAL_TEXT));
-  await svc.calibrate(1024);
-  const q = await svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor' });
-  const ranking = rankingFromWireForTest(q.ranking);
-  const at = async (budget: number) => {
-    const answer = answerBudget(ranking, budget);
-    const shares: Record<string, number> = {};
-    answer.perTensor.forEach((t) => (shares[`${t.layer}-${t.proj}`] = t.share));
-    const ev = await svc.evaluate({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', weightBudget: budget, activationBudget: 0.3, evaluationTokens: 1024, variant: 'mixed' });
-    return { answer, shares, ppl: ev.ppl };
-  };
-  return { svc, ranking, at };
+interface CliResult {
+  ppl: number;
+  fp8Share: number;
+  weightBits: number;
+  weightBitsPerWeight: number;
+  layers: { layer: number; proj: string; fp8Share: number; actFp8Share: number | null }[];
 }
+
+/** What `fgmp run` reports for the same configuration (the app's defaults: 4,096 calibration and evaluation tokens). */
+async function cliRun(budget: number): Promise<CliResult> {
+  const { stdout: out } = await execFileAsync(
+    'npx',
+    ['tsx', 'src/cli/main.ts', 'run', MODEL, '--tokenizer', TOKENIZER, '--calib', CAL_TEXT, '--eval', EVAL_TEXT, '--calib-tokens', '4096', '--eval-tokens', '4096',
+      '--budget', String(budget), '--act-budget', '0.3', '--clip', 'fisher', '--policy', 'fgmp', '--json'],
+    { encoding: 'utf8', timeout: 400_000 },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as CliResult;
+}
+
+const cliShares = (r: CliResult) => Object.fromEntries(r.layers.map((l) => [`${l.layer}-${l.proj}`, l.fp8Share]));
 
 test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
   test.skip(!hasSharedData, SKIP_REASON);
-  let reference: Awaited<ReturnType<typeof directReference>>;
+  let cli03: CliResult;
+  let cli05: CliResult;
   let sharedUrl = '';
   let numbersAt05: { ppl: number; share: number; bits: number; energy: number } | null = null;
 
   test.beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    reference = await directReference();
+    test.setTimeout(450_000);
+    [cli03, cli05] = await Promise.all([cliRun(0.3), cliRun(0.5)]);
   });
 
   test('load, calibrate, move the budget: heatmap, memory and perplexity follow the core', async ({ page }) => {
@@ -98,17 +98,18 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await openTexts(page);
     await expect(page.getByTestId('calibration-done')).toBeVisible({ timeout: 150_000 });
 
-    // Budget 0.3 (the default): every number against the direct computation.
-    const ref03 = await reference.at(0.3);
+    // Budget 0.3 (the default): every number against `fgmp run --budget 0.3 --act-budget 0.3`.
     const ppl03 = await settledPpl(page);
-    expect(await num(page, 'fp8-share')).toBeCloseTo(ref03.answer.fp8Share, 12);
+    expect(await num(page, 'fp8-share')).toBeCloseTo(cli03.fp8Share, 12);
     const shares03 = await heatmapShares(page);
-    for (const [k, v] of Object.entries(ref03.shares)) expect(shares03[k], k).toBeCloseTo(v, 12);
-    expect(Math.abs(ppl03 / ref03.ppl - 1)).toBeLessThan(1e-9);
+    for (const [k, v] of Object.entries(cliShares(cli03))) expect(shares03[k], k).toBeCloseTo(v, 12);
+    expect(Math.abs(ppl03 / cli03.ppl - 1)).toBeLessThan(1e-9);
     const bits03 = await num(page, 'weight-bits');
     const mem03 = Number(await page.getByTestId('memory-mixed').getAttribute('data-bits'));
+    expect(mem03).toBe(cli03.weightBits);
+    expect(bits03).toBeCloseTo(cli03.weightBitsPerWeight, 12);
     const energy03 = await num(page, 'energy-vs-fp8');
-    console.log(`budget 0.30: ppl ${ppl03.toFixed(5)} (direct ${ref03.ppl.toFixed(5)}), bits/weight ${bits03.toFixed(4)}, energy vs FP8 ${energy03.toFixed(4)}`);
+    console.log(`budget 0.30: ppl ${ppl03.toFixed(5)} (CLI ${cli03.ppl.toFixed(5)}), bits/weight ${bits03.toFixed(4)} (CLI ${cli03.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy03.toFixed(4)}`);
 
     // Views at the default budget.
     await page.screenshot({ path: `${SHOTS}/01-explorer-budget30.png`, fullPage: true });
@@ -117,35 +118,22 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     // Move the slider to 0.5: more FP8 blocks, more bits, more energy; heatmap and ppl match the core.
     await setBudget(page, 0.5);
     await expect(page.getByTestId('ppl')).toHaveAttribute('data-stale', 'true');
-    const ref05 = await reference.at(0.5);
-    expect(await num(page, 'fp8-share')).toBeCloseTo(ref05.answer.fp8Share, 12);
+    expect(await num(page, 'fp8-share')).toBeCloseTo(cli05.fp8Share, 12);
     const shares05 = await heatmapShares(page);
-    for (const [k, v] of Object.entries(ref05.shares)) expect(shares05[k], k).toBeCloseTo(v, 12);
-    expect(Object.keys(ref05.shares).some((k) => shares05[k] > shares03[k])).toBe(true);
-    for (const k of Object.keys(ref05.shares)) expect(shares05[k]).toBeGreaterThanOrEqual(shares03[k]);
+    for (const [k, v] of Object.entries(cliShares(cli05))) expect(shares05[k], k).toBeCloseTo(v, 12);
+    expect(Object.keys(shares05).some((k) => shares05[k] > shares03[k])).toBe(true);
+    for (const k of Object.keys(shares05)) expect(shares05[k]).toBeGreaterThanOrEqual(shares03[k]);
     const bits05 = await num(page, 'weight-bits');
     const mem05 = Number(await page.getByTestId('memory-mixed').getAttribute('data-bits'));
     expect(bits05).toBeGreaterThan(bits03);
     expect(mem05).toBeGreaterThan(mem03);
-    // Memory against the hardware model on the core's masks.
-    const masks = reference.ranking.tensors.map((t) => new Uint8Array(t.grid.blockCount));
-    ref05.answer.perTensor.forEach((_, i) => {
-      const t = reference.ranking.tensors[i];
-      for (let j = 0; j < ref05.answer.fp8Counts[i]; j++) masks[i][t.order[j]] = 1;
-    });
-    const hw = simulateHardware(
-      reference.ranking.tensors.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: masks[i], tokens: 512, activationFp8Share: 0.3 })),
-      hwParams(),
-    );
-    expect(mem05).toBe(hw.weightBits.mixed);
-    expect(bits05).toBeCloseTo(hw.weightBits.bitsPerWeight, 12);
+    expect(mem05).toBe(cli05.weightBits);
     const energy05 = await num(page, 'energy-vs-fp8');
     expect(energy05).toBeGreaterThan(energy03);
     const ppl05 = await settledPpl(page);
-    expect(Math.abs(ppl05 / ref05.ppl - 1)).toBeLessThan(1e-9);
-    // More FP8 should not hurt: allow a tiny tolerance for noise on 1024 tokens.
+    expect(Math.abs(ppl05 / cli05.ppl - 1)).toBeLessThan(1e-9);
     expect(ppl05).toBeLessThan(ppl03 * 1.002);
-    console.log(`budget 0.50: ppl ${ppl05.toFixed(5)} (direct ${ref05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)}, energy vs FP8 ${energy05.toFixed(4)}`);
+    console.log(`budget 0.50: ppl ${ppl05.toFixed(5)} (CLI ${cli05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)} (CLI ${cli05.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy05.toFixed(4)}`);
     numbersAt05 = { ppl: ppl05, share: await num(page, 'fp8-share'), bits: bits05, energy: energy05 };
 
     // Select a tensor and a block from the heatmap and grid with the keyboard.

@@ -2,18 +2,16 @@
 // over Comlink). It holds the model, calibration results and quantized tensors so that the UI thread
 // only ever receives compact results: rankings, one tensor's detail, perplexities.
 //
-// Engines: until src/core/pipeline (ONNX graphs in onnxruntime-web) lands, calibration and perplexity run
-// on the plain-TypeScript reference forward/backward in float32 — exact but slow, fine for stories260K.
+// Calibration, rankings, thresholds and perplexity come from src/core/pipeline (FgmpSession over ONNX graphs
+// in onnxruntime-web), configured as the CLI's `fgmp run` configures it, so both report the same numbers.
+// Before calibration, the policies that need no Fisher (random, magnitude, unweighted) rank blocks here.
 import { loadCheckpoint, loadTokenizerFile, CheckpointError, type InputFile } from '../src/core/model/loaders/index';
 import { parameterCount, randomModel, STORIES15M_SHAPE, PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '../src/core/model/types';
-import { referenceBackward, referenceForward } from '../src/core/model/reference/index';
-import type { RefArray } from '../src/core/model/reference/index';
-import { answerBudget, allMasks, buildRanking, clippingCurve, mixTensor, prepareWeights, type BlockRanking, type PreparedTensor } from '../src/core/fgmp/index';
-import { sortDescendingStable } from '../src/core/fgmp/sort';
-import type { ClippingId, Fp8Scaling, PolicyId, RandomShape } from '../src/core/url/shareState';
-import { mixActivations, quantizeActivations } from './activationUnit';
-import { hwParams, simulateHardware, type HwParamKey } from '../src/core/hw/index';
-import { answerActivationBudget } from '../src/store/derive';
+import { buildRanking, clippingCurve, prepareWeights, type BlockRanking, type PreparedTensor } from '../src/core/fgmp/index';
+import type { ClippingId, Fp8Scaling, RandomShape } from '../src/core/url/shareState';
+import { calibrate, encodeTextPrefix, FgmpSession, tensorKey as pipelineKey, textSequences, type CalibrationResult, type Progress as PipelineProgress, type TokenSequences } from '../src/core/pipeline/index';
+import { LlamaEngine } from '../src/core/runtime/engine';
+import type { RuntimeOptions } from '../src/core/runtime/ort';
 import type {
   BlockCurve,
   CalibrationSummary,
@@ -30,15 +28,14 @@ import type {
   SweepRequest,
   TensorDetail,
   TextSummary,
-  WireActivationRanking,
   WireRanking,
 } from './protocol';
 
 /** Files above this are refused before reading (a browser tab cannot hold much more). */
 export const MAX_MODEL_BYTES = 1.5 * 2 ** 30;
-/** Tokens of calibration activations kept to place the activation threshold. */
-const ACTIVATION_SAMPLE_TOKENS = 1024;
-const REFERENCE_ENGINE = 'reference forward/backward (TypeScript, float32)';
+const ENGINE = 'src/core/pipeline (onnxruntime-web wasm, 1 thread)';
+/** One thread, as the CLI's default: the same summation order, hence the same numbers. */
+const RUNTIME: RuntimeOptions = { threads: 1 };
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
@@ -62,27 +59,19 @@ export function progressReporter(stage: Stage, label: string, total: number, uni
   };
 }
 
-const yieldToEvents = () => new Promise<void>((r) => setTimeout(r, 0));
-
-interface Calibration {
-  weightFisher: Map<string, Float32Array>;
-  /** Per (layer, proj): mean over tokens of (∂L/∂x_c)². */
-  channelFisher: Map<string, Float64Array>;
-  /** Calibration activation samples [tokens, in] per (layer, proj). */
-  samples: Map<string, { x: Float32Array; rows: number; cols: number }>;
-  summary: CalibrationSummary;
-}
 
 const key = (layer: number, proj: Projection) => `${layer}/${proj}`;
 
 export class PipelineService {
   private model: LlamaModel | null = null;
   private summary: ModelSummary | null = null;
-  private texts = new Map<'calibration' | 'evaluation', { name: string; text: string; ids: number[] | null }>();
-  private calibration: Calibration | null = null;
-  private prepared = new Map<string, PreparedTensor[]>();
-  private rankings = new Map<string, BlockRanking>();
-  private activationScores: { ranking: WireActivationRanking; sorted: Float64Array } | null = null;
+  private texts = new Map<'calibration' | 'evaluation', { name: string; text: string }>();
+  private calib: { result: CalibrationResult; sequences: TokenSequences } | null = null;
+  private session: { session: FgmpSession } | null = null;
+  private sessionKey = '';
+  private actShares = new Map<string, Record<string, number>>();
+  private uncalibrated = new Map<string, PreparedTensor[]>();
+  private uncalibratedRankings = new Map<string, BlockRanking>();
   private abort = new AbortController();
 
   // ---- model ----
@@ -166,8 +155,7 @@ export class PipelineService {
     const model = this.requireModel();
     model.tokenizer = loadTokenizerFile(file as InputFile, model.config.vocabSize);
     this.summary = { ...this.summary!, tokenizer: file.name, tokenizerVocab: model.tokenizer.vocabSize };
-    for (const t of this.texts.values()) t.ids = null;
-    this.calibration = null;
+    this.resetDerived();
     return this.summary;
   }
 
@@ -180,11 +168,15 @@ export class PipelineService {
       tokenizer: model.tokenizer ? (model.source.format === 'llama2c' ? 'tokenizer file' : 'embedded') : null,
       tokenizerVocab: model.tokenizer?.vocabSize ?? null,
     };
-    this.calibration = null;
-    this.prepared.clear();
-    this.rankings.clear();
-    this.activationScores = null;
-    for (const t of this.texts.values()) t.ids = null;
+    this.resetDerived();
+  }
+
+  /** Forgets everything computed from the model, its tokenizer or the texts. */
+  private resetDerived(): void {
+    this.calib = null;
+    void this.dropSession();
+    this.uncalibrated.clear();
+    this.uncalibratedRankings.clear();
   }
 
   private requireModel(): LlamaModel {
@@ -197,194 +189,153 @@ export class PipelineService {
   async setText(role: 'calibration' | 'evaluation', name: string, bytes: Uint8Array): Promise<TextSummary> {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\r\n/g, '\n');
     if (text.trim().length === 0) throw new Error(`${name} holds no text`);
-    this.texts.set(role, { name, text, ids: null });
-    if (role === 'calibration') this.calibration = null;
-    const ids = this.model?.tokenizer ? this.tokens(role) : null;
-    return { name, characters: text.length, tokens: ids ? ids.length : 0 };
-  }
-
-  private tokens(role: 'calibration' | 'evaluation'): number[] {
-    if (role === 'evaluation' && !this.texts.has('evaluation') && this.texts.has('calibration')) {
-      // No evaluation text: hold out the calibration text after the tokens calibration used.
-      const ids = this.tokens('calibration');
-      const used = this.calibration?.summary.tokens ?? 0;
-      if (ids.length - used < 2) throw new Error('the calibration text has no tokens left to evaluate on: choose an evaluation text');
-      return ids.slice(used + 1);
-    }
-    const t = this.texts.get(role);
-    if (!t) throw new Error(`no ${role} text: choose a text file`);
-    const tok = this.requireModel().tokenizer;
-    if (!tok) throw new Error('the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too');
-    if (!t.ids) t.ids = tok.encode(t.text);
-    return t.ids;
+    this.texts.set(role, { name, text });
+    if (role === 'calibration') this.resetDerived();
+    else void this.dropSession();
+    const tok = this.model?.tokenizer;
+    // Tokens counted on a prefix: the pipeline only ever encodes as much as it uses.
+    return { name, characters: text.length, tokens: tok ? tok.encode(text.slice(0, 200_000)).length : 0, tokensCounted: Math.min(text.length, 200_000) };
   }
 
   // ---- calibration ----
 
   /**
-   * Fisher information over `maxTokens` calibration tokens, in sequences of at most the model's context:
-   * weight Fisher Σ_s g_s², per-channel activation Fisher mean_t (∂L/∂x)², and activation samples.
+   * Fisher calibration with src/core/pipeline (ONNX forward+backward), exactly as `fgmp run` does it:
+   * ceil(tokens / seqLen) sequences of min(256, context) tokens from the calibration text.
    */
-  async calibrate(maxTokens: number, onProgress?: ProgressCallback): Promise<CalibrationSummary> {
+  async calibrate(calibrationTokens: number, onProgress?: ProgressCallback): Promise<CalibrationSummary> {
     const model = this.requireModel();
-    const ids = this.tokens('calibration');
-    const c = model.config;
-    const seqLen = Math.min(c.maxSeqLen, 256);
-    const tokens = Math.min(maxTokens, ids.length);
-    const sequences = Math.max(1, Math.floor(tokens / seqLen));
+    const tok = model.tokenizer;
+    if (!tok) throw new Error('the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too');
+    const text = this.texts.get('calibration');
+    if (!text) throw new Error('no calibration text: choose a text file');
+    const seqLen = Math.min(256, model.config.maxSeqLen);
+    const count = Math.max(1, Math.ceil(calibrationTokens / seqLen));
+    const sequences = textSequences(tok, text.text, count, seqLen, text.name);
     const signal = this.abort.signal;
-    const report = progressReporter('calibrate', 'Calibrating Fisher information', sequences * seqLen, 'tokens', onProgress);
-    const t0 = performance.now();
-    const weightFisher = new Map<string, Float32Array>();
-    const channelFisher = new Map<string, Float64Array>();
-    const samples = new Map<string, { x: Float32Array; rows: number; cols: number }>();
-    const sampleRows = Math.min(ACTIVATION_SAMPLE_TOKENS, sequences * seqLen);
-    for (let l = 0; l < c.nLayers; l++)
-      for (const p of PROJECTIONS) {
-        const [rows, cols] = projectionShape(c, p);
-        weightFisher.set(key(l, p), new Float32Array(rows * cols));
-        channelFisher.set(key(l, p), new Float64Array(cols));
-        samples.set(key(l, p), { x: new Float32Array(sampleRows * cols), rows: 0, cols });
-      }
-    let nllSum = 0;
-    let counted = 0;
-    for (let s = 0; s < sequences; s++) {
+    const engine = LlamaEngine.forModel(model, RUNTIME);
+    try {
+      const result = await calibrate(engine, sequences, { signal, onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress) });
+      this.calib = { result, sequences };
+    } catch (e) {
       if (signal.aborted) throw new CancelledError();
-      const seq = ids.slice(s * seqLen, s * seqLen + seqLen + 1);
-      const r = referenceBackward(model, seq.length > 1 ? seq : [...seq, seq[0]], { precision: 'float32' });
-      nllSum += r.meanNll * r.scoredCount;
-      counted += r.scoredCount;
-      const T = seq.length;
-      for (let l = 0; l < c.nLayers; l++) {
-        for (const p of PROJECTIONS) {
-          const g = r.grads.layers[l][p];
-          const F = weightFisher.get(key(l, p))!;
-          for (let i = 0; i < F.length; i++) F[i] += g[i] * g[i];
-          const ig = r.linearInputGrads[l][p];
-          const f = channelFisher.get(key(l, p))!;
-          const cols = f.length;
-          for (let t = 0; t < T; t++) for (let j = 0; j < cols; j++) f[j] += ig[t * cols + j] * ig[t * cols + j];
-          const sample = samples.get(key(l, p))!;
-          const take = Math.min(T, sampleRows - sample.rows);
-          if (take > 0) {
-            sample.x.set((r.linearInputs[l][p] as RefArray).subarray(0, take * cols), sample.rows * cols);
-            sample.rows += take;
-          }
-        }
-      }
-      report((s + 1) * seqLen);
-      await yieldToEvents();
+      throw e;
+    } finally {
+      await engine.dispose();
     }
-    const totalTokens = sequences * seqLen;
-    for (const f of channelFisher.values()) for (let j = 0; j < f.length; j++) f[j] /= totalTokens;
-    const summary: CalibrationSummary = {
-      tokens: totalTokens,
-      sequences,
-      sequenceLength: seqLen,
-      meanNll: nllSum / counted,
-      seconds: (performance.now() - t0) / 1000,
-      engine: REFERENCE_ENGINE,
-    };
-    this.calibration = { weightFisher, channelFisher, samples, summary };
-    this.prepared.clear();
-    this.rankings.clear();
-    this.activationScores = null;
-    return summary;
+    await this.dropSession();
+    const r = this.calib.result;
+    return { tokens: r.tokens, sequences: r.sequences, sequenceLength: r.seqLen, meanNll: r.meanNll, seconds: r.seconds, engine: ENGINE };
+  }
+
+  private async dropSession(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    this.sessionKey = '';
+    this.actShares.clear();
+    await s?.session.dispose().catch(() => undefined);
+  }
+
+  /** The FgmpSession for the current calibration and evaluation text, rebuilt when the token count changes. */
+  private fgmp(evaluationTokens: number): FgmpSession {
+    const model = this.requireModel();
+    if (!this.calib) throw new Error('not calibrated yet: choose a calibration text');
+    const evalText = this.texts.get('evaluation');
+    const key = `${evaluationTokens}|${evalText?.name ?? '(held out)'}`;
+    if (this.session && this.sessionKey === key) return this.session.session;
+    if (this.session) void this.session.session.dispose().catch(() => undefined);
+    const tok = model.tokenizer!;
+    let stream: number[];
+    if (evalText) {
+      stream = encodeTextPrefix(tok, evalText.text, evaluationTokens).slice(0, evaluationTokens);
+    } else {
+      // No evaluation text: hold out the calibration text after the part calibration used.
+      const cal = this.texts.get('calibration')!;
+      const used = this.calib.result.tokens + this.calib.result.sequences;
+      stream = encodeTextPrefix(tok, cal.text, used + evaluationTokens).slice(used, used + evaluationTokens);
+    }
+    if (stream.length < 2) throw new Error('the evaluation text holds fewer than 2 tokens');
+    const session = new FgmpSession(model, this.calib.result, this.calib.sequences, stream, { runtime: RUNTIME, seed: 0 });
+    this.session = { session };
+    this.sessionKey = key;
+    this.actShares.clear();
+    return session;
   }
 
   // ---- quantization and policy ----
 
   private effectiveClipping(clipping: ClippingId): ClippingId {
-    return clipping === 'fisher' && !this.calibration ? 'mse' : clipping;
+    return clipping === 'fisher' && !this.calib ? 'mse' : clipping;
   }
 
-  private prepare(clipping: ClippingId, fp8Scaling: Fp8Scaling, onProgress?: ProgressCallback): PreparedTensor[] {
+  /** Quantized tensors: the session's when calibrated, else (policies without Fisher) computed here. */
+  private prepare(clipping: ClippingId, fp8Scaling: Fp8Scaling, evaluationTokens: number, onProgress?: ProgressCallback): PreparedTensor[] {
     const model = this.requireModel();
     const clip = this.effectiveClipping(clipping);
-    const k = `${clip}|${fp8Scaling}`;
-    let prepared = this.prepared.get(k);
+    const scale = fp8Scaling === 'per-channel' ? 'row' : 'tensor';
+    if (this.calib) return this.fgmp(evaluationTokens).preparedWeights(clip, scale);
+    const k = `${clip}|${scale}`;
+    let prepared = this.uncalibrated.get(k);
     if (!prepared) {
       const report = progressReporter('quantize', 'Quantizing weights (NVFP4 with clipping, FP8)', model.config.nLayers * PROJECTIONS.length, 'tensors', onProgress);
-      const cal = this.calibration;
-      prepared = prepareWeights(model.config, model.weights, {
-        clip,
-        fisher: cal ? (l, p) => cal.weightFisher.get(key(l, p)) : undefined,
-        fp8Scale: fp8Scaling === 'per-channel' ? 'row' : 'tensor',
-        onProgress: (d) => report(d),
-      });
-      this.prepared.set(k, prepared);
+      prepared = prepareWeights(model.config, model.weights, { clip, fp8Scale: scale, onProgress: (d) => report(d) });
+      this.uncalibrated.set(k, prepared);
     }
     return prepared;
   }
 
-  private ranking(req: QuantizeRequest, onProgress?: ProgressCallback): BlockRanking {
+  private ranking(req: QuantizeRequest & { evaluationTokens: number }, onProgress?: ProgressCallback): BlockRanking {
     const clip = this.effectiveClipping(req.clipping);
-    const k = `${req.policy}|${clip}|${req.fp8Scaling}`;
-    let r = this.rankings.get(k);
+    const scale = req.fp8Scaling === 'per-channel' ? 'row' : 'tensor';
+    if (this.calib) return this.fgmp(req.evaluationTokens).ranking(req.policy, clip, scale);
+    if (req.policy === 'fgmp' || req.policy === 'uniform')
+      throw new Error(`the ${req.policy === 'fgmp' ? 'FGMP' : 'per-layer uniform'} policy ranks blocks by Fisher information: calibrate first`);
+    const k = `${req.policy}|${clip}|${scale}`;
+    let r = this.uncalibratedRankings.get(k);
     if (!r) {
-      if ((req.policy === 'fgmp' || req.policy === 'uniform') && !this.calibration)
-        throw new Error(`the ${req.policy === 'fgmp' ? 'FGMP' : 'per-layer uniform'} policy ranks blocks by Fisher information: calibrate first`);
-      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, onProgress), req.policy, { seed: 1 });
-      this.rankings.set(k, r);
+      // Same seed as FgmpSession (0) so the random baseline does not change when calibration arrives.
+      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress), req.policy, { seed: 0 });
+      this.uncalibratedRankings.set(k, r);
     }
     return r;
   }
 
-  /** Quantizes (cached per clipping and scaling), ranks blocks for the policy, and returns the ranking to answer budgets with. */
-  async quantize(req: QuantizeRequest, onProgress?: ProgressCallback): Promise<QuantizeResult> {
+  /** Quantizes (cached per clipping and scaling), ranks blocks for the policy, returns the ranking to answer budgets with. */
+  async quantize(req: QuantizeRequest & { evaluationTokens: number }, onProgress?: ProgressCallback): Promise<QuantizeResult> {
     const ranking = this.ranking(req, onProgress);
     const notes: string[] = [];
     const clippingUsed = this.effectiveClipping(req.clipping);
     if (clippingUsed !== req.clipping) notes.push('Fisher-weighted clipping needs calibration; MSE clipping is used until then.');
-    return { ...req, ranking: toWire(ranking), activations: this.activationRanking()?.ranking ?? null, clippingUsed, notes };
+    return { policy: req.policy, clipping: req.clipping, fp8Scaling: req.fp8Scaling, ranking: toWire(ranking), activations: null, clippingUsed, notes };
   }
 
-  /** Activation block scores of the calibration samples, ranked globally once. */
-  private activationRanking() {
-    if (this.activationScores || !this.calibration) return this.activationScores;
-    const cal = this.calibration;
-    const parts: { layer: number; proj: Projection; scores: Float64Array }[] = [];
-    let n = 0;
-    for (const [k, s] of cal.samples) {
-      const [l, p] = k.split('/');
-      const q = quantizeActivations(s.x.subarray(0, s.rows * s.cols), s.rows, s.cols, cal.channelFisher.get(k)!);
-      parts.push({ layer: Number(l), proj: p as Projection, scores: q.scores });
-      n += q.scores.length;
-    }
-    const all = new Float64Array(n);
-    const offsets: number[] = [];
-    let o = 0;
-    for (const part of parts) {
-      offsets.push(o);
-      all.set(part.scores, o);
-      o += part.scores.length;
-    }
-    const order = sortDescendingStable(all);
-    const sorted = new Float64Array(n);
-    const rankOf = new Uint32Array(n);
-    for (let r = 0; r < n; r++) {
-      sorted[r] = all[order[r]];
-      rankOf[order[r]] = r;
-    }
-    const tensors = parts.map((part, i) => {
-      const ranks = rankOf.slice(offsets[i], offsets[i] + part.scores.length).sort();
-      return { layer: part.layer, proj: part.proj, blocks: part.scores.length, ranks };
+  /**
+   * FP8 share of calibration activation blocks per linear input for an activation budget, with the
+   * pipeline's τ (FP8 when score > τ). One round trip per budget; cached.
+   */
+  async activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
+    if (!this.calib) return null;
+    const session = this.fgmp(evaluationTokens);
+    const k = String(activationBudget);
+    const hit = this.actShares.get(k);
+    if (hit) return hit;
+    const scores = await session.calibrationScores({ signal: this.abort.signal });
+    const taus = await session.activationThresholds(activationBudget, 'global');
+    const out: Record<string, number> = {};
+    session.sites.forEach((site, i) => {
+      const s = scores.get(pipelineKey(site.layer, site.proj))!;
+      const tau = taus[i].tau;
+      let n = 0;
+      for (let j = 0; j < s.length; j++) if (s[j] > tau) n++;
+      out[key(site.layer, site.proj)] = s.length ? n / s.length : 0;
     });
-    this.activationScores = { ranking: { totalBlocks: n, sortedScores: sorted, tensors }, sorted };
-    return this.activationScores;
-  }
-
-  /** The activation threshold τ for a share p of calibration blocks in FP8 (+∞ keeps all NVFP4). */
-  activationThreshold(share: number): number {
-    const a = this.activationRanking();
-    if (!a) throw new Error('the activation unit needs calibration (per-channel Fisher): calibrate first');
-    const k = Math.round(share * a.sorted.length);
-    return k === 0 ? Infinity : a.sorted[k - 1];
+    this.actShares.set(k, out);
+    return out;
   }
 
   /** Everything the block grid and clipping views show for one tensor. */
-  async tensorDetail(req: QuantizeRequest & { layer: number; proj: Projection }): Promise<TensorDetail> {
-    const t = this.prepare(req.clipping, req.fp8Scaling).find((x) => x.layer === req.layer && x.proj === req.proj);
+  async tensorDetail(req: QuantizeRequest & { layer: number; proj: Projection; evaluationTokens: number }): Promise<TensorDetail> {
+    const t = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens).find((x) => x.layer === req.layer && x.proj === req.proj);
     if (!t) throw new Error(`no tensor layer ${req.layer} ${req.proj}`);
     const curve = t.quant.curve ?? clippingCurve(t.weight, t.rows, t.cols, { fisher: t.fisher });
     return {
@@ -406,98 +357,59 @@ export class PipelineService {
   async blockCurve(layer: number, proj: Projection, block: number): Promise<BlockCurve> {
     const model = this.requireModel();
     const [rows, cols] = projectionShape(model.config, proj);
-    const fisher = this.calibration?.weightFisher.get(key(layer, proj));
+    const fisher = this.calib?.result.weightFisher.get(pipelineKey(layer, proj));
     const c = clippingCurve(model.weights.layers[layer][proj], rows, cols, { fisher, block });
     return { block, grid: [...c.grid], mse: c.mse, fisherMse: c.fisherMse };
   }
 
   // ---- evaluation ----
 
-  /** Perplexity of the quantized model on the evaluation text: windows of (context − 1) tokens after BOS. */
+  /** Perplexity, memory and energy of a configuration (src/core/pipeline: ONNX forward with the activation unit). */
   async evaluate(req: EvaluateRequest, onProgress?: ProgressCallback): Promise<EvaluateResult> {
-    const model = this.requireModel();
-    const ids = this.tokens('evaluation').slice(0, req.evaluationTokens);
-    if (ids.length < 2) throw new Error('the evaluation text is shorter than 2 tokens');
+    const session = this.fgmp(req.evaluationTokens);
     const signal = this.abort.signal;
+    const clip = this.effectiveClipping(req.clipping);
+    const fp8Scaling = req.fp8Scaling === 'per-channel' ? 'row' : 'tensor';
     const t0 = performance.now();
-    const quantModel = req.variant === 'float' ? model : this.quantizedModel(req);
-    const threshold = req.variant === 'float' ? NaN : req.variant === 'fp8' ? -Infinity : req.variant === 'nvfp4' ? Infinity : this.activationThreshold(req.activationBudget);
-    const channelFisher = this.calibration?.channelFisher;
-    const transform =
-      req.variant === 'float'
-        ? undefined
-        : (layer: number, proj: Projection, x: RefArray, rows: number, inDim: number) => {
-            const f = channelFisher?.get(key(layer, proj)) ?? new Float64Array(inDim).fill(1);
-            return mixActivations(quantizeActivations(x, rows, inDim, f), rows, inDim, threshold).values;
-          };
-    const window = model.config.maxSeqLen - 1;
-    const bos = model.tokenizer?.bosId ?? 1;
-    const report = progressReporter('evaluate', `Perplexity (${req.variant})`, ids.length, 'tokens', onProgress);
-    let sum = 0;
-    let count = 0;
-    for (let start = 0; start < ids.length; start += window) {
+    const progress = { signal, onProgress: pipelineProgress('evaluate', `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`, onProgress) };
+    try {
+      if (req.variant === 'float') {
+        const f = await session.evaluateFloat32(progress);
+        return { meanNll: f.meanNll, ppl: f.ppl, tokens: f.tokens, seconds: f.seconds, engine: ENGINE, activationThreshold: NaN, fp8Share: null, weightBits: null, weightBitsPerWeight: null, energyVsFp8: null, actFp8Share: null };
+      }
+      const [budget, actBudget] = req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
+      const r = await session.evaluate({ policy: req.policy, budget, actBudget, clip, fp8Scaling, actTau: 'global' }, progress);
+      return {
+        meanNll: r.meanNll,
+        ppl: r.ppl,
+        tokens: r.tokens,
+        seconds: (performance.now() - t0) / 1000,
+        engine: ENGINE,
+        activationThreshold: typeof r.tau === 'number' ? r.tau : NaN,
+        fp8Share: r.fp8Share,
+        weightBits: r.weightBits,
+        weightBitsPerWeight: r.weightBitsPerWeight,
+        energyVsFp8: r.energy.vsFp8,
+        actFp8Share: r.actFp8Share,
+      };
+    } catch (e) {
       if (signal.aborted) throw new CancelledError();
-      const chunk = ids.slice(start, start + window);
-      const r = referenceForward(quantModel, [bos, ...chunk], { precision: 'float32', targets: [...chunk], transformLinearInput: transform });
-      sum += r.meanNll * r.scoredCount;
-      count += r.scoredCount;
-      report(start + chunk.length);
-      await yieldToEvents();
+      throw e;
     }
-    const meanNll = sum / count;
-    return { meanNll, ppl: Math.exp(meanNll), tokens: count, seconds: (performance.now() - t0) / 1000, engine: REFERENCE_ENGINE, activationThreshold: threshold };
   }
 
-  private masks(req: EvaluateRequest): { prepared: PreparedTensor[]; masks: Uint8Array[] } {
-    const prepared = this.prepare(req.clipping, req.fp8Scaling);
-    if (req.variant === 'fp8' || req.variant === 'nvfp4')
-      return { prepared, masks: prepared.map((t) => new Uint8Array(t.quant.grid.blockCount).fill(req.variant === 'fp8' ? 1 : 0)) };
-    const ranking = this.ranking(req);
-    // ranking.tensors are in canonical order, as prepareWeights returns them.
-    return { prepared, masks: allMasks(ranking, answerBudget(ranking, req.weightBudget)) };
-  }
-
-  /** Simulated energy of one pass over the model's context, relative to all-FP8 (src/core/hw). */
-  private energyVsFp8(req: EvaluateRequest, hwOverrides: Partial<Record<HwParamKey, number>>): number {
-    const { prepared, masks } = this.masks(req);
-    const act = this.activationRanking();
-    const shares = act ? answerActivationBudget(act.ranking, req.activationBudget).shares : null;
-    const tokens = this.requireModel().config.maxSeqLen;
-    const inputs = prepared.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.rows, cols: t.cols, weightMask: masks[i], tokens, activationFp8Share: shares?.get(key(t.layer, t.proj)) ?? req.activationBudget }));
-    return simulateHardware(inputs, hwParams(hwOverrides), { fp8Scale: req.fp8Scaling === 'per-channel' ? 'row' : 'tensor' }).vsFp8;
-  }
-
-  private quantizedModel(req: EvaluateRequest): LlamaModel {
-    const model = this.requireModel();
-    const { prepared, masks } = this.masks(req);
-    const layers = model.weights.layers.map((lw) => ({ ...lw }));
-    prepared.forEach((t, i) => {
-      layers[t.layer][t.proj] = mixTensor(t.rows, t.cols, t.quant.qLo, t.quant.qHi, masks[i]);
-    });
-    return { ...model, weights: { ...model.weights, layers } };
-  }
-
-  /** Perplexity for every policy at each budget (shared endpoints 0 and 1 computed once). */
+  /** Perplexity for every policy at each budget (the session shares budgets 0 and 1 between policies). */
   async sweep(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
     const points: SweepPoint[] = [];
-    const jobs: { policy: PolicyId; budget: number }[] = [];
-    for (const budget of req.budgets) {
-      if (budget === 0 || budget === 1) jobs.push({ policy: req.policies[0], budget });
-      else for (const policy of req.policies) jobs.push({ policy, budget });
-    }
+    const jobs = req.budgets.flatMap((budget) => req.policies.map((policy) => ({ policy, budget })));
     const report = progressReporter('sweep', 'Sweep: perplexity for every policy', jobs.length, 'points', onProgress);
     let done = 0;
     for (const job of jobs) {
       if (this.abort.signal.aborted) throw new CancelledError();
-      const jobReq = { ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' as const };
-      const r = await this.evaluate(jobReq);
-      const energyVsFp8 = this.energyVsFp8(jobReq, req.hwOverrides);
-      const shared = job.budget === 0 || job.budget === 1 ? req.policies : [job.policy];
-      for (const policy of shared) {
-        const p = { policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll, energyVsFp8 };
-        points.push(p);
-        onPoint?.(p);
-      }
+      const r = await this.evaluate({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
+      const p = { policy: job.policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll, energyVsFp8: r.energyVsFp8 ?? NaN };
+      points.push(p);
+      onPoint?.(p);
       report(++done, true);
     }
     return points;
@@ -508,6 +420,18 @@ export class PipelineService {
     this.abort.abort();
     this.abort = new AbortController();
   }
+}
+
+/** The pipeline's progress (tokens, rate, time left) as the UI's. */
+function pipelineProgress(stage: Stage, label: string, cb?: ProgressCallback) {
+  if (!cb) return undefined;
+  let last = -Infinity;
+  return (p: PipelineProgress) => {
+    const now = performance.now();
+    if (now - last < 100 && p.tokensDone < p.tokensTotal) return;
+    last = now;
+    cb({ stage, label, done: p.tokensDone, total: p.tokensTotal, unit: 'tokens', rate: p.tokensPerSecond, etaSeconds: p.secondsLeft });
+  };
 }
 
 function toWire(r: BlockRanking): WireRanking {

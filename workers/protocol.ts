@@ -1,7 +1,6 @@
 // Types that cross the worker boundary (structured clone / transfer). Kept free of classes so that
 // Comlink can copy them; typed arrays in here are transferred, not copied, where noted.
 import type { LlamaConfig, Projection } from '../src/core/model/types';
-import type { HwParamKey } from '../src/core/hw/index';
 import type { ClippingId, Fp8Scaling, PolicyId } from '../src/core/url/shareState';
 
 export type Stage = 'fetch' | 'load' | 'tokenize' | 'calibrate' | 'quantize' | 'evaluate' | 'sweep';
@@ -54,7 +53,9 @@ export interface ModelSummary {
 export interface TextSummary {
   name: string;
   characters: number;
+  /** Tokens in the first `tokensCounted` characters (0 without a tokenizer). */
   tokens: number;
+  tokensCounted: number;
 }
 
 export interface CalibrationSummary {
@@ -140,6 +141,13 @@ export interface EvaluateResult {
   engine: string;
   /** Activation threshold τ used (NaN for uniform variants). */
   activationThreshold: number;
+  /** Realised shares and costs as the pipeline reports them (null for the float32 variant). */
+  fp8Share: number | null;
+  weightBits: number | null;
+  weightBitsPerWeight: number | null;
+  /** Energy of one pass over the evaluation tokens with the realised activation masks, relative to all-FP8. */
+  energyVsFp8: number | null;
+  actFp8Share: number | null;
 }
 
 export interface SweepPoint {
@@ -156,5 +164,4 @@ export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
   budgets: number[];
   activationBudget: number;
   evaluationTokens: number;
-  hwOverrides: Partial<Record<HwParamKey, number>>;
 }

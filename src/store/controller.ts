@@ -45,6 +45,7 @@ function onCrash(text: string): void {
     model: { ...fresh.model, summary: s.model.summary, status: session.model ? 'running' : 'idle' },
     calibration: fresh.calibration,
     quant: fresh.quant,
+    activations: fresh.activations,
     detail: fresh.detail,
     ppl: { ...s.ppl, status: 'idle', runningKey: null, progress: null },
     sweep: { ...s.sweep, status: s.sweep.status === 'running' ? 'idle' : s.sweep.status, progress: null },
@@ -86,6 +87,7 @@ function modelLoaded(sourceChanged: boolean, model: ShareState['model'], tokeniz
     filesAsked: st.filesAsked.filter((f) => f.role !== 'model' && (f.role !== 'tokenizer' || !tokenizer)),
     calibration: initialExplorerState().calibration,
     quant: initialExplorerState().quant,
+    activations: initialExplorerState().activations,
     detail: initialExplorerState().detail,
     ppl: initialExplorerState().ppl,
     sweep: initialExplorerState().sweep,
@@ -239,7 +241,8 @@ async function calibrate(): Promise<void> {
     );
     if (gen !== session.modelGeneration) return;
     patch('calibration', { status: 'done', summary, progress: null });
-    useExplorer.setState({ quant: initialExplorerState().quant, ppl: initialExplorerState().ppl, detail: initialExplorerState().detail });
+    session.modelGeneration++;
+    useExplorer.setState({ quant: initialExplorerState().quant, ppl: initialExplorerState().ppl, detail: initialExplorerState().detail, activations: initialExplorerState().activations });
   } catch (e) {
     fail('calibration', e);
   }
@@ -253,10 +256,10 @@ async function quantize(): Promise<void> {
   patch('quant', { status: 'running', error: null, progress: null, key });
   try {
     const r = await pipeline().call((api) =>
-      api.quantize({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling }, progress((p) => patch('quant', { progress: p }))),
+      api.quantize({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, evaluationTokens: s.evaluationTokens }, progress((p) => patch('quant', { progress: p }))),
     );
     if (gen !== session.modelGeneration) return;
-    patch('quant', { status: 'done', progress: null, ranking: rankingFromWire(r.ranking), activations: r.activations, clippingUsed: r.clippingUsed, notes: r.notes });
+    patch('quant', { status: 'done', progress: null, ranking: rankingFromWire(r.ranking), clippingUsed: r.clippingUsed, notes: r.notes });
   } catch (e) {
     fail('quant', e);
   }
@@ -269,11 +272,24 @@ async function fetchDetail(): Promise<void> {
   const key = `${s.clipping}|${s.fp8Scaling}|${layer}|${projection}|${block}`;
   patch('detail', { key, error: null });
   try {
-    const data = await pipeline().call((api) => api.tensorDetail({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, layer, proj: projection }));
+    const data = await pipeline().call((api) => api.tensorDetail({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, layer, proj: projection, evaluationTokens: s.evaluationTokens }));
     const blockCurve = block !== null && block < data.rows * Math.ceil(data.cols / 16) ? await pipeline().call((api) => api.blockCurve(layer, projection, block)) : null;
     if (useExplorer.getState().detail.key === key) patch('detail', { data, blockCurve });
   } catch (e) {
     if (!isFatalWorkerError(e)) patch('detail', { error: message(e) });
+  }
+}
+
+/** Activation FP8 shares for the activation budget: one round trip to the worker (cached there). */
+async function fetchActivationShares(): Promise<void> {
+  const s = useExplorer.getState().settings;
+  const key = `${s.activationBudget}|${s.evaluationTokens}|${session.modelGeneration}`;
+  patch('activations', { key });
+  try {
+    const shares = await pipeline().call((api) => api.activationShares(s.activationBudget, s.evaluationTokens));
+    if (useExplorer.getState().activations.key === key) patch('activations', { shares });
+  } catch (e) {
+    if (!isFatalWorkerError(e)) patch('activations', { shares: null });
   }
 }
 
@@ -352,6 +368,7 @@ export function advance(): void {
   const { layer, projection, block } = s.selection;
   const detailKey = `${s.clipping}|${s.fp8Scaling}|${layer}|${projection}|${block}`;
   if (st.detail.key !== detailKey) void fetchDetail();
+  if (st.calibration.status === 'done' && st.activations.key !== `${s.activationBudget}|${s.evaluationTokens}|${session.modelGeneration}`) void fetchActivationShares();
   if (st.calibration.status === 'done') schedulePerplexity();
 }
 
@@ -389,7 +406,6 @@ export async function runSweep(): Promise<void> {
           fp8Scaling: s.fp8Scaling,
           activationBudget: s.activationBudget,
           evaluationTokens: Math.min(SWEEP_TOKENS, s.evaluationTokens),
-          hwOverrides: useExplorer.getState().hwOverrides,
         },
         progress((p) => patch('sweep', { progress: p })),
         Comlink.proxy((p: SweepPoint) => useExplorer.setState((x) => ({ sweep: { ...x.sweep, points: [...x.sweep.points, p] } }))),

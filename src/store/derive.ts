@@ -4,7 +4,7 @@
 import { answerBudget, blockGrid, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
 import { simulateHardware, type HardwareReport, type HwParams, type LinearInput } from '../core/hw/index';
 import type { Projection } from '../core/model/types';
-import type { WireActivationRanking, WireRanking } from '../../workers/protocol';
+import type { WireRanking } from '../../workers/protocol';
 
 /** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
 export function rankingFromWire(w: WireRanking): BlockRanking {
@@ -16,32 +16,6 @@ export function rankingFromWire(w: WireRanking): BlockRanking {
     tensors: w.tensors.map((t) => ({ layer: t.layer, proj: t.proj, grid: blockGrid(t.rows, t.cols), offset: t.offset, order: t.order, ranks: t.ranks })),
     layers: [...new Set(w.tensors.map((t) => t.layer))],
   };
-}
-
-function countBelow(a: Uint32Array, k: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export interface ActivationAnswer {
-  k: number;
-  threshold: number;
-  /** FP8 share of calibration activation blocks per (layer, proj) key "l/p". */
-  shares: Map<string, number>;
-}
-
-/** FP8 share of activation blocks per linear input for an activation budget (binary search per tensor). */
-export function answerActivationBudget(a: WireActivationRanking, budget: number): ActivationAnswer {
-  const k = Math.round(budget * a.totalBlocks);
-  const shares = new Map<string, number>();
-  for (const t of a.tensors) shares.set(`${t.layer}/${t.proj}`, t.blocks ? countBelow(t.ranks, k) / t.blocks : 0);
-  return { k, threshold: k > 0 ? a.sortedScores[k - 1] : Infinity, shares };
 }
 
 export interface Derived {
@@ -61,7 +35,8 @@ export interface Derived {
  */
 export function deriveForBudget(
   ranking: BlockRanking,
-  activations: WireActivationRanking | null,
+  /** FP8 share of calibration activation blocks per "layer/proj" for the activation budget (from the worker), or null. */
+  activationShares: Record<string, number> | null,
   weightBudget: number,
   activationBudget: number,
   tokens: number,
@@ -70,7 +45,6 @@ export function deriveForBudget(
   masksOut?: Uint8Array[],
 ): Derived {
   const answer = answerBudget(ranking, weightBudget);
-  const act = activations ? answerActivationBudget(activations, activationBudget) : null;
   const weightShare = new Map<string, number>();
   const activationShare = new Map<string, number>();
   const masks: Uint8Array[] = [];
@@ -78,14 +52,14 @@ export function deriveForBudget(
   ranking.tensors.forEach((t, i) => {
     const k = `${t.layer}/${t.proj}`;
     weightShare.set(k, answer.perTensor[i].share);
-    const a = act?.shares.get(k) ?? activationBudget;
+    const a = activationShares?.[k] ?? activationBudget;
     activationShare.set(k, a);
     const mask = tensorMask(ranking, answer, i, masksOut?.[i]);
     masks.push(mask);
     inputs.push({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: mask, tokens, activationFp8Share: a });
   });
   const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling === 'per-channel' ? 'row' : 'tensor' });
-  return { answer, weightShare, activationShare, activationCalibrated: act !== null, masks, hardware };
+  return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks, hardware };
 }
 
 export const tensorKey = (layer: number, proj: Projection) => `${layer}/${proj}`;

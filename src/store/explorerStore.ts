@@ -15,7 +15,6 @@ import type {
   SweepPoint,
   TensorDetail,
   TextSummary,
-  WireActivationRanking,
 } from '../../workers/protocol';
 
 export type StepStatus = 'idle' | 'running' | 'done' | 'error';
@@ -32,7 +31,6 @@ export interface QuantState extends Step {
   /** policy|clipping|fp8 the ranking was built for. */
   key: string | null;
   ranking: BlockRanking | null;
-  activations: WireActivationRanking | null;
   clippingUsed: string | null;
   notes: string[];
 }
@@ -47,6 +45,8 @@ export interface ExplorerState {
   texts: { calibration: TextSummary | null; evaluation: TextSummary | null; error: string | null };
   calibration: Step & { summary: CalibrationSummary | null };
   quant: QuantState;
+  /** FP8 share of calibration activation blocks per "layer/proj" at `budget` (the pipeline's τ). */
+  activations: { key: string | null; shares: Record<string, number> | null };
   detail: { key: string | null; data: TensorDetail | null; blockCurve: BlockCurve | null; error: string | null };
   /** Perplexity per configuration key; baselines under "fp8|…" and "nvfp4|…" keys. */
   ppl: Step & { cache: Record<string, EvaluateResult>; runningKey: string | null; lastShownKey: string | null };
@@ -65,7 +65,8 @@ export const initialExplorerState = (): ExplorerState => ({
   model: { ...idle(), summary: null },
   texts: { calibration: null, evaluation: null, error: null },
   calibration: { ...idle(), summary: null },
-  quant: { ...idle(), key: null, ranking: null, activations: null, clippingUsed: null, notes: [] },
+  quant: { ...idle(), key: null, ranking: null, clippingUsed: null, notes: [] },
+  activations: { key: null, shares: null },
   detail: { key: null, data: null, blockCurve: null, error: null },
   ppl: { ...idle(), cache: {}, runningKey: null, lastShownKey: null },
   sweep: { ...idle(), key: null, points: [] },

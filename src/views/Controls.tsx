@@ -50,7 +50,9 @@ export function DataPanel() {
           />
           <div className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${role}-text-info`}>
             {texts[role]
-              ? `${texts[role]!.name}: ${texts[role]!.characters.toLocaleString('en-US')} characters${texts[role]!.tokens ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens` : ''}; uses ${(role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US')}`
+              ? `${texts[role]!.name}: ${texts[role]!.characters.toLocaleString('en-US')} characters${
+                  texts[role]!.tokens ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens${texts[role]!.tokensCounted < texts[role]!.characters ? ` in the first ${texts[role]!.tokensCounted.toLocaleString('en-US')}` : ''}` : ''
+                }; uses ${(role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US')} tokens`
               : role === 'evaluation'
                 ? 'None: the calibration text after its calibration tokens is held out for evaluation.'
                 : hasTokenizer

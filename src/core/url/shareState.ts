@@ -68,9 +68,9 @@ export const DEFAULT_SHARE_STATE: ShareState = {
   tokenizer: null,
   calibration: { kind: 'default' },
   evaluation: { kind: 'default' },
-  // Sized for the TypeScript reference engine the worker runs until the ONNX pipeline lands.
-  calibrationTokens: 1024,
-  evaluationTokens: 1024,
+  // 16 sequences of 256 tokens; 4,096 evaluation tokens (the CLI's default).
+  calibrationTokens: 4096,
+  evaluationTokens: 4096,
   // The paper's operating point: 30% of blocks in FP8 (DESIGN.md §3).
   weightBudget: 0.3,
   activationBudget: 0.3,

@@ -38,6 +38,7 @@ export function ExplorerPage() {
   const settings = useExplorer((s) => s.settings);
   const summary = useExplorer((s) => s.model.summary);
   const quant = useExplorer((s) => s.quant);
+  const activationShares = useExplorer((s) => s.activations.shares);
   const detail = useExplorer((s) => s.detail);
   const ppl = useExplorer((s) => s.ppl);
   const sweep = useExplorer((s) => s.sweep);
@@ -83,8 +84,8 @@ export function ExplorerPage() {
     masksBuffer.current = ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount));
   }, [ranking]);
   const derived = useMemo(
-    () => (ranking ? deriveForBudget(ranking, quant.activations, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling, masksBuffer.current) : null),
-    [ranking, quant.activations, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling],
+    () => (ranking ? deriveForBudget(ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling, masksBuffer.current) : null),
+    [ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling],
   );
   useLayoutEffect(() => {
     if (window.__fgmp) {
