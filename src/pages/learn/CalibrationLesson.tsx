@@ -12,7 +12,9 @@ const INT4_LEVELS = INT4.maxFinite;
 import {
   CALIB_SAMPLE,
   calibrationSample,
-  calibrationTable,
+  calibrationBase,
+  percentileRow,
+  type CalibrationTable,
   FISHER_TENSOR,
   fisherClipping,
   fisherWeights,
@@ -34,7 +36,9 @@ export function CalibrationLesson() {
   const x = useMemo(() => calibrationSample(), []);
   const [bits, setBits] = useState<IntBits>('int8');
   const [percentile, setPercentile] = useState(99.9);
-  const table = useMemo(() => calibrationTable(x, bits, percentile), [x, bits, percentile]);
+  const base = useMemo(() => calibrationBase(x, bits), [x, bits]);
+  const pctRow = useMemo(() => percentileRow(x, bits, base.amax, percentile), [x, bits, base.amax, percentile]);
+  const table = useMemo(() => ({ ...base, rows: [...base.rows, pctRow] }), [base, pctRow]);
   const otherBits: IntBits = bits === 'int8' ? 'int4' : 'int8';
   const otherAlpha = useMemo(() => mseClipRatio(x, otherBits), [x, otherBits]);
   return (
@@ -103,7 +107,7 @@ export function CalibrationLesson() {
   );
 }
 
-function CalibrationSummary({ table, bits, otherAlpha }: { table: ReturnType<typeof calibrationTable>; bits: IntBits; otherAlpha: number }) {
+function CalibrationSummary({ table, bits, otherAlpha }: { table: CalibrationTable; bits: IntBits; otherAlpha: number }) {
   const byId = Object.fromEntries(table.rows.map((r) => [r.id, r]));
   const mse = byId.mse;
   const kl = byId.kl;
@@ -134,7 +138,7 @@ function CalibrationSummary({ table, bits, otherAlpha }: { table: ReturnType<typ
   );
 }
 
-function Histogram({ x, rows, amax }: { x: Float32Array; rows: ReturnType<typeof calibrationTable>['rows']; amax: number }) {
+function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable['rows']; amax: number }) {
   const width = 900;
   const height = 260;
   const m = { l: 50, r: 20, t: 30, b: 40 };
@@ -166,7 +170,7 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: ReturnType<typeof
   );
 }
 
-function MseCurve({ search, amax, rows }: { search: ReturnType<typeof calibrationTable>['search']; amax: number; rows: ReturnType<typeof calibrationTable>['rows'] }) {
+function MseCurve({ search, amax, rows }: { search: CalibrationTable['search']; amax: number; rows: CalibrationTable['rows'] }) {
   const width = 560;
   const height = 240;
   const m = { l: 60, r: 14, t: 10, b: 40 };

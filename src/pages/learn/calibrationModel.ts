@@ -34,31 +34,38 @@ export interface ThresholdRow {
   clippedShare: number;
 }
 
-export function calibrationTable(x: Float32Array, bits: IntBits, percentile: number) {
+/** Quantizes at threshold T and reports the error and the share of values beyond T. */
+export function thresholdRow(x: Float32Array, bits: IntBits, amax: number, id: ThresholdRow['id'], label: string, threshold: number): ThresholdRow {
+  const q = quantizeAtRatio(x, bits, threshold / amax);
+  let clipped = 0;
+  for (const v of x) if (Math.abs(v) > threshold) clipped++;
+  return { id, label, threshold, metrics: errorMetrics(x, q), clippedShare: clipped / x.length };
+}
+
+/** The thresholds that do not depend on the percentile (the expensive part: clip search and KL). */
+export function calibrationBase(x: Float32Array, bits: IntBits) {
   const amax = absmaxThreshold(x);
   const levels = bits === 'int8' ? INT8.maxFinite + 1 : INT4.maxFinite + 1;
   const search = clipRatioSearch(x, (a) => quantizeAtRatio(x, bits, a), { grid: FINE_GRID });
   const kl = klThreshold(x, { levels });
-  const pct = percentileThreshold(x, percentile);
-  const row = (id: ThresholdRow['id'], label: string, threshold: number): ThresholdRow => {
-    const q = quantizeAtRatio(x, bits, threshold / amax);
-    let clipped = 0;
-    for (const v of x) if (Math.abs(v) > threshold) clipped++;
-    return { id, label, threshold, metrics: errorMetrics(x, q), clippedShare: clipped / x.length };
-  };
   return {
     amax,
     levels,
     search,
     kl,
     rows: [
-      row('absmax', 'absmax (no clipping)', amax),
-      row('mse', 'MSE-optimal clip', search.alpha * amax),
-      row('kl', 'KL divergence (TensorRT saturate)', kl.threshold),
-      row('percentile', `${percentile}th percentile`, pct),
+      thresholdRow(x, bits, amax, 'absmax', 'absmax (no clipping)', amax),
+      thresholdRow(x, bits, amax, 'mse', 'MSE-optimal clip', search.alpha * amax),
+      thresholdRow(x, bits, amax, 'kl', 'KL divergence (TensorRT saturate)', kl.threshold),
     ],
   };
 }
+
+export function percentileRow(x: Float32Array, bits: IntBits, amax: number, percentile: number): ThresholdRow {
+  return thresholdRow(x, bits, amax, 'percentile', `${percentile}th percentile`, percentileThreshold(x, percentile));
+}
+
+export type CalibrationTable = ReturnType<typeof calibrationBase>;
 
 export const FISHER_TENSOR = { rows: 8, cols: 256, std: 0.02, seed: 31 } as const;
 export type Importance = 'large' | 'small' | 'random';
