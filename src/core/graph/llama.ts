@@ -106,7 +106,8 @@ class LlamaGraph {
     this.kvHeads = c.nKvHeads;
     this.groups = c.nHeads / c.nKvHeads;
     this.kvDim = this.hd * c.nKvHeads;
-    const nChunks = Math.max(1, Math.min(8, Math.ceil(c.maxSeqLen / 32)));
+    // Chunks of about 32 queries (at most 16): measured on stories260K at T = 511, 1 thread: 8.6k tokens/CPU-s unchunked, 12.9k with 8 chunks, 14.0k with 16.
+    const nChunks = Math.max(1, Math.min(16, Math.ceil(c.maxSeqLen / 32)));
     this.chunk = Math.ceil(c.maxSeqLen / nChunks);
   }
 
