@@ -77,7 +77,7 @@ export function GranularityLesson() {
             <Num>{pct(byId.tensor.zeroedShare)}</Num> of the weights round to zero (SQNR <Num>{db(byId.tensor.metrics.sqnrDb)}</Num>).
             A scale per output row gains only{' '}
             <Num>{(byId.row.metrics.sqnrDb - byId.tensor.metrics.sqnrDb).toFixed(1)} dB</Num>, because every row crosses the
-            outlier columns. Small blocks confine each outlier to its own block: NVFP4&apos;s
+            outlier columns. Small blocks confine each outlier to its own block: NVFP4&apos;s{' '}
             <Num>{NVFP4_BLOCK}</Num>-element blocks reach <Num>{db(byId.nvfp4.metrics.sqnrDb)}</Num> for{' '}
             <Num>{byId.nvfp4.bitsPerElement.toFixed(3)}</Num> bits per element, against MXFP4&apos;s{' '}
             <Num>{db(byId.mxfp4.metrics.sqnrDb)}</Num>, whose power-of-two E8M0 scales cannot follow each block&apos;s
