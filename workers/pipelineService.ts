@@ -277,7 +277,7 @@ export class PipelineService {
     const k = `${clip}|${scale}`;
     let prepared = this.uncalibrated.get(k);
     if (!prepared) {
-      const report = progressReporter('quantize', 'Quantizing weights (NVFP4 with clipping, FP8)', model.config.nLayers * PROJECTIONS.length, 'tensors', onProgress);
+      const report = progressReporter('quantize', 'Quantizing weights (NVFP4 with clip search, FP8)', model.config.nLayers * PROJECTIONS.length, 'tensors', onProgress);
       prepared = prepareWeights(model.config, model.weights, { clip, fp8Scale: scale, onProgress: (d) => report(d) });
       this.uncalibrated.set(k, prepared);
     }
@@ -402,7 +402,7 @@ export class PipelineService {
   async sweep(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
     const points: SweepPoint[] = [];
     const jobs = req.budgets.flatMap((budget) => req.policies.map((policy) => ({ policy, budget })));
-    const report = progressReporter('sweep', 'Sweep: perplexity for every policy', jobs.length, 'points', onProgress);
+    const report = progressReporter('sweep', 'Sweep: perplexity of each block-selection rule', jobs.length, 'points', onProgress);
     let done = 0;
     for (const job of jobs) {
       if (this.abort.signal.aborted) throw new CancelledError();

@@ -111,16 +111,24 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
       }
       ctx.stroke();
     }
-    for (const [b, style] of [
-      [hover, 'rgba(255,255,255,0.9)'],
-      [selectedBlock, '#D55E00'],
+    // Outlines in black then white so they show on both cell colours.
+    for (const [b, width] of [
+      [hover, 1.5],
+      [selectedBlock, 2.5],
     ] as const) {
       if (b === null || b >= rows * bpr) continue;
       const r = Math.floor(b / bpr);
       const c = b - r * bpr;
-      ctx.strokeStyle = style;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(view.tx + c * sx - 1, view.ty + r * sy - 1, Math.max(3, sx) + 2, Math.max(3, sy) + 2);
+      const x = view.tx + c * sx - 2;
+      const y = view.ty + r * sy - 2;
+      const w = Math.max(4, sx) + 4;
+      const h = Math.max(4, sy) + 4;
+      ctx.strokeStyle = '#000';
+      ctx.lineWidth = width + 2;
+      ctx.strokeRect(x, y, w, h);
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = width;
+      ctx.strokeRect(x, y, w, h);
     }
   }, [bitmap, view, sx, sy, bpr, rows, hover, selectedBlock, mask, scores, colour]);
 

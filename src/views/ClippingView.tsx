@@ -85,7 +85,7 @@ function CurveChart(props: { curve: { grid: number[]; mse: Float64Array; fisherM
       {chosen !== null && (
         <g>
           <line x1={x(chosen)} x2={x(chosen)} y1={m.top} y2={height - m.bottom} stroke="currentColor" strokeWidth={1.5} strokeDasharray="2 2" />
-          <text x={x(chosen) + 3} y={m.top + 8} fontSize={10} fill="currentColor">{`chosen α = ${chosen.toFixed(2)}`}</text>
+          <text x={x(chosen) + (chosen > 0.75 ? -3 : 3)} y={m.top + 8} textAnchor={chosen > 0.75 ? 'end' : 'start'} fontSize={10} fill="currentColor">{`chosen α = ${chosen.toFixed(2)}`}</text>
         </g>
       )}
       <g transform={`translate(${m.left + 6},${height - m.bottom - (fmse ? 24 : 10)})`} fontSize={10}>

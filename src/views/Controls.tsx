@@ -126,7 +126,7 @@ export function ControlsPanel() {
         onChange={(v) => updateSettings({ activationBudget: v })}
         help="Share of activation blocks the on-the-fly unit keeps in FP8 (threshold τ placed on calibration activations)."
       />
-      <div className="grid grid-cols-2 gap-2">
+      <div className="grid grid-cols-1 gap-2">
         <div className="text-xs font-medium">
           <label htmlFor="policy-select">Policy</label>
           <select id="policy-select" className="input mt-0.5" value={s.policy} onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}>

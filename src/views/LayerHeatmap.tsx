@@ -1,6 +1,6 @@
 // Layers × projections, coloured by the FP8 share of blocks (weights or activations). A roving-tabindex
 // grid: arrow keys move, Enter/Space selects; hovering shows the numbers.
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import { tensorKey } from '../store/derive';
@@ -54,6 +54,8 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
   const [hover, setHover] = useState<{ layer: number; proj: Projection } | null>(null);
   const [focus, setFocus] = useState<{ layer: number; proj: Projection }>({ layer: selected.layer, proj: selected.projection });
   const svgRef = useRef<SVGSVGElement>(null);
+  // The keyboard focus follows the selection made elsewhere (the other heatmap, the tensor menu, a link).
+  useEffect(() => setFocus({ layer: selected.layer, proj: selected.projection }), [selected.layer, selected.projection]);
 
   const describe = (layer: number, proj: Projection) => {
     const s = shares.get(tensorKey(layer, proj));
