@@ -134,6 +134,17 @@ describe('chunked causal attention of the forward graph (context 64: two query c
   });
 });
 
+describe('chunked causal attention in the forward+backward graph (context 64: two chunks)', () => {
+  const config: LlamaConfig = { ...base, maxSeqLen: 64, nKvHeads: 2, nLayers: 1 };
+  const model = randomModel(config, 12, 0.3);
+  const engine = LlamaEngine.forModel(model, { threads: 1 });
+  it.each([20, 33, 64])('T = %i: every output matches the reference', async (T) => {
+    const batch = makeBatch(config, 2, T, T + 7);
+    const out = await engine.forwardBackward(batch);
+    for (const [name, exp] of referenceFisher(model, batch)) expect(relativeError(out.outputs.get(name)!, exp), name).toBeLessThan(TOL);
+  });
+});
+
 describe('forward+backward graph options', () => {
   const config = configs[1][1];
   const model = randomModel(config, 3, 0.3);

@@ -61,10 +61,8 @@ interface LayerSaved {
   attnXhat: string;
   attnR: string;
   xnAttn: string; // normalised input of q, k, v [N, dim]
-  q4: string; // [B, KV, G·T, hd] rotated, scaled queries
-  kr4: string; // [B, KV, T, hd] rotated keys
-  v4: string; // [B, KV, T, hd]
-  probs: string; // [B, KV, G·T, T]
+  att: ChunkedAttention;
+  kr: string; // [B, T, KV, hd] rotated keys
   att2d: string; // input of o [N, dim]
   x1: string;
   ffnXhat: string;
@@ -75,6 +73,14 @@ interface LayerSaved {
   silu: string;
   b: string; // up output
   h: string; // input of down [N, hidden]
+}
+
+/** Values of the chunked attention that the backward pass reuses. */
+interface ChunkedAttention {
+  att2d: string; // [N, dim]
+  q5: string; // [B, KV, G, T, hd] rotated, scaled queries
+  v5: string; // [B, KV, 1, T, hd]
+  probs: string[]; // per query chunk c: [B, KV, G, rows of c, keys up to the end of c]
 }
 
 class LlamaGraph {
@@ -93,7 +99,6 @@ class LlamaGraph {
   sinQ!: string;
   cosK!: string;
   sinK!: string;
-  causalMask!: string; // [G·T, T]
   /** Causal attention in query chunks (forward graph): chunk c sees keys [0, end of c), skipping ~40% of the T×T work. */
   readonly chunk: number;
   chunkMasks: string[] = []; // per chunk [rows of c, keys up to end of c]
@@ -128,9 +133,7 @@ class LlamaGraph {
     const positions = g.op('Range', [g.constI64([0], []), g.op('Squeeze', [this.seqLen, g.constI64([0])]), g.constI64([1], [])]);
     const future = g.op('Greater', [g.op('Unsqueeze', [positions, g.constI64([0])]), g.op('Unsqueeze', [positions, g.constI64([1])])]);
     const mask = g.op('Where', [future, g.scalar(-1e30), g.scalar(0)]);
-    // Backward graph: one mask over all T queries, tiled over the G query heads that share a KV head.
-    if (withMask) this.causalMask = this.groups > 1 ? g.op('Tile', [mask, g.constI64([this.groups, 1])]) : mask;
-    // Forward graph: per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
+    // Per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
     const Q = this.chunk;
     for (let start = 0; start < this.c.maxSeqLen; start += Q)
       this.chunkMasks.push(g.op('Slice', [mask, g.constI64([start, 0]), g.constI64([start + Q, start + Q])]));
@@ -216,13 +219,14 @@ class LlamaGraph {
     return [dx, dgain];
   }
 
-  /** Forward-only causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
-  chunkedAttention(qr: string, kr: string, vr: string): string {
+  /** Causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
+  chunkedAttention(qr: string, kr: string, vr: string): ChunkedAttention {
     const { g, c, hd, kvHeads, groups } = this;
     const q5 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, groups, -1, hd])]); // [B,KV,G,T,hd]
     const kT5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }), g.constI64([2])]); // [B,KV,1,hd,T]
     const v5 = g.op('Unsqueeze', [g.op('Transpose', [vr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
     const Q = this.chunk;
+    const probs: string[] = [];
     const outs = this.chunkMasks.map((mask, ci) => {
       const start = ci * Q;
       const end = g.constI64([start + Q]);
@@ -230,11 +234,60 @@ class LlamaGraph {
       const kc = g.op('Slice', [kT5, g.constI64([0]), end, g.constI64([4])]);
       const vc = g.op('Slice', [v5, g.constI64([0]), end, g.constI64([3])]);
       const p = g.op('Softmax', [g.op('Add', [g.op('MatMul', [qc, kc]), mask])], { axis: -1 });
+      probs.push(p);
       return g.op('MatMul', [p, vc]); // [B,KV,G,rows of chunk,hd]
     });
     const att5 = outs.length > 1 ? g.op('Concat', outs, { axis: 3 }) : outs[0];
     const attH = g.op('Reshape', [att5, g.constI64([0, c.nHeads, -1, hd])]);
-    return g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
+    const att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
+    return { att2d, q5, v5, probs };
+  }
+
+  /**
+   * Backward of chunkedAttention. dAtt2d [N, dim] -> dq [B,T,H,hd]-ordered as [B,KV,G,T,hd], dk and dv [B,KV,T,hd].
+   * Chunk c's key/value gradients cover keys [0, end of c); they are zero-padded to T and summed.
+   */
+  chunkedAttentionBackward(datt2d: string, a: ChunkedAttention, kr: string): { dq5: string; dk4: string; dv4: string } {
+    const { g, c, hd, kvHeads, groups } = this;
+    const dA5 = g.op('Reshape', [
+      g.op('Transpose', [g.op('Reshape', [datt2d, this.btShape([c.nHeads, hd])])], { perm: [0, 2, 1, 3] }),
+      g.constI64([0, kvHeads, groups, -1, hd]),
+    ]); // [B,KV,G,T,hd]
+    const k5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
+    const vT5 = g.op('Transpose', [a.v5], { perm: [0, 1, 2, 4, 3] }); // [B,KV,1,hd,T]
+    const Q = this.chunk;
+    const dqs: string[] = [];
+    const dks: string[] = [];
+    const dvs: string[] = [];
+    a.probs.forEach((p, ci) => {
+      const start = ci * Q;
+      const end = g.constI64([start + Q]);
+      const dAc = g.op('Slice', [dA5, g.constI64([start]), end, g.constI64([3])]);
+      const qc = g.op('Slice', [a.q5, g.constI64([start]), end, g.constI64([3])]);
+      const kc = g.op('Slice', [k5, g.constI64([0]), end, g.constI64([3])]);
+      const vTc = g.op('Slice', [vT5, g.constI64([0]), end, g.constI64([4])]);
+      const dP = g.op('MatMul', [dAc, vTc]); // [B,KV,G,Qc,Kc]
+      const rowDot = g.op('ReduceSum', [g.op('Mul', [dP, p]), g.constI64([-1])], { keepdims: 1 });
+      const dS = g.op('Mul', [p, g.op('Sub', [dP, rowDot])]);
+      dqs.push(g.op('MatMul', [dS, kc])); // [B,KV,G,Qc,hd]
+      // An empty chunk (start >= T) contracts over 0 rows; ORT's fused transpose-MatMul then leaves its output
+      // uninitialised (seen as garbage on stories260K), so those contributions are replaced by zeros explicitly.
+      const present = g.op('Greater', [this.seqLen, g.constI64([start])]);
+      const sumGroups = (x: string) => g.op('Where', [present, g.op('ReduceSum', [x, g.constI64([2])], { keepdims: 0 }), g.scalar(0)]); // [B,KV,Kc,hd]
+      const dKc = sumGroups(g.op('MatMul', [g.op('Transpose', [dS], { perm: [0, 1, 2, 4, 3] }), qc]));
+      const dVc = sumGroups(g.op('MatMul', [g.op('Transpose', [p], { perm: [0, 1, 2, 4, 3] }), dAc]));
+      // Pad keys [0, Kc) to [0, T): T − Kc = max(T − (start + Q), 0) zero rows after.
+      const after = g.op('Max', [g.op('Sub', [this.seqLen, g.constI64([start + Q])]), g.constI64([0])]);
+      const pads = g.op('Concat', [g.constI64([0, 0, 0, 0, 0, 0]), after, g.constI64([0])], { axis: 0 });
+      dks.push(g.op('Pad', [dKc, pads]));
+      dvs.push(g.op('Pad', [dVc, pads]));
+    });
+    const many = (xs: string[], op: (xs: string[]) => string) => (xs.length > 1 ? op(xs) : xs[0]);
+    return {
+      dq5: many(dqs, (xs) => g.op('Concat', xs, { axis: 3 })),
+      dk4: many(dks, (xs) => g.op('Sum', xs)),
+      dv4: many(dvs, (xs) => g.op('Sum', xs)),
+    };
   }
 
   linear(x: string, weight: string): string {
@@ -262,23 +315,8 @@ class LlamaGraph {
       const qr = this.rope(g.op('Reshape', [q, this.btShape([c.nHeads, hd])]), this.cosQ, this.sinQ); // [B,T,H,hd]
       const kr = this.rope(g.op('Reshape', [k, this.btShape([kvHeads, hd])]), this.cosK, this.sinK); // [B,T,KV,hd]
       const v4d = g.op('Reshape', [v, this.btShape([kvHeads, hd])]);
-      let att2d: string;
-      let q4 = '';
-      let probs = '';
-      let v4 = '';
-      if (save) {
-        // Query heads h = kv·G + g share KV head kv (run.c: h / kv_mul): view queries as [B, KV, G·T, hd].
-        q4 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, -1, hd])]);
-        const kT = g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }); // [B, KV, hd, T]
-        const scores = g.op('Add', [g.op('MatMul', [q4, kT]), this.causalMask]);
-        probs = g.op('Softmax', [scores], { axis: -1 });
-        v4 = g.op('Transpose', [v4d], { perm: [0, 2, 1, 3] }); // [B, KV, T, hd]
-        const att4 = g.op('MatMul', [probs, v4]); // [B, KV, G·T, hd]
-        const attH = g.op('Reshape', [att4, g.constI64([0, c.nHeads, -1, hd])]);
-        att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
-      } else {
-        att2d = this.chunkedAttention(qr, kr, v4d);
-      }
+      const att = this.chunkedAttention(qr, kr, v4d);
+      const att2d = att.att2d;
       const o = this.linear(linearIn(l, 'o', att2d), W('o'));
       const x1 = g.op('Add', [x, o]);
       const fn = this.rmsnorm(x1, W('ffnNorm'));
@@ -290,8 +328,7 @@ class LlamaGraph {
       const d = this.linear(linearIn(l, 'down', h), W('down'));
       const x2 = g.op('Add', [x1, d]);
       if (save) {
-        const kr4 = g.op('Transpose', [kr], { perm: [0, 2, 1, 3] });
-        saved.push({ x, attnXhat: an.xhat, attnR: an.r, xnAttn: an.y, q4, kr4, v4, probs, att2d, x1, ffnXhat: fn.xhat, ffnR: fn.r, xnFfn: fn.y, a, sig, silu, b, h });
+        saved.push({ x, attnXhat: an.xhat, attnR: an.r, xnAttn: an.y, att, kr, att2d, x1, ffnXhat: fn.xhat, ffnR: fn.r, xnFfn: fn.y, a, sig, silu, b, h });
       }
       x = x2;
     }
@@ -333,7 +370,7 @@ class LlamaGraph {
   }
 
   backward(fwd: ReturnType<LlamaGraph['forward']>, o: Required<ForwardBackwardGraphOptions>): void {
-    const { g, c, hd, kvHeads } = this;
+    const { g, c, hd } = this;
     // L = Σ_s mean over scored tokens of sequence s: token weight = mask / (scored tokens of its sequence).
     const mask = 'lossMask';
     const count = g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: 1 });
@@ -361,17 +398,8 @@ class LlamaGraph {
       const dx1 = g.op('Add', [dx, dx1n]);
       // Attention block.
       const datt2d = this.linearBackward(l, 'o', dx1, s.att2d, o);
-      const datt4 = g.op('Reshape', [
-        g.op('Transpose', [g.op('Reshape', [datt2d, this.btShape([c.nHeads, hd])])], { perm: [0, 2, 1, 3] }),
-        g.constI64([0, kvHeads, -1, hd]),
-      ]); // [B, KV, G·T, hd]
-      const dprobs = g.op('MatMul', [datt4, g.op('Transpose', [s.v4], { perm: [0, 1, 3, 2] })]);
-      const dv4 = g.op('MatMul', [g.op('Transpose', [s.probs], { perm: [0, 1, 3, 2] }), datt4]); // [B, KV, T, hd]
-      const rowDot = g.op('ReduceSum', [g.op('Mul', [dprobs, s.probs]), g.constI64([-1])], { keepdims: 1 });
-      const dscores = g.op('Mul', [s.probs, g.op('Sub', [dprobs, rowDot])]);
-      const dq4 = g.op('MatMul', [dscores, s.kr4]); // [B, KV, G·T, hd]
-      const dk4 = g.op('MatMul', [g.op('Transpose', [dscores], { perm: [0, 1, 3, 2] }), s.q4]); // [B, KV, T, hd]
-      const dqr = g.op('Transpose', [g.op('Reshape', [dq4, g.constI64([0, c.nHeads, -1, hd])])], { perm: [0, 2, 1, 3] }); // [B,T,H,hd]
+      const { dq5, dk4, dv4 } = this.chunkedAttentionBackward(datt2d, s.att, s.kr);
+      const dqr = g.op('Transpose', [g.op('Reshape', [dq5, g.constI64([0, c.nHeads, -1, hd])])], { perm: [0, 2, 1, 3] }); // [B,T,H,hd]
       const dq = g.op('Reshape', [this.ropeBackward(dqr, this.cosQ, this.sinQ), g.constI64([-1, c.dim])]);
       const dkr = g.op('Transpose', [dk4], { perm: [0, 2, 1, 3] });
       const dk = g.op('Reshape', [this.ropeBackward(dkr, this.cosK, this.sinK), g.constI64([-1, this.kvDim])]);
