@@ -181,14 +181,14 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
 
   test('a truncated model and a malformed URL give clear messages; the app stays usable', async ({ page }) => {
     test.setTimeout(300_000);
-    await page.goto('/#/explorer?v=1&budget=abc&policy=best&sel=9.qkv');
+    await page.goto('/#/explorer?v=1&model=file:stories260K.bin&budget=abc&policy=best&sel=9.qkv');
     const errors = page.getByTestId('url-errors');
     await expect(errors).toContainText('budget: "abc" is not a number');
     await expect(errors).toContainText('policy: unknown value "best"');
     await expect(errors).toContainText('sel: expected LAYER.PROJECTION');
     await expect(page.getByTestId('weight-budget-value')).toHaveText('30.0% FP8');
     await page.screenshot({ path: `${SHOTS}/04-malformed-url.png`, fullPage: true });
-    await page.goto('/#/explorer?v=7&budget=0.4');
+    await page.goto('/#/explorer?v=7&budget=0.4&model=file:stories260K.bin');
     await expect(page.getByTestId('url-errors')).toContainText('version 7; this app reads version 1');
 
     await openModel(page);
@@ -208,7 +208,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
 
   test('a crashed worker is reported, restarted, and the settings are re-applied', async ({ page }) => {
     test.setTimeout(300_000);
-    await page.goto('/#/explorer?v=1&policy=magnitude&clip=mse&budget=0.25');
+    await page.goto('/#/explorer?v=1&model=file:stories260K.bin&policy=magnitude&clip=mse&budget=0.25');
     await openModel(page);
     await expect(page.getByTestId('fp8-share')).toHaveText('25.0%');
     await page.evaluate(() => window.__fgmp!.crashWorker());
@@ -221,7 +221,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
   test('slider-to-repaint latency (printed, not asserted)', async ({ page }) => {
     test.setTimeout(400_000);
     // EXPLORER_LATENCY_BASE points at a production preview when the server on the configured port is a dev server.
-    await page.goto(`${process.env.EXPLORER_LATENCY_BASE ?? ''}/#/explorer?v=1&policy=magnitude&clip=mse`);
+    await page.goto(`${process.env.EXPLORER_LATENCY_BASE ?? ''}/#/explorer?v=1&model=file:stories260K.bin&policy=magnitude&clip=mse`);
     console.log(`latency measured on ${page.url().split('#')[0]}`);
     await openModel(page);
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();

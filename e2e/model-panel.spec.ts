@@ -9,6 +9,8 @@ import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedD
 
 const MODEL = sharedPath('models/stories260K.bin');
 const TOKENIZER = sharedPath('models/tok512.bin');
+// A link that names a local model, so the embedded default model (once the build has it) does not load first.
+const START = '/#/explorer?v=1&model=file:stories260K.bin';
 
 async function expectStories260K(page: Page) {
   await expect(page.getByTestId('model-name')).toHaveText('stories260K.bin');
@@ -67,7 +69,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
   });
 
   test('file picker: config and tensor table', async ({ page }) => {
-    await page.goto('/#/explorer');
+    await page.goto(START);
     await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles([MODEL, TOKENIZER]);
     await expectStories260K(page);
     await expect(page.getByTestId('model-config')).toContainText('tokenizer file (512)');
@@ -80,7 +82,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
   });
 
   test('drag and drop onto the panel', async ({ page }) => {
-    await page.goto('/#/explorer');
+    await page.goto(START);
     const files = [
       { name: 'stories260K.bin', data: readFileSync(MODEL).toString('base64') },
       { name: 'tok512.bin', data: readFileSync(TOKENIZER).toString('base64') },
@@ -95,7 +97,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
   });
 
   test('URL: download progress, then the model; the URL is shared in the link', async ({ page }) => {
-    await page.goto('/#/explorer');
+    await page.goto(START);
     await page.getByLabel('Checkpoint URL').fill(`${base}/m/stories260K.bin`);
     await page.getByLabel('Tokenizer URL (optional)').fill(`${base}/m/tok512.bin`);
     await page.getByRole('button', { name: 'Fetch' }).click();
@@ -108,7 +110,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
   });
 
   test('truncated, foreign and oversized inputs: clear errors, previous model kept', async ({ page }) => {
-    await page.goto('/#/explorer');
+    await page.goto(START);
     const picker = page.getByLabel('Open checkpoint and tokenizer files');
     await picker.setInputFiles([MODEL, TOKENIZER]);
     await expectStories260K(page);

@@ -73,6 +73,8 @@ export class PipelineService {
   private uncalibrated = new Map<string, PreparedTensor[]>();
   private uncalibratedRankings = new Map<string, BlockRanking>();
   private abort = new AbortController();
+  /** Bumped when the model or its tokenizer changes: a calibration that started before is dropped. */
+  private generation = 0;
 
   // ---- model ----
 
@@ -173,6 +175,7 @@ export class PipelineService {
 
   /** Forgets everything computed from the model, its tokenizer or the texts. */
   private resetDerived(): void {
+    this.generation++;
     this.calib = null;
     void this.dropSession();
     this.uncalibrated.clear();
@@ -213,9 +216,11 @@ export class PipelineService {
     const count = Math.max(1, Math.ceil(calibrationTokens / seqLen));
     const sequences = textSequences(tok, text.text, count, seqLen, text.name);
     const signal = this.abort.signal;
+    const generation = this.generation;
     const engine = LlamaEngine.forModel(model, RUNTIME);
     try {
       const result = await calibrate(engine, sequences, { signal, onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress) });
+      if (generation !== this.generation) throw new Error('the model or its data changed during calibration; calibrate again');
       this.calib = { result, sequences };
     } catch (e) {
       if (signal.aborted) throw new CancelledError();

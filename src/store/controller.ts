@@ -8,6 +8,7 @@ import type { NamedBytes, Progress, SweepPoint } from '../../workers/protocol';
 import { PipelineClient, isFatalWorkerError } from './pipelineClient';
 import { rankingFromWire } from './derive';
 import { initialExplorerState, patch, setSettings, useExplorer } from './explorerStore';
+import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 
 const PPL_DEBOUNCE_MS = 300;
 export const SWEEP_BUDGETS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 1];
@@ -22,6 +23,15 @@ const session: {
 } = { model: null, tokenizer: null, texts: { calibration: null, evaluation: null }, modelGeneration: 0 };
 
 let client: PipelineClient | null = null;
+/** Model loads run one after another, in the order asked, so the last one the user asked for wins. */
+let loadQueue: Promise<unknown> = Promise.resolve();
+/** Counts models the user asked for; the default model steps back once there is one. */
+let userLoads = 0;
+function queued<T>(job: () => Promise<T>): Promise<T> {
+  const run = loadQueue.then(job, job);
+  loadQueue = run.catch(() => undefined);
+  return run;
+}
 let pplTimer: ReturnType<typeof setTimeout> | null = null;
 
 function createWorker(): Worker {
@@ -94,7 +104,11 @@ function modelLoaded(sourceChanged: boolean, model: ShareState['model'], tokeniz
   }));
 }
 
-async function loadFiles(files: File[], sourceChanged = true): Promise<void> {
+function loadFiles(files: File[], sourceChanged = true): Promise<void> {
+  return queued(() => loadFilesNow(files, sourceChanged));
+}
+
+async function loadFilesNow(files: File[], sourceChanged: boolean): Promise<void> {
   patch('model', { status: 'running', error: null, progress: null });
   try {
     const named = await Promise.all(files.map(readFile));
@@ -112,6 +126,7 @@ async function loadFiles(files: File[], sourceChanged = true): Promise<void> {
 
 /** Model panel: files from the picker or a drop (checkpoint, optionally its tokenizer; .txt files become calibration text). */
 export async function openFiles(files: File[]): Promise<void> {
+  userLoads++;
   const texts = files.filter((f) => /\.(txt|text|md)$/i.test(f.name));
   const others = files.filter((f) => !texts.includes(f));
   const s = useExplorer.getState();
@@ -138,7 +153,11 @@ async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
   advance();
 }
 
-async function loadUrls(urls: string[], sourceChanged = true): Promise<void> {
+function loadUrls(urls: string[], sourceChanged = true): Promise<void> {
+  return queued(() => loadUrlsNow(urls, sourceChanged));
+}
+
+async function loadUrlsNow(urls: string[], sourceChanged: boolean): Promise<void> {
   patch('model', { status: 'running', error: null, progress: null });
   try {
     const summary = await pipeline().call((api) => api.loadUrls(urls, progress((p) => patch('model', { progress: p }))));
@@ -167,11 +186,16 @@ export async function openUrl(url: string, tokenizerUrl?: string): Promise<void>
       return;
     }
   }
+  userLoads++;
   await loadUrls(urls);
   advance();
 }
 
-async function loadRandom(shape: 'stories15M', seed: number, sourceChanged = true): Promise<void> {
+function loadRandom(shape: 'stories15M', seed: number, sourceChanged = true): Promise<void> {
+  return queued(() => loadRandomNow(shape, seed, sourceChanged));
+}
+
+async function loadRandomNow(shape: 'stories15M', seed: number, sourceChanged: boolean): Promise<void> {
   patch('model', { status: 'running', error: null, progress: null });
   try {
     const summary = await pipeline().call((api) => api.loadRandom(shape, seed));
@@ -188,6 +212,7 @@ async function loadRandom(shape: 'stories15M', seed: number, sourceChanged = tru
 }
 
 export async function openRandom(seed = 1): Promise<void> {
+  userLoads++;
   await loadRandom('stories15M', seed);
   advance();
 }
@@ -208,11 +233,12 @@ async function sendText(role: 'calibration' | 'evaluation', file: File): Promise
   useExplorer.setState((s) => ({ texts: { ...s.texts, [role]: summary, error: null } }));
 }
 
-export async function openText(role: 'calibration' | 'evaluation', file: File): Promise<void> {
+export async function openText(role: 'calibration' | 'evaluation', file: File, isDefault = false): Promise<void> {
   try {
     await sendText(role, file);
     session.texts[role] = file;
-    setSettings(role === 'calibration' ? { calibration: { kind: 'file', name: file.name } } : { evaluation: { kind: 'file', name: file.name } });
+    const source = isDefault ? ({ kind: 'default' } as const) : ({ kind: 'file', name: file.name } as const);
+    setSettings(role === 'calibration' ? { calibration: source } : { evaluation: source });
     useExplorer.setState((s) => ({
       filesAsked: s.filesAsked.filter((f) => f.role !== role),
       ...(role === 'calibration' ? { calibration: initialExplorerState().calibration, quant: initialExplorerState().quant } : {}),
@@ -418,9 +444,35 @@ export async function runSweep(): Promise<void> {
   advance();
 }
 
+/**
+ * The embedded default model (src/core/data DEFAULT_MODEL, served from public/): loads at once when the
+ * settings ask for it; a build without it just waits for the user's model.
+ */
+export async function openDefaultModel(): Promise<void> {
+  const url = (p: string) => new URL(sitePath(p), document.baseURI).href;
+  const before = userLoads;
+  const probe = await fetch(url(DEFAULT_MODEL.checkpoint), { method: 'HEAD' }).catch(() => null);
+  if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream')) return;
+  if (useExplorer.getState().settings.model.kind !== 'default' || session.model || userLoads !== before) return;
+  await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false);
+  const st = useExplorer.getState();
+  if (st.model.status !== 'done' || userLoads !== before) return;
+  for (const [role, path] of [
+    ['calibration', DEFAULT_MODEL.calibrationText],
+    ['evaluation', DEFAULT_MODEL.evaluationText],
+  ] as const) {
+    if (useExplorer.getState().settings[role].kind !== 'default') continue;
+    const res = await fetch(url(path)).catch(() => null);
+    if (!res?.ok || userLoads !== before) continue;
+    await openText(role, new File([await res.blob()], path.split('/').pop()!, { type: 'text/plain' }), true);
+  }
+  advance();
+}
+
 /** Reads the state a link carries; asks for local files it names and fetches URL/random models itself. */
 export function openFromLocation(hash: string): void {
   const decoded = decodeShareHash(hash);
+  if (!decoded.present || decoded.state.model.kind === 'default') void openDefaultModel();
   if (!decoded.present) return;
   useExplorer.setState({ settings: decoded.state, urlErrors: decoded.errors, filesAsked: filesToAsk(decoded.state) });
   const m = decoded.state.model;

@@ -1,0 +1,84 @@
+// The worker's service in Node (the same code the worker runs): loading keeps the previous model on
+// error, policies without Fisher rank before calibration, FGMP asks for calibration, and after calibration
+// the numbers are those of src/core/pipeline's FgmpSession configured like `fgmp run`.
+import { describe, expect, it } from 'vitest';
+import { buildRanking, prepareWeights } from '../src/core/fgmp/index';
+import { hasSharedData, readShared, SKIP_REASON } from '../tests/support/sharedData';
+import { CancelledError, PipelineService } from './pipelineService';
+import { normaliseModelUrl } from '../src/store/controller';
+import { rankingFromWire } from '../src/store/derive';
+
+const files = () => [
+  { name: 'stories260K.bin', bytes: readShared('models/stories260K.bin') },
+  { name: 'tok512.bin', bytes: readShared('models/tok512.bin') },
+];
+
+describe('Hugging Face links', () => {
+  it('page links become download links; others are kept', () => {
+    expect(normaliseModelUrl(' https://huggingface.co/karpathy/tinyllamas/blob/main/stories260K/stories260K.bin ')).toBe(
+      'https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/stories260K.bin',
+    );
+    expect(normaliseModelUrl('https://example.org/blob/x.bin')).toBe('https://example.org/blob/x.bin');
+  });
+});
+
+describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData ? '' : ` (${SKIP_REASON})`}`, () => {
+  it('a failed load leaves the previous model loaded', async () => {
+    const svc = new PipelineService();
+    const first = await svc.load(files());
+    expect(first.config.dim).toBe(64);
+    expect(first.tokenizerVocab).toBe(512);
+    await expect(svc.load([{ name: 'cut.bin', bytes: files()[0].bytes.subarray(0, 10_000) }])).rejects.toThrow(/truncated/);
+    const q = await svc.quantize({ policy: 'magnitude', clipping: 'none', fp8Scaling: 'per-tensor', evaluationTokens: 64 });
+    expect(q.ranking.totalBlocks).toBe(14240);
+  });
+
+  it('before calibration: magnitude ranks like the core; FGMP and Fisher clipping say what they need', async () => {
+    const svc = new PipelineService();
+    const s = await svc.load(files());
+    await expect(svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 })).rejects.toThrow(/calibrate first/);
+    const q = await svc.quantize({ policy: 'magnitude', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 });
+    expect(q.clippingUsed).toBe('mse');
+    expect(q.notes[0]).toMatch(/needs calibration/);
+    const { loadCheckpoint } = await import('../src/core/model/loaders/index');
+    const model = loadCheckpoint(files()).model;
+    const direct = buildRanking(prepareWeights(s.config, model.weights, { clip: 'mse' }), 'magnitude', { seed: 0 });
+    expect(Array.from(rankingFromWire(q.ranking).order!)).toEqual(Array.from(direct.order!));
+    await expect(svc.evaluate({ policy: 'magnitude', clipping: 'mse', fp8Scaling: 'per-tensor', weightBudget: 0.3, activationBudget: 0.3, evaluationTokens: 64, variant: 'mixed' })).rejects.toThrow(/not calibrated/);
+  });
+
+  it('calibrates with the pipeline, then answers rankings, activation shares and perplexity; cancel stops a run', async () => {
+    const svc = new PipelineService();
+    await svc.load(files());
+    await svc.setText('calibration', 'train.txt', readShared('text/tinystories_train_head.txt'));
+    await svc.setText('evaluation', 'valid.txt', readShared('text/tinystories_valid_head.txt'));
+    const progress: number[] = [];
+    const cal = await svc.calibrate(512, (p) => progress.push(p.done));
+    expect(cal.tokens).toBe(512);
+    expect(cal.sequences).toBe(2);
+    expect(progress.at(-1)).toBe(512);
+    const req = { policy: 'fgmp' as const, clipping: 'fisher' as const, fp8Scaling: 'per-tensor' as const, evaluationTokens: 511 };
+    const q = await svc.quantize(req);
+    expect(q.clippingUsed).toBe('fisher');
+    const shares = (await svc.activationShares(0.3, 511))!;
+    expect(Object.keys(shares)).toHaveLength(35);
+    const all = (await svc.activationShares(1, 511))!;
+    expect(Object.values(all).every((x) => x === 1)).toBe(true);
+    const mixed = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'mixed' });
+    const fp8 = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'fp8' });
+    const nvfp4 = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'nvfp4' });
+    expect(mixed.tokens).toBe(511);
+    expect(fp8.ppl).toBeLessThan(mixed.ppl);
+    expect(mixed.ppl).toBeLessThan(nvfp4.ppl);
+    expect(mixed.fp8Share).toBeCloseTo(Math.round(0.3 * 14240) / 14240, 15);
+    // All blocks FP8 through the mixed design: the uniform FP8 design plus only the mixed-precision overheads.
+    expect(fp8.energyVsFp8!).toBeGreaterThan(1);
+    expect(fp8.energyVsFp8!).toBeLessThan(1.01);
+    // Cancel: the next long step throws CancelledError and the service keeps working afterwards.
+    const run = svc.evaluate({ ...req, weightBudget: 0.7, activationBudget: 0.3, variant: 'mixed' });
+    svc.cancel();
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    const again = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'mixed' });
+    expect(again.ppl).toBe(mixed.ppl);
+  });
+});
