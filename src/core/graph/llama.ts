@@ -99,7 +99,7 @@ class LlamaGraph {
   sinQ!: string;
   cosK!: string;
   sinK!: string;
-  /** Causal attention in query chunks (forward graph): chunk c sees keys [0, end of c), skipping ~40% of the T×T work. */
+  /** Causal attention in query chunks (both graphs): chunk c sees keys [0, end of c), skipping ~45% of the T×T work. */
   readonly chunk: number;
   chunkMasks: string[] = []; // per chunk [rows of c, keys up to end of c]
 
@@ -116,6 +116,7 @@ class LlamaGraph {
     this.chunk = Math.ceil(c.maxSeqLen / nChunks);
   }
 
+  /** Value name of a weight: weights are graph inputs under their own names (names.ts). */
   w(name: string): string {
     return name;
   }
