@@ -111,6 +111,7 @@ export async function prepareFromArgs(modelPath: string, values: Values, io: Cli
   }
   seqs ??= 64;
   const evalTokens = intOption(values['eval-tokens'], 'eval-tokens', 4096)!;
+  let lastQuarter = 0;
   const { session } = await setupSession(model, {
     calibration,
     evaluation,
@@ -119,6 +120,14 @@ export async function prepareFromArgs(modelPath: string, values: Values, io: Cli
     evalTokens,
     runtime: { threads },
     session: { seed: intOption(values.seed, 'seed', 0, 0) },
+    onProgress: (_stage, pr) => {
+      // A line at each quarter: tokens, rate, time left.
+      const quarter = Math.floor((4 * pr.tokensDone) / pr.tokensTotal);
+      if (quarter > lastQuarter) {
+        lastQuarter = quarter;
+        io.stderr(`  calibration ${pr.tokensDone}/${pr.tokensTotal} tokens, ${pr.tokensPerSecond.toFixed(0)} tokens/s, ${pr.secondsLeft.toFixed(0)} s left\n`);
+      }
+    },
     onEstimate: (e) =>
       io.stderr(`calibration: ${e.sequences} x ${e.seqLen} tokens from ${describeSource(calibration)}; Fisher ${(e.fisherBytes / 1e6).toFixed(2)} MB; about ${e.estimatedSeconds.toFixed(0)} s\n`),
   });
