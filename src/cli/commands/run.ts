@@ -68,7 +68,8 @@ export function actBudgetOption(v: string | undefined, allowSame: boolean): numb
 
 function readText(path: string, what: string): string {
   if (!existsSync(path)) throw new UsageError(`${what} not found: ${path}`);
-  const text = readFileSync(path, 'utf8');
+  // CRLF files (the WikiText-2 copy) are read as LF text.
+  const text = readFileSync(path, 'utf8').replace(/\r\n/g, '\n');
   if (text.trim() === '') throw new UsageError(`${what} ${path} is empty`);
   return text;
 }

@@ -178,3 +178,69 @@ describe('activation quantization unit: ONNX graph vs TypeScript rule, bit for b
 });
 
 void ort;
+
+describe('activation quantization unit inside the Llama forward graph', () => {
+  it('layer 0 masks and per-column counts equal the TS rule on the float32 linear inputs; τ = +∞ everywhere gives NVFP4 activations', async () => {
+    const { randomModel } = await import('../model/types.ts');
+    const { buildForwardGraph } = await import('../graph/llama.ts');
+    const { weightInputNames, weightByName, weightShape, linearInputName, projectionInFeatures } = await import('../graph/names.ts');
+    const { LlamaEngine } = await import('../runtime/engine.ts');
+    const { actQuantHook, actFisherInputName, actTauInputName, actMaskName, actFp8CountName } = await import('./graph.ts');
+    const { i64 } = await import('../runtime/ort.ts');
+    const config = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 30, maxSeqLen: 16, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+    const model = randomModel(config, 9, 0.3);
+    const B = 2;
+    const T = 12;
+    const tokens = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % config.vocabSize);
+    const targets = tokens.map((t) => (t + 1) % config.vocabSize);
+    const session = await createSession(buildForwardGraph(config, { linearInputHook: actQuantHook('quantize', { masks: true }) }));
+    const feeds: Record<string, ort.Tensor> = { tokens: i64(tokens, [B, T]), targets: i64(targets, [B, T]) };
+    for (const n of weightInputNames(config)) feeds[n] = f32(weightByName(model.weights, n), weightShape(config, n));
+    const fishers = new Map<string, Float32Array>();
+    for (let l = 0; l < config.nLayers; l++)
+      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) {
+        const inF = projectionInFeatures(config, p);
+        const f = randomValues(inF, 100 + l * 7 + inF).map((v) => v * v);
+        fishers.set(`${l}${p}`, f);
+        feeds[actFisherInputName(l, p)] = f32(padFisher(f, inF), [actBlocksPerToken(inF) * ACT_BLOCK]);
+        feeds[actTauInputName(l, p)] = f32(Float32Array.of(0.01), [1]);
+      }
+    const out = await runSession(session, feeds, 'forward with the unit');
+    const engine = LlamaEngine.forModel(model, { threads: 1 });
+    const plain = await engine.forward({ batch: B, seq: T, tokens, targets }, { linearInputs: true });
+    await engine.dispose();
+    for (const p of ['q', 'k', 'v'] as const) {
+      const x = plain.linearInputs!.get(linearInputName(0, p))!;
+      const ts = quantizeActivations({ x, tokens: B * T, inFeatures: config.dim, fisher: fishers.get(`0${p}`)!, tau: 0.01 });
+      expect(Array.from(out[actMaskName(0, p)].data as Float32Array)).toEqual(Array.from(ts.mask));
+      const nb = ts.blocksPerToken;
+      const cols = new Array(nb).fill(0);
+      ts.mask.forEach((m, i) => (cols[i % nb] += m));
+      expect(Array.from(out[actFp8CountName(0, p)].data as Float32Array)).toEqual(cols);
+    }
+    // With τ = +∞ every block is NVFP4: the NLL matches the reference forward whose every linear input goes
+    // through the TS rule (up to float32 noise that can flip a rounding), far closer than to the unit-off NLL.
+    for (let l = 0; l < config.nLayers; l++)
+      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) feeds[actTauInputName(l, p)] = f32(Float32Array.of(Infinity), [1]);
+    const allLo = await runSession(session, feeds, 'forward, all NVFP4');
+    for (let l = 0; l < config.nLayers; l++)
+      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) expect((allLo[actFp8CountName(l, p)].data as Float32Array).every((v) => v === 0)).toBe(true);
+    const nll = allLo.nll.data as Float32Array;
+    let diffPlain = 0;
+    for (let i = 0; i < nll.length; i++) diffPlain = Math.max(diffPlain, Math.abs(nll[i] - plain.nll[i]));
+    expect(diffPlain).toBeGreaterThan(1e-3);
+    const { referenceForward } = await import('../model/reference/index.ts');
+    let diffRef = 0;
+    for (let b = 0; b < B; b++) {
+      const ref = referenceForward(model, tokens.slice(b * T, (b + 1) * T), {
+        targets: targets.slice(b * T, (b + 1) * T),
+        precision: 'float32',
+        transformLinearInput: (_l, _p, x, rows, inDim) =>
+          quantizeActivations({ x: Float32Array.from(x), tokens: rows, inFeatures: inDim, fisher: new Float32Array(inDim), tau: Infinity }).out,
+      });
+      for (let t = 0; t < T; t++) diffRef = Math.max(diffRef, Math.abs(nll[b * T + t] - ref.nll[t]));
+    }
+    expect(diffRef).toBeLessThan(diffPlain / 10);
+    await session.release();
+  });
+});

@@ -12,6 +12,8 @@ export const actFisherInputName = (layer: number, p: Projection): string => `act
 export const actTauInputName = (layer: number, p: Projection): string => `acttau.L${layer}.${p}`;
 /** FP8 activation blocks per block column, summed over the tokens of the run, [blocks]. */
 export const actFp8CountName = (layer: number, p: Projection): string => `actfp8.L${layer}.${p}`;
+/** Per-block precision, 1.0 = FP8, [batch·seq, blocks] (quantize mode with masks: true). */
+export const actMaskName = (layer: number, p: Projection): string => `actmask.L${layer}.${p}`;
 /** Block scores [batch·seq, blocks] (score mode). */
 export const actScoreName = (layer: number, p: Projection): string => `actscore.L${layer}.${p}`;
 
@@ -90,10 +92,10 @@ export type ActQuantMode = 'quantize' | 'scores';
 
 /**
  * The forward graph hook: 'quantize' replaces every linear input by the unit's mixed output and outputs
- * per-site FP8 block counts per block column; 'scores' leaves activations in float32 and outputs every
+ * per-site FP8 block counts per block column (and, with masks: true, every block's precision); 'scores' leaves activations in float32 and outputs every
  * block score (for τ calibration). Declares the per-site Fisher and τ inputs.
  */
-export function actQuantHook(mode: ActQuantMode): LinearInputHook {
+export function actQuantHook(mode: ActQuantMode, options: { masks?: boolean } = {}): LinearInputHook {
   return (g: GraphBuilder, input: string, site: LinearSite): string => {
     const { layer, projection: p, inFeatures } = site;
     const nb = actBlocksPerToken(inFeatures);
@@ -107,6 +109,7 @@ export function actQuantHook(mode: ActQuantMode): LinearInputHook {
     const v = emitActQuant(g, input, inFeatures, fisher, tau);
     const counts = g.op('Reshape', [g.op('ReduceSum', [v.fp8, g.constI64([0])], { keepdims: 0 }), g.constI64([nb])]);
     g.output(counts, actFp8CountName(layer, p), 'float32', [nb]);
+    if (options.masks) g.output(g.op('Reshape', [v.fp8, g.constI64([-1, nb])]), actMaskName(layer, p), 'float32', ['tokens', nb]);
     return v.out;
   };
 }
