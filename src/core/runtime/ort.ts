@@ -18,19 +18,30 @@ export interface RuntimeOptions {
 
 let initialisedThreads: number | null = null;
 
-/** Sets ort.env once; a later call asking for another thread count fails loudly instead of being ignored. */
+/**
+ * Sets ort.env once; a later call asking for another thread count fails loudly instead of being ignored.
+ * Returns the thread count ORT will use.
+ */
 export function configureOrt(opts: RuntimeOptions = {}): number {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`threads must be a positive integer, got ${threads}`);
   if (initialisedThreads !== null) {
     if (initialisedThreads !== threads)
       throw new Error(`onnxruntime-web already started with ${initialisedThreads} thread(s); thread count is fixed per process or worker`);
-    return threads;
+    return ort.env.wasm.numThreads ?? threads;
   }
-  ort.env.wasm.numThreads = threads;
+  // In a browser without cross-origin isolation there is no SharedArrayBuffer, so ORT cannot start threads:
+  // say so and use one, instead of letting ORT fall back silently.
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  let effective = threads;
+  if (threads > 1 && isolated === false) {
+    console.warn(`onnxruntime-web: ${threads} threads need cross-origin isolation (COOP/COEP headers); using 1`);
+    effective = 1;
+  }
+  ort.env.wasm.numThreads = effective;
   ort.env.logLevel = 'error';
   initialisedThreads = threads;
-  return threads;
+  return effective;
 }
 
 /** Thread count ORT was started with in this process (null before the first session). */
