@@ -29,7 +29,9 @@ export const commonOptions = {
 
 export const commonUsage =
   '[--tokenizer TOK] [--calib FILE | --calib-seed N] [--eval FILE | --eval-seed N] [--calib-tokens N | --seqs N] [--seq-len N] ' +
-  '[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] [--json]';
+  '[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] [--json]\n' +
+  'defaults: without --calib/--eval the model samples its own data (seeds 1 and 2); 64 sequences x min(256, context) ' +
+  'calibration tokens; 4096 evaluation tokens in windows of context-1 after BOS; clip fisher; activations float32 (--act-budget none)';
 
 type Values = { [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string };
 

@@ -5,6 +5,7 @@ import { LlamaEngine } from '../runtime/engine.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import {
   calibrate,
+  DEFAULT_CALIBRATION,
   encodeTextPrefix,
   estimateCalibration,
   sampledSequences,
@@ -40,8 +41,8 @@ export function describeSource(s: DataSource): string {
 
 export async function setupSession(model: LlamaModel, o: SetupOptions): Promise<{ session: FgmpSession; calibSequences: TokenSequences }> {
   const c = model.config;
-  const sequences = o.sequences ?? 64;
-  const seqLen = o.seqLen ?? Math.min(256, c.maxSeqLen);
+  const sequences = o.sequences ?? DEFAULT_CALIBRATION.sequences;
+  const seqLen = o.seqLen ?? Math.min(DEFAULT_CALIBRATION.seqLen, c.maxSeqLen);
   const evalTokens = o.evalTokens ?? 4096;
   if (!Number.isInteger(evalTokens) || evalTokens < 1) throw new Error(`evaluation tokens must be a positive integer, got ${evalTokens}`);
   if (seqLen > c.maxSeqLen) throw new Error(`sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
