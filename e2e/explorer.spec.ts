@@ -153,6 +153,10 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('sweep-progress')).toBeHidden();
     await page.locator('[data-view="tradeoff"]').screenshot({ path: `${SHOTS}/view-tradeoff-sweep.png` });
 
+    // Laptop width.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: `${SHOTS}/02b-explorer-1280.png`, fullPage: true });
+    await page.setViewportSize({ width: 1440, height: 900 });
     // Dark theme.
     await page.getByRole('button', { name: 'Dark theme' }).click();
     await page.screenshot({ path: `${SHOTS}/03-explorer-dark.png`, fullPage: true });
@@ -227,14 +231,14 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();
     await expect(page.getByTestId('block-grid')).toBeVisible();
     const small = await measureSlider(page);
-    console.log(`slider-to-repaint stories260K: median ${small.median.toFixed(2)} ms, worst ${small.worst.toFixed(2)} ms (commit median ${small.commitMedian.toFixed(2)} ms, worst ${small.commitWorst.toFixed(2)} ms) over 50 moves`);
+    console.log(`slider-to-repaint stories260K: median ${small.median.toFixed(2)} ms, worst ${small.worst.toFixed(2)} ms (commit median ${small.commitMedian.toFixed(2)} ms, worst ${small.commitWorst.toFixed(2)} ms; policy+masks+energy median ${small.deriveMedian.toFixed(2)} ms) over 50 moves`);
 
     await page.getByRole('button', { name: 'Random stories15M-shaped model' }).click();
     await expect(page.getByTestId('model-name')).toHaveText(/random stories15M/, { timeout: 120_000 });
     await expect(page.getByTestId('block-grid')).toHaveAttribute('aria-label', /288 rows|rows/, { timeout: 240_000 });
     await expect(page.getByTestId('heatmap-weights').locator('[data-cell="5-down"]')).toHaveAttribute('data-share', /\d/, { timeout: 240_000 });
     const big = await measureSlider(page);
-    console.log(`slider-to-repaint stories15M-shaped random: median ${big.median.toFixed(2)} ms, worst ${big.worst.toFixed(2)} ms (commit median ${big.commitMedian.toFixed(2)} ms, worst ${big.commitWorst.toFixed(2)} ms) over 50 moves`);
+    console.log(`slider-to-repaint stories15M-shaped random: median ${big.median.toFixed(2)} ms, worst ${big.worst.toFixed(2)} ms (commit median ${big.commitMedian.toFixed(2)} ms, worst ${big.commitWorst.toFixed(2)} ms; policy+masks+energy median ${big.deriveMedian.toFixed(2)} ms) over 50 moves`);
     await page.screenshot({ path: `${SHOTS}/06-random-stories15M.png`, fullPage: true });
   });
 });
@@ -249,6 +253,7 @@ async function measureSlider(page: Page) {
     const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
     const total: number[] = [];
     const commit: number[] = [];
+    const derive: number[] = [];
     for (let i = 0; i < 50; i++) {
       const v = ((i * 37) % 100) / 100;
       const before = window.__fgmp!.commits;
@@ -260,10 +265,11 @@ async function measureSlider(page: Page) {
       if (window.__fgmp!.commits === before) throw new Error('the views did not re-render after a slider move');
       total.push(t1 - t0);
       commit.push(window.__fgmp!.lastCommit - t0);
+      derive.push(window.__fgmp!.deriveMs);
     }
-    return { total, commit };
+    return { total, commit, derive };
   });
   const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
   const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)];
-  return { median: med(r.total), worst: Math.max(...r.total), commitMedian: med(r.commit), commitWorst: Math.max(...r.commit) };
+  return { median: med(r.total), worst: Math.max(...r.total), commitMedian: med(r.commit), commitWorst: Math.max(...r.commit), deriveMedian: med(r.derive) };
 }

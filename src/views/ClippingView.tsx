@@ -1,6 +1,6 @@
 // Clipping curves (MSE and Fisher-weighted MSE against the NVFP4 clip ratio, chosen ratio marked) and a
 // value histogram with the block's NVFP4 quantization grid.
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import * as d3 from 'd3';
 import { roundE4M3 } from '../core/formats/index.ts';
 import type { BlockCurve, TensorDetail } from '../../workers/protocol';
@@ -9,7 +9,8 @@ const E2M1_LEVELS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
 const MSE_COLOUR = '#0072B2';
 const FISHER_COLOUR = '#D55E00';
 
-export function ClippingView({ detail, blockCurve, block }: { detail: TensorDetail; blockCurve: BlockCurve | null; block: number | null }) {
+/** Memoised: its inputs do not change when a budget moves, and the histogram bins a whole tensor. */
+export const ClippingView = memo(function ClippingView({ detail, blockCurve, block }: { detail: TensorDetail; blockCurve: BlockCurve | null; block: number | null }) {
   const curve = block !== null && blockCurve && blockCurve.block === block ? blockCurve : detail.curve;
   const chosen = block !== null && block < detail.clipRatio.length ? detail.clipRatio[block] : null;
   const ratioShares = useMemo(() => {
@@ -23,7 +24,7 @@ export function ClippingView({ detail, blockCurve, block }: { detail: TensorDeta
       <Histogram detail={detail} block={block} />
     </div>
   );
-}
+});
 
 function CurveChart(props: { curve: { grid: number[]; mse: Float64Array; fisherMse: Float64Array }; chosen: number | null; ratioShares: Map<number, number> | null; total: number; hasFisher: boolean }) {
   const { curve, chosen, ratioShares, total, hasFisher } = props;
@@ -121,9 +122,16 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
     const lv = [...E2M1_LEVELS.map((l) => l * scale), ...E2M1_LEVELS.slice(1).map((l) => -l * scale)];
     return { values: v, levels: lv };
   }, [detail, block, bpr]);
-  const extent = d3.extent([...values, ...(levels ?? [])].filter(Number.isFinite)) as [number, number];
-  const x = d3.scaleLinear().domain(extent[0] === extent[1] ? [extent[0] - 1, extent[1] + 1] : extent).nice().range([m.left, width - m.right]);
-  const bins = d3.bin().domain(x.domain() as [number, number]).thresholds(block === null ? 60 : 24)(Array.from(values).filter(Number.isFinite));
+  const { x, bins } = useMemo(() => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of levels ?? []) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    if (!(lo <= hi)) [lo, hi] = [-1, 1];
+    const x = d3.scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).nice().range([m.left, width - m.right]);
+    const bins = d3.bin().domain(x.domain() as [number, number]).thresholds(block === null ? 60 : 24)(Array.from(values).filter(Number.isFinite));
+    return { x, bins };
+  }, [values, levels, block, m.left, m.right]);
   const y = d3.scaleLinear().domain([0, d3.max(bins, (b) => b.length) ?? 1]).nice().range([height - m.bottom, m.top]);
   return (
     <svg data-chart width={width} height={height} role="img" aria-label={block === null ? 'Histogram of the tensor values' : 'Histogram of the block values with its NVFP4 grid'}>

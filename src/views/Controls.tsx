@@ -1,5 +1,6 @@
 // Data (calibration / evaluation text), calibration progress, and the policy controls: budgets, policy,
 // clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
+import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { cancelRunning, openText, recalibrate, updateSettings } from '../store/controller';
 import { CLIPPINGS, FP8_SCALINGS, POLICIES, type ClippingId, type Fp8Scaling, type PolicyId } from '../core/url/shareState';
@@ -14,14 +15,15 @@ const POLICY_LABEL: Record<PolicyId, string> = {
 };
 const CLIP_LABEL: Record<ClippingId, string> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
 
-export function DataPanel() {
+export const DataPanel = memo(function DataPanel() {
   const texts = useExplorer((s) => s.texts);
   const cal = useExplorer((s) => s.calibration);
   const filesAsked = useExplorer((s) => s.filesAsked);
   const asked = filesAsked.filter((f) => f.role === 'calibration' || f.role === 'evaluation');
   const hasTokenizer = useExplorer((s) => !!s.model.summary?.tokenizer);
-  const settings = useExplorer((s) => s.settings);
-  const tokens = [settings.calibrationTokens, settings.evaluationTokens] as const;
+  const calibrationTokens = useExplorer((s) => s.settings.calibrationTokens);
+  const evaluationTokens = useExplorer((s) => s.settings.evaluationTokens);
+  const tokens = [calibrationTokens, evaluationTokens] as const;
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="data-panel-title" className="mb-1 text-sm font-semibold">
@@ -75,7 +77,7 @@ export function DataPanel() {
       {cal.status === 'error' && <ErrorBox>{cal.error}</ErrorBox>}
     </section>
   );
-}
+});
 
 function Slider({ id, label, value, onChange, help }: { id: string; label: string; value: number; onChange: (v: number) => void; help: string }) {
   return (

@@ -34,7 +34,22 @@ export function energyRows(hw: HardwareReport, params: HwParams) {
   return [...rows].sort((a, b) => a[0] - b[0]);
 }
 
-export function EnergyView({ hw, params, tokens, overrides, onOverride }: { hw: HardwareReport; params: HwParams; tokens: number; overrides: Partial<Record<HwParamKey, number>>; onOverride: (k: HwParamKey, v: number | undefined) => void }) {
+export function EnergyView({
+  hw,
+  params,
+  tokens,
+  overrides,
+  onOverride,
+  measured,
+}: {
+  hw: HardwareReport;
+  params: HwParams;
+  tokens: number;
+  overrides: Partial<Record<HwParamKey, number>>;
+  onOverride: (k: HwParamKey, v: number | undefined) => void;
+  /** The pipeline's figures for this configuration on the evaluation text (realised activation masks, default parameters). */
+  measured: { energyVsFp8: number; actFp8Share: number | null; tokens: number } | null;
+}) {
   const rows = energyRows(hw, params);
   const width = 520;
   const barH = 18;
@@ -81,7 +96,7 @@ export function EnergyView({ hw, params, tokens, overrides, onOverride }: { hw: 
             </g>
           ))}
           <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-            {`energy of one pass over ${tokens} tokens (linear layers) · │ all-FP8 ┆ all-NVFP4`}
+            {`energy of one pass over ${tokens} tokens (linear layers; activation shares from calibration) · │ all-FP8 ┆ all-NVFP4`}
           </text>
         </svg>
         <div className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-xs">
@@ -112,6 +127,20 @@ export function EnergyView({ hw, params, tokens, overrides, onOverride }: { hw: 
         <dd>{formatPercent(memSavedFp8)}</dd>
         <dt>bits per weight</dt>
         <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
+        {measured && (
+          <>
+            <dt className="mt-2 font-semibold" title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters">
+              Measured on evaluation
+            </dt>
+            <dd className="mt-2" data-testid="energy-measured">
+              {formatPercent(measured.energyVsFp8 - 1)} vs FP8
+            </dd>
+            <dt>activation FP8 share</dt>
+            <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>
+            <dt>tokens</dt>
+            <dd>{measured.tokens.toLocaleString('en-US')}</dd>
+          </>
+        )}
       </dl>
       <details className="w-full text-xs">
         <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>

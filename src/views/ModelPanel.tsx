@@ -1,13 +1,14 @@
 // The model panel (issue 3 item 7): open a checkpoint and its tokenizer from the file picker, a drop or a
 // URL; loading runs in the worker with a progress bar; the config and tensor table of what is loaded;
 // errors stay in the panel and the previous model stays usable.
-import { useState, type DragEvent, type FormEvent } from 'react';
+import { memo, useState, type DragEvent, type FormEvent } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { cancelRunning, openFiles, openRandom, openUrl } from '../store/controller';
 import { ErrorBox, Note, ProgressBar } from './ui';
 import type { ModelSummary } from '../../workers/protocol';
 
-export function ModelPanel() {
+/** Memoised: it reads the store itself, so the page's re-renders (a slider move) need not touch it. */
+export const ModelPanel = memo(function ModelPanel() {
   const model = useExplorer((s) => s.model);
   const filesAsked = useExplorer((s) => s.filesAsked);
   const asked = filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer');
@@ -91,7 +92,7 @@ export function ModelPanel() {
       {model.summary ? <ModelInfo summary={model.summary} /> : model.status !== 'running' && <p className="mt-2 text-xs">No model loaded yet.</p>}
     </section>
   );
-}
+});
 
 function ModelInfo({ summary }: { summary: ModelSummary }) {
   const c = summary.config;

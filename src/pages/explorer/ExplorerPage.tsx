@@ -30,7 +30,7 @@ const VIEW_TITLES: Record<ViewId, string> = {
 declare global {
   interface Window {
     /** Test and measurement hooks (read-only use). */
-    __fgmp?: { lastCommit: number; commits: number; crashWorker: () => void; store: typeof useExplorer };
+    __fgmp?: { lastCommit: number; commits: number; deriveMs: number; crashWorker: () => void; store: typeof useExplorer };
   }
 }
 
@@ -55,7 +55,7 @@ export function ExplorerPage() {
     if (!opened.current) {
       opened.current = true;
       openFromLocation(window.location.hash);
-      window.__fgmp = { lastCommit: 0, commits: 0, crashWorker: crashWorkerForTest, store: useExplorer };
+      window.__fgmp = { lastCommit: 0, commits: 0, deriveMs: 0, crashWorker: crashWorkerForTest, store: useExplorer };
     }
     const onHash = () => {
       const q = window.location.hash.split('?')[1] ?? '';
@@ -84,7 +84,13 @@ export function ExplorerPage() {
     masksBuffer.current = ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount));
   }, [ranking]);
   const derived = useMemo(
-    () => (ranking ? deriveForBudget(ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling, masksBuffer.current) : null),
+    () => {
+      if (!ranking) return null;
+      const t0 = performance.now();
+      const d = deriveForBudget(ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling, masksBuffer.current);
+      if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
+      return d;
+    },
     [ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling],
   );
   useLayoutEffect(() => {
@@ -393,6 +399,7 @@ export function ExplorerPage() {
                 tokens={tokens}
                 overrides={hwOverrides}
                 onOverride={(k, v) => useExplorer.setState((s) => ({ hwOverrides: { ...s.hwOverrides, [k]: v } }))}
+                measured={current && current.energyVsFp8 !== null ? { energyVsFp8: current.energyVsFp8, actFp8Share: current.actFp8Share, tokens: current.tokens } : null}
               />
             ) : (
               <Placeholder />
