@@ -106,8 +106,8 @@ export interface CalibrationEstimate {
   estimatedSeconds: number;
 }
 
-/** Throughput assumed for the estimate: forward+backward graph on onnxruntime-web wasm (bench/pipeline.bench.ts). */
-export const ASSUMED_GFLOPS = 3;
+/** Throughput assumed for the estimate: forward+backward graph on onnxruntime-web wasm, 1 thread (bench/pipeline.bench.ts measured 5–18 GFLOP/s on stories260K and 16–29 on the stories15M shape, depending on machine load). */
+export const ASSUMED_GFLOPS = 8;
 
 /** What a calibration will cost, before it starts. */
 export function estimateCalibration(config: LlamaConfig, sequences: number, seqLen: number, gflops = ASSUMED_GFLOPS): CalibrationEstimate {
