@@ -1,7 +1,7 @@
 // Writes the model card (MODEL.md) of the default model from the shipped artifacts: the checkpoint,
 // its tokenizer, the training summary and log written by train-default. Every figure and every
 // generation in the card is computed here. Standalone: npx tsx scripts/write-card.ts [--out-dir DIR]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MODEL } from '../src/core/data/index';
 import { trainingText } from '../src/core/data/sotu';
@@ -63,6 +63,15 @@ export async function writeCard(opts: { outDir: string; threads: number; trainSt
   // Batches whose loss jumped well above the previous step's (one update overshooting; the next, clipped, undoes it).
   const spikes = logs.filter((l, i) => i > 0 && l.loss > 1.3 * logs[i - 1].loss);
   const tokensPerSecond = (s.steps * s.batchSize * s.windowTokens) / summary.seconds.training;
+  // Optional record of a later from-scratch rerun (written by hand from that run's sotu-llama.train.json).
+  const rerunPath = path.join(outDir, 'public/models/sotu-llama.rerun.json');
+  const rerun = existsSync(rerunPath)
+    ? (JSON.parse(readFileSync(rerunPath, 'utf8')) as { commit: string; note: string; finalValidationLoss: number; checkpointSha256: string; trainingSeconds: number })
+    : null;
+  const rerunNote = rerun
+    ? `\n- Rerun from scratch at commit ${rerun.commit}: final validation loss ${fmt(rerun.finalValidationLoss)} (this checkpoint: ` +
+      `${fmt(summary.finalValidationLoss)}), ${rerun.trainingSeconds.toFixed(0)} s of training, checkpoint sha256 \`${rerun.checkpointSha256.slice(0, 16)}…\`. ${rerun.note}`
+    : '';
   const minutes = (sec: number) => `${(sec / 60).toFixed(1)} min (${sec.toFixed(0)} s)`;
   const fence = '~~~';
 
@@ -136,8 +145,8 @@ forward+backward graph (its \`gradsum.*\` outputs) on onnxruntime-web (wasm, ${s
   learning rate warmed up linearly to ${s.maxLr} over ${s.warmupSteps} steps, then cosine decay to ${s.minLr};
   global gradient-norm clipping at ${s.clipNorm}. Initialisation as llama2.c (N(0, 0.02²), residual projections
   scaled by 1/√(2·layers)).
-- Deterministic given the seed; resumable (\`--resume\`) from checkpoints of weights, AdamW moments, step and
-  PRNG state, which continue bit for bit (tested).
+- Deterministic given the seed and the engine code; resumable (\`--resume\`) from checkpoints of weights, AdamW
+  moments, step and PRNG state, which continue bit for bit (tested).${rerunNote}
 - Wall time: ${minutes(summary.seconds.training)} of training (${tokensPerSecond.toFixed(0)} training tokens/s on average, forward+backward); data ${summary.seconds.data.toFixed(1)} s, tokenizer ${summary.seconds.tokenizer.toFixed(1)} s,
   encoding ${summary.seconds.encode.toFixed(1)} s. Machine: ${summary.machine.cpus} × ${summary.machine.cpuModel}, shared with other work
   while training; Node ${summary.machine.node}.
