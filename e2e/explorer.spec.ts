@@ -153,6 +153,30 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('sweep-progress')).toBeHidden();
     await page.locator('[data-view="tradeoff"]').screenshot({ path: `${SHOTS}/view-tradeoff-sweep.png` });
 
+    // Exports: JSON with per-block masks, SVG and PNG of a chart, CSV of tensors and blocks.
+    const download = async (scope: ReturnType<Page['locator']> | Page, name: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), scope.getByRole('button', { name, exact: true }).click()]);
+      return { name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) };
+    };
+    const json = await download(page, 'Export JSON');
+    expect(json.name).toBe('fgmp-state.json');
+    const state = JSON.parse(json.bytes.toString('utf8'));
+    expect(state.settings.weightBudget).toBe(0.5);
+    expect(state.summary.perplexity).toBe(ppl05);
+    const ones = (state.masks as { fp8: string }[]).reduce((n, m) => n + m.fp8.split('').filter((c) => c === '1').length, 0);
+    expect(ones).toBe(Math.round(0.5 * 14240));
+    const svg = await download(page.locator('[data-view="heatmap"]'), 'SVG');
+    expect(svg.bytes.toString('utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const png = await download(page.locator('[data-view="energy"]'), 'PNG');
+    expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const csv = await download(page, 'Export CSV');
+    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('layer,projection,blocks,fp8_blocks,weight_fp8_share,activation_fp8_share,weight_bits,energy_pj');
+    // Copy link puts the address (which always carries the state) on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await expect(page.getByTestId('copy-status')).toHaveText('Link copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
+
     // Laptop width.
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: `${SHOTS}/02b-explorer-1280.png`, fullPage: true });
@@ -175,6 +199,10 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('weight-budget-value')).toHaveText('50.0% FP8');
     await openModel(page);
     await openTexts(page);
+    // Cancel calibration: it stays stopped until asked again.
+    await page.getByTestId('calibration-progress').getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByText('Calibration cancelled.')).toBeVisible();
+    await page.getByRole('button', { name: 'Calibrate again' }).click();
     const ppl = await settledPpl(page);
     expect(ppl).toBe(numbersAt05!.ppl);
     expect(await num(page, 'fp8-share')).toBe(numbersAt05!.share);

@@ -75,8 +75,9 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     expect(fp8.energyVsFp8!).toBeGreaterThan(1);
     expect(fp8.energyVsFp8!).toBeLessThan(1.01);
     // Cancel: the next long step throws CancelledError and the service keeps working afterwards.
-    const run = svc.evaluate({ ...req, weightBudget: 0.7, activationBudget: 0.3, variant: 'mixed' });
-    svc.cancel();
+    // (cancel() stops what runs; here it is called from the first progress report of the run).
+    // 8 windows of 511 run as two batches: the cancel lands between them.
+    const run = svc.evaluate({ ...req, evaluationTokens: 8 * 511, weightBudget: 0.7, activationBudget: 0.3, variant: 'mixed' }, () => svc.cancel());
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     const again = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'mixed' });
     expect(again.ppl).toBe(mixed.ppl);

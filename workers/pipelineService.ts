@@ -76,10 +76,60 @@ export class PipelineService {
   /** Bumped when the model or its tokenizer changes: a calibration that started before is dropped. */
   private generation = 0;
 
-  // ---- model ----
+  // ---- public API: one ORT user at a time ----
+  // onnxruntime-web runs one session at a time per wasm instance ("Session mismatch" otherwise), and a new
+  // model must not be swapped in under a running calibration: long steps queue behind a lock, and the
+  // steps that replace the model or its data first cancel whatever runs.
+
+  private lock: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(job, job);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
 
   /** Loads a checkpoint (+ tokenizer) from files; on error the previous model stays loaded. */
-  async load(files: NamedBytes[], onProgress?: ProgressCallback): Promise<ModelSummary> {
+  load(files: NamedBytes[], onProgress?: ProgressCallback): Promise<ModelSummary> {
+    this.cancel();
+    return this.exclusive(() => this.loadNow(files, onProgress));
+  }
+
+  loadRandom(shape: RandomShape, seed: number): Promise<ModelSummary> {
+    this.cancel();
+    return this.exclusive(() => this.loadRandomNow(shape, seed));
+  }
+
+  loadTokenizer(file: NamedBytes): Promise<ModelSummary> {
+    this.cancel();
+    return this.exclusive(() => this.loadTokenizerNow(file));
+  }
+
+  setText(role: 'calibration' | 'evaluation', name: string, bytes: Uint8Array): Promise<TextSummary> {
+    // New calibration text makes a running calibration moot; a new evaluation text just waits its turn.
+    if (role === 'calibration') this.cancel();
+    return this.exclusive(() => this.setTextNow(role, name, bytes));
+  }
+
+  calibrate(calibrationTokens: number, onProgress?: ProgressCallback): Promise<CalibrationSummary> {
+    return this.exclusive(() => this.calibrateNow(calibrationTokens, onProgress));
+  }
+
+  activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
+    return this.exclusive(() => this.activationSharesNow(activationBudget, evaluationTokens));
+  }
+
+  evaluate(req: EvaluateRequest, onProgress?: ProgressCallback): Promise<EvaluateResult> {
+    return this.exclusive(() => this.evaluateNow(req, onProgress));
+  }
+
+  sweep(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
+    return this.exclusive(() => this.sweepNow(req, onProgress, onPoint));
+  }
+
+  // ---- model ----
+
+  private async loadNow(files: NamedBytes[], onProgress?: ProgressCallback): Promise<ModelSummary> {
     const total = files.reduce((s, f) => s + f.bytes.byteLength, 0);
     if (total > MAX_MODEL_BYTES)
       throw new CheckpointError(`the files hold ${(total / 2 ** 20).toFixed(0)} MiB; the explorer runs models up to ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB in the browser`);
@@ -101,9 +151,10 @@ export class PipelineService {
 
   /** Fetches files (e.g. Hugging Face resolve/ links) with byte progress, then loads them. */
   async loadUrls(urls: string[], onProgress?: ProgressCallback): Promise<ModelSummary> {
+    this.cancel();
     const files: NamedBytes[] = [];
     for (const url of urls) files.push(await this.fetchBytes(url, onProgress));
-    return this.load(files, onProgress);
+    return this.exclusive(() => this.loadNow(files, onProgress));
   }
 
   async fetchBytes(url: string, onProgress?: ProgressCallback): Promise<NamedBytes> {
@@ -143,7 +194,7 @@ export class PipelineService {
   }
 
   /** A deterministic random model of a known shape (no tokenizer, no text: policies that need no Fisher). */
-  async loadRandom(shape: RandomShape, seed: number): Promise<ModelSummary> {
+  private async loadRandomNow(shape: RandomShape, seed: number): Promise<ModelSummary> {
     if (shape !== 'stories15M') throw new Error(`unknown random shape ${shape}`);
     const model = randomModel(STORIES15M_SHAPE, seed);
     model.source.name = `random ${shape} (seed ${seed})`;
@@ -153,7 +204,7 @@ export class PipelineService {
   }
 
   /** Adds or replaces the tokenizer of the loaded model. */
-  async loadTokenizer(file: NamedBytes): Promise<ModelSummary> {
+  private async loadTokenizerNow(file: NamedBytes): Promise<ModelSummary> {
     const model = this.requireModel();
     model.tokenizer = loadTokenizerFile(file as InputFile, model.config.vocabSize);
     this.summary = { ...this.summary!, tokenizer: file.name, tokenizerVocab: model.tokenizer.vocabSize };
@@ -189,7 +240,7 @@ export class PipelineService {
 
   // ---- text ----
 
-  async setText(role: 'calibration' | 'evaluation', name: string, bytes: Uint8Array): Promise<TextSummary> {
+  private async setTextNow(role: 'calibration' | 'evaluation', name: string, bytes: Uint8Array): Promise<TextSummary> {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\r\n/g, '\n');
     if (text.trim().length === 0) throw new Error(`${name} holds no text`);
     this.texts.set(role, { name, text });
@@ -206,7 +257,7 @@ export class PipelineService {
    * Fisher calibration with src/core/pipeline (ONNX forward+backward), exactly as `fgmp run` does it:
    * ceil(tokens / seqLen) sequences of min(256, context) tokens from the calibration text.
    */
-  async calibrate(calibrationTokens: number, onProgress?: ProgressCallback): Promise<CalibrationSummary> {
+  private async calibrateNow(calibrationTokens: number, onProgress?: ProgressCallback): Promise<CalibrationSummary> {
     const model = this.requireModel();
     const tok = model.tokenizer;
     if (!tok) throw new Error('the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too');
@@ -318,7 +369,7 @@ export class PipelineService {
    * FP8 share of calibration activation blocks per linear input for an activation budget, with the
    * pipeline's τ (FP8 when score > τ). One round trip per budget; cached.
    */
-  async activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
+  private async activationSharesNow(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
     if (!this.calib) return null;
     const session = this.fgmp(evaluationTokens);
     const k = String(activationBudget);
@@ -370,7 +421,7 @@ export class PipelineService {
   // ---- evaluation ----
 
   /** Perplexity, memory and energy of a configuration (src/core/pipeline: ONNX forward with the activation unit). */
-  async evaluate(req: EvaluateRequest, onProgress?: ProgressCallback): Promise<EvaluateResult> {
+  private async evaluateNow(req: EvaluateRequest, onProgress?: ProgressCallback): Promise<EvaluateResult> {
     const session = this.fgmp(req.evaluationTokens);
     const signal = this.abort.signal;
     const clip = this.effectiveClipping(req.clipping);
@@ -404,14 +455,14 @@ export class PipelineService {
   }
 
   /** Perplexity for every policy at each budget (the session shares budgets 0 and 1 between policies). */
-  async sweep(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
+  private async sweepNow(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
     const points: SweepPoint[] = [];
     const jobs = req.budgets.flatMap((budget) => req.policies.map((policy) => ({ policy, budget })));
     const report = progressReporter('sweep', 'Sweep: perplexity of each block-selection rule', jobs.length, 'points', onProgress);
     let done = 0;
     for (const job of jobs) {
       if (this.abort.signal.aborted) throw new CancelledError();
-      const r = await this.evaluate({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
+      const r = await this.evaluateNow({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
       const p = { policy: job.policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll, energyVsFp8: r.energyVsFp8 ?? NaN };
       points.push(p);
       onPoint?.(p);

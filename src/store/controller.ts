@@ -221,8 +221,11 @@ function fail(slice: 'model' | 'calibration' | 'quant' | 'sweep', e: unknown): v
   if (isFatalWorkerError(e)) return; // onCrash reports it and restarts
   const st = useExplorer.getState()[slice];
   // A failed model load leaves the previous model in place (the worker keeps it too).
-  const status = slice === 'model' && useExplorer.getState().model.summary ? 'done' : cancelled(e) ? 'idle' : 'error';
-  patch(slice, { ...st, status, progress: null, error: cancelled(e) ? null : message(e) } as never);
+  // A cancelled calibration stays stopped (advance() would otherwise start it again at once).
+  const stopped = cancelled(e) && slice === 'calibration';
+  const status = slice === 'model' && useExplorer.getState().model.summary ? 'done' : cancelled(e) && !stopped ? 'idle' : 'error';
+  const error = stopped ? 'Calibration cancelled.' : cancelled(e) ? null : message(e);
+  patch(slice, { ...st, status, progress: null, error } as never);
 }
 
 // ---------- text ----------
@@ -234,6 +237,8 @@ async function sendText(role: 'calibration' | 'evaluation', file: File): Promise
 }
 
 export async function openText(role: 'calibration' | 'evaluation', file: File, isDefault = false): Promise<void> {
+  // New calibration text: a calibration still running for the old one ends silently.
+  if (role === 'calibration') session.modelGeneration++;
   try {
     await sendText(role, file);
     session.texts[role] = file;
@@ -270,7 +275,8 @@ async function calibrate(): Promise<void> {
     session.modelGeneration++;
     useExplorer.setState({ quant: initialExplorerState().quant, ppl: initialExplorerState().ppl, detail: initialExplorerState().detail, activations: initialExplorerState().activations });
   } catch (e) {
-    fail('calibration', e);
+    // A calibration the user made moot (new model, tokenizer or text) ends silently.
+    if (gen === session.modelGeneration) fail('calibration', e);
   }
   advance();
 }
@@ -344,6 +350,11 @@ async function runPerplexity(): Promise<void> {
     useExplorer.setState((x) => ({ ppl: { ...x.ppl, status: 'done', runningKey: null, progress: null, cache: { ...x.ppl.cache, [key]: r } } }));
   } catch (e) {
     if (isFatalWorkerError(e)) return;
+    if (gen !== session.modelGeneration) {
+      patch('ppl', { status: 'idle', runningKey: null, progress: null });
+      advance();
+      return;
+    }
     patch('ppl', { status: cancelled(e) ? 'idle' : 'error', runningKey: null, progress: null, error: cancelled(e) ? null : message(e) });
     if (!cancelled(e)) return;
   }
@@ -410,7 +421,7 @@ export function select(layer: number, projection: Projection, block: number | nu
 }
 
 export function recalibrate(): void {
-  patch('calibration', { status: 'idle', summary: null });
+  patch('calibration', { status: 'idle', summary: null, error: null });
   advance();
 }
 

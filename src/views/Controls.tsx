@@ -74,7 +74,14 @@ export const DataPanel = memo(function DataPanel() {
           </button>
         </div>
       )}
-      {cal.status === 'error' && <ErrorBox>{cal.error}</ErrorBox>}
+      {cal.status === 'error' && (
+        <ErrorBox>
+          {cal.error}{' '}
+          <button type="button" className="underline" onClick={recalibrate}>
+            Calibrate again
+          </button>
+        </ErrorBox>
+      )}
     </section>
   );
 });
