@@ -43,7 +43,9 @@ async function settledPpl(page: Page): Promise<number> {
 async function heatmapShares(page: Page): Promise<Record<string, number>> {
   return page.getByTestId('heatmap-weights').evaluate((svg) => {
     const out: Record<string, number> = {};
-    svg.querySelectorAll('[data-cell]').forEach((c) => (out[c.getAttribute('data-cell')!] = Number(c.getAttribute('data-share'))));
+    svg
+      .querySelectorAll('[data-cell]')
+      .forEach((c) => (out[c.getAttribute('data-cell')!] = Number(c.getAttribute('data-share'))));
     return out;
   });
 }
@@ -66,8 +68,31 @@ interface CliResult {
 async function cliRun(budget: number): Promise<CliResult> {
   const { stdout: out } = await execFileAsync(
     'npx',
-    ['tsx', 'src/cli/main.ts', 'run', MODEL, '--tokenizer', TOKENIZER, '--calib', CAL_TEXT, '--eval', EVAL_TEXT, '--calib-tokens', '4096', '--eval-tokens', '4096',
-      '--budget', String(budget), '--act-budget', '0.3', '--clip', 'fisher', '--policy', 'fgmp', '--json'],
+    [
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      MODEL,
+      '--tokenizer',
+      TOKENIZER,
+      '--calib',
+      CAL_TEXT,
+      '--eval',
+      EVAL_TEXT,
+      '--calib-tokens',
+      '4096',
+      '--eval-tokens',
+      '4096',
+      '--budget',
+      String(budget),
+      '--act-budget',
+      '0.3',
+      '--clip',
+      'fisher',
+      '--policy',
+      'fgmp',
+      '--json',
+    ],
     { encoding: 'utf8', timeout: 400_000 },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as CliResult;
@@ -109,11 +134,14 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     expect(mem03).toBe(cli03.weightBits);
     expect(bits03).toBeCloseTo(cli03.weightBitsPerWeight, 12);
     const energy03 = await num(page, 'energy-vs-fp8');
-    console.log(`budget 0.30: ppl ${ppl03.toFixed(5)} (CLI ${cli03.ppl.toFixed(5)}), bits/weight ${bits03.toFixed(4)} (CLI ${cli03.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy03.toFixed(4)}`);
+    console.log(
+      `budget 0.30: ppl ${ppl03.toFixed(5)} (CLI ${cli03.ppl.toFixed(5)}), bits/weight ${bits03.toFixed(4)} (CLI ${cli03.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy03.toFixed(4)}`,
+    );
 
     // Views at the default budget.
     await page.screenshot({ path: `${SHOTS}/01-explorer-budget30.png`, fullPage: true });
-    for (const v of ['heatmap', 'blocks', 'clipping', 'energy', 'tradeoff']) await page.locator(`[data-view="${v}"]`).screenshot({ path: `${SHOTS}/view-${v}.png` });
+    for (const v of ['heatmap', 'blocks', 'clipping', 'energy', 'tradeoff'])
+      await page.locator(`[data-view="${v}"]`).screenshot({ path: `${SHOTS}/view-${v}.png` });
 
     // Move the slider to 0.5: more FP8 blocks, more bits, more energy; heatmap and ppl match the core.
     await setBudget(page, 0.5);
@@ -133,7 +161,9 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     const ppl05 = await settledPpl(page);
     expect(Math.abs(ppl05 / cli05.ppl - 1)).toBeLessThan(1e-9);
     expect(ppl05).toBeLessThan(ppl03 * 1.002);
-    console.log(`budget 0.50: ppl ${ppl05.toFixed(5)} (CLI ${cli05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)} (CLI ${cli05.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy05.toFixed(4)}`);
+    console.log(
+      `budget 0.50: ppl ${ppl05.toFixed(5)} (CLI ${cli05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)} (CLI ${cli05.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy05.toFixed(4)}`,
+    );
     numbersAt05 = { ppl: ppl05, share: await num(page, 'fp8-share'), bits: bits05, energy: energy05 };
 
     // Select a tensor and a block from the heatmap and grid with the keyboard.
@@ -148,14 +178,19 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     // Sweep for the trade-off chart (a reduced one keeps the test short: cancel after a few points).
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await expect(page.getByTestId('sweep-progress')).toBeVisible();
-    await expect.poll(async () => page.locator('[data-view="tradeoff"] path[transform]').count(), { timeout: 120_000 }).toBeGreaterThan(8);
+    await expect
+      .poll(async () => page.locator('[data-view="tradeoff"] path[transform]').count(), { timeout: 120_000 })
+      .toBeGreaterThan(8);
     await page.locator('[data-view="tradeoff"]').getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('sweep-progress')).toBeHidden();
     await page.locator('[data-view="tradeoff"]').screenshot({ path: `${SHOTS}/view-tradeoff-sweep.png` });
 
     // Exports: JSON with per-block masks, SVG and PNG of a chart, CSV of tensors and blocks.
     const download = async (scope: ReturnType<Page['locator']> | Page, name: string) => {
-      const [d] = await Promise.all([page.waitForEvent('download'), scope.getByRole('button', { name, exact: true }).click()]);
+      const [d] = await Promise.all([
+        page.waitForEvent('download'),
+        scope.getByRole('button', { name, exact: true }).click(),
+      ]);
       return { name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) };
     };
     const json = await download(page, 'Export JSON');
@@ -163,14 +198,19 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     const state = JSON.parse(json.bytes.toString('utf8'));
     expect(state.settings.weightBudget).toBe(0.5);
     expect(state.summary.perplexity).toBe(ppl05);
-    const ones = (state.masks as { fp8: string }[]).reduce((n, m) => n + m.fp8.split('').filter((c) => c === '1').length, 0);
+    const ones = (state.masks as { fp8: string }[]).reduce(
+      (n, m) => n + m.fp8.split('').filter((c) => c === '1').length,
+      0,
+    );
     expect(ones).toBe(Math.round(0.5 * 14240));
     const svg = await download(page.locator('[data-view="heatmap"]'), 'SVG');
     expect(svg.bytes.toString('utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     const png = await download(page.locator('[data-view="energy"]'), 'PNG');
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     const csv = await download(page, 'Export CSV');
-    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe('layer,projection,blocks,fp8_blocks,weight_fp8_share,activation_fp8_share,weight_bits,energy_pj');
+    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe(
+      'layer,projection,blocks,fp8_blocks,weight_fp8_share,activation_fp8_share,weight_bits,energy_pj',
+    );
     // Copy link puts the address (which always carries the state) on the clipboard.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByRole('button', { name: 'Copy link' }).click();
@@ -199,10 +239,6 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('weight-budget-value')).toHaveText('50.0% FP8');
     await openModel(page);
     await openTexts(page);
-    // Cancel calibration: it stays stopped until asked again.
-    await page.getByTestId('calibration-progress').getByRole('button', { name: 'Cancel' }).click();
-    await expect(page.getByText('Calibration cancelled.')).toBeVisible();
-    await page.getByRole('button', { name: 'Calibrate again' }).click();
     const ppl = await settledPpl(page);
     expect(ppl).toBe(numbersAt05!.ppl);
     expect(await num(page, 'fp8-share')).toBe(numbersAt05!.share);
@@ -225,10 +261,22 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
 
     await openModel(page);
     const bytes = readFileSync(MODEL);
-    await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles({ name: 'truncated.bin', mimeType: 'application/octet-stream', buffer: bytes.subarray(0, 300_000) });
+    await page
+      .getByLabel('Open checkpoint and tokenizer files')
+      .setInputFiles({
+        name: 'truncated.bin',
+        mimeType: 'application/octet-stream',
+        buffer: bytes.subarray(0, 300_000),
+      });
     await expect(page.getByTestId('model-error')).toContainText(/truncated/i);
     await expect(page.getByTestId('model-panel')).toContainText('Still using stories260K.bin');
-    await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n' + 'x'.repeat(100)) });
+    await page
+      .getByLabel('Open checkpoint and tokenizer files')
+      .setInputFiles({
+        name: 'notes.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from('\x89PNG\r\n\x1a\n' + 'x'.repeat(100)),
+      });
     await expect(page.getByTestId('model-error')).toContainText(/cannot tell the format|truncated|invalid/i);
     await page.screenshot({ path: `${SHOTS}/05-truncated-model.png`, fullPage: true });
     // Still usable: a policy that needs no calibration draws the views.
@@ -236,6 +284,25 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await setBudget(page, 0.2);
     await expect(page.getByTestId('fp8-share')).toHaveText('20.0%');
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();
+  });
+
+  test('calibration shows tokens, rate and time left, and can be cancelled', async ({ page }) => {
+    test.setTimeout(300_000);
+    // 16,384 tokens = 8 batches of 2,048 positions: a cancel between batches stops it.
+    await page.goto('/#/explorer?v=1&model=file:stories260K.bin&ctok=16384');
+    await openModel(page);
+    await openTexts(page);
+    const progress = page.getByTestId('calibration-progress');
+    await expect(progress).toContainText(
+      /Calibrating Fisher information: [\d,]+ \/ 16,384 tokens · [\d,]+ tokens\/s · .+ left/,
+      { timeout: 120_000 },
+    );
+    await page.screenshot({ path: `${SHOTS}/07-calibration-progress.png` });
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByText('Calibration cancelled.')).toBeVisible();
+    await expect(progress).toBeHidden();
+    await expect(page.getByRole('button', { name: 'Calibrate again' })).toBeVisible();
+    await expect(page.getByLabel('Calibration tokens')).toHaveValue('16384');
   });
 
   test('a crashed worker is reported, restarted, and the settings are re-applied', async ({ page }) => {
@@ -253,20 +320,30 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
   test('slider-to-repaint latency (printed, not asserted)', async ({ page }) => {
     test.setTimeout(400_000);
     // EXPLORER_LATENCY_BASE points at a production preview when the server on the configured port is a dev server.
-    await page.goto(`${process.env.EXPLORER_LATENCY_BASE ?? ''}/#/explorer?v=1&model=file:stories260K.bin&policy=magnitude&clip=mse`);
+    await page.goto(
+      `${process.env.EXPLORER_LATENCY_BASE ?? ''}/#/explorer?v=1&model=file:stories260K.bin&policy=magnitude&clip=mse`,
+    );
     console.log(`latency measured on ${page.url().split('#')[0]}`);
     await openModel(page);
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();
     await expect(page.getByTestId('block-grid')).toBeVisible();
     const small = await measureSlider(page);
-    console.log(`slider-to-repaint stories260K: median ${small.median.toFixed(2)} ms, worst ${small.worst.toFixed(2)} ms (commit median ${small.commitMedian.toFixed(2)} ms, worst ${small.commitWorst.toFixed(2)} ms; policy+masks+energy median ${small.deriveMedian.toFixed(2)} ms) over 50 moves`);
+    console.log(
+      `slider-to-repaint stories260K: median ${small.median.toFixed(2)} ms, worst ${small.worst.toFixed(2)} ms (commit median ${small.commitMedian.toFixed(2)} ms, worst ${small.commitWorst.toFixed(2)} ms; policy+masks+energy median ${small.deriveMedian.toFixed(2)} ms) over 50 moves`,
+    );
 
     await page.getByRole('button', { name: 'Random stories15M-shaped model' }).click();
     await expect(page.getByTestId('model-name')).toHaveText(/random stories15M/, { timeout: 120_000 });
     await expect(page.getByTestId('block-grid')).toHaveAttribute('aria-label', /288 rows|rows/, { timeout: 240_000 });
-    await expect(page.getByTestId('heatmap-weights').locator('[data-cell="5-down"]')).toHaveAttribute('data-share', /\d/, { timeout: 240_000 });
+    await expect(page.getByTestId('heatmap-weights').locator('[data-cell="5-down"]')).toHaveAttribute(
+      'data-share',
+      /\d/,
+      { timeout: 240_000 },
+    );
     const big = await measureSlider(page);
-    console.log(`slider-to-repaint stories15M-shaped random: median ${big.median.toFixed(2)} ms, worst ${big.worst.toFixed(2)} ms (commit median ${big.commitMedian.toFixed(2)} ms, worst ${big.commitWorst.toFixed(2)} ms; policy+masks+energy median ${big.deriveMedian.toFixed(2)} ms) over 50 moves`);
+    console.log(
+      `slider-to-repaint stories15M-shaped random: median ${big.median.toFixed(2)} ms, worst ${big.worst.toFixed(2)} ms (commit median ${big.commitMedian.toFixed(2)} ms, worst ${big.commitWorst.toFixed(2)} ms; policy+masks+energy median ${big.deriveMedian.toFixed(2)} ms) over 50 moves`,
+    );
     await page.screenshot({ path: `${SHOTS}/06-random-stories15M.png`, fullPage: true });
   });
 });
@@ -299,5 +376,11 @@ async function measureSlider(page: Page) {
   });
   const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
   const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)];
-  return { median: med(r.total), worst: Math.max(...r.total), commitMedian: med(r.commit), commitWorst: Math.max(...r.commit), deriveMedian: med(r.derive) };
+  return {
+    median: med(r.total),
+    worst: Math.max(...r.total),
+    commitMedian: med(r.commit),
+    commitWorst: Math.max(...r.commit),
+    deriveMedian: med(r.derive),
+  };
 }

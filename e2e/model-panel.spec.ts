@@ -38,7 +38,11 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
     // A small file server on another origin: CORS (the page is cross-origin isolated) and a slow, chunked
     // body so that the download progress bar is visible.
     server = createServer((req, res) => {
-      const headers = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin', 'Content-Type': 'application/octet-stream' };
+      const headers = {
+        'Access-Control-Allow-Origin': '*',
+        'Cross-Origin-Resource-Policy': 'cross-origin',
+        'Content-Type': 'application/octet-stream',
+      };
       const url = req.url ?? '';
       if (url.endsWith('/huge.bin')) {
         res.writeHead(200, { ...headers, 'Content-Length': String(3 * 2 ** 30) });
@@ -116,11 +120,19 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
     await expectStories260K(page);
     const error = page.getByTestId('model-error');
 
-    await picker.setInputFiles({ name: 'cut.bin', mimeType: 'application/octet-stream', buffer: readFileSync(MODEL).subarray(0, 500_000) });
+    await picker.setInputFiles({
+      name: 'cut.bin',
+      mimeType: 'application/octet-stream',
+      buffer: readFileSync(MODEL).subarray(0, 500_000),
+    });
     await expect(error).toContainText(/truncated/i);
     await expect(page.getByTestId('model-panel')).toContainText('Still using stories260K.bin');
 
-    await picker.setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4000, 7)]) });
+    await picker.setInputFiles({
+      name: 'photo.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4000, 7)]),
+    });
     await expect(error).toContainText(/cannot tell the format|not a|invalid/i);
 
     // A llama2.c header of a Llama-2-70B-sized model (about 275 GB of float32) in a 92-byte file.

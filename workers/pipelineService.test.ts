@@ -15,9 +15,9 @@ const files = () => [
 
 describe('Hugging Face links', () => {
   it('page links become download links; others are kept', () => {
-    expect(normaliseModelUrl(' https://huggingface.co/karpathy/tinyllamas/blob/main/stories260K/stories260K.bin ')).toBe(
-      'https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/stories260K.bin',
-    );
+    expect(
+      normaliseModelUrl(' https://huggingface.co/karpathy/tinyllamas/blob/main/stories260K/stories260K.bin '),
+    ).toBe('https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/stories260K.bin');
     expect(normaliseModelUrl('https://example.org/blob/x.bin')).toBe('https://example.org/blob/x.bin');
   });
 });
@@ -28,23 +28,47 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     const first = await svc.load(files());
     expect(first.config.dim).toBe(64);
     expect(first.tokenizerVocab).toBe(512);
-    await expect(svc.load([{ name: 'cut.bin', bytes: files()[0].bytes.subarray(0, 10_000) }])).rejects.toThrow(/truncated/);
-    const q = await svc.quantize({ policy: 'magnitude', clipping: 'none', fp8Scaling: 'per-tensor', evaluationTokens: 64 });
+    await expect(svc.load([{ name: 'cut.bin', bytes: files()[0].bytes.subarray(0, 10_000) }])).rejects.toThrow(
+      /truncated/,
+    );
+    const q = await svc.quantize({
+      policy: 'magnitude',
+      clipping: 'none',
+      fp8Scaling: 'per-tensor',
+      evaluationTokens: 64,
+    });
     expect(q.ranking.totalBlocks).toBe(14240);
   });
 
   it('before calibration: magnitude ranks like the core; FGMP and Fisher clipping say what they need', async () => {
     const svc = new PipelineService();
     const s = await svc.load(files());
-    await expect(svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 })).rejects.toThrow(/calibrate first/);
-    const q = await svc.quantize({ policy: 'magnitude', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 });
+    await expect(
+      svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 }),
+    ).rejects.toThrow(/calibrate first/);
+    const q = await svc.quantize({
+      policy: 'magnitude',
+      clipping: 'fisher',
+      fp8Scaling: 'per-tensor',
+      evaluationTokens: 64,
+    });
     expect(q.clippingUsed).toBe('mse');
     expect(q.notes[0]).toMatch(/needs calibration/);
     const { loadCheckpoint } = await import('../src/core/model/loaders/index');
     const model = loadCheckpoint(files()).model;
     const direct = buildRanking(prepareWeights(s.config, model.weights, { clip: 'mse' }), 'magnitude', { seed: 0 });
     expect(Array.from(rankingFromWire(q.ranking).order!)).toEqual(Array.from(direct.order!));
-    await expect(svc.evaluate({ policy: 'magnitude', clipping: 'mse', fp8Scaling: 'per-tensor', weightBudget: 0.3, activationBudget: 0.3, evaluationTokens: 64, variant: 'mixed' })).rejects.toThrow(/not calibrated/);
+    await expect(
+      svc.evaluate({
+        policy: 'magnitude',
+        clipping: 'mse',
+        fp8Scaling: 'per-tensor',
+        weightBudget: 0.3,
+        activationBudget: 0.3,
+        evaluationTokens: 64,
+        variant: 'mixed',
+      }),
+    ).rejects.toThrow(/not calibrated/);
   });
 
   it('calibrates with the pipeline, then answers rankings, activation shares and perplexity; cancel stops a run', async () => {
@@ -57,7 +81,12 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     expect(cal.tokens).toBe(512);
     expect(cal.sequences).toBe(2);
     expect(progress.at(-1)).toBe(512);
-    const req = { policy: 'fgmp' as const, clipping: 'fisher' as const, fp8Scaling: 'per-tensor' as const, evaluationTokens: 511 };
+    const req = {
+      policy: 'fgmp' as const,
+      clipping: 'fisher' as const,
+      fp8Scaling: 'per-tensor' as const,
+      evaluationTokens: 511,
+    };
     const q = await svc.quantize(req);
     expect(q.clippingUsed).toBe('fisher');
     const shares = (await svc.activationShares(0.3, 511))!;
@@ -77,7 +106,10 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     // Cancel: the next long step throws CancelledError and the service keeps working afterwards.
     // (cancel() stops what runs; here it is called from the first progress report of the run).
     // 8 windows of 511 run as two batches: the cancel lands between them.
-    const run = svc.evaluate({ ...req, evaluationTokens: 8 * 511, weightBudget: 0.7, activationBudget: 0.3, variant: 'mixed' }, () => svc.cancel());
+    const run = svc.evaluate(
+      { ...req, evaluationTokens: 8 * 511, weightBudget: 0.7, activationBudget: 0.3, variant: 'mixed' },
+      () => svc.cancel(),
+    );
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     const again = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'mixed' });
     expect(again.ppl).toBe(mixed.ppl);

@@ -6,10 +6,33 @@
 // in onnxruntime-web), configured as the CLI's `fgmp run` configures it, so both report the same numbers.
 // Before calibration, the policies that need no Fisher (random, magnitude, unweighted) rank blocks here.
 import { loadCheckpoint, loadTokenizerFile, CheckpointError, type InputFile } from '../src/core/model/loaders/index';
-import { parameterCount, randomModel, STORIES15M_SHAPE, PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '../src/core/model/types';
-import { buildRanking, clippingCurve, prepareWeights, type BlockRanking, type PreparedTensor } from '../src/core/fgmp/index';
+import {
+  parameterCount,
+  randomModel,
+  STORIES15M_SHAPE,
+  PROJECTIONS,
+  projectionShape,
+  type LlamaModel,
+  type Projection,
+} from '../src/core/model/types';
+import {
+  buildRanking,
+  clippingCurve,
+  prepareWeights,
+  type BlockRanking,
+  type PreparedTensor,
+} from '../src/core/fgmp/index';
 import type { ClippingId, Fp8Scaling, RandomShape } from '../src/core/url/shareState';
-import { calibrate, encodeTextPrefix, FgmpSession, tensorKey as pipelineKey, textSequences, type CalibrationResult, type Progress as PipelineProgress, type TokenSequences } from '../src/core/pipeline/index';
+import {
+  calibrate,
+  encodeTextPrefix,
+  FgmpSession,
+  tensorKey as pipelineKey,
+  textSequences,
+  type CalibrationResult,
+  type Progress as PipelineProgress,
+  type TokenSequences,
+} from '../src/core/pipeline/index';
 import { LlamaEngine } from '../src/core/runtime/engine';
 import type { RuntimeOptions } from '../src/core/runtime/ort';
 import type {
@@ -45,7 +68,13 @@ export class CancelledError extends Error {
 }
 
 /** Progress with rate and time left, throttled to ~10 reports a second. */
-export function progressReporter(stage: Stage, label: string, total: number, unit: Progress['unit'], cb?: ProgressCallback) {
+export function progressReporter(
+  stage: Stage,
+  label: string,
+  total: number,
+  unit: Progress['unit'],
+  cb?: ProgressCallback,
+) {
   const t0 = performance.now();
   let last = -Infinity;
   return (done: number, force = false) => {
@@ -58,7 +87,6 @@ export function progressReporter(stage: Stage, label: string, total: number, uni
     cb({ stage, label, done, total, unit, rate, etaSeconds: rate > 0 ? (total - done) / rate : NaN });
   };
 }
-
 
 const key = (layer: number, proj: Projection) => `${layer}/${proj}`;
 
@@ -132,7 +160,9 @@ export class PipelineService {
   private async loadNow(files: NamedBytes[], onProgress?: ProgressCallback): Promise<ModelSummary> {
     const total = files.reduce((s, f) => s + f.bytes.byteLength, 0);
     if (total > MAX_MODEL_BYTES)
-      throw new CheckpointError(`the files hold ${(total / 2 ** 20).toFixed(0)} MiB; the explorer runs models up to ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB in the browser`);
+      throw new CheckpointError(
+        `the files hold ${(total / 2 ** 20).toFixed(0)} MiB; the explorer runs models up to ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB in the browser`,
+      );
     const report = progressReporter('load', 'Parsing checkpoint', total, 'bytes', onProgress);
     report(0, true);
     const loaded = loadCheckpoint(files as InputFile[]);
@@ -164,13 +194,24 @@ export class PipelineService {
       res = await fetch(url, { signal, mode: 'cors' });
     } catch (e) {
       if (signal.aborted) throw new CancelledError();
-      throw new Error(`could not fetch ${url}: ${(e as Error).message} (the server may not allow cross-origin requests)`);
+      throw new Error(
+        `could not fetch ${url}: ${(e as Error).message} (the server may not allow cross-origin requests)`,
+      );
     }
     if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status} ${res.statusText}`);
     const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > MAX_MODEL_BYTES) throw new CheckpointError(`${url} is ${(declared / 2 ** 20).toFixed(0)} MiB; the explorer runs models up to ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB`);
+    if (declared > MAX_MODEL_BYTES)
+      throw new CheckpointError(
+        `${url} is ${(declared / 2 ** 20).toFixed(0)} MiB; the explorer runs models up to ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB`,
+      );
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download.bin');
-    const report = progressReporter('fetch', `Downloading ${name}`, Number.isFinite(declared) ? declared : 0, 'bytes', onProgress);
+    const report = progressReporter(
+      'fetch',
+      `Downloading ${name}`,
+      Number.isFinite(declared) ? declared : 0,
+      'bytes',
+      onProgress,
+    );
     const reader = res.body?.getReader();
     if (!reader) return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
     const chunks: Uint8Array[] = [];
@@ -180,7 +221,10 @@ export class PipelineService {
       if (done) break;
       chunks.push(value);
       got += value.byteLength;
-      if (got > MAX_MODEL_BYTES) throw new CheckpointError(`${url} is larger than ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB; the explorer cannot hold it`);
+      if (got > MAX_MODEL_BYTES)
+        throw new CheckpointError(
+          `${url} is larger than ${(MAX_MODEL_BYTES / 2 ** 20).toFixed(0)} MiB; the explorer cannot hold it`,
+        );
       report(got);
     }
     report(got, true);
@@ -199,7 +243,15 @@ export class PipelineService {
     const model = randomModel(STORIES15M_SHAPE, seed);
     model.source.name = `random ${shape} (seed ${seed})`;
     const tensors = [...namedTensorShapes(model)];
-    this.setModel(model, { name: model.source.name, format: 'random', variant: `${shape} shape, normal init`, bytes: parameterCount(model.config) * 4, tensors, nanCount: 0, warnings: [] });
+    this.setModel(model, {
+      name: model.source.name,
+      format: 'random',
+      variant: `${shape} shape, normal init`,
+      bytes: parameterCount(model.config) * 4,
+      tensors,
+      nanCount: 0,
+      warnings: [],
+    });
     return this.summary!;
   }
 
@@ -248,7 +300,12 @@ export class PipelineService {
     else void this.dropSession();
     const tok = this.model?.tokenizer;
     // Tokens counted on a prefix: the pipeline only ever encodes as much as it uses.
-    return { name, characters: text.length, tokens: tok ? tok.encode(text.slice(0, 200_000)).length : 0, tokensCounted: Math.min(text.length, 200_000) };
+    return {
+      name,
+      characters: text.length,
+      tokens: tok ? tok.encode(text.slice(0, 200_000)).length : 0,
+      tokensCounted: Math.min(text.length, 200_000),
+    };
   }
 
   // ---- calibration ----
@@ -270,8 +327,14 @@ export class PipelineService {
     const generation = this.generation;
     const engine = LlamaEngine.forModel(model, RUNTIME);
     try {
-      const result = await calibrate(engine, sequences, { signal, onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress) });
-      if (generation !== this.generation) throw new Error('the model or its data changed during calibration; calibrate again');
+      const result = await calibrate(engine, sequences, {
+        signal,
+        onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress),
+      });
+      // A cancel that came during the last batch still counts: the user asked to stop.
+      if (signal.aborted) throw new CancelledError();
+      if (generation !== this.generation)
+        throw new Error('the model or its data changed during calibration; calibrate again');
       this.calib = { result, sequences };
     } catch (e) {
       if (signal.aborted) throw new CancelledError();
@@ -281,7 +344,14 @@ export class PipelineService {
     }
     await this.dropSession();
     const r = this.calib.result;
-    return { tokens: r.tokens, sequences: r.sequences, sequenceLength: r.seqLen, meanNll: r.meanNll, seconds: r.seconds, engine: ENGINE };
+    return {
+      tokens: r.tokens,
+      sequences: r.sequences,
+      sequenceLength: r.seqLen,
+      meanNll: r.meanNll,
+      seconds: r.seconds,
+      engine: ENGINE,
+    };
   }
 
   private async dropSession(): Promise<void> {
@@ -311,7 +381,10 @@ export class PipelineService {
       stream = encodeTextPrefix(tok, cal.text, used + evaluationTokens).slice(used, used + evaluationTokens);
     }
     if (stream.length < 2) throw new Error('the evaluation text holds fewer than 2 tokens');
-    const session = new FgmpSession(model, this.calib.result, this.calib.sequences, stream, { runtime: RUNTIME, seed: 0 });
+    const session = new FgmpSession(model, this.calib.result, this.calib.sequences, stream, {
+      runtime: RUNTIME,
+      seed: 0,
+    });
     this.session = { session };
     this.sessionKey = key;
     this.actShares.clear();
@@ -325,7 +398,12 @@ export class PipelineService {
   }
 
   /** Quantized tensors: the session's when calibrated, else (policies without Fisher) computed here. */
-  private prepare(clipping: ClippingId, fp8Scaling: Fp8Scaling, evaluationTokens: number, onProgress?: ProgressCallback): PreparedTensor[] {
+  private prepare(
+    clipping: ClippingId,
+    fp8Scaling: Fp8Scaling,
+    evaluationTokens: number,
+    onProgress?: ProgressCallback,
+  ): PreparedTensor[] {
     const model = this.requireModel();
     const clip = this.effectiveClipping(clipping);
     const scale = fp8Scaling === 'per-channel' ? 'row' : 'tensor';
@@ -333,7 +411,13 @@ export class PipelineService {
     const k = `${clip}|${scale}`;
     let prepared = this.uncalibrated.get(k);
     if (!prepared) {
-      const report = progressReporter('quantize', 'Quantizing weights (NVFP4 with clip search, FP8)', model.config.nLayers * PROJECTIONS.length, 'tensors', onProgress);
+      const report = progressReporter(
+        'quantize',
+        'Quantizing weights (NVFP4 with clip search, FP8)',
+        model.config.nLayers * PROJECTIONS.length,
+        'tensors',
+        onProgress,
+      );
       prepared = prepareWeights(model.config, model.weights, { clip, fp8Scale: scale, onProgress: (d) => report(d) });
       this.uncalibrated.set(k, prepared);
     }
@@ -345,31 +429,50 @@ export class PipelineService {
     const scale = req.fp8Scaling === 'per-channel' ? 'row' : 'tensor';
     if (this.calib) return this.fgmp(req.evaluationTokens).ranking(req.policy, clip, scale);
     if (req.policy === 'fgmp' || req.policy === 'uniform')
-      throw new Error(`the ${req.policy === 'fgmp' ? 'FGMP' : 'per-layer uniform'} policy ranks blocks by Fisher information: calibrate first`);
+      throw new Error(
+        `the ${req.policy === 'fgmp' ? 'FGMP' : 'per-layer uniform'} policy ranks blocks by Fisher information: calibrate first`,
+      );
     const k = `${req.policy}|${clip}|${scale}`;
     let r = this.uncalibratedRankings.get(k);
     if (!r) {
       // Same seed as FgmpSession (0) so the random baseline does not change when calibration arrives.
-      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress), req.policy, { seed: 0 });
+      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress), req.policy, {
+        seed: 0,
+      });
       this.uncalibratedRankings.set(k, r);
     }
     return r;
   }
 
   /** Quantizes (cached per clipping and scaling), ranks blocks for the policy, returns the ranking to answer budgets with. */
-  async quantize(req: QuantizeRequest & { evaluationTokens: number }, onProgress?: ProgressCallback): Promise<QuantizeResult> {
+  async quantize(
+    req: QuantizeRequest & { evaluationTokens: number },
+    onProgress?: ProgressCallback,
+  ): Promise<QuantizeResult> {
     const ranking = this.ranking(req, onProgress);
     const notes: string[] = [];
     const clippingUsed = this.effectiveClipping(req.clipping);
-    if (clippingUsed !== req.clipping) notes.push('Fisher-weighted clipping needs calibration; MSE clipping is used until then.');
-    return { policy: req.policy, clipping: req.clipping, fp8Scaling: req.fp8Scaling, ranking: toWire(ranking), activations: null, clippingUsed, notes };
+    if (clippingUsed !== req.clipping)
+      notes.push('Fisher-weighted clipping needs calibration; MSE clipping is used until then.');
+    return {
+      policy: req.policy,
+      clipping: req.clipping,
+      fp8Scaling: req.fp8Scaling,
+      ranking: toWire(ranking),
+      activations: null,
+      clippingUsed,
+      notes,
+    };
   }
 
   /**
    * FP8 share of calibration activation blocks per linear input for an activation budget, with the
    * pipeline's τ (FP8 when score > τ). One round trip per budget; cached.
    */
-  private async activationSharesNow(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
+  private async activationSharesNow(
+    activationBudget: number,
+    evaluationTokens: number,
+  ): Promise<Record<string, number> | null> {
     if (!this.calib) return null;
     const session = this.fgmp(evaluationTokens);
     const k = String(activationBudget);
@@ -390,8 +493,12 @@ export class PipelineService {
   }
 
   /** Everything the block grid and clipping views show for one tensor. */
-  async tensorDetail(req: QuantizeRequest & { layer: number; proj: Projection; evaluationTokens: number }): Promise<TensorDetail> {
-    const t = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens).find((x) => x.layer === req.layer && x.proj === req.proj);
+  async tensorDetail(
+    req: QuantizeRequest & { layer: number; proj: Projection; evaluationTokens: number },
+  ): Promise<TensorDetail> {
+    const t = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens).find(
+      (x) => x.layer === req.layer && x.proj === req.proj,
+    );
     if (!t) throw new Error(`no tensor layer ${req.layer} ${req.proj}`);
     const curve = t.quant.curve ?? clippingCurve(t.weight, t.rows, t.cols, { fisher: t.fisher });
     return {
@@ -427,14 +534,38 @@ export class PipelineService {
     const clip = this.effectiveClipping(req.clipping);
     const fp8Scaling = req.fp8Scaling === 'per-channel' ? 'row' : 'tensor';
     const t0 = performance.now();
-    const progress = { signal, onProgress: pipelineProgress('evaluate', `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`, onProgress) };
+    const progress = {
+      signal,
+      onProgress: pipelineProgress(
+        'evaluate',
+        `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`,
+        onProgress,
+      ),
+    };
     try {
       if (req.variant === 'float') {
         const f = await session.evaluateFloat32(progress);
-        return { meanNll: f.meanNll, ppl: f.ppl, tokens: f.tokens, seconds: f.seconds, engine: ENGINE, activationThreshold: NaN, fp8Share: null, weightBits: null, weightBitsPerWeight: null, energyVsFp8: null, actFp8Share: null };
+        return {
+          meanNll: f.meanNll,
+          ppl: f.ppl,
+          tokens: f.tokens,
+          seconds: f.seconds,
+          engine: ENGINE,
+          activationThreshold: NaN,
+          fp8Share: null,
+          weightBits: null,
+          weightBitsPerWeight: null,
+          energyVsFp8: null,
+          actFp8Share: null,
+        };
       }
-      const [budget, actBudget] = req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
-      const r = await session.evaluate({ policy: req.policy, budget, actBudget, clip, fp8Scaling, actTau: 'global' }, progress);
+      const [budget, actBudget] =
+        req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
+      const r = await session.evaluate(
+        { policy: req.policy, budget, actBudget, clip, fp8Scaling, actTau: 'global' },
+        progress,
+      );
+      if (signal.aborted) throw new CancelledError();
       return {
         meanNll: r.meanNll,
         ppl: r.ppl,
@@ -455,15 +586,31 @@ export class PipelineService {
   }
 
   /** Perplexity for every policy at each budget (the session shares budgets 0 and 1 between policies). */
-  private async sweepNow(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
+  private async sweepNow(
+    req: SweepRequest,
+    onProgress?: ProgressCallback,
+    onPoint?: (p: SweepPoint) => void,
+  ): Promise<SweepPoint[]> {
     const points: SweepPoint[] = [];
     const jobs = req.budgets.flatMap((budget) => req.policies.map((policy) => ({ policy, budget })));
-    const report = progressReporter('sweep', 'Sweep: perplexity of each block-selection rule', jobs.length, 'points', onProgress);
+    const report = progressReporter(
+      'sweep',
+      'Sweep: perplexity of each block-selection rule',
+      jobs.length,
+      'points',
+      onProgress,
+    );
     let done = 0;
     for (const job of jobs) {
       if (this.abort.signal.aborted) throw new CancelledError();
       const r = await this.evaluateNow({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
-      const p = { policy: job.policy, weightBudget: job.budget, ppl: r.ppl, meanNll: r.meanNll, energyVsFp8: r.energyVsFp8 ?? NaN };
+      const p = {
+        policy: job.policy,
+        weightBudget: job.budget,
+        ppl: r.ppl,
+        meanNll: r.meanNll,
+        energyVsFp8: r.energyVsFp8 ?? NaN,
+      };
       points.push(p);
       onPoint?.(p);
       report(++done, true);
@@ -486,7 +633,15 @@ function pipelineProgress(stage: Stage, label: string, cb?: ProgressCallback) {
     const now = performance.now();
     if (now - last < 100 && p.tokensDone < p.tokensTotal) return;
     last = now;
-    cb({ stage, label, done: p.tokensDone, total: p.tokensTotal, unit: 'tokens', rate: p.tokensPerSecond, etaSeconds: p.secondsLeft });
+    cb({
+      stage,
+      label,
+      done: p.tokensDone,
+      total: p.tokensTotal,
+      unit: 'tokens',
+      rate: p.tokensPerSecond,
+      etaSeconds: p.secondsLeft,
+    });
   };
 }
 
@@ -496,16 +651,38 @@ function toWire(r: BlockRanking): WireRanking {
     totalBlocks: r.totalBlocks,
     scores: r.scores,
     order: r.order,
-    tensors: r.tensors.map((t) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, offset: t.offset, order: t.order, ranks: t.ranks })),
+    tensors: r.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.grid.rows,
+      cols: t.grid.cols,
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
   };
 }
 
 function* namedTensorShapes(model: LlamaModel) {
   const c = model.config;
-  yield { name: 'tokenEmbedding', storedName: 'token_embedding', shape: [c.vocabSize, c.dim], dtype: 'F32', numel: c.vocabSize * c.dim, nanCount: 0 };
+  yield {
+    name: 'tokenEmbedding',
+    storedName: 'token_embedding',
+    shape: [c.vocabSize, c.dim],
+    dtype: 'F32',
+    numel: c.vocabSize * c.dim,
+    nanCount: 0,
+  };
   for (let l = 0; l < c.nLayers; l++)
     for (const p of PROJECTIONS) {
       const s = projectionShape(c, p);
-      yield { name: `layers.${l}.${p}`, storedName: `layers.${l}.${p}`, shape: s, dtype: 'F32', numel: s[0] * s[1], nanCount: 0 };
+      yield {
+        name: `layers.${l}.${p}`,
+        storedName: `layers.${l}.${p}`,
+        shape: s,
+        dtype: 'F32',
+        numel: s[0] * s[1],
+        nanCount: 0,
+      };
     }
 }

@@ -73,7 +73,15 @@ export interface WireRanking {
   totalBlocks: number;
   scores: Float64Array;
   order: Uint32Array | null;
-  tensors: { layer: number; proj: Projection; rows: number; cols: number; offset: number; order: Uint32Array; ranks: Uint32Array }[];
+  tensors: {
+    layer: number;
+    proj: Projection;
+    rows: number;
+    cols: number;
+    offset: number;
+    order: Uint32Array;
+    ranks: Uint32Array;
+  }[];
 }
 
 /**

@@ -16,7 +16,11 @@ const SWEEP_TOKENS = 512;
 
 /** What was opened, kept so that a restarted worker can be given the same inputs again. */
 const session: {
-  model: { kind: 'files'; files: File[] } | { kind: 'urls'; urls: string[] } | { kind: 'random'; shape: 'stories15M'; seed: number } | null;
+  model:
+    | { kind: 'files'; files: File[] }
+    | { kind: 'urls'; urls: string[] }
+    | { kind: 'random'; shape: 'stories15M'; seed: number }
+    | null;
   tokenizer: File | null;
   texts: { calibration: File | null; evaluation: File | null };
   modelGeneration: number;
@@ -35,7 +39,10 @@ function queued<T>(job: () => Promise<T>): Promise<T> {
 let pplTimer: ReturnType<typeof setTimeout> | null = null;
 
 function createWorker(): Worker {
-  return new Worker(new URL('../../workers/pipeline.worker.ts', import.meta.url), { type: 'module', name: 'fgmp-pipeline' });
+  return new Worker(new URL('../../workers/pipeline.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'fgmp-pipeline',
+  });
 }
 
 export function pipeline(): PipelineClient {
@@ -43,7 +50,8 @@ export function pipeline(): PipelineClient {
   return client;
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^(CheckpointError|Error|TokenizerError): /, '');
+const message = (e: unknown) =>
+  (e instanceof Error ? e.message : String(e)).replace(/^(CheckpointError|Error|TokenizerError): /, '');
 const cancelled = (e: unknown) => (e as Error)?.name === 'CancelledError' || /cancelled/.test(message(e));
 const progress = (set: (p: Progress) => void) => Comlink.proxy(set);
 
@@ -112,13 +120,19 @@ async function loadFilesNow(files: File[], sourceChanged: boolean): Promise<void
   patch('model', { status: 'running', error: null, progress: null });
   try {
     const named = await Promise.all(files.map(readFile));
-    const summary = await pipeline().call((api) => api.load(named, progress((p) => patch('model', { progress: p }))));
+    const summary = await pipeline().call((api) =>
+      api.load(
+        named,
+        progress((p) => patch('model', { progress: p })),
+      ),
+    );
     session.model = { kind: 'files', files };
     patch('model', { status: 'done', summary, progress: null });
     const ckpt = summary.name;
     const tok = files.find((f) => f.name !== ckpt && files.length > 1);
     modelLoaded(sourceChanged, { kind: 'file', name: ckpt }, tok ? { kind: 'file', name: tok.name } : null);
-    if (summary.tokenizer === null && session.tokenizer && !sourceChanged) await loadTokenizer(session.tokenizer, false);
+    if (summary.tokenizer === null && session.tokenizer && !sourceChanged)
+      await loadTokenizer(session.tokenizer, false);
   } catch (e) {
     fail('model', e);
   }
@@ -145,8 +159,12 @@ async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
     session.tokenizer = file;
     patch('model', { summary, error: null });
     if (sourceChanged) setSettings({ tokenizer: { kind: 'file', name: file.name } });
-    useExplorer.setState((st) => ({ filesAsked: st.filesAsked.filter((f) => f.role !== 'tokenizer'), calibration: initialExplorerState().calibration }));
-    for (const role of ['calibration', 'evaluation'] as const) if (session.texts[role]) await sendText(role, session.texts[role]!);
+    useExplorer.setState((st) => ({
+      filesAsked: st.filesAsked.filter((f) => f.role !== 'tokenizer'),
+      calibration: initialExplorerState().calibration,
+    }));
+    for (const role of ['calibration', 'evaluation'] as const)
+      if (session.texts[role]) await sendText(role, session.texts[role]!);
   } catch (e) {
     patch('model', { error: `Tokenizer ${file.name}: ${message(e)}` });
   }
@@ -160,7 +178,12 @@ function loadUrls(urls: string[], sourceChanged = true): Promise<void> {
 async function loadUrlsNow(urls: string[], sourceChanged: boolean): Promise<void> {
   patch('model', { status: 'running', error: null, progress: null });
   try {
-    const summary = await pipeline().call((api) => api.loadUrls(urls, progress((p) => patch('model', { progress: p }))));
+    const summary = await pipeline().call((api) =>
+      api.loadUrls(
+        urls,
+        progress((p) => patch('model', { progress: p })),
+      ),
+    );
     session.model = { kind: 'urls', urls };
     patch('model', { status: 'done', summary, progress: null });
     modelLoaded(sourceChanged, { kind: 'url', url: urls[0] }, urls[1] ? { kind: 'url', url: urls[1] } : null);
@@ -223,7 +246,8 @@ function fail(slice: 'model' | 'calibration' | 'quant' | 'sweep', e: unknown): v
   // A failed model load leaves the previous model in place (the worker keeps it too).
   // A cancelled calibration stays stopped (advance() would otherwise start it again at once).
   const stopped = cancelled(e) && slice === 'calibration';
-  const status = slice === 'model' && useExplorer.getState().model.summary ? 'done' : cancelled(e) && !stopped ? 'idle' : 'error';
+  const status =
+    slice === 'model' && useExplorer.getState().model.summary ? 'done' : cancelled(e) && !stopped ? 'idle' : 'error';
   const error = stopped ? 'Calibration cancelled.' : cancelled(e) ? null : message(e);
   patch(slice, { ...st, status, progress: null, error } as never);
 }
@@ -246,12 +270,15 @@ export async function openText(role: 'calibration' | 'evaluation', file: File, i
     setSettings(role === 'calibration' ? { calibration: source } : { evaluation: source });
     useExplorer.setState((s) => ({
       filesAsked: s.filesAsked.filter((f) => f.role !== role),
-      ...(role === 'calibration' ? { calibration: initialExplorerState().calibration, quant: initialExplorerState().quant } : {}),
+      ...(role === 'calibration'
+        ? { calibration: initialExplorerState().calibration, quant: initialExplorerState().quant }
+        : {}),
       ppl: { ...initialExplorerState().ppl },
       sweep: initialExplorerState().sweep,
     }));
   } catch (e) {
-    if (!isFatalWorkerError(e)) useExplorer.setState((s) => ({ texts: { ...s.texts, error: `${file.name}: ${message(e)}` } }));
+    if (!isFatalWorkerError(e))
+      useExplorer.setState((s) => ({ texts: { ...s.texts, error: `${file.name}: ${message(e)}` } }));
   }
   advance();
 }
@@ -261,19 +288,29 @@ export async function openText(role: 'calibration' | 'evaluation', file: File, i
 const quantKey = (s: ShareState) => `${s.policy}|${s.clipping}|${s.fp8Scaling}`;
 const needsFisher = (s: ShareState) => s.policy === 'fgmp' || s.policy === 'uniform';
 export const pplKey = (s: ShareState, variant: 'mixed' | 'fp8' | 'nvfp4' = 'mixed') =>
-  variant === 'mixed' ? configurationKey(s) : `${variant}|${configurationKey({ ...s, weightBudget: 0, activationBudget: 0, policy: 'fgmp' })}`;
+  variant === 'mixed'
+    ? configurationKey(s)
+    : `${variant}|${configurationKey({ ...s, weightBudget: 0, activationBudget: 0, policy: 'fgmp' })}`;
 
 async function calibrate(): Promise<void> {
   const gen = session.modelGeneration;
   patch('calibration', { status: 'running', error: null, progress: null });
   try {
     const summary = await pipeline().call((api) =>
-      api.calibrate(useExplorer.getState().settings.calibrationTokens, progress((p) => patch('calibration', { progress: p }))),
+      api.calibrate(
+        useExplorer.getState().settings.calibrationTokens,
+        progress((p) => patch('calibration', { progress: p })),
+      ),
     );
     if (gen !== session.modelGeneration) return;
     patch('calibration', { status: 'done', summary, progress: null });
     session.modelGeneration++;
-    useExplorer.setState({ quant: initialExplorerState().quant, ppl: initialExplorerState().ppl, detail: initialExplorerState().detail, activations: initialExplorerState().activations });
+    useExplorer.setState({
+      quant: initialExplorerState().quant,
+      ppl: initialExplorerState().ppl,
+      detail: initialExplorerState().detail,
+      activations: initialExplorerState().activations,
+    });
   } catch (e) {
     // A calibration the user made moot (new model, tokenizer or text) ends silently.
     if (gen === session.modelGeneration) fail('calibration', e);
@@ -288,10 +325,19 @@ async function quantize(): Promise<void> {
   patch('quant', { status: 'running', error: null, progress: null, key });
   try {
     const r = await pipeline().call((api) =>
-      api.quantize({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, evaluationTokens: s.evaluationTokens }, progress((p) => patch('quant', { progress: p }))),
+      api.quantize(
+        { policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, evaluationTokens: s.evaluationTokens },
+        progress((p) => patch('quant', { progress: p })),
+      ),
     );
     if (gen !== session.modelGeneration) return;
-    patch('quant', { status: 'done', progress: null, ranking: rankingFromWire(r.ranking), clippingUsed: r.clippingUsed, notes: r.notes });
+    patch('quant', {
+      status: 'done',
+      progress: null,
+      ranking: rankingFromWire(r.ranking),
+      clippingUsed: r.clippingUsed,
+      notes: r.notes,
+    });
   } catch (e) {
     fail('quant', e);
   }
@@ -304,8 +350,20 @@ async function fetchDetail(): Promise<void> {
   const key = `${s.clipping}|${s.fp8Scaling}|${layer}|${projection}|${block}`;
   patch('detail', { key, error: null });
   try {
-    const data = await pipeline().call((api) => api.tensorDetail({ policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, layer, proj: projection, evaluationTokens: s.evaluationTokens }));
-    const blockCurve = block !== null && block < data.rows * Math.ceil(data.cols / 16) ? await pipeline().call((api) => api.blockCurve(layer, projection, block)) : null;
+    const data = await pipeline().call((api) =>
+      api.tensorDetail({
+        policy: s.policy,
+        clipping: s.clipping,
+        fp8Scaling: s.fp8Scaling,
+        layer,
+        proj: projection,
+        evaluationTokens: s.evaluationTokens,
+      }),
+    );
+    const blockCurve =
+      block !== null && block < data.rows * Math.ceil(data.cols / 16)
+        ? await pipeline().call((api) => api.blockCurve(layer, projection, block))
+        : null;
     if (useExplorer.getState().detail.key === key) patch('detail', { data, blockCurve });
   } catch (e) {
     if (!isFatalWorkerError(e)) patch('detail', { error: message(e) });
@@ -342,12 +400,22 @@ async function runPerplexity(): Promise<void> {
   try {
     const r = await pipeline().call((api) =>
       api.evaluate(
-        { policy: s.policy, clipping: s.clipping, fp8Scaling: s.fp8Scaling, weightBudget: s.weightBudget, activationBudget: s.activationBudget, evaluationTokens: s.evaluationTokens, variant },
+        {
+          policy: s.policy,
+          clipping: s.clipping,
+          fp8Scaling: s.fp8Scaling,
+          weightBudget: s.weightBudget,
+          activationBudget: s.activationBudget,
+          evaluationTokens: s.evaluationTokens,
+          variant,
+        },
         progress((p) => patch('ppl', { progress: p })),
       ),
     );
     if (gen !== session.modelGeneration) return;
-    useExplorer.setState((x) => ({ ppl: { ...x.ppl, status: 'done', runningKey: null, progress: null, cache: { ...x.ppl.cache, [key]: r } } }));
+    useExplorer.setState((x) => ({
+      ppl: { ...x.ppl, status: 'done', runningKey: null, progress: null, cache: { ...x.ppl.cache, [key]: r } },
+    }));
   } catch (e) {
     if (isFatalWorkerError(e)) return;
     if (gen !== session.modelGeneration) {
@@ -355,7 +423,12 @@ async function runPerplexity(): Promise<void> {
       advance();
       return;
     }
-    patch('ppl', { status: cancelled(e) ? 'idle' : 'error', runningKey: null, progress: null, error: cancelled(e) ? null : message(e) });
+    patch('ppl', {
+      status: cancelled(e) ? 'idle' : 'error',
+      runningKey: null,
+      progress: null,
+      error: cancelled(e) ? null : message(e),
+    });
     if (!cancelled(e)) return;
   }
   advance();
@@ -367,7 +440,12 @@ function schedulePerplexity(): void {
     pplTimer = null;
     const st = useExplorer.getState();
     // A stale evaluation in flight is cancelled; the new configuration starts when it has stopped.
-    if (st.ppl.status === 'running' && st.ppl.runningKey !== pplKey(st.settings) && !st.ppl.runningKey?.match(/^(fp8|nvfp4)\|/)) pipeline().cancel();
+    if (
+      st.ppl.status === 'running' &&
+      st.ppl.runningKey !== pplKey(st.settings) &&
+      !st.ppl.runningKey?.match(/^(fp8|nvfp4)\|/)
+    )
+      pipeline().cancel();
     else void runPerplexity();
   }, PPL_DEBOUNCE_MS);
 }
@@ -405,7 +483,11 @@ export function advance(): void {
   const { layer, projection, block } = s.selection;
   const detailKey = `${s.clipping}|${s.fp8Scaling}|${layer}|${projection}|${block}`;
   if (st.detail.key !== detailKey) void fetchDetail();
-  if (st.calibration.status === 'done' && st.activations.key !== `${s.activationBudget}|${s.evaluationTokens}|${session.modelGeneration}`) void fetchActivationShares();
+  if (
+    st.calibration.status === 'done' &&
+    st.activations.key !== `${s.activationBudget}|${s.evaluationTokens}|${session.modelGeneration}`
+  )
+    void fetchActivationShares();
   if (st.calibration.status === 'done') schedulePerplexity();
 }
 
@@ -445,7 +527,9 @@ export async function runSweep(): Promise<void> {
           evaluationTokens: Math.min(SWEEP_TOKENS, s.evaluationTokens),
         },
         progress((p) => patch('sweep', { progress: p })),
-        Comlink.proxy((p: SweepPoint) => useExplorer.setState((x) => ({ sweep: { ...x.sweep, points: [...x.sweep.points, p] } }))),
+        Comlink.proxy((p: SweepPoint) =>
+          useExplorer.setState((x) => ({ sweep: { ...x.sweep, points: [...x.sweep.points, p] } })),
+        ),
       ),
     );
     patch('sweep', { status: 'done', progress: null, points });
@@ -463,7 +547,8 @@ export async function openDefaultModel(): Promise<void> {
   const url = (p: string) => new URL(sitePath(p), document.baseURI).href;
   const before = userLoads;
   const probe = await fetch(url(DEFAULT_MODEL.checkpoint), { method: 'HEAD' }).catch(() => null);
-  if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream')) return;
+  if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream'))
+    return;
   if (useExplorer.getState().settings.model.kind !== 'default' || session.model || userLoads !== before) return;
   await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false);
   const st = useExplorer.getState();
@@ -488,7 +573,11 @@ export function openFromLocation(hash: string): void {
   useExplorer.setState({ settings: decoded.state, urlErrors: decoded.errors, filesAsked: filesToAsk(decoded.state) });
   const m = decoded.state.model;
   if (m.kind === 'random') void loadRandom(m.shape, m.seed, false).then(advance);
-  else if (m.kind === 'url') void loadUrls([m.url, ...(decoded.state.tokenizer?.kind === 'url' ? [decoded.state.tokenizer.url] : [])], false).then(advance);
+  else if (m.kind === 'url')
+    void loadUrls(
+      [m.url, ...(decoded.state.tokenizer?.kind === 'url' ? [decoded.state.tokenizer.url] : [])],
+      false,
+    ).then(advance);
 }
 
 export function shareUrl(): string {

@@ -17,7 +17,15 @@ function toWire(r: BlockRanking): WireRanking {
     totalBlocks: r.totalBlocks,
     scores: r.scores,
     order: r.order,
-    tensors: r.tensors.map((t) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, offset: t.offset, order: t.order, ranks: t.ranks })),
+    tensors: r.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.grid.rows,
+      cols: t.grid.cols,
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
   };
 }
 
@@ -50,7 +58,15 @@ describe('derive: what a budget decides on the UI thread', () => {
     expect(q.weightBits).toBe(32 * 8 + 32 * 4 + 2 * 8 + 4 + 64);
     // And the whole report equals the hardware model on the same masks.
     const direct = simulateHardware(
-      r.tensors.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: d.masks[i], tokens: 10, activationFp8Share: 0.25 })),
+      r.tensors.map((t, i) => ({
+        layer: t.layer,
+        proj: t.proj,
+        rows: t.grid.rows,
+        cols: t.grid.cols,
+        weightMask: d.masks[i],
+        tokens: 10,
+        activationFp8Share: 0.25,
+      })),
       hwParams(),
     );
     expect(d.hardware.total).toEqual(direct.total);

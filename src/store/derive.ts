@@ -13,7 +13,14 @@ export function rankingFromWire(w: WireRanking): BlockRanking {
     totalBlocks: w.totalBlocks,
     scores: w.scores,
     order: w.order,
-    tensors: w.tensors.map((t) => ({ layer: t.layer, proj: t.proj, grid: blockGrid(t.rows, t.cols), offset: t.offset, order: t.order, ranks: t.ranks })),
+    tensors: w.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      grid: blockGrid(t.rows, t.cols),
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
     layers: [...new Set(w.tensors.map((t) => t.layer))],
   };
 }
@@ -56,7 +63,15 @@ export function deriveForBudget(
     activationShare.set(k, a);
     const mask = tensorMask(ranking, answer, i, masksOut?.[i]);
     masks.push(mask);
-    inputs.push({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: mask, tokens, activationFp8Share: a });
+    inputs.push({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.grid.rows,
+      cols: t.grid.cols,
+      weightMask: mask,
+      tokens,
+      activationFp8Share: a,
+    });
   });
   const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling === 'per-channel' ? 'row' : 'tensor' });
   return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks, hardware };
@@ -83,7 +98,9 @@ export function masksCsv(ranking: BlockRanking, masks: Uint8Array[]): string {
     const m = masks[i];
     for (let b = 0; b < t.grid.blockCount; b++) {
       const row = Math.floor(b / t.grid.blocksPerRow);
-      lines.push(`${t.layer},${t.proj},${b},${row},${b - row * t.grid.blocksPerRow},${m[b]},${ranking.scores[t.offset + b]}`);
+      lines.push(
+        `${t.layer},${t.proj},${b},${row},${b - row * t.grid.blocksPerRow},${m[b]},${ranking.scores[t.offset + b]}`,
+      );
     }
   });
   return lines.join('\n') + '\n';

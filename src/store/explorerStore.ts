@@ -73,7 +73,8 @@ export const initialExplorerState = (): ExplorerState => ({
   worker: { restarts: 0, message: null },
   hwOverrides: {},
   blockColour: 'precision',
-  theme: typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+  theme:
+    typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
   linkCopied: false,
 });
 

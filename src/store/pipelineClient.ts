@@ -16,13 +16,17 @@ export function isFatalWorkerError(e: unknown): boolean {
   const err = e as { name?: string; message?: string } | null;
   if (!err) return false;
   if (err.name === 'DataCloneError') return true;
-  return err.name === 'RangeError' && /allocation|memory|Array buffer|Invalid typed array length/i.test(err.message ?? '');
+  return (
+    err.name === 'RangeError' && /allocation|memory|Array buffer|Invalid typed array length/i.test(err.message ?? '')
+  );
 }
 
 export function describeCrash(e: unknown): string {
   const err = e as { name?: string; message?: string };
-  if (err?.name === 'RangeError') return `The pipeline worker ran out of memory (${err.message}). It was restarted; try a smaller model or fewer tokens.`;
-  if (err?.name === 'DataCloneError') return `A message to the pipeline worker could not be sent (${err.message}). The worker was restarted.`;
+  if (err?.name === 'RangeError')
+    return `The pipeline worker ran out of memory (${err.message}). It was restarted; try a smaller model or fewer tokens.`;
+  if (err?.name === 'DataCloneError')
+    return `A message to the pipeline worker could not be sent (${err.message}). The worker was restarted.`;
   return `The pipeline worker crashed (${err?.message ?? String(e)}). It was restarted and your settings are being re-applied.`;
 }
 

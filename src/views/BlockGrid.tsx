@@ -1,6 +1,15 @@
 // Every 16-value block of the selected tensor as one cell: FP8 vs NVFP4, or the policy's score on a log
 // scale. Canvas (one pixel per block, scaled), wheel/keys zoom, drag pans, hover/click/arrows inspect.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+  type WheelEvent,
+} from 'react';
 import * as d3 from 'd3';
 import type { TensorDetail } from '../../workers/protocol';
 
@@ -180,7 +189,8 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
     const cur = selectedBlock ?? 0;
     const r = Math.floor(cur / bpr);
     const c = cur - r * bpr;
-    const move = (nr: number, nc: number) => onSelectBlock(Math.max(0, Math.min(rows - 1, nr)) * bpr + Math.max(0, Math.min(bpr - 1, nc)));
+    const move = (nr: number, nc: number) =>
+      onSelectBlock(Math.max(0, Math.min(rows - 1, nr)) * bpr + Math.max(0, Math.min(bpr - 1, nc)));
     if (e.key === 'ArrowRight') move(r, c + 1);
     else if (e.key === 'ArrowLeft') move(r, c - 1);
     else if (e.key === 'ArrowDown') move(r + 1, c);
@@ -218,7 +228,8 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
           />
           <div className="mt-1 flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
             <span>
-              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} (16 inputs each) → · zoom {view.k.toFixed(1)}×
+              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} (16 inputs each) → · zoom{' '}
+              {view.k.toFixed(1)}×
             </span>
             {view.k > 1 && (
               <button type="button" className="btn-ghost" onClick={() => setView({ k: 1, tx: 0, ty: 0 })}>
@@ -234,15 +245,23 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
   );
 }
 
-function BlockLegend({ colour, scoreScale }: { colour: 'precision' | 'score'; scoreScale: d3.ScaleSequential<string> | null }) {
+function BlockLegend({
+  colour,
+  scoreScale,
+}: {
+  colour: 'precision' | 'score';
+  scoreScale: d3.ScaleSequential<string> | null;
+}) {
   if (colour === 'precision' || !scoreScale)
     return (
       <div className="mt-1 flex gap-4 text-xs">
         <span className="flex items-center gap-1">
-          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: FP8_COLOUR }} /> FP8 E4M3 (8 bits/value)
+          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: FP8_COLOUR }} /> FP8 E4M3 (8
+          bits/value)
         </span>
         <span className="flex items-center gap-1">
-          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: NVFP4_COLOUR }} /> NVFP4 (4.5 bits/value)
+          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: NVFP4_COLOUR }} /> NVFP4 (4.5
+          bits/value)
         </span>
       </div>
     );
@@ -250,16 +269,38 @@ function BlockLegend({ colour, scoreScale }: { colour: 'precision' | 'score'; sc
   return (
     <div className="mt-1 flex items-center gap-2 text-xs tabular-nums">
       <span>{lo.toExponential(1)}</span>
-      <span className="inline-block h-3 w-40 rounded-sm" style={{ background: `linear-gradient(to right, ${d3.range(0, 1.01, 0.1).map((t) => d3.interpolateCividis(t)).join(',')})` }} />
+      <span
+        className="inline-block h-3 w-40 rounded-sm"
+        style={{
+          background: `linear-gradient(to right, ${d3
+            .range(0, 1.01, 0.1)
+            .map((t) => d3.interpolateCividis(t))
+            .join(',')})`,
+        }}
+      />
       <span>{hi.toExponential(1)}</span>
       <span className="text-slate-600 dark:text-slate-400">score (log scale)</span>
     </div>
   );
 }
 
-function BlockInfo({ detail, block, mask, scores }: { detail: TensorDetail; block: number | null; mask: Uint8Array; scores: Float64Array }) {
+function BlockInfo({
+  detail,
+  block,
+  mask,
+  scores,
+}: {
+  detail: TensorDetail;
+  block: number | null;
+  mask: Uint8Array;
+  scores: Float64Array;
+}) {
   if (block === null || block >= mask.length)
-    return <p className="w-64 text-xs text-slate-600 dark:text-slate-400">Hover over a block to see its values, score and clip ratio; click to select it (its clipping curve follows).</p>;
+    return (
+      <p className="w-64 text-xs text-slate-600 dark:text-slate-400">
+        Hover over a block to see its values, score and clip ratio; click to select it (its clipping curve follows).
+      </p>
+    );
   const bpr = Math.ceil(detail.cols / 16);
   const r = Math.floor(block / bpr);
   const c = block - r * bpr;
@@ -274,8 +315,8 @@ function BlockInfo({ detail, block, mask, scores }: { detail: TensorDetail; bloc
         Block {block} · row {r} · inputs {c * 16}–{c * 16 + (end - start) - 1}
       </div>
       <div>
-        Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> · score {scores[block].toExponential(3)} · clip ratio{' '}
-        {detail.clipRatio[block].toFixed(2)}
+        Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> ·
+        score {scores[block].toExponential(3)} · clip ratio {detail.clipRatio[block].toFixed(2)}
       </div>
       <table className="mt-1 w-full tabular-nums">
         <thead>

@@ -3,7 +3,15 @@
 import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { cancelRunning, openText, recalibrate, updateSettings } from '../store/controller';
-import { CLIPPINGS, FP8_SCALINGS, POLICIES, type ClippingId, type Fp8Scaling, type PolicyId } from '../core/url/shareState';
+import {
+  CLIPPINGS,
+  FP8_SCALINGS,
+  MAX_TOKENS,
+  POLICIES,
+  type ClippingId,
+  type Fp8Scaling,
+  type PolicyId,
+} from '../core/url/shareState';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
 
 const POLICY_LABEL: Record<PolicyId, string> = {
@@ -53,7 +61,9 @@ export const DataPanel = memo(function DataPanel() {
           <div className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${role}-text-info`}>
             {texts[role]
               ? `${texts[role]!.name}: ${texts[role]!.characters.toLocaleString('en-US')} characters${
-                  texts[role]!.tokens ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens${texts[role]!.tokensCounted < texts[role]!.characters ? ` in the first ${texts[role]!.tokensCounted.toLocaleString('en-US')}` : ''}` : ''
+                  texts[role]!.tokens
+                    ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens${texts[role]!.tokensCounted < texts[role]!.characters ? ` in the first ${texts[role]!.tokensCounted.toLocaleString('en-US')}` : ''}`
+                    : ''
                 }; uses ${(role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US')} tokens`
               : role === 'evaluation'
                 ? 'None: the calibration text after its calibration tokens is held out for evaluation.'
@@ -63,11 +73,35 @@ export const DataPanel = memo(function DataPanel() {
           </div>
         </div>
       ))}
-      {texts.error && <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ texts: { ...s.texts, error: null } }))}>{texts.error}</ErrorBox>}
-      {cal.status === 'running' && <ProgressBar progress={cal.progress} onCancel={cancelRunning} testId="calibration-progress" />}
+      <div className="mb-2 grid grid-cols-2 gap-2 text-xs">
+        <TokensInput
+          id="calibration-tokens"
+          label="Calibration tokens"
+          value={calibrationTokens}
+          onCommit={(v) => {
+            updateSettings({ calibrationTokens: v });
+            recalibrate();
+          }}
+        />
+        <TokensInput
+          id="evaluation-tokens"
+          label="Evaluation tokens"
+          value={evaluationTokens}
+          onCommit={(v) => updateSettings({ evaluationTokens: v })}
+        />
+      </div>
+      {texts.error && (
+        <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ texts: { ...s.texts, error: null } }))}>
+          {texts.error}
+        </ErrorBox>
+      )}
+      {cal.status === 'running' && (
+        <ProgressBar progress={cal.progress} onCancel={cancelRunning} testId="calibration-progress" />
+      )}
       {cal.status === 'done' && cal.summary && (
         <div className="text-xs" data-testid="calibration-done">
-          Calibrated on {cal.summary.tokens.toLocaleString('en-US')} tokens ({cal.summary.sequences} × {cal.summary.sequenceLength}) in {formatDuration(cal.summary.seconds)} · mean NLL{' '}
+          Calibrated on {cal.summary.tokens.toLocaleString('en-US')} tokens ({cal.summary.sequences} ×{' '}
+          {cal.summary.sequenceLength}) in {formatDuration(cal.summary.seconds)} · mean NLL{' '}
           {cal.summary.meanNll.toFixed(4)} ·{' '}
           <button type="button" className="underline" onClick={recalibrate}>
             recalibrate
@@ -86,7 +120,56 @@ export const DataPanel = memo(function DataPanel() {
   );
 });
 
-function Slider({ id, label, value, onChange, help }: { id: string; label: string; value: number; onChange: (v: number) => void; help: string }) {
+/** A token count, applied on Enter or when the field loses focus (each change reruns calibration or evaluation). */
+function TokensInput({
+  id,
+  label,
+  value,
+  onCommit,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  onCommit: (v: number) => void;
+}) {
+  const commit = (el: HTMLInputElement) => {
+    const v = Number(el.value);
+    if (Number.isInteger(v) && v >= 256 && v <= MAX_TOKENS && v !== value) onCommit(v);
+    else el.value = String(value);
+  };
+  return (
+    <div>
+      <label htmlFor={id} className="block font-medium">
+        {label}
+      </label>
+      <input
+        id={id}
+        key={value}
+        type="number"
+        min={256}
+        step={256}
+        defaultValue={value}
+        className="input"
+        onBlur={(e) => commit(e.currentTarget)}
+        onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget)}
+      />
+    </div>
+  );
+}
+
+function Slider({
+  id,
+  label,
+  value,
+  onChange,
+  help,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  onChange: (v: number) => void;
+  help: string;
+}) {
   return (
     <div className="mb-2">
       <div className="flex items-baseline justify-between">
@@ -138,7 +221,12 @@ export function ControlsPanel() {
       <div className="grid grid-cols-1 gap-2">
         <div className="text-xs font-medium">
           <label htmlFor="policy-select">Policy</label>
-          <select id="policy-select" className="input mt-0.5" value={s.policy} onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}>
+          <select
+            id="policy-select"
+            className="input mt-0.5"
+            value={s.policy}
+            onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}
+          >
             {POLICIES.map((p) => (
               <option key={p} value={p}>
                 {POLICY_LABEL[p]}
@@ -148,7 +236,12 @@ export function ControlsPanel() {
         </div>
         <div className="text-xs font-medium">
           <label htmlFor="clipping-select">Clipping</label>
-          <select id="clipping-select" className="input mt-0.5" value={s.clipping} onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}>
+          <select
+            id="clipping-select"
+            className="input mt-0.5"
+            value={s.clipping}
+            onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}
+          >
             {CLIPPINGS.map((c) => (
               <option key={c} value={c}>
                 {CLIP_LABEL[c]}
@@ -158,7 +251,12 @@ export function ControlsPanel() {
         </div>
         <div className="text-xs font-medium">
           <label htmlFor="fp8-scaling-select">FP8 scaling</label>
-          <select id="fp8-scaling-select" className="input mt-0.5" value={s.fp8Scaling} onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}>
+          <select
+            id="fp8-scaling-select"
+            className="input mt-0.5"
+            value={s.fp8Scaling}
+            onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}
+          >
             {FP8_SCALINGS.map((c) => (
               <option key={c} value={c}>
                 {c}

@@ -20,7 +20,8 @@ export function energyRows(hw: HardwareReport, params: HwParams) {
   const rows = new Map<number, Record<SegKey, number> & { fp8: number; nvfp4: number }>();
   for (const r of hw.perLinear) {
     let row = rows.get(r.layer);
-    if (!row) rows.set(r.layer, (row = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0, unit: 0, wmem: 0, amem: 0, fp8: 0, nvfp4: 0 }));
+    if (!row)
+      rows.set(r.layer, (row = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0, unit: 0, wmem: 0, amem: 0, fp8: 0, nvfp4: 0 }));
     row.w8a8 += r.counts.w8a8 * params.dotW8A8.value;
     row.w8a4 += r.counts.w8a4 * params.dotW8A4.value;
     row.w4a8 += r.counts.w4a8 * params.dotW4A8.value;
@@ -55,20 +56,43 @@ export function EnergyView({
   const barH = 18;
   const m = { top: 8, right: 16, bottom: 34, left: 40 };
   const height = m.top + rows.length * (barH + 6) + m.bottom;
-  const max = d3.max(rows, ([, r]) => Math.max(r.fp8, SEGMENTS.reduce((s, seg) => s + r[seg.key], 0))) ?? 1;
-  const x = d3.scaleLinear().domain([0, max]).nice().range([m.left, width - m.right]);
+  const max =
+    d3.max(rows, ([, r]) =>
+      Math.max(
+        r.fp8,
+        SEGMENTS.reduce((s, seg) => s + r[seg.key], 0),
+      ),
+    ) ?? 1;
+  const x = d3
+    .scaleLinear()
+    .domain([0, max])
+    .nice()
+    .range([m.left, width - m.right]);
   const nj = (pj: number) => d3.format('.3~s')(pj * 1e-12) + 'J';
   const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
   return (
     <div className="flex flex-wrap gap-4">
       <div>
-        <svg data-chart width={width} height={height} role="img" aria-label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references">
+        <svg
+          data-chart
+          width={width}
+          height={height}
+          role="img"
+          aria-label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references"
+        >
           {rows.map(([layer, r], i) => {
             let acc = 0;
             const y = m.top + i * (barH + 6);
             return (
               <g key={layer}>
-                <text x={m.left - 6} y={y + barH / 2} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">{`L${layer}`}</text>
+                <text
+                  x={m.left - 6}
+                  y={y + barH / 2}
+                  dy="0.35em"
+                  textAnchor="end"
+                  fontSize={10}
+                  fill="currentColor"
+                >{`L${layer}`}</text>
                 {SEGMENTS.map((seg) => {
                   const x0 = x(acc);
                   acc += r[seg.key];
@@ -81,7 +105,15 @@ export function EnergyView({
                 <line x1={x(r.fp8)} x2={x(r.fp8)} y1={y - 2} y2={y + barH + 2} stroke="currentColor" strokeWidth={2}>
                   <title>{`all-FP8: ${nj(r.fp8)}`}</title>
                 </line>
-                <line x1={x(r.nvfp4)} x2={x(r.nvfp4)} y1={y - 2} y2={y + barH + 2} stroke="#888" strokeWidth={2} strokeDasharray="3 2">
+                <line
+                  x1={x(r.nvfp4)}
+                  x2={x(r.nvfp4)}
+                  y1={y - 2}
+                  y2={y + barH + 2}
+                  stroke="#888"
+                  strokeWidth={2}
+                  strokeDasharray="3 2"
+                >
                   <title>{`all-NVFP4: ${nj(r.nvfp4)}`}</title>
                 </line>
               </g>
@@ -108,7 +140,10 @@ export function EnergyView({
           ))}
         </div>
       </div>
-      <dl className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums" data-testid="energy-totals">
+      <dl
+        className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums"
+        data-testid="energy-totals"
+      >
         <dt>Energy (mixed)</dt>
         <dd>{nj(hw.total.total)}</dd>
         <dt>vs all-FP8</dt>
@@ -129,7 +164,10 @@ export function EnergyView({
         <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
         {measured && (
           <>
-            <dt className="mt-2 font-semibold" title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters">
+            <dt
+              className="mt-2 font-semibold"
+              title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters"
+            >
               Measured on evaluation
             </dt>
             <dd className="mt-2" data-testid="energy-measured">

@@ -10,7 +10,14 @@ export const shareColour = d3.scaleSequential(d3.interpolateViridis).domain([0, 
 export function ShareLegend({ label }: { label: string }) {
   const stops = d3.range(0, 1.0001, 0.1);
   return (
-    <svg data-chart width={220} height={34} role="img" aria-label={`${label}: colour scale from 0% (dark purple) to 100% (yellow)`} className="overflow-visible">
+    <svg
+      data-chart
+      width={220}
+      height={34}
+      role="img"
+      aria-label={`${label}: colour scale from 0% (dark purple) to 100% (yellow)`}
+      className="overflow-visible"
+    >
       <defs>
         <linearGradient id={`legend-${label.replace(/\W/g, '')}`}>
           {stops.map((s) => (
@@ -44,24 +51,44 @@ export interface HeatmapProps {
 export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect }: HeatmapProps) {
   const cell = { w: 34, h: Math.max(14, Math.min(26, Math.floor(260 / Math.max(1, nLayers)))) };
   const margin = { top: 18, left: 44, right: 4, bottom: 4 };
-  const x = useMemo(() => d3.scaleBand<string>().domain(PROJECTIONS).range([0, cell.w * PROJECTIONS.length]).padding(0.06), [cell.w]);
+  const x = useMemo(
+    () =>
+      d3
+        .scaleBand<string>()
+        .domain(PROJECTIONS)
+        .range([0, cell.w * PROJECTIONS.length])
+        .padding(0.06),
+    [cell.w],
+  );
   const y = useMemo(
-    () => d3.scaleBand<number>().domain(d3.range(nLayers)).range([0, cell.h * nLayers]).padding(0.06),
+    () =>
+      d3
+        .scaleBand<number>()
+        .domain(d3.range(nLayers))
+        .range([0, cell.h * nLayers])
+        .padding(0.06),
     [nLayers, cell.h],
   );
   const width = margin.left + cell.w * PROJECTIONS.length + margin.right;
   const height = margin.top + cell.h * nLayers + margin.bottom;
   const [hover, setHover] = useState<{ layer: number; proj: Projection } | null>(null);
-  const [focus, setFocus] = useState<{ layer: number; proj: Projection }>({ layer: selected.layer, proj: selected.projection });
+  const [focus, setFocus] = useState<{ layer: number; proj: Projection }>({
+    layer: selected.layer,
+    proj: selected.projection,
+  });
   const svgRef = useRef<SVGSVGElement>(null);
   // The keyboard focus follows the selection made elsewhere (the other heatmap, the tensor menu, a link).
-  useEffect(() => setFocus({ layer: selected.layer, proj: selected.projection }), [selected.layer, selected.projection]);
+  useEffect(
+    () => setFocus({ layer: selected.layer, proj: selected.projection }),
+    [selected.layer, selected.projection],
+  );
 
   const describe = (layer: number, proj: Projection) => {
     const s = shares.get(tensorKey(layer, proj));
     if (s === undefined) return `layer ${layer} ${proj}: no data`;
     const n = blocks?.get(tensorKey(layer, proj));
-    const count = n !== undefined ? ` (${Math.round(s * n).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} blocks)` : '';
+    const count =
+      n !== undefined ? ` (${Math.round(s * n).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} blocks)` : '';
     return `layer ${layer} ${proj}: ${(s * 100).toFixed(1)}% FP8${count}`;
   };
 
@@ -99,13 +126,27 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
       >
         <g transform={`translate(${margin.left},${margin.top})`}>
           {PROJECTIONS.map((p) => (
-            <text key={p} x={(x(p) ?? 0) + x.bandwidth() / 2} y={-5} textAnchor="middle" fontSize={10} fill="currentColor">
+            <text
+              key={p}
+              x={(x(p) ?? 0) + x.bandwidth() / 2}
+              y={-5}
+              textAnchor="middle"
+              fontSize={10}
+              fill="currentColor"
+            >
               {p}
             </text>
           ))}
           {d3.range(nLayers).map((layer) => (
             <g key={layer} role="row" aria-label={`layer ${layer}`}>
-              <text x={-6} y={(y(layer) ?? 0) + y.bandwidth() / 2} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">
+              <text
+                x={-6}
+                y={(y(layer) ?? 0) + y.bandwidth() / 2}
+                dy="0.35em"
+                textAnchor="end"
+                fontSize={10}
+                fill="currentColor"
+              >
                 {`L${layer}`}
               </text>
               {PROJECTIONS.map((proj) => {

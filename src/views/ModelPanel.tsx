@@ -43,7 +43,10 @@ export const ModelPanel = memo(function ModelPanel() {
       </h2>
       {asked.length > 0 && (
         <Note>
-          The shared link was made with local files. Open {asked.map((f) => <b key={f.name}>{f.name} </b>)}
+          The shared link was made with local files. Open{' '}
+          {asked.map((f) => (
+            <b key={f.name}>{f.name} </b>
+          ))}
           to reproduce its numbers.
         </Note>
       )}
@@ -62,17 +65,31 @@ export const ModelPanel = memo(function ModelPanel() {
         }}
       />
       <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-        llama2.c .bin (+ tokenizer .bin), GGUF, or model.safetensors + config.json (+ tokenizer.json). Or drop the files anywhere on this panel.
+        llama2.c .bin (+ tokenizer .bin), GGUF, or model.safetensors + config.json (+ tokenizer.json). Or drop the files
+        anywhere on this panel.
       </p>
       <form onSubmit={onUrl} className="mt-2 space-y-1">
         <label className="block text-xs font-medium" htmlFor="model-url">
           Checkpoint URL
         </label>
-        <input id="model-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://huggingface.co/…/resolve/main/model.bin" className="input" />
+        <input
+          id="model-url"
+          type="url"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          placeholder="https://huggingface.co/…/resolve/main/model.bin"
+          className="input"
+        />
         <label className="block text-xs font-medium" htmlFor="tokenizer-url">
           Tokenizer URL (optional)
         </label>
-        <input id="tokenizer-url" type="url" value={tokUrl} onChange={(e) => setTokUrl(e.target.value)} className="input" />
+        <input
+          id="tokenizer-url"
+          type="url"
+          value={tokUrl}
+          onChange={(e) => setTokUrl(e.target.value)}
+          className="input"
+        />
         <div className="flex gap-2">
           <button type="submit" className="btn">
             Fetch
@@ -82,14 +99,34 @@ export const ModelPanel = memo(function ModelPanel() {
           </button>
         </div>
       </form>
-      {model.status === 'running' && <ProgressBar progress={model.progress ?? { stage: 'load', label: 'Loading', done: 0, total: 0, unit: 'bytes', rate: 0, etaSeconds: NaN }} onCancel={cancelRunning} testId="model-progress" />}
+      {model.status === 'running' && (
+        <ProgressBar
+          progress={
+            model.progress ?? {
+              stage: 'load',
+              label: 'Loading',
+              done: 0,
+              total: 0,
+              unit: 'bytes',
+              rate: 0,
+              etaSeconds: NaN,
+            }
+          }
+          onCancel={cancelRunning}
+          testId="model-progress"
+        />
+      )}
       {model.error && (
         <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ model: { ...s.model, error: null } }))}>
           <span data-testid="model-error">{model.error}</span>
           {model.summary && <span className="block">Still using {model.summary.name}.</span>}
         </ErrorBox>
       )}
-      {model.summary ? <ModelInfo summary={model.summary} /> : model.status !== 'running' && <p className="mt-2 text-xs">No model loaded yet.</p>}
+      {model.summary ? (
+        <ModelInfo summary={model.summary} />
+      ) : (
+        model.status !== 'running' && <p className="mt-2 text-xs">No model loaded yet.</p>
+      )}
     </section>
   );
 });
@@ -104,7 +141,10 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
     ['vocab', c.vocabSize],
     ['context', c.maxSeqLen],
     ['parameters', summary.parameters.toLocaleString('en-US')],
-    ['tokenizer', summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : 'none — open one to calibrate'],
+    [
+      'tokenizer',
+      summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : 'none — open one to calibrate',
+    ],
   ];
   return (
     <div className="mt-2" data-testid="model-info">

@@ -22,17 +22,28 @@ export function Panel(props: {
       className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm dark:border-slate-700 dark:bg-slate-900 ${props.className ?? ''}`}
     >
       <header className="mb-1 flex flex-wrap items-baseline gap-2">
-        <h2 id={`view-${props.id}-title`} className="text-sm font-semibold tracking-wide text-slate-800 dark:text-slate-100">
+        <h2
+          id={`view-${props.id}-title`}
+          className="text-sm font-semibold tracking-wide text-slate-800 dark:text-slate-100"
+        >
           {props.title}
         </h2>
         <div className="ml-auto flex flex-wrap items-center gap-1 text-xs">
           {props.actions}
           {props.exportName && (
             <>
-              <button type="button" className="btn-ghost" onClick={() => ref.current && exportPanelSvg(ref.current, props.exportName!)}>
+              <button
+                type="button"
+                className="btn-ghost"
+                onClick={() => ref.current && exportPanelSvg(ref.current, props.exportName!)}
+              >
                 SVG
               </button>
-              <button type="button" className="btn-ghost" onClick={() => ref.current && void exportPanelPng(ref.current, props.exportName!)}>
+              <button
+                type="button"
+                className="btn-ghost"
+                onClick={() => ref.current && void exportPanelPng(ref.current, props.exportName!)}
+              >
                 PNG
               </button>
             </>
@@ -57,11 +68,22 @@ export function formatDuration(s: number): string {
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-export function ProgressBar({ progress, onCancel, testId }: { progress: Progress | null; onCancel?: () => void; testId?: string }) {
+export function ProgressBar({
+  progress,
+  onCancel,
+  testId,
+}: {
+  progress: Progress | null;
+  onCancel?: () => void;
+  testId?: string;
+}) {
   if (!progress) return null;
   const frac = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   const unit = progress.unit === 'bytes' ? '' : ` ${progress.unit}`;
-  const rate = progress.rate > 0 ? `${formatAmount(progress.rate, progress.unit)}${progress.unit === 'bytes' ? '' : ` ${progress.unit}`}/s` : '';
+  const rate =
+    progress.rate > 0
+      ? `${formatAmount(progress.rate, progress.unit)}${progress.unit === 'bytes' ? '' : ` ${progress.unit}`}/s`
+      : '';
   return (
     <div className="my-1 text-xs" data-testid={testId}>
       <div className="flex items-center gap-2">
@@ -73,7 +95,10 @@ export function ProgressBar({ progress, onCancel, testId }: { progress: Progress
           aria-valuenow={Math.round(frac * 100)}
           className="h-2 flex-1 overflow-hidden rounded bg-slate-200 dark:bg-slate-700"
         >
-          <div className="h-full bg-sky-600 transition-[width] duration-150 dark:bg-sky-400" style={{ width: `${frac * 100}%` }} />
+          <div
+            className="h-full bg-sky-600 transition-[width] duration-150 dark:bg-sky-400"
+            style={{ width: `${frac * 100}%` }}
+          />
         </div>
         {onCancel && (
           <button type="button" className="btn-ghost" onClick={onCancel}>
@@ -94,7 +119,10 @@ export function ProgressBar({ progress, onCancel, testId }: { progress: Progress
 
 export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismiss?: () => void }) {
   return (
-    <div role="alert" className="my-1 flex items-start gap-2 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+    <div
+      role="alert"
+      className="my-1 flex items-start gap-2 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+    >
       <div className="flex-1 whitespace-pre-wrap">{children}</div>
       {onDismiss && (
         <button type="button" aria-label="Dismiss" className="font-bold" onClick={onDismiss}>
@@ -106,7 +134,11 @@ export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismi
 }
 
 export function Note({ children }: { children: ReactNode }) {
-  return <p className="my-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">{children}</p>;
+  return (
+    <p className="my-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+      {children}
+    </p>
+  );
 }
 
 export function saveText(name: string, text: string, type = 'text/plain') {

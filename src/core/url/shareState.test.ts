@@ -39,7 +39,11 @@ describe('share URL schema', () => {
   });
 
   it('round-trips the defaults, a random model and a whole-tensor selection', () => {
-    const s: ShareState = { ...DEFAULT_SHARE_STATE, model: { kind: 'random', shape: 'stories15M', seed: 7 }, selection: { layer: 0, projection: 'gate', block: null } };
+    const s: ShareState = {
+      ...DEFAULT_SHARE_STATE,
+      model: { kind: 'random', shape: 'stories15M', seed: 7 },
+      selection: { layer: 0, projection: 'gate', block: null },
+    };
     expect(decodeShareQuery(encodeShareQuery(s))).toEqual({ state: s, errors: [], present: true });
     expect(decodeShareQuery(encodeShareQuery(DEFAULT_SHARE_STATE)).state).toEqual(DEFAULT_SHARE_STATE);
   });
@@ -74,7 +78,9 @@ describe('share URL schema', () => {
   it('names an unknown policy, clipping, scaling, view and projection with the allowed values', () => {
     const r = decodeShareQuery('v=1&policy=best&clip=huber&fp8=per-row&view=map&sel=1.qkv');
     expect(r.errors.map((e) => e.field)).toEqual(['policy', 'clip', 'fp8', 'sel', 'view']);
-    expect(r.errors[0].message).toBe('policy: unknown value "best" (expected one of fgmp, random, magnitude, unweighted, uniform)');
+    expect(r.errors[0].message).toBe(
+      'policy: unknown value "best" (expected one of fgmp, random, magnitude, unweighted, uniform)',
+    );
     expect(r.errors[3].message).toMatch(/PROJECTION one of q, k, v, o, gate, up, down/);
     expect(r.state.policy).toBe('fgmp');
   });
@@ -85,7 +91,11 @@ describe('share URL schema', () => {
     expect(future.errors[0].message).toBe('the link uses share-URL version 2; this app reads version 1');
     // Fields of another version are not trusted.
     expect(future.state.weightBudget).toBe(DEFAULT_SHARE_STATE.weightBudget);
-    expect(decodeShareQuery('v=1&zoom=3').errors[0]).toEqual({ field: 'zoom', value: '3', message: 'unknown parameter "zoom" (ignored)' });
+    expect(decodeShareQuery('v=1&zoom=3').errors[0]).toEqual({
+      field: 'zoom',
+      value: '3',
+      message: 'unknown parameter "zoom" (ignored)',
+    });
     expect(decodeShareQuery('v=1&budget=0.2&budget=0.4').errors[0].message).toMatch(/more than once/);
   });
 
@@ -109,7 +119,9 @@ describe('share URL schema', () => {
 
   it('the configuration key ignores selection and view but not budgets or policy', () => {
     const k = configurationKey(custom);
-    expect(configurationKey({ ...custom, view: 'energy', selection: { layer: 0, projection: 'q', block: null } })).toBe(k);
+    expect(configurationKey({ ...custom, view: 'energy', selection: { layer: 0, projection: 'q', block: null } })).toBe(
+      k,
+    );
     expect(configurationKey({ ...custom, weightBudget: 0.13 })).not.toBe(k);
     expect(configurationKey({ ...custom, policy: 'fgmp' })).not.toBe(k);
   });

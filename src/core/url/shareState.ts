@@ -141,13 +141,32 @@ export function encodeShareUrl(base: string, state: ShareState): string {
   return `${base.replace(/#.*$/, '')}#/explorer?${encodeShareQuery(state)}`;
 }
 
-const KNOWN = new Set(['v', 'model', 'tok', 'calib', 'eval', 'ctok', 'etok', 'budget', 'abudget', 'policy', 'clip', 'fp8', 'sel', 'view']);
+const KNOWN = new Set([
+  'v',
+  'model',
+  'tok',
+  'calib',
+  'eval',
+  'ctok',
+  'etok',
+  'budget',
+  'abudget',
+  'policy',
+  'clip',
+  'fp8',
+  'sel',
+  'view',
+]);
 
 function parseFileOrUrl(field: string, raw: string, errors: ShareUrlError[]): FileOrUrl | null {
   if (raw.startsWith('file:')) {
     const name = raw.slice(5);
     if (!name || /[\\/]/.test(name)) {
-      errors.push({ field, value: raw, message: `${field}: a file source needs a plain file name after "file:" (no folders)` });
+      errors.push({
+        field,
+        value: raw,
+        message: `${field}: a file source needs a plain file name after "file:" (no folders)`,
+      });
       return null;
     }
     return { kind: 'file', name };
@@ -181,12 +200,20 @@ function parseModelSource(raw: string, errors: ShareUrlError[]): ModelSource | n
   if (raw.startsWith('random:')) {
     const [, shape, seedText] = raw.split(':');
     if (!(RANDOM_SHAPES as readonly string[]).includes(shape)) {
-      errors.push({ field: 'model', value: raw, message: `model: unknown random shape "${shape}" (known: ${RANDOM_SHAPES.join(', ')})` });
+      errors.push({
+        field: 'model',
+        value: raw,
+        message: `model: unknown random shape "${shape}" (known: ${RANDOM_SHAPES.join(', ')})`,
+      });
       return null;
     }
     const seed = seedText === undefined ? 1 : Number(seedText);
     if (!Number.isInteger(seed) || seed < 1 || seed > 0xffffffff) {
-      errors.push({ field: 'model', value: raw, message: `model: random seed must be an integer from 1 to 4294967295, got "${seedText}"` });
+      errors.push({
+        field: 'model',
+        value: raw,
+        message: `model: random seed must be an integer from 1 to 4294967295, got "${seedText}"`,
+      });
       return null;
     }
     return { kind: 'random', shape: shape as RandomShape, seed };
@@ -197,12 +224,20 @@ function parseModelSource(raw: string, errors: ShareUrlError[]): ModelSource | n
 function parseShare(field: string, raw: string, errors: ShareUrlError[]): number | null {
   // Strict decimal: Number('') is 0 and Number('0x1') is 1, neither is a budget.
   if (!/^(?:\d+(?:\.\d+)?|\.\d+)$/.test(raw)) {
-    errors.push({ field, value: raw, message: `${field}: "${raw}" is not a number (expected a share of blocks from 0 to 1, e.g. 0.3)` });
+    errors.push({
+      field,
+      value: raw,
+      message: `${field}: "${raw}" is not a number (expected a share of blocks from 0 to 1, e.g. 0.3)`,
+    });
     return null;
   }
   const x = Number(raw);
   if (x < 0 || x > 1) {
-    errors.push({ field, value: raw, message: `${field}: ${raw} is outside [0, 1] (it is a share of blocks: 0.3 means 30% in FP8)` });
+    errors.push({
+      field,
+      value: raw,
+      message: `${field}: ${raw} is outside [0, 1] (it is a share of blocks: 0.3 means 30% in FP8)`,
+    });
     return null;
   }
   return roundBudget(x);
@@ -210,15 +245,28 @@ function parseShare(field: string, raw: string, errors: ShareUrlError[]): number
 
 function parseTokens(field: string, raw: string, errors: ShareUrlError[]): number | null {
   if (!/^\d+$/.test(raw) || Number(raw) < 2 || Number(raw) > MAX_TOKENS) {
-    errors.push({ field, value: raw, message: `${field}: expected a whole number of tokens from 2 to ${MAX_TOKENS}, got "${raw}"` });
+    errors.push({
+      field,
+      value: raw,
+      message: `${field}: expected a whole number of tokens from 2 to ${MAX_TOKENS}, got "${raw}"`,
+    });
     return null;
   }
   return Number(raw);
 }
 
-function parseEnum<T extends string>(field: string, raw: string, allowed: readonly T[], errors: ShareUrlError[]): T | null {
+function parseEnum<T extends string>(
+  field: string,
+  raw: string,
+  allowed: readonly T[],
+  errors: ShareUrlError[],
+): T | null {
   if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  errors.push({ field, value: raw, message: `${field}: unknown value "${raw}" (expected one of ${allowed.join(', ')})` });
+  errors.push({
+    field,
+    value: raw,
+    message: `${field}: unknown value "${raw}" (expected one of ${allowed.join(', ')})`,
+  });
   return null;
 }
 
@@ -248,7 +296,11 @@ export function decodeShareQuery(query: string): DecodedShare {
 
   const v = p.get('v');
   if (v === null) {
-    errors.push({ field: 'v', value: '', message: `the link has no version (v=${SHARE_VERSION}); it was not made by this app's share button` });
+    errors.push({
+      field: 'v',
+      value: '',
+      message: `the link has no version (v=${SHARE_VERSION}); it was not made by this app's share button`,
+    });
   } else if (v !== String(SHARE_VERSION)) {
     errors.push({
       field: 'v',
@@ -260,8 +312,15 @@ export function decodeShareQuery(query: string): DecodedShare {
     // A foreign version's fields may mean something else: keep the defaults.
     return { state, errors, present: true };
   }
-  for (const k of keys) if (!KNOWN.has(k)) errors.push({ field: k, value: p.get(k) ?? '', message: `unknown parameter "${k}" (ignored)` });
-  for (const k of KNOWN) if (p.getAll(k).length > 1) errors.push({ field: k, value: p.getAll(k).join(','), message: `${k} is given more than once; the first value is used` });
+  for (const k of keys)
+    if (!KNOWN.has(k)) errors.push({ field: k, value: p.get(k) ?? '', message: `unknown parameter "${k}" (ignored)` });
+  for (const k of KNOWN)
+    if (p.getAll(k).length > 1)
+      errors.push({
+        field: k,
+        value: p.getAll(k).join(','),
+        message: `${k} is given more than once; the first value is used`,
+      });
 
   const get = (k: string) => p.get(k);
   let raw: string | null;
@@ -269,10 +328,12 @@ export function decodeShareQuery(query: string): DecodedShare {
   if ((raw = get('tok')) !== null) state.tokenizer = parseFileOrUrl('tok', raw, errors);
   if ((raw = get('calib')) !== null) state.calibration = parseDataSource('calib', raw, errors) ?? state.calibration;
   if ((raw = get('eval')) !== null) state.evaluation = parseDataSource('eval', raw, errors) ?? state.evaluation;
-  if ((raw = get('ctok')) !== null) state.calibrationTokens = parseTokens('ctok', raw, errors) ?? state.calibrationTokens;
+  if ((raw = get('ctok')) !== null)
+    state.calibrationTokens = parseTokens('ctok', raw, errors) ?? state.calibrationTokens;
   if ((raw = get('etok')) !== null) state.evaluationTokens = parseTokens('etok', raw, errors) ?? state.evaluationTokens;
   if ((raw = get('budget')) !== null) state.weightBudget = parseShare('budget', raw, errors) ?? state.weightBudget;
-  if ((raw = get('abudget')) !== null) state.activationBudget = parseShare('abudget', raw, errors) ?? state.activationBudget;
+  if ((raw = get('abudget')) !== null)
+    state.activationBudget = parseShare('abudget', raw, errors) ?? state.activationBudget;
   if ((raw = get('policy')) !== null) state.policy = parseEnum('policy', raw, POLICIES, errors) ?? state.policy;
   if ((raw = get('clip')) !== null) state.clipping = parseEnum('clip', raw, CLIPPINGS, errors) ?? state.clipping;
   if ((raw = get('fp8')) !== null) state.fp8Scaling = parseEnum('fp8', raw, FP8_SCALINGS, errors) ?? state.fp8Scaling;
@@ -288,7 +349,9 @@ export function decodeShareHash(hash: string): DecodedShare {
 }
 
 /** Files the recipient of a link must provide (the sender opened them locally). */
-export function filesToAsk(state: ShareState): { role: 'model' | 'tokenizer' | 'calibration' | 'evaluation'; name: string }[] {
+export function filesToAsk(
+  state: ShareState,
+): { role: 'model' | 'tokenizer' | 'calibration' | 'evaluation'; name: string }[] {
   const out: { role: 'model' | 'tokenizer' | 'calibration' | 'evaluation'; name: string }[] = [];
   if (state.model.kind === 'file') out.push({ role: 'model', name: state.model.name });
   if (state.tokenizer?.kind === 'file') out.push({ role: 'tokenizer', name: state.tokenizer.name });

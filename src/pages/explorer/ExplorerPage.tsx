@@ -4,7 +4,17 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import '../../views/explorer.css';
 import { useExplorer } from '../../store/explorerStore';
-import { advance, openFromLocation, pplKey, runSweep, cancelRunning, select, shareUrl, updateSettings, crashWorkerForTest } from '../../store/controller';
+import {
+  advance,
+  openFromLocation,
+  pplKey,
+  runSweep,
+  cancelRunning,
+  select,
+  shareUrl,
+  updateSettings,
+  crashWorkerForTest,
+} from '../../store/controller';
 import { deriveForBudget, formatPercent, masksCsv, tensorKey } from '../../store/derive';
 import { encodeShareQuery, VIEWS, type ViewId } from '../../core/url/shareState';
 import { hwParams } from '../../core/hw/index';
@@ -30,7 +40,13 @@ const VIEW_TITLES: Record<ViewId, string> = {
 declare global {
   interface Window {
     /** Test and measurement hooks (read-only use). */
-    __fgmp?: { lastCommit: number; commits: number; deriveMs: number; crashWorker: () => void; store: typeof useExplorer };
+    __fgmp?: {
+      lastCommit: number;
+      commits: number;
+      deriveMs: number;
+      crashWorker: () => void;
+      store: typeof useExplorer;
+    };
   }
 }
 
@@ -59,7 +75,8 @@ export function ExplorerPage() {
     }
     const onHash = () => {
       const q = window.location.hash.split('?')[1] ?? '';
-      if (window.location.hash.startsWith('#/explorer') && q && q !== encodeShareQuery(useExplorer.getState().settings)) openFromLocation(window.location.hash);
+      if (window.location.hash.startsWith('#/explorer') && q && q !== encodeShareQuery(useExplorer.getState().settings))
+        openFromLocation(window.location.hash);
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
@@ -67,7 +84,8 @@ export function ExplorerPage() {
 
   // The address bar always carries the current state.
   useEffect(() => {
-    if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/') return;
+    if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
+      return;
     const next = `#/explorer?${encodeShareQuery(settings)}`;
     if (window.location.hash !== next) history.replaceState(null, '', next);
   }, [settings]);
@@ -83,16 +101,30 @@ export function ExplorerPage() {
   useMemo(() => {
     masksBuffer.current = ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount));
   }, [ranking]);
-  const derived = useMemo(
-    () => {
-      if (!ranking) return null;
-      const t0 = performance.now();
-      const d = deriveForBudget(ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling, masksBuffer.current);
-      if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
-      return d;
-    },
-    [ranking, activationShares, settings.weightBudget, settings.activationBudget, tokens, params, settings.fp8Scaling],
-  );
+  const derived = useMemo(() => {
+    if (!ranking) return null;
+    const t0 = performance.now();
+    const d = deriveForBudget(
+      ranking,
+      activationShares,
+      settings.weightBudget,
+      settings.activationBudget,
+      tokens,
+      params,
+      settings.fp8Scaling,
+      masksBuffer.current,
+    );
+    if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
+    return d;
+  }, [
+    ranking,
+    activationShares,
+    settings.weightBudget,
+    settings.activationBudget,
+    tokens,
+    params,
+    settings.fp8Scaling,
+  ]);
   useLayoutEffect(() => {
     if (window.__fgmp) {
       window.__fgmp.lastCommit = performance.now();
@@ -100,7 +132,10 @@ export function ExplorerPage() {
     }
   }, [derived]);
 
-  const blocksPerTensor = useMemo(() => new Map(ranking?.tensors.map((t) => [tensorKey(t.layer, t.proj), t.grid.blockCount]) ?? []), [ranking]);
+  const blocksPerTensor = useMemo(
+    () => new Map(ranking?.tensors.map((t) => [tensorKey(t.layer, t.proj), t.grid.blockCount]) ?? []),
+    [ranking],
+  );
   const sel = settings.selection;
   const selIndex = ranking ? findTensor(ranking, sel.layer, sel.projection) : -1;
   const selMask = derived && selIndex >= 0 ? derived.masks[selIndex] : null;
@@ -111,7 +146,8 @@ export function ExplorerPage() {
     const t = ranking.tensors[selIndex];
     return ranking.scores.subarray(t.offset, t.offset + t.grid.blockCount);
   }, [ranking, selIndex]);
-  const detailData = detail.data && detail.data.layer === sel.layer && detail.data.proj === sel.projection ? detail.data : null;
+  const detailData =
+    detail.data && detail.data.layer === sel.layer && detail.data.proj === sel.projection ? detail.data : null;
 
   // Perplexity: the current configuration's if known, else the last one shown, marked stale.
   const key = pplKey(settings);
@@ -151,7 +187,18 @@ export function ExplorerPage() {
     });
     if (format === 'csv') {
       const head = 'layer,projection,blocks,fp8_blocks,weight_fp8_share,activation_fp8_share,weight_bits,energy_pj';
-      const lines = perTensor.map((r) => [r.layer, r.projection, r.blocks, r.fp8Blocks, r.weightFp8Share, r.activationFp8Share, r.weightBits, r.energyPj].join(','));
+      const lines = perTensor.map((r) =>
+        [
+          r.layer,
+          r.projection,
+          r.blocks,
+          r.fp8Blocks,
+          r.weightFp8Share,
+          r.activationFp8Share,
+          r.weightBits,
+          r.energyPj,
+        ].join(','),
+      );
       saveText('fgmp-tensors.csv', [head, ...lines].join('\n') + '\n', 'text/csv');
       saveText('fgmp-blocks.csv', masksCsv(ranking, derived.masks), 'text/csv');
     } else {
@@ -170,7 +217,13 @@ export function ExplorerPage() {
           energyVsNvfp4: derived.hardware.vsNvfp4,
         },
         perTensor,
-        masks: ranking.tensors.map((t, i) => ({ layer: t.layer, projection: t.proj, rows: t.grid.rows, blocksPerRow: t.grid.blocksPerRow, fp8: Array.from(derived.masks[i]).join('') })),
+        masks: ranking.tensors.map((t, i) => ({
+          layer: t.layer,
+          projection: t.proj,
+          rows: t.grid.rows,
+          blocksPerRow: t.grid.blocksPerRow,
+          fp8: Array.from(derived.masks[i]).join(''),
+        })),
         sweep: sweep.points,
       };
       saveText('fgmp-state.json', JSON.stringify(json, null, 1), 'application/json');
@@ -196,7 +249,10 @@ export function ExplorerPage() {
         <ModelPanel />
         <DataPanel />
         <ControlsPanel />
-        <section className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white p-3 text-xs dark:border-slate-700 dark:bg-slate-900" aria-label="Share and export">
+        <section
+          className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white p-3 text-xs dark:border-slate-700 dark:bg-slate-900"
+          aria-label="Share and export"
+        >
           <button type="button" className="btn" onClick={() => void copyLink()}>
             Copy link
           </button>
@@ -206,7 +262,12 @@ export function ExplorerPage() {
           <button type="button" className="btn-ghost" disabled={!derived} onClick={() => exportData('json')}>
             Export JSON
           </button>
-          <button type="button" className="btn-ghost ml-auto" aria-pressed={theme === 'dark'} onClick={() => useExplorer.setState({ theme: theme === 'dark' ? 'light' : 'dark' })}>
+          <button
+            type="button"
+            className="btn-ghost ml-auto"
+            aria-pressed={theme === 'dark'}
+            onClick={() => useExplorer.setState({ theme: theme === 'dark' ? 'light' : 'dark' })}
+          >
             {theme === 'dark' ? 'Light theme' : 'Dark theme'}
           </button>
           {copied && (
@@ -236,7 +297,10 @@ export function ExplorerPage() {
           </ErrorBox>
         )}
 
-        <section aria-label="Summary" className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-4 dark:border-slate-700 dark:bg-slate-900">
+        <section
+          aria-label="Summary"
+          className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-4 dark:border-slate-700 dark:bg-slate-900"
+        >
           <Figure
             label="Perplexity"
             testId="ppl"
@@ -254,7 +318,13 @@ export function ExplorerPage() {
                       : 'needs the tokenizer and a calibration text'}
                 {ppl.status === 'running' && (
                   <span className="block">
-                    computing {ppl.runningKey?.startsWith('fp8|') ? 'the all-FP8 baseline' : ppl.runningKey?.startsWith('nvfp4|') ? 'the all-NVFP4 baseline' : 'this configuration'}…{' '}
+                    computing{' '}
+                    {ppl.runningKey?.startsWith('fp8|')
+                      ? 'the all-FP8 baseline'
+                      : ppl.runningKey?.startsWith('nvfp4|')
+                        ? 'the all-NVFP4 baseline'
+                        : 'this configuration'}
+                    …{' '}
                     {ppl.progress ? `${Math.round((100 * ppl.progress.done) / Math.max(1, ppl.progress.total))}%` : ''}
                   </span>
                 )}
@@ -267,7 +337,11 @@ export function ExplorerPage() {
             testId="fp8-share"
             value={derived?.answer.fp8Share ?? null}
             text={derived ? formatPercent(derived.answer.fp8Share) : '—'}
-            sub={derived ? `${derived.answer.k.toLocaleString('en-US')} of ${derived.answer.totalBlocks.toLocaleString('en-US')} blocks` : ''}
+            sub={
+              derived
+                ? `${derived.answer.k.toLocaleString('en-US')} of ${derived.answer.totalBlocks.toLocaleString('en-US')} blocks`
+                : ''
+            }
           />
           <Figure
             label="Bits per weight"
@@ -281,13 +355,21 @@ export function ExplorerPage() {
             testId="energy-vs-fp8"
             value={hw?.vsFp8 ?? null}
             text={hw ? formatSigned(hw.vsFp8 - 1) : '—'}
-            sub={hw ? `energy saved: ${formatPercent(1 - hw.vsFp8)} · vs all-NVFP4 ${formatSigned(hw.vsNvfp4 - 1)}` : ''}
+            sub={
+              hw ? `energy saved: ${formatPercent(1 - hw.vsFp8)} · vs all-NVFP4 ${formatSigned(hw.vsNvfp4 - 1)}` : ''
+            }
           />
         </section>
 
         <nav aria-label="Views" className="flex flex-wrap gap-1 text-xs">
           {VIEWS.map((v) => (
-            <button key={v} type="button" className={`rounded px-2 py-1 ${settings.view === v ? 'bg-slate-800 text-white dark:bg-slate-200 dark:text-slate-900' : 'btn-ghost'}`} aria-current={settings.view === v ? 'true' : undefined} onClick={() => goView(v)}>
+            <button
+              key={v}
+              type="button"
+              className={`rounded px-2 py-1 ${settings.view === v ? 'bg-slate-800 text-white dark:bg-slate-200 dark:text-slate-900' : 'btn-ghost'}`}
+              aria-current={settings.view === v ? 'true' : undefined}
+              onClick={() => goView(v)}
+            >
               {VIEW_TITLES[v]}
             </button>
           ))}
@@ -295,8 +377,8 @@ export function ExplorerPage() {
 
         {!summary && (
           <Note>
-            Open a small Llama checkpoint (for example stories260K.bin with tok512.bin) and a text to calibrate on, or try a random stories15M-shaped model. Everything runs in this
-            browser tab.
+            Open a small Llama checkpoint (for example stories260K.bin with tok512.bin) and a text to calibrate on, or
+            try a random stories15M-shaped model. Everything runs in this browser tab.
           </Note>
         )}
 
@@ -307,9 +389,10 @@ export function ExplorerPage() {
             exportName="fgmp-heatmaps"
             explain={
               <>
-                Each cell is one linear projection of one layer, coloured by the share of its 16-value blocks kept in FP8. One global threshold on the block score decides, so
-                sensitive layers get more FP8. Activation blocks are chosen per token at run time; the right map shows the share on calibration text. Click a cell (or use the
-                arrow keys and Enter) to inspect its blocks.
+                Each cell is one linear projection of one layer, coloured by the share of its 16-value blocks kept in
+                FP8. One global threshold on the block score decides, so sensitive layers get more FP8. Activation
+                blocks are chosen per token at run time; the right map shows the share on calibration text. Click a cell
+                (or use the arrow keys and Enter) to inspect its blocks.
               </>
             }
           >
@@ -317,11 +400,26 @@ export function ExplorerPage() {
               <div className="flex flex-wrap gap-6">
                 <div>
                   <h3 className="text-xs font-medium">Weights</h3>
-                  <LayerHeatmap kind="weights" nLayers={summary.config.nLayers} shares={derived.weightShare} blocks={blocksPerTensor} selected={sel} onSelect={(l, p) => select(l, p)} />
+                  <LayerHeatmap
+                    kind="weights"
+                    nLayers={summary.config.nLayers}
+                    shares={derived.weightShare}
+                    blocks={blocksPerTensor}
+                    selected={sel}
+                    onSelect={(l, p) => select(l, p)}
+                  />
                 </div>
                 <div>
-                  <h3 className="text-xs font-medium">Activations {derived.activationCalibrated ? '(calibration text)' : '(no calibration: budget shown)'}</h3>
-                  <LayerHeatmap kind="activations" nLayers={summary.config.nLayers} shares={derived.activationShare} selected={sel} onSelect={(l, p) => select(l, p)} />
+                  <h3 className="text-xs font-medium">
+                    Activations {derived.activationCalibrated ? '(calibration text)' : '(no calibration: budget shown)'}
+                  </h3>
+                  <LayerHeatmap
+                    kind="activations"
+                    nLayers={summary.config.nLayers}
+                    shares={derived.activationShare}
+                    selected={sel}
+                    onSelect={(l, p) => select(l, p)}
+                  />
                 </div>
                 <ShareLegend label="FP8 share of blocks" />
               </div>
@@ -339,7 +437,11 @@ export function ExplorerPage() {
               <>
                 <label className="flex items-center gap-1">
                   Colour
-                  <select className="input !w-auto" value={blockColour} onChange={(e) => useExplorer.setState({ blockColour: e.target.value as 'precision' | 'score' })}>
+                  <select
+                    className="input !w-auto"
+                    value={blockColour}
+                    onChange={(e) => useExplorer.setState({ blockColour: e.target.value as 'precision' | 'score' })}
+                  >
                     <option value="precision">precision</option>
                     <option value="score">score (log)</option>
                   </select>
@@ -369,7 +471,14 @@ export function ExplorerPage() {
             }
           >
             {detailData && selMaskCopy && selScores ? (
-              <BlockGrid detail={detailData} mask={selMaskCopy} scores={selScores} colour={blockColour} selectedBlock={sel.block} onSelectBlock={(b) => select(sel.layer, sel.projection, b)} />
+              <BlockGrid
+                detail={detailData}
+                mask={selMaskCopy}
+                scores={selScores}
+                colour={blockColour}
+                selectedBlock={sel.block}
+                onSelectBlock={(b) => select(sel.layer, sel.projection, b)}
+              />
             ) : detail.error ? (
               <ErrorBox>{detail.error}</ErrorBox>
             ) : (
@@ -383,7 +492,11 @@ export function ExplorerPage() {
             exportName="fgmp-clipping"
             explain="NVFP4 error when each block's scale uses α · amax instead of amax. Clipping trades a larger error on the few largest values for a finer grid for all others. FGMP picks α per block by the Fisher-weighted error (the loss it predicts); bars show how often each α was chosen."
           >
-            {detailData ? <ClippingView detail={detailData} blockCurve={detail.blockCurve} block={sel.block} /> : <Placeholder />}
+            {detailData ? (
+              <ClippingView detail={detailData} blockCurve={detail.blockCurve} block={sel.block} />
+            ) : (
+              <Placeholder />
+            )}
           </Panel>
 
           <Panel
@@ -399,7 +512,11 @@ export function ExplorerPage() {
                 tokens={tokens}
                 overrides={hwOverrides}
                 onOverride={(k, v) => useExplorer.setState((s) => ({ hwOverrides: { ...s.hwOverrides, [k]: v } }))}
-                measured={current && current.energyVsFp8 !== null ? { energyVsFp8: current.energyVsFp8, actFp8Share: current.actFp8Share, tokens: current.tokens } : null}
+                measured={
+                  current && current.energyVsFp8 !== null
+                    ? { energyVsFp8: current.energyVsFp8, actFp8Share: current.actFp8Share, tokens: current.tokens }
+                    : null
+                }
               />
             ) : (
               <Placeholder />
@@ -413,23 +530,40 @@ export function ExplorerPage() {
             className="2xl:col-span-2"
             explain="Perplexity of the quantized model (weights and activations) for every policy over a range of budgets. FGMP should stay closest to all-FP8 for the same share of FP8 blocks or the same energy."
             actions={
-              <button type="button" className="btn-ghost" disabled={sweep.status === 'running' || !ranking || ppl.status === 'error'} onClick={() => void runSweep()}>
+              <button
+                type="button"
+                className="btn-ghost"
+                disabled={sweep.status === 'running' || !ranking || ppl.status === 'error'}
+                onClick={() => void runSweep()}
+              >
                 {sweep.points.length ? 'Run sweep again' : 'Run sweep'}
               </button>
             }
           >
-            {sweep.status === 'running' && <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />}
+            {sweep.status === 'running' && (
+              <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />
+            )}
             {sweep.error && <ErrorBox>{sweep.error}</ErrorBox>}
             {derived ? (
               <TradeoffView
                 points={sweep.points}
-                current={{ policy: settings.policy, share: derived.answer.fp8Share, energyVsFp8: derived.hardware.vsFp8, ppl: shownPpl, stale }}
+                current={{
+                  policy: settings.policy,
+                  share: derived.answer.fp8Share,
+                  energyVsFp8: derived.hardware.vsFp8,
+                  ppl: shownPpl,
+                  stale,
+                }}
                 baselines={{ fp8: fp8Base?.ppl, nvfp4: nvfp4Base?.ppl }}
               />
             ) : (
               <Placeholder />
             )}
-            {!sweep.points.length && derived && <p className="text-xs text-slate-600 dark:text-slate-400">Run the sweep to draw every policy (about {5 * 5 + 2} perplexity evaluations on 512 tokens).</p>}
+            {!sweep.points.length && derived && (
+              <p className="text-xs text-slate-600 dark:text-slate-400">
+                Run the sweep to draw every policy (about {5 * 5 + 2} perplexity evaluations on 512 tokens).
+              </p>
+            )}
           </Panel>
         </div>
         <p className="text-xs text-slate-500">
@@ -447,11 +581,32 @@ function formatSigned(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}%`;
 }
 
-function Figure({ label, testId, value, text, sub, stale }: { label: string; testId: string; value: number | null; text: string; sub?: React.ReactNode; stale?: boolean }) {
+function Figure({
+  label,
+  testId,
+  value,
+  text,
+  sub,
+  stale,
+}: {
+  label: string;
+  testId: string;
+  value: number | null;
+  text: string;
+  sub?: React.ReactNode;
+  stale?: boolean;
+}) {
   return (
     <div>
       <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
-      <div data-testid={testId} data-value={value ?? ''} data-stale={stale ? 'true' : 'false'} aria-busy={stale} className={`text-2xl font-semibold tabular-nums ${stale ? 'stale' : ''}`} title={stale ? 'Stale: recomputing for the current settings' : undefined}>
+      <div
+        data-testid={testId}
+        data-value={value ?? ''}
+        data-stale={stale ? 'true' : 'false'}
+        aria-busy={stale}
+        className={`text-2xl font-semibold tabular-nums ${stale ? 'stale' : ''}`}
+        title={stale ? 'Stale: recomputing for the current settings' : undefined}
+      >
         {text}
         {stale && <span className="ml-1 align-middle text-xs font-normal">(stale)</span>}
       </div>
@@ -461,5 +616,9 @@ function Figure({ label, testId, value, text, sub, stale }: { label: string; tes
 }
 
 function Placeholder() {
-  return <div className="flex h-24 items-center justify-center text-xs text-slate-500">Waiting for a model{useExplorer.getState().quant.status === 'running' ? ' (quantizing…)' : ''}.</div>;
+  return (
+    <div className="flex h-24 items-center justify-center text-xs text-slate-500">
+      Waiting for a model{useExplorer.getState().quant.status === 'running' ? ' (quantizing…)' : ''}.
+    </div>
+  );
 }
