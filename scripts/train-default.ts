@@ -8,6 +8,7 @@
 // Options: --steps N (default: the recipe's), --threads N (default 2), --state-dir DIR
 // (default $TMPDIR/fgmp-train-default), --resume, --out-dir DIR (default: the repo, i.e.
 // public/models and MODEL.md; give another folder for trial runs), --no-card.
+import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,8 @@ export interface TrainSummary {
   tokenizerSha256: string;
   machine: { cpus: number; cpuModel: string; node: string; platform: string };
   finishedAt: string;
+  /** HEAD when training started, "+dirty" when src/ or scripts/ had uncommitted changes. */
+  gitCommit?: string;
 }
 
 const flags = parseFlags(process.argv.slice(2));
@@ -55,6 +58,15 @@ const write = (rel: string, data: string | Uint8Array) => {
 };
 
 const tStart = performance.now();
+const gitCommit = (() => {
+  try {
+    const head = execSync('git rev-parse --short HEAD', { cwd: repoRoot }).toString().trim();
+    const dirty = execSync('git status --porcelain -- src scripts', { cwd: repoRoot }).toString().trim() !== '';
+    return head + (dirty ? '+dirty' : '');
+  } catch {
+    return undefined;
+  }
+})();
 const secondsSince = (t: number) => (performance.now() - t) / 1000;
 
 // 1. Data slices (always into the repo's public/text: they are inputs, not results).
@@ -165,6 +177,7 @@ const summary: TrainSummary = {
   tokenizerSha256: sha256(tokBytes),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` },
   finishedAt: new Date().toISOString(),
+  gitCommit,
 };
 write('public/models/sotu-llama.train.json', JSON.stringify(summary, null, 2) + '\n');
 console.log(`training ${trainingSeconds.toFixed(0)} s, total ${summary.seconds.total.toFixed(0)} s; final validation loss ${summary.finalValidationLoss.toFixed(4)}`);

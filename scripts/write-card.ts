@@ -63,13 +63,14 @@ export async function writeCard(opts: { outDir: string; threads: number; trainSt
   // Batches whose loss jumped well above the previous step's (one update overshooting; the next, clipped, undoes it).
   const spikes = logs.filter((l, i) => i > 0 && l.loss > 1.3 * logs[i - 1].loss);
   const tokensPerSecond = (s.steps * s.batchSize * s.windowTokens) / summary.seconds.training;
-  // Optional record of a later from-scratch rerun (written by hand from that run's sotu-llama.train.json).
-  const rerunPath = path.join(outDir, 'public/models/sotu-llama.rerun.json');
+  // Optional record of another from-scratch run of the same recipe (copied by hand from that run's
+  // sotu-llama.train.json), to show how far float rounding in a different engine version moves the result.
+  const rerunPath = path.join(outDir, 'public/models/sotu-llama.other-run.json');
   const rerun = existsSync(rerunPath)
     ? (JSON.parse(readFileSync(rerunPath, 'utf8')) as { commit: string; note: string; finalValidationLoss: number; checkpointSha256: string; trainingSeconds: number })
     : null;
   const rerunNote = rerun
-    ? `\n- Rerun from scratch at commit ${rerun.commit}: final validation loss ${fmt(rerun.finalValidationLoss)} (this checkpoint: ` +
+    ? `\n- Another run from scratch, engine code of commit ${rerun.commit}: final validation loss ${fmt(rerun.finalValidationLoss)} (this checkpoint: ` +
       `${fmt(summary.finalValidationLoss)}), ${rerun.trainingSeconds.toFixed(0)} s of training, checkpoint sha256 \`${rerun.checkpointSha256.slice(0, 16)}…\`. ${rerun.note}`
     : '';
   const minutes = (sec: number) => `${(sec / 60).toFixed(1)} min (${sec.toFixed(0)} s)`;
