@@ -74,10 +74,12 @@ export function progressReporter(
   total: number,
   unit: Progress['unit'],
   cb?: ProgressCallback,
+  poll?: () => void,
 ) {
   const t0 = performance.now();
   let last = -Infinity;
   return (done: number, force = false) => {
+    poll?.();
     if (!cb) return;
     const now = performance.now();
     if (!force && now - last < 100 && done < total) return;
@@ -110,9 +112,27 @@ export class PipelineService {
   // steps that replace the model or its data first cancel whatever runs.
 
   private lock: Promise<unknown> = Promise.resolve();
+  /**
+   * Cancel flag shared with the page. While onnxruntime runs batch after batch the worker never returns to
+   * its event loop, so a cancel message would wait until the step ends; the flag is read between batches.
+   */
+  private cancelFlag: Int32Array | null = null;
+
+  useCancelFlag(buffer: SharedArrayBuffer): void {
+    this.cancelFlag = new Int32Array(buffer);
+  }
+
+  private readonly pollCancel = (): void => {
+    if (this.cancelFlag && Atomics.exchange(this.cancelFlag, 0, 0) !== 0) this.cancel();
+  };
 
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(job, job);
+    const start = () => {
+      // A cancel asked for before this job started was meant for an earlier one.
+      if (this.cancelFlag) Atomics.store(this.cancelFlag, 0, 0);
+      return job();
+    };
+    const run = this.lock.then(start, start);
     this.lock = run.catch(() => undefined);
     return run;
   }
@@ -211,6 +231,7 @@ export class PipelineService {
       Number.isFinite(declared) ? declared : 0,
       'bytes',
       onProgress,
+      this.pollCancel,
     );
     const reader = res.body?.getReader();
     if (!reader) return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
@@ -329,7 +350,7 @@ export class PipelineService {
     try {
       const result = await calibrate(engine, sequences, {
         signal,
-        onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress),
+        onProgress: pipelineProgress('calibrate', 'Calibrating Fisher information', onProgress, this.pollCancel),
       });
       // A cancel that came during the last batch still counts: the user asked to stop.
       if (signal.aborted) throw new CancelledError();
@@ -540,6 +561,7 @@ export class PipelineService {
         'evaluate',
         `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`,
         onProgress,
+        this.pollCancel,
       ),
     };
     try {
@@ -602,6 +624,7 @@ export class PipelineService {
     );
     let done = 0;
     for (const job of jobs) {
+      this.pollCancel();
       if (this.abort.signal.aborted) throw new CancelledError();
       const r = await this.evaluateNow({ ...req, policy: job.policy, weightBudget: job.budget, variant: 'mixed' });
       const p = {
@@ -626,10 +649,11 @@ export class PipelineService {
 }
 
 /** The pipeline's progress (tokens, rate, time left) as the UI's. */
-function pipelineProgress(stage: Stage, label: string, cb?: ProgressCallback) {
-  if (!cb) return undefined;
+function pipelineProgress(stage: Stage, label: string, cb: ProgressCallback | undefined, poll: () => void) {
   let last = -Infinity;
   return (p: PipelineProgress) => {
+    poll();
+    if (!cb) return;
     const now = performance.now();
     if (now - last < 100 && p.tokensDone < p.tokensTotal) return;
     last = now;

@@ -35,6 +35,8 @@ export class PipelineClient {
   private api!: Remote;
   private crashReject: ((e: Error) => void) | null = null;
   private crashed!: Promise<never>;
+  /** Shared cancel flag (cross-origin isolated pages): read by the worker between onnxruntime batches. */
+  private cancelFlag: Int32Array | null = null;
   generation = 0;
 
   constructor(
@@ -61,6 +63,12 @@ export class PipelineClient {
       if (gen === this.generation) this.crash(new WorkerCrash('a message from the worker could not be read'));
     });
     this.api = Comlink.wrap<PipelineApi>(this.worker);
+    if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined') {
+      this.cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+      void this.api.useCancelFlag(this.cancelFlag.buffer as SharedArrayBuffer);
+    } else {
+      this.cancelFlag = null;
+    }
   }
 
   private crash(e: Error): void {
@@ -81,9 +89,13 @@ export class PipelineClient {
     }
   }
 
-  /** Cancels the running step without waiting for the queue. */
+  /**
+   * Cancels the running step. With the shared flag the worker sees it between batches even while busy;
+   * without it (no cross-origin isolation) a message, handled once the worker yields.
+   */
   cancel(): void {
-    void this.api.cancel();
+    if (this.cancelFlag) Atomics.store(this.cancelFlag, 0, 1);
+    else void this.api.cancel();
   }
 
   /** For the crash test and for teardown. */
