@@ -12,7 +12,6 @@ import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 
 const PPL_DEBOUNCE_MS = 300;
 export const SWEEP_BUDGETS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 1];
-const SWEEP_TOKENS = 512;
 
 /** What was opened, kept so that a restarted worker can be given the same inputs again. */
 const session: {
@@ -524,7 +523,8 @@ export async function runSweep(): Promise<void> {
           clipping: s.clipping,
           fp8Scaling: s.fp8Scaling,
           activationBudget: s.activationBudget,
-          evaluationTokens: Math.min(SWEEP_TOKENS, s.evaluationTokens),
+          // The same evaluation tokens as the current configuration: its point lies on its policy's line.
+          evaluationTokens: s.evaluationTokens,
         },
         progress((p) => patch('sweep', { progress: p })),
         Comlink.proxy((p: SweepPoint) =>

@@ -128,10 +128,16 @@ export function EnergyView({
             </g>
           ))}
           <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-            {`energy of one pass over ${tokens} tokens (linear layers; activation shares from calibration) · │ all-FP8 ┆ all-NVFP4`}
+            {`energy of one pass over ${tokens} tokens (linear layers)`}
           </text>
         </svg>
-        <div className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-xs">
+        <div className="mt-1 flex max-w-[520px] flex-wrap gap-x-3 gap-y-1 text-xs">
+          <span className="flex items-center gap-1">
+            <span className="inline-block h-3 w-0.5 bg-current" /> all-FP8
+          </span>
+          <span className="flex items-center gap-1">
+            <span className="inline-block h-3 w-0 border-l-2 border-dashed border-slate-500" /> all-NVFP4
+          </span>
           {SEGMENTS.map((s) => (
             <span key={s.key} className="flex items-center gap-1">
               <span className="inline-block h-3 w-3 rounded-sm" style={{ background: s.colour }} />

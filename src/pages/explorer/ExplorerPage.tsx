@@ -14,6 +14,7 @@ import {
   shareUrl,
   updateSettings,
   crashWorkerForTest,
+  SWEEP_BUDGETS,
 } from '../../store/controller';
 import { deriveForBudget, formatPercent, masksCsv, tensorKey } from '../../store/derive';
 import { encodeShareQuery, VIEWS, type ViewId } from '../../core/url/shareState';
@@ -561,7 +562,8 @@ export function ExplorerPage() {
             )}
             {!sweep.points.length && derived && (
               <p className="text-xs text-slate-600 dark:text-slate-400">
-                Run the sweep to draw every policy (about {5 * 5 + 2} perplexity evaluations on 512 tokens).
+                Run the sweep to draw every policy ({5 * SWEEP_BUDGETS.length} perplexity evaluations on{' '}
+                {settings.evaluationTokens.toLocaleString('en-US')} tokens; budgets 0 and 1 are shared).
               </p>
             )}
           </Panel>
