@@ -117,7 +117,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     test.setTimeout(420_000);
     await page.goto('/');
     await expect(page.getByRole('link', { name: 'Explorer' })).toHaveAttribute('aria-current', 'page');
-    await page.screenshot({ path: `${SHOTS}/00-empty.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/00-start.png`, fullPage: true });
     await openModel(page);
     await expect(page.getByTestId('model-config')).toContainText('64');
     await openTexts(page);
@@ -165,6 +165,18 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
       `budget 0.50: ppl ${ppl05.toFixed(5)} (CLI ${cli05.ppl.toFixed(5)}), bits/weight ${bits05.toFixed(4)} (CLI ${cli05.weightBitsPerWeight.toFixed(4)}), energy vs FP8 ${energy05.toFixed(4)}`,
     );
     numbersAt05 = { ppl: ppl05, share: await num(page, 'fp8-share'), bits: bits05, energy: energy05 };
+
+    // The activation budget moves the activation heatmap (the worker's τ on calibration activations).
+    const actMean = () =>
+      page.getByTestId('heatmap-activations').evaluate((svg) => {
+        const v = [...svg.querySelectorAll('[data-cell]')].map((c) => Number(c.getAttribute('data-share')));
+        return v.reduce((a, b) => a + b, 0) / v.length;
+      });
+    const act30 = await actMean();
+    await page.getByLabel('Activation precision budget').fill('0.6');
+    await expect.poll(actMean).toBeGreaterThan(act30 + 0.1);
+    await page.getByLabel('Activation precision budget').fill('0.3');
+    await expect.poll(actMean).toBeCloseTo(act30, 12);
 
     // Select a tensor and a block from the heatmap and grid with the keyboard.
     await page.getByTestId('heatmap-weights').locator('[data-cell="2-down"]').click();
