@@ -413,7 +413,15 @@ async function runPerplexity(): Promise<void> {
     );
     if (gen !== session.modelGeneration) return;
     useExplorer.setState((x) => ({
-      ppl: { ...x.ppl, status: 'done', runningKey: null, progress: null, cache: { ...x.ppl.cache, [key]: r } },
+      ppl: {
+        ...x.ppl,
+        status: 'done',
+        runningKey: null,
+        progress: null,
+        cache: { ...x.ppl.cache, [key]: r },
+        // The summary shows this value (marked stale) while a later configuration is computed.
+        lastShownKey: variant === 'mixed' ? key : x.ppl.lastShownKey,
+      },
     }));
   } catch (e) {
     if (isFatalWorkerError(e)) return;

@@ -1,7 +1,6 @@
 // Every 16-value block of the selected tensor as one cell: FP8 vs NVFP4, or the policy's score on a log
 // scale. Canvas (one pixel per block, scaled), wheel/keys zoom, drag pans, hover/click/arrows inspect.
 import {
-  useEffect,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -41,7 +40,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
   const [view, setView] = useState<View>({ k: 1, tx: 0, ty: 0 });
   const [hover, setHover] = useState<number | null>(null);
   const drag = useRef<{ x: number; y: number; tx: number; ty: number; moved: boolean } | null>(null);
-  useEffect(() => setView({ k: 1, tx: 0, ty: 0 }), [detail.layer, detail.proj]);
+  // (The parent keys this component by tensor, so a new tensor starts unzoomed.)
 
   const scoreScale = useMemo(() => {
     let lo = Infinity;

@@ -200,8 +200,11 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
   const { x, bins } = useMemo(() => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of values) if (Number.isFinite(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
-    for (const v of levels ?? []) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+    for (const v of [...(levels ?? []), ...values]) {
+      if (!Number.isFinite(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     if (!(lo <= hi)) [lo, hi] = [-1, 1];
     const x = d3
       .scaleLinear()

@@ -1,6 +1,6 @@
 // Layers × projections, coloured by the FP8 share of blocks (weights or activations). A roving-tabindex
 // grid: arrow keys move, Enter/Space selects; hovering shows the numbers.
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import { tensorKey } from '../store/derive';
@@ -72,16 +72,13 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
   const width = margin.left + cell.w * PROJECTIONS.length + margin.right;
   const height = margin.top + cell.h * nLayers + margin.bottom;
   const [hover, setHover] = useState<{ layer: number; proj: Projection } | null>(null);
-  const [focus, setFocus] = useState<{ layer: number; proj: Projection }>({
-    layer: selected.layer,
-    proj: selected.projection,
-  });
+  // The keyboard focus follows a selection made elsewhere (the other heatmap, the tensor menu, a link).
+  const selKey = `${selected.layer}/${selected.projection}`;
+  const [focusState, setFocusState] = useState({ layer: selected.layer, proj: selected.projection, sel: selKey });
+  const focus =
+    focusState.sel === selKey ? focusState : { layer: selected.layer, proj: selected.projection, sel: selKey };
+  const setFocus = (f: { layer: number; proj: Projection }) => setFocusState({ ...f, sel: selKey });
   const svgRef = useRef<SVGSVGElement>(null);
-  // The keyboard focus follows the selection made elsewhere (the other heatmap, the tensor menu, a link).
-  useEffect(
-    () => setFocus({ layer: selected.layer, proj: selected.projection }),
-    [selected.layer, selected.projection],
-  );
 
   const describe = (layer: number, proj: Projection) => {
     const s = shares.get(tensorKey(layer, proj));

@@ -30,6 +30,14 @@ import { TradeoffView } from '../../views/TradeoffView';
 import { ErrorBox, Note, Panel, ProgressBar, saveText } from '../../views/ui';
 import { PROJECTIONS } from '../../core/model/types';
 
+/** deriveForBudget, timed for the latency measurement (window.__fgmp.deriveMs). */
+function timedDerive(...args: Parameters<typeof deriveForBudget>): ReturnType<typeof deriveForBudget> {
+  const t0 = performance.now();
+  const d = deriveForBudget(...args);
+  if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
+  return d;
+}
+
 const VIEW_TITLES: Record<ViewId, string> = {
   heatmap: 'Layer heatmaps',
   blocks: 'Block grid',
@@ -97,15 +105,12 @@ export function ExplorerPage() {
 
   const params = useMemo(() => hwParams(hwOverrides), [hwOverrides]);
   const tokens = summary?.config.maxSeqLen ?? 256;
-  const masksBuffer = useRef<Uint8Array[] | undefined>(undefined);
   const ranking = quant.status === 'done' ? quant.ranking : null;
-  useMemo(() => {
-    masksBuffer.current = ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount));
-  }, [ranking]);
+  // Mask buffers reused by every slider move (one allocation per ranking).
+  const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
   const derived = useMemo(() => {
     if (!ranking) return null;
-    const t0 = performance.now();
-    const d = deriveForBudget(
+    return timedDerive(
       ranking,
       activationShares,
       settings.weightBudget,
@@ -113,10 +118,8 @@ export function ExplorerPage() {
       tokens,
       params,
       settings.fp8Scaling,
-      masksBuffer.current,
+      masksBuffer,
     );
-    if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
-    return d;
   }, [
     ranking,
     activationShares,
@@ -125,6 +128,7 @@ export function ExplorerPage() {
     tokens,
     params,
     settings.fp8Scaling,
+    masksBuffer,
   ]);
   useLayoutEffect(() => {
     if (window.__fgmp) {
@@ -153,9 +157,8 @@ export function ExplorerPage() {
   // Perplexity: the current configuration's if known, else the last one shown, marked stale.
   const key = pplKey(settings);
   const current = ppl.cache[key];
-  const lastShown = useRef<{ key: string; value: number } | null>(null);
-  if (current) lastShown.current = { key, value: current.ppl };
-  const shownPpl = current ? current.ppl : (lastShown.current?.value ?? null);
+  const lastShown = ppl.lastShownKey ? ppl.cache[ppl.lastShownKey] : undefined;
+  const shownPpl = current ? current.ppl : (lastShown?.ppl ?? null);
   const stale = !current && shownPpl !== null;
   const fp8Base = ppl.cache[pplKey(settings, 'fp8')];
   const nvfp4Base = ppl.cache[pplKey(settings, 'nvfp4')];
@@ -473,6 +476,7 @@ export function ExplorerPage() {
           >
             {detailData && selMaskCopy && selScores ? (
               <BlockGrid
+                key={`${detailData.layer}/${detailData.proj}`}
                 detail={detailData}
                 mask={selMaskCopy}
                 scores={selScores}
