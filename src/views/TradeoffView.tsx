@@ -39,7 +39,7 @@ function Chart({
 }) {
   const width = 360;
   const height = 230;
-  const m = { top: 10, right: 12, bottom: 36, left: 46 };
+  const m = { top: 10, right: 20, bottom: 36, left: 46 };
   const x = d3
     .scaleLinear()
     .domain(domain)
