@@ -131,8 +131,15 @@ class LlamaGraph {
     this.seqLen = g.op('Slice', [this.tokenShape, g.constI64([1]), g.constI64([2]), g.constI64([0])]);
     this.ropeTables();
     // Additive causal mask [T, T] built from the sequence length (no O(context²) initializer): −1e30 where key j > query i.
-    const positions = g.op('Range', [g.constI64([0], []), g.op('Squeeze', [this.seqLen, g.constI64([0])]), g.constI64([1], [])]);
-    const future = g.op('Greater', [g.op('Unsqueeze', [positions, g.constI64([0])]), g.op('Unsqueeze', [positions, g.constI64([1])])]);
+    const positions = g.op('Range', [
+      g.constI64([0], []),
+      g.op('Squeeze', [this.seqLen, g.constI64([0])]),
+      g.constI64([1], []),
+    ]);
+    const future = g.op('Greater', [
+      g.op('Unsqueeze', [positions, g.constI64([0])]),
+      g.op('Unsqueeze', [positions, g.constI64([1])]),
+    ]);
     const mask = g.op('Where', [future, g.scalar(-1e30), g.scalar(0)]);
     // Per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
     const Q = this.chunk;
@@ -163,8 +170,14 @@ class LlamaGraph {
     };
     this.cosK = slice(cos, 'ropeCos');
     this.sinK = slice(sin, 'ropeSin');
-    this.cosQ = slice(cos.map((v) => v * scale), 'ropeCosQ');
-    this.sinQ = slice(sin.map((v) => v * scale), 'ropeSinQ');
+    this.cosQ = slice(
+      cos.map((v) => v * scale),
+      'ropeCosQ',
+    );
+    this.sinQ = slice(
+      sin.map((v) => v * scale),
+      'ropeSinQ',
+    );
   }
 
   /** Swaps the elements of each interleaved pair along the last axis of [B, T, heads, hd] (Split+Concat: much faster in ORT than a reversing Slice). */
@@ -223,7 +236,10 @@ class LlamaGraph {
   /** Causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
   chunkedAttention(qr: string, kr: string, vr: string): ChunkedAttention {
     const { g, c, hd, kvHeads, groups } = this;
-    const q5 = g.op('Reshape', [g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }), g.constI64([0, kvHeads, groups, -1, hd])]); // [B,KV,G,T,hd]
+    const q5 = g.op('Reshape', [
+      g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }),
+      g.constI64([0, kvHeads, groups, -1, hd]),
+    ]); // [B,KV,G,T,hd]
     const kT5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }), g.constI64([2])]); // [B,KV,1,hd,T]
     const v5 = g.op('Unsqueeze', [g.op('Transpose', [vr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
     const Q = this.chunk;
@@ -274,7 +290,8 @@ class LlamaGraph {
       // An empty chunk (start >= T) contracts over 0 rows; ORT's fused transpose-MatMul then leaves its output
       // uninitialised (seen as garbage on stories260K), so those contributions are replaced by zeros explicitly.
       const present = g.op('Greater', [this.seqLen, g.constI64([start])]);
-      const sumGroups = (x: string) => g.op('Where', [present, g.op('ReduceSum', [x, g.constI64([2])], { keepdims: 0 }), g.scalar(0)]); // [B,KV,Kc,hd]
+      const sumGroups = (x: string) =>
+        g.op('Where', [present, g.op('ReduceSum', [x, g.constI64([2])], { keepdims: 0 }), g.scalar(0)]); // [B,KV,Kc,hd]
       const dKc = sumGroups(g.op('MatMul', [g.op('Transpose', [dS], { perm: [0, 1, 2, 4, 3] }), qc]));
       const dVc = sumGroups(g.op('MatMul', [g.op('Transpose', [p], { perm: [0, 1, 2, 4, 3] }), dAc]));
       // Pad keys [0, Kc) to [0, T): T − Kc = max(T − (start + Q), 0) zero rows after.
@@ -304,7 +321,8 @@ class LlamaGraph {
     const linearIn = (l: number, p: Projection, value: string): string => {
       const site: LinearSite = { layer: l, projection: p, inFeatures: projectionInFeatures(c, p) };
       const v = opts.linearInputHook ? opts.linearInputHook(g, value, site) : value;
-      if (opts.linearInputs) g.output(this.to3d(v, site.inFeatures), linearInputName(l, p), 'float32', ['batch', 'seq', site.inFeatures]);
+      if (opts.linearInputs)
+        g.output(this.to3d(v, site.inFeatures), linearInputName(l, p), 'float32', ['batch', 'seq', site.inFeatures]);
       return v;
     };
     for (let l = 0; l < c.nLayers; l++) {
@@ -329,7 +347,24 @@ class LlamaGraph {
       const d = this.linear(linearIn(l, 'down', h), W('down'));
       const x2 = g.op('Add', [x1, d]);
       if (save) {
-        saved.push({ x, attnXhat: an.xhat, attnR: an.r, xnAttn: an.y, att, kr, att2d, x1, ffnXhat: fn.xhat, ffnR: fn.r, xnFfn: fn.y, a, sig, silu, b, h });
+        saved.push({
+          x,
+          attnXhat: an.xhat,
+          attnR: an.r,
+          xnAttn: an.y,
+          att,
+          kr,
+          att2d,
+          x1,
+          ffnXhat: fn.xhat,
+          ffnR: fn.r,
+          xnFfn: fn.y,
+          a,
+          sig,
+          silu,
+          b,
+          h,
+        });
       }
       x = x2;
     }
@@ -348,13 +383,26 @@ class LlamaGraph {
   }
 
   /** Per-sequence weight gradients dY_s^T X_s [B, out, in], squared and summed, and/or summed over the batch. */
-  weightGrads(dy2d: string, x2d: string, out: number, inF: number, fisher: string | null, gradSum: string | null): void {
+  weightGrads(
+    dy2d: string,
+    x2d: string,
+    out: number,
+    inF: number,
+    fisher: string | null,
+    gradSum: string | null,
+  ): void {
     const g = this.g;
     if (fisher) {
       const dyT = g.op('Transpose', [this.to3d(dy2d, out)], { perm: [0, 2, 1] }); // [B, out, T]
       const perSeq = g.op('MatMul', [dyT, this.to3d(x2d, inF)]); // [B, out, in]
-      g.output(g.op('ReduceSum', [g.op('Mul', [perSeq, perSeq]), g.constI64([0])], { keepdims: 0 }), fisher, 'float32', [out, inF]);
-      if (gradSum) g.output(g.op('ReduceSum', [perSeq, g.constI64([0])], { keepdims: 0 }), gradSum, 'float32', [out, inF]);
+      g.output(
+        g.op('ReduceSum', [g.op('Mul', [perSeq, perSeq]), g.constI64([0])], { keepdims: 0 }),
+        fisher,
+        'float32',
+        [out, inF],
+      );
+      if (gradSum)
+        g.output(g.op('ReduceSum', [perSeq, g.constI64([0])], { keepdims: 0 }), gradSum, 'float32', [out, inF]);
     } else if (gradSum) {
       g.output(g.op('Gemm', [dy2d, x2d], { transA: 1 }), gradSum, 'float32', [out, inF]);
     }
@@ -364,9 +412,22 @@ class LlamaGraph {
   linearBackward(l: number, p: Projection, dy: string, x: string, o: Required<ForwardBackwardGraphOptions>): string {
     const g = this.g;
     const [out, inF] = weightShape(this.c, layerWeightName(l, p));
-    this.weightGrads(dy, x, out, inF, o.fisher ? fisherName(l, p) : null, o.gradSum ? gradSumName(layerWeightName(l, p)) : null);
+    this.weightGrads(
+      dy,
+      x,
+      out,
+      inF,
+      o.fisher ? fisherName(l, p) : null,
+      o.gradSum ? gradSumName(layerWeightName(l, p)) : null,
+    );
     const dx = g.op('Gemm', [dy, this.w(layerWeightName(l, p))]);
-    if (o.actFisher) g.output(g.op('ReduceSum', [g.op('Mul', [dx, dx]), g.constI64([0])], { keepdims: 0 }), actFisherName(l, p), 'float32', [inF]);
+    if (o.actFisher)
+      g.output(
+        g.op('ReduceSum', [g.op('Mul', [dx, dx]), g.constI64([0])], { keepdims: 0 }),
+        actFisherName(l, p),
+        'float32',
+        [inF],
+      );
     return dx;
   }
 
@@ -377,10 +438,15 @@ class LlamaGraph {
     const count = g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: 1 });
     const weight = g.op('Reshape', [g.op('Div', [mask, g.op('Max', [count, g.scalar(1)])]), g.constI64([-1, 1])]); // [N, 1]
     const negW = g.op('Neg', [weight]);
-    const dlogits = g.op('ScatterElements', [g.op('Mul', [fwd.probs, weight]), fwd.targets2d, negW], { axis: 1, reduction: 'add' });
+    const dlogits = g.op('ScatterElements', [g.op('Mul', [fwd.probs, weight]), fwd.targets2d, negW], {
+      axis: 1,
+      reduction: 'add',
+    });
     const dfin = g.op('Gemm', [dlogits, fwd.cls]);
     const dCls = o.gradSum ? g.op('Gemm', [dlogits, fwd.fin.y], { transA: 1 }) : ''; // [V, dim], only for gradient sums
-    let [dx, dFinal] = this.rmsnormBackward(dfin, fwd.fin.xhat, fwd.fin.r, this.w('finalNorm'));
+    const finalNormGrads = this.rmsnormBackward(dfin, fwd.fin.xhat, fwd.fin.r, this.w('finalNorm'));
+    let dx = finalNormGrads[0];
+    const dFinal = finalNormGrads[1];
     if (o.gradSum) {
       g.output(dFinal, gradSumName('finalNorm'), 'float32', [c.dim]);
       if (!c.sharedClassifier) g.output(dCls, gradSumName('classifier'), 'float32', [c.vocabSize, c.dim]);
@@ -392,15 +458,23 @@ class LlamaGraph {
       const db = g.op('Mul', [dh, s.silu]);
       const dsilu = g.op('Mul', [dh, s.b]);
       // d silu(a)/da = σ(a)·(1 + a·(1 − σ(a)))
-      const dsig = g.op('Mul', [s.sig, g.op('Add', [g.scalar(1), g.op('Mul', [s.a, g.op('Sub', [g.scalar(1), s.sig])])])]);
+      const dsig = g.op('Mul', [
+        s.sig,
+        g.op('Add', [g.scalar(1), g.op('Mul', [s.a, g.op('Sub', [g.scalar(1), s.sig])])]),
+      ]);
       const da = g.op('Mul', [dsilu, dsig]);
-      const dxnF = g.op('Add', [this.linearBackward(l, 'gate', da, s.xnFfn, o), this.linearBackward(l, 'up', db, s.xnFfn, o)]);
+      const dxnF = g.op('Add', [
+        this.linearBackward(l, 'gate', da, s.xnFfn, o),
+        this.linearBackward(l, 'up', db, s.xnFfn, o),
+      ]);
       const [dx1n, dFfnNorm] = this.rmsnormBackward(dxnF, s.ffnXhat, s.ffnR, this.w(layerWeightName(l, 'ffnNorm')));
       const dx1 = g.op('Add', [dx, dx1n]);
       // Attention block.
       const datt2d = this.linearBackward(l, 'o', dx1, s.att2d, o);
       const { dq5, dk4, dv4 } = this.chunkedAttentionBackward(datt2d, s.att, s.kr);
-      const dqr = g.op('Transpose', [g.op('Reshape', [dq5, g.constI64([0, c.nHeads, -1, hd])])], { perm: [0, 2, 1, 3] }); // [B,T,H,hd]
+      const dqr = g.op('Transpose', [g.op('Reshape', [dq5, g.constI64([0, c.nHeads, -1, hd])])], {
+        perm: [0, 2, 1, 3],
+      }); // [B,T,H,hd]
       const dq = g.op('Reshape', [this.ropeBackward(dqr, this.cosQ, this.sinQ), g.constI64([-1, c.dim])]);
       const dkr = g.op('Transpose', [dk4], { perm: [0, 2, 1, 3] });
       const dk = g.op('Reshape', [this.ropeBackward(dkr, this.cosK, this.sinK), g.constI64([-1, this.kvDim])]);
@@ -443,7 +517,11 @@ export function buildForwardGraph(c: LlamaConfig, opts: ForwardGraphOptions = {}
  * positions of sequence s, so per-sequence gradients are those of L_s.
  */
 export function buildForwardBackwardGraph(c: LlamaConfig, opts: ForwardBackwardGraphOptions = {}): Uint8Array {
-  const o: Required<ForwardBackwardGraphOptions> = { fisher: opts.fisher ?? true, gradSum: opts.gradSum ?? true, actFisher: opts.actFisher ?? true };
+  const o: Required<ForwardBackwardGraphOptions> = {
+    fisher: opts.fisher ?? true,
+    gradSum: opts.gradSum ?? true,
+    actFisher: opts.actFisher ?? true,
+  };
   const lg = new LlamaGraph(c, 'llama_forward_backward');
   lg.declareInputs(true);
   const fwd = lg.forward({}, true);
