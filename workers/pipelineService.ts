@@ -5,6 +5,7 @@
 // Calibration, rankings, thresholds and perplexity come from src/core/pipeline (FgmpSession over ONNX graphs
 // in onnxruntime-web), configured as the CLI's `fgmp run` configures it, so both report the same numbers.
 // Before calibration, the policies that need no Fisher (random, magnitude, unweighted) rank blocks here.
+import { rankingToWire } from '../src/store/derive';
 import { loadCheckpoint, loadTokenizerFile, CheckpointError, type InputFile } from '../src/core/model/loaders/index';
 import {
   parameterCount,
@@ -51,7 +52,6 @@ import type {
   SweepRequest,
   TensorDetail,
   TextSummary,
-  WireRanking,
 } from './protocol';
 
 /** Files above this are refused before reading (a browser tab cannot hold much more). */
@@ -479,7 +479,7 @@ export class PipelineService {
       policy: req.policy,
       clipping: req.clipping,
       fp8Scaling: req.fp8Scaling,
-      ranking: toWire(ranking),
+      ranking: rankingToWire(ranking),
       activations: null,
       clippingUsed,
       notes,
@@ -666,24 +666,6 @@ function pipelineProgress(stage: Stage, label: string, cb: ProgressCallback | un
       rate: p.tokensPerSecond,
       etaSeconds: p.secondsLeft,
     });
-  };
-}
-
-function toWire(r: BlockRanking): WireRanking {
-  return {
-    kind: r.kind,
-    totalBlocks: r.totalBlocks,
-    scores: r.scores,
-    order: r.order,
-    tensors: r.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      rows: t.grid.rows,
-      cols: t.grid.cols,
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
   };
 }
 

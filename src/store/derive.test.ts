@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerBudget, rankGlobally, rankPerTensor, tensorMask } from '../core/fgmp/index';
 import { hwParams, simulateHardware } from '../core/hw/index';
-import { deriveForBudget, masksCsv, rankingFromWire } from './derive';
-import type { WireRanking } from '../../workers/protocol';
-import type { BlockRanking } from '../core/fgmp/index';
+import { deriveForBudget, masksCsv, rankingFromWire, rankingToWire } from './derive';
 
 // Two tiny tensors: [2 rows × 32 cols] (4 blocks) and [1 row × 40 cols] (3 blocks, the last one 8 long).
 const scored = [
@@ -11,28 +9,10 @@ const scored = [
   { layer: 0, proj: 'down' as const, rows: 1, cols: 40, scores: [6, 2, 4] },
 ];
 
-function toWire(r: BlockRanking): WireRanking {
-  return {
-    kind: r.kind,
-    totalBlocks: r.totalBlocks,
-    scores: r.scores,
-    order: r.order,
-    tensors: r.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      rows: t.grid.rows,
-      cols: t.grid.cols,
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
-  };
-}
-
 describe('derive: what a budget decides on the UI thread', () => {
   it('the wire ranking answers budgets exactly as the worker-side ranking', () => {
     for (const r of [rankGlobally(scored), rankPerTensor(scored)]) {
-      const w = rankingFromWire(toWire(r));
+      const w = rankingFromWire(rankingToWire(r));
       for (const b of [0, 0.2, 3 / 7, 0.5, 1]) {
         const a = answerBudget(r, b);
         const aw = answerBudget(w, b);

@@ -6,6 +6,25 @@ import { simulateHardware, type HardwareReport, type HwParams, type LinearInput 
 import type { Projection } from '../core/model/types';
 import type { WireRanking } from '../../workers/protocol';
 
+/** The policy's BlockRanking in the form that crosses the worker boundary (arrays shared, grids dropped). */
+export function rankingToWire(r: BlockRanking): WireRanking {
+  return {
+    kind: r.kind,
+    totalBlocks: r.totalBlocks,
+    scores: r.scores,
+    order: r.order,
+    tensors: r.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.grid.rows,
+      cols: t.grid.cols,
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
+  };
+}
+
 /** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
 export function rankingFromWire(w: WireRanking): BlockRanking {
   return {
