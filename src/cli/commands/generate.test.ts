@@ -8,7 +8,11 @@ import { main } from '../main';
 async function cli(args: string[]) {
   let out = '';
   let err = '';
-  const code = await main(args, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => new Uint8Array() });
+  const code = await main(args, {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    readStdin: async () => new Uint8Array(),
+  });
   return { code, out, err };
 }
 

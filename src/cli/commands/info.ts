@@ -1,5 +1,6 @@
 // fgmp info MODEL [--tokenizer TOK] [--json]: what a checkpoint holds — format, config, parameter
 // counts, tokenizer, and a table of tensors with their stored dtype and value statistics.
+import { modelArgument, tokenizerFor } from '../defaultModel.ts';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint, loadTokenizerFile, type InputFile } from '../../core/model/loaders/index.ts';
@@ -9,7 +10,7 @@ import { parameterCount, type LlamaModel } from '../../core/model/types.ts';
 import { parse, table, UsageError, type Command } from '../args.ts';
 
 const usage =
-  'fgmp info MODEL [--tokenizer TOK] [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, or a Hugging Face model folder)';
+  'fgmp info [MODEL] [--tokenizer TOK] [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, or omitted for the default model)';
 
 const HF_FOLDER_FILES =
   /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
@@ -110,9 +111,9 @@ const command: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parse(argv, { tokenizer: { type: 'string' }, json: { type: 'boolean' } }, usage);
-    if (positionals.length !== 1) throw new UsageError(`expected one MODEL path\nusage: ${usage}`);
+    const modelArg = modelArgument(positionals, usage);
     const t0 = performance.now();
-    const { model, report } = loadModelFromArgs(positionals[0], values.tokenizer);
+    const { model, report } = loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
     const loadMs = performance.now() - t0;
     const arrays = namedTensors(model);
     const tensors = report.tensors.map((t) => ({ ...t, ...tensorStats(arrays.get(t.name)!) }));

@@ -1,5 +1,6 @@
 // fgmp ppl: perplexity of a model on a text (sliding windows after BOS, the PROVENANCE.md method by
 // default) or on a tokens file (one independent sequence per line), through the ONNX forward graph.
+import { defaultModelFiles, modelArgument, tokenizerFor } from '../defaultModel.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { numberOption, parse, UsageError, type Command } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
@@ -7,7 +8,7 @@ import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { perplexity, sequencesPerplexity, type PerplexityResult } from '../../core/eval/perplexity.ts';
 
 const usage =
-  'fgmp ppl MODEL [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] [--json]';
+  'fgmp ppl [MODEL] [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] [--json]';
 
 function readTextFile(p: string, what: string): string {
   if (!existsSync(p)) throw new UsageError(`${what} not found: ${p}`);
@@ -19,11 +20,17 @@ export function parseTokensFile(text: string, vocabSize: number): number[][] {
   const seqs: number[][] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    const ids = line.trim().split(/\s+/).map((w) => {
-      const id = Number(w);
-      if (!/^\d+$/.test(w) || id >= vocabSize) throw new UsageError(`tokens file line ${i + 1}: "${w}" is not a token id below the vocabulary size ${vocabSize}`);
-      return id;
-    });
+    const ids = line
+      .trim()
+      .split(/\s+/)
+      .map((w) => {
+        const id = Number(w);
+        if (!/^\d+$/.test(w) || id >= vocabSize)
+          throw new UsageError(
+            `tokens file line ${i + 1}: "${w}" is not a token id below the vocabulary size ${vocabSize}`,
+          );
+        return id;
+      });
     seqs.push(ids);
   });
   if (seqs.length === 0) throw new UsageError('the tokens file holds no token ids');
@@ -50,9 +57,13 @@ const command: Command = {
       },
       usage,
     );
-    if (positionals.length !== 1) throw new UsageError(`expected one MODEL argument\nusage: ${usage}`);
-    if (!!values.text === !!values.tokens) throw new UsageError(`give exactly one of --text FILE and --tokens FILE\nusage: ${usage}`);
-    if (values.tokenizer && !existsSync(values.tokenizer)) throw new UsageError(`tokenizer not found: ${values.tokenizer}`);
+    const modelArg = modelArgument(positionals, usage);
+    // The default model is scored on its own evaluation text unless told otherwise.
+    if (modelArg.isDefault && !values.text && !values.tokens) values.text = defaultModelFiles.evaluationText;
+    if (!!values.text === !!values.tokens)
+      throw new UsageError(`give exactly one of --text FILE and --tokens FILE\nusage: ${usage}`);
+    if (values.tokenizer && !existsSync(values.tokenizer))
+      throw new UsageError(`tokenizer not found: ${values.tokenizer}`);
     const intOpt = (name: string, v: string | undefined) => {
       if (v === undefined) return undefined;
       const n = numberOption(v, name);
@@ -60,8 +71,12 @@ const command: Command = {
       return n;
     };
     const threads = intOpt('threads', values.threads) ?? 1;
-    const opts = { window: intOpt('window', values.window), stride: intOpt('stride', values.stride), batchSize: intOpt('batch', values.batch) };
-    const { model } = loadModelFromArgs(positionals[0], values.tokenizer);
+    const opts = {
+      window: intOpt('window', values.window),
+      stride: intOpt('stride', values.stride),
+      batchSize: intOpt('batch', values.batch),
+    };
+    const { model } = loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
     const engine = LlamaEngine.forModel(model, { threads });
     let result: PerplexityResult;
     let source: string;
@@ -69,7 +84,8 @@ const command: Command = {
       if (values.text) {
         const text = readTextFile(values.text, 'text file');
         if (text.length === 0) throw new UsageError(`the text file ${values.text} is empty`);
-        if (!model.tokenizer) throw new UsageError('this model has no tokenizer: pass --tokenizer TOK (e.g. tok512.bin) or use --tokens');
+        if (!model.tokenizer)
+          throw new UsageError('this model has no tokenizer: pass --tokenizer TOK (e.g. tok512.bin) or use --tokens');
         let ids = model.tokenizer.encode(text);
         const max = intOpt('max-tokens', values['max-tokens']);
         if (max !== undefined) ids = ids.slice(0, max);
@@ -86,7 +102,17 @@ const command: Command = {
     }
     const tokensPerSecond = result.tokens / result.seconds;
     if (values.json) {
-      io.stdout(JSON.stringify({ tokens: result.tokens, meanNll: result.meanNll, ppl: result.ppl, windows: result.windows, seconds: result.seconds, tokensPerSecond, threads }) + '\n');
+      io.stdout(
+        JSON.stringify({
+          tokens: result.tokens,
+          meanNll: result.meanNll,
+          ppl: result.ppl,
+          windows: result.windows,
+          seconds: result.seconds,
+          tokensPerSecond,
+          threads,
+        }) + '\n',
+      );
     } else {
       io.stdout(
         `${source}\npredictions scored: ${result.tokens}\nmean NLL: ${result.meanNll.toFixed(6)} nats/token\nperplexity: ${result.ppl.toFixed(6)}\n` +

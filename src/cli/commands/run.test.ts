@@ -11,11 +11,26 @@ import { main } from '../main';
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => new Uint8Array() });
+  const code = await main(argv, {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    readStdin: async () => new Uint8Array(),
+  });
   return { code, out, err };
 }
 
-const cfg: LlamaConfig = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 40, maxSeqLen: 32, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+const cfg: LlamaConfig = {
+  dim: 32,
+  hiddenDim: 40,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  vocabSize: 40,
+  maxSeqLen: 32,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  sharedClassifier: true,
+};
 const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-run-'));
 const modelPath = path.join(dir, 'tiny.bin');
 writeFileSync(modelPath, writeLlama2c(randomModel(cfg, 5, 0.2)));
@@ -23,7 +38,14 @@ const small = ['--seqs', '3', '--seq-len', '16', '--eval-tokens', '40'];
 
 const RUN_KEYS = ['policy', 'budget', 'actBudget', 'clip', 'ppl', 'fp8Share', 'layers', 'weightBits', 'energy'];
 
-function checkRunObject(o: Record<string, unknown>, policy: string, budget: number, actBudget: number | null, clip: string, nLayers = cfg.nLayers) {
+function checkRunObject(
+  o: Record<string, unknown>,
+  policy: string,
+  budget: number,
+  actBudget: number | null,
+  clip: string,
+  nLayers = cfg.nLayers,
+) {
   for (const k of RUN_KEYS) expect(o, `key ${k}`).toHaveProperty(k);
   expect(o).toMatchObject({ policy, budget, actBudget, clip });
   expect(typeof o.ppl).toBe('number');
@@ -36,7 +58,15 @@ function checkRunObject(o: Record<string, unknown>, policy: string, budget: numb
     if (actBudget === null) expect(l.actFp8Share).toBeNull();
     else expect(typeof l.actFp8Share).toBe('number');
   }
-  expect(layers.map((l) => `${l.layer}${l.proj}`).slice(0, 7)).toEqual(['0q', '0k', '0v', '0o', '0gate', '0up', '0down']);
+  expect(layers.map((l) => `${l.layer}${l.proj}`).slice(0, 7)).toEqual([
+    '0q',
+    '0k',
+    '0v',
+    '0o',
+    '0gate',
+    '0up',
+    '0down',
+  ]);
   const energy = o.energy as Record<string, number>;
   expect(typeof energy.total).toBe('number');
   expect(typeof energy.vsFp8).toBe('number');
@@ -45,7 +75,24 @@ function checkRunObject(o: Record<string, unknown>, policy: string, budget: numb
 
 describe('fgmp run', () => {
   it('--json prints one object with the documented fields (data-free calibration and evaluation)', async () => {
-    const r = await cli(['run', modelPath, '--budget', '0.3', '--act-budget', '0.2', '--clip', 'mse', '--policy', 'magnitude', '--calib-seed', '4', '--eval-seed', '5', ...small, '--json']);
+    const r = await cli([
+      'run',
+      modelPath,
+      '--budget',
+      '0.3',
+      '--act-budget',
+      '0.2',
+      '--clip',
+      'mse',
+      '--policy',
+      'magnitude',
+      '--calib-seed',
+      '4',
+      '--eval-seed',
+      '5',
+      ...small,
+      '--json',
+    ]);
     expect(r.err).toMatch(/calibration: 3 x 16 tokens from model samples \(seed 4\)/);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.out);
@@ -91,11 +138,24 @@ describe('fgmp run', () => {
 
 describe('fgmp sweep', () => {
   it('--json prints an array of run objects, policies × budgets', async () => {
-    const r = await cli(['sweep', modelPath, '--budgets', '0,0.25,1', '--policies', 'fgmp,random', '--act-budget', 'same', ...small, '--json']);
+    const r = await cli([
+      'sweep',
+      modelPath,
+      '--budgets',
+      '0,0.25,1',
+      '--policies',
+      'fgmp,random',
+      '--act-budget',
+      'same',
+      ...small,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const arr = JSON.parse(r.out) as Record<string, unknown>[];
     expect(arr).toHaveLength(6);
-    arr.forEach((o, i) => checkRunObject(o, ['fgmp', 'random'][Math.floor(i / 3)], [0, 0.25, 1][i % 3], [0, 0.25, 1][i % 3], 'fisher'));
+    arr.forEach((o, i) =>
+      checkRunObject(o, ['fgmp', 'random'][Math.floor(i / 3)], [0, 0.25, 1][i % 3], [0, 0.25, 1][i % 3], 'fisher'),
+    );
     // Budgets 0 and 1 do not depend on the policy.
     expect(arr[3].ppl).toBe(arr[0].ppl);
     expect(arr[5].ppl).toBe(arr[2].ppl);
@@ -110,33 +170,36 @@ describe('fgmp sweep', () => {
   });
 });
 
-describe.skipIf(!hasSharedData)(`fgmp run on stories260K text (${hasSharedData ? 'shared data present' : SKIP_REASON})`, () => {
-  it('calibrates on the train head, evaluates on the validation head', async () => {
-    const r = await cli([
-      'run',
-      sharedPath('models/stories260K.bin'),
-      '--tokenizer',
-      sharedPath('models/tok512.bin'),
-      '--calib',
-      sharedPath('text/tinystories_train_head.txt'),
-      '--eval',
-      sharedPath('text/tinystories_valid_head.txt'),
-      '--calib-tokens',
-      '512',
-      '--seq-len',
-      '128',
-      '--eval-tokens',
-      '511',
-      '--budget',
-      '0.1',
-      '--act-budget',
-      '0.1',
-      '--json',
-    ]);
-    expect(r.code).toBe(0);
-    const o = JSON.parse(r.out);
-    checkRunObject(o, 'fgmp', 0.1, 0.1, 'fisher', 5);
-    expect(o.tokens).toBe(511);
-    expect(o.ppl).toBeGreaterThan(o.float32Ppl);
-  }, 180_000);
-});
+describe.skipIf(!hasSharedData)(
+  `fgmp run on stories260K text (${hasSharedData ? 'shared data present' : SKIP_REASON})`,
+  () => {
+    it('calibrates on the train head, evaluates on the validation head', async () => {
+      const r = await cli([
+        'run',
+        sharedPath('models/stories260K.bin'),
+        '--tokenizer',
+        sharedPath('models/tok512.bin'),
+        '--calib',
+        sharedPath('text/tinystories_train_head.txt'),
+        '--eval',
+        sharedPath('text/tinystories_valid_head.txt'),
+        '--calib-tokens',
+        '512',
+        '--seq-len',
+        '128',
+        '--eval-tokens',
+        '511',
+        '--budget',
+        '0.1',
+        '--act-budget',
+        '0.1',
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      const o = JSON.parse(r.out);
+      checkRunObject(o, 'fgmp', 0.1, 0.1, 'fisher', 5);
+      expect(o.tokens).toBe(511);
+      expect(o.ppl).toBeGreaterThan(o.float32Ppl);
+    }, 180_000);
+  },
+);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { numberOption, parse, table, UsageError, type CliIO, type Command } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
+import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';
 import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
 import { describeSource, setupSession, type DataSource } from '../../core/pipeline/setup.ts';
 import type { EvalResult, FgmpSession, Fp8Scaling, TauGranularity } from '../../core/pipeline/evaluate.ts';
@@ -30,10 +31,13 @@ export const commonOptions = {
 export const commonUsage =
   '[--tokenizer TOK] [--calib FILE | --calib-seed N] [--eval FILE | --eval-seed N] [--calib-tokens N | --seqs N] [--seq-len N] ' +
   '[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] [--json]\n' +
+  'MODEL omitted (or "default"): the embedded default model with its tokenizer and its calibration/evaluation text.\n' +
   'defaults: without --calib/--eval the model samples its own data (seeds 1 and 2); 64 sequences x min(256, context) ' +
   'calibration tokens; 4096 evaluation tokens in windows of context-1 after BOS; clip fisher; activations float32 (--act-budget none)';
 
-type Values = { [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = {
+  [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export function intOption(v: string | undefined, name: string, fallback?: number, min = 1): number | undefined {
   if (v === undefined) return fallback;
@@ -49,12 +53,14 @@ export function shareOption(v: string, name: string): number {
 }
 
 export function policyOption(v: string, name = 'policy'): PolicyKind {
-  if (!(POLICY_KINDS as readonly string[]).includes(v)) throw new UsageError(`--${name}: unknown policy "${v}" (use ${POLICY_KINDS.join(', ')})`);
+  if (!(POLICY_KINDS as readonly string[]).includes(v))
+    throw new UsageError(`--${name}: unknown policy "${v}" (use ${POLICY_KINDS.join(', ')})`);
   return v as PolicyKind;
 }
 
 export function clipOption(v: string, name = 'clip'): ClipMode {
-  if (!(CLIP_MODES as readonly string[]).includes(v)) throw new UsageError(`--${name}: unknown clip mode "${v}" (use ${CLIP_MODES.join(', ')})`);
+  if (!(CLIP_MODES as readonly string[]).includes(v))
+    throw new UsageError(`--${name}: unknown clip mode "${v}" (use ${CLIP_MODES.join(', ')})`);
   return v as ClipMode;
 }
 
@@ -76,9 +82,20 @@ function readText(path: string, what: string): string {
   return text;
 }
 
-function dataSource(file: string | undefined, seed: string | undefined, what: 'calib' | 'eval', defaultSeed: number): DataSource {
-  if (file !== undefined && seed !== undefined) throw new UsageError(`give --${what} FILE or --${what}-seed N, not both`);
-  if (file !== undefined) return { kind: 'text', text: readText(file, `${what === 'calib' ? 'calibration' : 'evaluation'} text`), name: file };
+function dataSource(
+  file: string | undefined,
+  seed: string | undefined,
+  what: 'calib' | 'eval',
+  defaultSeed: number,
+): DataSource {
+  if (file !== undefined && seed !== undefined)
+    throw new UsageError(`give --${what} FILE or --${what}-seed N, not both`);
+  if (file !== undefined)
+    return {
+      kind: 'text',
+      text: readText(file, `${what === 'calib' ? 'calibration' : 'evaluation'} text`),
+      name: file,
+    };
   return { kind: 'samples', seed: intOption(seed, `${what}-seed`, defaultSeed, 0)! };
 }
 
@@ -92,24 +109,41 @@ export interface Prepared {
 }
 
 /** Loads the model, reads the data options, calibrates. Progress goes to stderr. */
-export async function prepareFromArgs(modelPath: string, values: Values, io: CliIO): Promise<Prepared> {
-  if (values.tokenizer && !existsSync(values.tokenizer)) throw new UsageError(`tokenizer not found: ${values.tokenizer}`);
+export async function prepareFromArgs(modelArg: ModelArgument, values: Values, io: CliIO): Promise<Prepared> {
+  const { modelPath } = modelArg;
+  if (modelArg.isDefault) {
+    // The default model comes with its text: calibrate and evaluate on it unless told otherwise.
+    values = {
+      ...values,
+      tokenizer: tokenizerFor(modelArg, values.tokenizer),
+      calib: values.calib ?? (values['calib-seed'] === undefined ? defaultModelFiles.calibrationText : undefined),
+      eval: values.eval ?? (values['eval-seed'] === undefined ? defaultModelFiles.evaluationText : undefined),
+    };
+  }
+  if (values.tokenizer && !existsSync(values.tokenizer))
+    throw new UsageError(`tokenizer not found: ${values.tokenizer}`);
   if (!existsSync(modelPath)) throw new UsageError(`model not found: ${modelPath}`);
   const fp8Scaling = (values['fp8-scaling'] ?? 'tensor') as Fp8Scaling;
-  if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row') throw new UsageError(`--fp8-scaling must be tensor or row, got "${fp8Scaling}"`);
+  if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row')
+    throw new UsageError(`--fp8-scaling must be tensor or row, got "${fp8Scaling}"`);
   const actTau = (values['act-tau'] ?? 'global') as TauGranularity;
-  if (actTau !== 'global' && actTau !== 'layer') throw new UsageError(`--act-tau must be global or layer, got "${actTau}"`);
+  if (actTau !== 'global' && actTau !== 'layer')
+    throw new UsageError(`--act-tau must be global or layer, got "${actTau}"`);
   const threads = intOption(values.threads, 'threads', 1)!;
   const calibration = dataSource(values.calib, values['calib-seed'], 'calib', 1);
   const evaluation = dataSource(values.eval, values['eval-seed'], 'eval', 2);
   const { model } = loadModelFromArgs(modelPath, values.tokenizer);
   const seqLen = intOption(values['seq-len'], 'seq-len', Math.min(256, model.config.maxSeqLen), 2)!;
-  if (seqLen > model.config.maxSeqLen) throw new UsageError(`--seq-len ${seqLen} exceeds the model's context ${model.config.maxSeqLen}`);
+  if (seqLen > model.config.maxSeqLen)
+    throw new UsageError(`--seq-len ${seqLen} exceeds the model's context ${model.config.maxSeqLen}`);
   const calibTokens = intOption(values['calib-tokens'], 'calib-tokens');
   let seqs = intOption(values.seqs, 'seqs');
   if (calibTokens !== undefined) {
     const fromTokens = Math.ceil(calibTokens / seqLen);
-    if (seqs !== undefined && seqs !== fromTokens) throw new UsageError(`--calib-tokens ${calibTokens} and --seqs ${seqs} disagree (${calibTokens} tokens = ${fromTokens} sequences of ${seqLen})`);
+    if (seqs !== undefined && seqs !== fromTokens)
+      throw new UsageError(
+        `--calib-tokens ${calibTokens} and --seqs ${seqs} disagree (${calibTokens} tokens = ${fromTokens} sequences of ${seqLen})`,
+      );
     seqs = fromTokens;
   }
   seqs ??= 64;
@@ -128,11 +162,15 @@ export async function prepareFromArgs(modelPath: string, values: Values, io: Cli
       const quarter = Math.floor((4 * pr.tokensDone) / pr.tokensTotal);
       if (quarter > lastQuarter) {
         lastQuarter = quarter;
-        io.stderr(`  calibration ${pr.tokensDone}/${pr.tokensTotal} tokens, ${pr.tokensPerSecond.toFixed(0)} tokens/s, ${pr.secondsLeft.toFixed(0)} s left\n`);
+        io.stderr(
+          `  calibration ${pr.tokensDone}/${pr.tokensTotal} tokens, ${pr.tokensPerSecond.toFixed(0)} tokens/s, ${pr.secondsLeft.toFixed(0)} s left\n`,
+        );
       }
     },
     onEstimate: (e) =>
-      io.stderr(`calibration: ${e.sequences} x ${e.seqLen} tokens from ${describeSource(calibration)}; Fisher ${(e.fisherBytes / 1e6).toFixed(2)} MB; about ${e.estimatedSeconds.toFixed(0)} s\n`),
+      io.stderr(
+        `calibration: ${e.sequences} x ${e.seqLen} tokens from ${describeSource(calibration)}; Fisher ${(e.fisherBytes / 1e6).toFixed(2)} MB; about ${e.estimatedSeconds.toFixed(0)} s\n`,
+      ),
   });
   const f32 = await session.evaluateFloat32();
   const describe =
@@ -172,30 +210,49 @@ const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : Str
 
 const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
-const usage = `fgmp run MODEL --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}`;
+const usage = `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}`;
 
 const command: Command = {
   name: 'run',
   summary: 'calibrate, quantize with one FGMP configuration, report FP8 shares, perplexity, memory and energy',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...commonOptions, budget: { type: 'string' }, clip: { type: 'string' }, policy: { type: 'string' } }, usage);
-    if (positionals.length !== 1) throw new UsageError(`expected one MODEL argument\nusage: ${usage}`);
-    if (values.budget === undefined) throw new UsageError(`--budget is required (share of weight blocks in FP8, e.g. 0.1)\nusage: ${usage}`);
+    const { values, positionals } = parse(
+      argv,
+      { ...commonOptions, budget: { type: 'string' }, clip: { type: 'string' }, policy: { type: 'string' } },
+      usage,
+    );
+    const modelArg = modelArgument(positionals, usage);
+    if (values.budget === undefined)
+      throw new UsageError(`--budget is required (share of weight blocks in FP8, e.g. 0.1)\nusage: ${usage}`);
     const budget = shareOption(values.budget, 'budget');
     const actBudget = actBudgetOption(values['act-budget'], false) as number | null;
     const clip = clipOption(values.clip ?? 'fisher');
     const policy = policyOption(values.policy ?? 'fgmp');
-    const p = await prepareFromArgs(positionals[0], values, io);
+    const p = await prepareFromArgs(modelArg, values, io);
     try {
-      const r = await p.session.evaluate({ policy, budget, actBudget, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau });
+      const r = await p.session.evaluate({
+        policy,
+        budget,
+        actBudget,
+        clip,
+        fp8Scaling: p.fp8Scaling,
+        actTau: p.actTau,
+      });
       if (values.json) {
         io.stdout(JSON.stringify(resultJson(r, p.float32Ppl)) + '\n');
         return 0;
       }
       io.stdout(`${p.describe}\n`);
-      io.stdout(`policy ${policy}, weight budget ${pct(budget)}, activation budget ${actBudget === null ? 'none (float32)' : pct(actBudget)}, clip ${clip}\n\n`);
-      io.stdout(table(['layer', 'proj', 'weight FP8', 'act FP8'], r.layers.map((l) => [l.layer, l.proj, pct(l.fp8Share), pct(l.actFp8Share)])));
+      io.stdout(
+        `policy ${policy}, weight budget ${pct(budget)}, activation budget ${actBudget === null ? 'none (float32)' : pct(actBudget)}, clip ${clip}\n\n`,
+      );
+      io.stdout(
+        table(
+          ['layer', 'proj', 'weight FP8', 'act FP8'],
+          r.layers.map((l) => [l.layer, l.proj, pct(l.fp8Share), pct(l.actFp8Share)]),
+        ),
+      );
       io.stdout(
         `\nweight FP8 share ${pct(r.fp8Share)}; activation FP8 share ${pct(r.actFp8Share)} (evaluation tokens)\n` +
           `perplexity ${r.ppl.toFixed(4)} (float32 ${p.float32Ppl.toFixed(4)}), mean NLL ${r.meanNll.toFixed(5)} over ${r.tokens} tokens\n` +

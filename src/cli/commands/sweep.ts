@@ -3,15 +3,26 @@
 import { parse, table, UsageError, type Command } from '../args.ts';
 import { POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
 import { DEFAULT_BUDGETS, type EvalResult } from '../../core/pipeline/evaluate.ts';
-import { actBudgetOption, clipOption, commonOptions, commonUsage, policyOption, prepareFromArgs, resultJson, shareOption } from './run.ts';
+import { modelArgument } from '../defaultModel.ts';
+import {
+  actBudgetOption,
+  clipOption,
+  commonOptions,
+  commonUsage,
+  policyOption,
+  prepareFromArgs,
+  resultJson,
+  shareOption,
+} from './run.ts';
 
 const usage =
-  `fgmp sweep MODEL [--budgets ${DEFAULT_BUDGETS.join(',')}] [--policies ${POLICY_KINDS.join(',')}] [--clip fisher[,mse,none]] ` +
+  `fgmp sweep [MODEL] [--budgets ${DEFAULT_BUDGETS.join(',')}] [--policies ${POLICY_KINDS.join(',')}] [--clip fisher[,mse,none]] ` +
   `[--act-budget P|none|same] ${commonUsage}`;
 
 function list(v: string, name: string): string[] {
   const items = v.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '')) throw new UsageError(`--${name} must be a comma-separated list without empty items, got "${v}"`);
+  if (items.some((s) => s === ''))
+    throw new UsageError(`--${name} must be a comma-separated list without empty items, got "${v}"`);
   return items;
 }
 
@@ -22,22 +33,39 @@ const command: Command = {
   summary: 'perplexity, weight memory and energy against FP8 budget for every policy (and clipping mode)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...commonOptions, budgets: { type: 'string' }, policies: { type: 'string' }, clip: { type: 'string' } }, usage);
-    if (positionals.length !== 1) throw new UsageError(`expected one MODEL argument\nusage: ${usage}`);
-    const budgets = values.budgets === undefined ? [...DEFAULT_BUDGETS] : list(values.budgets, 'budgets').map((b) => shareOption(b, 'budgets'));
-    const policies: PolicyKind[] = values.policies === undefined ? [...POLICY_KINDS] : list(values.policies, 'policies').map((p) => policyOption(p, 'policies'));
+    const { values, positionals } = parse(
+      argv,
+      { ...commonOptions, budgets: { type: 'string' }, policies: { type: 'string' }, clip: { type: 'string' } },
+      usage,
+    );
+    const budgets =
+      values.budgets === undefined
+        ? [...DEFAULT_BUDGETS]
+        : list(values.budgets, 'budgets').map((b) => shareOption(b, 'budgets'));
+    const policies: PolicyKind[] =
+      values.policies === undefined
+        ? [...POLICY_KINDS]
+        : list(values.policies, 'policies').map((p) => policyOption(p, 'policies'));
     const clips: ClipMode[] = list(values.clip ?? 'fisher', 'clip').map((c) => clipOption(c));
     const act = actBudgetOption(values['act-budget'], true);
-    const p = await prepareFromArgs(positionals[0], values, io);
+    const p = await prepareFromArgs(modelArgument(positionals, usage), values, io);
     const results: EvalResult[] = [];
     try {
       for (const clip of clips)
         for (const policy of policies)
           for (const budget of budgets) {
             const actBudget = act === 'same' ? budget : act;
-            const r = await p.session.evaluate({ policy, budget, actBudget, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau });
+            const r = await p.session.evaluate({
+              policy,
+              budget,
+              actBudget,
+              clip,
+              fp8Scaling: p.fp8Scaling,
+              actTau: p.actTau,
+            });
             results.push(r);
-            if (!values.json) io.stderr(`  ${clip} ${policy} ${pct(budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`);
+            if (!values.json)
+              io.stderr(`  ${clip} ${policy} ${pct(budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`);
           }
     } finally {
       await p.session.dispose();
@@ -46,7 +74,9 @@ const command: Command = {
       io.stdout(JSON.stringify(results.map((r) => resultJson(r, p.float32Ppl))) + '\n');
       return 0;
     }
-    io.stdout(`${p.describe}\nactivations: ${act === null ? 'float32' : act === 'same' ? 'quantized, FP8 share = weight budget (τ on calibration activations)' : `quantized, FP8 share ${pct(act)}`}\n\n`);
+    io.stdout(
+      `${p.describe}\nactivations: ${act === null ? 'float32' : act === 'same' ? 'quantized, FP8 share = weight budget (τ on calibration activations)' : `quantized, FP8 share ${pct(act)}`}\n\n`,
+    );
     // Budgets 0 and 1 are the same for every policy: one row each per clipping mode.
     const rows: (string | number)[][] = [];
     for (const clip of clips) {
@@ -70,7 +100,22 @@ const command: Command = {
         ]);
       }
     }
-    io.stdout(table(['clip', 'policy', 'W FP8', 'A FP8', 'ppl', 'ppl vs all-FP8', 'bits/weight', 'W memory vs FP8', 'energy vs FP8'], rows));
+    io.stdout(
+      table(
+        [
+          'clip',
+          'policy',
+          'W FP8',
+          'A FP8',
+          'ppl',
+          'ppl vs all-FP8',
+          'bits/weight',
+          'W memory vs FP8',
+          'energy vs FP8',
+        ],
+        rows,
+      ),
+    );
     // Perplexity by budget (rows) and policy (columns), per clipping mode.
     const mid = budgets.filter((b) => b !== 0 && b !== 1);
     if (mid.length && policies.length > 1)
@@ -79,7 +124,12 @@ const command: Command = {
         io.stdout(
           table(
             ['budget', ...policies],
-            mid.map((b) => [pct(b), ...policies.map((pol) => results.find((r) => r.clip === clip && r.policy === pol && r.budget === b)!.ppl.toFixed(4))]),
+            mid.map((b) => [
+              pct(b),
+              ...policies.map((pol) =>
+                results.find((r) => r.clip === clip && r.policy === pol && r.budget === b)!.ppl.toFixed(4),
+              ),
+            ]),
           ),
         );
       }
