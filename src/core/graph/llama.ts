@@ -38,6 +38,12 @@ export interface ForwardGraphOptions {
   linearInputs?: boolean;
   /** Transform inserted before every linear matmul (forward graph only). */
   linearInputHook?: LinearInputHook;
+  /**
+   * Longest sequence this graph will be run on (default: the model's context). Attention query chunks that
+   * would start at or beyond it are left out; a longer input then fails with a shape error. Needed by the
+   * WebGPU EP, whose MatMul refuses the zero-sized tensors of chunks past the sequence's end.
+   */
+  maxSeq?: number;
 }
 
 export interface ForwardBackwardGraphOptions {
@@ -47,6 +53,12 @@ export interface ForwardBackwardGraphOptions {
   gradSum?: boolean;
   /** actfisher.L{l}.{p}: Σ_tokens (W_p^T dY_p)² per input channel (default true). */
   actFisher?: boolean;
+  /**
+   * Longest sequence this graph will be run on (default: the model's context). Attention query chunks that
+   * would start at or beyond it are left out; a longer input then fails with a shape error. Needed by the
+   * WebGPU EP, whose MatMul refuses the zero-sized tensors of chunks past the sequence's end.
+   */
+  maxSeq?: number;
 }
 
 export type GraphKind = 'forward' | 'forwardBackward';
@@ -121,7 +133,9 @@ class LlamaGraph {
     return name;
   }
 
-  declareInputs(withMask: boolean): void {
+  declareInputs(withMask: boolean, maxSeq = this.c.maxSeqLen): void {
+    if (!Number.isInteger(maxSeq) || maxSeq < 1 || maxSeq > this.c.maxSeqLen)
+      throw new Error(`maxSeq must be an integer in 1..${this.c.maxSeqLen} (the model's context), got ${maxSeq}`);
     const g = this.g;
     this.tokens = g.input('tokens', 'int64', ['batch', 'seq']);
     this.targets = g.input('targets', 'int64', ['batch', 'seq']);
@@ -143,7 +157,7 @@ class LlamaGraph {
     const mask = g.op('Where', [future, g.scalar(-1e30), g.scalar(0)]);
     // Per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
     const Q = this.chunk;
-    for (let start = 0; start < this.c.maxSeqLen; start += Q)
+    for (let start = 0; start < maxSeq; start += Q)
       this.chunkMasks.push(g.op('Slice', [mask, g.constI64([start, 0]), g.constI64([start + Q, start + Q])]));
   }
 
@@ -233,6 +247,19 @@ class LlamaGraph {
     return [dx, dgain];
   }
 
+  /**
+   * A variadic op over many values as a left-nested chain of nodes with at most 7 inputs: WebGPU binds one
+   * storage buffer per input plus one for the output, and 8 per shader stage is the portable limit (SwiftShader's
+   * too; past it ORT's WebGPU Concat returned garbage). Left nesting keeps Sum's left-to-right order, so the CPU
+   * numbers are unchanged.
+   */
+  private chain(op: 'Concat' | 'Sum', xs: string[], attrs: Record<string, number> = {}): string {
+    if (xs.length === 1) return xs[0];
+    let acc = this.g.op(op, xs.slice(0, 7), attrs);
+    for (let i = 7; i < xs.length; i += 6) acc = this.g.op(op, [acc, ...xs.slice(i, i + 6)], attrs);
+    return acc;
+  }
+
   /** Causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
   chunkedAttention(qr: string, kr: string, vr: string): ChunkedAttention {
     const { g, c, hd, kvHeads, groups } = this;
@@ -254,7 +281,7 @@ class LlamaGraph {
       probs.push(p);
       return g.op('MatMul', [p, vc]); // [B,KV,G,rows of chunk,hd]
     });
-    const att5 = outs.length > 1 ? g.op('Concat', outs, { axis: 3 }) : outs[0];
+    const att5 = this.chain('Concat', outs, { axis: 3 });
     const attH = g.op('Reshape', [att5, g.constI64([0, c.nHeads, -1, hd])]);
     const att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
     return { att2d, q5, v5, probs };
@@ -300,11 +327,10 @@ class LlamaGraph {
       dks.push(g.op('Pad', [dKc, pads]));
       dvs.push(g.op('Pad', [dVc, pads]));
     });
-    const many = (xs: string[], op: (xs: string[]) => string) => (xs.length > 1 ? op(xs) : xs[0]);
     return {
-      dq5: many(dqs, (xs) => g.op('Concat', xs, { axis: 3 })),
-      dk4: many(dks, (xs) => g.op('Sum', xs)),
-      dv4: many(dvs, (xs) => g.op('Sum', xs)),
+      dq5: this.chain('Concat', dqs, { axis: 3 }),
+      dk4: this.chain('Sum', dks),
+      dv4: this.chain('Sum', dvs),
     };
   }
 
@@ -506,7 +532,7 @@ class LlamaGraph {
 /** The forward graph as ONNX bytes. Inputs: tokens, targets (int64 [batch, seq]; targets must be valid ids) and weights. */
 export function buildForwardGraph(c: LlamaConfig, opts: ForwardGraphOptions = {}): Uint8Array {
   const lg = new LlamaGraph(c, 'llama_forward');
-  lg.declareInputs(false);
+  lg.declareInputs(false, opts.maxSeq);
   lg.forward(opts, false);
   return lg.g.toBytes();
 }
@@ -521,9 +547,10 @@ export function buildForwardBackwardGraph(c: LlamaConfig, opts: ForwardBackwardG
     fisher: opts.fisher ?? true,
     gradSum: opts.gradSum ?? true,
     actFisher: opts.actFisher ?? true,
+    maxSeq: opts.maxSeq ?? c.maxSeqLen,
   };
   const lg = new LlamaGraph(c, 'llama_forward_backward');
-  lg.declareInputs(true);
+  lg.declareInputs(true, o.maxSeq);
   const fwd = lg.forward({}, true);
   lg.backward(fwd, o);
   return lg.g.toBytes();

@@ -92,6 +92,15 @@ export class LlamaEngine {
     for (const s of all) await (await s).release().catch(() => undefined);
   }
 
+  /**
+   * On WebGPU, graphs are built for the batch's exact sequence length (one session per length): its MatMul
+   * refuses the zero-sized attention chunks that a context-length graph has past a shorter sequence's end.
+   * The CPU path keeps one graph for all lengths.
+   */
+  private graphMaxSeq(b: TokenBatch): number | undefined {
+    return this.runtime.executionProvider === 'webgpu' ? b.seq : undefined;
+  }
+
   private checkBatch(b: TokenBatch): void {
     const { batch, seq } = b;
     if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(seq) || seq < 1)
@@ -126,9 +135,10 @@ export class LlamaEngine {
     opts.signal?.throwIfAborted();
     const logits = opts.logits ?? false;
     const linearInputs = opts.linearInputs ?? false;
-    const key = `forward|logits=${logits}|inputs=${linearInputs}|variant=${opts.variant?.key ?? ''}`;
+    const maxSeq = this.graphMaxSeq(b);
+    const key = `forward|logits=${logits}|inputs=${linearInputs}|variant=${opts.variant?.key ?? ''}|maxSeq=${maxSeq ?? ''}`;
     const session = await this.session(key, () =>
-      buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: opts.variant?.hook }),
+      buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: opts.variant?.hook, maxSeq }),
     );
     const feeds: Record<string, ort.Tensor> = {
       ...this.weightFeeds(opts.weights),
@@ -154,8 +164,8 @@ export class LlamaEngine {
   ): Promise<ForwardBackwardResult> {
     this.checkBatch(b);
     opts.signal?.throwIfAborted();
-    const g = opts.graph ?? {};
-    const key = `forwardBackward|fisher=${g.fisher ?? true}|gradSum=${g.gradSum ?? true}|actFisher=${g.actFisher ?? true}`;
+    const g = { ...opts.graph, maxSeq: opts.graph?.maxSeq ?? this.graphMaxSeq(b) };
+    const key = `forwardBackward|fisher=${g.fisher ?? true}|gradSum=${g.gradSum ?? true}|actFisher=${g.actFisher ?? true}|maxSeq=${g.maxSeq ?? ''}`;
     const session = await this.session(key, () => buildForwardBackwardGraph(this.config, g));
     const mask = b.lossMask ?? new Float32Array(b.batch * b.seq).fill(1);
     const feeds: Record<string, ort.Tensor> = {

@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   executionProvider?: ExecutionProvider;
   /** Enables ORT's per-node profiler (JSON trace written by endProfiling in Node). */
   profile?: boolean;
+  /** ORT's native log level for the session (0 verbose ... 4 fatal; default ORT's own, 2). 0 prints node placements. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 let initialisedThreads: number | null = null;
@@ -75,6 +77,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
       executionProviders: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
       graphOptimizationLevel: 'all',
       enableProfiling: opts.profile ?? false,
+      ...(opts.logSeverityLevel !== undefined ? { logSeverityLevel: opts.logSeverityLevel } : {}),
     });
   } catch (e) {
     throw describeFailure(`creating the ${label} session`, e);
