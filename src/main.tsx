@@ -8,3 +8,11 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+
+declare global {
+  interface Window {
+    /** Test hook (e2e/webgpu.spec.ts): the execution-provider probe, loaded on demand in its own chunk. */
+    __fgmpRuntimeProbe?: () => Promise<typeof import('./core/runtime/epProbe.ts')>;
+  }
+}
+window.__fgmpRuntimeProbe = () => import('./core/runtime/epProbe.ts');
