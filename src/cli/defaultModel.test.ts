@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { main } from './main';
-import type { CliIO } from './args';
+import { runCli } from '../../tests/support/cli';
 import { defaultModelFiles, modelArgument } from './defaultModel';
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => new Uint8Array() };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 describe('the CLI without MODEL uses the embedded default model', () => {
   it('reads MODEL as optional, "default" as the default model, and refuses two', () => {
@@ -20,7 +11,7 @@ describe('the CLI without MODEL uses the embedded default model', () => {
   });
 
   it('fgmp info: the default checkpoint with its own tokenizer', async () => {
-    const r = await cli(['info', '--json']);
+    const r = await runCli(['info', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.config).toMatchObject({ dim: 128, hiddenDim: 344, nLayers: 4, nHeads: 8, nKvHeads: 4, vocabSize: 512 });
@@ -28,8 +19,8 @@ describe('the CLI without MODEL uses the embedded default model', () => {
   });
 
   it('fgmp ppl: the default model on its evaluation text equals naming every file explicitly', async () => {
-    const implicit = await cli(['ppl', '--json', '--max-tokens', '600']);
-    const explicit = await cli([
+    const implicit = await runCli(['ppl', '--json', '--max-tokens', '600']);
+    const explicit = await runCli([
       'ppl',
       defaultModelFiles.checkpoint,
       '--tokenizer',

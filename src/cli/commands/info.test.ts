@@ -5,18 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
 import { ggufLlamaMetadata, ggufTensors, hfFiles, writeGguf } from '../../core/model/loaders/fixtures';
 import { randomModel, type LlamaConfig } from '../../core/model/types';
-import { main } from '../main';
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readStdin: async () => new Uint8Array(),
-  });
-  return { code, out, err };
-}
+import { runCli } from '../../../tests/support/cli';
 
 const cfg: LlamaConfig = {
   dim: 32,
@@ -33,7 +22,7 @@ const cfg: LlamaConfig = {
 
 describe.skipIf(!hasSharedData)(`fgmp info on stories260K (real data; ${SKIP_REASON} when absent)`, () => {
   it('--json gives config, parameter counts, tokenizer and per-tensor statistics', async () => {
-    const { code, out } = await run([
+    const { code, out } = await runCli([
       'info',
       sharedPath('models/stories260K.bin'),
       '--tokenizer',
@@ -67,11 +56,11 @@ describe.skipIf(!hasSharedData)(`fgmp info on stories260K (real data; ${SKIP_REA
   });
 
   it('prints tables in text mode and fails clearly on a file that is not a checkpoint', async () => {
-    const ok = await run(['info', sharedPath('models/stories260K.bin')]);
+    const ok = await runCli(['info', sharedPath('models/stories260K.bin')]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/llama2.c v0 \(legacy\), 1,056,540 bytes/);
     expect(ok.out).toMatch(/layers\.4\.down\s+w2\[4\]\s+64x172\s+F32\s+11,008/);
-    const bad = await run(['info', sharedPath('models/tok512.bin')]);
+    const bad = await runCli(['info', sharedPath('models/tok512.bin')]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/cannot tell the format of tok512.bin .*expected one of/);
   });
@@ -83,7 +72,7 @@ describe('fgmp info on fabricated files', () => {
     const m = randomModel(cfg, 31);
     m.weights.layers[0].v[3] = NaN;
     writeFileSync(path.join(dir, 'tiny.gguf'), writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0)));
-    const g = JSON.parse((await run(['info', path.join(dir, 'tiny.gguf'), '--json'])).out);
+    const g = JSON.parse((await runCli(['info', path.join(dir, 'tiny.gguf'), '--json'])).out);
     expect(g.variant).toBe('GGUF v3');
     expect(g.nanCount).toBe(1);
     const v = g.tensors.find((t: { name: string }) => t.name === 'layers.0.v');
@@ -96,11 +85,11 @@ describe('fgmp info on fabricated files', () => {
 
     const hf = mkdtempSync(path.join(dir, 'hf-'));
     for (const f of hfFiles(randomModel(cfg, 32), 'BF16', 2)) writeFileSync(path.join(hf, f.name), f.bytes);
-    const h = JSON.parse((await run(['info', hf, '--json'])).out);
+    const h = JSON.parse((await runCli(['info', hf, '--json'])).out);
     expect(h.format).toBe('safetensors');
     expect(h.tensors.find((t: { name: string }) => t.name === 'classifier').dtype).toBe('BF16');
 
-    const missing = await run(['info', path.join(dir, 'nope.bin')]);
+    const missing = await runCli(['info', path.join(dir, 'nope.bin')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/model not found/);
   });

@@ -1,28 +1,15 @@
+import { runCli } from '../../../tests/support/cli';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../main.ts';
-import type { CliIO } from '../args.ts';
 import { E4M3, NF4_LEVELS } from '../../core/formats/index.ts';
-
-async function run(argv: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readStdin: async () => new TextEncoder().encode(stdin),
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 describe('fgmp quantize', () => {
   it('NVFP4 JSON: values, codes, scales and metrics of a hand-worked block', async () => {
     // amax 10.5 -> tensor scale 2^-8; block scale E4M3(10.5/6·256 = 448) = 448 -> scale 1.75;
     // 10.5/1.75 = 6 (code 7), -3.5/1.75 = -2 (code 12), 0.875/1.75 = 0.5 (code 1), 0.4/1.75 = 0.23 -> 0
-    const r = await run(['quantize', '--format', 'nvfp4', '--json'], '10.5 -3.5\n0.875  0.4');
+    const r = await runCli(['quantize', '--format', 'nvfp4', '--json'], '10.5 -3.5\n0.875  0.4');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(Object.keys(j).slice(0, 6)).toEqual(['format', 'block', 'values', 'codes', 'scales', 'metrics']);
@@ -38,59 +25,59 @@ describe('fgmp quantize', () => {
   });
 
   it('scalar formats: one per-tensor scale (E4M3 amax/448) or none (BF16)', async () => {
-    const a = JSON.parse((await run(['quantize', '--format', 'e4m3', '--json'], '896 300 -1')).out);
+    const a = JSON.parse((await runCli(['quantize', '--format', 'e4m3', '--json'], '896 300 -1')).out);
     // scale 2; 300/2 = 150 -> 144 -> 288
     expect(a.scales).toEqual([2]);
     expect(a.values).toEqual([896, 288, -1]);
     expect(a.codes).toEqual([E4M3.encode(448), E4M3.encode(144), E4M3.encode(-0.5)]);
-    const b = JSON.parse((await run(['quantize', '--format', 'bf16', '--json'], '1 0.1')).out);
+    const b = JSON.parse((await runCli(['quantize', '--format', 'bf16', '--json'], '1 0.1')).out);
     expect(b.scales).toEqual([]);
     expect(b.codes).toEqual([0x3f80, 0x3dcd]); // 0.1 = 0x3DCCCCCD in float32 -> RNE to 0x3DCD
   });
 
   it('every format id runs, NaN gives a null code where the format has none', async () => {
-    const ids = JSON.parse((await run(['formats', '--json'])).out);
+    const ids = JSON.parse((await runCli(['formats', '--json'])).out);
     const all = [...ids.formats.map((f: { id: string }) => f.id), ...ids.blockFormats.map((f: { id: string }) => f.id)];
     expect(all.length).toBe(22);
     for (const id of all) {
-      const r = await run(['quantize', '--format', id, '--json'], '0.5 -2 nan 3');
+      const r = await runCli(['quantize', '--format', id, '--json'], '0.5 -2 nan 3');
       expect(r.code, `${id}: ${r.err}`).toBe(0);
       const j = JSON.parse(r.out);
       expect(j.values.length).toBe(4);
       expect(j.values[2]).toBe(null); // NaN in, NaN out (null in JSON)
     }
-    const n = JSON.parse((await run(['quantize', '--format', 'nf4', '--json'], '2 -1 nan')).out);
+    const n = JSON.parse((await runCli(['quantize', '--format', 'nf4', '--json'], '2 -1 nan')).out);
     expect(n.codes).toEqual([15, 2, null]);
     expect(n.values[1]).toBe(Math.fround(NF4_LEVELS[2] * 2));
   });
 
   it('--block, --clip mse never worse than none, kl and percentile', async () => {
     const xs = Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.7) * (i === 5 ? 20 : 1)).join(' ');
-    const none = JSON.parse((await run(['quantize', '--format', 'int4', '--block', '16', '--json'], xs)).out);
+    const none = JSON.parse((await runCli(['quantize', '--format', 'int4', '--block', '16', '--json'], xs)).out);
     expect(none.block).toBe(16);
     expect(none.scales.length).toBe(4);
     const mse = JSON.parse(
-      (await run(['quantize', '--format', 'int4', '--block', '16', '--clip', 'mse', '--json'], xs)).out,
+      (await runCli(['quantize', '--format', 'int4', '--block', '16', '--clip', 'mse', '--json'], xs)).out,
     );
     expect(mse.metrics.mse).toBeLessThanOrEqual(none.metrics.mse);
     expect(mse.clip.length).toBe(4);
     for (const c of ['kl', 'percentile:99', 'none'])
-      expect((await run(['quantize', '--format', 'mxfp4', '--clip', c], xs)).code).toBe(0);
+      expect((await runCli(['quantize', '--format', 'mxfp4', '--clip', c], xs)).code).toBe(0);
   });
 
   it('reads raw little-endian float32 with --f32', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-'));
     const file = path.join(dir, 'x.f32');
     writeFileSync(file, Buffer.from(Float32Array.of(1, -0.75, 3).buffer));
-    const j = JSON.parse((await run(['quantize', '--format', 'e2m1', '--f32', file, '--json'])).out);
+    const j = JSON.parse((await runCli(['quantize', '--format', 'e2m1', '--f32', file, '--json'])).out);
     // scale 3/6 = 0.5: 2 -> code 4, -1.5 -> code 11, 6 -> code 7
     expect(j.codes).toEqual([4, 11, 7]);
     writeFileSync(file, Buffer.from([1, 2, 3]));
-    expect((await run(['quantize', '--format', 'e2m1', '--f32', file])).err).toMatch(/not a multiple of 4/);
+    expect((await runCli(['quantize', '--format', 'e2m1', '--f32', file])).err).toMatch(/not a multiple of 4/);
   });
 
   it('prints a table by default', async () => {
-    const r = await run(['quantize', '--format', 'mxfp4'], '1 2 3');
+    const r = await runCli(['quantize', '--format', 'mxfp4'], '1 2 3');
     expect(r.out).toMatch(/format mxfp4, block 32, 3 values/);
     expect(r.out).toMatch(/sqnr/);
   });
@@ -108,7 +95,7 @@ describe('fgmp quantize', () => {
       [['quantize'], '1', /--format is required/],
     ];
     for (const [argv, stdin, msg] of cases) {
-      const r = await run(argv, stdin);
+      const r = await runCli(argv, stdin);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err).toMatch(msg);
     }
@@ -117,10 +104,10 @@ describe('fgmp quantize', () => {
 
 describe('fgmp formats', () => {
   it('prints the table and JSON metadata', async () => {
-    const t = await run(['formats']);
+    const t = await runCli(['formats']);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/^e4m3\s+8\s+4\s+3\s+7\s+448\s/m);
-    const j = JSON.parse((await run(['formats', '--json'])).out);
+    const j = JSON.parse((await runCli(['formats', '--json'])).out);
     const e5 = j.formats.find((f: { id: string }) => f.id === 'e5m2');
     expect(e5).toMatchObject({
       bits: 8,

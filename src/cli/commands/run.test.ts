@@ -6,18 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
 import { writeLlama2c } from '../../core/model/writers/llama2c';
 import { randomModel, type LlamaConfig } from '../../core/model/types';
-import { main } from '../main';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readStdin: async () => new Uint8Array(),
-  });
-  return { code, out, err };
-}
+import { runCli } from '../../../tests/support/cli';
 
 const cfg: LlamaConfig = {
   dim: 32,
@@ -75,7 +64,7 @@ function checkRunObject(
 
 describe('fgmp run', () => {
   it('--json prints one object with the documented fields (data-free calibration and evaluation)', async () => {
-    const r = await cli([
+    const r = await runCli([
       'run',
       modelPath,
       '--budget',
@@ -101,7 +90,7 @@ describe('fgmp run', () => {
   }, 120_000);
 
   it('prints per-layer shares, perplexity, memory and energy as text', async () => {
-    const r = await cli(['run', modelPath, '--budget', '0.5', ...small]);
+    const r = await runCli(['run', modelPath, '--budget', '0.5', ...small]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/layer\s+proj\s+weight FP8\s+act FP8/);
     expect(r.out).toMatch(/perplexity \d+\.\d{4} \(float32 \d+\.\d{4}\)/);
@@ -124,21 +113,21 @@ describe('fgmp run', () => {
       [['run', path.join(dir, 'missing.bin'), '--budget', '0.1'], /model not found/],
     ];
     for (const [argv, msg] of cases) {
-      const r = await cli(argv);
+      const r = await runCli(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err, argv.join(' ')).toMatch(msg);
     }
-    const same = await cli(['run', modelPath, '--budget', '0.1', '--calib-seed', '3', '--eval-seed', '3', ...small]);
+    const same = await runCli(['run', modelPath, '--budget', '0.1', '--calib-seed', '3', '--eval-seed', '3', ...small]);
     expect(same.code).toBe(1);
     expect(same.err).toMatch(/seeds are both 3: they must differ/);
-    const text = await cli(['run', modelPath, '--budget', '0.1', '--calib', modelPath, ...small]);
+    const text = await runCli(['run', modelPath, '--budget', '0.1', '--calib', modelPath, ...small]);
     expect(text.err).toMatch(/needs a tokenizer/);
   }, 120_000);
 });
 
 describe('fgmp sweep', () => {
   it('--json prints an array of run objects, policies × budgets', async () => {
-    const r = await cli([
+    const r = await runCli([
       'sweep',
       modelPath,
       '--budgets',
@@ -162,10 +151,10 @@ describe('fgmp sweep', () => {
   }, 180_000);
 
   it('rejects a bad list', async () => {
-    const r = await cli(['sweep', modelPath, '--budgets', '0,,1']);
+    const r = await runCli(['sweep', modelPath, '--budgets', '0,,1']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/comma-separated list without empty items/);
-    const p = await cli(['sweep', modelPath, '--policies', 'fgmp,nope']);
+    const p = await runCli(['sweep', modelPath, '--policies', 'fgmp,nope']);
     expect(p.err).toMatch(/--policies: unknown policy "nope"/);
   });
 });
@@ -174,7 +163,7 @@ describe.skipIf(!hasSharedData)(
   `fgmp run on stories260K text (${hasSharedData ? 'shared data present' : SKIP_REASON})`,
   () => {
     it('calibrates on the train head, evaluates on the validation head', async () => {
-      const r = await cli([
+      const r = await runCli([
         'run',
         sharedPath('models/stories260K.bin'),
         '--tokenizer',
