@@ -208,7 +208,7 @@ export function resultJson(r: EvalResult, float32Ppl: number): Record<string, un
 
 const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 
-const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
+export const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
 const usage = `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}`;
 

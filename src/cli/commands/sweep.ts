@@ -9,6 +9,7 @@ import {
   clipOption,
   commonOptions,
   commonUsage,
+  pct,
   policyOption,
   prepareFromArgs,
   resultJson,
@@ -25,8 +26,6 @@ function list(v: string, name: string): string[] {
     throw new UsageError(`--${name} must be a comma-separated list without empty items, got "${v}"`);
   return items;
 }
-
-const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
 const command: Command = {
   name: 'sweep',
