@@ -36,6 +36,7 @@ import {
 } from '../src/core/pipeline/index';
 import { LlamaEngine } from '../src/core/runtime/engine';
 import type { RuntimeOptions } from '../src/core/runtime/ort';
+import { reduceMantissa } from '../src/core/formats/truncate';
 import type {
   BlockCurve,
   CalibrationSummary,
@@ -52,6 +53,8 @@ import type {
   SweepRequest,
   TensorDetail,
   TextSummary,
+  TruncationRequest,
+  TruncationResult,
 } from './protocol';
 
 /** Files above this are refused before reading (a browser tab cannot hold much more). */
@@ -103,6 +106,8 @@ export class PipelineService {
   private uncalibrated = new Map<string, PreparedTensor[]>();
   private uncalibratedRankings = new Map<string, BlockRanking>();
   private abort = new AbortController();
+  /** Truncated-weight perplexities per FgmpSession (a new session, i.e. new model or tokens, starts afresh). */
+  private truncationCache = new WeakMap<FgmpSession, Map<string, TruncationResult>>();
   /** Bumped when the model or its tokenizer changes: a calibration that started before is dropped. */
   private generation = 0;
 
@@ -169,6 +174,11 @@ export class PipelineService {
 
   evaluate(req: EvaluateRequest, onProgress?: ProgressCallback): Promise<EvaluateResult> {
     return this.exclusive(() => this.evaluateNow(req, onProgress));
+  }
+
+  /** Perplexity with every linear weight reduced to `keep` mantissa bits (the truncation lesson). */
+  truncationPerplexity(req: TruncationRequest, onProgress?: ProgressCallback): Promise<TruncationResult> {
+    return this.exclusive(() => this.truncationPerplexityNow(req, onProgress));
   }
 
   sweep(req: SweepRequest, onProgress?: ProgressCallback, onPoint?: (p: SweepPoint) => void): Promise<SweepPoint[]> {
@@ -601,6 +611,56 @@ export class PipelineService {
         energyVsFp8: r.energy.vsFp8,
         actFp8Share: r.actFp8Share,
       };
+    } catch (e) {
+      if (signal.aborted) throw new CancelledError();
+      throw e;
+    }
+  }
+
+  /**
+   * The session's evaluation tokens through the float32 graph with every linear projection's weights
+   * truncated or rounded to `keep` mantissa bits by src/core/formats/truncate.ts (embeddings, norms and the
+   * classifier stay float32). Cached per (keep, mode) for the current session.
+   */
+  private async truncationPerplexityNow(req: TruncationRequest, onProgress?: ProgressCallback): Promise<TruncationResult> {
+    if (!Number.isInteger(req.keep) || req.keep < 0 || req.keep > 23)
+      throw new Error(`mantissa bits to keep must be an integer in 0..23, got ${req.keep}`);
+    if (req.mode !== 'truncate' && req.mode !== 'round')
+      throw new Error(`mode must be "truncate" or "round", got "${String(req.mode)}"`);
+    const session = this.fgmp(req.evaluationTokens);
+    let cache = this.truncationCache.get(session);
+    if (!cache) this.truncationCache.set(session, (cache = new Map()));
+    const k = `${req.keep}|${req.mode}`;
+    const hit = cache.get(k);
+    if (hit) return hit;
+    const signal = this.abort.signal;
+    const t0 = performance.now();
+    const progress = (label: string) => ({
+      signal,
+      onProgress: pipelineProgress('evaluate', label, onProgress, this.pollCancel),
+    });
+    try {
+      const float = await session.evaluateFloat32(progress('Perplexity (float32)'));
+      const r = await session.evaluateLinearTransform(
+        (w) => reduceMantissa(w, req.keep, req.mode),
+        progress(`Perplexity (${req.keep} mantissa bits, ${req.mode === 'truncate' ? 'truncated' : 'rounded'})`),
+      );
+      if (signal.aborted) throw new CancelledError();
+      const result: TruncationResult = {
+        keep: req.keep,
+        mode: req.mode,
+        evaluationTokens: req.evaluationTokens,
+        ppl: r.ppl,
+        meanNll: r.meanNll,
+        float32Ppl: float.ppl,
+        float32MeanNll: float.meanNll,
+        tokens: r.tokens,
+        seconds: (performance.now() - t0) / 1000,
+        weights: 'every linear projection (q, k, v, o, gate, up, down of each layer)',
+        engine: ENGINE,
+      };
+      cache.set(k, result);
+      return result;
     } catch (e) {
       if (signal.aborted) throw new CancelledError();
       throw e;

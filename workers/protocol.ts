@@ -173,3 +173,24 @@ export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
   activationBudget: number;
   evaluationTokens: number;
 }
+
+export interface TruncationRequest {
+  /** Mantissa bits kept, 0..23 (23: float32 unchanged). */
+  keep: number;
+  mode: 'truncate' | 'round';
+  evaluationTokens: number;
+}
+
+export interface TruncationResult extends TruncationRequest {
+  /** Perplexity with every linear projection's weights reduced to `keep` mantissa bits. */
+  ppl: number;
+  meanNll: number;
+  /** The float32 model on the same tokens. */
+  float32Ppl: number;
+  float32MeanNll: number;
+  tokens: number;
+  seconds: number;
+  /** Which weights were reduced (the rest stay float32). */
+  weights: string;
+  engine: string;
+}

@@ -454,6 +454,23 @@ export class FgmpSession {
     return this.float32Result;
   }
 
+  /**
+   * Perplexity with every linear projection's weights replaced by transform(weights) (embeddings, norms and
+   * the classifier stay float32): the same windows and plain graph as evaluateFloat32, weights swapped in as
+   * graph inputs. Not cached (the caller knows what the transform means).
+   */
+  async evaluateLinearTransform(
+    transform: (weights: Float32Array, layer: number, proj: Projection) => Float32Array,
+    opts: EvalOptions = {},
+  ): Promise<{ ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number }> {
+    const t0 = performance.now();
+    const replace = new Map<string, Float32Array>();
+    for (const s of this.sites) replace.set(layerWeightName(s.layer, s.proj), transform(this.model.weights.layers[s.layer][s.proj], s.layer, s.proj));
+    const r = await this.runWindows(await this.graph('plain'), this.weightFeeds(replace), false, t0, opts);
+    const meanNll = r.sumNll / Math.max(1, this.evalTokens - r.nonFinite);
+    return { ppl: Math.exp(meanNll), meanNll, tokens: this.evalTokens, nonFinite: r.nonFinite, seconds: (performance.now() - t0) / 1000 };
+  }
+
   /** Every policy at every budget (shared results at budgets 0 and 1 are computed once). */
   async sweep(
     base: Omit<EvalConfig, 'policy' | 'budget'>,

@@ -1,6 +1,7 @@
-// Lesson 2's computation: drop (or round away) the low mantissa bits of float32 values. Rounding uses a
-// core Minifloat with FP32's exponent and fewer mantissa bits (7 bits is exactly BF16, 10 is TF32).
-import { errorMetrics, Minifloat, quantizeGrouped, type ErrorMetrics } from '../../core/formats';
+// Lesson 2's computation: drop (or round away) the low mantissa bits of float32 values, with the core's
+// src/core/formats/truncate.ts (the pipeline worker truncates the loaded model's weights with the same code).
+import { errorMetrics, type ErrorMetrics } from '../../core/formats';
+import { roundMantissa, truncateMantissa } from '../../core/formats/truncate';
 import { gaussianTensor } from './synthetic';
 
 export const TRUNCATION_TENSOR = { n: 4096, std: 0.02, seed: 7 } as const;
@@ -9,31 +10,7 @@ export function truncationTensor(): Float32Array {
   return gaussianTensor(TRUNCATION_TENSOR.n, TRUNCATION_TENSOR.std, TRUNCATION_TENSOR.seed);
 }
 
-/** Zeroes the lowest 23 − keep mantissa bits of each float32 (rounds toward zero). */
-export function truncateMantissa(x: Float32Array, keep: number): Float32Array {
-  if (!Number.isInteger(keep) || keep < 0 || keep > 23) throw new RangeError(`mantissa bits to keep must be 0..23, got ${keep}`);
-  const out = new Float32Array(x);
-  const bits = new Uint32Array(out.buffer);
-  const mask = (0xffffffff << (23 - keep)) >>> 0;
-  for (let i = 0; i < bits.length; i++) bits[i] = (bits[i] & mask) >>> 0;
-  return out;
-}
-
-const roundFormats = new Map<number, Minifloat>();
-/** FP32's sign and exponent with `keep` mantissa bits: the core rounds to it (nearest, ties to even). */
-export function fp32WithMantissa(keep: number): Minifloat {
-  let f = roundFormats.get(keep);
-  if (!f) {
-    f = new Minifloat({ id: `e8m${keep}`, name: `E8M${keep}`, expBits: 8, manBits: keep, bias: 127, specials: 'ieee' });
-    roundFormats.set(keep, f);
-  }
-  return f;
-}
-
-export function roundMantissa(x: Float32Array, keep: number): Float32Array {
-  if (keep === 23) return new Float32Array(x);
-  return quantizeGrouped(x, fp32WithMantissa(keep), { scaling: 'none' }).values;
-}
+export { fp32WithMantissa, reduceMantissa, roundMantissa, truncateMantissa, type MantissaMode } from '../../core/formats/truncate';
 
 export interface TruncationPoint {
   keep: number;
