@@ -15,6 +15,7 @@ import type {
   SweepPoint,
   TensorDetail,
   TextSummary,
+  TruncationResult,
 } from '../../workers/protocol';
 
 export type StepStatus = 'idle' | 'running' | 'done' | 'error';
@@ -51,6 +52,13 @@ export interface ExplorerState {
   /** Perplexity per configuration key; baselines under "fp8|…" and "nvfp4|…" keys. */
   ppl: Step & { cache: Record<string, EvaluateResult>; runningKey: string | null; lastShownKey: string | null };
   sweep: Step & { key: string | null; points: SweepPoint[] };
+  /** The truncation lesson's perplexities per "context|keep|mode" key (src/store/truncation.ts). */
+  truncation: {
+    cache: Record<string, TruncationResult>;
+    runningKey: string | null;
+    progress: Progress | null;
+    error: { key: string; message: string } | null;
+  };
   worker: { restarts: number; message: string | null };
   hwOverrides: Partial<Record<HwParamKey, number>>;
   blockColour: 'precision' | 'score';
@@ -70,6 +78,7 @@ export const initialExplorerState = (): ExplorerState => ({
   detail: { key: null, data: null, blockCurve: null, error: null },
   ppl: { ...idle(), cache: {}, runningKey: null, lastShownKey: null },
   sweep: { ...idle(), key: null, points: [] },
+  truncation: { cache: {}, runningKey: null, progress: null, error: null },
   worker: { restarts: 0, message: null },
   hwOverrides: {},
   blockColour: 'precision',

@@ -1,5 +1,6 @@
-// Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error.
-import { useMemo, useState } from 'react';
+// Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error,
+// and, with a model loaded in the explorer, its perplexity (computed in the pipeline worker).
+import { useEffect, useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/formats';
 
@@ -8,9 +9,11 @@ const SLOPE_FIT = [2, 20] as const;
 import { Controls, Num, Prose, Section, Segmented, Slider } from '../../views/learn/controls';
 import { Axis, OKABE_ITO } from '../../views/learn/charts';
 import { db, exact, sig } from './fmt';
-import { dbPerBit, roundMantissa, truncateMantissa, TRUNCATION_TENSOR, truncationCurve, truncationTensor } from './truncationModel';
+import { dbPerBit, roundMantissa, truncateMantissa, TRUNCATION_TENSOR, truncationCurve, truncationTensor, type MantissaMode } from './truncationModel';
+import { useExplorer } from '../../store/explorerStore';
+import { requestTruncationPerplexity, truncationContext, truncationKey } from '../../store/truncation';
 
-type Mode = 'truncate' | 'round';
+type Mode = MantissaMode;
 
 export function TruncationLesson() {
   const weights = useMemo(() => truncationTensor(), []);
@@ -77,11 +80,88 @@ export function TruncationLesson() {
         <ErrorCurve curve={curve} keep={keep} mode={mode} />
       </Section>
       <Section title="Perplexity">
-        <p className="rounded border border-amber-400 bg-amber-50 p-2 text-sm dark:border-amber-600 dark:bg-amber-950" data-testid="no-model">
-          No model is loaded in the app yet: the perplexity of a real model with truncated weights will appear here once
-          the Llama engine lands. Meanwhile the tensor error above is computed live.
-        </p>
+        <ModelPerplexity keep={keep} mode={mode} />
       </Section>
+    </div>
+  );
+}
+
+/** Perplexity of the explorer's model with every linear weight reduced to `keep` mantissa bits (worker). */
+function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
+  const model = useExplorer((s) => s.model);
+  const calibration = useExplorer((s) => s.calibration);
+  const evaluationText = useExplorer((s) => s.texts.evaluation?.name ?? null);
+  const context = useExplorer(truncationContext);
+  const key = context ? truncationKey(context, keep, mode) : null;
+  const result = useExplorer((s) => (key ? s.truncation.cache[key] : undefined));
+  const running = useExplorer((s) => key !== null && s.truncation.runningKey === key);
+  const progress = useExplorer((s) => s.truncation.progress);
+  const error = useExplorer((s) => (key !== null && s.truncation.error?.key === key ? s.truncation.error.message : null));
+  useEffect(() => {
+    if (context) requestTruncationPerplexity(keep, mode);
+  }, [context, keep, mode]);
+
+  const box = 'rounded border p-2 text-sm';
+  const warn = `${box} border-amber-400 bg-amber-50 dark:border-amber-600 dark:bg-amber-950`;
+  const explorerLink = (
+    <a href="#/explorer" className="text-sky-700 underline dark:text-sky-300" data-testid="truncation-explorer-link">
+      the explorer
+    </a>
+  );
+  if (!model.summary && model.status !== 'running')
+    return (
+      <p className={warn} data-testid="no-model">
+        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}. Open {explorerLink}: it loads the
+        default model by itself (or one of yours) and calibrates it; come back here to see its perplexity with every linear weight
+        reduced to the bits chosen above. Meanwhile the tensor error above is computed live.
+      </p>
+    );
+  if (!context)
+    return (
+      <p className={warn} data-testid="truncation-waiting">
+        {calibration.status === 'error'
+          ? `The explorer could not calibrate ${model.summary?.name ?? 'the model'} (${calibration.error}); the perplexity needs its evaluation session. See `
+          : `The explorer is ${model.status === 'running' ? 'loading' : 'calibrating'} ${model.summary?.name ?? 'the model'}; the perplexity appears here once it is ready (see `}
+        {explorerLink}
+        {calibration.status === 'error' ? '.' : ').'}
+      </p>
+    );
+  if (error)
+    return (
+      <p className="rounded border border-red-500 bg-red-50 p-2 text-sm dark:border-red-500 dark:bg-red-950" role="alert" data-testid="truncation-error">
+        The pipeline worker could not compute the perplexity: {error}
+      </p>
+    );
+  if (!result)
+    return (
+      <p className={box} aria-live="polite" data-testid="truncation-computing">
+        computing… perplexity of {model.summary!.name} with {keep} mantissa bits ({mode === 'truncate' ? 'truncated' : 'rounded'}) in the
+        pipeline worker
+        {running && progress && progress.total > 0 ? ` (${Math.round((100 * progress.done) / progress.total)}% of ${progress.label.toLowerCase()})` : ''}
+      </p>
+    );
+  const verb = mode === 'truncate' ? 'truncated' : 'rounded';
+  return (
+    <div className="flex flex-col gap-2 text-sm" data-testid="truncation-ppl">
+      <p>
+        {model.summary!.name} on <Num testId="ppl-tokens">{result.tokens}</Num> evaluation tokens
+        {evaluationText ? ` of ${evaluationText}` : ''}, with {result.weights} {verb} to <Num>{result.keep}</Num> mantissa bits
+        (token embedding, norms and classifier stay float32): perplexity{' '}
+        <span className="font-mono font-semibold" data-testid="ppl-truncated" data-value={result.ppl}>
+          {result.ppl.toFixed(4)}
+        </span>{' '}
+        against{' '}
+        <span className="font-mono font-semibold" data-testid="ppl-float32" data-value={result.float32Ppl}>
+          {result.float32Ppl.toFixed(4)}
+        </span>{' '}
+        in float32 (<Num testId="ppl-ratio">{(result.ppl / result.float32Ppl).toFixed(4)}</Num>×, mean NLL{' '}
+        <Num testId="nll-delta">{(result.meanNll - result.float32MeanNll >= 0 ? '+' : '−') + Math.abs(result.meanNll - result.float32MeanNll).toExponential(2)}</Num>{' '}
+        nats).
+        {result.keep === 23 ? ' All 23 bits kept: the float32 model itself.' : ''}
+      </p>
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        Computed in the pipeline worker ({result.engine}), {result.seconds.toFixed(2)} s; each (bits, mode) pair is computed once.
+      </p>
     </div>
   );
 }
