@@ -99,6 +99,19 @@ test('truncation lesson: perplexity of the default model with truncated weights 
     await page.getByText('Rounding (RNE)').click();
     await setBits(page, 2);
     await expect(page.getByTestId('ppl-truncated')).toHaveAttribute('data-value', String(r2), { timeout: 1_000 });
+
+    // A failure in the worker is shown, not swallowed: ask for 1 evaluation token (the worker refuses: fewer
+    // than 2 tokens), then back to the app's setting (the figure comes back from the cache).
+    type StoreHandle = { getState(): { settings: object }; setState(s: object): void };
+    const setEvalTokens = (n: number) =>
+      page.evaluate((tokens) => {
+        const store = (window as unknown as { __fgmp: { store: StoreHandle } }).__fgmp.store;
+        store.setState({ settings: { ...store.getState().settings, evaluationTokens: tokens } });
+      }, n);
+    await setEvalTokens(1);
+    await expect(page.getByTestId('truncation-error')).toContainText('fewer than 2 tokens', { timeout: 60_000 });
+    await setEvalTokens(DEFAULT_SHARE_STATE.evaluationTokens);
+    await expect(page.getByTestId('ppl-truncated')).toHaveAttribute('data-value', String(r2));
   } finally {
     await session.dispose();
   }
