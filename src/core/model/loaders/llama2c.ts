@@ -145,20 +145,7 @@ function loadLegacy(bytes: Uint8Array, name: string): LoadedCheckpoint {
   }
   requireBytes(bytes, 0, cur.offset, 'llama2.c v0 layout');
 
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < L; l++) {
-    layers.push({
-      attnNorm: attnNorm[l],
-      q: q[l],
-      k: k[l],
-      v: v[l],
-      o: o[l],
-      ffnNorm: ffnNorm[l],
-      gate: gate[l],
-      up: up[l],
-      down: down[l],
-    });
-  }
+  const layers = layersFromStacks({ attnNorm, q, k, v, o, ffnNorm, gate, up, down });
   const model: LlamaModel = {
     config: c,
     weights: { tokenEmbedding, layers, finalNorm, classifier },
@@ -332,20 +319,7 @@ function loadVersioned(bytes: Uint8Array, name: string): LoadedCheckpoint {
   const classifier = c.sharedClassifier ? tokenEmbedding : take(sizes.embedding);
   requireBytes(bytes, 0, cur.offset, `${what} layout`);
 
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < L; l++) {
-    layers.push({
-      attnNorm: attnNorm[l],
-      q: q[l],
-      k: k[l],
-      v: v[l],
-      o: o[l],
-      ffnNorm: ffnNorm[l],
-      gate: gate[l],
-      up: up[l],
-      down: down[l],
-    });
-  }
+  const layers = layersFromStacks({ attnNorm, q, k, v, o, ffnNorm, gate, up, down });
   const model: LlamaModel = {
     config: c,
     weights: { tokenEmbedding, layers, finalNorm, classifier },
@@ -368,4 +342,19 @@ function dequantizeQ8Groups(bytes: Uint8Array, offset: number, n: number, groupS
     for (let j = 0; j < groupSize; j++, i++) out[i] = q[i] * s;
   }
   return out;
+}
+
+/** Per-layer weights from the per-tensor stacks llama2.c files store (every layer of one tensor together). */
+function layersFromStacks(stacks: { [K in keyof LayerWeights]: Float32Array[] }): LayerWeights[] {
+  return stacks.q.map((_, l) => ({
+    attnNorm: stacks.attnNorm[l],
+    q: stacks.q[l],
+    k: stacks.k[l],
+    v: stacks.v[l],
+    o: stacks.o[l],
+    ffnNorm: stacks.ffnNorm[l],
+    gate: stacks.gate[l],
+    up: stacks.up[l],
+    down: stacks.down[l],
+  }));
 }
