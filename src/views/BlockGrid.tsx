@@ -10,7 +10,7 @@ import {
   type WheelEvent,
 } from 'react';
 import * as d3 from 'd3';
-import type { TensorDetail } from '../../workers/protocol';
+import type { TensorDetail } from '../core/pipeline/results';
 
 export const FP8_COLOUR = '#E69F00';
 export const NVFP4_COLOUR = '#0072B2';

@@ -3,7 +3,7 @@
 import { memo, useMemo } from 'react';
 import * as d3 from 'd3';
 import { roundE4M3 } from '../core/formats/index.ts';
-import type { BlockCurve, TensorDetail } from '../../workers/protocol';
+import type { BlockCurve, TensorDetail } from '../core/pipeline/results';
 
 const E2M1_LEVELS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
 const MSE_COLOUR = '#0072B2';

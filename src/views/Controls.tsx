@@ -13,6 +13,7 @@ import {
   type PolicyId,
 } from '../core/url/shareState';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
+import { dismissTextError } from '../store/actions';
 
 const POLICY_LABEL: Record<PolicyId, string> = {
   fgmp: 'FGMP (Fisher-weighted)',
@@ -90,11 +91,7 @@ export const DataPanel = memo(function DataPanel() {
           onCommit={(v) => updateSettings({ evaluationTokens: v })}
         />
       </div>
-      {texts.error && (
-        <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ texts: { ...s.texts, error: null } }))}>
-          {texts.error}
-        </ErrorBox>
-      )}
+      {texts.error && <ErrorBox onDismiss={dismissTextError}>{texts.error}</ErrorBox>}
       {cal.status === 'running' && (
         <ProgressBar progress={cal.progress} onCancel={cancelRunning} testId="calibration-progress" />
       )}

@@ -5,7 +5,8 @@ import { memo, useState, type DragEvent, type FormEvent } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { cancelRunning, openFiles, openRandom, openUrl } from '../store/controller';
 import { ErrorBox, Note, ProgressBar } from './ui';
-import type { ModelSummary } from '../../workers/protocol';
+import type { ModelSummary } from '../core/pipeline/results';
+import { dismissModelError } from '../store/actions';
 
 /** Memoised: it reads the store itself, so the page's re-renders (a slider move) need not touch it. */
 export const ModelPanel = memo(function ModelPanel() {
@@ -117,7 +118,7 @@ export const ModelPanel = memo(function ModelPanel() {
         />
       )}
       {model.error && (
-        <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ model: { ...s.model, error: null } }))}>
+        <ErrorBox onDismiss={dismissModelError}>
           <span data-testid="model-error">{model.error}</span>
           {model.summary && <span className="block">Still using {model.summary.name}.</span>}
         </ErrorBox>

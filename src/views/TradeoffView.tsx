@@ -2,7 +2,7 @@
 // (from the sweep), the all-FP8 / all-NVFP4 baselines and the current configuration marked.
 import * as d3 from 'd3';
 import type { PolicyId } from '../core/url/shareState';
-import type { SweepPoint } from '../../workers/protocol';
+import type { SweepPoint } from '../core/pipeline/results';
 
 export const POLICY_STYLE: Record<PolicyId, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
   fgmp: { colour: '#D55E00', label: 'FGMP (Fisher-weighted)', dash: '', shape: d3.symbolCircle },

@@ -1,7 +1,7 @@
 // Small shared pieces of the explorer's UI: panels with an explanation and export buttons, progress
 // bars that say tokens, rate and time left, and error boxes.
 import { useRef, type ReactNode } from 'react';
-import type { Progress } from '../../workers/protocol';
+import type { Progress } from '../core/pipeline/results';
 import { downloadBlob, exportPanelPng, exportPanelSvg } from './exporting';
 
 export function Panel(props: {

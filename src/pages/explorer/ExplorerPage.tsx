@@ -29,6 +29,7 @@ import { EnergyView } from '../../views/EnergyView';
 import { TradeoffView } from '../../views/TradeoffView';
 import { ErrorBox, Note, Panel, ProgressBar, saveText } from '../../views/ui';
 import { PROJECTIONS } from '../../core/model/types';
+import { clearUrlErrors, dismissWorkerMessage, setBlockColour, setHwOverride, toggleTheme } from '../../store/actions';
 
 /** deriveForBudget, timed for the latency measurement (window.__fgmp.deriveMs). */
 function timedDerive(...args: Parameters<typeof deriveForBudget>): ReturnType<typeof deriveForBudget> {
@@ -266,12 +267,7 @@ export function ExplorerPage() {
           <button type="button" className="btn-ghost" disabled={!derived} onClick={() => exportData('json')}>
             Export JSON
           </button>
-          <button
-            type="button"
-            className="btn-ghost ml-auto"
-            aria-pressed={theme === 'dark'}
-            onClick={() => useExplorer.setState({ theme: theme === 'dark' ? 'light' : 'dark' })}
-          >
+          <button type="button" className="btn-ghost ml-auto" aria-pressed={theme === 'dark'} onClick={toggleTheme}>
             {theme === 'dark' ? 'Light theme' : 'Dark theme'}
           </button>
           {copied && (
@@ -284,12 +280,12 @@ export function ExplorerPage() {
 
       <div className="min-w-0 space-y-3">
         {worker.message && (
-          <ErrorBox onDismiss={() => useExplorer.setState((s) => ({ worker: { ...s.worker, message: null } }))}>
+          <ErrorBox onDismiss={dismissWorkerMessage}>
             <span data-testid="worker-error">{worker.message}</span>
           </ErrorBox>
         )}
         {urlErrors.length > 0 && (
-          <ErrorBox onDismiss={() => useExplorer.setState({ urlErrors: [] })}>
+          <ErrorBox onDismiss={clearUrlErrors}>
             <div data-testid="url-errors">
               <b>This link has problems; the affected settings keep their defaults:</b>
               <ul className="list-disc pl-4">
@@ -444,7 +440,7 @@ export function ExplorerPage() {
                   <select
                     className="input !w-auto"
                     value={blockColour}
-                    onChange={(e) => useExplorer.setState({ blockColour: e.target.value as 'precision' | 'score' })}
+                    onChange={(e) => setBlockColour(e.target.value as 'precision' | 'score')}
                   >
                     <option value="precision">precision</option>
                     <option value="score">score (log)</option>
@@ -516,7 +512,7 @@ export function ExplorerPage() {
                 params={params}
                 tokens={tokens}
                 overrides={hwOverrides}
-                onOverride={(k, v) => useExplorer.setState((s) => ({ hwOverrides: { ...s.hwOverrides, [k]: v } }))}
+                onOverride={setHwOverride}
                 measured={
                   current && current.energyVsFp8 !== null
                     ? { energyVsFp8: current.energyVsFp8, actFp8Share: current.actFp8Share, tokens: current.tokens }

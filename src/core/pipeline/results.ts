@@ -1,0 +1,126 @@
+// What the pipeline produces, in the core's own terms: the CLI prints these, the worker sends them over
+// structured clone (no classes; typed arrays are transferred), and the store and views read them. The worker
+// protocol (workers/protocol.ts) re-exports them; nothing here knows about workers or React.
+import type { LlamaConfig, Projection } from '../model/types.ts';
+import type { PolicyId } from '../url/shareState.ts';
+
+export type Stage = 'fetch' | 'load' | 'tokenize' | 'calibrate' | 'quantize' | 'evaluate' | 'sweep';
+/** One progress report of a long step. */
+export interface Progress {
+  stage: Stage;
+  /** What the step is doing, for the progress bar's label. */
+  label: string;
+  done: number;
+  total: number;
+  unit: 'bytes' | 'tokens' | 'tensors' | 'points';
+  /** Units per second so far (0 until measurable). */
+  rate: number;
+  /** Seconds left at the current rate (NaN until measurable). */
+  etaSeconds: number;
+}
+export type ProgressCallback = (p: Progress) => void;
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+export interface TensorRow {
+  name: string;
+  storedName: string;
+  shape: number[];
+  dtype: string;
+  numel: number;
+  nanCount: number;
+}
+export interface ModelSummary {
+  name: string;
+  format: string;
+  variant: string;
+  bytes: number;
+  config: LlamaConfig;
+  parameters: number;
+  tensors: TensorRow[];
+  nanCount: number;
+  warnings: string[];
+  /** Name of the tokenizer file or "embedded" (GGUF/HF), or null when none is loaded. */
+  tokenizer: string | null;
+  tokenizerVocab: number | null;
+}
+export interface TextSummary {
+  name: string;
+  characters: number;
+  /** Tokens in the first `tokensCounted` characters (0 without a tokenizer). */
+  tokens: number;
+  tokensCounted: number;
+}
+export interface CalibrationSummary {
+  tokens: number;
+  sequences: number;
+  sequenceLength: number;
+  meanNll: number;
+  seconds: number;
+  engine: string;
+}
+export interface TensorDetail {
+  layer: number;
+  proj: Projection;
+  rows: number;
+  cols: number;
+  weight: Float32Array;
+  qLo: Float32Array;
+  qHi: Float32Array;
+  clipRatio: Float32Array;
+  fisher: Float32Array | null;
+  nvfp4TensorScale: number;
+  fp8Scales: Float32Array;
+  /** Curve over the clip grid of the whole tensor (all blocks at one ratio). */
+  curve: { grid: number[]; mse: Float64Array; fisherMse: Float64Array } | null;
+}
+export interface BlockCurve {
+  block: number;
+  grid: number[];
+  mse: Float64Array;
+  fisherMse: Float64Array;
+}
+export interface EvaluateResult {
+  meanNll: number;
+  ppl: number;
+  tokens: number;
+  seconds: number;
+  engine: string;
+  /** Activation threshold τ used (NaN for uniform variants). */
+  activationThreshold: number;
+  /** Realised shares and costs as the pipeline reports them (null for the float32 variant). */
+  fp8Share: number | null;
+  weightBits: number | null;
+  weightBitsPerWeight: number | null;
+  /** Energy of one pass over the evaluation tokens with the realised activation masks, relative to all-FP8. */
+  energyVsFp8: number | null;
+  actFp8Share: number | null;
+}
+export interface SweepPoint {
+  policy: PolicyId;
+  weightBudget: number;
+  ppl: number;
+  meanNll: number;
+  /** Simulated energy relative to all-FP8 (1 = same). */
+  energyVsFp8: number;
+}
+export interface TruncationRequest {
+  /** Mantissa bits kept, 0..23 (23: float32 unchanged). */
+  keep: number;
+  mode: 'truncate' | 'round';
+  evaluationTokens: number;
+}
+export interface TruncationResult extends TruncationRequest {
+  /** Perplexity with every linear projection's weights reduced to `keep` mantissa bits. */
+  ppl: number;
+  meanNll: number;
+  /** The float32 model on the same tokens. */
+  float32Ppl: number;
+  float32MeanNll: number;
+  tokens: number;
+  seconds: number;
+  /** Which weights were reduced (the rest stay float32). */
+  weights: string;
+  engine: string;
+}

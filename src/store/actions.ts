@@ -1,0 +1,27 @@
+// The store's actions, the only way views and pages change state (they never call useExplorer.setState).
+// The long steps (open, calibrate, quantize, evaluate, sweep) live in controller.ts; the small UI-state
+// actions are here.
+import type { HwParamKey } from '../core/hw/index';
+import { patch, useExplorer } from './explorerStore';
+
+export {
+  cancelRunning,
+  openFiles,
+  openRandom,
+  openText,
+  openUrl,
+  recalibrate,
+  runSweep,
+  select,
+  shareUrl,
+  updateSettings,
+} from './controller';
+
+export const dismissModelError = () => patch('model', { error: null });
+export const dismissTextError = () => patch('texts', { error: null });
+export const dismissWorkerMessage = () => patch('worker', { message: null });
+export const clearUrlErrors = () => useExplorer.setState({ urlErrors: [] });
+export const toggleTheme = () => useExplorer.setState((s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' }));
+export const setBlockColour = (blockColour: 'precision' | 'score') => useExplorer.setState({ blockColour });
+export const setHwOverride = (key: HwParamKey, value: number | undefined) =>
+  useExplorer.setState((s) => ({ hwOverrides: { ...s.hwOverrides, [key]: value } }));
