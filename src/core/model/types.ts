@@ -20,7 +20,19 @@ export interface LlamaConfig {
   normEps: number;
   /** True when the classifier (lm head) is the token embedding matrix. */
   sharedClassifier: boolean;
+  /** Hugging Face `rope_scaling` (absent: plain RoPE). src/core/model/rope.ts turns it into frequencies. */
+  ropeScaling?: RopeScaling;
 }
+
+/**
+ * RoPE scaling as transformers implements it (modeling_rope_utils.py): `linear` divides positions by
+ * factor; `dynamic` (NTK) raises the base once the sequence exceeds originalMaxPositions; `llama3`
+ * divides the low frequencies by factor and blends the band between low/high frequency factors.
+ */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'dynamic'; factor: number; originalMaxPositions: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
 
 /** The seven linear projections of a transformer block, in the order the app lists them. */
 export const PROJECTIONS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
