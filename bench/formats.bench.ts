@@ -2,6 +2,7 @@
 // next to a plain Float32Array copy (dst.set(src)) measured in the same run: the memory-bound
 // ceiling. Quantizers read 4 B and write 4 B (+1 B code) per element, like the copy.
 import os from 'node:os';
+import { lcg32, unit } from '../src/core/random';
 import { median, printTable, timeRuns } from './util.ts';
 import { quantizeE4M3, quantizeMx, quantizeNvfp4 } from '../src/core/formats/index.ts';
 
@@ -10,8 +11,7 @@ const RUNS = 5;
 
 export default async function formatsBench(): Promise<void> {
   // Seeded, roughly Gaussian weights with a few outliers (what LLM weight tensors look like).
-  let s = 1;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rnd = unit(lcg32(1, 1103515245, 12345));
   const src = new Float32Array(N);
   for (let i = 0; i < N; i++) src[i] = (rnd() + rnd() + rnd() - 1.5) * 0.05 * (i % 4099 === 0 ? 20 : 1);
   const dst = new Float32Array(N);

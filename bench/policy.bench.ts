@@ -3,6 +3,7 @@
 // budget change (shares only; shares + all masks). Ceilings from the same run: native Float64Array
 // sort (unstable, no ids) for the sort, one read pass over all weights for the quantizers.
 import { STORIES15M_SHAPE, projectionShape, randomModel, type Projection } from '../src/core/model/types';
+import { unit, xorshift32 } from '../src/core/random';
 import { allMasks, answerBudget, buildRanking, prepareWeights, sortDescendingStable, type ClipMode } from '../src/core/fgmp/index';
 import { simulateHardware } from '../src/core/hw/index';
 import { median, printTable, timeRuns } from './util';
@@ -17,16 +18,9 @@ export default async function policyBench(): Promise<void> {
     let f = fisherCache.get(key);
     if (!f) {
       const [r, c] = projectionShape(config, proj);
-      let s = (layer * 7919 + proj.length * 104729) >>> 0 || 1;
+      const u = unit(xorshift32(layer * 7919 + proj.length * 104729));
       f = new Float32Array(r * c);
-      for (let i = 0; i < f.length; i++) {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        f[i] = Math.exp(6 * (s / 4294967296) - 3);
-      }
+      for (let i = 0; i < f.length; i++) f[i] = Math.exp(6 * u() - 3);
       fisherCache.set(key, f);
     }
     return f;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unit, xorshift32 } from '../random';
 import { GraphBuilder } from '../graph/builder.ts';
 import { createSession, f32, ort, runSession } from '../runtime/ort.ts';
 import { roundE2M1, roundE4M3 } from '../formats/fast.ts';
@@ -7,15 +8,7 @@ import { ACT_BLOCK, actBlocksPerToken, padFisher, quantizeActivations, roundE2M1
 
 /** Deterministic float32 values: a Gaussian-like bulk with heavy-tailed outliers. */
 function randomValues(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = unit(xorshift32(seed));
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const g = (next() + next() + next() - 1.5) * 2;

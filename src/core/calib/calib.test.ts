@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32, unitOpen } from '../random';
 import {
   absmaxThreshold,
   blockClipSearch,
@@ -15,16 +16,7 @@ import { quantizeMx } from '../formats/mx.ts';
 import { blockLayout } from '../formats/layout.ts';
 
 /** Seeded uniform in (0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
-  };
-}
+const rng = (seed: number) => unitOpen(mulberry32(seed));
 
 function laplace(n: number, seed: number): Float32Array {
   const u = rng(seed);

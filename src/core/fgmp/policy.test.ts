@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { lcg32, unit } from '../random';
 import { PROJECTIONS, type Projection } from '../model/types';
 import { allMasks, answerBlockCount, answerBudget, findTensor, rankGlobally, rankPerTensor, tensorMask, type ScoredTensor } from './policy';
 import { sortDescendingStable } from './sort';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const lcg = (seed: number) => unit(lcg32(seed));
 
 /** Brute-force reference: every block with (score, layer, proj index, block) sorted by comparator. */
 function bruteForceFp8(tensors: ScoredTensor[], k: number): Map<string, Uint8Array> {

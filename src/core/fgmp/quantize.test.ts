@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { lcg32, unitOpen } from '../random';
 import { E4M3 } from '../formats/index.ts';
 import { CLIP_GRID, clippingCurve, quantizeWeight, type ClipMode } from './quantize';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 4294967296;
-  };
-}
+const lcg = (seed: number) => unitOpen(lcg32(seed));
 function normals(n: number, seed: number): Float32Array {
   const u = lcg(seed);
   return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));

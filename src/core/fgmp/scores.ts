@@ -1,6 +1,7 @@
 // Block scores (DESIGN.md §3): one number per 16-element weight block, higher = keep in FP8.
 // Sums run in float64 in element order, so results are deterministic.
 import { blockGrid, checkTensorLength, BLOCK_SIZE, type BlockGrid } from './blocks';
+import { hash32 } from '../random';
 
 /** The policies the app compares. 'uniform' ranks inside each tensor by the FGMP score. */
 export type ScoreKind = 'fgmp' | 'unweighted' | 'error' | 'magnitude' | 'random';
@@ -75,18 +76,9 @@ export function magnitudeScores(rows: number, cols: number, w: ArrayLike<number>
   return out;
 }
 
-/** 32-bit integer hash (lowbias32), so a block's random score depends only on (seed, stream, block id). */
-function hash32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
 /**
- * Random baseline: a uniform [0, 1) score per block, deterministic in (seed, stream, block id), so the
+ * Random baseline: a uniform [0, 1) score per block, deterministic in (seed, stream, block id) through
+ * the lowbias32 hash (src/core/random), so the
  * same seed gives the same blocks whatever order tensors are scored in. Use a distinct stream per tensor
  * (e.g. layer * 7 + projection index).
  */

@@ -2,6 +2,7 @@
 // literal with its arithmetic in a comment. E2M1 magnitudes by code: 0:0 1:0.5 2:1 3:1.5 4:2 5:3
 // 6:4 7:6, bit 3 = sign. E4M3 steps: [16,32) by 2, [32,64) by 4, [256,512) by 32.
 import { describe, expect, it } from 'vitest';
+import { lcg32, unit } from '../random';
 import { quantizeNvfp4, nvfp4TensorScale, NAN_CODE } from './nvfp4.ts';
 import { quantizeMx, mxScaleExponent } from './mx.ts';
 import { quantizeE4M3, quantizeFp8 } from './fp8.ts';
@@ -101,8 +102,8 @@ describe('NVFP4 worked examples', () => {
   });
 
   it('agrees with the scalar E2M1/E4M3 reference on a random tensor', () => {
-    let s = 12345;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
+    const u = unit(lcg32(12345, 1103515245, 12345));
+    const rnd = () => (u() - 0.5) * 2;
     const big = Float32Array.from({ length: 1000 }, () => rnd() * Math.exp(3 * rnd()));
     const q = quantizeNvfp4(big, { rowLength: 100 });
     const ts = Math.fround(Math.max(...list(big).map(Math.abs)) / 2688);

@@ -2,6 +2,7 @@
 // computed here independently from the bit fields (sign, exponent, mantissa), never by the code
 // under test.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random';
 import {
   BF16,
   E2M1,
@@ -295,14 +296,7 @@ const fromBits = (b: number) => ((u32[0] = b >>> 0), f32[0]);
 
 /** Deterministic pseudo-random float32 bit patterns (mulberry32), finite only. */
 function randomFloat32s(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = mulberry32(seed);
   const out: number[] = [];
   while (out.length < n) {
     const v = fromBits(next());

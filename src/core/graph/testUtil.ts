@@ -1,4 +1,5 @@
 // Helpers shared by the graph and eval tests (not used by production code).
+import { xorshift32 } from '../random';
 
 /** max |a − b| / max |b|: the error relative to the tensor's scale (elementwise relative error is meaningless near 0). */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -15,15 +16,6 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 
 /** Deterministic pseudo-random token ids. */
 export function randomIds(n: number, vocab: number, seed: number): number[] {
-  let s = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out.push(s % vocab);
-  }
-  return out;
+  const next = xorshift32(seed);
+  return Array.from({ length: n }, () => next() % vocab);
 }

@@ -1,5 +1,6 @@
 // Shared model types: every loader produces these, every engine (reference, ONNX graph) consumes them.
 // Matrices are row-major [out, in] (y = W x), as in llama2.c.
+import { boxMuller, unitOpen, xorshift32 } from '../random';
 
 export interface LlamaConfig {
   /** Model width (embedding size). */
@@ -137,16 +138,7 @@ export function validateConfig(c: LlamaConfig): void {
 /** Deterministic random model (xorshift32-based normal init), for tests and benches of a given shape. */
 export function randomModel(config: LlamaConfig, seed = 1, scale = 0.05): LlamaModel {
   validateConfig(config);
-  let s = seed >>> 0 || 1;
-  const uniform = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const normal = boxMuller(unitOpen(xorshift32(seed)));
   const mat = (n: number, sd = scale) => {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = normal() * sd;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lcg32 } from '../random';
 import { hasSharedData, readShared, readSharedText, SKIP_REASON } from '../../../tests/support/sharedData';
 import { Llama2cTokenizer, parseLlama2cTokenizer } from './llama2c';
 
@@ -176,8 +177,8 @@ describe('heap merge equals run.c on synthetic vocabularies (ties, spaces inside
         8,
       );
       const vocab = pieces.map((p) => String.fromCharCode(...enc.encode(p)));
-      let s = 12345;
-      const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+      const next = lcg32(12345, 1103515245, 12345);
+      const rand = () => (next() >>> 16) / 65536;
       const alphabet = ['a', 'b', 'c', ' ', ' ', 'é', 'z', '\n'];
       for (let t = 0; t < 300; t++) {
         const len = 1 + Math.floor(rand() * 40);

@@ -1,34 +1,14 @@
 // Seeded synthetic tensors for the teaching pages: the same seed gives the same numbers in the app and in tests.
+import { boxMullerPairs, mulberry32, unit } from '../../core/random';
 
-/** mulberry32: a small, fast 32-bit PRNG with a fixed sequence per seed. */
+/** Uniform [0, 1) from mulberry32 (src/core/random): a fixed sequence per seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return unit(mulberry32(seed));
 }
 
-/** Standard normal draws by Box–Muller from a seeded uniform source. */
+/** Standard normal draws by Box–Muller (both branches) from the seeded uniform source. */
 export function seededNormal(seed: number): () => number {
-  const uniform = seededRandom(seed);
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = uniform();
-    const v = uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
+  return boxMullerPairs(seededRandom(seed));
 }
 
 /** A Gaussian tensor like a linear layer's weights (mean 0, standard deviation std). */
@@ -91,7 +71,13 @@ export function outlierColumns(x: Float32Array, rows: number, cols: number, thre
 }
 
 /** y = x · wᵀ for row-major x [tokens, k] and w [out, k], accumulated in float64. */
-export function matmulTransposed(x: Float32Array, w: Float32Array, tokens: number, k: number, out: number): Float64Array {
+export function matmulTransposed(
+  x: Float32Array,
+  w: Float32Array,
+  tokens: number,
+  k: number,
+  out: number,
+): Float64Array {
   const y = new Float64Array(tokens * out);
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < out; o++) {

@@ -1,6 +1,7 @@
 // Finite-difference checks of the reference backward in float64 on tiny random models: every parameter
 // tensor and every linear-layer input, grouped-query and multi-head attention, shared and separate classifier.
 import { describe, expect, it } from 'vitest';
+import { lcg32 } from '../../random';
 import { PROJECTIONS, randomModel, type LlamaConfig, type LlamaModel, type Projection } from '../types';
 import {
   referenceBackward,
@@ -48,11 +49,8 @@ const tokens = [1, 5, 9, 2, 11, 5, 7];
 function sampleIndices(g: RefArray, count: number, seed: number): number[] {
   const byMagnitude = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]));
   const picked = new Set(byMagnitude.slice(0, 2));
-  let s = seed * 2654435761 + 12345;
-  while (picked.size < Math.min(count, g.length)) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    picked.add(s % g.length);
-  }
+  const next = lcg32(seed * 2654435761 + 12345, 1103515245, 12345);
+  while (picked.size < Math.min(count, g.length)) picked.add(next() % g.length);
   return [...picked];
 }
 
