@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { activationColumnCounts, pairCounts, simulateHardware, simulateLinear, weightColumnCounts, type LinearInput } from './energy';
+import {
+  activationColumnCounts,
+  ENERGY_COMPONENTS,
+  pairCounts,
+  simulateHardware,
+  simulateLinear,
+  weightColumnCounts,
+  type LinearInput,
+} from './energy';
 import { DEFAULT_HW_PARAMS, HW_PARAM_KEYS, hwParams } from './params';
 import { blockGrid } from '../fgmp/blocks';
 
@@ -11,7 +19,8 @@ function lcg(seed: number): () => number {
   };
 }
 
-const randomMask = (n: number, p: number, rnd: () => number) => Uint8Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
+const randomMask = (n: number, p: number, rnd: () => number) =>
+  Uint8Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
 
 describe('block-pair counts', () => {
   it('match a brute-force count over every (row, token, block column) triple', () => {
@@ -38,7 +47,9 @@ describe('block-pair counts', () => {
           }
       const got = pairCounts(g, tokens, weightColumnCounts(g, wm), activationColumnCounts(g, tokens, am));
       expect(got).toEqual(want);
-      expect(simulateLinear({ layer: 0, proj: 'down', rows, cols, tokens, weightMask: wm, activationMask: am }).counts).toEqual(want);
+      expect(
+        simulateLinear({ layer: 0, proj: 'down', rows, cols, tokens, weightMask: wm, activationMask: am }).counts,
+      ).toEqual(want);
     }
   });
 
@@ -64,41 +75,119 @@ describe('block-pair counts', () => {
 describe('energy', () => {
   const P = DEFAULT_HW_PARAMS;
 
-  it('hand-worked layer: 1 row × 32 cols, 2 tokens', () => {
+  it('hand-worked layer: 1 row × 32 cols, 2 tokens, every component', () => {
     // Weight mask [1, 0]; activations: token 0 [1, 1], token 1 [0, 1].
     // Column 0: W8 = 1, A8 = 1, A4 = 1 -> w8a8 1, w8a4 1. Column 1: W4 = 1, A8 = 2 -> w4a8 2.
-    const r = simulateLinear({ layer: 0, proj: 'q', rows: 1, cols: 32, tokens: 2, weightMask: Uint8Array.of(1, 0), activationMask: Uint8Array.of(1, 1, 0, 1) });
+    const r = simulateLinear({
+      layer: 0,
+      proj: 'q',
+      rows: 1,
+      cols: 32,
+      tokens: 2,
+      weightMask: Uint8Array.of(1, 0),
+      activationMask: Uint8Array.of(1, 1, 0, 1),
+    });
     expect(r.counts).toEqual({ w8a8: 1, w8a4: 1, w4a8: 2, w4a4: 0 });
-    const datapath = P.dotW8A8.value + P.dotW8A4.value + 2 * P.dotW4A8.value;
     // Weights: 16·8 + 16·4 + 8 (one NVFP4 scale) + 2 flags + 32 + 32 (tensor scales) = 266 bits.
     // Activations: 3 FP8 blocks · 128 + 1 NVFP4 block · 72 + 4 flags + 2 tokens · 32 = 524 bits.
     expect(r.weightBits).toBe(266);
     expect(r.activationBits).toBe(524);
-    expect(r.energy.datapath).toBeCloseTo(datapath, 12);
-    expect(r.energy.activationUnit).toBeCloseTo(4 * P.activationUnitPerBlock.value, 15);
-    expect(r.energy.weightMemory).toBeCloseTo(266 * P.weightBitEnergy.value, 12);
-    expect(r.energy.activationMemory).toBeCloseTo(524 * P.activationBitEnergy.value, 12);
-    expect(r.energy.total).toBeCloseTo(r.energy.datapath + r.energy.activationUnit + r.energy.weightMemory + r.energy.activationMemory, 12);
+    const e = r.energy;
+    expect(e.multiply).toBeCloseTo(P.dotW8A8.value + P.dotW8A4.value + 2 * P.dotW4A8.value, 12);
+    expect(e.alignAccumulate).toBeCloseTo(4 * P.alignAccumulate.value, 12);
+    // Three of the four block dot products have an NVFP4 operand; none is FP4×FP4.
+    expect(e.blockScale).toBeCloseTo(3 * P.blockScaleApply.value, 12);
+    // Operand bits per block dot product: (w8a8) 128+128, (w8a4) 128+72, (w4a8) 2 × (72+128), plus 2 flags each.
+    expect(e.operandFetch).toBeCloseTo((256 + 200 + 400 + 8) * P.operandFetchBit.value, 12);
+    expect(e.outputWrite).toBeCloseTo(2 * P.outputWrite.value, 12);
+    expect(e.activationUnit).toBeCloseTo(4 * P.activationUnitPerBlock.value, 15);
+    // Prefill, one batch: the weights are read once, from DRAM and from the buffer.
+    expect(e.weightSram).toBeCloseTo(266 * P.weightBitEnergy.value, 12);
+    expect(e.weightDram).toBeCloseTo(266 * P.dramBitEnergy.value, 12);
+    expect(e.activationSram).toBeCloseTo(524 * P.activationBitEnergy.value, 12);
+    const sum = ENERGY_COMPONENTS.reduce((s, k) => s + e[k], 0);
+    expect(e.total).toBeCloseTo(sum, 12);
+    expect(e.datapath).toBeCloseTo(e.multiply + e.alignAccumulate + e.blockScale + e.operandFetch + e.outputWrite, 12);
+    expect(e.weightMemory).toBeCloseTo(e.weightSram + e.weightDram, 12);
+  });
+
+  it('presets: decode reads the weights once per token, on-chip never from DRAM, batches split a prefill', () => {
+    const base = {
+      layer: 0,
+      proj: 'q' as const,
+      rows: 2,
+      cols: 32,
+      tokens: 6,
+      weightMask: Uint8Array.of(1, 0, 0, 1),
+      activationFp8Share: 0.5,
+    };
+    const prefill = simulateLinear(base);
+    const decode = simulateLinear(base, P, { preset: 'decode' });
+    const onChip = simulateLinear(base, P, { preset: 'on-chip' });
+    const batched = simulateLinear(base, P, { batchTokens: 4 });
+    expect(decode.energy.weightDram).toBeCloseTo(6 * prefill.energy.weightDram, 9);
+    expect(decode.energy.weightSram).toBeCloseTo(6 * prefill.energy.weightSram, 9);
+    expect(onChip.energy.weightDram).toBe(0);
+    expect(onChip.energy.weightSram).toBe(prefill.energy.weightSram);
+    expect(batched.energy.weightDram).toBeCloseTo(2 * prefill.energy.weightDram, 9); // ceil(6 / 4) batches
+    expect(decode.energy.multiply).toBe(prefill.energy.multiply);
+    expect(() => simulateLinear(base, P, { batchTokens: 0 })).toThrow(/batch tokens must be a positive integer/);
   });
 
   it('all-FP8 masks give exactly the all-FP8 reference (and all-NVFP4 the NVFP4 one) without mixed-precision overheads', () => {
     const g = blockGrid(6, 172);
     const tokens = 5;
     const base = { layer: 2, proj: 'down' as const, rows: 6, cols: 172, tokens };
-    const fp8 = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount).fill(1), activationMask: new Uint8Array(tokens * g.blocksPerRow).fill(1) }, P, { mixedPrecisionOverheads: false });
+    const fp8 = simulateLinear(
+      {
+        ...base,
+        weightMask: new Uint8Array(g.blockCount).fill(1),
+        activationMask: new Uint8Array(tokens * g.blocksPerRow).fill(1),
+      },
+      P,
+      { mixedPrecisionOverheads: false },
+    );
     expect(fp8.energy).toEqual(fp8.allFp8);
-    const lo = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount), activationFp8Share: 0 }, P, { mixedPrecisionOverheads: false });
+    const lo = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount), activationFp8Share: 0 }, P, {
+      mixedPrecisionOverheads: false,
+    });
     expect(lo.energy).toEqual(lo.allNvfp4);
-    // With overheads: the activation unit per block and one flag bit per weight and activation block on top.
-    const withOverheads = simulateLinear({ ...base, weightMask: new Uint8Array(g.blockCount).fill(1), activationFp8Share: 1 }, P);
+    // With overheads: the activation unit per block, one flag bit per weight and activation block stored and
+    // moved, and two flag bits fetched per block dot product, on top.
+    const withOverheads = simulateLinear(
+      { ...base, weightMask: new Uint8Array(g.blockCount).fill(1), activationFp8Share: 1 },
+      P,
+    );
     const actBlocks = tokens * g.blocksPerRow;
+    const dots = 6 * tokens * g.blocksPerRow;
     expect(withOverheads.energy.activationUnit).toBeCloseTo(actBlocks * P.activationUnitPerBlock.value, 15);
     expect(withOverheads.energy.total - fp8.allFp8.total).toBeCloseTo(
-      actBlocks * P.activationUnitPerBlock.value + g.blockCount * P.weightBitEnergy.value + actBlocks * P.activationBitEnergy.value,
+      actBlocks * P.activationUnitPerBlock.value +
+        g.blockCount * (P.weightBitEnergy.value + P.dramBitEnergy.value) +
+        actBlocks * P.activationBitEnergy.value +
+        2 * dots * P.operandFetchBit.value,
       9,
     );
-    // The reference datapath is every block dot product at FP8×FP8.
-    expect(fp8.allFp8.datapath).toBeCloseTo(6 * tokens * g.blocksPerRow * P.dotW8A8.value, 9);
+    // The reference multiplies every block dot product at FP8×FP8 and pays no block scales.
+    expect(fp8.allFp8.multiply).toBeCloseTo(dots * P.dotW8A8.value, 9);
+    expect(fp8.allFp8.blockScale).toBe(0);
+    expect(lo.allNvfp4.blockScale).toBeCloseTo(dots * (P.blockScaleApply.value + P.scaleProduct.value), 9);
+  });
+
+  it('a weight share without a mask equals, in expectation, masks with that share in every column', () => {
+    const rows = 4;
+    const cols = 48;
+    const tokens = 8;
+    const g = blockGrid(rows, cols);
+    // One FP8 block per column out of four rows: share 0.25 exactly in every column.
+    const wm = new Uint8Array(g.blockCount);
+    for (let c = 0; c < g.blocksPerRow; c++) wm[c * g.blocksPerRow + c] = 1;
+    const base = { layer: 0, proj: 'k' as const, rows, cols, tokens, activationFp8Share: 0.5 };
+    const a = simulateLinear({ ...base, weightMask: wm });
+    const b = simulateLinear({ ...base, weightFp8Share: 0.25 });
+    expect(b.counts).toEqual(a.counts);
+    for (const k of ENERGY_COMPONENTS) expect(b.energy[k]).toBeCloseTo(a.energy[k], 9);
+    expect(() => simulateLinear({ ...base })).toThrow(/weight mask or a weight FP8 share/);
   });
 
   it('FGMP-like masks land between all-NVFP4 and all-FP8; per-layer sums equal the total', () => {
@@ -110,7 +199,15 @@ describe('energy', () => {
         ['down', 32, 172],
       ] as const) {
         const g = blockGrid(rows, cols);
-        inputs.push({ layer, proj, rows, cols, tokens: 16, weightMask: randomMask(g.blockCount, 0.3, rnd), activationMask: randomMask(16 * g.blocksPerRow, 0.3, rnd) });
+        inputs.push({
+          layer,
+          proj,
+          rows,
+          cols,
+          tokens: 16,
+          weightMask: randomMask(g.blockCount, 0.3, rnd),
+          activationMask: randomMask(16 * g.blocksPerRow, 0.3, rnd),
+        });
       }
     const rep = simulateHardware(inputs);
     expect(rep.total.total).toBeGreaterThan(rep.allNvfp4.total);
@@ -125,9 +222,15 @@ describe('energy', () => {
 
   it('rejects masks of the wrong size and missing activation information', () => {
     const base = { layer: 0, proj: 'q' as const, rows: 2, cols: 32, tokens: 3 };
-    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(3), activationFp8Share: 0 })).toThrow(/weight mask has 3 entries, expected 4/);
-    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationMask: new Uint8Array(5) })).toThrow(/activation mask has 5 entries, expected 6/);
-    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4) })).toThrow(/activation mask or an activation FP8 share/);
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(3), activationFp8Share: 0 })).toThrow(
+      /weight mask has 3 entries, expected 4/,
+    );
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationMask: new Uint8Array(5) })).toThrow(
+      /activation mask has 5 entries, expected 6/,
+    );
+    expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4) })).toThrow(
+      /activation mask or an activation FP8 share/,
+    );
     expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationFp8Share: 2 })).toThrow(/\[0, 1\]/);
   });
 });
@@ -141,8 +244,9 @@ describe('parameter table', () => {
     }
     expect(DEFAULT_HW_PARAMS.dotW4A4.value).toBeLessThan(DEFAULT_HW_PARAMS.dotW8A4.value);
     expect(DEFAULT_HW_PARAMS.dotW8A4.value).toBeLessThan(DEFAULT_HW_PARAMS.dotW8A8.value);
-    // The paper: activation unit < 1% of the dot-product energy.
-    expect(DEFAULT_HW_PARAMS.activationUnitPerBlock.value / DEFAULT_HW_PARAMS.dotW4A4.value).toBeLessThan(0.01);
+    // Exactly one number is fitted, and it says so.
+    expect(HW_PARAM_KEYS.filter((k) => DEFAULT_HW_PARAMS[k].fitted)).toEqual(['operandFetchBit']);
+    expect(DEFAULT_HW_PARAMS.operandFetchBit.source).toMatch(/^fitted to the FGMP headline/);
   });
 
   it('takes overrides, marks them, and rejects unknown keys and bad values', () => {
@@ -151,8 +255,11 @@ describe('parameter table', () => {
     expect(p.dotW8A8.source).toMatch(/^user override/);
     expect(p.dotW4A4).toBe(DEFAULT_HW_PARAMS.dotW4A4);
     const g = blockGrid(1, 16);
-    const r = simulateLinear({ layer: 0, proj: 'q', rows: 1, cols: 16, tokens: 1, weightMask: Uint8Array.of(1), activationFp8Share: 1 }, p);
-    expect(r.energy.datapath).toBe(2 * g.blockCount);
+    const r = simulateLinear(
+      { layer: 0, proj: 'q', rows: 1, cols: 16, tokens: 1, weightMask: Uint8Array.of(1), activationFp8Share: 1 },
+      p,
+    );
+    expect(r.energy.multiply).toBe(2 * g.blockCount);
     expect(() => hwParams({ nope: 1 } as never)).toThrow(/unknown hardware parameter "nope"/);
     expect(() => hwParams({ dotW4A4: -1 })).toThrow(/>= 0/);
   });

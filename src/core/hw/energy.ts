@@ -22,7 +22,9 @@ export interface LinearInput {
   rows: number;
   cols: number;
   /** Weight precision mask [rows, blockCols], 1 = FP8. */
-  weightMask: Uint8Array;
+  weightMask?: Uint8Array;
+  /** Used when weightMask is absent (a shape without a model): FP8 share of weight blocks in every column, in expectation. */
+  weightFp8Share?: number;
   /** Tokens processed in the pass. */
   tokens: number;
   /** Realised activation precision mask [tokens, blockCols], 1 = FP8. */
@@ -31,13 +33,39 @@ export interface LinearInput {
   activationFp8Share?: number;
 }
 
+/** Energy by component (pJ). The four group fields sum the components the way the views group them. */
 export interface EnergyBreakdown {
-  datapath: number;
+  multiply: number;
+  alignAccumulate: number;
+  blockScale: number;
+  operandFetch: number;
+  outputWrite: number;
   activationUnit: number;
+  weightSram: number;
+  weightDram: number;
+  activationSram: number;
+  /** multiply + alignAccumulate + blockScale + operandFetch + outputWrite. */
+  datapath: number;
+  /** weightSram + weightDram. */
   weightMemory: number;
+  /** activationSram. */
   activationMemory: number;
   total: number;
 }
+
+/** The components, in the order tables list them. */
+export const ENERGY_COMPONENTS = [
+  'multiply',
+  'alignAccumulate',
+  'blockScale',
+  'operandFetch',
+  'outputWrite',
+  'activationUnit',
+  'weightSram',
+  'weightDram',
+  'activationSram',
+] as const;
+export type EnergyComponent = (typeof ENERGY_COMPONENTS)[number];
 
 export interface LinearReport {
   layer: number;
@@ -65,11 +93,28 @@ export interface HardwareOptions {
   mixedPrecisionOverheads?: boolean;
   /** FP8 weight scale granularity for storage bits. */
   fp8Scale?: StorageOptions['fp8Scale'];
+  /**
+   * Where weights come from. `prefill` (default): streamed from DRAM and read from the on-chip buffer once
+   * per batch of `batchTokens` tokens; `decode`: once per token (one token per step); `on-chip`: resident on
+   * chip, read from the buffer once per batch, no DRAM.
+   */
+  preset?: HardwarePreset;
+  /** Tokens per batch in the prefill and on-chip presets (default: the pass's tokens, i.e. one batch). */
+  batchTokens?: number;
 }
+
+export type HardwarePreset = 'prefill' | 'decode' | 'on-chip';
+export const HARDWARE_PRESETS: readonly HardwarePreset[] = ['prefill', 'decode', 'on-chip'];
 
 export interface HardwareReport {
   perLinear: LinearReport[];
-  perLayer: { layer: number; energy: EnergyBreakdown; allFp8: EnergyBreakdown; allNvfp4: EnergyBreakdown; weightBits: number }[];
+  perLayer: {
+    layer: number;
+    energy: EnergyBreakdown;
+    allFp8: EnergyBreakdown;
+    allNvfp4: EnergyBreakdown;
+    weightBits: number;
+  }[];
   total: EnergyBreakdown;
   allFp8: EnergyBreakdown;
   allNvfp4: EnergyBreakdown;
@@ -94,7 +139,12 @@ export function weightColumnCounts(grid: BlockGrid, mask: Uint8Array): Float64Ar
 }
 
 /** FP8 activation blocks per block column (over tokens); fractional when given as a share. */
-export function activationColumnCounts(grid: BlockGrid, tokens: number, mask?: Uint8Array, share?: number): Float64Array {
+export function activationColumnCounts(
+  grid: BlockGrid,
+  tokens: number,
+  mask?: Uint8Array,
+  share?: number,
+): Float64Array {
   if (!Number.isInteger(tokens) || tokens < 0) throw new Error(`tokens must be a non-negative integer, got ${tokens}`);
   const counts = new Float64Array(grid.blocksPerRow);
   if (mask) {
@@ -110,7 +160,12 @@ export function activationColumnCounts(grid: BlockGrid, tokens: number, mask?: U
 }
 
 /** Block dot products by precision pair, from column counts. */
-export function pairCounts(grid: BlockGrid, tokens: number, weightFp8PerCol: Float64Array, actFp8PerCol: Float64Array): PairCounts {
+export function pairCounts(
+  grid: BlockGrid,
+  tokens: number,
+  weightFp8PerCol: Float64Array,
+  actFp8PerCol: Float64Array,
+): PairCounts {
   const out: PairCounts = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: 0 };
   for (let c = 0; c < grid.blocksPerRow; c++) {
     const w8 = weightFp8PerCol[c];
@@ -129,7 +184,7 @@ export function pairCounts(grid: BlockGrid, tokens: number, weightFp8PerCol: Flo
 function activationBits(grid: BlockGrid, tokens: number, actFp8PerCol: Float64Array, flags: boolean): number {
   let bits = 32 * tokens;
   for (let c = 0; c < grid.blocksPerRow; c++) {
-    const len = c === grid.blocksPerRow - 1 ? grid.lastBlockLength : BLOCK_SIZE;
+    const len = blockLength(grid, c);
     const a8 = actFp8PerCol[c];
     const a4 = tokens - a8;
     bits += a8 * 8 * len + a4 * (4 * len + 8) + (flags ? tokens : 0);
@@ -137,62 +192,186 @@ function activationBits(grid: BlockGrid, tokens: number, actFp8PerCol: Float64Ar
   return bits;
 }
 
-function energyOf(
-  params: HwParams,
-  counts: PairCounts,
-  activationBlocks: number,
-  weightBits: number,
-  actBits: number,
-  overheads: boolean,
-): EnergyBreakdown {
-  const datapath =
+const blockLength = (grid: BlockGrid, c: number) => (c === grid.blocksPerRow - 1 ? grid.lastBlockLength : BLOCK_SIZE);
+
+/** Operand bits delivered to the lanes over every block dot product: each weight block meets `tokens` activation blocks. */
+function operandBits(grid: BlockGrid, tokens: number, w8: Float64Array, a8: Float64Array, flags: boolean): number {
+  let bits = 0;
+  for (let c = 0; c < grid.blocksPerRow; c++) {
+    const len = blockLength(grid, c);
+    const fp8 = 8 * len;
+    const nvfp4 = 4 * len + 8;
+    bits += (w8[c] * fp8 + (grid.rows - w8[c]) * nvfp4) * tokens + (a8[c] * fp8 + (tokens - a8[c]) * nvfp4) * grid.rows;
+  }
+  // One precision flag per operand block per block dot product.
+  if (flags) bits += 2 * grid.rows * tokens * grid.blocksPerRow;
+  return bits;
+}
+
+/** Times the weights are read in a pass of `tokens` tokens. */
+function weightReads(tokens: number, options: HardwareOptions): number {
+  const preset = options.preset ?? 'prefill';
+  if (preset === 'decode') return tokens;
+  const batch = options.batchTokens ?? tokens;
+  if (!(Number.isInteger(batch) && batch >= 1))
+    throw new Error(`batch tokens must be a positive integer, got ${batch}`);
+  return Math.max(1, Math.ceil(tokens / batch));
+}
+
+interface Tally {
+  counts: PairCounts;
+  operandBits: number;
+  outputs: number;
+  activationBlocks: number;
+  weightBits: number;
+  activationBits: number;
+  weightReads: number;
+}
+
+function energyOf(params: HwParams, t: Tally, overheads: boolean, options: HardwareOptions): EnergyBreakdown {
+  const { counts } = t;
+  const multiply =
     counts.w8a8 * params.dotW8A8.value +
     counts.w8a4 * params.dotW8A4.value +
     counts.w4a8 * params.dotW4A8.value +
     counts.w4a4 * params.dotW4A4.value;
-  const activationUnit = overheads ? activationBlocks * params.activationUnitPerBlock.value : 0;
-  const weightMemory = weightBits * params.weightBitEnergy.value;
-  const activationMemory = actBits * params.activationBitEnergy.value;
-  return { datapath, activationUnit, weightMemory, activationMemory, total: datapath + activationUnit + weightMemory + activationMemory };
+  const blockDots = counts.w8a8 + counts.w8a4 + counts.w4a8 + counts.w4a4;
+  const alignAccumulate = blockDots * params.alignAccumulate.value;
+  const blockScale =
+    (counts.w8a4 + counts.w4a8 + counts.w4a4) * params.blockScaleApply.value + counts.w4a4 * params.scaleProduct.value;
+  const operandFetch = t.operandBits * params.operandFetchBit.value;
+  const outputWrite = t.outputs * params.outputWrite.value;
+  const activationUnit = overheads ? t.activationBlocks * params.activationUnitPerBlock.value : 0;
+  const weightSram = t.weightBits * t.weightReads * params.weightBitEnergy.value;
+  const weightDram =
+    (options.preset ?? 'prefill') === 'on-chip' ? 0 : t.weightBits * t.weightReads * params.dramBitEnergy.value;
+  const activationSram = t.activationBits * params.activationBitEnergy.value;
+  const datapath = multiply + alignAccumulate + blockScale + operandFetch + outputWrite;
+  const weightMemory = weightSram + weightDram;
+  return {
+    multiply,
+    alignAccumulate,
+    blockScale,
+    operandFetch,
+    outputWrite,
+    activationUnit,
+    weightSram,
+    weightDram,
+    activationSram,
+    datapath,
+    weightMemory,
+    activationMemory: activationSram,
+    total: datapath + activationUnit + weightMemory + activationSram,
+  };
 }
 
-const zeroEnergy = (): EnergyBreakdown => ({ datapath: 0, activationUnit: 0, weightMemory: 0, activationMemory: 0, total: 0 });
+const zeroEnergy = (): EnergyBreakdown => ({
+  multiply: 0,
+  alignAccumulate: 0,
+  blockScale: 0,
+  operandFetch: 0,
+  outputWrite: 0,
+  activationUnit: 0,
+  weightSram: 0,
+  weightDram: 0,
+  activationSram: 0,
+  datapath: 0,
+  weightMemory: 0,
+  activationMemory: 0,
+  total: 0,
+});
 function addInto(a: EnergyBreakdown, b: EnergyBreakdown): void {
-  a.datapath += b.datapath;
-  a.activationUnit += b.activationUnit;
-  a.weightMemory += b.weightMemory;
-  a.activationMemory += b.activationMemory;
-  a.total += b.total;
+  for (const k of Object.keys(a) as (keyof EnergyBreakdown)[]) a[k] += b[k];
 }
 
 /** Counts and energy of one linear layer for one pass over `tokens` tokens. */
-export function simulateLinear(input: LinearInput, params: HwParams = DEFAULT_HW_PARAMS, options: HardwareOptions = {}): LinearReport {
+export function simulateLinear(
+  input: LinearInput,
+  params: HwParams = DEFAULT_HW_PARAMS,
+  options: HardwareOptions = {},
+): LinearReport {
   const grid = blockGrid(input.rows, input.cols);
   const overheads = options.mixedPrecisionOverheads ?? true;
   const tokens = input.tokens;
-  const w8 = weightColumnCounts(grid, input.weightMask);
+  let w8: Float64Array;
+  if (input.weightMask) w8 = weightColumnCounts(grid, input.weightMask);
+  else {
+    const share = input.weightFp8Share;
+    if (share === undefined) throw new Error('give a weight mask or a weight FP8 share');
+    if (!(share >= 0 && share <= 1)) throw new Error(`weight FP8 share must be in [0, 1], got ${share}`);
+    w8 = new Float64Array(grid.blocksPerRow).fill(share * grid.rows);
+  }
   const a8 = activationColumnCounts(grid, tokens, input.activationMask, input.activationFp8Share);
   const counts = pairCounts(grid, tokens, w8, a8);
   let fp8Blocks = 0;
   let fp8Elements = 0;
   for (let c = 0; c < grid.blocksPerRow; c++) {
     fp8Blocks += w8[c];
-    fp8Elements += w8[c] * (c === grid.blocksPerRow - 1 ? grid.lastBlockLength : BLOCK_SIZE);
+    fp8Elements += w8[c] * blockLength(grid, c);
   }
   const storage = { fp8Scale: options.fp8Scale, metadata: overheads ? ('always' as const) : ('never' as const) };
   const weightBits = storageFromCounts(grid.rows, grid.cols, fp8Blocks, fp8Elements, storage).totalBits;
   const actBits = activationBits(grid, tokens, a8, overheads);
   const actBlocks = tokens * grid.blocksPerRow;
-  const energy = energyOf(params, counts, actBlocks, weightBits, actBits, overheads);
+  const reads = weightReads(tokens, options);
+  const outputs = grid.rows * tokens;
+  const tally = (
+    c: PairCounts,
+    wBits: number,
+    aBits: number,
+    w: Float64Array,
+    a: Float64Array,
+    flags: boolean,
+  ): Tally => ({
+    counts: c,
+    operandBits: operandBits(grid, tokens, w, a, flags),
+    outputs,
+    activationBlocks: actBlocks,
+    weightBits: wBits,
+    activationBits: aBits,
+    weightReads: reads,
+  });
+  const energy = energyOf(params, tally(counts, weightBits, actBits, w8, a8, overheads), overheads, options);
 
   const total = grid.rows * tokens * grid.blocksPerRow;
-  const allFp8Counts: PairCounts = { w8a8: total, w8a4: 0, w4a8: 0, w4a4: 0 };
-  const allNvfp4Counts: PairCounts = { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: total };
   const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
-  const fp8WeightBits = storageFromCounts(grid.rows, grid.cols, grid.blockCount, grid.rows * grid.cols, uniform).totalBits;
+  const allW8 = new Float64Array(grid.blocksPerRow).fill(grid.rows);
+  const allA8 = new Float64Array(grid.blocksPerRow).fill(tokens);
+  const none = new Float64Array(grid.blocksPerRow);
+  const fp8WeightBits = storageFromCounts(
+    grid.rows,
+    grid.cols,
+    grid.blockCount,
+    grid.rows * grid.cols,
+    uniform,
+  ).totalBits;
   const nvfp4WeightBits = storageFromCounts(grid.rows, grid.cols, 0, 0, uniform).totalBits;
-  const allFp8 = energyOf(params, allFp8Counts, actBlocks, fp8WeightBits, activationBits(grid, tokens, new Float64Array(grid.blocksPerRow).fill(tokens), false), false);
-  const allNvfp4 = energyOf(params, allNvfp4Counts, actBlocks, nvfp4WeightBits, activationBits(grid, tokens, new Float64Array(grid.blocksPerRow), false), false);
+  const allFp8 = energyOf(
+    params,
+    tally(
+      { w8a8: total, w8a4: 0, w4a8: 0, w4a4: 0 },
+      fp8WeightBits,
+      activationBits(grid, tokens, allA8, false),
+      allW8,
+      allA8,
+      false,
+    ),
+    false,
+    options,
+  );
+  const allNvfp4 = energyOf(
+    params,
+    tally(
+      { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: total },
+      nvfp4WeightBits,
+      activationBits(grid, tokens, none, false),
+      none,
+      none,
+      false,
+    ),
+    false,
+    options,
+  );
   return {
     layer: input.layer,
     proj: input.proj,
@@ -208,7 +387,11 @@ export function simulateLinear(input: LinearInput, params: HwParams = DEFAULT_HW
 }
 
 /** Per linear layer, per transformer layer and total energy and weight memory, against all-FP8 and all-NVFP4. */
-export function simulateHardware(inputs: readonly LinearInput[], params: HwParams = DEFAULT_HW_PARAMS, options: HardwareOptions = {}): HardwareReport {
+export function simulateHardware(
+  inputs: readonly LinearInput[],
+  params: HwParams = DEFAULT_HW_PARAMS,
+  options: HardwareOptions = {},
+): HardwareReport {
   const perLinear = inputs.map((i) => simulateLinear(i, params, options));
   const total = zeroEnergy();
   const allFp8 = zeroEnergy();
@@ -223,7 +406,11 @@ export function simulateHardware(inputs: readonly LinearInput[], params: HwParam
     addInto(allFp8, r.allFp8);
     addInto(allNvfp4, r.allNvfp4);
     let l = layers.get(r.layer);
-    if (!l) layers.set(r.layer, (l = { layer: r.layer, energy: zeroEnergy(), allFp8: zeroEnergy(), allNvfp4: zeroEnergy(), weightBits: 0 }));
+    if (!l)
+      layers.set(
+        r.layer,
+        (l = { layer: r.layer, energy: zeroEnergy(), allFp8: zeroEnergy(), allNvfp4: zeroEnergy(), weightBits: 0 }),
+      );
     addInto(l.energy, r.energy);
     addInto(l.allFp8, r.allFp8);
     addInto(l.allNvfp4, r.allNvfp4);
@@ -244,6 +431,12 @@ export function simulateHardware(inputs: readonly LinearInput[], params: HwParam
     allNvfp4,
     vsFp8: total.total / allFp8.total,
     vsNvfp4: total.total / allNvfp4.total,
-    weightBits: { mixed: mixedBits, allFp8: fp8Bits, allNvfp4: nvfp4Bits, bitsPerWeight: elements ? mixedBits / elements : 0, elements },
+    weightBits: {
+      mixed: mixedBits,
+      allFp8: fp8Bits,
+      allNvfp4: nvfp4Bits,
+      bitsPerWeight: elements ? mixedBits / elements : 0,
+      elements,
+    },
   };
 }
