@@ -2,11 +2,27 @@
 //  - forward: tokens, targets [batch, seq] -> per-token NLL (+ optional logits and linear-layer inputs);
 //  - forward+backward: additionally Fisher (Σ_s g_s²) of every linear weight, gradient sums of every
 //    parameter and per-channel activation Fisher sums, with the backward pass written out op by op.
+// This file is only the wiring (llm.c's train_gpt2.c layout): each op's forward and backward live side by side
+// in ops/ (rmsnorm, rope, attention, linear, swiglu, crossEntropy), each tested alone against reference/ops.ts.
+// The tape keeps the oracle's names (reference/forward.ts LayerActivations) and only what the backward reads.
 // Weights are graph inputs (names from names.ts), so quantized copies can be fed without rebuilding.
 // Activations are kept as 2-D [N = batch·seq, features] matrices so every linear layer is one Gemm
 // with transB=1 on the row-major [out, in] weight (no Transpose of weights per call).
 import { GraphBuilder } from './builder.ts';
 import { PROJECTIONS, type LlamaConfig, type Projection, validateConfig } from '../model/types.ts';
+import { GraphContext } from './ops/context.ts';
+import { rmsnorm, rmsnormBackward, type RmsnormSaved } from './ops/rmsnorm.ts';
+import { ropeApply, ropeBackward, ropeTables, type RopeTables } from './ops/rope.ts';
+import {
+  attention,
+  attentionBackward,
+  causalChunkMasks,
+  type AttentionChunks,
+  type AttentionSaved,
+} from './ops/attention.ts';
+import { linear, linearBackward } from './ops/linear.ts';
+import { swiglu, swigluBackward, type SwigluSaved } from './ops/swiglu.ts';
+import { crossEntropy, crossEntropyBackward, type CrossEntropySaved } from './ops/crossEntropy.ts';
 import {
   actFisherName,
   fisherName,
@@ -67,70 +83,34 @@ export type GraphKind = 'forward' | 'forwardBackward';
 // are implemented by onnxruntime-web's wasm (CPU) kernels.
 const OPSET = 17;
 
-/** Forward state kept for the backward pass. */
-interface LayerSaved {
-  x: string; // residual stream entering the layer [N, dim]
+/** Per block, what the backward reads (reference/forward.ts LayerActivations names). */
+interface LayerTape {
+  attnNormed: string; // input of q, k, v [N, dim]
   attnXhat: string;
-  attnR: string;
-  xnAttn: string; // normalised input of q, k, v [N, dim]
-  att: ChunkedAttention;
-  kr: string; // [B, T, KV, hd] rotated keys
-  att2d: string; // input of o [N, dim]
-  x1: string;
+  attnInvRms: string;
+  k: string; // rotated keys [B, T, KV, hd]
+  attention: AttentionSaved; // attnOut (input of o), rotated queries, values, probabilities
+  ffnNormed: string; // input of gate and up [N, dim]
   ffnXhat: string;
-  ffnR: string;
-  xnFfn: string; // input of gate and up [N, dim]
-  a: string; // gate pre-activation [N, hidden]
-  sig: string;
-  silu: string;
-  b: string; // up output
-  h: string; // input of down [N, hidden]
+  ffnInvRms: string;
+  swiglu: SwigluSaved; // gate, up (pre-activation [N, hidden]), act (input of down)
 }
 
-/** Values of the chunked attention that the backward pass reuses. */
-interface ChunkedAttention {
-  att2d: string; // [N, dim]
-  q5: string; // [B, KV, G, T, hd] rotated, scaled queries
-  v5: string; // [B, KV, 1, T, hd]
-  probs: string[]; // per query chunk c: [B, KV, G, rows of c, keys up to the end of c]
-}
+const rmsSaved = (normed: string, xhat: string, invRms: string): RmsnormSaved => ({ normed, xhat, invRms });
 
 class LlamaGraph {
   readonly g: GraphBuilder;
   readonly c: LlamaConfig;
-  readonly hd: number;
-  readonly kvHeads: number;
-  readonly groups: number;
-  readonly kvDim: number;
+  ctx!: GraphContext;
   tokens!: string;
   targets!: string;
-  tokenShape!: string; // [B, T] int64
-  seqLen!: string; // [1] int64
-  private shapeCache = new Map<string, string>();
-  cosQ!: string;
-  sinQ!: string;
-  cosK!: string;
-  sinK!: string;
-  /** Causal attention in query chunks (both graphs): chunk c sees keys [0, end of c), skipping ~45% of the T×T work. */
-  readonly chunk: number;
-  chunkMasks: string[] = []; // per chunk [rows of c, keys up to end of c]
+  rope!: RopeTables;
+  chunks!: AttentionChunks;
 
   constructor(c: LlamaConfig, name: string) {
     validateConfig(c);
     this.c = c;
     this.g = new GraphBuilder(name, OPSET);
-    this.hd = c.dim / c.nHeads;
-    this.kvHeads = c.nKvHeads;
-    this.groups = c.nHeads / c.nKvHeads;
-    this.kvDim = this.hd * c.nKvHeads;
-    // Chunks of about 32 queries (at most 16): measured on stories260K at T = 511, 1 thread: 8.6k tokens/CPU-s unchunked, 12.9k with 8 chunks, 14.0k with 16.
-    const nChunks = Math.max(1, Math.min(16, Math.ceil(c.maxSeqLen / 32)));
-    this.chunk = Math.ceil(c.maxSeqLen / nChunks);
-  }
-
-  /** Value name of a weight: weights are graph inputs under their own names (names.ts). */
-  w(name: string): string {
-    return name;
   }
 
   declareInputs(withMask: boolean, maxSeq = this.c.maxSeqLen): void {
@@ -141,379 +121,133 @@ class LlamaGraph {
     this.targets = g.input('targets', 'int64', ['batch', 'seq']);
     if (withMask) g.input('lossMask', 'float32', ['batch', 'seq']);
     for (const n of weightInputNames(this.c)) g.input(n, 'float32', weightShape(this.c, n));
-    this.tokenShape = g.op('Shape', [this.tokens]);
-    this.seqLen = g.op('Slice', [this.tokenShape, g.constI64([1]), g.constI64([2]), g.constI64([0])]);
-    this.ropeTables();
-    // Additive causal mask [T, T] built from the sequence length (no O(context²) initializer): −1e30 where key j > query i.
-    const positions = g.op('Range', [
-      g.constI64([0], []),
-      g.op('Squeeze', [this.seqLen, g.constI64([0])]),
-      g.constI64([1], []),
-    ]);
-    const future = g.op('Greater', [
-      g.op('Unsqueeze', [positions, g.constI64([0])]),
-      g.op('Unsqueeze', [positions, g.constI64([1])]),
-    ]);
-    const mask = g.op('Where', [future, g.scalar(-1e30), g.scalar(0)]);
-    // Per query chunk, rows [cQ, (c+1)Q) and keys [0, (c+1)Q), clamped to T by Slice (empty when cQ >= T).
-    const Q = this.chunk;
-    for (let start = 0; start < maxSeq; start += Q)
-      this.chunkMasks.push(g.op('Slice', [mask, g.constI64([start, 0]), g.constI64([start + Q, start + Q])]));
+    this.ctx = new GraphContext(g, this.c, this.tokens);
+    this.rope = ropeTables(this.ctx);
+    this.chunks = causalChunkMasks(this.ctx, maxSeq);
   }
 
-  /** RoPE as out = x ⊙ C + swap(x) ⊙ S with interleaved pairs (run.c); 1/sqrt(hd) folded into the query tables. */
-  private ropeTables(): void {
-    const { hd, g } = this;
-    const S = this.c.maxSeqLen;
-    const cos = new Float32Array(S * hd);
-    const sin = new Float32Array(S * hd);
-    for (let t = 0; t < S; t++)
-      for (let i = 0; i < hd; i += 2) {
-        const freq = 1 / Math.pow(this.c.ropeTheta, i / hd);
-        const ang = t * freq;
-        // run.c computes these in float32 (powf, cosf, sinf); float64 then rounding agrees to an ulp.
-        cos[t * hd + i] = cos[t * hd + i + 1] = Math.cos(ang);
-        sin[t * hd + i] = -Math.sin(ang);
-        sin[t * hd + i + 1] = Math.sin(ang);
-      }
-    const scale = 1 / Math.sqrt(hd);
-    const slice = (table: Float32Array, hint: string) => {
-      const full = g.constF32(table, [S, hd], hint);
-      const s = g.op('Slice', [full, g.constI64([0]), this.seqLen, g.constI64([0])]);
-      return g.op('Unsqueeze', [s, g.constI64([1])]); // [T, 1, hd] broadcasts over [B, T, heads, hd]
-    };
-    this.cosK = slice(cos, 'ropeCos');
-    this.sinK = slice(sin, 'ropeSin');
-    this.cosQ = slice(
-      cos.map((v) => v * scale),
-      'ropeCosQ',
-    );
-    this.sinQ = slice(
-      sin.map((v) => v * scale),
-      'ropeSinQ',
-    );
-  }
-
-  /** Swaps the elements of each interleaved pair along the last axis of [B, T, heads, hd] (Split+Concat: much faster in ORT than a reversing Slice). */
-  private swapPairs(x: string): string {
-    const g = this.g;
-    const pairs = g.op('Reshape', [x, g.constI64([0, 0, 0, -1, 2])]);
-    const [even, odd] = g.opN('Split', [pairs], { axis: 4 }, 2);
-    const swapped = g.op('Concat', [odd, even], { axis: 4 });
-    return g.op('Reshape', [swapped, g.constI64([0, 0, 0, this.hd])]);
-  }
-
-  rope(x: string, cos: string, sin: string): string {
-    const g = this.g;
-    return g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [this.swapPairs(x), sin])]);
-  }
-
-  /** Transpose of rope (its Jacobian is orthogonal-like): dx = d ⊙ C + swap(d ⊙ S). */
-  ropeBackward(d: string, cos: string, sin: string): string {
-    const g = this.g;
-    return g.op('Add', [g.op('Mul', [d, cos]), this.swapPairs(g.op('Mul', [d, sin]))]);
-  }
-
-  /** Shape [B, T, ...tail] as an int64 tensor. */
-  btShape(tail: number[]): string {
-    const key = tail.join(',');
-    let s = this.shapeCache.get(key);
-    if (!s) {
-      s = this.g.op('Concat', [this.tokenShape, this.g.constI64(tail)], { axis: 0 });
-      this.shapeCache.set(key, s);
-    }
-    return s;
-  }
-
-  to3d(x2d: string, features: number): string {
-    return this.g.op('Reshape', [x2d, this.btShape([features])]);
-  }
-
-  rmsnorm(x: string, gain: string): { y: string; xhat: string; r: string } {
-    const g = this.g;
-    const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [1], keepdims: 1 });
-    const r = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.scalar(this.c.normEps)])])]);
-    const xhat = g.op('Mul', [x, r]);
-    return { y: g.op('Mul', [xhat, gain]), xhat, r };
-  }
-
-  /** Returns [dx, dgain] for y = xhat ⊙ gain, xhat = x·r. */
-  rmsnormBackward(dy: string, xhat: string, r: string, gain: string): [string, string] {
-    const g = this.g;
-    const dgain = g.op('ReduceSum', [g.op('Mul', [dy, xhat]), g.constI64([0])], { keepdims: 0 });
-    const dxhat = g.op('Mul', [dy, gain]);
-    const proj = g.op('ReduceMean', [g.op('Mul', [dxhat, xhat])], { axes: [1], keepdims: 1 });
-    const dx = g.op('Mul', [g.op('Sub', [dxhat, g.op('Mul', [xhat, proj])]), r]);
-    return [dx, dgain];
-  }
-
-  /**
-   * A variadic op over many values as a left-nested chain of nodes with at most 7 inputs: WebGPU binds one
-   * storage buffer per input plus one for the output, and 8 per shader stage is the portable limit (SwiftShader's
-   * too; past it ORT's WebGPU Concat returned garbage). Left nesting keeps Sum's left-to-right order, so the CPU
-   * numbers are unchanged.
-   */
-  private chain(op: 'Concat' | 'Sum', xs: string[], attrs: Record<string, number> = {}): string {
-    if (xs.length === 1) return xs[0];
-    let acc = this.g.op(op, xs.slice(0, 7), attrs);
-    for (let i = 7; i < xs.length; i += 6) acc = this.g.op(op, [acc, ...xs.slice(i, i + 6)], attrs);
-    return acc;
-  }
-
-  /** Causal attention over query chunks; queries [B,T,H,hd], keys/values [B,T,KV,hd] -> [N, dim]. */
-  chunkedAttention(qr: string, kr: string, vr: string): ChunkedAttention {
-    const { g, c, hd, kvHeads, groups } = this;
-    const q5 = g.op('Reshape', [
-      g.op('Transpose', [qr], { perm: [0, 2, 1, 3] }),
-      g.constI64([0, kvHeads, groups, -1, hd]),
-    ]); // [B,KV,G,T,hd]
-    const kT5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 3, 1] }), g.constI64([2])]); // [B,KV,1,hd,T]
-    const v5 = g.op('Unsqueeze', [g.op('Transpose', [vr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
-    const Q = this.chunk;
-    const probs: string[] = [];
-    const outs = this.chunkMasks.map((mask, ci) => {
-      const start = ci * Q;
-      const end = g.constI64([start + Q]);
-      const qc = g.op('Slice', [q5, g.constI64([start]), end, g.constI64([3])]);
-      const kc = g.op('Slice', [kT5, g.constI64([0]), end, g.constI64([4])]);
-      const vc = g.op('Slice', [v5, g.constI64([0]), end, g.constI64([3])]);
-      const p = g.op('Softmax', [g.op('Add', [g.op('MatMul', [qc, kc]), mask])], { axis: -1 });
-      probs.push(p);
-      return g.op('MatMul', [p, vc]); // [B,KV,G,rows of chunk,hd]
-    });
-    const att5 = this.chain('Concat', outs, { axis: 3 });
-    const attH = g.op('Reshape', [att5, g.constI64([0, c.nHeads, -1, hd])]);
-    const att2d = g.op('Reshape', [g.op('Transpose', [attH], { perm: [0, 2, 1, 3] }), g.constI64([-1, c.dim])]);
-    return { att2d, q5, v5, probs };
-  }
-
-  /**
-   * Backward of chunkedAttention. dAtt2d [N, dim] -> dq [B,T,H,hd]-ordered as [B,KV,G,T,hd], dk and dv [B,KV,T,hd].
-   * Chunk c's key/value gradients cover keys [0, end of c); they are zero-padded to T and summed.
-   */
-  chunkedAttentionBackward(datt2d: string, a: ChunkedAttention, kr: string): { dq5: string; dk4: string; dv4: string } {
-    const { g, c, hd, kvHeads, groups } = this;
-    const dA5 = g.op('Reshape', [
-      g.op('Transpose', [g.op('Reshape', [datt2d, this.btShape([c.nHeads, hd])])], { perm: [0, 2, 1, 3] }),
-      g.constI64([0, kvHeads, groups, -1, hd]),
-    ]); // [B,KV,G,T,hd]
-    const k5 = g.op('Unsqueeze', [g.op('Transpose', [kr], { perm: [0, 2, 1, 3] }), g.constI64([2])]); // [B,KV,1,T,hd]
-    const vT5 = g.op('Transpose', [a.v5], { perm: [0, 1, 2, 4, 3] }); // [B,KV,1,hd,T]
-    const Q = this.chunk;
-    const dqs: string[] = [];
-    const dks: string[] = [];
-    const dvs: string[] = [];
-    a.probs.forEach((p, ci) => {
-      const start = ci * Q;
-      const end = g.constI64([start + Q]);
-      const dAc = g.op('Slice', [dA5, g.constI64([start]), end, g.constI64([3])]);
-      const qc = g.op('Slice', [a.q5, g.constI64([start]), end, g.constI64([3])]);
-      const kc = g.op('Slice', [k5, g.constI64([0]), end, g.constI64([3])]);
-      const vTc = g.op('Slice', [vT5, g.constI64([0]), end, g.constI64([4])]);
-      const dP = g.op('MatMul', [dAc, vTc]); // [B,KV,G,Qc,Kc]
-      const rowDot = g.op('ReduceSum', [g.op('Mul', [dP, p]), g.constI64([-1])], { keepdims: 1 });
-      const dS = g.op('Mul', [p, g.op('Sub', [dP, rowDot])]);
-      dqs.push(g.op('MatMul', [dS, kc])); // [B,KV,G,Qc,hd]
-      // An empty chunk (start >= T) contracts over 0 rows; ORT's fused transpose-MatMul then leaves its output
-      // uninitialised (seen as garbage on stories260K), so those contributions are replaced by zeros explicitly.
-      const present = g.op('Greater', [this.seqLen, g.constI64([start])]);
-      const sumGroups = (x: string) =>
-        g.op('Where', [present, g.op('ReduceSum', [x, g.constI64([2])], { keepdims: 0 }), g.scalar(0)]); // [B,KV,Kc,hd]
-      const dKc = sumGroups(g.op('MatMul', [g.op('Transpose', [dS], { perm: [0, 1, 2, 4, 3] }), qc]));
-      const dVc = sumGroups(g.op('MatMul', [g.op('Transpose', [p], { perm: [0, 1, 2, 4, 3] }), dAc]));
-      // Pad keys [0, Kc) to [0, T): T − Kc = max(T − (start + Q), 0) zero rows after.
-      const after = g.op('Max', [g.op('Sub', [this.seqLen, g.constI64([start + Q])]), g.constI64([0])]);
-      const pads = g.op('Concat', [g.constI64([0, 0, 0, 0, 0, 0]), after, g.constI64([0])], { axis: 0 });
-      dks.push(g.op('Pad', [dKc, pads]));
-      dvs.push(g.op('Pad', [dVc, pads]));
-    });
-    return {
-      dq5: this.chain('Concat', dqs, { axis: 3 }),
-      dk4: this.chain('Sum', dks),
-      dv4: this.chain('Sum', dvs),
-    };
-  }
-
-  linear(x: string, weight: string): string {
-    return this.g.op('Gemm', [x, weight], { transB: 1 });
-  }
-
-  /** Forward pass; returns the final normalised stream, logits [N, V] and what backward needs. */
+  /** Forward pass; returns the final norm, classifier, cross-entropy values and (when save) the tape. */
   forward(opts: ForwardGraphOptions, save: boolean) {
-    const { g, c, hd, kvHeads } = this;
-    const emb = g.op('Gather', [this.w('tokenEmbedding'), this.tokens], { axis: 0 });
+    const { g, c, ctx, rope } = this;
+    const { hd, kvHeads } = ctx;
+    const emb = g.op('Gather', ['tokenEmbedding', this.tokens], { axis: 0 });
     let x = g.op('Reshape', [emb, g.constI64([-1, c.dim])]);
-    const saved: LayerSaved[] = [];
+    const tape: LayerTape[] = [];
     const linearIn = (l: number, p: Projection, value: string): string => {
       const site: LinearSite = { layer: l, projection: p, inFeatures: projectionInFeatures(c, p) };
       const v = opts.linearInputHook ? opts.linearInputHook(g, value, site) : value;
       if (opts.linearInputs)
-        g.output(this.to3d(v, site.inFeatures), linearInputName(l, p), 'float32', ['batch', 'seq', site.inFeatures]);
+        g.output(ctx.to3d(v, site.inFeatures), linearInputName(l, p), 'float32', ['batch', 'seq', site.inFeatures]);
       return v;
     };
     for (let l = 0; l < c.nLayers; l++) {
-      const W = (p: Parameters<typeof layerWeightName>[1]) => this.w(layerWeightName(l, p));
-      const an = this.rmsnorm(x, W('attnNorm'));
-      const q = this.linear(linearIn(l, 'q', an.y), W('q'));
-      const k = this.linear(linearIn(l, 'k', an.y), W('k'));
-      const v = this.linear(linearIn(l, 'v', an.y), W('v'));
-      const qr = this.rope(g.op('Reshape', [q, this.btShape([c.nHeads, hd])]), this.cosQ, this.sinQ); // [B,T,H,hd]
-      const kr = this.rope(g.op('Reshape', [k, this.btShape([kvHeads, hd])]), this.cosK, this.sinK); // [B,T,KV,hd]
-      const v4d = g.op('Reshape', [v, this.btShape([kvHeads, hd])]);
-      const att = this.chunkedAttention(qr, kr, v4d);
-      const att2d = att.att2d;
-      const o = this.linear(linearIn(l, 'o', att2d), W('o'));
-      const x1 = g.op('Add', [x, o]);
-      const fn = this.rmsnorm(x1, W('ffnNorm'));
-      const a = this.linear(linearIn(l, 'gate', fn.y), W('gate'));
-      const b = this.linear(linearIn(l, 'up', fn.y), W('up'));
-      const sig = g.op('Sigmoid', [a]);
-      const silu = g.op('Mul', [a, sig]);
-      const h = g.op('Mul', [silu, b]);
-      const d = this.linear(linearIn(l, 'down', h), W('down'));
-      const x2 = g.op('Add', [x1, d]);
-      if (save) {
-        saved.push({
-          x,
+      const W = (p: Parameters<typeof layerWeightName>[1]) => layerWeightName(l, p);
+      const an = rmsnorm(g, x, W('attnNorm'), c.normEps);
+      const q = linear(ctx, linearIn(l, 'q', an.normed), W('q'));
+      const k = linear(ctx, linearIn(l, 'k', an.normed), W('k'));
+      const v = linear(ctx, linearIn(l, 'v', an.normed), W('v'));
+      const qr = ropeApply(ctx, g.op('Reshape', [q, ctx.btShape([c.nHeads, hd])]), rope.cosQ, rope.sinQ); // [B,T,H,hd]
+      const kr = ropeApply(ctx, g.op('Reshape', [k, ctx.btShape([kvHeads, hd])]), rope.cosK, rope.sinK); // [B,T,KV,hd]
+      const v4d = g.op('Reshape', [v, ctx.btShape([kvHeads, hd])]);
+      const att = attention(ctx, this.chunks, qr, kr, v4d);
+      const o = linear(ctx, linearIn(l, 'o', att.attnOut), W('o'));
+      const xMid = g.op('Add', [x, o]);
+      const fn = rmsnorm(g, xMid, W('ffnNorm'), c.normEps);
+      const gate = linear(ctx, linearIn(l, 'gate', fn.normed), W('gate'));
+      const up = linear(ctx, linearIn(l, 'up', fn.normed), W('up'));
+      const sw = swiglu(g, gate, up);
+      const down = linear(ctx, linearIn(l, 'down', sw.act), W('down'));
+      x = g.op('Add', [xMid, down]);
+      if (save)
+        tape.push({
+          attnNormed: an.normed,
           attnXhat: an.xhat,
-          attnR: an.r,
-          xnAttn: an.y,
-          att,
-          kr,
-          att2d,
-          x1,
+          attnInvRms: an.invRms,
+          k: kr,
+          attention: att,
+          ffnNormed: fn.normed,
           ffnXhat: fn.xhat,
-          ffnR: fn.r,
-          xnFfn: fn.y,
-          a,
-          sig,
-          silu,
-          b,
-          h,
+          ffnInvRms: fn.invRms,
+          swiglu: sw,
         });
-      }
-      x = x2;
     }
-    const fin = this.rmsnorm(x, this.w('finalNorm'));
-    const cls = this.w(c.sharedClassifier ? 'tokenEmbedding' : 'classifier');
-    const logits = this.linear(fin.y, cls); // [N, V]
-    // NLL = −log softmax(logits)[target]. ORT's Softmax (MLAS, vectorised exp) is about twice as fast as
-    // ReduceLogSumExp here; the probability is floored at the smallest float32 so NLL stays finite (≤ 103.3).
-    const probs = g.op('Softmax', [logits], { axis: 1 });
-    const targets2d = g.op('Reshape', [this.targets, g.constI64([-1, 1])]);
-    const picked = g.op('Max', [g.op('GatherElements', [probs, targets2d], { axis: 1 }), g.scalar(1e-45)]);
-    const nll = g.op('Reshape', [g.op('Neg', [g.op('Log', [picked])]), this.tokenShape]);
-    g.output(nll, 'nll', 'float32', ['batch', 'seq']);
-    if (opts.logits) g.output(this.to3d(logits, c.vocabSize), 'logits', 'float32', ['batch', 'seq', c.vocabSize]);
-    return { saved, fin, cls, probs, targets2d };
+    const fin = rmsnorm(g, x, 'finalNorm', c.normEps);
+    const cls = c.sharedClassifier ? 'tokenEmbedding' : 'classifier';
+    const logits = linear(ctx, fin.normed, cls); // [N, V]
+    const ce = crossEntropy(ctx, logits, this.targets);
+    g.output(ce.nll, 'nll', 'float32', ['batch', 'seq']);
+    if (opts.logits) g.output(ctx.to3d(logits, c.vocabSize), 'logits', 'float32', ['batch', 'seq', c.vocabSize]);
+    return { tape, fin, cls, ce };
   }
 
-  /** Per-sequence weight gradients dY_s^T X_s [B, out, in], squared and summed, and/or summed over the batch. */
-  weightGrads(
-    dy2d: string,
-    x2d: string,
-    out: number,
-    inF: number,
-    fisher: string | null,
-    gradSum: string | null,
-  ): void {
-    const g = this.g;
-    if (fisher) {
-      const dyT = g.op('Transpose', [this.to3d(dy2d, out)], { perm: [0, 2, 1] }); // [B, out, T]
-      const perSeq = g.op('MatMul', [dyT, this.to3d(x2d, inF)]); // [B, out, in]
-      g.output(
-        g.op('ReduceSum', [g.op('Mul', [perSeq, perSeq]), g.constI64([0])], { keepdims: 0 }),
-        fisher,
-        'float32',
-        [out, inF],
-      );
-      if (gradSum)
-        g.output(g.op('ReduceSum', [perSeq, g.constI64([0])], { keepdims: 0 }), gradSum, 'float32', [out, inF]);
-    } else if (gradSum) {
-      g.output(g.op('Gemm', [dy2d, x2d], { transA: 1 }), gradSum, 'float32', [out, inF]);
-    }
-  }
-
-  /** dX = dY W for projection p, with its activation Fisher output. */
+  /** Backward of projection p of layer l: its Fisher / gradient-sum / activation-Fisher outputs, then dx = dY W. */
   linearBackward(l: number, p: Projection, dy: string, x: string, o: Required<ForwardBackwardGraphOptions>): string {
-    const g = this.g;
-    const [out, inF] = weightShape(this.c, layerWeightName(l, p));
-    this.weightGrads(
-      dy,
-      x,
-      out,
-      inF,
-      o.fisher ? fisherName(l, p) : null,
-      o.gradSum ? gradSumName(layerWeightName(l, p)) : null,
-    );
-    const dx = g.op('Gemm', [dy, this.w(layerWeightName(l, p))]);
-    if (o.actFisher)
-      g.output(
-        g.op('ReduceSum', [g.op('Mul', [dx, dx]), g.constI64([0])], { keepdims: 0 }),
-        actFisherName(l, p),
-        'float32',
-        [inF],
-      );
-    return dx;
+    const w = layerWeightName(l, p);
+    return linearBackward(this.ctx, dy, x, w, weightShape(this.c, w), {
+      fisher: o.fisher ? fisherName(l, p) : null,
+      gradSum: o.gradSum ? gradSumName(w) : null,
+      actFisher: o.actFisher ? actFisherName(l, p) : null,
+    });
   }
 
-  backward(fwd: ReturnType<LlamaGraph['forward']>, o: Required<ForwardBackwardGraphOptions>): void {
-    const { g, c, hd } = this;
-    // L = Σ_s mean over scored tokens of sequence s: token weight = mask / (scored tokens of its sequence).
-    const mask = 'lossMask';
-    const count = g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: 1 });
-    const weight = g.op('Reshape', [g.op('Div', [mask, g.op('Max', [count, g.scalar(1)])]), g.constI64([-1, 1])]); // [N, 1]
-    const negW = g.op('Neg', [weight]);
-    const dlogits = g.op('ScatterElements', [g.op('Mul', [fwd.probs, weight]), fwd.targets2d, negW], {
-      axis: 1,
-      reduction: 'add',
-    });
+  backward(
+    fwd: { tape: LayerTape[]; fin: RmsnormSaved; cls: string; ce: CrossEntropySaved },
+    o: Required<ForwardBackwardGraphOptions>,
+  ): void {
+    const { g, c, ctx, rope } = this;
+    const hd = ctx.hd;
+    const dlogits = crossEntropyBackward(ctx, fwd.ce, 'lossMask');
     const dfin = g.op('Gemm', [dlogits, fwd.cls]);
-    const dCls = o.gradSum ? g.op('Gemm', [dlogits, fwd.fin.y], { transA: 1 }) : ''; // [V, dim], only for gradient sums
-    const finalNormGrads = this.rmsnormBackward(dfin, fwd.fin.xhat, fwd.fin.r, this.w('finalNorm'));
-    let dx = finalNormGrads[0];
-    const dFinal = finalNormGrads[1];
+    const dCls = o.gradSum ? g.op('Gemm', [dlogits, fwd.fin.normed], { transA: 1 }) : ''; // [V, dim], only for gradient sums
+    const finalNorm = rmsnormBackward(g, dfin, fwd.fin, 'finalNorm');
+    let dx = finalNorm.dx;
     if (o.gradSum) {
-      g.output(dFinal, gradSumName('finalNorm'), 'float32', [c.dim]);
+      g.output(finalNorm.dgain, gradSumName('finalNorm'), 'float32', [c.dim]);
       if (!c.sharedClassifier) g.output(dCls, gradSumName('classifier'), 'float32', [c.vocabSize, c.dim]);
     }
     for (let l = c.nLayers - 1; l >= 0; l--) {
-      const s = fwd.saved[l];
-      // Feed-forward block.
-      const dh = this.linearBackward(l, 'down', dx, s.h, o);
-      const db = g.op('Mul', [dh, s.silu]);
-      const dsilu = g.op('Mul', [dh, s.b]);
-      // d silu(a)/da = σ(a)·(1 + a·(1 − σ(a)))
-      const dsig = g.op('Mul', [
-        s.sig,
-        g.op('Add', [g.scalar(1), g.op('Mul', [s.a, g.op('Sub', [g.scalar(1), s.sig])])]),
+      const s = fwd.tape[l];
+      // Feed-forward block: x_out = xMid + down(swiglu(gate(n), up(n))), n = rmsnorm(xMid).
+      const dAct = this.linearBackward(l, 'down', dx, s.swiglu.act, o);
+      const { dGate, dUp } = swigluBackward(g, dAct, s.swiglu);
+      const dFfnNormed = g.op('Add', [
+        this.linearBackward(l, 'gate', dGate, s.ffnNormed, o),
+        this.linearBackward(l, 'up', dUp, s.ffnNormed, o),
       ]);
-      const da = g.op('Mul', [dsilu, dsig]);
-      const dxnF = g.op('Add', [
-        this.linearBackward(l, 'gate', da, s.xnFfn, o),
-        this.linearBackward(l, 'up', db, s.xnFfn, o),
-      ]);
-      const [dx1n, dFfnNorm] = this.rmsnormBackward(dxnF, s.ffnXhat, s.ffnR, this.w(layerWeightName(l, 'ffnNorm')));
-      const dx1 = g.op('Add', [dx, dx1n]);
-      // Attention block.
-      const datt2d = this.linearBackward(l, 'o', dx1, s.att2d, o);
-      const { dq5, dk4, dv4 } = this.chunkedAttentionBackward(datt2d, s.att, s.kr);
+      const ffn = rmsnormBackward(
+        g,
+        dFfnNormed,
+        rmsSaved(s.ffnNormed, s.ffnXhat, s.ffnInvRms),
+        layerWeightName(l, 'ffnNorm'),
+      );
+      const dxMid = g.op('Add', [dx, ffn.dx]);
+      // Attention block: xMid = x + o(attention(rope(q(n)), rope(k(n)), v(n))), n = rmsnorm(x).
+      const dAttnOut = this.linearBackward(l, 'o', dxMid, s.attention.attnOut, o);
+      const { dq5, dk4, dv4 } = attentionBackward(ctx, this.chunks, dAttnOut, s.attention, s.k);
       const dqr = g.op('Transpose', [g.op('Reshape', [dq5, g.constI64([0, c.nHeads, -1, hd])])], {
         perm: [0, 2, 1, 3],
       }); // [B,T,H,hd]
-      const dq = g.op('Reshape', [this.ropeBackward(dqr, this.cosQ, this.sinQ), g.constI64([-1, c.dim])]);
+      const dq = g.op('Reshape', [ropeBackward(ctx, dqr, rope.cosQ, rope.sinQ), g.constI64([-1, c.dim])]);
       const dkr = g.op('Transpose', [dk4], { perm: [0, 2, 1, 3] });
-      const dk = g.op('Reshape', [this.ropeBackward(dkr, this.cosK, this.sinK), g.constI64([-1, this.kvDim])]);
-      const dv = g.op('Reshape', [g.op('Transpose', [dv4], { perm: [0, 2, 1, 3] }), g.constI64([-1, this.kvDim])]);
-      const dxnA = g.op('Add', [
-        g.op('Add', [this.linearBackward(l, 'q', dq, s.xnAttn, o), this.linearBackward(l, 'k', dk, s.xnAttn, o)]),
-        this.linearBackward(l, 'v', dv, s.xnAttn, o),
+      const dk = g.op('Reshape', [ropeBackward(ctx, dkr, rope.cosK, rope.sinK), g.constI64([-1, ctx.kvDim])]);
+      const dv = g.op('Reshape', [g.op('Transpose', [dv4], { perm: [0, 2, 1, 3] }), g.constI64([-1, ctx.kvDim])]);
+      const dAttnNormed = g.op('Add', [
+        g.op('Add', [
+          this.linearBackward(l, 'q', dq, s.attnNormed, o),
+          this.linearBackward(l, 'k', dk, s.attnNormed, o),
+        ]),
+        this.linearBackward(l, 'v', dv, s.attnNormed, o),
       ]);
-      const [dxn, dAttnNorm] = this.rmsnormBackward(dxnA, s.attnXhat, s.attnR, this.w(layerWeightName(l, 'attnNorm')));
-      dx = g.op('Add', [dx1, dxn]);
+      const attn = rmsnormBackward(
+        g,
+        dAttnNormed,
+        rmsSaved(s.attnNormed, s.attnXhat, s.attnInvRms),
+        layerWeightName(l, 'attnNorm'),
+      );
+      dx = g.op('Add', [dxMid, attn.dx]);
       if (o.gradSum) {
-        g.output(dFfnNorm, gradSumName(layerWeightName(l, 'ffnNorm')), 'float32', [c.dim]);
-        g.output(dAttnNorm, gradSumName(layerWeightName(l, 'attnNorm')), 'float32', [c.dim]);
+        g.output(ffn.dgain, gradSumName(layerWeightName(l, 'ffnNorm')), 'float32', [c.dim]);
+        g.output(attn.dgain, gradSumName(layerWeightName(l, 'attnNorm')), 'float32', [c.dim]);
       }
     }
     if (o.gradSum) {

@@ -6,6 +6,7 @@ import { forwardWithRun, type ReferenceForwardResult, type ReferenceOptions } fr
 import {
   arrayConstructor,
   attentionBackward,
+  crossEntropyBackward,
   linearInputGrad,
   linearWeightGrad,
   ropeBackward,
@@ -82,17 +83,7 @@ export function referenceBackward(
 
   // Cross-entropy: dL/dlogits = (softmax − onehot(target)) / N on scored rows.
   const dLogits = new F(T * V);
-  const N = result.scoredCount;
-  for (let t = 0; t < targets.length; t++) {
-    if (targets[t] < 0) continue;
-    const o = t * V;
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) if (run.logits[o + j] > max) max = run.logits[o + j];
-    let sum = 0;
-    for (let j = 0; j < V; j++) sum += Math.exp(run.logits[o + j] - max);
-    for (let j = 0; j < V; j++) dLogits[o + j] = Math.exp(run.logits[o + j] - max) / sum / N;
-    dLogits[o + targets[t]] -= 1 / N;
-  }
+  crossEntropyBackward(dLogits, run.logits, targets, V, result.scoredCount);
 
   // Classifier and final norm.
   linearWeightGrad(grads.classifier, dLogits, run.finalNormed, T, dim, V);

@@ -4,6 +4,7 @@
 // the backward needs.
 import { PROJECTIONS, headSize as headSizeOf, kvDim as kvDimOf, projectionShape, validateConfig } from '../types';
 import type { LlamaConfig, LlamaModel, Projection } from '../types';
+import { configInverseFrequencies } from '../rope';
 import {
   argmax,
   arrayConstructor,
@@ -114,7 +115,10 @@ export class ReferenceRun {
     const hs = headSizeOf(c);
     const kvd = kvDimOf(c);
     this.attnShape = { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headSize: hs, capacity };
-    this.rope = ropeTables(capacity, hs, c.ropeTheta, precision);
+    // Dynamic NTK rope scaling sees the run's length (transformers recomputes it from the sequence; a generation
+    // run uses its full capacity from the first step, where transformers grows it step by step).
+    const round = precision === 'float32' ? Math.fround : undefined;
+    this.rope = ropeTables(capacity, configInverseFrequencies(c, capacity, round), precision);
     const C = capacity;
     for (let l = 0; l < c.nLayers; l++) {
       const a: LayerActivations = {

@@ -125,24 +125,21 @@ export function rmsnormBackward(
 
 /**
  * RoPE angle tables [positions, headSize/2] as in run.c: pair j of a head (elements 2j, 2j+1) rotates by
- * pos · theta^(−2j/headSize). The float32 path computes freq, angle, cos and sin in float32 like run.c
- * (powf, pos * freq, cosf, sinf); the float64 path in double.
+ * pos · invFreq[j] (model/rope.ts: theta^(−2j/headSize), rope_scaling applied). The float32 path computes the
+ * angle in float32 like run.c (pos * freq, then cosf, sinf); the float64 path in double.
  */
 export function ropeTables(
   positions: number,
-  headSize: number,
-  theta: number,
+  invFreq: ArrayLike<number>,
   precision: Precision,
 ): { cos: RefArray; sin: RefArray } {
-  const half = headSize / 2;
+  const half = invFreq.length;
   const F = arrayConstructor(precision);
   const cos = new F(positions * half);
   const sin = new F(positions * half);
-  const f32 = precision === 'float32';
-  const round = f32 ? Math.fround : (v: number) => v;
+  const round = precision === 'float32' ? Math.fround : (v: number) => v;
   for (let j = 0; j < half; j++) {
-    const exponent = round((2 * j) / headSize);
-    const freq = round(1 / round(Math.pow(round(theta), exponent)));
+    const freq = invFreq[j];
     for (let pos = 0; pos < positions; pos++) {
       const angle = round(pos * freq);
       cos[pos * half + j] = Math.cos(angle);
@@ -345,6 +342,29 @@ export function rowNll(logits: Readable, offset: number, n: number, target: numb
   let sum = 0;
   for (let j = 0; j < n; j++) sum += Math.exp(logits[offset + j] - max);
   return max + Math.log(sum) - logits[offset + target];
+}
+
+/**
+ * Backward of the mean of rowNll over the scored rows (targets[t] < 0: not scored, its row left as is):
+ * dlogits[t] = (softmax(logits[t]) − onehot(targets[t])) / count, count = the number of scored rows.
+ */
+export function crossEntropyBackward(
+  dLogits: RefArray,
+  logits: Readable,
+  targets: ArrayLike<number>,
+  vocab: number,
+  count: number,
+): void {
+  for (let t = 0; t < targets.length; t++) {
+    if (targets[t] < 0) continue;
+    const o = t * vocab;
+    let max = -Infinity;
+    for (let j = 0; j < vocab; j++) if (logits[o + j] > max) max = logits[o + j];
+    let sum = 0;
+    for (let j = 0; j < vocab; j++) sum += Math.exp(logits[o + j] - max);
+    for (let j = 0; j < vocab; j++) dLogits[o + j] = Math.exp(logits[o + j] - max) / sum / count;
+    dLogits[o + targets[t]] -= 1 / count;
+  }
 }
 
 /** Index of the largest value (the first one on ties, like run.c's argmax). */

@@ -1,0 +1,34 @@
+// RMSNorm over the feature axis of [N, dim]: forward and backward (reference/ops.ts rmsnorm, rmsnormBackward).
+import type { GraphBuilder } from '../builder.ts';
+
+/** What the backward reads: normed = xhat ⊙ gain, xhat = x · invRms, invRms = (mean(x²) + eps)^−1/2 [N, 1]. */
+export interface RmsnormSaved {
+  normed: string;
+  xhat: string;
+  invRms: string;
+}
+
+export function rmsnorm(g: GraphBuilder, x: string, gain: string, eps: number): RmsnormSaved {
+  const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [1], keepdims: 1 });
+  const invRms = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.scalar(eps)])])]);
+  const xhat = g.op('Mul', [x, invRms]);
+  return { normed: g.op('Mul', [xhat, gain]), xhat, invRms };
+}
+
+/**
+ * dgain = Σ_rows dy ⊙ xhat;  dx = (dxhat − xhat · mean(dxhat ⊙ xhat)) · invRms with dxhat = dy ⊙ gain
+ * (the reference's r·w·dy − x·r³/dim·Σ w·dy·x, written with xhat).
+ */
+export function rmsnormBackward(
+  g: GraphBuilder,
+  dy: string,
+  saved: RmsnormSaved,
+  gain: string,
+): { dx: string; dgain: string } {
+  const { xhat, invRms } = saved;
+  const dgain = g.op('ReduceSum', [g.op('Mul', [dy, xhat]), g.constI64([0])], { keepdims: 0 });
+  const dxhat = g.op('Mul', [dy, gain]);
+  const proj = g.op('ReduceMean', [g.op('Mul', [dxhat, xhat])], { axes: [1], keepdims: 1 });
+  const dx = g.op('Mul', [g.op('Sub', [dxhat, g.op('Mul', [xhat, proj])]), invRms]);
+  return { dx, dgain };
+}
