@@ -1,7 +1,10 @@
 // Lesson 5's computations: an activation matrix with one outlier feature, per-tensor and per-token INT8,
-// LLM.int8-style mixed-precision decomposition, and SmoothQuant's scale migration. All rounding by the core.
-import { errorMetrics, FP16, INT8, quantizeGrouped, type ErrorMetrics } from '../../core/formats';
-import { matmulTransposed, outlierColumns, seededNormal } from './synthetic';
+// LLM.int8() mixed-precision decomposition and SmoothQuant's scale migration (both in src/core/outliers).
+import { errorMetrics, INT8, quantizeGrouped, type ErrorMetrics } from '../../core/formats';
+import { int8Decomposition, matmulTransposed, smoothQuant as smoothQuantCore } from '../../core/outliers';
+import { seededNormal } from './synthetic';
+
+export { channelAbsMax } from '../../core/outliers';
 
 export const OUTLIER_SETUP = { tokens: 64, channels: 64, outputs: 48, outlierChannel: 13, seed: 5 } as const;
 
@@ -53,53 +56,15 @@ export function maxCodeOutside(codes: Float64Array, skip: readonly number[]): nu
   return m;
 }
 
-/** Keeps the listed columns and zeroes the others (or the reverse). */
-function columns(m: Float32Array, cols: number, keep: readonly number[], invert: boolean): Float32Array {
-  const set = new Set(keep);
-  const out = new Float32Array(m.length);
-  for (let i = 0; i < m.length; i++) out[i] = set.has(i % cols) !== invert ? m[i] : 0;
-  return out;
-}
-
 /** LLM.int8(): feature columns with any |x| >= threshold go through FP16, the rest through vector-wise INT8. */
 export function decomposition(x: Float32Array, w: Float32Array, threshold: number) {
-  const { tokens, channels, outputs } = OUTLIER_SETUP;
-  const outliers = outlierColumns(x, tokens, channels, threshold);
-  const xHi = quantizeGrouped(columns(x, channels, outliers, false), FP16).values;
-  const wHi = quantizeGrouped(columns(w, channels, outliers, false), FP16).values;
-  const xLo = int8(columns(x, channels, outliers, true), 'row', channels).values;
-  const wLo = int8(columns(w, channels, outliers, true), 'row', channels).values;
-  const yHi = matmulTransposed(xHi, wHi, tokens, channels, outputs);
-  const yLo = matmulTransposed(xLo, wLo, tokens, channels, outputs);
-  const y = new Float64Array(yHi.length);
-  for (let i = 0; i < y.length; i++) y[i] = yHi[i] + yLo[i];
+  const { outliers, y } = int8Decomposition(x, w, OUTLIER_SETUP, threshold);
   return { outliers, y };
-}
-
-/** Per input channel: max over rows of |m[r, c]|. */
-export function channelAbsMax(m: Float32Array, cols: number): Float64Array {
-  const out = new Float64Array(cols);
-  for (let i = 0; i < m.length; i++) out[i % cols] = Math.max(out[i % cols], Math.abs(m[i]));
-  return out;
 }
 
 /** SmoothQuant: s_j = max|X_j|^α / max|W_j|^(1−α); X/s per tensor INT8, W·s per output row INT8. */
 export function smoothQuant(x: Float32Array, w: Float32Array, alpha: number) {
-  const { tokens, channels, outputs } = OUTLIER_SETUP;
-  const xMax = channelAbsMax(x, channels);
-  const wMax = channelAbsMax(w, channels);
-  const s = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) s[c] = Math.max(Math.pow(xMax[c], alpha) / Math.pow(wMax[c], 1 - alpha), 1e-8);
-  const xs = new Float32Array(x.length);
-  const ws = new Float32Array(w.length);
-  for (let i = 0; i < x.length; i++) xs[i] = x[i] / s[i % channels];
-  for (let i = 0; i < w.length; i++) ws[i] = w[i] * s[i % channels];
-  const xq = int8(xs, 'tensor', channels).values;
-  const wq = int8(ws, 'row', channels).values;
-  // The activations as the layer effectively sees them, back in the original units: Q(X/s)·s.
-  const xBack = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) xBack[i] = xq[i] * s[i % channels];
-  return { xs, ws, xBack, y: matmulTransposed(xq, wq, tokens, channels, outputs) };
+  return smoothQuantCore(x, w, OUTLIER_SETUP, alpha);
 }
 
 export const ALPHAS = Array.from({ length: 21 }, (_, i) => i / 20);

@@ -55,36 +55,3 @@ export function matrixWithOutlierColumns(
   }
   return out;
 }
-
-/** Channel columns of a row-major matrix whose largest |x| reaches the threshold (LLM.int8's outlier test). */
-export function outlierColumns(x: Float32Array, rows: number, cols: number, threshold: number): number[] {
-  const found: number[] = [];
-  for (let c = 0; c < cols; c++) {
-    for (let r = 0; r < rows; r++) {
-      if (Math.abs(x[r * cols + c]) >= threshold) {
-        found.push(c);
-        break;
-      }
-    }
-  }
-  return found;
-}
-
-/** y = x · wᵀ for row-major x [tokens, k] and w [out, k], accumulated in float64. */
-export function matmulTransposed(
-  x: Float32Array,
-  w: Float32Array,
-  tokens: number,
-  k: number,
-  out: number,
-): Float64Array {
-  const y = new Float64Array(tokens * out);
-  for (let t = 0; t < tokens; t++) {
-    for (let o = 0; o < out; o++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) s += x[t * k + i] * w[o * k + i];
-      y[t * out + o] = s;
-    }
-  }
-  return y;
-}
