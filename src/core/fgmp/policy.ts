@@ -127,7 +127,14 @@ export function rankGlobally(tensors: readonly ScoredTensor[]): BlockRanking {
   }
   return {
     kind: 'global',
-    tensors: sorted.map((t, i) => ({ layer: t.layer, proj: t.proj, grid: grids[i], offset: offsets[i], order: localOrders[i], ranks: ranks[i] })),
+    tensors: sorted.map((t, i) => ({
+      layer: t.layer,
+      proj: t.proj,
+      grid: grids[i],
+      offset: offsets[i],
+      order: localOrders[i],
+      ranks: ranks[i],
+    })),
     totalBlocks: n,
     scores,
     order,
@@ -194,7 +201,8 @@ export function answerBudget(ranking: BlockRanking, budget: number): BudgetAnswe
 /** FP8 blocks for an exact count k in [0, N]. */
 export function answerBlockCount(ranking: BlockRanking, k: number, budget = k / ranking.totalBlocks): BudgetAnswer {
   const N = ranking.totalBlocks;
-  if (!Number.isInteger(k) || k < 0 || k > N) throw new Error(`FP8 block count must be an integer in [0, ${N}], got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > N)
+    throw new Error(`FP8 block count must be an integer in [0, ${N}], got ${k}`);
   const tensors = ranking.tensors;
   let fp8Counts: Uint32Array;
   let threshold = NaN;
@@ -207,6 +215,28 @@ export function answerBlockCount(ranking: BlockRanking, k: number, budget = k / 
     nextScore = k < N ? ranking.scores[order[k]] : -Infinity;
   } else {
     fp8Counts = apportion(ranking, k);
+  }
+  return answerFromCounts(ranking, fp8Counts, budget, threshold, nextScore);
+}
+
+/**
+ * A BudgetAnswer from FP8 block counts per tensor (each tensor's most sensitive blocks first): the common
+ * tail of every policy, and how pinned and per-tensor (layerwise) choices answer.
+ */
+export function answerFromCounts(
+  ranking: BlockRanking,
+  fp8Counts: Uint32Array,
+  budget: number,
+  threshold = NaN,
+  nextScore = NaN,
+): BudgetAnswer {
+  const N = ranking.totalBlocks;
+  const tensors = ranking.tensors;
+  let k = 0;
+  for (let i = 0; i < tensors.length; i++) {
+    if (fp8Counts[i] > tensors[i].grid.blockCount)
+      throw new Error(`tensor ${i} cannot keep ${fp8Counts[i]} of ${tensors[i].grid.blockCount} blocks in FP8`);
+    k += fp8Counts[i];
   }
   const perTensor = tensors.map((t, i) => {
     const c = fp8Counts[i];
@@ -236,15 +266,33 @@ export function answerBlockCount(ranking: BlockRanking, k: number, budget = k / 
   const perProjection = PROJECTIONS.filter((p) => projRows.has(p)).map((p) => projRows.get(p)!);
   for (const r of perLayer) r.share = r.fp8 / r.blocks;
   for (const r of perProjection) r.share = r.fp8 / r.blocks;
-  return { kind: ranking.kind, budget, k, totalBlocks: N, fp8Share: N ? k / N : 0, threshold, nextScore, fp8Counts, perTensor, perLayer, perProjection };
+  return {
+    kind: ranking.kind,
+    budget,
+    k,
+    totalBlocks: N,
+    fp8Share: N ? k / N : 0,
+    threshold,
+    nextScore,
+    fp8Counts,
+    perTensor,
+    perLayer,
+    perProjection,
+  };
 }
 
 /** Precision mask of one tensor (1 = FP8), row-major per block. Costs O(blocks kept in FP8). */
-export function tensorMask(ranking: BlockRanking, answer: BudgetAnswer, tensorIndex: number, out?: Uint8Array): Uint8Array {
+export function tensorMask(
+  ranking: BlockRanking,
+  answer: BudgetAnswer,
+  tensorIndex: number,
+  out?: Uint8Array,
+): Uint8Array {
   const t = ranking.tensors[tensorIndex];
   if (!t) throw new Error(`tensor index ${tensorIndex} out of range (0..${ranking.tensors.length - 1})`);
   const mask = out ?? new Uint8Array(t.grid.blockCount);
-  if (mask.length !== t.grid.blockCount) throw new Error(`mask buffer has ${mask.length} entries, expected ${t.grid.blockCount}`);
+  if (mask.length !== t.grid.blockCount)
+    throw new Error(`mask buffer has ${mask.length} entries, expected ${t.grid.blockCount}`);
   mask.fill(0);
   const c = answer.fp8Counts[tensorIndex];
   for (let j = 0; j < c; j++) mask[t.order[j]] = 1;
@@ -262,6 +310,14 @@ export function findTensor(ranking: BlockRanking, layer: number, proj: Projectio
 }
 
 /** Inputs of totalStorageBits (mixed.ts) for one budget answer: counts, with masks only where needed. */
-export function storageInputs(ranking: BlockRanking, answer: BudgetAnswer): { rows: number; cols: number; fp8Blocks: number; mask: () => Uint8Array }[] {
-  return ranking.tensors.map((t, i) => ({ rows: t.grid.rows, cols: t.grid.cols, fp8Blocks: answer.fp8Counts[i], mask: () => tensorMask(ranking, answer, i) }));
+export function storageInputs(
+  ranking: BlockRanking,
+  answer: BudgetAnswer,
+): { rows: number; cols: number; fp8Blocks: number; mask: () => Uint8Array }[] {
+  return ranking.tensors.map((t, i) => ({
+    rows: t.grid.rows,
+    cols: t.grid.cols,
+    fp8Blocks: answer.fp8Counts[i],
+    mask: () => tensorMask(ranking, answer, i),
+  }));
 }
