@@ -2,17 +2,17 @@
 // prompt is echoed, output ends with a newline), through the ONNX forward graph.
 import { modelArgument, tokenizerFor } from '../defaultModel.ts';
 import { existsSync } from 'node:fs';
-import { numberOption, parse, UsageError, type Command } from '../args.ts';
+import { engineOption, engineOptions, engineUsage, numberOption, parse, UsageError, type Command } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
 import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { generate } from '../../core/eval/generate.ts';
 
 const usage =
-  'fgmp generate [MODEL] [--tokenizer TOK] (--prompt "..." | --bos) [-n 64] [--temperature 0] [--top-p 0.9] [--seed N] [--threads N] [--json]';
+  `fgmp generate [MODEL] [--tokenizer TOK] (--prompt "..." | --bos) [-n 64] [--temperature 0] [--top-p 0.9] [--seed N] [--threads N] ${engineUsage} [--json]`;
 
 const command: Command = {
   name: 'generate',
-  summary: 'generate text (greedy or sampled, run.c semantics) through onnxruntime-web',
+  summary: 'generate text (greedy or sampled, run.c semantics) through onnxruntime (native or wasm)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parse(
@@ -26,6 +26,7 @@ const command: Command = {
         'top-p': { type: 'string' },
         seed: { type: 'string' },
         threads: { type: 'string' },
+        ...engineOptions,
         json: { type: 'boolean' },
       },
       usage,
@@ -52,7 +53,7 @@ const command: Command = {
       );
     const bosId = tok?.bosId ?? 1;
     const prompt = values.prompt !== undefined ? tok!.encode(values.prompt, { bos: true }) : [bosId];
-    const engine = LlamaEngine.forModel(model, { threads });
+    const engine = LlamaEngine.forModel(model, { threads, ...engineOption(values.engine) });
     let ids: number[];
     try {
       ids = await generate(engine, prompt, steps, { temperature, topp, seed, stopToken: bosId });

@@ -7,10 +7,11 @@ import { loadCheckpoint, loadTokenizerFile, type InputFile } from '../../core/mo
 import type { LoadedCheckpoint } from '../../core/model/loaders/common.ts';
 import { namedTensors } from '../../core/model/loaders/common.ts';
 import { parameterCount, type LlamaModel } from '../../core/model/types.ts';
-import { parse, table, UsageError, type Command } from '../args.ts';
+import { engineOptions, engineUsage, parse, table, UsageError, type Command } from '../args.ts';
+import { configOnlyCheckpoint, configParameterBreakdown, isConfigOnly, isRandomSpec, loadRandomModel, randomSpecArgument } from '../randomModel.ts';
 
 const usage =
-  'fgmp info [MODEL] [--tokenizer TOK] [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, or omitted for the default model)';
+  `fgmp info [MODEL] [--tokenizer TOK] ${engineUsage} [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, random:SHAPE[:SEED], or omitted for the default model)`;
 
 const HF_FOLDER_FILES =
   /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
@@ -49,7 +50,8 @@ export function modelFiles(modelPath: string): InputFile[] {
 }
 
 export function loadModelFromArgs(modelPath: string, tokenizerPath?: string): LoadedCheckpoint {
-  const loaded = loadCheckpoint(modelFiles(modelPath));
+  // random:SHAPE[:SEED] (src/cli/randomModel.ts) is a model made here, not read from a file.
+  const loaded = isRandomSpec(modelPath) ? loadRandomModel(modelPath) : loadCheckpoint(modelFiles(modelPath));
   if (tokenizerPath)
     loaded.model.tokenizer = loadTokenizerFile(readInput(tokenizerPath), loaded.model.config.vocabSize);
   return loaded;
@@ -110,14 +112,20 @@ const command: Command = {
   summary: 'show a checkpoint: format, config, parameter counts, tokenizer, tensor table',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { tokenizer: { type: 'string' }, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parse(argv, { tokenizer: { type: 'string' }, ...engineOptions, json: { type: 'boolean' } }, usage);
     const modelArg = modelArgument(positionals, usage);
     const t0 = performance.now();
-    const { model, report } = loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
+    // A config-only random shape (random:llama2-7b): config, counts and shapes, no weights and so no statistics.
+    const spec = isRandomSpec(modelArg.modelPath) ? randomSpecArgument(modelArg.modelPath) : null;
+    const configOnly = spec !== null && isConfigOnly(spec);
+    const { model, report } = configOnly
+      ? configOnlyCheckpoint(spec)
+      : loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
     const loadMs = performance.now() - t0;
-    const arrays = namedTensors(model);
-    const tensors = report.tensors.map((t) => ({ ...t, ...tensorStats(arrays.get(t.name)!) }));
-    const params = parameterBreakdown(model);
+    const arrays = configOnly ? new Map<string, Float32Array>() : namedTensors(model);
+    const noStats = { min: NaN, max: NaN, meanAbs: NaN, nanCount: 0 };
+    const tensors = report.tensors.map((t) => ({ ...t, ...(configOnly ? noStats : tensorStats(arrays.get(t.name)!)) }));
+    const params = configOnly ? configParameterBreakdown(spec.config) : parameterBreakdown(model);
     const tok = model.tokenizer;
     const tokenizer = tok ? { vocabSize: tok.vocabSize, bosId: tok.bosId, eosId: tok.eosId } : null;
 

@@ -2,13 +2,13 @@
 // default) or on a tokens file (one independent sequence per line), through the ONNX forward graph.
 import { defaultModelFiles, modelArgument, tokenizerFor } from '../defaultModel.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { numberOption, parse, UsageError, type Command } from '../args.ts';
+import { engineOption, engineOptions, engineUsage, numberOption, parse, UsageError, type Command } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
 import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { perplexity, sequencesPerplexity, type PerplexityResult } from '../../core/eval/perplexity.ts';
 
 const usage =
-  'fgmp ppl [MODEL] [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] [--json]';
+  `fgmp ppl [MODEL] [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] ${engineUsage} [--json]`;
 
 function readTextFile(p: string, what: string): string {
   if (!existsSync(p)) throw new UsageError(`${what} not found: ${p}`);
@@ -39,7 +39,7 @@ export function parseTokensFile(text: string, vocabSize: number): number[][] {
 
 const command: Command = {
   name: 'ppl',
-  summary: 'perplexity on a text (sliding windows) or a tokens file, through onnxruntime-web',
+  summary: 'perplexity on a text (sliding windows) or a tokens file, through onnxruntime (native or wasm)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parse(
@@ -53,6 +53,7 @@ const command: Command = {
         stride: { type: 'string' },
         batch: { type: 'string' },
         threads: { type: 'string' },
+        ...engineOptions,
         json: { type: 'boolean' },
       },
       usage,
@@ -77,7 +78,8 @@ const command: Command = {
       batchSize: intOpt('batch', values.batch),
     };
     const { model } = loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
-    const engine = LlamaEngine.forModel(model, { threads });
+    const runtime = { threads, ...engineOption(values.engine) };
+    const engine = LlamaEngine.forModel(model, runtime);
     let result: PerplexityResult;
     let source: string;
     try {

@@ -2,8 +2,9 @@
 // configuration (weight policy and budget, clipping, activation budget) and report per-layer FP8 shares,
 // perplexity, weight memory and simulated energy. The shared option handling lives here; sweep.ts uses it.
 import { existsSync, readFileSync } from 'node:fs';
-import { numberOption, parse, table, UsageError, type CliIO, type Command } from '../args.ts';
+import { engineOption, engineOptions, engineUsage, numberOption, parse, table, UsageError, type CliIO, type Command } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
+import { isRandomSpec } from '../randomModel.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';
 import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
 import { describeSource, setupSession, type DataSource } from '../../core/pipeline/setup.ts';
@@ -25,12 +26,13 @@ export const commonOptions = {
   'fp8-scaling': { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
+  ...engineOptions,
   json: { type: 'boolean' },
 } as const;
 
 export const commonUsage =
   '[--tokenizer TOK] [--calib FILE | --calib-seed N] [--eval FILE | --eval-seed N] [--calib-tokens N | --seqs N] [--seq-len N] ' +
-  '[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] [--json]\n' +
+  `[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] ${engineUsage} [--json]\n` +
   'MODEL omitted (or "default"): the embedded default model with its tokenizer and its calibration/evaluation text.\n' +
   'defaults: without --calib/--eval the model samples its own data (seeds 1 and 2); 64 sequences x min(256, context) ' +
   'calibration tokens; 4096 evaluation tokens in windows of context-1 after BOS; clip fisher; activations float32 (--act-budget none)';
@@ -122,7 +124,7 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
   }
   if (values.tokenizer && !existsSync(values.tokenizer))
     throw new UsageError(`tokenizer not found: ${values.tokenizer}`);
-  if (!existsSync(modelPath)) throw new UsageError(`model not found: ${modelPath}`);
+  if (!isRandomSpec(modelPath) && !existsSync(modelPath)) throw new UsageError(`model not found: ${modelPath}`);
   const fp8Scaling = (values['fp8-scaling'] ?? 'tensor') as Fp8Scaling;
   if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row')
     throw new UsageError(`--fp8-scaling must be tensor or row, got "${fp8Scaling}"`);
@@ -130,6 +132,7 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
   if (actTau !== 'global' && actTau !== 'layer')
     throw new UsageError(`--act-tau must be global or layer, got "${actTau}"`);
   const threads = intOption(values.threads, 'threads', 1)!;
+  const engine = engineOption(values.engine);
   const calibration = dataSource(values.calib, values['calib-seed'], 'calib', 1);
   const evaluation = dataSource(values.eval, values['eval-seed'], 'eval', 2);
   const { model } = loadModelFromArgs(modelPath, values.tokenizer);
@@ -155,7 +158,7 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
     sequences: seqs,
     seqLen,
     evalTokens,
-    runtime: { threads },
+    runtime: { threads, ...engine },
     session: { seed: intOption(values.seed, 'seed', 0, 0) },
     onProgress: (_stage, pr) => {
       // A line at each quarter: tokens, rate, time left.
