@@ -121,18 +121,50 @@ export function parameterCount(c: LlamaConfig): number {
   return c.vocabSize * c.dim * (c.sharedClassifier ? 1 : 2) + c.nLayers * perLayer + c.dim;
 }
 
-/** Throws a clear error when the config is not a valid Llama shape. */
+/** RoPE bases and RMSNorm epsilons outside these bounds are corrupt files, not models. */
+export const ROPE_THETA_RANGE = [1, 1e12] as const;
+export const NORM_EPS_RANGE = [1e-12, 0.1] as const;
+
+const inRange = (v: number, [lo, hi]: readonly [number, number]) => Number.isFinite(v) && v >= lo && v <= hi;
+
+/** Throws a clear error when the config is not a valid Llama shape (every number finite and in a sane range). */
 export function validateConfig(c: LlamaConfig): void {
   const ints: (keyof LlamaConfig)[] = ['dim', 'hiddenDim', 'nLayers', 'nHeads', 'nKvHeads', 'vocabSize', 'maxSeqLen'];
   for (const key of ints) {
     const v = c[key] as number;
     if (!Number.isInteger(v) || v <= 0 || v > 1 << 24) throw new Error(`invalid model config: ${key} = ${v}`);
   }
-  if (c.dim % c.nHeads !== 0) throw new Error(`invalid model config: dim ${c.dim} is not a multiple of nHeads ${c.nHeads}`);
+  if (c.dim % c.nHeads !== 0)
+    throw new Error(`invalid model config: dim ${c.dim} is not a multiple of nHeads ${c.nHeads}`);
   if (c.nHeads % c.nKvHeads !== 0)
     throw new Error(`invalid model config: nHeads ${c.nHeads} is not a multiple of nKvHeads ${c.nKvHeads}`);
-  if ((c.dim / c.nHeads) % 2 !== 0) throw new Error(`invalid model config: head size ${c.dim / c.nHeads} is odd (RoPE needs pairs)`);
-  if (!(c.ropeTheta > 0) || !(c.normEps > 0)) throw new Error('invalid model config: ropeTheta and normEps must be positive');
+  if ((c.dim / c.nHeads) % 2 !== 0)
+    throw new Error(`invalid model config: head size ${c.dim / c.nHeads} is odd (RoPE needs pairs)`);
+  if (!inRange(c.ropeTheta, ROPE_THETA_RANGE))
+    throw new Error(`invalid model config: ropeTheta = ${c.ropeTheta} is outside ${ROPE_THETA_RANGE.join('..')}`);
+  if (!inRange(c.normEps, NORM_EPS_RANGE))
+    throw new Error(`invalid model config: normEps = ${c.normEps} is outside ${NORM_EPS_RANGE.join('..')}`);
+  if (typeof c.sharedClassifier !== 'boolean')
+    throw new Error('invalid model config: sharedClassifier must be a boolean');
+  if (c.ropeScaling !== undefined) validateRopeScaling(c.ropeScaling);
+}
+
+/** transformers' checks (modeling_rope_utils _validate_*), as errors: a bad value would change every logit. */
+export function validateRopeScaling(r: RopeScaling): void {
+  const bad = (what: string) => {
+    throw new Error(`invalid model config: ropeScaling (${r.type}) ${what}`);
+  };
+  if (!inRange(r.factor, [1, 1e6])) bad(`factor = ${r.factor} is outside 1..1000000`);
+  if (r.type === 'linear') return;
+  if (r.type !== 'dynamic' && r.type !== 'llama3') bad(`type is not linear, dynamic or llama3`);
+  // transformers only warns when originalMaxPositions >= maxSeqLen; scaled-down test models do that.
+  if (!Number.isInteger(r.originalMaxPositions) || r.originalMaxPositions <= 0 || r.originalMaxPositions > 1 << 24)
+    bad(`originalMaxPositions = ${r.originalMaxPositions} is not an integer in 1..${1 << 24}`);
+  if (r.type === 'llama3') {
+    if (!inRange(r.lowFreqFactor, [1e-6, 1e6])) bad(`lowFreqFactor = ${r.lowFreqFactor} is not a positive number`);
+    if (!inRange(r.highFreqFactor, [1e-6, 1e6]) || !(r.highFreqFactor > r.lowFreqFactor))
+      bad(`highFreqFactor = ${r.highFreqFactor} must be a positive number above lowFreqFactor ${r.lowFreqFactor}`);
+  }
 }
 
 /** Deterministic random model (xorshift32-based normal init), for tests and benches of a given shape. */
@@ -162,8 +194,14 @@ export function randomModel(config: LlamaConfig, seed = 1, scale = 0.05): LlamaM
     layers.push(w);
   }
   const finalNorm = gain(config.dim);
-  const classifier = config.sharedClassifier ? tokenEmbedding : mat(config.vocabSize * config.dim, 1 / Math.sqrt(config.dim));
-  return { config, weights: { tokenEmbedding, layers, finalNorm, classifier }, source: { format: 'random', name: `random-seed${seed}` } };
+  const classifier = config.sharedClassifier
+    ? tokenEmbedding
+    : mat(config.vocabSize * config.dim, 1 / Math.sqrt(config.dim));
+  return {
+    config,
+    weights: { tokenEmbedding, layers, finalNorm, classifier },
+    source: { format: 'random', name: `random-seed${seed}` },
+  };
 }
 
 /** The stories15M shape used by benches (vocab 32000, seq 256). */

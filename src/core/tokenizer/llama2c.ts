@@ -32,6 +32,28 @@ function byteString(b: Uint8Array): string {
   return s;
 }
 
+/** Pieces packed in one byte array: piece i is bytes[offsets[i], offsets[i + 1]). No object per token. */
+export interface PieceTable {
+  bytes: Uint8Array;
+  offsets: Uint32Array;
+}
+
+export interface Llama2cTokenizerOptions {
+  bosId?: number;
+  eosId?: number;
+  /** A false (or 0) entry keeps the piece out of text matching. */
+  matchable?: ArrayLike<boolean | number>;
+  addDummyPrefix?: boolean;
+}
+
+function packPieces(pieces: readonly Uint8Array[]): PieceTable {
+  const offsets = new Uint32Array(pieces.length + 1);
+  for (let i = 0; i < pieces.length; i++) offsets[i + 1] = offsets[i] + pieces[i].length;
+  const bytes = new Uint8Array(offsets[pieces.length]);
+  pieces.forEach((p, i) => bytes.set(p, offsets[i]));
+  return { bytes, offsets };
+}
+
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number;
@@ -39,14 +61,15 @@ export class Llama2cTokenizer implements Tokenizer {
   readonly maxTokenLength: number;
   /** float32 scores as stored. */
   readonly scores: Float32Array;
-  private readonly pieceBytes: Uint8Array[];
-  /** Pieces as byte strings. */
+  private readonly table: PieceTable;
+  /** Pieces as byte strings (duplicates, e.g. a million empty pieces, share one string). */
   private readonly pieceStrings: string[];
   private readonly lookup = new Map<string, number>();
   /** Raw byte for `<0xHH>` pieces, -1 otherwise (decode turns those into the byte itself). */
   private readonly rawByte: Int16Array;
   /** Cache of pair -> merged id (-1 when the concatenation is not in the vocabulary). */
   private readonly pairCache = new Map<number, number>();
+  private readonly options: Llama2cTokenizerOptions;
 
   /** run.c always prepends " "; sentencepiece models may switch it off (GGUF tokenizer.ggml.add_space_prefix). */
   readonly addDummyPrefix: boolean;
@@ -58,36 +81,68 @@ export class Llama2cTokenizer implements Tokenizer {
    * byte tokens, as sentencepiece does); llama2.c files carry no types, so every piece matches.
    */
   constructor(
-    pieces: Uint8Array[],
+    pieces: readonly Uint8Array[] | PieceTable,
     scores: Float32Array,
     maxTokenLength: number,
-    options: { bosId?: number; eosId?: number; matchable?: readonly boolean[]; addDummyPrefix?: boolean } = {},
+    options: Llama2cTokenizerOptions = {},
   ) {
+    const table = Array.isArray(pieces) ? packPieces(pieces) : (pieces as PieceTable);
+    const n = table.offsets.length - 1;
+    if (scores.length !== n) throw new TokenizerError(`${n} pieces but ${scores.length} scores`);
+    this.options = options;
     this.addDummyPrefix = options.addDummyPrefix ?? true;
-    this.vocabSize = pieces.length;
+    this.vocabSize = n;
     this.bosId = options.bosId ?? BOS;
     this.eosId = options.eosId ?? EOS;
-    // run.c: byte b is id b + 3. Vocabularies with `<0xHH>` pieces (all real ones) use those ids;
-    // a byte without a piece becomes <unk> (0), as in sentencepiece, rather than an arbitrary id.
-    const hasBytePieces = pieces.some((p) => p.length === 6 && /^<0x[0-9A-Fa-f]{2}>$/.test(byteString(p)));
-    for (let b = 0; b < 256; b++) this.byteFallback[b] = !hasBytePieces && b + 3 < pieces.length ? b + 3 : 0;
+    for (const [what, id] of [
+      ['bos', this.bosId],
+      ['eos', this.eosId],
+    ] as const) {
+      if (!Number.isInteger(id) || id < 0 || id >= n)
+        throw new TokenizerError(`${what} id ${id} is outside the vocabulary (0..${n - 1})`);
+    }
+    this.table = table;
     this.scores = scores;
     this.maxTokenLength = maxTokenLength;
-    this.pieceBytes = pieces;
-    this.pieceStrings = pieces.map(byteString);
-    this.rawByte = new Int16Array(pieces.length).fill(-1);
+    this.pieceStrings = new Array<string>(n);
+    for (let id = 0; id < n; id++) this.pieceStrings[id] = byteString(this.pieceBytes(id));
+    this.rawByte = new Int16Array(n).fill(-1);
+    // run.c: byte b is id b + 3. Vocabularies with `<0xHH>` pieces (all real ones) use those ids;
+    // a byte without a piece becomes <unk> (0), as in sentencepiece, rather than an arbitrary id.
+    const isByte = (p: string) => p.length === 6 && /^<0x[0-9A-Fa-f]{2}>$/.test(p);
+    const hasBytePieces = this.pieceStrings.some(isByte);
+    for (let b = 0; b < 256; b++) this.byteFallback[b] = !hasBytePieces && b + 3 < n ? b + 3 : 0;
+    const m = options.matchable;
     this.pieceStrings.forEach((p, id) => {
       // run.c's str_lookup is a bsearch over sorted pieces; with duplicates it would pick an
       // unspecified one. Keep the first and let tests check that real vocabularies have none.
-      if (!this.lookup.has(p) && options.matchable?.[id] !== false) this.lookup.set(p, id);
-      const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(p);
-      if (m) {
-        this.rawByte[id] = parseInt(m[1], 16);
+      const match = m?.[id];
+      if (!this.lookup.has(p) && match !== false && match !== 0) this.lookup.set(p, id);
+      if (isByte(p)) {
+        this.rawByte[id] = parseInt(p.slice(3, 5), 16);
         this.byteFallback[this.rawByte[id]] = id;
       }
     });
     this.segmentAtSpaces =
       this.lookup.has(' ') && ![...this.lookup].some(([p, id]) => this.scores[id] > MIN_MERGE_SCORE && /[^ ] /.test(p));
+  }
+
+  private pieceBytes(id: number): Uint8Array {
+    return this.table.bytes.subarray(this.table.offsets[id], this.table.offsets[id + 1]);
+  }
+
+  /** The first `n` tokens only (a vocabulary cut to a model's embedding); bos/eos must lie below n. */
+  truncated(n: number): Llama2cTokenizer {
+    if (n >= this.vocabSize) return this;
+    const matchable = this.options.matchable
+      ? Array.from({ length: n }, (_, i) => this.options.matchable![i])
+      : undefined;
+    return new Llama2cTokenizer(
+      { bytes: this.table.bytes, offsets: this.table.offsets.subarray(0, n + 1) },
+      this.scores.subarray(0, n),
+      this.maxTokenLength,
+      { ...this.options, bosId: this.bosId, eosId: this.eosId, matchable },
+    );
   }
 
   /** True when cutting before a space never separates a pair run.c could merge (see merge()). */
@@ -100,7 +155,7 @@ export class Llama2cTokenizer implements Tokenizer {
 
   piece(id: number): string {
     this.checkId(id);
-    return utf8Decoder.decode(this.pieceBytes[id]);
+    return utf8Decoder.decode(this.pieceBytes(id));
   }
 
   /** The id of a piece given as text, or -1. */
@@ -269,7 +324,7 @@ export class Llama2cTokenizer implements Tokenizer {
       let p: Uint8Array;
       if (raw >= 0) p = Uint8Array.of(raw);
       else {
-        p = this.pieceBytes[id];
+        p = this.pieceBytes(id);
         if (after === this.bosId && p[0] === 0x20) p = p.subarray(1);
       }
       parts.push(p);
@@ -392,7 +447,9 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Lla
   if (maxTokenLength <= 0 || maxTokenLength > 1024)
     throw new TokenizerError(`not a llama2.c tokenizer file: max_token_length = ${maxTokenLength}`);
   const scores = new Float32Array(vocabSize);
-  const pieces: Uint8Array[] = [];
+  // Pieces are copied into one array (no object per token): first their places, then the bytes.
+  const starts = new Uint32Array(vocabSize);
+  const offsets = new Uint32Array(vocabSize + 1);
   let o = 4;
   for (let id = 0; id < vocabSize; id++) {
     if (o + 8 > bytes.byteLength)
@@ -400,6 +457,8 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Lla
         `truncated tokenizer file: ends inside the entry of token ${id} of ${vocabSize} (at byte ${o})`,
       );
     scores[id] = dv.getFloat32(o, true);
+    if (!Number.isFinite(scores[id]))
+      throw new TokenizerError(`not a llama2.c tokenizer file: token ${id} has the score ${scores[id]}`);
     const len = dv.getInt32(o + 4, true);
     o += 8;
     if (len < 0 || len > maxTokenLength)
@@ -410,7 +469,8 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Lla
       throw new TokenizerError(
         `truncated tokenizer file: token ${id} needs bytes up to ${o + len}, the file has ${bytes.byteLength}`,
       );
-    pieces.push(bytes.slice(o, o + len));
+    starts[id] = o;
+    offsets[id + 1] = offsets[id] + len;
     o += len;
   }
   if (o !== bytes.byteLength) {
@@ -418,5 +478,9 @@ export function parseLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): Lla
       `tokenizer file has ${bytes.byteLength - o} bytes after ${vocabSize} tokens: it was made for a larger vocabulary than the model's ${vocabSize}`,
     );
   }
+  const blob = new Uint8Array(offsets[vocabSize]);
+  for (let id = 0; id < vocabSize; id++)
+    blob.set(bytes.subarray(starts[id], starts[id] + offsets[id + 1] - offsets[id]), offsets[id]);
+  const pieces: PieceTable = { bytes: blob, offsets };
   return new Llama2cTokenizer(pieces, scores, maxTokenLength);
 }

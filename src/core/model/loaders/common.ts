@@ -22,8 +22,16 @@ export interface TensorReport {
   /** Element type as stored in the file: F32, F16, BF16, Q8_0, ... */
   dtype: string;
   numel: number;
-  /** NaN values in the loaded (dequantized) float32 tensor. */
+  /** NaN values in the loaded (dequantized) float32 tensor (the same as nonFinite.nan). */
   nanCount: number;
+  /** NaN and ±Inf values in the loaded (dequantized) float32 tensor, counted separately. */
+  nonFinite: NonFiniteCount;
+}
+
+export interface NonFiniteCount {
+  nan: number;
+  /** +Inf and -Inf together. */
+  inf: number;
 }
 
 export interface LoadReport {
@@ -35,6 +43,8 @@ export interface LoadReport {
   tensors: TensorReport[];
   /** NaN weights over all tensors; loaders load them (so they can be inspected) and callers warn. */
   nanCount: number;
+  /** NaN and ±Inf weights over all tensors (nan equals nanCount). */
+  nonFinite: NonFiniteCount;
   /** Non-fatal oddities worth showing to the user. */
   warnings: string[];
 }
@@ -141,21 +151,56 @@ export function countNaN(a: Float32Array): number {
   return n;
 }
 
-/** Adds the NaN counts to each tensor and the total, and a warning when any are present. */
+/** NaN and ±Inf counted apart (v - v is NaN exactly for both, so finite values cost one test). */
+export function countNonFinite(a: Float32Array): NonFiniteCount {
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) {
+      if (v !== v) nan++;
+      else inf++;
+    }
+  }
+  return { nan, inf };
+}
+
+/** A fresh tensor row (counts filled in by finishReport). */
+export function tensorRow(name: string, storedName: string, shape: number[], dtype: string): TensorReport {
+  return {
+    name,
+    storedName,
+    shape,
+    dtype,
+    numel: shape.reduce((a, b) => a * b, 1),
+    nanCount: 0,
+    nonFinite: { nan: 0, inf: 0 },
+  };
+}
+
+function listTensors(rows: TensorReport[], count: (t: TensorReport) => number): string {
+  const worst = rows.filter((t) => count(t) > 0).map((t) => `${t.name} (${count(t)})`);
+  return `${worst.length} tensor${worst.length === 1 ? '' : 's'}: ${worst.slice(0, 5).join(', ')}${worst.length > 5 ? ', ...' : ''}`;
+}
+
+/** Adds the NaN / Inf counts to each tensor and the total, and a warning naming the tensors when any are present. */
 export function finishReport(report: LoadReport, arrays: Map<string, Float32Array>): LoadReport {
-  let total = 0;
+  const total: NonFiniteCount = { nan: 0, inf: 0 };
   for (const t of report.tensors) {
     const a = arrays.get(t.name);
-    t.nanCount = a ? countNaN(a) : 0;
-    total += t.nanCount;
+    t.nonFinite = a ? countNonFinite(a) : { nan: 0, inf: 0 };
+    t.nanCount = t.nonFinite.nan;
+    total.nan += t.nonFinite.nan;
+    total.inf += t.nonFinite.inf;
   }
-  report.nanCount = total;
-  if (total > 0) {
-    const worst = report.tensors.filter((t) => t.nanCount > 0).map((t) => `${t.name} (${t.nanCount})`);
+  report.nanCount = total.nan;
+  report.nonFinite = total;
+  if (total.nan > 0)
+    report.warnings.push(`${total.nan} NaN weight values in ${listTensors(report.tensors, (t) => t.nonFinite.nan)}`);
+  if (total.inf > 0)
     report.warnings.push(
-      `${total} NaN weight values in ${worst.length} tensors: ${worst.slice(0, 5).join(', ')}${worst.length > 5 ? ', ...' : ''}`,
+      `${total.inf} infinite (±Inf) weight values in ${listTensors(report.tensors, (t) => t.nonFinite.inf)}`,
     );
-  }
   return report;
 }
 

@@ -5,7 +5,7 @@ import { parseLlama2cTokenizer } from '../../tokenizer/llama2c';
 import { randomModel, type LlamaConfig, type LlamaModel } from '../types';
 import { f16ToF32, namedTensors } from './common';
 import { encodeFloats, f32ToF16Bits, ggufLlamaMetadata, ggufTensors, writeGguf, type GgufKv } from './fixtures';
-import { loadGguf, parseGguf } from './gguf';
+import { ggufValueToJs, loadGguf, parseGguf } from './gguf';
 import { loadCheckpoint } from './index';
 
 const cfg: LlamaConfig = {
@@ -87,7 +87,8 @@ describe('GGUF loader on files written by the test', () => {
     ).toEqual([...ours.tensors.values()].map((t) => [t.name, t.dims, t.type, t.offset]));
     const meta = theirs.metadata as unknown as Record<string, unknown>;
     for (const [k, v] of ours.metadata) {
-      const expected = typeof v === 'bigint' ? Number(v) : v;
+      const plain = ggufValueToJs(v);
+      const expected = typeof plain === 'bigint' ? Number(plain) : plain;
       const got = meta[k];
       if (typeof expected === 'number' && !Number.isInteger(expected)) expect(got, k).toBeCloseTo(expected, 12);
       else expect(got, k).toEqual(expected);

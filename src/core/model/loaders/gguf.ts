@@ -20,8 +20,10 @@ import {
   float16At,
   float32At,
   formatBytes,
+  LITTLE_ENDIAN_HOST,
   namedTensors,
   q8_0At,
+  tensorRow,
   type LoadedCheckpoint,
   type TensorReport,
 } from './common';
@@ -67,7 +69,80 @@ const GGML_TYPE_NAMES: Record<number, string> = {
   15: 'Q8_K',
 };
 
-export type GgufValue = number | bigint | boolean | string | GgufValue[];
+/** Fixed widths of the scalar value types; strings take at least 8 bytes, arrays at least 12. */
+const VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const minValueBytes = (type: number) => VALUE_BYTES[type] ?? (type === GgufValueType.STRING ? 8 : 12);
+/** Arrays of arrays deeper than this are refused (llama.cpp writes none; a deep one is an attack). */
+export const GGUF_MAX_ARRAY_DEPTH = 64;
+
+/**
+ * The strings of a GGUF string array, left in the file: offsets and lengths only, so a vocabulary of
+ * a million tokens costs 12 bytes per token instead of a JS string each.
+ */
+export class GgufStringArray {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly starts: Float64Array,
+    private readonly lengths: Uint32Array,
+  ) {}
+  get length(): number {
+    return this.lengths.length;
+  }
+  bytesAt(i: number): Uint8Array {
+    return this.bytes.subarray(this.starts[i], this.starts[i] + this.lengths[i]);
+  }
+  byteLength(i: number): number {
+    return this.lengths[i];
+  }
+  at(i: number): string {
+    return utf8Decoder.decode(this.bytesAt(i));
+  }
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+}
+
+type NumericArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigUint64Array
+  | BigInt64Array;
+
+/** A GGUF array: numbers in a typed array (bools as 0/1 bytes), strings as a GgufStringArray, arrays as GgufArray[]. */
+export interface GgufArray {
+  readonly itemType: GgufValueType;
+  readonly values: NumericArray | GgufStringArray | GgufArray[];
+}
+
+export type GgufValue = number | bigint | boolean | string | GgufArray;
+
+export const isGgufArray = (v: GgufValue | undefined): v is GgufArray =>
+  typeof v === 'object' && v !== null && 'itemType' in v;
+
+/** A value as plain JS (arrays as arrays), for comparisons and display. */
+export function ggufValueToJs(v: GgufValue): unknown {
+  if (!isGgufArray(v)) return v;
+  const a = v.values;
+  if (a instanceof GgufStringArray) return a.toArray();
+  if (Array.isArray(a)) return a.map(ggufValueToJs);
+  if (v.itemType === GgufValueType.BOOL) return Array.from(a as Uint8Array, (x) => x !== 0);
+  return Array.from(a as ArrayLike<number | bigint>);
+}
+
+/** The value's type for messages ("a string", "an array of 3 float32"). */
+function describeValue(v: GgufValue): string {
+  if (isGgufArray(v)) return `an array of ${v.values.length} ${GgufValueType[v.itemType]?.toLowerCase() ?? v.itemType}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return String(v);
+}
+
+const utf8Decoder = new TextDecoder();
 
 export interface GgufTensorInfo {
   name: string;
@@ -82,6 +157,8 @@ export interface GgufTensorInfo {
 export interface GgufFile {
   version: number;
   metadata: Map<string, GgufValue>;
+  /** The stored value type of each key (GgufValueType). */
+  metadataTypes: Map<string, GgufValueType>;
   tensors: Map<string, GgufTensorInfo>;
   alignment: number;
   dataStart: number;
@@ -94,7 +171,6 @@ export function isGguf(bytes: Uint8Array): boolean {
 class Reader {
   offset = 0;
   private dv: DataView;
-  private utf8 = new TextDecoder();
   constructor(
     private bytes: Uint8Array,
     private file: string,
@@ -126,57 +202,141 @@ class Reader {
     }
     return Number(v);
   }
-  string(what: string): string {
+  /** A string's [start, length) without decoding it. */
+  stringRange(what: string): [number, number] {
     const n = this.size(`${what} length`);
     this.need(n, what);
-    const s = this.utf8.decode(this.bytes.subarray(this.offset, this.offset + n));
+    const start = this.offset;
     this.offset += n;
-    return s;
+    return [start, n];
   }
-  value(type: number, what: string): GgufValue {
+  string(what: string): string {
+    const [start, n] = this.stringRange(what);
+    return utf8Decoder.decode(this.bytes.subarray(start, start + n));
+  }
+  scalar(type: number, what: string): GgufValue {
     const dv = this.dv;
-    const fixed = (n: number, read: (o: number) => GgufValue) => {
-      this.need(n, what);
-      const v = read(this.offset);
-      this.offset += n;
-      return v;
-    };
+    if (type === GgufValueType.STRING) return this.string(what);
+    const width = VALUE_BYTES[type];
+    if (width === undefined)
+      throw new CheckpointError(`${this.file}: GGUF metadata ${what} has unknown value type ${type}`);
+    this.need(width, what);
+    const o = this.offset;
+    this.offset += width;
     switch (type) {
       case GgufValueType.UINT8:
-        return fixed(1, (o) => dv.getUint8(o));
+        return dv.getUint8(o);
       case GgufValueType.INT8:
-        return fixed(1, (o) => dv.getInt8(o));
+        return dv.getInt8(o);
       case GgufValueType.UINT16:
-        return fixed(2, (o) => dv.getUint16(o, true));
+        return dv.getUint16(o, true);
       case GgufValueType.INT16:
-        return fixed(2, (o) => dv.getInt16(o, true));
+        return dv.getInt16(o, true);
       case GgufValueType.UINT32:
-        return fixed(4, (o) => dv.getUint32(o, true));
+        return dv.getUint32(o, true);
       case GgufValueType.INT32:
-        return fixed(4, (o) => dv.getInt32(o, true));
+        return dv.getInt32(o, true);
       case GgufValueType.FLOAT32:
-        return fixed(4, (o) => dv.getFloat32(o, true));
+        return dv.getFloat32(o, true);
       case GgufValueType.BOOL:
-        return fixed(1, (o) => dv.getUint8(o) !== 0);
-      case GgufValueType.STRING:
-        return this.string(what);
+        return dv.getUint8(o) !== 0;
       case GgufValueType.UINT64:
-        return fixed(8, (o) => dv.getBigUint64(o, true));
+        return dv.getBigUint64(o, true);
       case GgufValueType.INT64:
-        return fixed(8, (o) => dv.getBigInt64(o, true));
-      case GgufValueType.FLOAT64:
-        return fixed(8, (o) => dv.getFloat64(o, true));
-      case GgufValueType.ARRAY: {
-        const itemType = this.u32(`${what} item type`);
-        // Every item takes at least one byte, so the count is bounded by the bytes left.
-        const n = this.size(`${what} count`, this.bytes.byteLength - this.offset);
-        const out: GgufValue[] = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = this.value(itemType, what);
-        return out;
-      }
+        return dv.getBigInt64(o, true);
       default:
-        throw new CheckpointError(`${this.file}: GGUF metadata ${what} has unknown value type ${type}`);
+        return dv.getFloat64(o, true);
     }
+  }
+  /** Item type and count of an array, the count checked against the bytes left before anything is allocated. */
+  private arrayHead(what: string): { itemType: number; n: number } {
+    const itemType = this.u32(`${what} item type`);
+    if (itemType !== GgufValueType.ARRAY && itemType !== GgufValueType.STRING && VALUE_BYTES[itemType] === undefined)
+      throw new CheckpointError(`${this.file}: GGUF metadata ${what} is an array of unknown value type ${itemType}`);
+    const n = this.size(`${what} count`, (this.bytes.byteLength - this.offset - 8) / minValueBytes(itemType));
+    return { itemType, n };
+  }
+  /** An array of scalars or strings (no nesting): typed arrays, strings left in the file. */
+  private flatArray(itemType: number, n: number, what: string): GgufArray {
+    if (itemType === GgufValueType.STRING) {
+      const starts = new Float64Array(n);
+      const lengths = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        const [start, len] = this.stringRange(what);
+        if (len > 0xffffffff) throw new CheckpointError(`${this.file}: GGUF metadata ${what} has a string over 4 GiB`);
+        starts[i] = start;
+        lengths[i] = len;
+      }
+      return { itemType, values: new GgufStringArray(this.bytes, starts, lengths) };
+    }
+    const width = VALUE_BYTES[itemType];
+    if (!LITTLE_ENDIAN_HOST && width > 1) throw new CheckpointError('GGUF arrays are read on little-endian hosts only');
+    this.need(n * width, what);
+    const src = this.bytes.slice(this.offset, this.offset + n * width); // a copy: aligned, and detached from the file
+    this.offset += n * width;
+    const b = src.buffer;
+    const big = new DataView(b);
+    const values: NumericArray = (() => {
+      switch (itemType) {
+        case GgufValueType.UINT8:
+        case GgufValueType.BOOL:
+          return new Uint8Array(b);
+        case GgufValueType.INT8:
+          return new Int8Array(b);
+        case GgufValueType.UINT16:
+          return new Uint16Array(b);
+        case GgufValueType.INT16:
+          return new Int16Array(b);
+        case GgufValueType.UINT32:
+          return new Uint32Array(b);
+        case GgufValueType.INT32:
+          return new Int32Array(b);
+        case GgufValueType.FLOAT32:
+          return new Float32Array(b);
+        case GgufValueType.FLOAT64:
+          return new Float64Array(b);
+        case GgufValueType.UINT64:
+          return BigUint64Array.from({ length: n }, (_, i) => big.getBigUint64(8 * i, true));
+        default:
+          return BigInt64Array.from({ length: n }, (_, i) => big.getBigInt64(8 * i, true));
+      }
+    })();
+    return { itemType, values };
+  }
+  /** Any value; nested arrays are read with an explicit stack (no recursion), at most GGUF_MAX_ARRAY_DEPTH deep. */
+  value(type: number, what: string): GgufValue {
+    if (type !== GgufValueType.ARRAY) return this.scalar(type, what);
+    type Frame = { itemType: number; n: number; out: GgufArray[] };
+    const open = (): Frame | GgufArray => {
+      const { itemType, n } = this.arrayHead(what);
+      if (itemType !== GgufValueType.ARRAY) return this.flatArray(itemType, n, what);
+      return { itemType, n, out: [] };
+    };
+    const first = open();
+    if (!('out' in first)) return first;
+    const stack: Frame[] = [first];
+    let done: GgufArray | undefined;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (done) {
+        top.out.push(done);
+        done = undefined;
+      }
+      if (top.out.length === top.n) {
+        stack.pop();
+        done = { itemType: GgufValueType.ARRAY, values: top.out };
+        continue;
+      }
+      const next = open();
+      if ('out' in next) {
+        if (stack.length >= GGUF_MAX_ARRAY_DEPTH)
+          throw new CheckpointError(
+            `${this.file}: GGUF metadata ${what} nests arrays more than ${GGUF_MAX_ARRAY_DEPTH} deep (corrupt or hostile file)`,
+          );
+        stack.push(next);
+      } else done = next;
+    }
+    return done!;
   }
 }
 
@@ -197,12 +357,20 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
   const tensorCount = r.size('tensor count', bytes.byteLength / 24);
   const kvCount = r.size('metadata count', bytes.byteLength / 13);
   const metadata = new Map<string, GgufValue>();
+  const metadataTypes = new Map<string, GgufValueType>();
   for (let i = 0; i < kvCount; i++) {
     const key = r.string(`key ${i}`);
     const type = r.u32(`type of ${key}`);
+    if (metadata.has(key)) throw new CheckpointError(`${file}: GGUF metadata key ${key} appears twice`);
     metadata.set(key, r.value(type, key));
+    metadataTypes.set(key, type);
   }
   const alignmentValue = metadata.get('general.alignment') ?? 32;
+  const alignmentType = metadataTypes.get('general.alignment') ?? GgufValueType.UINT32;
+  if (alignmentType !== GgufValueType.UINT32)
+    throw new CheckpointError(
+      `${file}: general.alignment must be a uint32, found ${GgufValueType[alignmentType]?.toLowerCase() ?? `type ${alignmentType}`} ${describeValue(alignmentValue)}`,
+    );
   const alignment = Number(alignmentValue);
   if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0 || alignment > 1 << 20) {
     throw new CheckpointError(
@@ -246,7 +414,7 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
     if (tensors.has(t.name)) throw new CheckpointError(`${file}: tensor ${t.name} is listed twice`);
     tensors.set(t.name, { name: t.name, dims: t.dims, type: t.type, offset, byteLength });
   }
-  return { version, metadata, tensors, alignment, dataStart };
+  return { version, metadata, metadataTypes, tensors, alignment, dataStart };
 }
 
 function ggufName(canonical: string): string {
@@ -286,15 +454,40 @@ function metaNumber(g: GgufFile, key: string, fallback?: number): number {
     return fallback;
   }
   if (typeof v !== 'number' && typeof v !== 'bigint')
-    throw new CheckpointError(`GGUF metadata ${key} = ${String(v)} is not a number`);
-  return Number(v);
+    throw new CheckpointError(`GGUF metadata ${key} must be a number, found ${describeValue(v)}`);
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new CheckpointError(`GGUF metadata ${key} = ${x} is not a finite number`);
+  return x;
+}
+
+/** llama.cpp's RoPE scaling keys: linear is supported; YaRN and Llama 3's rope_freqs tensor are not. */
+function ropeScalingFromGguf(g: GgufFile, name: string): LlamaConfig['ropeScaling'] {
+  if (g.tensors.has('rope_freqs.weight'))
+    throw new CheckpointError(
+      `${name}: tensor rope_freqs.weight (Llama 3 RoPE scaling as per-frequency factors) is not supported; load the Hugging Face safetensors (config.json rope_scaling) instead`,
+    );
+  const type = g.metadata.get('llama.rope.scaling.type');
+  if (type !== undefined && typeof type !== 'string')
+    throw new CheckpointError(
+      `${name}: GGUF metadata llama.rope.scaling.type must be a string, found ${describeValue(type)}`,
+    );
+  const legacy = g.metadata.has('llama.rope.scale_linear') ? metaNumber(g, 'llama.rope.scale_linear') : undefined;
+  if (type === undefined || type === 'none')
+    return legacy !== undefined && legacy !== 1 ? { type: 'linear', factor: legacy } : undefined;
+  if (type !== 'linear')
+    throw new CheckpointError(
+      `${name}: GGUF RoPE scaling ${JSON.stringify(type)} is not supported (none and linear are)`,
+    );
+  return { type: 'linear', factor: metaNumber(g, 'llama.rope.scaling.factor', legacy ?? 1) };
 }
 
 export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoint {
   const g = parseGguf(bytes, name);
   const arch = g.metadata.get('general.architecture');
   if (arch !== 'llama')
-    throw new CheckpointError(`${name}: GGUF architecture is ${JSON.stringify(arch)}; only "llama" is supported`);
+    throw new CheckpointError(
+      `${name}: GGUF architecture is ${typeof arch === 'string' ? JSON.stringify(arch) : arch === undefined ? 'missing' : describeValue(arch)}; only "llama" is supported`,
+    );
   const emb = g.tensors.get('token_embd.weight');
   if (!emb || emb.dims.length !== 2) throw new CheckpointError(`${name}: GGUF has no 2-D token_embd.weight`);
   const dim = metaNumber(g, 'llama.embedding_length');
@@ -313,10 +506,12 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
     // llama.cpp ties the output to token_embd when output.weight is absent.
     sharedClassifier: !hasOutput,
   };
+  const ropeScaling = ropeScalingFromGguf(g, name);
+  if (ropeScaling) c.ropeScaling = ropeScaling;
   const ropeDims = g.metadata.get('llama.rope.dimension_count');
   if (ropeDims !== undefined && Number(ropeDims) !== dim / nHeads) {
     throw new CheckpointError(
-      `${name}: llama.rope.dimension_count ${ropeDims} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`,
+      `${name}: llama.rope.dimension_count ${describeValue(ropeDims)} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`,
     );
   }
   try {
@@ -347,15 +542,10 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
           .join(', ')}`,
       );
     }
-    tensors.push({
-      name: cname,
-      storedName: stored,
-      shape,
-      dtype: type.name,
-      numel: shape.reduce((a, b) => a * b, 1),
-      nanCount: 0,
-    });
+    tensors.push(tensorRow(cname, stored, shape, type.name));
   }
+  // Tokenizer before weights: a corrupt vocabulary fails the load before anything large is made.
+  const { tokenizer, warning } = ggufTokenizer(g, name, c.vocabSize);
   const convert = (cname: string): Float32Array => {
     const t = g.tensors.get(ggufName(cname))!;
     const n = t.dims.reduce((a, d) => a * d, 1);
@@ -371,18 +561,20 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
     }
   };
   const weights = assembleWeights(c, convert);
-  const warnings: string[] = [];
+  const warnings: string[] = warning ? [warning] : [];
   const model: LlamaModel = { config: c, weights, source: { format: 'gguf', name, bytes: bytes.byteLength } };
-  try {
-    model.tokenizer = tokenizerFromGguf(g);
-  } catch (e) {
-    warnings.push(`tokenizer not loaded: ${(e as Error).message}`);
-  }
-  if (model.tokenizer && model.tokenizer.vocabSize !== c.vocabSize) {
-    warnings.push(`tokenizer has ${model.tokenizer.vocabSize} tokens, the model ${c.vocabSize}`);
-  }
+  if (tokenizer) model.tokenizer = tokenizer;
   const report = finishReport(
-    { format: 'gguf', variant: `GGUF v${g.version}`, name, bytes: bytes.byteLength, tensors, nanCount: 0, warnings },
+    {
+      format: 'gguf',
+      variant: `GGUF v${g.version}`,
+      name,
+      bytes: bytes.byteLength,
+      tensors,
+      nanCount: 0,
+      nonFinite: { nan: 0, inf: 0 },
+      warnings,
+    },
     namedTensors(model),
   );
   return { model, report };
@@ -391,38 +583,103 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
 /** token_type values of GGUF (llama.cpp llama_token_type). */
 const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
 
+/** U+2581 (sentencepiece's space) in UTF-8. */
+const SP_SPACE = [0xe2, 0x96, 0x81];
+
 /**
  * The sentencepiece vocabulary of a GGUF (tokenizer.ggml.model "llama") as a llama2.c-style
  * tokenizer, the same conversion llama2.c's tokenizer.py export does: U+2581 becomes a space.
+ * No tokenizer or another tokenizer model gives a warning; a corrupt one (wrong types or lengths,
+ * special ids outside the vocabulary) a CheckpointError. A vocabulary larger than the model's
+ * embedding is cut to it, with a warning naming what was dropped.
  */
-export function tokenizerFromGguf(g: GgufFile): Llama2cTokenizer {
+export function ggufTokenizer(
+  g: GgufFile,
+  name: string,
+  modelVocab: number,
+): { tokenizer?: Llama2cTokenizer; warning?: string } {
   const model = g.metadata.get('tokenizer.ggml.model');
-  if (model === undefined) throw new Error('the GGUF has no tokenizer.ggml.model');
+  if (model === undefined) return { warning: 'tokenizer not loaded: the GGUF has no tokenizer.ggml.model' };
   if (model !== 'llama')
-    throw new Error(`tokenizer.ggml.model is ${JSON.stringify(model)}; only "llama" (sentencepiece BPE) is supported`);
+    return {
+      warning: `tokenizer not loaded: tokenizer.ggml.model is ${typeof model === 'string' ? JSON.stringify(model) : describeValue(model)}; only "llama" (sentencepiece BPE) is supported`,
+    };
+  const bad = (what: string) => new CheckpointError(`${name}: ${what}`);
   const tokens = g.metadata.get('tokenizer.ggml.tokens');
   const scores = g.metadata.get('tokenizer.ggml.scores');
   const types = g.metadata.get('tokenizer.ggml.token_type');
-  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
-    throw new Error('tokenizer.ggml.tokens is missing or not a string array');
-  if (!Array.isArray(scores) || scores.length !== tokens.length)
-    throw new Error('tokenizer.ggml.scores is missing or has the wrong length');
-  if (types !== undefined && (!Array.isArray(types) || types.length !== tokens.length))
-    throw new Error('tokenizer.ggml.token_type has the wrong length');
-  const enc = new TextEncoder();
-  const pieces = (tokens as string[]).map((t) => enc.encode(t.replace(/\u2581/g, ' ')));
-  const matchable = (types as number[] | undefined)?.map(
-    (t) => t === TOKEN_TYPE.NORMAL || t === TOKEN_TYPE.USER_DEFINED,
-  );
-  return new Llama2cTokenizer(pieces, Float32Array.from(scores as number[]), Math.max(...pieces.map((p) => p.length)), {
-    bosId: metaOpt(g, 'tokenizer.ggml.bos_token_id', 1),
-    eosId: metaOpt(g, 'tokenizer.ggml.eos_token_id', 2),
+  if (!isGgufArray(tokens) || !(tokens.values instanceof GgufStringArray))
+    throw bad(
+      `tokenizer.ggml.tokens must be an array of strings, found ${tokens === undefined ? 'nothing' : describeValue(tokens)}`,
+    );
+  const n = tokens.values.length;
+  if (n === 0) throw bad('tokenizer.ggml.tokens is empty');
+  const numeric = (v: GgufValue | undefined) =>
+    isGgufArray(v) &&
+    !(v.values instanceof GgufStringArray) &&
+    !Array.isArray(v.values) &&
+    v.itemType !== GgufValueType.BOOL;
+  if (!numeric(scores) || (scores as GgufArray).values.length !== n)
+    throw bad(
+      `tokenizer.ggml.scores must be a number array of ${n} (one per token), found ${scores === undefined ? 'nothing' : describeValue(scores!)}`,
+    );
+  if (types !== undefined && (!numeric(types) || types === undefined || (types as GgufArray).values.length !== n))
+    throw bad(
+      `tokenizer.ggml.token_type must be an integer array of ${n} (one per token), found ${describeValue(types)}`,
+    );
+  // Only the model's embedding can be scored: a longer vocabulary is cut to it.
+  const kept = Math.min(n, modelVocab);
+  const warning =
+    n > modelVocab
+      ? `tokenizer has ${n} tokens, the model's embedding ${modelVocab}: tokens ${modelVocab}..${n - 1} are dropped (text is encoded with ids 0..${modelVocab - 1} only)`
+      : n < modelVocab
+        ? `tokenizer has ${n} tokens, the model ${modelVocab}`
+        : undefined;
+  const scoreValues = Float32Array.from((scores as GgufArray).values as ArrayLike<number>).subarray(0, kept);
+  for (let i = 0; i < kept; i++)
+    if (!Number.isFinite(scoreValues[i])) throw bad(`tokenizer.ggml.scores[${i}] = ${scoreValues[i]} is not finite`);
+  // One byte blob for all pieces (no object per token): U+2581 replaced by a space at the byte level.
+  const src = tokens.values;
+  let total = 0;
+  for (let i = 0; i < kept; i++) total += src.byteLength(i);
+  const blob = new Uint8Array(total);
+  const offsets = new Uint32Array(kept + 1);
+  let o = 0;
+  for (let i = 0; i < kept; i++) {
+    const b = src.bytesAt(i);
+    for (let j = 0; j < b.length; j++) {
+      if (b[j] === SP_SPACE[0] && b[j + 1] === SP_SPACE[1] && b[j + 2] === SP_SPACE[2]) {
+        blob[o++] = 0x20;
+        j += 2;
+      } else blob[o++] = b[j];
+    }
+    offsets[i + 1] = o;
+  }
+  const typeValues = types ? ((types as GgufArray).values as ArrayLike<number>) : undefined;
+  const matchable = typeValues
+    ? Uint8Array.from({ length: kept }, (_, i) =>
+        Number(typeValues[i]) === TOKEN_TYPE.NORMAL || Number(typeValues[i]) === TOKEN_TYPE.USER_DEFINED ? 1 : 0,
+      )
+    : undefined;
+  const special = (key: string, fallback: number) => {
+    const v = g.metadata.get(key);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' && typeof v !== 'bigint')
+      throw bad(`${key} must be an integer, found ${describeValue(v)}`);
+    const id = Number(v);
+    if (!Number.isInteger(id) || id < 0 || id >= kept)
+      throw bad(`${key} = ${v} is outside the vocabulary (0..${kept - 1})`);
+    return id;
+  };
+  const bosId = special('tokenizer.ggml.bos_token_id', Math.min(1, kept - 1));
+  const eosId = special('tokenizer.ggml.eos_token_id', Math.min(2, kept - 1));
+  let maxLen = 0;
+  for (let i = 0; i < kept; i++) maxLen = Math.max(maxLen, offsets[i + 1] - offsets[i]);
+  const tokenizer = new Llama2cTokenizer({ bytes: blob.subarray(0, o), offsets }, scoreValues, maxLen, {
+    bosId,
+    eosId,
     matchable,
     addDummyPrefix: g.metadata.get('tokenizer.ggml.add_space_prefix') !== false,
   });
-}
-
-function metaOpt(g: GgufFile, key: string, fallback: number): number {
-  const v = g.metadata.get(key);
-  return typeof v === 'number' || typeof v === 'bigint' ? Number(v) : fallback;
+  return { tokenizer, warning };
 }

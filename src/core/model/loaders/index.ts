@@ -8,6 +8,8 @@ import { isLlama2cVersioned, loadLlama2c } from './llama2c';
 import { isSafetensors, loadSafetensors } from './safetensors';
 import { parseLlama2cTokenizer } from '../../tokenizer/llama2c';
 import { HfTokenizer } from '../../tokenizer/hf';
+import { fitTokenizer } from '../../tokenizer/fit';
+import { parseJsonObject } from './json';
 
 export { CheckpointError } from './common';
 export type { LoadReport, LoadedCheckpoint, TensorReport, CheckpointFormat } from './common';
@@ -19,8 +21,6 @@ export interface InputFile {
   name: string;
   bytes: Uint8Array;
 }
-
-const utf8 = new TextDecoder();
 
 function baseName(name: string): string {
   return name.split(/[\\/]/).pop() ?? name;
@@ -59,10 +59,8 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
     return loadSafetensors({
       shards: shards.map((f) => ({ name: baseName(f.name), bytes: f.bytes })),
       config: parseJson(config),
-      index: index ? (parseJson(index) as { weight_map?: Record<string, string> }) : undefined,
-      tokenizer: tokenizerJson
-        ? new HfTokenizer(parseJson(tokenizerJson), tokenizerConfig ? parseJson(tokenizerConfig) : {})
-        : undefined,
+      index: index ? parseJson(index) : undefined,
+      tokenizer: tokenizerJson ? hfTokenizer(tokenizerJson, tokenizerConfig) : undefined,
     });
   }
 
@@ -88,26 +86,52 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
     }
     throw e;
   }
-  if (tokFile) loaded.model.tokenizer = loadTokenizerFile(tokFile, loaded.model.config.vocabSize);
+  if (tokFile)
+    loaded.model.tokenizer = loadTokenizerFile(
+      tokFile,
+      loaded.model.config.vocabSize,
+      undefined,
+      loaded.report.warnings,
+    );
   return loaded;
 }
 
-/** A tokenizer file on its own: llama2.c binary, or HF tokenizer.json. */
-export function loadTokenizerFile(file: InputFile, vocabSize: number, tokenizerConfig?: InputFile): Tokenizer {
+/**
+ * A tokenizer file on its own: llama2.c binary, or HF tokenizer.json, fitted to a model of
+ * `vocabSize` tokens (special ids inside it; a larger vocabulary cut or guarded, said in `warnings`).
+ */
+export function loadTokenizerFile(
+  file: InputFile,
+  vocabSize: number,
+  tokenizerConfig?: InputFile,
+  warnings?: string[],
+): Tokenizer {
+  let tok: Tokenizer;
   if (baseName(file.name).endsWith('.json') || file.bytes[0] === 0x7b /* { */) {
-    return new HfTokenizer(parseJson(file), tokenizerConfig ? parseJson(tokenizerConfig) : {});
+    tok = hfTokenizer(file, tokenizerConfig);
+  } else {
+    try {
+      tok = parseLlama2cTokenizer(file.bytes, vocabSize);
+    } catch (e) {
+      throw new CheckpointError(`tokenizer ${file.name}: ${(e as Error).message}`);
+    }
   }
   try {
-    return parseLlama2cTokenizer(file.bytes, vocabSize);
+    const fit = fitTokenizer(tok, vocabSize, `tokenizer ${baseName(file.name)}`);
+    if (fit.warning) warnings?.push(fit.warning);
+    return fit.tokenizer;
   } catch (e) {
-    throw new CheckpointError(`tokenizer ${file.name}: ${(e as Error).message}`);
+    throw new CheckpointError((e as Error).message);
   }
 }
 
+function hfTokenizer(file: InputFile, config?: InputFile): HfTokenizer {
+  return new HfTokenizer(parseJson(file), config ? parseJson(config) : {}, {
+    file: baseName(file.name),
+    configFile: config ? baseName(config.name) : undefined,
+  });
+}
+
 function parseJson(f: InputFile): Record<string, unknown> {
-  try {
-    return JSON.parse(utf8.decode(f.bytes)) as Record<string, unknown>;
-  } catch (e) {
-    throw new CheckpointError(`${f.name} is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJsonObject(f.bytes, baseName(f.name));
 }

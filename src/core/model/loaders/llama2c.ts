@@ -11,6 +11,7 @@ import {
   formatBytes,
   namedTensors,
   requireBytes,
+  tensorRow,
   type LoadedCheckpoint,
   type LoadReport,
   type TensorReport,
@@ -210,16 +211,20 @@ function baseReport(
     const parts = tname.split('.');
     const leaf = parts[parts.length - 1];
     const stored = parts.length === 3 ? `${LLAMA2C_NAMES[leaf]}[${parts[1]}]` : LLAMA2C_NAMES[leaf];
-    tensors.push({
-      name: tname,
-      storedName: stored,
-      shape: canonicalShape(model.config, tname),
-      dtype: dtypeOf(leaf),
-      numel: a.length,
-      nanCount: 0,
-    });
+    const row = tensorRow(tname, stored, canonicalShape(model.config, tname), dtypeOf(leaf));
+    row.numel = a.length;
+    tensors.push(row);
   }
-  return { format: 'llama2c', variant, name, bytes: size, tensors, nanCount: 0, warnings: [] };
+  return {
+    format: 'llama2c',
+    variant,
+    name,
+    bytes: size,
+    tensors,
+    nanCount: 0,
+    nonFinite: { nan: 0, inf: 0 },
+    warnings: [],
+  };
 }
 
 const VERSIONED_HEADER_BYTES = 256;

@@ -4,7 +4,7 @@
 // then the data; offsets are relative to the end of the header.
 // HF permutes q/k rows for rotate-half RoPE; they are permuted back to the interleaved order here.
 
-import type { LlamaConfig, LlamaModel, Tokenizer } from '../types';
+import type { LlamaConfig, LlamaModel, RopeScaling, Tokenizer } from '../types';
 import { validateConfig } from '../types';
 import {
   assembleWeights,
@@ -17,16 +17,38 @@ import {
   float32At,
   formatBytes,
   namedTensors,
+  tensorRow,
   unpermuteHfRows,
   type LoadedCheckpoint,
+  type LoadReport,
   type TensorReport,
 } from './common';
+import { asObject, describeJson, Fields } from './json';
 import { canonicalShape } from './llama2c';
+import { fitTokenizer } from '../../tokenizer/fit';
 
 const MAX_HEADER_BYTES = 100_000_000;
+/** Element widths of every safetensors dtype (the loader converts F32, F16 and BF16). */
+const SAFETENSORS_DTYPE_BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  U16: 2,
+  I16: 2,
+  F16: 2,
+  BF16: 2,
+  U32: 4,
+  I32: 4,
+  F32: 4,
+  U64: 8,
+  I64: 8,
+  F64: 8,
+};
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
-interface SafetensorsEntry {
+export interface SafetensorsEntry {
   file: string;
   dtype: string;
   shape: number[];
@@ -43,67 +65,116 @@ export function isSafetensors(bytes: Uint8Array): boolean {
   return n > 1 && n <= bytes.byteLength - 8 && bytes[8] === 0x7b;
 }
 
-/** Parses and validates one file's header (no tensor data is read). */
-export function readSafetensorsHeader(bytes: Uint8Array, file: string): Map<string, SafetensorsEntry> {
-  if (bytes.byteLength < 8)
+/** Bytes a header-only reader needs: 8, then 8 + the declared header length. */
+export function safetensorsHeaderLength(first8: Uint8Array): number {
+  return 8 + Number(dataView(first8).getBigUint64(0, true));
+}
+
+/**
+ * Parses and validates one file's header (no tensor data is read). `fileSize` is the whole file's
+ * size when `bytes` holds only its first 8 + N bytes (a header-only check). The data offsets must
+ * tile the data exactly, as the safetensors format requires: no overlaps, holes or trailing bytes.
+ */
+export function readSafetensorsHeader(
+  bytes: Uint8Array,
+  file: string,
+  fileSize = bytes.byteLength,
+): Map<string, SafetensorsEntry> {
+  if (fileSize < 8)
     throw new CheckpointError(
-      `truncated file: ${file} has ${formatBytes(bytes.byteLength)}, a safetensors header needs at least 8`,
+      `truncated file: ${file} has ${formatBytes(fileSize)}, a safetensors header needs at least 8`,
     );
   const n = dataView(bytes).getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
+  if (n > BigInt(Math.min(MAX_HEADER_BYTES, fileSize - 8))) {
     throw new CheckpointError(
       n > BigInt(MAX_HEADER_BYTES)
         ? `${file}: declared safetensors header of ${n} bytes is implausibly large: not a safetensors file?`
-        : `truncated file: ${file} declares a ${n}-byte header, but only ${formatBytes(bytes.byteLength - 8)} follow`,
+        : `truncated file: ${file} declares a ${n}-byte header, but only ${formatBytes(fileSize - 8)} follow`,
     );
   }
   const headerLength = Number(n);
-  let header: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (e) {
     throw new CheckpointError(`${file}: safetensors header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header))
-    throw new CheckpointError(`${file}: safetensors header is not a JSON object`);
+  const header = asObject(parsed, file, 'the safetensors header');
   const dataStart = 8 + headerLength;
   const out = new Map<string, SafetensorsEntry>();
   for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (
-      typeof v?.dtype !== 'string' ||
-      !Array.isArray(v.shape) ||
-      !Array.isArray(v.data_offsets) ||
-      v.data_offsets.length !== 2
-    ) {
-      throw new CheckpointError(`${file}: tensor ${name} has a malformed header entry`);
+    if (name === '__metadata__') {
+      const meta = asObject(value, file, '__metadata__');
+      for (const [k, v] of Object.entries(meta))
+        if (typeof v !== 'string')
+          throw new CheckpointError(`${file}: __metadata__.${k} must be a string, found ${describeJson(v)}`);
+      continue;
     }
-    const shape = v.shape as unknown[];
+    const f = new Fields(asObject(value, file, `tensor ${name}`), file, `tensor ${name} `);
+    const dtype = f.string('dtype');
+    const shape = f.array('shape');
+    const offsets = f.array('data_offsets');
+    if (dtype === undefined || !shape || !offsets)
+      throw new CheckpointError(
+        `${file}: tensor ${name} has no ${dtype === undefined ? 'dtype' : shape ? 'data_offsets' : 'shape'}`,
+      );
+    const width = SAFETENSORS_DTYPE_BYTES[dtype];
+    if (width === undefined)
+      throw new CheckpointError(`${file}: tensor ${name} has unknown dtype ${JSON.stringify(dtype)}`);
     if (!shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
       throw new CheckpointError(`${file}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
-    const [b, e] = v.data_offsets as unknown[];
-    if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e) || (b as number) < 0 || (e as number) < (b as number)) {
-      throw new CheckpointError(`${file}: tensor ${name} has invalid data_offsets ${JSON.stringify(v.data_offsets)}`);
+    const [b, e] = offsets;
+    if (
+      offsets.length !== 2 ||
+      !Number.isSafeInteger(b) ||
+      !Number.isSafeInteger(e) ||
+      (b as number) < 0 ||
+      (e as number) < (b as number)
+    ) {
+      throw new CheckpointError(`${file}: tensor ${name} has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const begin = dataStart + (b as number);
     const end = dataStart + (e as number);
     const numel = (shape as number[]).reduce((a, d) => a * d, 1);
-    const width = DTYPE_BYTES[v.dtype];
     // Shape and byte range must agree before anything is allocated (numel may be astronomically large).
-    if (width !== undefined && numel * width !== end - begin) {
+    if (numel * width !== end - begin) {
       throw new CheckpointError(
-        `${file}: tensor ${name} is ${v.dtype} [${shape.join(', ')}] = ${numel} elements (${formatBytes(numel * width)}) but its data_offsets span ${formatBytes(end - begin)}`,
+        `${file}: tensor ${name} is ${dtype} [${shape.join(', ')}] = ${numel} elements (${formatBytes(numel * width)}) but its data_offsets span ${formatBytes(end - begin)}`,
       );
     }
-    if (end > bytes.byteLength) {
+    if (end > fileSize) {
       throw new CheckpointError(
-        `truncated file: ${file} tensor ${name} needs bytes up to ${formatBytes(end)}, the file has ${formatBytes(bytes.byteLength)}`,
+        `truncated file: ${file} tensor ${name} needs bytes up to ${formatBytes(end)}, the file has ${formatBytes(fileSize)}`,
       );
     }
-    out.set(name, { file, dtype: v.dtype, shape: shape as number[], begin, end, bytes });
+    out.set(name, { file, dtype, shape: shape as number[], begin, end, bytes });
   }
+  checkTiling(out, file, dataStart, fileSize);
   return out;
+}
+
+/** The format's rule (safetensors `validate`): sorted by offset, each tensor starts where the last ended, the last ends the file. */
+function checkTiling(entries: Map<string, SafetensorsEntry>, file: string, dataStart: number, fileSize: number): void {
+  const sorted = [...entries].sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
+  let cursor = dataStart;
+  let prev: [string, SafetensorsEntry] | undefined;
+  const span = (e: SafetensorsEntry) => `[${e.begin - dataStart}, ${e.end - dataStart}]`;
+  for (const [name, e] of sorted) {
+    if (e.begin < cursor)
+      throw new CheckpointError(
+        `${file}: tensors ${prev![0]} and ${name} overlap (data_offsets ${span(prev![1])} and ${span(e)})`,
+      );
+    if (e.begin > cursor)
+      throw new CheckpointError(
+        `${file}: ${formatBytes(e.begin - cursor)} before tensor ${name} (data_offsets ${span(e)}) belong to no tensor${prev ? ` (the previous, ${prev[0]}, ends at ${prev[1].end - dataStart})` : ''}; safetensors data must be contiguous`,
+      );
+    cursor = e.end;
+    prev = [name, e];
+  }
+  if (cursor !== fileSize)
+    throw new CheckpointError(
+      `${file}: ${formatBytes(fileSize - cursor)} after the last tensor${prev ? ` (${prev[0]} ends at data offset ${cursor - dataStart})` : ''} belong to no tensor; safetensors data must end with the last tensor`,
+    );
 }
 
 function hfName(canonical: string): string {
@@ -129,109 +200,180 @@ function hfName(canonical: string): string {
   return `model.layers.${parts[1]}.${leaf}.weight`;
 }
 
-function num(config: Record<string, unknown>, key: string, fallback?: number): number {
-  const v = config[key];
-  if (v === undefined || v === null) {
-    if (fallback === undefined) throw new CheckpointError(`config.json has no ${key}`);
-    return fallback;
+/** transformers' rope_scaling (rope_type, or the older key type) as LlamaConfig.ropeScaling. */
+function ropeScalingFromHf(f: Fields, maxPositions: number): RopeScaling | undefined {
+  const o = f.object('rope_scaling', { nullable: true });
+  if (o === undefined) return undefined;
+  const r = f.nested('rope_scaling', o);
+  const type = r.string('rope_type') ?? r.string('type');
+  if (type === undefined) throw new CheckpointError(`${f.file}: rope_scaling has no rope_type (or type)`);
+  if (type === 'default') return undefined;
+  switch (type) {
+    case 'linear':
+      return { type, factor: r.requiredNumber('factor') };
+    case 'dynamic':
+      // transformers uses original_max_position_embeddings when given, else max_position_embeddings.
+      return {
+        type,
+        factor: r.requiredNumber('factor'),
+        originalMaxPositions: r.integer('original_max_position_embeddings') ?? maxPositions,
+      };
+    case 'llama3':
+      return {
+        type,
+        factor: r.requiredNumber('factor'),
+        lowFreqFactor: r.requiredNumber('low_freq_factor'),
+        highFreqFactor: r.requiredNumber('high_freq_factor'),
+        originalMaxPositions: r.requiredInteger('original_max_position_embeddings'),
+      };
+    default:
+      throw new CheckpointError(
+        `${f.file}: rope_scaling type ${JSON.stringify(type)} is not supported (linear, dynamic and llama3 are)`,
+      );
   }
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    throw new CheckpointError(`config.json: ${key} = ${JSON.stringify(v)} is not a number`);
-  return v;
 }
 
-/** LlamaConfig from a Hugging Face config.json (LlamaForCausalLM). */
-export function configFromHf(config: Record<string, unknown>): { config: LlamaConfig; warnings: string[] } {
+/** LlamaConfig from a Hugging Face config.json (LlamaForCausalLM); every field type-checked first. */
+export function configFromHf(json: unknown, file = 'config.json'): { config: LlamaConfig; warnings: string[] } {
   const warnings: string[] = [];
-  const archs = Array.isArray(config.architectures) ? (config.architectures as string[]) : [];
-  if (config.model_type !== 'llama' && !archs.includes('LlamaForCausalLM')) {
+  const f = new Fields(asObject(json, file), file);
+  const archs = f.stringArray('architectures', { nullable: true }) ?? [];
+  const modelType = f.string('model_type', { nullable: true });
+  if (modelType !== 'llama' && !archs.includes('LlamaForCausalLM')) {
     throw new CheckpointError(
-      `config.json describes model_type ${JSON.stringify(config.model_type)} (architectures ${JSON.stringify(archs)}); only Llama (LlamaForCausalLM) is supported`,
+      `${file} describes model_type ${JSON.stringify(modelType ?? null)} (architectures ${JSON.stringify(archs)}); only Llama (LlamaForCausalLM) is supported`,
     );
   }
-  if (config.rope_scaling !== undefined && config.rope_scaling !== null) {
-    throw new CheckpointError(
-      `config.json: rope_scaling ${JSON.stringify(config.rope_scaling)} is not supported (plain RoPE only)`,
-    );
-  }
-  if (config.attention_bias === true || config.mlp_bias === true)
-    throw new CheckpointError('config.json: attention/MLP biases are not supported');
-  if (config.hidden_act !== undefined && config.hidden_act !== 'silu')
-    throw new CheckpointError(
-      `config.json: hidden_act ${JSON.stringify(config.hidden_act)} is not supported (silu only)`,
-    );
-  const dim = num(config, 'hidden_size');
-  const nHeads = num(config, 'num_attention_heads');
+  if (f.boolean('attention_bias', { nullable: true }) === true || f.boolean('mlp_bias', { nullable: true }) === true)
+    throw new CheckpointError(`${file}: attention/MLP biases are not supported`);
+  const act = f.string('hidden_act', { nullable: true });
+  if (act !== undefined && act !== 'silu')
+    throw new CheckpointError(`${file}: hidden_act ${JSON.stringify(act)} is not supported (silu only)`);
+  const dim = f.requiredInteger('hidden_size');
+  const nHeads = f.requiredInteger('num_attention_heads');
+  const maxSeqLen = f.requiredInteger('max_position_embeddings');
   const c: LlamaConfig = {
     dim,
-    hiddenDim: num(config, 'intermediate_size'),
-    nLayers: num(config, 'num_hidden_layers'),
+    hiddenDim: f.requiredInteger('intermediate_size'),
+    nLayers: f.requiredInteger('num_hidden_layers'),
     nHeads,
-    nKvHeads: num(config, 'num_key_value_heads', nHeads),
-    vocabSize: num(config, 'vocab_size'),
-    maxSeqLen: num(config, 'max_position_embeddings'),
-    ropeTheta: num(config, 'rope_theta', 10000),
+    nKvHeads: f.integer('num_key_value_heads', { nullable: true }) ?? nHeads,
+    vocabSize: f.requiredInteger('vocab_size'),
+    maxSeqLen,
+    ropeTheta: f.number('rope_theta', { nullable: true }) ?? 10000,
     // transformers' LlamaConfig defaults: rms_norm_eps 1e-6, tie_word_embeddings false.
-    normEps: num(config, 'rms_norm_eps', 1e-6),
-    sharedClassifier: config.tie_word_embeddings === true,
+    normEps: f.number('rms_norm_eps', { nullable: true }) ?? 1e-6,
+    sharedClassifier: f.boolean('tie_word_embeddings', { nullable: true }) ?? false,
   };
-  const headDim = config.head_dim;
-  if (headDim !== undefined && headDim !== null && headDim !== dim / nHeads) {
+  const ropeScaling = ropeScalingFromHf(f, maxSeqLen);
+  if (ropeScaling) c.ropeScaling = ropeScaling;
+  const headDim = f.integer('head_dim', { nullable: true });
+  if (headDim !== undefined && nHeads > 0 && headDim !== dim / nHeads) {
     throw new CheckpointError(
-      `config.json: head_dim ${headDim} differs from hidden_size / num_attention_heads = ${dim / nHeads} (not supported)`,
+      `${file}: head_dim ${headDim} differs from hidden_size / num_attention_heads = ${dim / nHeads} (not supported)`,
     );
   }
   try {
     validateConfig(c);
   } catch (e) {
-    throw new CheckpointError(`config.json: ${(e as Error).message}`);
+    throw new CheckpointError(`${file}: ${(e as Error).message}`);
   }
   return { config: c, warnings };
 }
 
+export interface SafetensorsShard {
+  name: string;
+  /** The whole file, or (header-only inspection) its first 8 + N header bytes. */
+  bytes: Uint8Array;
+  /** The file's size when `bytes` holds only the header. */
+  size?: number;
+}
+
 export interface SafetensorsInput {
-  shards: { name: string; bytes: Uint8Array }[];
-  config: Record<string, unknown>;
-  index?: { weight_map?: Record<string, string> };
+  shards: SafetensorsShard[];
+  config: unknown;
+  index?: unknown;
   tokenizer?: Tokenizer;
 }
 
-export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
+/** What the headers say, checked against config.json and the index; no tensor data read. */
+export interface SafetensorsHeaderInfo {
+  config: LlamaConfig;
+  report: LoadReport;
+  entries: Map<string, SafetensorsEntry>;
+  tokenizer?: Tokenizer;
+  /** The shards actually used (those the index names, when there is one). */
+  shards: SafetensorsShard[];
+}
+
+const INDEX = 'model.safetensors.index.json';
+
+function indexWeightMap(index: unknown): Map<string, string> {
+  const f = new Fields(asObject(index, INDEX), INDEX);
+  const map = f.object('weight_map');
+  if (!map) throw new CheckpointError(`${INDEX} has no weight_map`);
+  const out = new Map<string, string>();
+  for (const [tensor, shard] of Object.entries(map)) {
+    if (typeof shard !== 'string')
+      throw new CheckpointError(`${INDEX}: weight_map.${tensor} must be a file name, found ${describeJson(shard)}`);
+    out.set(tensor, shard);
+  }
+  return out;
+}
+
+/** Validates config.json, the index and every shard header; used by loadSafetensors and header-only checks. */
+export function inspectSafetensors(input: SafetensorsInput): SafetensorsHeaderInfo {
   const { config: c, warnings } = configFromHf(input.config);
-  const shardNames = new Set(input.shards.map((s) => s.name));
-  if (input.index) {
-    const map = input.index.weight_map;
-    if (!map || typeof map !== 'object') throw new CheckpointError('model.safetensors.index.json has no weight_map');
-    const missing = [...new Set(Object.values(map))].filter((f) => !shardNames.has(f));
+  let shards = input.shards;
+  const weightMap = input.index === undefined ? undefined : indexWeightMap(input.index);
+  if (weightMap) {
+    const listed = new Set(weightMap.values());
+    const given = new Set(shards.map((s) => s.name));
+    const missing = [...listed].filter((f) => !given.has(f));
     if (missing.length > 0)
       throw new CheckpointError(
-        `missing safetensors shards listed in the index: ${missing.join(', ')} (given: ${[...shardNames].join(', ')})`,
+        `missing safetensors shards listed in the index: ${missing.join(', ')} (given: ${[...given].join(', ')})`,
       );
-  } else if (input.shards.length > 1) {
+    const extra = shards.filter((s) => !listed.has(s.name));
+    if (extra.length > 0) {
+      warnings.push(`ignored ${extra.map((s) => s.name).join(', ')}: not listed in ${INDEX}`);
+      shards = shards.filter((s) => listed.has(s.name));
+    }
+  } else if (shards.length > 1) {
     warnings.push(
-      `${input.shards.length} safetensors files without model.safetensors.index.json; tensors are taken from whichever file has them`,
+      `${shards.length} safetensors files without ${INDEX}; tensors are taken from whichever file has them`,
     );
   }
+  const shardNames = shards.map((s) => s.name);
   const entries = new Map<string, SafetensorsEntry>();
-  for (const s of input.shards) {
-    for (const [name, e] of readSafetensorsHeader(s.bytes, s.name)) {
+  for (const s of shards) {
+    for (const [name, e] of readSafetensorsHeader(s.bytes, s.name, s.size ?? s.bytes.byteLength)) {
       if (entries.has(name))
         throw new CheckpointError(`tensor ${name} appears in both ${entries.get(name)!.file} and ${s.name}`);
+      const listedIn = weightMap?.get(name);
+      if (weightMap && listedIn !== s.name)
+        throw new CheckpointError(
+          listedIn === undefined
+            ? `tensor ${name} of ${s.name} is not in ${INDEX}`
+            : `tensor ${name} is in ${s.name} but ${INDEX} puts it in ${listedIn}`,
+        );
       entries.set(name, e);
     }
   }
+  for (const [name, shard] of weightMap ?? [])
+    if (!entries.has(name))
+      throw new CheckpointError(`${INDEX} lists tensor ${name} in ${shard}, which has no such tensor`);
   if (!c.sharedClassifier && !entries.has('lm_head.weight')) {
     throw new CheckpointError('config.json says tie_word_embeddings is false but there is no lm_head.weight');
   }
 
-  const kvRows = (c.dim / c.nHeads) * c.nKvHeads;
   const tensors: TensorReport[] = [];
   const used = new Set<string>();
   // Check every expected tensor before converting any of them.
   for (const name of canonicalNames(c)) {
     const stored = hfName(name);
     const e = entries.get(stored);
-    if (!e) throw new CheckpointError(`tensor ${stored} is missing from ${[...shardNames].join(', ')}`);
+    if (!e) throw new CheckpointError(`tensor ${stored} is missing from ${shardNames.join(', ')}`);
     const shape = canonicalShape(c, name);
     if (e.shape.length !== shape.length || e.shape.some((d, i) => d !== shape[i])) {
       throw new CheckpointError(
@@ -241,14 +383,7 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     if (DTYPE_BYTES[e.dtype] === undefined)
       throw new CheckpointError(`tensor ${stored} has dtype ${e.dtype}; supported: F32, F16, BF16`);
     used.add(stored);
-    tensors.push({
-      name,
-      storedName: stored,
-      shape,
-      dtype: e.dtype,
-      numel: shape.reduce((a, b) => a * b, 1),
-      nanCount: 0,
-    });
+    tensors.push(tensorRow(name, stored, shape, e.dtype));
   }
   const unused = [...entries.keys()].filter((n) => !used.has(n) && !/rotary_emb\.inv_freq$/.test(n));
   if (c.sharedClassifier && unused.includes('lm_head.weight')) unused.splice(unused.indexOf('lm_head.weight'), 1);
@@ -256,7 +391,33 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     warnings.push(
       `ignored ${unused.length} tensors not used by a Llama model: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`,
     );
+  let tokenizer: Tokenizer | undefined;
+  if (input.tokenizer) {
+    const fit = fitTokenizer(input.tokenizer, c.vocabSize, 'tokenizer.json');
+    tokenizer = fit.tokenizer;
+    if (fit.warning) warnings.push(fit.warning);
+  }
+  const totalBytes = shards.reduce((a, s) => a + (s.size ?? s.bytes.byteLength), 0);
+  const name = shards.length === 1 ? shards[0].name : `${shards[0].name} (+${shards.length - 1} shards)`;
+  const report: LoadReport = {
+    format: 'safetensors',
+    variant: `safetensors, ${shards.length} file${shards.length > 1 ? 's' : ''}`,
+    name,
+    bytes: totalBytes,
+    tensors,
+    nanCount: 0,
+    nonFinite: { nan: 0, inf: 0 },
+    warnings,
+  };
+  return { config: c, report, entries, tokenizer, shards };
+}
 
+export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
+  const { config: c, report, entries, tokenizer, shards } = inspectSafetensors(input);
+  for (const s of shards)
+    if (s.size !== undefined && s.size !== s.bytes.byteLength)
+      throw new CheckpointError(`${s.name}: only its header was read; loading the weights needs the whole file`);
+  const kvRows = (c.dim / c.nHeads) * c.nKvHeads;
   const convert = (name: string): Float32Array => {
     const e = entries.get(hfName(name))!;
     const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
@@ -272,32 +433,12 @@ export function loadSafetensors(input: SafetensorsInput): LoadedCheckpoint {
     if (leaf === 'k') return unpermuteHfRows(a, c.nKvHeads, kvRows, c.dim);
     return a;
   };
-  if (input.tokenizer && input.tokenizer.vocabSize > c.vocabSize) {
-    warnings.push(
-      `tokenizer has ${input.tokenizer.vocabSize} tokens but the model only ${c.vocabSize}: ids above ${c.vocabSize - 1} cannot be scored`,
-    );
-  }
   const weights = assembleWeights(c, convert);
-  const totalBytes = input.shards.reduce((a, s) => a + s.bytes.byteLength, 0);
-  const name =
-    input.shards.length === 1 ? input.shards[0].name : `${input.shards[0].name} (+${input.shards.length - 1} shards)`;
   const model: LlamaModel = {
     config: c,
     weights,
-    tokenizer: input.tokenizer,
-    source: { format: 'safetensors', name, bytes: totalBytes },
+    tokenizer,
+    source: { format: 'safetensors', name: report.name, bytes: report.bytes },
   };
-  const report = finishReport(
-    {
-      format: 'safetensors',
-      variant: `safetensors, ${input.shards.length} file${input.shards.length > 1 ? 's' : ''}`,
-      name,
-      bytes: totalBytes,
-      tensors,
-      nanCount: 0,
-      warnings,
-    },
-    namedTensors(model),
-  );
-  return { model, report };
+  return { model, report: finishReport(report, namedTensors(model)) };
 }
