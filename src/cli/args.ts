@@ -1,5 +1,7 @@
 // Small helpers shared by CLI commands: option parsing with clear errors, and output.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { EngineKind } from '../core/runtime/ort.ts';
+import type { NativeProvider } from '../core/runtime/native.ts';
 
 export class UsageError extends Error {}
 
@@ -46,4 +48,19 @@ export function table(header: string[], rows: (string | number)[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+/** --engine: which onnxruntime runs the graphs, shared by every model command (default native in Node). */
+export const engineOptions = { engine: { type: 'string' } } as const;
+export const engineUsage = '[--engine native|wasm]';
+
+/**
+ * Reads --engine into RuntimeOptions fields: native (onnxruntime-node, default), wasm (onnxruntime-web, what
+ * the browser runs), or native:cuda (onnxruntime-node's CUDA provider first, where the install has it).
+ */
+export function engineOption(v: string | undefined): { engine: EngineKind; nativeProviders?: NativeProvider[] } {
+  if (v === undefined || v === 'native') return { engine: 'native' };
+  if (v === 'wasm') return { engine: 'wasm' };
+  if (v === 'native:cuda') return { engine: 'native', nativeProviders: ['cuda'] };
+  throw new UsageError(`--engine must be native, wasm or native:cuda, got "${v}"`);
 }

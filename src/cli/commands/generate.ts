@@ -7,8 +7,7 @@ import { loadModelFromArgs } from './info.ts';
 import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { generate } from '../../core/eval/generate.ts';
 
-const usage =
-  `fgmp generate [MODEL] [--tokenizer TOK] (--prompt "..." | --bos) [-n 64] [--temperature 0] [--top-p 0.9] [--seed N] [--threads N] ${engineUsage} [--json]`;
+const usage = `fgmp generate [MODEL] [--tokenizer TOK] (--prompt "..." | --bos) [-n 64] [--temperature 0] [--top-p 0.9] [--seed N] [--threads N] ${engineUsage} [--json]`;
 
 const command: Command = {
   name: 'generate',

@@ -8,10 +8,16 @@ import type { LoadedCheckpoint } from '../../core/model/loaders/common.ts';
 import { namedTensors } from '../../core/model/loaders/common.ts';
 import { parameterCount, type LlamaModel } from '../../core/model/types.ts';
 import { engineOptions, engineUsage, parse, table, UsageError, type Command } from '../args.ts';
-import { configOnlyCheckpoint, configParameterBreakdown, isConfigOnly, isRandomSpec, loadRandomModel, randomSpecArgument } from '../randomModel.ts';
+import {
+  configOnlyCheckpoint,
+  configParameterBreakdown,
+  isConfigOnly,
+  isRandomSpec,
+  loadRandomModel,
+  randomSpecArgument,
+} from '../randomModel.ts';
 
-const usage =
-  `fgmp info [MODEL] [--tokenizer TOK] ${engineUsage} [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, random:SHAPE[:SEED], or omitted for the default model)`;
+const usage = `fgmp info [MODEL] [--tokenizer TOK] ${engineUsage} [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, random:SHAPE[:SEED], or omitted for the default model)`;
 
 const HF_FOLDER_FILES =
   /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
@@ -112,7 +118,11 @@ const command: Command = {
   summary: 'show a checkpoint: format, config, parameter counts, tokenizer, tensor table',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { tokenizer: { type: 'string' }, ...engineOptions, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parse(
+      argv,
+      { tokenizer: { type: 'string' }, ...engineOptions, json: { type: 'boolean' } },
+      usage,
+    );
     const modelArg = modelArgument(positionals, usage);
     const t0 = performance.now();
     // A config-only random shape (random:llama2-7b): config, counts and shapes, no weights and so no statistics.

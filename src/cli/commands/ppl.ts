@@ -7,8 +7,7 @@ import { loadModelFromArgs } from './info.ts';
 import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { perplexity, sequencesPerplexity, type PerplexityResult } from '../../core/eval/perplexity.ts';
 
-const usage =
-  `fgmp ppl [MODEL] [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] ${engineUsage} [--json]`;
+const usage = `fgmp ppl [MODEL] [--tokenizer TOK] (--text FILE [--max-tokens N] | --tokens FILE) [--window N] [--stride N] [--batch N] [--threads N] ${engineUsage} [--json]`;
 
 function readTextFile(p: string, what: string): string {
   if (!existsSync(p)) throw new UsageError(`${what} not found: ${p}`);

@@ -2,7 +2,17 @@
 // configuration (weight policy and budget, clipping, activation budget) and report per-layer FP8 shares,
 // perplexity, weight memory and simulated energy. The shared option handling lives here; sweep.ts uses it.
 import { existsSync, readFileSync } from 'node:fs';
-import { engineOption, engineOptions, engineUsage, numberOption, parse, table, UsageError, type CliIO, type Command } from '../args.ts';
+import {
+  engineOption,
+  engineOptions,
+  engineUsage,
+  numberOption,
+  parse,
+  table,
+  UsageError,
+  type CliIO,
+  type Command,
+} from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
 import { isRandomSpec } from '../randomModel.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';

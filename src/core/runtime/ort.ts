@@ -1,17 +1,33 @@
-// onnxruntime-web setup shared by Node (CLI, tests, benches) and the browser worker. In Node,
-// `import * as ort from 'onnxruntime-web'` resolves to its Node build, which finds its .wasm files next to
-// itself; in the browser Vite bundles them. Threads need cross-origin isolation in the browser.
+// Sessions on one of two engines, same graphs and feeds: onnxruntime-web (wasm, everywhere; WebGPU in the
+// browser) and onnxruntime-node (native, Node only; native.ts, loaded on demand so the browser build never
+// bundles it). In Node, `import * as ort from 'onnxruntime-web'` resolves to its Node build, which finds its
+// .wasm files next to itself; in the browser Vite bundles them. wasm threads need cross-origin isolation.
+// Tensors are onnxruntime-web's on both engines (onnxruntime-node reads type, dims and data).
 import * as ort from 'onnxruntime-web';
+import { createNativeSession, type NativeProvider } from './native.ts';
 
 export { ort };
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
+/** 'wasm': onnxruntime-web (default; the browser's only engine). 'native': onnxruntime-node (Node only). */
+export type EngineKind = 'wasm' | 'native';
+export const ENGINE_KINDS: readonly EngineKind[] = ['native', 'wasm'];
+
 export interface RuntimeOptions {
-  /** wasm threads (1 or 2 on this project's machines). ORT reads this once, at its first session. */
+  /** Which onnxruntime runs the graphs (default 'wasm'; the CLI defaults to 'native'). */
+  engine?: EngineKind;
+  /**
+   * Threads. wasm: ORT reads this once, at its first session (fixed per process or worker). native: per
+   * session (intra-op threads), any count.
+   */
   threads?: number;
-  /** 'webgpu' only when a real adapter exists (the software adapter is slow and breaks float16). */
+  /** wasm engine: 'webgpu' only when a real adapter exists (the software adapter is slow and breaks float16). */
   executionProvider?: ExecutionProvider;
+  /** native engine: providers tried before the CPU (e.g. ['cuda'] where the install has onnxruntime's CUDA build). */
+  nativeProviders?: readonly NativeProvider[];
+  /** ORT graph optimisation level (default 'all'; a knob for bisecting numerical differences). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Enables ORT's per-node profiler (JSON trace written by endProfiling in Node). */
   profile?: boolean;
   /** ORT's native log level for the session (0 verbose ... 4 fatal; default ORT's own, 2). 0 prints node placements. */
@@ -25,11 +41,12 @@ let initialisedThreads: number | null = null;
  * Returns the thread count ORT will use.
  */
 export function configureOrt(opts: RuntimeOptions = {}): number {
-  const threads = opts.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`threads must be a positive integer, got ${threads}`);
+  const threads = checkThreads(opts.threads ?? 1);
   if (initialisedThreads !== null) {
     if (initialisedThreads !== threads)
-      throw new Error(`onnxruntime-web already started with ${initialisedThreads} thread(s); thread count is fixed per process or worker`);
+      throw new Error(
+        `onnxruntime-web already started with ${initialisedThreads} thread(s); thread count is fixed per process or worker`,
+      );
     return ort.env.wasm.numThreads ?? threads;
   }
   // In a browser without cross-origin isolation there is no SharedArrayBuffer, so ORT cannot start threads:
@@ -60,22 +77,59 @@ export async function hasWebGpu(): Promise<boolean> {
   }
 }
 
-function describeFailure(what: string, e: unknown): Error {
+/** The package name errors start with, so a message says which engine failed. */
+const engineLabel = (engine: EngineKind): string => (engine === 'native' ? 'onnxruntime-node' : 'onnxruntime-web');
+
+/** Sessions remember their engine so that run errors name it. */
+const sessionEngine = new WeakMap<object, EngineKind>();
+
+function describeFailure(what: string, e: unknown, engine: EngineKind = 'wasm'): Error {
   const msg = e instanceof Error ? e.message : String(e);
   const oom = /memory|alloc|OOM|out of bounds/i.test(msg);
   return new Error(
-    `onnxruntime-web: ${what} failed: ${msg}${oom ? ' (likely out of memory: use a smaller batch or shorter sequences)' : ''}`,
+    `${engineLabel(engine)}: ${what} failed: ${msg}${oom ? ' (likely out of memory: use a smaller batch or shorter sequences)' : ''}`,
     { cause: e },
   );
 }
 
-export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}, label = 'graph'): Promise<ort.InferenceSession> {
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new Error(`threads must be a positive integer, got ${threads}`);
+  return threads;
+}
+
+export async function createSession(
+  model: Uint8Array,
+  opts: RuntimeOptions = {},
+  label = 'graph',
+): Promise<ort.InferenceSession> {
+  const engine = opts.engine ?? 'wasm';
+  if (engine !== 'wasm' && engine !== 'native')
+    throw new Error(`unknown engine "${String(engine)}" (use native or wasm)`);
+  if (engine === 'native') {
+    if (opts.executionProvider === 'webgpu')
+      throw new Error('WebGPU is an onnxruntime-web provider: use engine wasm for it');
+    const threads = checkThreads(opts.threads ?? 1);
+    try {
+      const s = await createNativeSession(model, {
+        threads,
+        providers: opts.nativeProviders ?? [],
+        graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+        profile: opts.profile ?? false,
+        logSeverityLevel: opts.logSeverityLevel,
+      });
+      sessionEngine.set(s, 'native');
+      return s as unknown as ort.InferenceSession;
+    } catch (e) {
+      throw describeFailure(`creating the ${label} session`, e, 'native');
+    }
+  }
   configureOrt(opts);
   const ep = opts.executionProvider ?? 'wasm';
   try {
     return await ort.InferenceSession.create(model, {
       executionProviders: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
       enableProfiling: opts.profile ?? false,
       ...(opts.logSeverityLevel !== undefined ? { logSeverityLevel: opts.logSeverityLevel } : {}),
     });
@@ -93,7 +147,7 @@ export async function runSession(
   try {
     return fetches ? await session.run(feeds, fetches) : await session.run(feeds);
   } catch (e) {
-    throw describeFailure(`running ${label}`, e);
+    throw describeFailure(`running ${label}`, e, sessionEngine.get(session) ?? 'wasm');
   }
 }
 
