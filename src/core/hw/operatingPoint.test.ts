@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LlamaConfig } from '../model/types';
+import { shapeConfig } from '../model/shapes';
 import { ENERGY_COMPONENTS } from './energy';
 import {
   FGMP_HEADLINE_VS_FP8,
@@ -11,19 +11,8 @@ import {
 } from './operatingPoint';
 import { DEFAULT_HW_PARAMS, FITTED_OPERAND_FETCH_BIT, hwParams } from './params';
 
-// Llama-2-7B's published config (config.json of meta-llama/Llama-2-7b-hf).
-const LLAMA2_7B: LlamaConfig = {
-  dim: 4096,
-  hiddenDim: 11008,
-  nLayers: 32,
-  nHeads: 32,
-  nKvHeads: 32,
-  vocabSize: 32000,
-  maxSeqLen: 4096,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: false,
-};
+// Llama-2-7B's published config (meta-llama/Llama-2-7b-hf config.json), from the shapes table.
+const LLAMA2_7B = shapeConfig('llama2-7b');
 
 describe('the paper operating point on the Llama-2-7B shape', () => {
   it('gives −14 % ± 1.5 points against all-FP8 (prefill of 4,096 tokens, 70 % NVFP4 weights and activations)', () => {
