@@ -18,7 +18,8 @@ import { isRandomSpec } from '../randomModel.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';
 import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
 import { describeSource, setupSession, type DataSource } from '../../core/pipeline/setup.ts';
-import type { EvalResult, FgmpSession, Fp8Scaling, TauGranularity } from '../../core/pipeline/evaluate.ts';
+import type { FgmpSession } from '../../core/pipeline/evaluate.ts';
+import type { EvalResult, Fp8Scaling, TauGranularity } from '../../core/pipeline/config.ts';
 
 /** Options shared by run and sweep. */
 export const commonOptions = {
@@ -170,13 +171,13 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
     evalTokens,
     runtime: { threads, ...engine },
     session: { seed: intOption(values.seed, 'seed', 0, 0) },
-    onProgress: (_stage, pr) => {
+    onProgress: (pr) => {
       // A line at each quarter: tokens, rate, time left.
-      const quarter = Math.floor((4 * pr.tokensDone) / pr.tokensTotal);
+      const quarter = Math.floor((4 * pr.done) / pr.total);
       if (quarter > lastQuarter) {
         lastQuarter = quarter;
         io.stderr(
-          `  calibration ${pr.tokensDone}/${pr.tokensTotal} tokens, ${pr.tokensPerSecond.toFixed(0)} tokens/s, ${pr.secondsLeft.toFixed(0)} s left\n`,
+          `  calibration ${pr.done}/${pr.total} tokens, ${pr.rate.toFixed(0)} tokens/s, ${pr.etaSeconds.toFixed(0)} s left\n`,
         );
       }
     },

@@ -2,7 +2,7 @@
 // printing perplexity, weight memory and energy against budget; --json prints an array of run's objects.
 import { parse, table, UsageError, type Command } from '../args.ts';
 import { POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
-import { DEFAULT_BUDGETS, type EvalResult } from '../../core/pipeline/evaluate.ts';
+import { DEFAULT_BUDGETS, type EvalResult } from '../../core/pipeline/config.ts';
 import { modelArgument } from '../defaultModel.ts';
 import {
   actBudgetOption,
@@ -51,21 +51,15 @@ const command: Command = {
     const results: EvalResult[] = [];
     try {
       for (const clip of clips)
-        for (const policy of policies)
-          for (const budget of budgets) {
-            const actBudget = act === 'same' ? budget : act;
-            const r = await p.session.evaluate({
-              policy,
-              budget,
-              actBudget,
-              clip,
-              fp8Scaling: p.fp8Scaling,
-              actTau: p.actTau,
-            });
+        await p.session.sweep({ actBudget: act, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau }, budgets, policies, {
+          onResult: (r) => {
             results.push(r);
             if (!values.json)
-              io.stderr(`  ${clip} ${policy} ${pct(budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`);
-          }
+              io.stderr(
+                `  ${clip} ${r.policy} ${pct(r.budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
+              );
+          },
+        });
     } finally {
       await p.session.dispose();
     }

@@ -4,9 +4,27 @@ import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig } from '../
 import { referenceBackward } from '../model/reference/index.ts';
 import { LlamaEngine } from '../runtime/engine.ts';
 import { randomIds, relativeError } from '../graph/testUtil.ts';
-import { calibrate, estimateCalibration, sampledSequences, sequencesFromStream, tensorKey, type Progress } from './calibrate.ts';
+import {
+  calibrate,
+  estimateCalibration,
+  sampledSequences,
+  sequencesFromStream,
+  tensorKey,
+  type Progress,
+} from './calibrate.ts';
 
-const config: LlamaConfig = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 50, maxSeqLen: 16, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+const config: LlamaConfig = {
+  dim: 32,
+  hiddenDim: 40,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  vocabSize: 50,
+  maxSeqLen: 16,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  sharedClassifier: true,
+};
 const model = randomModel(config, 3, 0.3);
 
 describe('Fisher calibration', () => {
@@ -18,8 +36,8 @@ describe('Fisher calibration', () => {
     const progress: Progress[] = [];
     const res = await calibrate(engine, data, { batchSize: 2, onProgress: (p) => progress.push(p) });
     await engine.dispose();
-    expect(progress.map((p) => p.tokensDone)).toEqual([24, 48, 60]);
-    expect(progress.at(-1)!.secondsLeft).toBe(0);
+    expect(progress.map((p) => p.done)).toEqual([24, 48, 60]);
+    expect(progress.at(-1)!.etaSeconds).toBe(0);
     expect(res.tokens).toBe(60);
     const wExp = new Map<string, Float64Array>();
     const aExp = new Map<string, Float64Array>();
@@ -42,8 +60,10 @@ describe('Fisher calibration', () => {
           aExp.set(key, a);
         }
     }
-    for (const [key, w] of wExp) expect(relativeError(res.weightFisher.get(key)!, w), `weight Fisher ${key}`).toBeLessThan(1e-4);
-    for (const [key, a] of aExp) expect(relativeError(res.activationFisher.get(key)!, a), `activation Fisher ${key}`).toBeLessThan(1e-4);
+    for (const [key, w] of wExp)
+      expect(relativeError(res.weightFisher.get(key)!, w), `weight Fisher ${key}`).toBeLessThan(1e-4);
+    for (const [key, a] of aExp)
+      expect(relativeError(res.activationFisher.get(key)!, a), `activation Fisher ${key}`).toBeLessThan(1e-4);
     expect(res.meanNll).toBeCloseTo(nll / 60, 4);
   });
 

@@ -6,10 +6,14 @@
 // Calibration sequences come from text (the model's tokenizer) or, data-free, from the model's own samples
 // with a fixed seed; they are always a different stream from the evaluation tokens.
 import { fisherName, actFisherName } from '../graph/names.ts';
-import { PROJECTIONS, projectionShape, type LlamaConfig, type LlamaModel, type Projection, type Tokenizer } from '../model/types.ts';
+import { PROJECTIONS, projectionShape, type LlamaConfig, type LlamaModel, type Tokenizer } from '../model/types.ts';
 import type { LlamaEngine } from '../runtime/engine.ts';
 import { slidingWindows } from '../eval/windows.ts';
 import { generateTokens } from '../train/generate.ts';
+import { tokenProgress, type Progress } from './results.ts';
+import { tensorKey } from './vocabulary.ts';
+
+export type { Progress } from './results.ts';
 
 /** Default calibration size for small models (the paper uses 512 × 512 on Llama-2-7B). */
 export const DEFAULT_CALIBRATION = { sequences: 64, seqLen: 256 } as const;
@@ -24,22 +28,23 @@ export interface TokenSequences {
   source: string;
 }
 
-export interface Progress {
-  tokensDone: number;
-  tokensTotal: number;
-  tokensPerSecond: number;
-  /** NaN before the first batch. */
-  secondsLeft: number;
-  secondsElapsed: number;
-}
-
 /** Non-overlapping windows of a token stream: [BOS, s_a … s_{a+L−2}] predicting s_a … s_{a+L−1}. */
-export function sequencesFromStream(stream: ArrayLike<number>, count: number, seqLen: number, bos: number, source: string): TokenSequences {
-  if (!Number.isInteger(count) || count < 1) throw new Error(`number of sequences must be a positive integer, got ${count}`);
-  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`sequence length must be an integer >= 2, got ${seqLen}`);
+export function sequencesFromStream(
+  stream: ArrayLike<number>,
+  count: number,
+  seqLen: number,
+  bos: number,
+  source: string,
+): TokenSequences {
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`number of sequences must be a positive integer, got ${count}`);
+  if (!Number.isInteger(seqLen) || seqLen < 2)
+    throw new Error(`sequence length must be an integer >= 2, got ${seqLen}`);
   const windows = slidingWindows(stream, { window: seqLen, bos }).filter((w) => w.tokens.length === seqLen);
   if (windows.length < count)
-    throw new Error(`${source} gives only ${windows.length} sequences of ${seqLen} tokens (${stream.length} tokens), ${count} asked`);
+    throw new Error(
+      `${source} gives only ${windows.length} sequences of ${seqLen} tokens (${stream.length} tokens), ${count} asked`,
+    );
   const tokens = new Int32Array(count * seqLen);
   const targets = new Int32Array(count * seqLen);
   for (let s = 0; s < count; s++) {
@@ -68,7 +73,13 @@ export function encodeTextPrefix(tokenizer: Tokenizer, text: string, minTokens: 
 }
 
 /** Calibration (or evaluation) sequences from text with the model's tokenizer. */
-export function textSequences(tokenizer: Tokenizer, text: string, count: number, seqLen: number, source = 'text'): TokenSequences {
+export function textSequences(
+  tokenizer: Tokenizer,
+  text: string,
+  count: number,
+  seqLen: number,
+  source = 'text',
+): TokenSequences {
   const stream = encodeTextPrefix(tokenizer, text, count * seqLen + 1);
   return sequencesFromStream(stream, count, seqLen, tokenizer.bosId, source);
 }
@@ -81,7 +92,11 @@ export function sampledStream(model: LlamaModel, tokens: number, seed: number, b
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const stream: number[] = [];
   for (let k = 0; stream.length < tokens; k++) {
-    const sample = generateTokens(model, [bos], model.config.maxSeqLen - 1, { temperature: 1, seed: seed * 100003 + k, precision: 'float32' });
+    const sample = generateTokens(model, [bos], model.config.maxSeqLen - 1, {
+      temperature: 1,
+      seed: seed * 100003 + k,
+      precision: 'float32',
+    });
     // Drop the leading BOS (windows put their own) and a closing BOS/EOS.
     const body = sample.slice(1).filter((t, i, a) => !(i === a.length - 1 && (t === 1 || t === 2)));
     if (body.length === 0) continue;
@@ -91,7 +106,13 @@ export function sampledStream(model: LlamaModel, tokens: number, seed: number, b
 }
 
 export function sampledSequences(model: LlamaModel, count: number, seqLen: number, seed: number): TokenSequences {
-  return sequencesFromStream(sampledStream(model, count * seqLen, seed), count, seqLen, 1, `model samples (seed ${seed})`);
+  return sequencesFromStream(
+    sampledStream(model, count * seqLen, seed),
+    count,
+    seqLen,
+    1,
+    `model samples (seed ${seed})`,
+  );
 }
 
 export interface CalibrationEstimate {
@@ -110,7 +131,12 @@ export interface CalibrationEstimate {
 export const ASSUMED_GFLOPS = 8;
 
 /** What a calibration will cost, before it starts. */
-export function estimateCalibration(config: LlamaConfig, sequences: number, seqLen: number, gflops = ASSUMED_GFLOPS): CalibrationEstimate {
+export function estimateCalibration(
+  config: LlamaConfig,
+  sequences: number,
+  seqLen: number,
+  gflops = ASSUMED_GFLOPS,
+): CalibrationEstimate {
   let linear = 0;
   let actChannels = 0;
   for (const p of PROJECTIONS) {
@@ -125,7 +151,14 @@ export function estimateCalibration(config: LlamaConfig, sequences: number, seqL
   // per-sequence weight gradients (for F) another 2·linear.
   const perToken = 2 * (linear + config.vocabSize * config.dim) + 4 * seqLen * config.dim * config.nLayers;
   const flops = tokens * (3 * perToken + 2 * linear);
-  return { sequences, seqLen, tokens, fisherBytes: 4 * (linear + actChannels), flops, estimatedSeconds: flops / (gflops * 1e9) };
+  return {
+    sequences,
+    seqLen,
+    tokens,
+    fisherBytes: 4 * (linear + actChannels),
+    flops,
+    estimatedSeconds: flops / (gflops * 1e9),
+  };
 }
 
 export interface CalibrationResult {
@@ -143,7 +176,7 @@ export interface CalibrationResult {
   source: string;
 }
 
-export const tensorKey = (layer: number, proj: Projection): string => `L${layer}.${proj}`;
+export { tensorKey };
 
 export interface CalibrateOptions {
   /** Sequences per forward+backward run (default: as many as fit about 2,048 positions). */
@@ -153,12 +186,18 @@ export interface CalibrateOptions {
 }
 
 /** Runs calibration over the sequences; deterministic (fixed batch order, float64 sums). */
-export async function calibrate(engine: LlamaEngine, data: TokenSequences, opts: CalibrateOptions = {}): Promise<CalibrationResult> {
+export async function calibrate(
+  engine: LlamaEngine,
+  data: TokenSequences,
+  opts: CalibrateOptions = {},
+): Promise<CalibrationResult> {
   const c = engine.config;
   const { count, seqLen } = data;
-  if (seqLen > c.maxSeqLen) throw new Error(`calibration sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
+  if (seqLen > c.maxSeqLen)
+    throw new Error(`calibration sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
   const batchSize = opts.batchSize ?? Math.max(1, Math.floor(2048 / seqLen));
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const wSum = new Map<string, Float64Array>();
   const aSum = new Map<string, Float64Array>();
   for (let l = 0; l < c.nLayers; l++)
@@ -175,7 +214,12 @@ export async function calibrate(engine: LlamaEngine, data: TokenSequences, opts:
     opts.signal?.throwIfAborted();
     const b = Math.min(batchSize, count - s);
     const res = await engine.forwardBackward(
-      { batch: b, seq: seqLen, tokens: data.tokens.subarray(s * seqLen, (s + b) * seqLen), targets: data.targets.subarray(s * seqLen, (s + b) * seqLen) },
+      {
+        batch: b,
+        seq: seqLen,
+        tokens: data.tokens.subarray(s * seqLen, (s + b) * seqLen),
+        targets: data.targets.subarray(s * seqLen, (s + b) * seqLen),
+      },
       { graph: { fisher: true, actFisher: true, gradSum: false }, signal: opts.signal },
     );
     for (let l = 0; l < c.nLayers; l++)
@@ -190,16 +234,16 @@ export async function calibrate(engine: LlamaEngine, data: TokenSequences, opts:
       }
     for (let i = 0; i < res.nll.length; i++) nllSum += res.nll[i];
     done += b * seqLen;
-    if (opts.onProgress) {
-      const secondsElapsed = (performance.now() - t0) / 1000;
-      const rate = done / Math.max(secondsElapsed, 1e-9);
-      opts.onProgress({ tokensDone: done, tokensTotal: total, tokensPerSecond: rate, secondsLeft: (total - done) / rate, secondsElapsed });
-    }
+    opts.onProgress?.(tokenProgress('calibrate', 'Calibrating Fisher information', done, total, t0));
   }
   const weightFisher = new Map<string, Float32Array>();
   const activationFisher = new Map<string, Float32Array>();
   for (const [k, v] of wSum) weightFisher.set(k, Float32Array.from(v));
-  for (const [k, v] of aSum) activationFisher.set(k, Float32Array.from(v, (x) => x / total));
+  for (const [k, v] of aSum)
+    activationFisher.set(
+      k,
+      Float32Array.from(v, (x) => x / total),
+    );
   return {
     config: c,
     weightFisher,

@@ -15,82 +15,31 @@ import {
   mixTensor,
   prepareWeights,
   POLICY_KINDS,
-  CLIP_MODES,
   type BlockRanking,
   type ClipMode,
   type PolicyKind,
   type PreparedTensor,
 } from '../fgmp/index.ts';
-import { buildForwardGraph } from '../graph/llama.ts';
-import { layerWeightName, projectionInFeatures, weightByName, weightInputNames, weightShape } from '../graph/names.ts';
+import { layerWeightName, projectionInFeatures, weightShape } from '../graph/names.ts';
 import { DEFAULT_HW_PARAMS, simulateHardware, type HwParams, type LinearInput } from '../hw/index.ts';
 import { PROJECTIONS, type LlamaModel, type Projection } from '../model/types.ts';
-import { createSession, f32, i64, runSession, type RuntimeOptions, type ort } from '../runtime/ort.ts';
-import { tensorKey, type CalibrationResult, type Progress, type TokenSequences } from './calibrate.ts';
+import { LlamaEngine, type ForwardVariant } from '../runtime/engine.ts';
+import { f32, type RuntimeOptions, type ort } from '../runtime/ort.ts';
+import type { CalibrationResult, TokenSequences } from './calibrate.ts';
+import {
+  checkShare,
+  DEFAULT_BUDGETS,
+  validateEvalConfig,
+  type EvalConfig,
+  type EvalResult,
+  type LayerRow,
+  type PlainResult,
+} from './config.ts';
+import { tokenProgress, type Progress } from './results.ts';
+import { tensorKey, type Fp8Scaling, type TauGranularity } from './vocabulary.ts';
 
-export type Fp8Scaling = 'tensor' | 'row';
-export type TauGranularity = 'global' | 'layer';
-
-export interface EvalConfig {
-  policy: PolicyKind;
-  /** Share of weight blocks in FP8, [0, 1]. */
-  budget: number;
-  /** Share of calibration activation blocks in FP8, [0, 1]; null keeps activations in float32. */
-  actBudget: number | null;
-  clip: ClipMode;
-  /** FP8 weight scale granularity (default 'tensor'). */
-  fp8Scaling?: Fp8Scaling;
-  /** One τ for the model (default) or one per layer. */
-  actTau?: TauGranularity;
-}
-
-export interface LayerRow {
-  layer: number;
-  proj: Projection;
-  /** Weight blocks in FP8. */
-  fp8Share: number;
-  /** Activation blocks in FP8 on the evaluation tokens (null with float32 activations). */
-  actFp8Share: number | null;
-}
-
-export interface EvalResult {
-  policy: PolicyKind;
-  budget: number;
-  actBudget: number | null;
-  clip: ClipMode;
-  fp8Scaling: Fp8Scaling;
-  actTau: TauGranularity;
-  ppl: number;
-  meanNll: number;
-  /** Predictions scored. */
-  tokens: number;
-  /** Realised share of weight blocks in FP8 (round(budget·N) / N). */
-  fp8Share: number;
-  /** Realised share of activation blocks in FP8 on the evaluation tokens (null: float32). */
-  actFp8Share: number | null;
-  layers: LayerRow[];
-  /** Storage of all linear weights in bits (mixed format, 1 flag bit per block). */
-  weightBits: number;
-  weightBitsPerWeight: number;
-  /** weightBits / all-FP8 bits. */
-  weightMemoryVsFp8: number;
-  energy: {
-    /** pJ for one pass over the evaluation tokens through every linear layer. */
-    total: number;
-    vsFp8: number;
-    vsNvfp4: number;
-    datapath: number;
-    activationUnit: number;
-    weightMemory: number;
-    activationMemory: number;
-    perLayer: { layer: number; total: number; vsFp8: number }[];
-  };
-  /** τ used per site (global: the same number everywhere); absent with float32 activations. */
-  tau: number | number[] | null;
-  /** Predictions whose NLL was not finite (counted, left out of the mean). */
-  nonFinite: number;
-  seconds: number;
-}
+export { DEFAULT_BUDGETS, validateEvalConfig } from './config.ts';
+export type { EvalConfig, EvalResult, Fp8Scaling, LayerRow, PlainResult, TauGranularity } from './config.ts';
 
 export interface FgmpSessionOptions {
   runtime?: RuntimeOptions;
@@ -108,6 +57,8 @@ export interface FgmpSessionOptions {
 export interface EvalOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** The progress label (default "Perplexity"). */
+  label?: string;
 }
 
 interface Site {
@@ -117,24 +68,6 @@ interface Site {
   blocks: number;
 }
 
-export const DEFAULT_BUDGETS: readonly number[] = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1];
-
-function checkShare(v: number, what: string): void {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${what} must be a number in [0, 1], got ${v}`);
-}
-
-export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
-  if (!POLICY_KINDS.includes(c.policy)) throw new Error(`unknown policy "${c.policy}" (${POLICY_KINDS.join(', ')})`);
-  if (!CLIP_MODES.includes(c.clip)) throw new Error(`unknown clip mode "${c.clip}" (${CLIP_MODES.join(', ')})`);
-  checkShare(c.budget, 'budget');
-  if (c.actBudget !== null) checkShare(c.actBudget, 'activation budget');
-  const fp8Scaling = c.fp8Scaling ?? 'tensor';
-  if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row') throw new Error(`fp8Scaling must be "tensor" or "row", got "${fp8Scaling}"`);
-  const actTau = c.actTau ?? 'global';
-  if (actTau !== 'global' && actTau !== 'layer') throw new Error(`actTau must be "global" or "layer", got "${actTau}"`);
-  return { policy: c.policy, budget: c.budget, actBudget: c.actBudget, clip: c.clip, fp8Scaling, actTau };
-}
-
 export class FgmpSession {
   readonly sites: Site[];
   private readonly windows: Window[];
@@ -142,10 +75,11 @@ export class FgmpSession {
   private readonly rankings = new Map<string, BlockRanking>();
   private readonly results = new Map<string, EvalResult>();
   private readonly taus = new Map<string, TauChoice[]>();
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Every onnxruntime session of this FgmpSession (plain, activation-quantizing and score graphs). */
+  private readonly engine: LlamaEngine;
   private readonly paddedFisher = new Map<string, Float32Array>();
   private calibScores: Map<string, Float32Array> | null = null;
-  private float32Result: { ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number } | null = null;
+  private float32Result: PlainResult | null = null;
   private readonly hw: HwParams;
 
   constructor(
@@ -158,11 +92,13 @@ export class FgmpSession {
     readonly options: FgmpSessionOptions = {},
   ) {
     const c = model.config;
-    if (calibration.config.dim !== c.dim || calibration.config.nLayers !== c.nLayers) throw new Error('calibration result belongs to another model');
+    if (calibration.config.dim !== c.dim || calibration.config.nLayers !== c.nLayers)
+      throw new Error('calibration result belongs to another model');
     if (evalStream.length < 1) throw new Error('the evaluation stream is empty');
     const bos = options.bos ?? 1;
     const window = options.evalWindow ?? c.maxSeqLen - 1;
-    if (!Number.isInteger(window) || window < 1 || window > c.maxSeqLen) throw new Error(`evaluation window must be an integer in 1..${c.maxSeqLen}, got ${window}`);
+    if (!Number.isInteger(window) || window < 1 || window > c.maxSeqLen)
+      throw new Error(`evaluation window must be an integer in 1..${c.maxSeqLen}, got ${window}`);
     this.windows = slidingWindows(evalStream, { window, bos });
     this.sites = [];
     for (let l = 0; l < c.nLayers; l++)
@@ -174,6 +110,7 @@ export class FgmpSession {
         this.paddedFisher.set(tensorKey(l, p), padFisher(f, inFeatures));
       }
     this.hw = options.hw ?? DEFAULT_HW_PARAMS;
+    this.engine = LlamaEngine.forModel(model, options.runtime ?? {});
   }
 
   /** Predictions the evaluation scores. */
@@ -207,26 +144,10 @@ export class FgmpSession {
     return r;
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = createSession(build(), this.options.runtime ?? {}, key);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return s;
-  }
-
-  private graph(kind: 'plain' | 'quantize' | 'scores'): Promise<ort.InferenceSession> {
-    const c = this.model.config;
-    return this.session(kind, () => buildForwardGraph(c, kind === 'plain' ? {} : { linearInputHook: actQuantHook(kind) }));
-  }
-
-  private weightFeeds(replace?: ReadonlyMap<string, Float32Array>): Record<string, ort.Tensor> {
-    const feeds: Record<string, ort.Tensor> = {};
-    const c = this.model.config;
-    for (const name of weightInputNames(c)) feeds[name] = f32(replace?.get(name) ?? weightByName(this.model.weights, name), weightShape(c, name));
-    return feeds;
+  /** The forward graph with the activation quantization unit ('quantize') or its block scores ('scores'). */
+  private variant(kind: 'quantize' | 'scores', feeds: Record<string, ort.Tensor>): ForwardVariant {
+    const outputs = this.sites.map((s) => (kind === 'quantize' ? actFp8CountName : actScoreName)(s.layer, s.proj));
+    return { key: kind, hook: actQuantHook(kind), feeds, outputs };
   }
 
   private fisherFeeds(): Record<string, ort.Tensor> {
@@ -242,23 +163,25 @@ export class FgmpSession {
   async calibrationScores(opts: EvalOptions = {}): Promise<Map<string, Float32Array>> {
     if (this.calibScores) return this.calibScores;
     const { count, seqLen } = this.calibSequences;
-    const session = await this.graph('scores');
     const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / seqLen));
     const parts = new Map<string, Float32Array[]>(this.sites.map((s) => [tensorKey(s.layer, s.proj), []]));
-    const base = { ...this.weightFeeds(), ...this.fisherFeeds() };
+    const variant = this.variant('scores', this.fisherFeeds());
     for (let s = 0; s < count; s += batch) {
       opts.signal?.throwIfAborted();
       const b = Math.min(batch, count - s);
-      const out = await runSession(
-        session,
+      const out = await this.engine.forward(
         {
-          ...base,
-          tokens: i64(this.calibSequences.tokens.subarray(s * seqLen, (s + b) * seqLen), [b, seqLen]),
-          targets: i64(this.calibSequences.targets.subarray(s * seqLen, (s + b) * seqLen), [b, seqLen]),
+          batch: b,
+          seq: seqLen,
+          tokens: this.calibSequences.tokens.subarray(s * seqLen, (s + b) * seqLen),
+          targets: this.calibSequences.targets.subarray(s * seqLen, (s + b) * seqLen),
         },
-        'the activation-score graph',
+        { variant },
       );
-      for (const site of this.sites) parts.get(tensorKey(site.layer, site.proj))!.push(Float32Array.from(out[actScoreName(site.layer, site.proj)].data as Float32Array));
+      for (const site of this.sites)
+        parts
+          .get(tensorKey(site.layer, site.proj))!
+          .push(Float32Array.from(out.outputs!.get(actScoreName(site.layer, site.proj))!));
     }
     const scores = new Map<string, Float32Array>();
     for (const [k, list] of parts) {
@@ -276,7 +199,11 @@ export class FgmpSession {
   }
 
   /** τ per site (in this.sites order) for an activation budget, cached. */
-  async activationThresholds(actBudget: number, granularity: TauGranularity = 'global', opts: EvalOptions = {}): Promise<TauChoice[]> {
+  async activationThresholds(
+    actBudget: number,
+    granularity: TauGranularity = 'global',
+    opts: EvalOptions = {},
+  ): Promise<TauChoice[]> {
     checkShare(actBudget, 'activation budget');
     const key = `${actBudget}|${granularity}`;
     const hit = this.taus.get(key);
@@ -289,7 +216,13 @@ export class FgmpSession {
     } else {
       const perLayer = new Map<number, TauChoice>();
       for (let l = 0; l < this.model.config.nLayers; l++)
-        perLayer.set(l, tauForShare(PROJECTIONS.map((p) => scores.get(tensorKey(l, p))!), actBudget));
+        perLayer.set(
+          l,
+          tauForShare(
+            PROJECTIONS.map((p) => scores.get(tensorKey(l, p))!),
+            actBudget,
+          ),
+        );
       out = this.sites.map((s) => perLayer.get(s.layer)!);
     }
     this.taus.set(key, out);
@@ -297,7 +230,12 @@ export class FgmpSession {
   }
 
   /** Mixed weights and masks of a configuration (weights only; no evaluation). */
-  mixedWeights(config: EvalConfig): { weights: Map<string, Float32Array>; masks: Map<string, Uint8Array>; fp8Share: number; perTensorShare: Map<string, number> } {
+  mixedWeights(config: EvalConfig): {
+    weights: Map<string, Float32Array>;
+    masks: Map<string, Uint8Array>;
+    fp8Share: number;
+    perTensorShare: Map<string, number>;
+  } {
     const c = validateEvalConfig(config);
     const prepared = this.preparedWeights(c.clip, c.fp8Scaling);
     const ranking = this.ranking(c.policy, c.clip, c.fp8Scaling);
@@ -322,27 +260,41 @@ export class FgmpSession {
     const c = validateEvalConfig(config);
     // At budget 0 or 1 every policy gives the same masks.
     const policyKey = c.budget === 0 || c.budget === 1 ? '*' : c.policy;
-    const key = JSON.stringify([policyKey, c.budget, c.actBudget, c.clip, c.fp8Scaling, c.actBudget === null ? '' : c.actTau]);
+    const key = JSON.stringify([
+      policyKey,
+      c.budget,
+      c.actBudget,
+      c.clip,
+      c.fp8Scaling,
+      c.actBudget === null ? '' : c.actTau,
+    ]);
     const hit = this.results.get(key);
     if (hit) return { ...hit, policy: c.policy };
     const t0 = performance.now();
     const mixed = this.mixedWeights(c);
     const taus = c.actBudget === null ? null : await this.activationThresholds(c.actBudget, c.actTau, opts);
-    const session = await this.graph(taus ? 'quantize' : 'plain');
-    const base: Record<string, ort.Tensor> = this.weightFeeds(mixed.weights);
+    let variant: ForwardVariant | undefined;
     if (taus) {
-      Object.assign(base, this.fisherFeeds());
-      this.sites.forEach((s, i) => (base[actTauInputName(s.layer, s.proj)] = f32(Float32Array.of(taus[i].tau), [1])));
+      const feeds = this.fisherFeeds();
+      this.sites.forEach((s, i) => (feeds[actTauInputName(s.layer, s.proj)] = f32(Float32Array.of(taus[i].tau), [1])));
+      variant = this.variant('quantize', feeds);
     }
     const total = this.evalTokens;
-    const { sumNll, nonFinite, positions, counts } = await this.runWindows(session, base, taus !== null, t0, opts);
+    const { sumNll, nonFinite, positions, counts } = await this.runWindows(mixed.weights, variant, t0, opts);
     const meanNll = sumNll / Math.max(1, total - nonFinite);
     // Hardware: weight masks, and activation masks with the realised FP8 count of every block column
     // (pair counts depend only on per-column counts). Float32 activations are costed as FP8.
     const hwInputs: LinearInput[] = this.sites.map((s) => {
       const key = tensorKey(s.layer, s.proj);
       const [rows, cols] = weightShape(this.model.config, layerWeightName(s.layer, s.proj));
-      const input: LinearInput = { layer: s.layer, proj: s.proj, rows, cols, weightMask: mixed.masks.get(key)!, tokens: positions };
+      const input: LinearInput = {
+        layer: s.layer,
+        proj: s.proj,
+        rows,
+        cols,
+        weightMask: mixed.masks.get(key)!,
+        tokens: positions,
+      };
       if (taus) input.activationMask = columnCountMask(counts.get(key)!, positions);
       else input.activationFp8Share = 1;
       return input;
@@ -385,7 +337,11 @@ export class FgmpSession {
         activationUnit: hw.total.activationUnit,
         weightMemory: hw.total.weightMemory,
         activationMemory: hw.total.activationMemory,
-        perLayer: hw.perLayer.map((l) => ({ layer: l.layer, total: l.energy.total, vsFp8: l.energy.total / l.allFp8.total })),
+        perLayer: hw.perLayer.map((l) => ({
+          layer: l.layer,
+          total: l.energy.total,
+          vsFp8: l.energy.total / l.allFp8.total,
+        })),
       },
       tau: taus ? (c.actTau === 'global' ? taus[0].tau : taus.map((t) => t.tau)) : null,
       nonFinite,
@@ -395,9 +351,16 @@ export class FgmpSession {
     return result;
   }
 
-  /** Runs the evaluation windows through a forward session; sums NLL over scored positions and FP8 counts. */
-  private async runWindows(session: ort.InferenceSession, base: Record<string, ort.Tensor>, withCounts: boolean, t0: number, opts: EvalOptions) {
-    const counts = new Map<string, Float64Array>(this.sites.map((s) => [tensorKey(s.layer, s.proj), new Float64Array(s.blocks)]));
+  /** Runs the evaluation windows through the forward graph (or a variant); sums NLL over scored positions and FP8 counts. */
+  private async runWindows(
+    weights: ReadonlyMap<string, Float32Array> | undefined,
+    variant: ForwardVariant | undefined,
+    t0: number,
+    opts: EvalOptions,
+  ) {
+    const counts = new Map<string, Float64Array>(
+      this.sites.map((s) => [tensorKey(s.layer, s.proj), new Float64Array(s.blocks)]),
+    );
     const groups = new Map<number, Window[]>();
     for (const w of this.windows) groups.set(w.tokens.length, [...(groups.get(w.tokens.length) ?? []), w]);
     const total = this.evalTokens;
@@ -416,8 +379,8 @@ export class FgmpSession {
           tokens.set(w.tokens, b * len);
           targets.set(w.targets, b * len);
         });
-        const out = await runSession(session, { ...base, tokens: i64(tokens, [part.length, len]), targets: i64(targets, [part.length, len]) }, `evaluation on ${part.length} x ${len} tokens`);
-        const nll = out.nll.data as Float32Array;
+        const out = await this.engine.forward({ batch: part.length, seq: len, tokens, targets }, { weights, variant });
+        const nll = out.nll;
         part.forEach((w, b) => {
           for (let i = 0; i < len; i++)
             if (w.mask[i]) {
@@ -428,29 +391,31 @@ export class FgmpSession {
           done += w.scored;
         });
         positions += part.length * len;
-        if (withCounts)
+        if (variant)
           for (const s of this.sites) {
             const acc = counts.get(tensorKey(s.layer, s.proj))!;
-            const got = out[actFp8CountName(s.layer, s.proj)].data as Float32Array;
+            const got = out.outputs!.get(actFp8CountName(s.layer, s.proj))!;
             for (let j = 0; j < acc.length; j++) acc[j] += got[j];
           }
-        if (opts.onProgress) {
-          const secondsElapsed = (performance.now() - t0) / 1000;
-          const rate = done / Math.max(secondsElapsed, 1e-9);
-          opts.onProgress({ tokensDone: done, tokensTotal: total, tokensPerSecond: rate, secondsLeft: (total - done) / rate, secondsElapsed });
-        }
+        opts.onProgress?.(tokenProgress('evaluate', opts.label ?? 'Perplexity', done, total, t0));
       }
     }
     return { sumNll, nonFinite, positions, counts };
   }
 
   /** Perplexity of the unquantized float32 model on the evaluation tokens (cached). */
-  async evaluateFloat32(opts: EvalOptions = {}): Promise<{ ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number }> {
+  async evaluateFloat32(opts: EvalOptions = {}): Promise<PlainResult> {
     if (this.float32Result) return this.float32Result;
     const t0 = performance.now();
-    const r = await this.runWindows(await this.graph('plain'), this.weightFeeds(), false, t0, opts);
+    const r = await this.runWindows(undefined, undefined, t0, opts);
     const meanNll = r.sumNll / Math.max(1, this.evalTokens - r.nonFinite);
-    this.float32Result = { ppl: Math.exp(meanNll), meanNll, tokens: this.evalTokens, nonFinite: r.nonFinite, seconds: (performance.now() - t0) / 1000 };
+    this.float32Result = {
+      ppl: Math.exp(meanNll),
+      meanNll,
+      tokens: this.evalTokens,
+      nonFinite: r.nonFinite,
+      seconds: (performance.now() - t0) / 1000,
+    };
     return this.float32Result;
   }
 
@@ -462,18 +427,31 @@ export class FgmpSession {
   async evaluateLinearTransform(
     transform: (weights: Float32Array, layer: number, proj: Projection) => Float32Array,
     opts: EvalOptions = {},
-  ): Promise<{ ppl: number; meanNll: number; tokens: number; nonFinite: number; seconds: number }> {
+  ): Promise<PlainResult> {
     const t0 = performance.now();
     const replace = new Map<string, Float32Array>();
-    for (const s of this.sites) replace.set(layerWeightName(s.layer, s.proj), transform(this.model.weights.layers[s.layer][s.proj], s.layer, s.proj));
-    const r = await this.runWindows(await this.graph('plain'), this.weightFeeds(replace), false, t0, opts);
+    for (const s of this.sites)
+      replace.set(
+        layerWeightName(s.layer, s.proj),
+        transform(this.model.weights.layers[s.layer][s.proj], s.layer, s.proj),
+      );
+    const r = await this.runWindows(replace, undefined, t0, opts);
     const meanNll = r.sumNll / Math.max(1, this.evalTokens - r.nonFinite);
-    return { ppl: Math.exp(meanNll), meanNll, tokens: this.evalTokens, nonFinite: r.nonFinite, seconds: (performance.now() - t0) / 1000 };
+    return {
+      ppl: Math.exp(meanNll),
+      meanNll,
+      tokens: this.evalTokens,
+      nonFinite: r.nonFinite,
+      seconds: (performance.now() - t0) / 1000,
+    };
   }
 
-  /** Every policy at every budget (shared results at budgets 0 and 1 are computed once). */
+  /**
+   * Every policy at every budget, policies outer (shared results at budgets 0 and 1 are computed once).
+   * actBudget 'same' quantizes activations with the weight budget's share.
+   */
   async sweep(
-    base: Omit<EvalConfig, 'policy' | 'budget'>,
+    base: Omit<EvalConfig, 'policy' | 'budget' | 'actBudget'> & { actBudget: number | null | 'same' },
     budgets: readonly number[] = DEFAULT_BUDGETS,
     policies: readonly PolicyKind[] = POLICY_KINDS,
     opts: EvalOptions & { onResult?: (r: EvalResult) => void } = {},
@@ -481,7 +459,8 @@ export class FgmpSession {
     const out: EvalResult[] = [];
     for (const policy of policies)
       for (const budget of budgets) {
-        const r = await this.evaluate({ ...base, policy, budget }, opts);
+        const actBudget = base.actBudget === 'same' ? budget : base.actBudget;
+        const r = await this.evaluate({ ...base, actBudget, policy, budget }, opts);
         out.push(r);
         opts.onResult?.(r);
       }
@@ -489,9 +468,7 @@ export class FgmpSession {
   }
 
   async dispose(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) await (await s).release().catch(() => undefined);
+    await this.engine.dispose();
   }
 }
 

@@ -1,8 +1,9 @@
 // What the pipeline produces, in the core's own terms: the CLI prints these, the worker sends them over
 // structured clone (no classes; typed arrays are transferred), and the store and views read them. The worker
 // protocol (workers/protocol.ts) re-exports them; nothing here knows about workers or React.
+import type { BlockRanking } from '../fgmp/index.ts';
 import type { LlamaConfig, Projection } from '../model/types.ts';
-import type { PolicyId } from '../url/shareState.ts';
+import type { ClipMode, Fp8Scaling, PolicyKind } from './vocabulary.ts';
 
 export type Stage = 'fetch' | 'load' | 'tokenize' | 'calibrate' | 'quantize' | 'evaluate' | 'sweep';
 /** One progress report of a long step. */
@@ -19,6 +20,13 @@ export interface Progress {
   etaSeconds: number;
 }
 export type ProgressCallback = (p: Progress) => void;
+
+/** A token-counting step's progress after `done` of `total` tokens, started at performance.now() = t0. */
+export function tokenProgress(stage: Stage, label: string, done: number, total: number, t0: number): Progress {
+  const seconds = (performance.now() - t0) / 1000;
+  const rate = done / Math.max(seconds, 1e-9);
+  return { stage, label, done, total, unit: 'tokens', rate, etaSeconds: (total - done) / rate };
+}
 export interface NamedBytes {
   name: string;
   bytes: Uint8Array;
@@ -97,8 +105,34 @@ export interface EvaluateResult {
   energyVsFp8: number | null;
   actFp8Share: number | null;
 }
+export interface QuantizeRequest {
+  policy: PolicyKind;
+  clipping: ClipMode;
+  fp8Scaling: Fp8Scaling;
+}
+/** A policy's block ranking for the budget sliders (the worker sends it as WireRanking). */
+export interface QuantizeResult extends QuantizeRequest {
+  ranking: BlockRanking;
+  /** The clipping mode used: Fisher-weighted clipping needs calibration, MSE stands in until then. */
+  clippingUsed: ClipMode;
+  notes: string[];
+}
+/** 'mixed' = the configuration; 'fp8' / 'nvfp4' = the all-FP8 and all-NVFP4 baselines at the same settings; 'float' = unquantized. */
+export type EvaluateVariant = 'mixed' | 'fp8' | 'nvfp4' | 'float';
+export interface EvaluateRequest extends QuantizeRequest {
+  weightBudget: number;
+  activationBudget: number;
+  evaluationTokens: number;
+  variant: EvaluateVariant;
+}
+export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
+  policies: PolicyKind[];
+  budgets: number[];
+  activationBudget: number;
+  evaluationTokens: number;
+}
 export interface SweepPoint {
-  policy: PolicyId;
+  policy: PolicyKind;
   weightBudget: number;
   ppl: number;
   meanNll: number;

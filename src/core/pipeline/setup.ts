@@ -1,6 +1,8 @@
-// One call from a model and its data to a ready FgmpSession: calibration sequences (text or the model's
-// own samples), Fisher calibration, evaluation stream. Used by the CLI; the app's worker can call it too.
-import type { LlamaModel } from '../model/types.ts';
+// From a model and its data to a ready FgmpSession, in the steps both callers share: the CLI runs them in
+// one go (setupSession); the app's Pipeline (pipeline.ts) runs them as separate steps (calibrate when the
+// calibration text arrives, open the evaluation session when perplexity is asked for). The same functions
+// choose the sequences and the tokens, so `fgmp run` and the app agree by construction.
+import type { LlamaConfig, LlamaModel } from '../model/types.ts';
 import { LlamaEngine } from '../runtime/engine.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import {
@@ -12,13 +14,87 @@ import {
   sampledStream,
   textSequences,
   type CalibrationEstimate,
-  type Progress,
+  type CalibrationResult,
   type TokenSequences,
 } from './calibrate.ts';
 import { FgmpSession, type FgmpSessionOptions } from './evaluate.ts';
+import type { Progress } from './results.ts';
+import { describeSource, type DataSource } from './vocabulary.ts';
 
-/** Where calibration or evaluation tokens come from. */
-export type DataSource = { kind: 'text'; text: string; name: string } | { kind: 'samples'; seed: number };
+export { describeSource, type DataSource } from './vocabulary.ts';
+
+/** Calibration sequences of min(256, context) tokens, as many as `tokens` asks (rounded up). */
+export function calibrationShape(
+  config: LlamaConfig,
+  tokens: number,
+  seqLen = Math.min(DEFAULT_CALIBRATION.seqLen, config.maxSeqLen),
+): { sequences: number; seqLen: number } {
+  return { sequences: Math.max(1, Math.ceil(tokens / seqLen)), seqLen };
+}
+
+function needTokenizer(model: LlamaModel, s: DataSource): void {
+  if (s.kind === 'text' && !model.tokenizer)
+    throw new Error(
+      `text data (${s.name}) needs a tokenizer: give --tokenizer, or use model samples (--calib-seed / --eval-seed)`,
+    );
+}
+
+/** The calibration sequences of a data source (text through the tokenizer, or the model's own samples). */
+export function calibrationSequences(
+  model: LlamaModel,
+  source: DataSource,
+  sequences: number,
+  seqLen: number,
+): TokenSequences {
+  if (source.kind === 'held-out') throw new Error('calibration data cannot be "held out": give a text or a seed');
+  if (seqLen > model.config.maxSeqLen)
+    throw new Error(`sequence length ${seqLen} exceeds the model's context ${model.config.maxSeqLen}`);
+  needTokenizer(model, source);
+  return source.kind === 'text'
+    ? textSequences(model.tokenizer!, source.text, sequences, seqLen, source.name)
+    : sampledSequences(model, sequences, seqLen, source.seed);
+}
+
+/**
+ * Up to `tokens` evaluation tokens (no BOS: windows add it). 'held-out' takes the calibration text after the
+ * part calibration read (its sequences' tokens plus one per sequence), so the two sets stay apart.
+ */
+export function evaluationStream(
+  model: LlamaModel,
+  source: DataSource,
+  tokens: number,
+  calibration?: { source: DataSource; sequences: TokenSequences },
+): number[] {
+  if (!Number.isInteger(tokens) || tokens < 1)
+    throw new Error(`evaluation tokens must be a positive integer, got ${tokens}`);
+  needTokenizer(model, source);
+  if (source.kind === 'text') return encodeTextPrefix(model.tokenizer!, source.text, tokens).slice(0, tokens);
+  if (source.kind === 'samples') return sampledStream(model, tokens, source.seed).slice(0, tokens);
+  const cal = calibration?.source;
+  if (cal?.kind !== 'text' || !model.tokenizer) throw new Error('held-out evaluation tokens need a calibration text');
+  const used = calibration!.sequences.count * (calibration!.sequences.seqLen + 1);
+  return encodeTextPrefix(model.tokenizer, cal.text, used + tokens).slice(used, used + tokens);
+}
+
+export interface CalibrationRunOptions {
+  runtime?: RuntimeOptions;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Fisher calibration on its own engine (released afterwards: the session's graphs are forward only). */
+export async function runCalibration(
+  model: LlamaModel,
+  sequences: TokenSequences,
+  o: CalibrationRunOptions = {},
+): Promise<CalibrationResult> {
+  const engine = LlamaEngine.forModel(model, o.runtime);
+  try {
+    return await calibrate(engine, sequences, { signal: o.signal, onProgress: o.onProgress });
+  } finally {
+    await engine.dispose();
+  }
+}
 
 export interface SetupOptions {
   calibration: DataSource;
@@ -32,43 +108,44 @@ export interface SetupOptions {
   session?: FgmpSessionOptions;
   signal?: AbortSignal;
   onEstimate?: (e: CalibrationEstimate) => void;
-  onProgress?: (stage: 'calibration', p: Progress) => void;
+  onProgress?: (p: Progress) => void;
 }
 
-export function describeSource(s: DataSource): string {
-  return s.kind === 'text' ? s.name : `model samples (seed ${s.seed})`;
-}
-
-export async function setupSession(model: LlamaModel, o: SetupOptions): Promise<{ session: FgmpSession; calibSequences: TokenSequences }> {
+/** Checks, sequences, calibration and evaluation stream in one call (the CLI's run, sweep; tests). */
+export async function setupSession(
+  model: LlamaModel,
+  o: SetupOptions,
+): Promise<{ session: FgmpSession; calibSequences: TokenSequences }> {
   const c = model.config;
   const sequences = o.sequences ?? DEFAULT_CALIBRATION.sequences;
   const seqLen = o.seqLen ?? Math.min(DEFAULT_CALIBRATION.seqLen, c.maxSeqLen);
   const evalTokens = o.evalTokens ?? 4096;
-  if (!Number.isInteger(evalTokens) || evalTokens < 1) throw new Error(`evaluation tokens must be a positive integer, got ${evalTokens}`);
+  if (!Number.isInteger(evalTokens) || evalTokens < 1)
+    throw new Error(`evaluation tokens must be a positive integer, got ${evalTokens}`);
   if (seqLen > c.maxSeqLen) throw new Error(`sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
   if (o.calibration.kind === 'samples' && o.evaluation.kind === 'samples' && o.calibration.seed === o.evaluation.seed)
-    throw new Error(`calibration and evaluation seeds are both ${o.calibration.seed}: they must differ so the two sets are held apart`);
+    throw new Error(
+      `calibration and evaluation seeds are both ${o.calibration.seed}: they must differ so the two sets are held apart`,
+    );
   if (o.calibration.kind === 'text' && o.evaluation.kind === 'text' && o.calibration.text === o.evaluation.text)
-    throw new Error('calibration and evaluation text are the same: give different files so the two sets are held apart');
-  const needTokenizer = (s: DataSource) => {
-    if (s.kind === 'text' && !model.tokenizer) throw new Error(`text data (${s.name}) needs a tokenizer: give --tokenizer, or use model samples (--calib-seed / --eval-seed)`);
-  };
-  needTokenizer(o.calibration);
-  needTokenizer(o.evaluation);
-  const calibSequences =
-    o.calibration.kind === 'text'
-      ? textSequences(model.tokenizer!, o.calibration.text, sequences, seqLen, o.calibration.name)
-      : sampledSequences(model, sequences, seqLen, o.calibration.seed);
-  const evalStream =
-    o.evaluation.kind === 'text' ? encodeTextPrefix(model.tokenizer!, o.evaluation.text, evalTokens).slice(0, evalTokens) : sampledStream(model, evalTokens, o.evaluation.seed).slice(0, evalTokens);
-  if (evalStream.length < evalTokens) throw new Error(`${describeSource(o.evaluation)} gives only ${evalStream.length} tokens, ${evalTokens} asked`);
+    throw new Error(
+      'calibration and evaluation text are the same: give different files so the two sets are held apart',
+    );
+  needTokenizer(model, o.calibration);
+  needTokenizer(model, o.evaluation);
+  const calibSequences = calibrationSequences(model, o.calibration, sequences, seqLen);
+  const evalStream = evaluationStream(model, o.evaluation, evalTokens, {
+    source: o.calibration,
+    sequences: calibSequences,
+  });
+  if (evalStream.length < evalTokens)
+    throw new Error(`${describeSource(o.evaluation)} gives only ${evalStream.length} tokens, ${evalTokens} asked`);
   o.onEstimate?.(estimateCalibration(c, sequences, seqLen));
-  const engine = LlamaEngine.forModel(model, o.runtime);
-  try {
-    const calib = await calibrate(engine, calibSequences, { signal: o.signal, onProgress: (p) => o.onProgress?.('calibration', p) });
-    const session = new FgmpSession(model, calib, calibSequences, evalStream, { runtime: o.runtime, ...o.session });
-    return { session, calibSequences };
-  } finally {
-    await engine.dispose();
-  }
+  const calib = await runCalibration(model, calibSequences, {
+    runtime: o.runtime,
+    signal: o.signal,
+    onProgress: o.onProgress,
+  });
+  const session = new FgmpSession(model, calib, calibSequences, evalStream, { runtime: o.runtime, ...o.session });
+  return { session, calibSequences };
 }

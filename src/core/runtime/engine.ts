@@ -31,6 +31,8 @@ export interface ForwardVariant {
   hook: LinearInputHook;
   /** Extra graph inputs the hook declared (e.g. per-channel Fisher, thresholds). */
   feeds?: Record<string, ort.Tensor>;
+  /** Extra graph outputs the hook declared, returned in ForwardResult.outputs (e.g. FP8 block counts). */
+  outputs?: readonly string[];
 }
 
 export interface ForwardOptions {
@@ -49,6 +51,8 @@ export interface ForwardResult {
   logits?: Float32Array;
   /** input.L{l}.{p} -> [batch · seq · in] when asked. */
   linearInputs?: Map<string, Float32Array>;
+  /** The variant's extra outputs by name, when it declared any. */
+  outputs?: Map<string, Float32Array>;
 }
 
 export interface ForwardBackwardResult {
@@ -155,6 +159,7 @@ export class LlamaEngine {
       for (let l = 0; l < this.config.nLayers; l++)
         for (const p of PROJECTIONS) res.linearInputs.set(linearInputName(l, p), out[linearInputName(l, p)].data as Float32Array);
     }
+    if (opts.variant?.outputs) res.outputs = new Map(opts.variant.outputs.map((n) => [n, out[n].data as Float32Array]));
     return res;
   }
 

@@ -1,0 +1,402 @@
+// Pipeline: everything one explorer run needs, as one object the worker switch calls (and tests call in
+// Node): the model, its texts, the optional calibration, rankings (before calibration too: random,
+// magnitude, unweighted), activation shares, evaluation, sweep and truncation perplexity. Data setup goes
+// through setup.ts's functions, the ones `fgmp run` uses, so the app's numbers equal the CLI's.
+// Long steps take an AbortSignal and report Progress; nothing here knows about workers or the UI.
+import { buildRanking, clippingCurve, prepareWeights, type BlockRanking, type PreparedTensor } from '../fgmp/index.ts';
+import { reduceMantissa } from '../formats/truncate.ts';
+import { PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '../model/types.ts';
+import type { RuntimeOptions } from '../runtime/ort.ts';
+import type { CalibrationResult, TokenSequences } from './calibrate.ts';
+import { FgmpSession } from './evaluate.ts';
+import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.ts';
+import type * as R from './results.ts';
+import { calibrationSequences, calibrationShape, evaluationStream, runCalibration } from './setup.ts';
+import {
+  tensorKey,
+  type ClipMode,
+  type DataSource,
+  type Fp8Scaling,
+  type PolicyKind,
+  type RandomShape,
+} from './vocabulary.ts';
+
+export interface PipelineOptions {
+  /** One thread by default, as the CLI: the same summation order, hence the same numbers. */
+  runtime?: RuntimeOptions;
+  /** Shown with every result (which engine computed it). */
+  engineName?: string;
+  /** Checkpoints above this many bytes are refused before parsing. */
+  maxModelBytes?: number;
+}
+
+export interface StepOptions {
+  signal?: AbortSignal;
+  onProgress?: R.ProgressCallback;
+}
+
+type Role = 'calibration' | 'evaluation';
+type TensorRequest = R.QuantizeRequest & { evaluationTokens: number };
+
+const SWEEP_LABEL = 'Sweep: perplexity of each block-selection rule';
+
+export class Pipeline {
+  private model: LlamaModel | null = null;
+  private summary: R.ModelSummary | null = null;
+  private readonly texts = new Map<Role, DataSource & { kind: 'text' }>();
+  private calib: { result: CalibrationResult; sequences: TokenSequences; source: DataSource } | null = null;
+  private session: { key: string; session: FgmpSession } | null = null;
+  /** Policies without Fisher, before calibration: quantized tensors and rankings per clip|scale(|policy). */
+  private readonly uncalibrated = new Map<string, PreparedTensor[]>();
+  private readonly uncalibratedRankings = new Map<string, BlockRanking>();
+  /** Per evaluation session: activation shares per budget and truncation results per keep|mode. */
+  private readonly actShares = new WeakMap<FgmpSession, Map<number, Record<string, number>>>();
+  private readonly truncations = new WeakMap<FgmpSession, Map<string, R.TruncationResult>>();
+  /** Bumped when the model or its calibration data changes: a calibration begun before is dropped. */
+  private generation = 0;
+  private readonly runtime: RuntimeOptions;
+  private readonly engineName: string;
+
+  constructor(private readonly options: PipelineOptions = {}) {
+    this.runtime = options.runtime ?? { threads: 1 };
+    this.engineName = options.engineName ?? 'src/core/pipeline (onnxruntime, 1 thread)';
+  }
+
+  // ---- model and data ----
+
+  load(files: R.NamedBytes[]): R.ModelSummary {
+    const { model, summary } = loadModel(files, this.options.maxModelBytes);
+    return this.setModel(model, summary);
+  }
+
+  loadRandom(shape: RandomShape, seed: number): R.ModelSummary {
+    const { model, summary } = loadRandomModel(shape, seed);
+    return this.setModel(model, summary);
+  }
+
+  loadTokenizer(file: R.NamedBytes): R.ModelSummary {
+    const model = this.requireModel();
+    attachTokenizer(model, file);
+    this.summary = { ...this.summary!, tokenizer: file.name, tokenizerVocab: model.tokenizer!.vocabSize };
+    this.resetDerived();
+    return this.summary;
+  }
+
+  setText(role: Role, name: string, bytes: Uint8Array): R.TextSummary {
+    const { text, summary } = readText(this.model, name, bytes);
+    this.texts.set(role, { kind: 'text', text, name });
+    if (role === 'calibration') this.resetDerived();
+    else void this.dropSession();
+    return summary;
+  }
+
+  private setModel(model: LlamaModel, summary: R.ModelSummary): R.ModelSummary {
+    this.model = model;
+    this.summary = summary;
+    this.resetDerived();
+    return summary;
+  }
+
+  /** Forgets everything computed from the model, its tokenizer or the calibration text. */
+  private resetDerived(): void {
+    this.generation++;
+    this.calib = null;
+    void this.dropSession();
+    this.uncalibrated.clear();
+    this.uncalibratedRankings.clear();
+  }
+
+  private async dropSession(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    await s?.session.dispose().catch(() => undefined);
+  }
+
+  private requireModel(): LlamaModel {
+    if (!this.model) throw new Error('no model is loaded: open a checkpoint first');
+    return this.model;
+  }
+
+  // ---- calibration ----
+
+  /** Fisher calibration as `fgmp run --calib-tokens N` does it (setup.ts: same sequences, same engine). */
+  async calibrate(calibrationTokens: number, o: StepOptions = {}): Promise<R.CalibrationSummary> {
+    const model = this.requireModel();
+    if (!model.tokenizer) throw new Error('the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too');
+    const source = this.texts.get('calibration');
+    if (!source) throw new Error('no calibration text: choose a text file');
+    const { sequences: count, seqLen } = calibrationShape(model.config, calibrationTokens);
+    const sequences = calibrationSequences(model, source, count, seqLen);
+    const generation = this.generation;
+    const result = await runCalibration(model, sequences, { runtime: this.runtime, ...o });
+    if (generation !== this.generation)
+      throw new Error('the model or its data changed during calibration; calibrate again');
+    this.calib = { result, sequences, source };
+    await this.dropSession();
+    return {
+      tokens: result.tokens,
+      sequences: result.sequences,
+      sequenceLength: result.seqLen,
+      meanNll: result.meanNll,
+      seconds: result.seconds,
+      engine: this.engineName,
+    };
+  }
+
+  /** The evaluation session for the current calibration and evaluation text (rebuilt when they change). */
+  private fgmp(evaluationTokens: number): FgmpSession {
+    const model = this.requireModel();
+    if (!this.calib) throw new Error('not calibrated yet: choose a calibration text');
+    const text = this.texts.get('evaluation');
+    const key = `${evaluationTokens}|${text?.name ?? '(held out)'}`;
+    if (this.session?.key === key) return this.session.session;
+    void this.dropSession();
+    // No evaluation text: the calibration text after the part calibration used.
+    const stream = evaluationStream(model, text ?? { kind: 'held-out' }, evaluationTokens, this.calib);
+    if (stream.length < 2) throw new Error('the evaluation text holds fewer than 2 tokens');
+    const session = new FgmpSession(model, this.calib.result, this.calib.sequences, stream, {
+      runtime: this.runtime,
+      seed: 0,
+    });
+    this.session = { key, session };
+    return session;
+  }
+
+  // ---- quantization and policy ----
+
+  private clipUsed(clipping: ClipMode): ClipMode {
+    return clipping === 'fisher' && !this.calib ? 'mse' : clipping;
+  }
+
+  /** Quantized tensors: the session's when calibrated, else (policies without Fisher) computed here. */
+  private prepare(
+    clipping: ClipMode,
+    scale: Fp8Scaling,
+    evaluationTokens: number,
+    onProgress?: R.ProgressCallback,
+  ): PreparedTensor[] {
+    const model = this.requireModel();
+    const clip = this.clipUsed(clipping);
+    if (this.calib) return this.fgmp(evaluationTokens).preparedWeights(clip, scale);
+    const k = `${clip}|${scale}`;
+    let prepared = this.uncalibrated.get(k);
+    if (!prepared) {
+      const total = model.config.nLayers * PROJECTIONS.length;
+      const label = 'Quantizing weights (NVFP4 with clip search, FP8)';
+      const report = (done: number) =>
+        onProgress?.({ stage: 'quantize', label, done, total, unit: 'tensors', rate: 0, etaSeconds: NaN });
+      report(0);
+      prepared = prepareWeights(model.config, model.weights, { clip, fp8Scale: scale, onProgress: report });
+      this.uncalibrated.set(k, prepared);
+    }
+    return prepared;
+  }
+
+  private ranking(req: TensorRequest, onProgress?: R.ProgressCallback): BlockRanking {
+    const clip = this.clipUsed(req.clipping);
+    if (this.calib) return this.fgmp(req.evaluationTokens).ranking(req.policy, clip, req.fp8Scaling);
+    if (req.policy === 'fgmp' || req.policy === 'uniform')
+      throw new Error(
+        `the ${req.policy === 'fgmp' ? 'FGMP' : 'per-layer uniform'} policy ranks blocks by Fisher information: calibrate first`,
+      );
+    const k = `${req.policy}|${clip}|${req.fp8Scaling}`;
+    let r = this.uncalibratedRankings.get(k);
+    if (!r) {
+      // Same seed as FgmpSession (0) so the random baseline does not change when calibration arrives.
+      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress), req.policy, {
+        seed: 0,
+      });
+      this.uncalibratedRankings.set(k, r);
+    }
+    return r;
+  }
+
+  /** The policy's block ranking (budgets are answered from it on the UI thread). */
+  quantize(req: TensorRequest, onProgress?: R.ProgressCallback): R.QuantizeResult {
+    const ranking = this.ranking(req, onProgress);
+    const clippingUsed = this.clipUsed(req.clipping);
+    const notes =
+      clippingUsed !== req.clipping
+        ? ['Fisher-weighted clipping needs calibration; MSE clipping is used until then.']
+        : [];
+    return { policy: req.policy, clipping: req.clipping, fp8Scaling: req.fp8Scaling, ranking, clippingUsed, notes };
+  }
+
+  /** FP8 share of calibration activation blocks per linear input (tensorKey) at the pipeline's τ; null before calibration. */
+  async activationShares(
+    activationBudget: number,
+    evaluationTokens: number,
+    o: StepOptions = {},
+  ): Promise<Record<string, number> | null> {
+    if (!this.calib) return null;
+    const session = this.fgmp(evaluationTokens);
+    let cache = this.actShares.get(session);
+    if (!cache) this.actShares.set(session, (cache = new Map()));
+    const hit = cache.get(activationBudget);
+    if (hit) return hit;
+    const scores = await session.calibrationScores(o);
+    const taus = await session.activationThresholds(activationBudget, 'global');
+    const out: Record<string, number> = {};
+    session.sites.forEach((site, i) => {
+      const s = scores.get(tensorKey(site.layer, site.proj))!;
+      let n = 0;
+      for (let j = 0; j < s.length; j++) if (s[j] > taus[i].tau) n++;
+      out[tensorKey(site.layer, site.proj)] = s.length ? n / s.length : 0;
+    });
+    cache.set(activationBudget, out);
+    return out;
+  }
+
+  /** Everything the block grid and clipping views show for one tensor. */
+  tensorDetail(req: TensorRequest & { layer: number; proj: Projection }): R.TensorDetail {
+    const t = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens).find(
+      (x) => x.layer === req.layer && x.proj === req.proj,
+    );
+    if (!t) throw new Error(`no tensor layer ${req.layer} ${req.proj}`);
+    const curve = t.quant.curve ?? clippingCurve(t.weight, t.rows, t.cols, { fisher: t.fisher });
+    return {
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.rows,
+      cols: t.cols,
+      weight: t.weight.slice(),
+      qLo: t.quant.qLo.slice(),
+      qHi: t.quant.qHi.slice(),
+      clipRatio: t.quant.clipRatio.slice(),
+      fisher: t.fisher ? t.fisher.slice() : null,
+      nvfp4TensorScale: t.quant.nvfp4TensorScale,
+      fp8Scales: t.quant.fp8Scales.slice(),
+      curve: { grid: [...curve.grid], mse: curve.mse.slice(), fisherMse: curve.fisherMse.slice() },
+    };
+  }
+
+  blockCurve(layer: number, proj: Projection, block: number): R.BlockCurve {
+    const model = this.requireModel();
+    const [rows, cols] = projectionShape(model.config, proj);
+    const fisher = this.calib?.result.weightFisher.get(tensorKey(layer, proj));
+    const c = clippingCurve(model.weights.layers[layer][proj], rows, cols, { fisher, block });
+    return { block, grid: [...c.grid], mse: c.mse, fisherMse: c.fisherMse };
+  }
+
+  // ---- evaluation ----
+
+  /** Perplexity, memory and energy of a configuration or a baseline (FgmpSession.evaluate, as `fgmp run`). */
+  async evaluate(req: R.EvaluateRequest, o: StepOptions = {}): Promise<R.EvaluateResult> {
+    const session = this.fgmp(req.evaluationTokens);
+    const t0 = performance.now();
+    const label = `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`;
+    const opts = { ...o, label };
+    const base = { meanNll: 0, ppl: 0, tokens: 0, seconds: 0, engine: this.engineName };
+    if (req.variant === 'float') {
+      const f = await session.evaluateFloat32(opts);
+      return {
+        ...base,
+        meanNll: f.meanNll,
+        ppl: f.ppl,
+        tokens: f.tokens,
+        seconds: f.seconds,
+        activationThreshold: NaN,
+        fp8Share: null,
+        weightBits: null,
+        weightBitsPerWeight: null,
+        energyVsFp8: null,
+        actFp8Share: null,
+      };
+    }
+    const [budget, actBudget] =
+      req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
+    const clip = this.clipUsed(req.clipping);
+    const r = await session.evaluate(
+      { policy: req.policy, budget, actBudget, clip, fp8Scaling: req.fp8Scaling, actTau: 'global' },
+      opts,
+    );
+    return {
+      ...base,
+      meanNll: r.meanNll,
+      ppl: r.ppl,
+      tokens: r.tokens,
+      seconds: (performance.now() - t0) / 1000,
+      activationThreshold: typeof r.tau === 'number' ? r.tau : NaN,
+      fp8Share: r.fp8Share,
+      weightBits: r.weightBits,
+      weightBitsPerWeight: r.weightBitsPerWeight,
+      energyVsFp8: r.energy.vsFp8,
+      actFp8Share: r.actFp8Share,
+    };
+  }
+
+  /** Perplexity for every policy at each budget (FgmpSession.sweep: budgets 0 and 1 are shared). */
+  async sweep(
+    req: R.SweepRequest,
+    o: StepOptions & { onPoint?: (p: R.SweepPoint) => void } = {},
+  ): Promise<R.SweepPoint[]> {
+    const session = this.fgmp(req.evaluationTokens);
+    const total = req.budgets.length * req.policies.length;
+    const report = (done: number) =>
+      o.onProgress?.({ stage: 'sweep', label: SWEEP_LABEL, done, total, unit: 'points', rate: 0, etaSeconds: NaN });
+    const points: R.SweepPoint[] = [];
+    report(0);
+    const base = {
+      actBudget: req.activationBudget,
+      clip: this.clipUsed(req.clipping),
+      fp8Scaling: req.fp8Scaling,
+      actTau: 'global' as const,
+    };
+    await session.sweep(base, req.budgets, req.policies as PolicyKind[], {
+      signal: o.signal,
+      onResult: (r) => {
+        const p = {
+          policy: r.policy,
+          weightBudget: r.budget,
+          ppl: r.ppl,
+          meanNll: r.meanNll,
+          energyVsFp8: r.energy.vsFp8,
+        };
+        points.push(p);
+        o.onPoint?.(p);
+        report(points.length);
+      },
+    });
+    return points;
+  }
+
+  /**
+   * The evaluation tokens through the float32 graph with every linear projection's weights truncated or
+   * rounded to `keep` mantissa bits (embeddings, norms, classifier stay float32); cached per session.
+   */
+  async truncation(req: R.TruncationRequest, o: StepOptions = {}): Promise<R.TruncationResult> {
+    if (!Number.isInteger(req.keep) || req.keep < 0 || req.keep > 23)
+      throw new Error(`mantissa bits to keep must be an integer in 0..23, got ${req.keep}`);
+    if (req.mode !== 'truncate' && req.mode !== 'round')
+      throw new Error(`mode must be "truncate" or "round", got "${String(req.mode)}"`);
+    const session = this.fgmp(req.evaluationTokens);
+    let cache = this.truncations.get(session);
+    if (!cache) this.truncations.set(session, (cache = new Map()));
+    const k = `${req.keep}|${req.mode}`;
+    const hit = cache.get(k);
+    if (hit) return hit;
+    const t0 = performance.now();
+    const float = await session.evaluateFloat32({ ...o, label: 'Perplexity (float32)' });
+    const how = req.mode === 'truncate' ? 'truncated' : 'rounded';
+    const r = await session.evaluateLinearTransform((w) => reduceMantissa(w, req.keep, req.mode), {
+      ...o,
+      label: `Perplexity (${req.keep} mantissa bits, ${how})`,
+    });
+    o.signal?.throwIfAborted();
+    const result: R.TruncationResult = {
+      keep: req.keep,
+      mode: req.mode,
+      evaluationTokens: req.evaluationTokens,
+      ppl: r.ppl,
+      meanNll: r.meanNll,
+      float32Ppl: float.ppl,
+      float32MeanNll: float.meanNll,
+      tokens: r.tokens,
+      seconds: (performance.now() - t0) / 1000,
+      weights: 'every linear projection (q, k, v, o, gate, up, down of each layer)',
+      engine: this.engineName,
+    };
+    cache.set(k, result);
+    return result;
+  }
+}
