@@ -5,22 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { buildRanking, prepareWeights } from '../src/core/fgmp/index';
 import { hasSharedData, readShared, SKIP_REASON } from '../tests/support/sharedData';
 import { CancelledError, PipelineService } from './pipelineService';
-import { normaliseModelUrl } from '../src/store/controller';
-import { rankingFromWire } from '../src/store/derive';
+import { rankingFromWire } from './protocol';
 
 const files = () => [
   { name: 'stories260K.bin', bytes: readShared('models/stories260K.bin') },
   { name: 'tok512.bin', bytes: readShared('models/tok512.bin') },
 ];
-
-describe('Hugging Face links', () => {
-  it('page links become download links; others are kept', () => {
-    expect(
-      normaliseModelUrl(' https://huggingface.co/karpathy/tinyllamas/blob/main/stories260K/stories260K.bin '),
-    ).toBe('https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/stories260K.bin');
-    expect(normaliseModelUrl('https://example.org/blob/x.bin')).toBe('https://example.org/blob/x.bin');
-  });
-});
 
 describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData ? '' : ` (${SKIP_REASON})`}`, () => {
   it('a failed load leaves the previous model loaded', async () => {
@@ -34,7 +24,7 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     const q = await svc.quantize({
       policy: 'magnitude',
       clipping: 'none',
-      fp8Scaling: 'per-tensor',
+      fp8Scaling: 'tensor',
       evaluationTokens: 64,
     });
     expect(q.ranking.totalBlocks).toBe(14240);
@@ -44,12 +34,12 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     const svc = new PipelineService();
     const s = await svc.load(files());
     await expect(
-      svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'per-tensor', evaluationTokens: 64 }),
+      svc.quantize({ policy: 'fgmp', clipping: 'fisher', fp8Scaling: 'tensor', evaluationTokens: 64 }),
     ).rejects.toThrow(/calibrate first/);
     const q = await svc.quantize({
       policy: 'magnitude',
       clipping: 'fisher',
-      fp8Scaling: 'per-tensor',
+      fp8Scaling: 'tensor',
       evaluationTokens: 64,
     });
     expect(q.clippingUsed).toBe('mse');
@@ -62,7 +52,7 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
       svc.evaluate({
         policy: 'magnitude',
         clipping: 'mse',
-        fp8Scaling: 'per-tensor',
+        fp8Scaling: 'tensor',
         weightBudget: 0.3,
         activationBudget: 0.3,
         evaluationTokens: 64,
@@ -84,7 +74,7 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     const req = {
       policy: 'fgmp' as const,
       clipping: 'fisher' as const,
-      fp8Scaling: 'per-tensor' as const,
+      fp8Scaling: 'tensor' as const,
       evaluationTokens: 511,
     };
     const q = await svc.quantize(req);

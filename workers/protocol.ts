@@ -1,39 +1,11 @@
-// Types that cross the worker boundary (structured clone / transfer). Kept free of classes so that
-// Comlink can copy them; typed arrays in here are transferred, not copied, where noted.
+// What crosses the worker boundary (structured clone / transfer): the core's result types as they are, and
+// the one class-free form that needs converting, a BlockRanking without its block grids. Conversion both
+// ways lives here, beside the wire type.
+import { blockGrid, type BlockRanking } from '../src/core/fgmp/index';
 import type { Projection } from '../src/core/model/types';
-import type {
-  Stage,
-  Progress,
-  ProgressCallback,
-  NamedBytes,
-  TensorRow,
-  ModelSummary,
-  TextSummary,
-  CalibrationSummary,
-  TensorDetail,
-  BlockCurve,
-  EvaluateResult,
-  SweepPoint,
-  TruncationRequest,
-  TruncationResult,
-} from '../src/core/pipeline/results';
-export type {
-  Stage,
-  Progress,
-  ProgressCallback,
-  NamedBytes,
-  TensorRow,
-  ModelSummary,
-  TextSummary,
-  CalibrationSummary,
-  TensorDetail,
-  BlockCurve,
-  EvaluateResult,
-  SweepPoint,
-  TruncationRequest,
-  TruncationResult,
-};
-import type { ClippingId, Fp8Scaling, PolicyId } from '../src/core/url/shareState';
+import type { QuantizeResult } from '../src/core/pipeline/results';
+export type * from '../src/core/pipeline/results';
+
 /** A BlockRanking (src/core/fgmp/policy.ts) as plain arrays, rebuilt on the UI thread in O(1). */
 export interface WireRanking {
   kind: 'global' | 'per-tensor';
@@ -50,39 +22,49 @@ export interface WireRanking {
     ranks: Uint32Array;
   }[];
 }
-/**
- * Activation blocks seen during calibration, per linear input: ranks of each tensor's blocks in the
- * global order by activation score (ascending), enough to answer any activation budget with a binary
- * search per tensor (exactly what the weight policy does).
- */
-export interface WireActivationRanking {
-  totalBlocks: number;
-  /** Scores in global rank order (descending): threshold for budget k is sortedScores[k-1]. */
-  sortedScores: Float64Array;
-  tensors: { layer: number; proj: Projection; blocks: number; ranks: Uint32Array }[];
+
+export type WireQuantizeResult = Omit<QuantizeResult, 'ranking'> & { ranking: WireRanking };
+
+/** The policy's BlockRanking in the form that crosses the worker boundary (arrays shared, grids dropped). */
+export function rankingToWire(r: BlockRanking): WireRanking {
+  return {
+    kind: r.kind,
+    totalBlocks: r.totalBlocks,
+    scores: r.scores,
+    order: r.order,
+    tensors: r.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.grid.rows,
+      cols: t.grid.cols,
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
+  };
 }
-export interface QuantizeRequest {
-  policy: PolicyId;
-  clipping: ClippingId;
-  fp8Scaling: Fp8Scaling;
+
+/** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
+export function rankingFromWire(w: WireRanking): BlockRanking {
+  return {
+    kind: w.kind,
+    totalBlocks: w.totalBlocks,
+    scores: w.scores,
+    order: w.order,
+    tensors: w.tensors.map((t) => ({
+      layer: t.layer,
+      proj: t.proj,
+      grid: blockGrid(t.rows, t.cols),
+      offset: t.offset,
+      order: t.order,
+      ranks: t.ranks,
+    })),
+    layers: [...new Set(w.tensors.map((t) => t.layer))],
+  };
 }
-export interface QuantizeResult extends QuantizeRequest {
-  ranking: WireRanking;
-  activations: WireActivationRanking | null;
-  /** Clipping modes that could not be honoured (e.g. fisher before calibration) and the one used. */
-  clippingUsed: ClippingId;
-  notes: string[];
-}
-export interface EvaluateRequest extends QuantizeRequest {
-  weightBudget: number;
-  activationBudget: number;
-  evaluationTokens: number;
-  /** 'mixed' = the configuration; 'fp8' / 'nvfp4' = the all-FP8 and all-NVFP4 baselines at the same settings; 'float' = unquantized. */
-  variant: 'mixed' | 'fp8' | 'nvfp4' | 'float';
-}
-export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
-  policies: PolicyId[];
-  budgets: number[];
-  activationBudget: number;
-  evaluationTokens: number;
-}
+
+export const quantizeToWire = (q: QuantizeResult): WireQuantizeResult => ({ ...q, ranking: rankingToWire(q.ranking) });
+export const quantizeFromWire = (q: WireQuantizeResult): QuantizeResult => ({
+  ...q,
+  ranking: rankingFromWire(q.ranking),
+});
