@@ -6,7 +6,7 @@ import { configurationKey, decodeShareHash, encodeShareUrl, filesToAsk, type Sha
 import type { Projection } from '../core/model/types';
 import type { NamedBytes, Progress, SweepPoint } from '../../workers/protocol';
 import { PipelineClient, isFatalWorkerError } from './pipelineClient';
-import { rankingFromWire } from './derive';
+import { rankingFromWire } from '../../workers/protocol';
 import { initialExplorerState, patch, setSettings, useExplorer } from './explorerStore';
 import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 

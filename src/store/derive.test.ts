@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { answerBudget, rankGlobally, rankPerTensor, tensorMask } from '../core/fgmp/index';
 import { hwParams, simulateHardware } from '../core/hw/index';
-import { deriveForBudget, masksCsv, rankingFromWire, rankingToWire } from './derive';
+import { deriveForBudget, masksCsv } from './derive';
+import { rankingFromWire, rankingToWire } from '../../workers/protocol';
 
 // Two tiny tensors: [2 rows × 32 cols] (4 blocks) and [1 row × 40 cols] (3 blocks, the last one 8 long).
 const scored = [
@@ -24,14 +25,14 @@ describe('derive: what a budget decides on the UI thread', () => {
 
   it('budget 3/7 keeps the three highest scores (7, 6, 5) in FP8 and prices them', () => {
     const r = rankGlobally(scored);
-    const d = deriveForBudget(r, null, 3 / 7, 0.25, 10, hwParams(), 'per-tensor');
+    const d = deriveForBudget(r, null, 3 / 7, 0.25, 10, hwParams(), 'tensor');
     expect(d.answer.k).toBe(3);
     // q: scores [5, 1, 7, 3] -> blocks 0 and 2 FP8; down: [6, 2, 4] -> block 0.
     expect(Array.from(d.masks[0])).toEqual([1, 0, 1, 0]);
     expect(Array.from(d.masks[1])).toEqual([1, 0, 0]);
-    expect(d.weightShare.get('0/q')).toBe(0.5);
-    expect(d.weightShare.get('0/down')).toBeCloseTo(1 / 3, 15);
-    expect(d.activationShare.get('0/q')).toBe(0.25);
+    expect(d.weightShare.get('L0.q')).toBe(0.5);
+    expect(d.weightShare.get('L0.down')).toBeCloseTo(1 / 3, 15);
+    expect(d.activationShare.get('L0.q')).toBe(0.25);
     expect(d.activationCalibrated).toBe(false);
     // Memory by hand, q: 2 FP8 blocks (32 values × 8 bits) + 2 NVFP4 blocks (32 × 4 + 2 × 8) + flags 4 + FP32 scales 2 × 32.
     const q = d.hardware.perLinear[0];
@@ -55,8 +56,8 @@ describe('derive: what a budget decides on the UI thread', () => {
 
   it('uses the activation shares the worker measured, per linear input', () => {
     const r = rankGlobally(scored);
-    const d = deriveForBudget(r, { '0/q': 0.9, '0/down': 0.1 }, 0.5, 0.3, 4, hwParams(), 'per-tensor');
-    expect(d.activationShare.get('0/q')).toBe(0.9);
+    const d = deriveForBudget(r, { 'L0.q': 0.9, 'L0.down': 0.1 }, 0.5, 0.3, 4, hwParams(), 'tensor');
+    expect(d.activationShare.get('L0.q')).toBe(0.9);
     expect(d.hardware.perLinear[1].activationFp8Share).toBeCloseTo(0.1, 12);
     expect(d.activationCalibrated).toBe(true);
   });
@@ -64,11 +65,11 @@ describe('derive: what a budget decides on the UI thread', () => {
   it('reuses the mask buffers it is given and the CSV lists every block', () => {
     const r = rankGlobally(scored);
     const bufs = [new Uint8Array(4), new Uint8Array(3)];
-    const d1 = deriveForBudget(r, null, 1, 0, 1, hwParams(), 'per-tensor', bufs);
+    const d1 = deriveForBudget(r, null, 1, 0, 1, hwParams(), 'tensor', bufs);
     expect(d1.masks[0]).toBe(bufs[0]);
     expect(Array.from(bufs[0])).toEqual([1, 1, 1, 1]);
     const csv = masksCsv(r, d1.masks).trim().split('\n');
-    deriveForBudget(r, null, 0, 0, 1, hwParams(), 'per-tensor', bufs);
+    deriveForBudget(r, null, 0, 0, 1, hwParams(), 'tensor', bufs);
     expect(Array.from(bufs[0])).toEqual([0, 0, 0, 0]);
     expect(csv[0]).toBe('layer,projection,block,row,block_col,fp8,score');
     expect(csv).toHaveLength(1 + 7);

@@ -1,48 +1,11 @@
 // Pure functions from the store's compact structures to what the views draw. Everything here runs on
 // the UI thread on each slider move, so it is O(tensors · log blocks) for the policy answer plus one
 // O(blocks) pass for masks, memory and energy (a few ms for a stories15M-sized model).
-import { answerBudget, blockGrid, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
+import { answerBudget, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
 import { simulateHardware, type HardwareReport, type HwParams, type LinearInput } from '../core/hw/index';
-import type { Projection } from '../core/model/types';
-import type { WireRanking } from '../../workers/protocol';
+import { tensorKey, type Fp8Scaling } from '../core/pipeline/vocabulary';
 
-/** The policy's BlockRanking in the form that crosses the worker boundary (arrays shared, grids dropped). */
-export function rankingToWire(r: BlockRanking): WireRanking {
-  return {
-    kind: r.kind,
-    totalBlocks: r.totalBlocks,
-    scores: r.scores,
-    order: r.order,
-    tensors: r.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      rows: t.grid.rows,
-      cols: t.grid.cols,
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
-  };
-}
-
-/** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
-export function rankingFromWire(w: WireRanking): BlockRanking {
-  return {
-    kind: w.kind,
-    totalBlocks: w.totalBlocks,
-    scores: w.scores,
-    order: w.order,
-    tensors: w.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      grid: blockGrid(t.rows, t.cols),
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
-    layers: [...new Set(w.tensors.map((t) => t.layer))],
-  };
-}
+export { tensorKey };
 
 export interface Derived {
   answer: BudgetAnswer;
@@ -61,13 +24,13 @@ export interface Derived {
  */
 export function deriveForBudget(
   ranking: BlockRanking,
-  /** FP8 share of calibration activation blocks per "layer/proj" for the activation budget (from the worker), or null. */
+  /** FP8 share of calibration activation blocks per tensorKey for the activation budget (from the worker), or null. */
   activationShares: Record<string, number> | null,
   weightBudget: number,
   activationBudget: number,
   tokens: number,
   params: HwParams,
-  fp8Scaling: 'per-tensor' | 'per-channel',
+  fp8Scaling: Fp8Scaling,
   masksOut?: Uint8Array[],
 ): Derived {
   const answer = answerBudget(ranking, weightBudget);
@@ -76,7 +39,7 @@ export function deriveForBudget(
   const masks: Uint8Array[] = [];
   const inputs: LinearInput[] = [];
   ranking.tensors.forEach((t, i) => {
-    const k = `${t.layer}/${t.proj}`;
+    const k = tensorKey(t.layer, t.proj);
     weightShare.set(k, answer.perTensor[i].share);
     const a = activationShares?.[k] ?? activationBudget;
     activationShare.set(k, a);
@@ -92,11 +55,9 @@ export function deriveForBudget(
       activationFp8Share: a,
     });
   });
-  const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling === 'per-channel' ? 'row' : 'tensor' });
+  const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling });
   return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks, hardware };
 }
-
-export const tensorKey = (layer: number, proj: Projection) => `${layer}/${proj}`;
 
 /** Bytes as a short human string (KiB/MiB). */
 export function formatBits(bits: number): string {

@@ -3,26 +3,20 @@
 import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { cancelRunning, openText, recalibrate, updateSettings } from '../store/controller';
-import {
-  CLIPPINGS,
-  FP8_SCALINGS,
-  MAX_TOKENS,
-  POLICIES,
-  type ClippingId,
-  type Fp8Scaling,
-  type PolicyId,
-} from '../core/url/shareState';
+import { CLIPPINGS, FP8_SCALING_URL, MAX_TOKENS, POLICIES } from '../core/url/shareState';
+import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
 import { dismissTextError } from '../store/actions';
 
-const POLICY_LABEL: Record<PolicyId, string> = {
+const POLICY_LABEL: Record<PolicyKind, string> = {
+  error: 'Quantization error',
   fgmp: 'FGMP (Fisher-weighted)',
   random: 'Random blocks',
   magnitude: 'Largest magnitude',
   unweighted: 'Unweighted error',
   uniform: 'Per-layer uniform',
 };
-const CLIP_LABEL: Record<ClippingId, string> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
+const CLIP_LABEL: Record<ClipMode, string> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
 
 export const DataPanel = memo(function DataPanel() {
   const texts = useExplorer((s) => s.texts);
@@ -222,7 +216,7 @@ export function ControlsPanel() {
             id="policy-select"
             className="input mt-0.5"
             value={s.policy}
-            onChange={(e) => updateSettings({ policy: e.target.value as PolicyId })}
+            onChange={(e) => updateSettings({ policy: e.target.value as PolicyKind })}
           >
             {POLICIES.map((p) => (
               <option key={p} value={p}>
@@ -237,7 +231,7 @@ export function ControlsPanel() {
             id="clipping-select"
             className="input mt-0.5"
             value={s.clipping}
-            onChange={(e) => updateSettings({ clipping: e.target.value as ClippingId })}
+            onChange={(e) => updateSettings({ clipping: e.target.value as ClipMode })}
           >
             {CLIPPINGS.map((c) => (
               <option key={c} value={c}>
@@ -256,7 +250,7 @@ export function ControlsPanel() {
           >
             {FP8_SCALINGS.map((c) => (
               <option key={c} value={c}>
-                {c}
+                {FP8_SCALING_URL[c]}
               </option>
             ))}
           </select>

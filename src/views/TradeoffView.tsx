@@ -1,19 +1,22 @@
 // Perplexity against the FP8 share of weight blocks and against simulated energy, one line per policy
 // (from the sweep), the all-FP8 / all-NVFP4 baselines and the current configuration marked.
 import * as d3 from 'd3';
-import type { PolicyId } from '../core/url/shareState';
+import { POLICIES } from '../core/url/shareState';
+import type { PolicyKind } from '../core/pipeline/vocabulary';
 import type { SweepPoint } from '../core/pipeline/results';
 
-export const POLICY_STYLE: Record<PolicyId, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
+export const POLICY_STYLE: Record<PolicyKind, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
   fgmp: { colour: '#D55E00', label: 'FGMP (Fisher-weighted)', dash: '', shape: d3.symbolCircle },
   uniform: { colour: '#CC79A7', label: 'per-layer uniform', dash: '6 3', shape: d3.symbolSquare },
   unweighted: { colour: '#0072B2', label: 'unweighted error', dash: '2 2', shape: d3.symbolTriangle },
   magnitude: { colour: '#009E73', label: 'largest magnitude', dash: '8 2 2 2', shape: d3.symbolDiamond },
   random: { colour: '#777777', label: 'random blocks', dash: '1 3', shape: d3.symbolCross },
+  // CLI-only policy (fgmp sweep --policies error); the explorer does not offer it.
+  error: { colour: '#56B4E9', label: 'quantization error', dash: '4 2', shape: d3.symbolStar },
 };
 
 interface Current {
-  policy: PolicyId;
+  policy: PolicyKind;
   share: number;
   energyVsFp8: number;
   ppl: number | null;
@@ -205,7 +208,7 @@ export function TradeoffView({
         />
       </div>
       <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs">
-        {(policies.length ? policies : (Object.keys(POLICY_STYLE) as PolicyId[])).map((p) => (
+        {(policies.length ? policies : POLICIES).map((p) => (
           <span key={p} className="flex items-center gap-1">
             <svg width={22} height={10}>
               <line

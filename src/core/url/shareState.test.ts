@@ -22,12 +22,21 @@ const custom: ShareState = {
   activationBudget: 0.7,
   policy: 'magnitude',
   clipping: 'mse',
-  fp8Scaling: 'per-channel',
+  fp8Scaling: 'row',
   selection: { layer: 3, projection: 'down', block: 41 },
   view: 'blocks',
 };
 
 describe('share URL schema', () => {
+  it('keeps the URL spelling of FP8 scaling: links in the wild decode to the core vocabulary', () => {
+    expect(new URLSearchParams(encodeShareQuery(custom)).get('fp8')).toBe('per-channel');
+    expect(new URLSearchParams(encodeShareQuery(DEFAULT_SHARE_STATE)).get('fp8')).toBe('per-tensor');
+    expect(decodeShareQuery('v=1&fp8=per-channel').state.fp8Scaling).toBe('row');
+    expect(decodeShareQuery('v=1&fp8=per-tensor').state.fp8Scaling).toBe('tensor');
+    // The core's own spelling is not a URL value.
+    expect(decodeShareQuery('v=1&fp8=row').errors.map((e) => e.field)).toEqual(['fp8']);
+  });
+
   it('round-trips a full state through the query and through a full URL hash', () => {
     const q = encodeShareQuery(custom);
     const back = decodeShareQuery(q);

@@ -14,22 +14,30 @@
 //   policy   fgmp | random | magnitude | unweighted | uniform
 //   clip     fisher | mse | none               fp8  per-tensor | per-channel
 //   sel      LAYER.PROJ[.BLOCK]                 view heatmap | blocks | clipping | energy | tradeoff
+//
+// The state is in the core's vocabulary (src/core/pipeline/vocabulary.ts: PolicyKind, ClipMode,
+// Fp8Scaling 'tensor' | 'row'); the URL keeps its own spellings, translated here only, at encode and decode
+// (fp8=per-tensor | per-channel), so links already shared still open the same state.
 
 import { PROJECTIONS, type Projection } from '../model/types';
+import {
+  RANDOM_SHAPES,
+  type ClipMode,
+  type Fp8Scaling,
+  type PolicyKind,
+  type RandomShape,
+} from '../pipeline/vocabulary';
 
 export const SHARE_VERSION = 1;
 
-export const POLICIES = ['fgmp', 'random', 'magnitude', 'unweighted', 'uniform'] as const;
-export type PolicyId = (typeof POLICIES)[number];
-export const CLIPPINGS = ['fisher', 'mse', 'none'] as const;
-export type ClippingId = (typeof CLIPPINGS)[number];
-export const FP8_SCALINGS = ['per-tensor', 'per-channel'] as const;
-export type Fp8Scaling = (typeof FP8_SCALINGS)[number];
+/** The policies the explorer offers, in menu order (the core's 'error' policy is CLI-only). */
+export const POLICIES: readonly PolicyKind[] = ['fgmp', 'random', 'magnitude', 'unweighted', 'uniform'];
+/** The clipping modes, in menu order. */
+export const CLIPPINGS: readonly ClipMode[] = ['fisher', 'mse', 'none'];
+/** The URL's spelling of each FP8 scaling (fp8=…). */
+export const FP8_SCALING_URL: Record<Fp8Scaling, string> = { tensor: 'per-tensor', row: 'per-channel' };
 export const VIEWS = ['heatmap', 'blocks', 'clipping', 'energy', 'tradeoff'] as const;
 export type ViewId = (typeof VIEWS)[number];
-/** Shapes the app can initialise randomly (for trying the instrument at a real size without a file). */
-export const RANDOM_SHAPES = ['stories15M'] as const;
-export type RandomShape = (typeof RANDOM_SHAPES)[number];
 
 export type ModelSource =
   | { kind: 'default' }
@@ -38,7 +46,8 @@ export type ModelSource =
   | { kind: 'random'; shape: RandomShape; seed: number };
 
 export type FileOrUrl = { kind: 'file'; name: string } | { kind: 'url'; url: string };
-export type DataSource = { kind: 'default' } | FileOrUrl;
+/** Where a calibration or evaluation text comes from (the pipeline's DataSource is the tokens it gives). */
+export type TextSource = { kind: 'default' } | FileOrUrl;
 
 export interface Selection {
   layer: number;
@@ -50,14 +59,14 @@ export interface Selection {
 export interface ShareState {
   model: ModelSource;
   tokenizer: FileOrUrl | null;
-  calibration: DataSource;
-  evaluation: DataSource;
+  calibration: TextSource;
+  evaluation: TextSource;
   calibrationTokens: number;
   evaluationTokens: number;
   weightBudget: number;
   activationBudget: number;
-  policy: PolicyId;
-  clipping: ClippingId;
+  policy: PolicyKind;
+  clipping: ClipMode;
   fp8Scaling: Fp8Scaling;
   selection: Selection;
   view: ViewId;
@@ -76,7 +85,7 @@ export const DEFAULT_SHARE_STATE: ShareState = {
   activationBudget: 0.3,
   policy: 'fgmp',
   clipping: 'fisher',
-  fp8Scaling: 'per-tensor',
+  fp8Scaling: 'tensor',
   selection: { layer: 0, projection: 'q', block: null },
   view: 'heatmap',
 };
@@ -102,7 +111,7 @@ export function roundBudget(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
-function sourceToString(s: ModelSource | DataSource | FileOrUrl): string {
+function sourceToString(s: ModelSource | TextSource | FileOrUrl): string {
   switch (s.kind) {
     case 'default':
       return 'default';
@@ -129,7 +138,7 @@ export function encodeShareQuery(state: ShareState): string {
   p.set('abudget', String(roundBudget(state.activationBudget)));
   p.set('policy', state.policy);
   p.set('clip', state.clipping);
-  p.set('fp8', state.fp8Scaling);
+  p.set('fp8', FP8_SCALING_URL[state.fp8Scaling]);
   const s = state.selection;
   p.set('sel', `${s.layer}.${s.projection}${s.block === null ? '' : `.${s.block}`}`);
   p.set('view', state.view);
@@ -190,7 +199,7 @@ function parseFileOrUrl(field: string, raw: string, errors: ShareUrlError[]): Fi
   return null;
 }
 
-function parseDataSource(field: string, raw: string, errors: ShareUrlError[]): DataSource | null {
+function parseTextSource(field: string, raw: string, errors: ShareUrlError[]): TextSource | null {
   if (raw === 'default') return { kind: 'default' };
   return parseFileOrUrl(field, raw, errors);
 }
@@ -326,8 +335,8 @@ export function decodeShareQuery(query: string): DecodedShare {
   let raw: string | null;
   if ((raw = get('model')) !== null) state.model = parseModelSource(raw, errors) ?? state.model;
   if ((raw = get('tok')) !== null) state.tokenizer = parseFileOrUrl('tok', raw, errors);
-  if ((raw = get('calib')) !== null) state.calibration = parseDataSource('calib', raw, errors) ?? state.calibration;
-  if ((raw = get('eval')) !== null) state.evaluation = parseDataSource('eval', raw, errors) ?? state.evaluation;
+  if ((raw = get('calib')) !== null) state.calibration = parseTextSource('calib', raw, errors) ?? state.calibration;
+  if ((raw = get('eval')) !== null) state.evaluation = parseTextSource('eval', raw, errors) ?? state.evaluation;
   if ((raw = get('ctok')) !== null)
     state.calibrationTokens = parseTokens('ctok', raw, errors) ?? state.calibrationTokens;
   if ((raw = get('etok')) !== null) state.evaluationTokens = parseTokens('etok', raw, errors) ?? state.evaluationTokens;
@@ -336,7 +345,11 @@ export function decodeShareQuery(query: string): DecodedShare {
     state.activationBudget = parseShare('abudget', raw, errors) ?? state.activationBudget;
   if ((raw = get('policy')) !== null) state.policy = parseEnum('policy', raw, POLICIES, errors) ?? state.policy;
   if ((raw = get('clip')) !== null) state.clipping = parseEnum('clip', raw, CLIPPINGS, errors) ?? state.clipping;
-  if ((raw = get('fp8')) !== null) state.fp8Scaling = parseEnum('fp8', raw, FP8_SCALINGS, errors) ?? state.fp8Scaling;
+  if ((raw = get('fp8')) !== null) {
+    const spelled = parseEnum('fp8', raw, Object.values(FP8_SCALING_URL), errors);
+    const scaling = (Object.keys(FP8_SCALING_URL) as Fp8Scaling[]).find((k) => FP8_SCALING_URL[k] === spelled);
+    state.fp8Scaling = scaling ?? state.fp8Scaling;
+  }
   if ((raw = get('sel')) !== null) state.selection = parseSelection(raw, errors) ?? state.selection;
   if ((raw = get('view')) !== null) state.view = parseEnum('view', raw, VIEWS, errors) ?? state.view;
   return { state, errors, present: true };
@@ -373,6 +386,6 @@ export function configurationKey(state: ShareState): string {
     roundBudget(state.activationBudget),
     state.policy,
     state.clipping,
-    state.fp8Scaling,
+    FP8_SCALING_URL[state.fp8Scaling],
   ].join('|');
 }
