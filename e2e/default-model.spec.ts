@@ -20,6 +20,9 @@ test('opens on the default model, calibrated, heatmap populated, offline; number
       'tsx',
       'src/cli/main.ts',
       'run',
+      // The app runs onnxruntime-web (wasm): compare with the same engine (the CLI's default is native).
+      '--engine',
+      'wasm',
       '--calib-tokens',
       '4096',
       '--eval-tokens',

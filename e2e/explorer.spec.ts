@@ -73,6 +73,9 @@ async function cliRun(budget: number): Promise<CliResult> {
       'src/cli/main.ts',
       'run',
       MODEL,
+      // The app runs onnxruntime-web (wasm): compare with the same engine (the CLI's default is native).
+      '--engine',
+      'wasm',
       '--tokenizer',
       TOKENIZER,
       '--calib',

@@ -134,16 +134,29 @@ export class LlamaEngine {
     return feeds;
   }
 
+  private forwardSession(logits: boolean, linearInputs: boolean, variant: ForwardVariant | undefined, maxSeq: number | undefined) {
+    const key = `forward|logits=${logits}|inputs=${linearInputs}|variant=${variant?.key ?? ''}|maxSeq=${maxSeq ?? ''}`;
+    return this.session(key, () => buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: variant?.hook, maxSeq }));
+  }
+
+  /**
+   * Creates the forward session that forward(b, opts) will use for sequences of `seq` tokens, so that timing a
+   * later run measures the run alone (`fgmp ppl`'s tokensPerSecond). Returns the milliseconds it took (0 when
+   * the session already existed).
+   */
+  async prepareForward(seq: number, opts: Pick<ForwardOptions, 'logits' | 'linearInputs' | 'variant'> = {}): Promise<number> {
+    const t0 = performance.now();
+    const maxSeq = this.runtime.executionProvider === 'webgpu' ? seq : undefined;
+    await this.forwardSession(opts.logits ?? false, opts.linearInputs ?? false, opts.variant, maxSeq);
+    return performance.now() - t0;
+  }
+
   async forward(b: TokenBatch, opts: ForwardOptions = {}): Promise<ForwardResult> {
     this.checkBatch(b);
     opts.signal?.throwIfAborted();
     const logits = opts.logits ?? false;
     const linearInputs = opts.linearInputs ?? false;
-    const maxSeq = this.graphMaxSeq(b);
-    const key = `forward|logits=${logits}|inputs=${linearInputs}|variant=${opts.variant?.key ?? ''}|maxSeq=${maxSeq ?? ''}`;
-    const session = await this.session(key, () =>
-      buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: opts.variant?.hook, maxSeq }),
-    );
+    const session = await this.forwardSession(logits, linearInputs, opts.variant, this.graphMaxSeq(b));
     const feeds: Record<string, ort.Tensor> = {
       ...this.weightFeeds(opts.weights),
       ...opts.variant?.feeds,
