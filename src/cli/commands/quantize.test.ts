@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { E4M3, NF4_LEVELS } from '../../core/formats/index.ts';
+import { E4M3, findScalarFormat, NF4_LEVELS } from '../../core/formats/index.ts';
 
 describe('fgmp quantize', () => {
   it('NVFP4 JSON: values, codes, scales and metrics of a hand-worked block', async () => {
@@ -118,5 +118,42 @@ describe('fgmp formats', () => {
       hasInf: true,
       hasNaN: true,
     });
+  });
+});
+
+describe('fgmp quantize --scale', () => {
+  const scalar = ['e4m3', 'e5m2', 'e2m3', 'e3m2', 'e2m1'].map((id) => findScalarFormat(id)!);
+
+  it('none is the unscaled cast: every code of the exhaustive table decodes to itself, and between codes rounds as encode/decode', async () => {
+    for (const f of scalar) {
+      const codes = Array.from({ length: 2 ** f.bits }, (_, c) => c).filter((c) => Number.isFinite(f.decode(c)));
+      const values = codes.map((c) => f.decode(c));
+      // Midpoints and beyond-range values too: the scalar rule (RNE, saturating) is the reference.
+      const probes = [...values, ...values.slice(1).map((v, i) => (v + values[i]) / 2), 1e6, -1e6];
+      const text = probes.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(' ');
+      const r = await runCli(['quantize', '--format', f.id, '--scale', 'none', '--json'], text);
+      expect(r.code, r.err).toBe(0);
+      const j = JSON.parse(r.out);
+      expect(j.scales).toEqual([1]);
+      // JSON writes −0 as 0.
+      expect(j.values).toEqual(probes.map((v) => f.decode(f.encode(Math.fround(v))) || 0));
+      expect(j.codes.slice(0, codes.length)).toEqual(codes.map((c) => f.encode(f.decode(c))));
+    }
+  });
+
+  it('a given scale divides, casts and multiplies back; absmax stays the default; block formats refuse it', async () => {
+    const r = JSON.parse((await runCli(['quantize', '--format', 'e4m3', '--scale', '2', '--json'], '1 300 -1000')).out);
+    // 1/2 = 0.5 -> 0.5 -> 1; 300/2 = 150 -> 144 -> 288; -1000/2 = -500 saturates to -448 -> -896.
+    expect(r.values).toEqual([1, 288, -896]);
+    expect(r.scales).toEqual([2]);
+    const a = JSON.parse(
+      (await runCli(['quantize', '--format', 'e4m3', '--scale', 'absmax', '--json'], '896 300 -1')).out,
+    );
+    expect(a.scales).toEqual([2]);
+    const bad = await runCli(['quantize', '--format', 'nvfp4', '--scale', 'none'], '1 2');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/block format with its own scales/);
+    const junk = await runCli(['quantize', '--format', 'e4m3', '--scale=-1'], '1 2');
+    expect(junk.err).toMatch(/--scale must be none, absmax or a positive number/);
   });
 });

@@ -6,13 +6,14 @@ import { codeHex, findScheme, quantizeScheme, schemeIds } from '../../core/forma
 import { parseClipMethod, type ClipMethod } from '../../core/calib/index.ts';
 
 const usage =
-  'fgmp quantize --format ID [--block N] [--row N] [--clip none|mse|kl|percentile:P] [--json] [--f32 FILE] < numbers';
+  'fgmp quantize --format ID [--block N] [--row N] [--clip none|mse|kl|percentile:P] [--scale none|absmax|VALUE] [--json] [--f32 FILE] < numbers';
 
 const options = {
   format: { type: 'string' },
   block: { type: 'string' },
   row: { type: 'string' },
   clip: { type: 'string' },
+  scale: { type: 'string' },
   json: { type: 'boolean' },
   f32: { type: 'string' },
 } as const;
@@ -64,6 +65,15 @@ async function readInput(io: CliIO, f32: string | undefined): Promise<Float32Arr
   return x;
 }
 
+/** --scale: none (an unscaled cast), absmax (the default), or a positive number. */
+function scaleOption(v: string | undefined): 'none' | 'absmax' | number | undefined {
+  if (v === undefined || v === 'none' || v === 'absmax') return v;
+  const n = Number(v);
+  if (v.trim() === '' || !(Number.isFinite(n) && n > 0))
+    throw new UsageError(`--scale must be none, absmax or a positive number, got "${v}"`);
+  return n;
+}
+
 /** JSON has no NaN/Infinity: they become null. */
 const j = (v: number) => (Number.isFinite(v) ? v : null);
 
@@ -83,12 +93,13 @@ const command: Command = {
     } catch (e) {
       throw new UsageError(`bad --clip: ${(e as Error).message}`);
     }
+    const scale = scaleOption(o.scale);
     const x = await readInput(io, o.f32);
     if (rowLength !== undefined && x.length % rowLength !== 0)
       throw new UsageError(`--row ${rowLength} does not divide the ${x.length} input values`);
     let r;
     try {
-      r = quantizeScheme(x, o.format, { block, rowLength, clip });
+      r = quantizeScheme(x, o.format, { block, rowLength, clip, scale });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

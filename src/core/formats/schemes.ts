@@ -70,6 +70,13 @@ export interface SchemeOptions {
   block?: number;
   rowLength?: number;
   clip?: ClipMethod;
+  /**
+   * Scalar formats: 'absmax' (default for scaled formats) maps each group's absmax to the format's largest
+   * value; 'none' is an unscaled cast into the format (what `x.to(torch.float8_e4m3fn)` does); a number is
+   * one given scale for the whole tensor (x / scale is cast, then multiplied back). Block formats own their
+   * scales and refuse it.
+   */
+  scale?: 'absmax' | 'none' | number;
 }
 
 export interface SchemeResult {
@@ -109,6 +116,8 @@ export function quantizeScheme(x: Float32Array, id: string, options: SchemeOptio
   if (block !== undefined && (!Number.isInteger(block) || block < 1))
     throw new RangeError(`block must be a positive integer, got ${block}`);
   const clipMethod = options.clip ?? { kind: 'none' };
+  if (options.scale !== undefined && options.scale !== 'absmax' && (scheme.kind === 'nvfp4' || scheme.kind === 'mx'))
+    throw new RangeError(`${id} is a block format with its own scales; --scale applies to scalar formats`);
   if (scheme.kind === 'plain') {
     if (block !== undefined) throw new RangeError(`${id} has no scale, so a block size does not apply`);
     if (clipMethod.kind !== 'none') throw new RangeError(`${id} has no scale, so clipping does not apply`);
@@ -144,6 +153,18 @@ export function quantizeScheme(x: Float32Array, id: string, options: SchemeOptio
         return elFmt && elFmt.hasNaN ? c : null;
       });
       return { values: r.values, codes, scales: Array.from(r.scales), elementFormat: elFmt };
+    };
+  } else if (typeof options.scale === 'number' || options.scale === 'none') {
+    const fmt = findScalarFormat(id)!;
+    const given = options.scale === 'none' ? 1 : options.scale;
+    if (!(Number.isFinite(given) && given > 0)) throw new RangeError(`scale must be a finite number > 0, got ${given}`);
+    if (block !== undefined) throw new RangeError('a given scale covers the whole tensor, so a block size does not apply');
+    if (clipMethod.kind !== 'none') throw new RangeError('a given scale is used as it is, so clipping does not apply');
+    run = () => {
+      const scaled = given === 1 ? x : x.map((v) => v / given);
+      const r = quantizeGrouped(scaled, fmt, { granularity: 'group', groupSize: n, rowLength: n, scaling: 'none' });
+      const values = given === 1 ? r.values : r.values.map((v) => v * given);
+      return { values, codes: Array.from(r.codes, (c) => (c === c ? c : null)), scales: [given], elementFormat: fmt };
     };
   } else {
     const fmt = findScalarFormat(id)!;
