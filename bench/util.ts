@@ -33,3 +33,30 @@ function fmt(x: number): string {
   if (a >= 1) return x.toFixed(2);
   return x.toPrecision(3);
 }
+
+export interface WallCpu {
+  /** Median wall-clock milliseconds per run. */
+  wall: number;
+  /** Median CPU milliseconds per run of the whole process (every thread, native ones included). */
+  cpu: number;
+}
+
+/**
+ * Times several functions with their runs interleaved (a, b, a, b, ...), after `warmup` runs of each, so a load
+ * change on a shared machine hits all of them alike. Returns the medians per function.
+ */
+export async function timeInterleaved(fns: (() => Promise<unknown>)[], runs: number, warmup = 1): Promise<WallCpu[]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const wall = fns.map(() => [] as number[]);
+  const cpu = fns.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++)
+    for (const [k, fn] of fns.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fn();
+      wall[k].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[k].push((c.user + c.system) / 1000);
+    }
+  return fns.map((_, k) => ({ wall: median(wall[k]), cpu: median(cpu[k]) }));
+}
