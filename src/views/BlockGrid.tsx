@@ -11,9 +11,11 @@ import {
 } from 'react';
 import * as d3 from 'd3';
 import type { TensorDetail } from '../core/pipeline/results';
+import { ColorLegend, PALETTE, SEQUENTIAL, SwatchLegend } from './charts';
+import { BLOCK_SIZE, blockGrid, blockSpan } from './blockSpan';
 
-export const FP8_COLOUR = '#E69F00';
-export const NVFP4_COLOUR = '#0072B2';
+export const FP8_COLOUR = PALETTE.fp8;
+export const NVFP4_COLOUR = PALETTE.nvfp4;
 
 interface View {
   k: number;
@@ -35,7 +37,7 @@ const H = 300;
 
 export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelectBlock }: BlockGridProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const bpr = Math.ceil(detail.cols / 16);
+  const bpr = blockGrid(detail.rows, detail.cols).blocksPerRow;
   const rows = detail.rows;
   const [view, setView] = useState<View>({ k: 1, tx: 0, ty: 0 });
   const [hover, setHover] = useState<number | null>(null);
@@ -52,7 +54,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
     }
     if (!(hi > 0)) return null;
     if (!(lo < hi)) lo = hi / 10;
-    return d3.scaleSequentialLog(d3.interpolateCividis).domain([lo, hi]).clamp(true);
+    return d3.scaleSequentialLog(SEQUENTIAL.magnitude).domain([lo, hi]).clamp(true);
   }, [scores]);
 
   // One pixel per block; the visible canvas scales it (crisp, no smoothing).
@@ -76,7 +78,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
       const off = rgba(NVFP4_COLOUR);
       for (let b = 0; b < mask.length; b++) px[b] = mask[b] ? on : off;
     } else {
-      const lut = d3.range(256).map((i) => rgba(d3.interpolateCividis(i / 255)));
+      const lut = d3.range(256).map((i) => rgba(SEQUENTIAL.magnitude(i / 255)));
       const [lo, hi] = scoreScale.domain();
       const llo = Math.log(lo);
       const span = Math.log(hi) - llo || 1;
@@ -134,10 +136,10 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
       const y = view.ty + r * sy - 2;
       const w = Math.max(4, sx) + 4;
       const h = Math.max(4, sy) + 4;
-      ctx.strokeStyle = '#000';
+      ctx.strokeStyle = PALETTE.outlineDark;
       ctx.lineWidth = width + 2;
       ctx.strokeRect(x, y, w, h);
-      ctx.strokeStyle = '#fff';
+      ctx.strokeStyle = PALETTE.outlineLight;
       ctx.lineWidth = width;
       ctx.strokeRect(x, y, w, h);
     }
@@ -227,7 +229,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
           />
           <div className="mt-1 flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
             <span>
-              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} (16 inputs each) → · zoom{' '}
+              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} ({BLOCK_SIZE} inputs each) → · zoom{' '}
               {view.k.toFixed(1)}×
             </span>
             {view.k > 1 && (
@@ -253,33 +255,21 @@ function BlockLegend({
 }) {
   if (colour === 'precision' || !scoreScale)
     return (
-      <div className="mt-1 flex gap-4 text-xs">
-        <span className="flex items-center gap-1">
-          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: FP8_COLOUR }} /> FP8 E4M3 (8
-          bits/value)
-        </span>
-        <span className="flex items-center gap-1">
-          <span className="inline-block h-3 w-3 rounded-sm" style={{ background: NVFP4_COLOUR }} /> NVFP4 (4.5
-          bits/value)
-        </span>
-      </div>
-    );
-  const [lo, hi] = scoreScale.domain();
-  return (
-    <div className="mt-1 flex items-center gap-2 text-xs tabular-nums">
-      <span>{lo.toExponential(1)}</span>
-      <span
-        className="inline-block h-3 w-40 rounded-sm"
-        style={{
-          background: `linear-gradient(to right, ${d3
-            .range(0, 1.01, 0.1)
-            .map((t) => d3.interpolateCividis(t))
-            .join(',')})`,
-        }}
+      <SwatchLegend
+        className="mt-1"
+        items={[
+          { label: 'FP8 E4M3 (8 bits/value)', colour: FP8_COLOUR },
+          { label: 'NVFP4 (4.5 bits/value)', colour: NVFP4_COLOUR },
+        ]}
       />
-      <span>{hi.toExponential(1)}</span>
-      <span className="text-slate-600 dark:text-slate-400">score (log scale)</span>
-    </div>
+    );
+  return (
+    <ColorLegend
+      scale={scoreScale}
+      title="block score (log scale)"
+      width={200}
+      tickFormat={(v) => v.toExponential(0)}
+    />
   );
 }
 
@@ -300,18 +290,14 @@ function BlockInfo({
         Hover over a block to see its values, score and clip ratio; click to select it (its clipping curve follows).
       </p>
     );
-  const bpr = Math.ceil(detail.cols / 16);
-  const r = Math.floor(block / bpr);
-  const c = block - r * bpr;
-  const start = r * detail.cols + c * 16;
-  const end = Math.min(start + 16, (r + 1) * detail.cols);
+  const { row: r, col: c, start, end } = blockSpan(blockGrid(detail.rows, detail.cols), block);
   const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 0.01 ? x.toFixed(4) : x.toExponential(2));
   const rowsOut = [];
   for (let i = start; i < end; i++) rowsOut.push(i);
   return (
     <div className="w-72 text-xs" data-testid="block-info">
       <div className="font-semibold">
-        Block {block} · row {r} · inputs {c * 16}–{c * 16 + (end - start) - 1}
+        Block {block} · row {r} · inputs {c * BLOCK_SIZE}–{c * BLOCK_SIZE + (end - start) - 1}
       </div>
       <div>
         Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> ·

@@ -1,13 +1,14 @@
 // Clipping curves (MSE and Fisher-weighted MSE against the NVFP4 clip ratio, chosen ratio marked) and a
-// value histogram with the block's NVFP4 quantization grid.
+// value histogram with the block's NVFP4 quantization grid (block scale and E2M1 levels from the core).
 import { memo, useMemo } from 'react';
 import * as d3 from 'd3';
-import { roundE4M3 } from '../core/formats/index.ts';
+import { E2M1, quantizeNvfp4 } from '../core/formats/index.ts';
 import type { BlockCurve, TensorDetail } from '../core/pipeline/results';
+import { Axis, BarsY, Chart, Dots, Key, Line, PALETTE, RuleX } from './charts';
+import { blockGrid, blockSpan } from './blockSpan';
 
-const E2M1_LEVELS = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
-const MSE_COLOUR = '#0072B2';
-const FISHER_COLOUR = '#D55E00';
+const WIDTH = 330;
+const HEIGHT = 200;
 
 /** Memoised: its inputs do not change when a budget moves, and the histogram bins a whole tensor. */
 export const ClippingView = memo(function ClippingView({
@@ -52,8 +53,6 @@ function CurveChart(props: {
   hasFisher: boolean;
 }) {
   const { curve, chosen, ratioShares, total, hasFisher } = props;
-  const width = 330;
-  const height = 200;
   const m = { top: 10, right: 12, bottom: 34, left: 46 };
   // Each objective relative to its value without clipping (α = 1), so both share one axis.
   const rel = (a: Float64Array) => {
@@ -66,90 +65,65 @@ function CurveChart(props: {
   const x = d3
     .scaleLinear()
     .domain(d3.extent(curve.grid) as [number, number])
-    .range([m.left, width - m.right]);
+    .range([m.left, WIDTH - m.right]);
   const ymax = Math.max(1.05, d3.max([...mse, ...(fmse ?? [])]) ?? 1);
   const y = d3
     .scaleLinear()
     .domain([0, Math.min(ymax, 4)])
     .nice()
-    .range([height - m.bottom, m.top])
+    .range([HEIGHT - m.bottom, m.top])
     .clamp(true);
-  const line = d3
-    .line<number>()
-    .x((_, i) => x(curve.grid[i]))
-    .y((v) => y(v));
+  const points = (vals: number[]) => vals.map((v, i) => [curve.grid[i], v] as const);
   const best = (vals: number[]) => curve.grid[d3.minIndex(vals)];
+  const innerH = HEIGHT - m.top - m.bottom;
   return (
-    <svg
-      data-chart
-      width={width}
-      height={height}
-      role="img"
-      aria-label="Relative MSE and Fisher-weighted MSE against the clip ratio"
-    >
-      {ratioShares &&
-        [...ratioShares].map(([a, n]) => (
-          <rect
-            key={a}
-            x={x(a) - 4}
-            width={8}
-            y={y(0) - (n / total) * (height - m.top - m.bottom)}
-            height={(n / total) * (height - m.top - m.bottom)}
-            fill="currentColor"
-            opacity={0.15}
-          >
-            <title>{`${((n / total) * 100).toFixed(1)}% of blocks chose α = ${a.toFixed(2)}`}</title>
-          </rect>
-        ))}
-      <g>
-        {x.ticks(6).map((t) => (
-          <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
-            <line y2={4} stroke="currentColor" />
-            <text y={15} textAnchor="middle" fontSize={10} fill="currentColor">
-              {t.toFixed(1)}
-            </text>
-          </g>
-        ))}
-        <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-          clip ratio α (block scale from α · amax)
-        </text>
-        {y.ticks(5).map((t) => (
-          <g key={t} transform={`translate(${m.left},${y(t)})`}>
-            <line x2={-4} stroke="currentColor" />
-            <line x2={width - m.left - m.right} stroke="currentColor" opacity={0.08} />
-            <text x={-6} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">
-              {t.toFixed(1)}
-            </text>
-          </g>
-        ))}
-        <text
-          transform={`translate(11,${(m.top + height - m.bottom) / 2}) rotate(-90)`}
-          textAnchor="middle"
-          fontSize={10}
-          fill="currentColor"
-        >
-          error ÷ error at α = 1
-        </text>
-      </g>
-      <path d={line(mse) ?? ''} fill="none" stroke={MSE_COLOUR} strokeWidth={2} />
-      {mse.map((v, i) => (
-        <circle key={i} cx={x(curve.grid[i])} cy={y(v)} r={2.5} fill={MSE_COLOUR} />
-      ))}
-      {fmse && <path d={line(fmse) ?? ''} fill="none" stroke={FISHER_COLOUR} strokeWidth={2} strokeDasharray="5 3" />}
-      {fmse?.map((v, i) => (
-        <rect key={i} x={x(curve.grid[i]) - 2.5} y={y(v) - 2.5} width={5} height={5} fill={FISHER_COLOUR} />
-      ))}
+    <Chart width={WIDTH} height={HEIGHT} label="Relative MSE and Fisher-weighted MSE against the clip ratio">
+      {ratioShares && (
+        <BarsY
+          x={x}
+          y={(share) => y(0) - share * innerH}
+          width={8}
+          fill={PALETTE.ink}
+          opacity={0.15}
+          data={[...ratioShares].map(([a, n]) => ({
+            x: a,
+            y: n / total,
+            title: `${((n / total) * 100).toFixed(1)}% of blocks chose α = ${a.toFixed(2)}`,
+          }))}
+        />
+      )}
+      <Axis
+        scale={x}
+        orient="bottom"
+        transform={`translate(0,${HEIGHT - m.bottom})`}
+        ticks={6}
+        tickSize={4}
+        domainLine={false}
+        tickFormat={(t) => t.toFixed(1)}
+        label="clip ratio α (block scale from α · amax)"
+        labelOffset={30}
+        labelSize={10}
+      />
+      <Axis
+        scale={y}
+        orient="left"
+        transform={`translate(${m.left},0)`}
+        ticks={5}
+        tickSize={4}
+        domainLine={false}
+        grid={WIDTH - m.left - m.right}
+        tickFormat={(t) => t.toFixed(1)}
+        label="error ÷ error at α = 1"
+        labelOffset={35}
+        labelSize={10}
+      />
+      <Line data={points(mse)} x={x} y={y} stroke={PALETTE.mse} />
+      <Dots data={points(mse)} x={x} y={y} fill={PALETTE.mse} />
+      {fmse && <Line data={points(fmse)} x={x} y={y} stroke={PALETTE.fisher} dash="5 3" />}
+      {fmse && <Dots data={points(fmse)} x={x} y={y} fill={PALETTE.fisher} shape="square" />}
       {chosen !== null && (
         <g>
-          <line
-            x1={x(chosen)}
-            x2={x(chosen)}
-            y1={m.top}
-            y2={height - m.bottom}
-            stroke="currentColor"
-            strokeWidth={1.5}
-            strokeDasharray="2 2"
-          />
+          <RuleX x={chosen} scale={x} y1={m.top} y2={HEIGHT - m.bottom} strokeWidth={1.5} dash="2 2" />
           <text
             x={x(chosen) + (chosen > 0.75 ? -3 : 3)}
             y={m.top + 8}
@@ -159,44 +133,40 @@ function CurveChart(props: {
           >{`chosen α = ${chosen.toFixed(2)}`}</text>
         </g>
       )}
-      <g transform={`translate(${m.left + 6},${height - m.bottom - (fmse ? 24 : 10)})`} fontSize={10}>
-        <line x2={16} stroke={MSE_COLOUR} strokeWidth={2} />
-        <text x={20} dy="0.35em" fill="currentColor">{`MSE (min at ${best(mse).toFixed(2)})`}</text>
-        {fmse && (
-          <g transform="translate(0,13)">
-            <line x2={16} stroke={FISHER_COLOUR} strokeWidth={2} strokeDasharray="5 3" />
-            <text
-              x={20}
-              dy="0.35em"
-              fill="currentColor"
-            >{`Fisher-weighted MSE (min at ${best(fmse).toFixed(2)})`}</text>
-          </g>
-        )}
-      </g>
-    </svg>
+      <Key
+        x={m.left + 6}
+        y={HEIGHT - m.bottom - (fmse ? 24 : 10)}
+        items={[
+          { label: `MSE (min at ${best(mse).toFixed(2)})`, colour: PALETTE.mse, kind: 'line' },
+          ...(fmse
+            ? [
+                {
+                  label: `Fisher-weighted MSE (min at ${best(fmse).toFixed(2)})`,
+                  colour: PALETTE.fisher,
+                  kind: 'line' as const,
+                  dash: '5 3',
+                },
+              ]
+            : []),
+        ]}
+      />
+    </Chart>
   );
 }
 
+/** The block's values and its NVFP4 levels ±E2M1 · scale, the scale computed by the core's quantizer. */
+function blockValues(detail: TensorDetail, block: number | null) {
+  if (block === null || block >= detail.clipRatio.length) return { values: detail.weight, levels: null };
+  const { start, end } = blockSpan(blockGrid(detail.rows, detail.cols), block);
+  const values = detail.weight.subarray(start, end);
+  const q = quantizeNvfp4(values, { tensorScale: detail.nvfp4TensorScale, clip: [detail.clipRatio[block]] });
+  const scale = q.scales[0];
+  return { values, levels: E2M1.values().map((l) => l * scale) };
+}
+
 function Histogram({ detail, block }: { detail: TensorDetail; block: number | null }) {
-  const width = 330;
-  const height = 200;
   const m = { top: 10, right: 12, bottom: 34, left: 40 };
-  const bpr = Math.ceil(detail.cols / 16);
-  const { values, levels } = useMemo(() => {
-    if (block === null || block >= detail.clipRatio.length)
-      return { values: detail.weight, levels: null as number[] | null };
-    const r = Math.floor(block / bpr);
-    const c = block - r * bpr;
-    const start = r * detail.cols + c * 16;
-    const end = Math.min(start + 16, (r + 1) * detail.cols);
-    const v = detail.weight.subarray(start, end);
-    let amax = 0;
-    for (const x of v) if (Number.isFinite(x)) amax = Math.max(amax, Math.abs(x));
-    const ts = detail.nvfp4TensorScale;
-    const scale = Math.fround(roundE4M3((detail.clipRatio[block] * amax) / 6 / ts) * ts);
-    const lv = [...E2M1_LEVELS.map((l) => l * scale), ...E2M1_LEVELS.slice(1).map((l) => -l * scale)];
-    return { values: v, levels: lv };
-  }, [detail, block, bpr]);
+  const { values, levels } = useMemo(() => blockValues(detail, block), [detail, block]);
   const { x, bins } = useMemo(() => {
     let lo = Infinity;
     let hi = -Infinity;
@@ -210,7 +180,7 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
       .scaleLinear()
       .domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi])
       .nice()
-      .range([m.left, width - m.right]);
+      .range([m.left, WIDTH - m.right]);
     const bins = d3
       .bin()
       .domain(x.domain() as [number, number])
@@ -221,61 +191,49 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
     .scaleLinear()
     .domain([0, d3.max(bins, (b) => b.length) ?? 1])
     .nice()
-    .range([height - m.bottom, m.top]);
+    .range([HEIGHT - m.bottom, m.top]);
   return (
-    <svg
-      data-chart
-      width={width}
-      height={height}
-      role="img"
-      aria-label={
-        block === null ? 'Histogram of the tensor values' : 'Histogram of the block values with its NVFP4 grid'
-      }
+    <Chart
+      width={WIDTH}
+      height={HEIGHT}
+      label={block === null ? 'Histogram of the tensor values' : 'Histogram of the block values with its NVFP4 grid'}
     >
       {levels?.map((l, i) => (
-        <line
-          key={i}
-          x1={x(l)}
-          x2={x(l)}
-          y1={m.top}
-          y2={height - m.bottom}
-          stroke="#009E73"
-          strokeWidth={1}
-          opacity={0.8}
-        />
+        <RuleX key={i} x={l} scale={x} y1={m.top} y2={HEIGHT - m.bottom} stroke={PALETTE.level} opacity={0.8} />
       ))}
-      {bins.map((b, i) => (
-        <rect
-          key={i}
-          x={x(b.x0!) + 0.5}
-          width={Math.max(0, x(b.x1!) - x(b.x0!) - 1)}
-          y={y(b.length)}
-          height={y(0) - y(b.length)}
-          fill="currentColor"
-          opacity={0.55}
-        />
-      ))}
-      {x.ticks(5).map((t) => (
-        <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
-          <line y2={4} stroke="currentColor" />
-          <text y={15} textAnchor="middle" fontSize={10} fill="currentColor">
-            {d3.format('.2~g')(t)}
-          </text>
-        </g>
-      ))}
-      {y.ticks(4).map((t) => (
-        <g key={t} transform={`translate(${m.left},${y(t)})`}>
-          <line x2={-4} stroke="currentColor" />
-          <text x={-6} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">
-            {t}
-          </text>
-        </g>
-      ))}
-      <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-        {block === null
-          ? 'weight value (whole tensor; select a block for its grid)'
-          : 'weight value · green: the block’s NVFP4 levels'}
-      </text>
-    </svg>
+      <BarsY
+        x={x}
+        y={y}
+        inset={1}
+        fill={PALETTE.ink}
+        opacity={0.55}
+        data={bins.map((b) => ({ x0: b.x0!, x1: b.x1!, y: b.length }))}
+      />
+      <Axis
+        scale={x}
+        orient="bottom"
+        transform={`translate(0,${HEIGHT - m.bottom})`}
+        ticks={5}
+        tickSize={4}
+        domainLine={false}
+        tickFormat={d3.format('.2~g')}
+        label={
+          block === null
+            ? 'weight value (whole tensor; select a block for its grid)'
+            : 'weight value · green: the block’s NVFP4 levels'
+        }
+        labelOffset={30}
+        labelSize={10}
+      />
+      <Axis
+        scale={y}
+        orient="left"
+        transform={`translate(${m.left},0)`}
+        ticks={4}
+        tickSize={4}
+        domainLine={false}
+        tickFormat={String}
+      />
+    </Chart>
   );
 }

@@ -6,6 +6,7 @@ import { cancelRunning, openText, recalibrate, updateSettings } from '../store/c
 import { CLIPPINGS, FP8_SCALING_URL, MAX_TOKENS, POLICIES } from '../core/url/shareState';
 import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
+import { Select, Slider } from './inputs';
 import { dismissTextError } from '../store/actions';
 
 const POLICY_LABEL: Record<PolicyKind, string> = {
@@ -148,44 +149,8 @@ function TokensInput({
   );
 }
 
-function Slider({
-  id,
-  label,
-  value,
-  onChange,
-  help,
-}: {
-  id: string;
-  label: string;
-  value: number;
-  onChange: (v: number) => void;
-  help: string;
-}) {
-  return (
-    <div className="mb-2">
-      <div className="flex items-baseline justify-between">
-        <label htmlFor={id} className="text-xs font-medium">
-          {label}
-        </label>
-        <output htmlFor={id} className="text-xs tabular-nums" data-testid={`${id}-value`}>
-          {(value * 100).toFixed(1)}% FP8
-        </output>
-      </div>
-      <input
-        id={id}
-        type="range"
-        min={0}
-        max={1}
-        step={0.01}
-        value={value}
-        aria-valuetext={`${(value * 100).toFixed(1)}% of blocks in FP8`}
-        onChange={(e) => onChange(Number(e.target.value))}
-        className="w-full accent-amber-600"
-      />
-      <p className="text-xs text-slate-600 dark:text-slate-400">{help}</p>
-    </div>
-  );
-}
+const budgetFormat = (v: number) => `${(v * 100).toFixed(1)}% FP8`;
+const budgetText = (v: number) => `${(v * 100).toFixed(1)}% of blocks in FP8`;
 
 export function ControlsPanel() {
   const s = useExplorer((st) => st.settings);
@@ -196,65 +161,60 @@ export function ControlsPanel() {
         Budgets and quantization
       </h2>
       <Slider
+        compact
+        accent="fp8"
         id="weight-budget"
+        testId="weight-budget"
         label="Weight precision budget"
         value={s.weightBudget}
+        min={0}
+        max={1}
+        step={0.01}
+        format={budgetFormat}
+        valueText={budgetText}
         onChange={(v) => updateSettings({ weightBudget: v })}
         help="Share of all weight blocks kept in FP8; the rest are NVFP4. One global threshold on the block score."
       />
       <Slider
+        compact
+        accent="fp8"
         id="activation-budget"
+        testId="activation-budget"
         label="Activation precision budget"
         value={s.activationBudget}
+        min={0}
+        max={1}
+        step={0.01}
+        format={budgetFormat}
+        valueText={budgetText}
         onChange={(v) => updateSettings({ activationBudget: v })}
         help="Share of activation blocks the on-the-fly unit keeps in FP8 (threshold τ placed on calibration activations)."
       />
       <div className="grid grid-cols-1 gap-2">
-        <div className="text-xs font-medium">
-          <label htmlFor="policy-select">Policy</label>
-          <select
-            id="policy-select"
-            className="input mt-0.5"
-            value={s.policy}
-            onChange={(e) => updateSettings({ policy: e.target.value as PolicyKind })}
-          >
-            {POLICIES.map((p) => (
-              <option key={p} value={p}>
-                {POLICY_LABEL[p]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="text-xs font-medium">
-          <label htmlFor="clipping-select">Clipping</label>
-          <select
-            id="clipping-select"
-            className="input mt-0.5"
-            value={s.clipping}
-            onChange={(e) => updateSettings({ clipping: e.target.value as ClipMode })}
-          >
-            {CLIPPINGS.map((c) => (
-              <option key={c} value={c}>
-                {CLIP_LABEL[c]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="text-xs font-medium">
-          <label htmlFor="fp8-scaling-select">FP8 scaling</label>
-          <select
-            id="fp8-scaling-select"
-            className="input mt-0.5"
-            value={s.fp8Scaling}
-            onChange={(e) => updateSettings({ fp8Scaling: e.target.value as Fp8Scaling })}
-          >
-            {FP8_SCALINGS.map((c) => (
-              <option key={c} value={c}>
-                {FP8_SCALING_URL[c]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Select
+          compact
+          id="policy-select"
+          label="Policy"
+          value={s.policy}
+          options={POLICIES.map((p) => ({ value: p, label: POLICY_LABEL[p] }))}
+          onChange={(policy: PolicyKind) => updateSettings({ policy })}
+        />
+        <Select
+          compact
+          id="clipping-select"
+          label="Clipping"
+          value={s.clipping}
+          options={CLIPPINGS.map((c) => ({ value: c, label: CLIP_LABEL[c] }))}
+          onChange={(clipping: ClipMode) => updateSettings({ clipping })}
+        />
+        <Select
+          compact
+          id="fp8-scaling-select"
+          label="FP8 scaling"
+          value={s.fp8Scaling}
+          options={FP8_SCALINGS.map((c) => ({ value: c, label: FP8_SCALING_URL[c] }))}
+          onChange={(fp8Scaling: Fp8Scaling) => updateSettings({ fp8Scaling })}
+        />
       </div>
       {quant.status === 'running' && <ProgressBar progress={quant.progress} />}
       {quant.status === 'error' && quant.error && <Note>{quant.error}</Note>}

@@ -4,15 +4,16 @@
 import * as d3 from 'd3';
 import { HW_PARAM_KEYS, type HardwareReport, type HwParamKey, type HwParams } from '../core/hw/index';
 import { formatBits, formatPercent } from '../store/derive';
+import { Axis, BarsX, Chart, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend } from './charts';
 
 const SEGMENTS = [
-  { key: 'w8a8', label: 'FP8×FP8 MACs', colour: '#D55E00' },
-  { key: 'w8a4', label: 'FP8 w × FP4 a', colour: '#E69F00' },
-  { key: 'w4a8', label: 'FP4 w × FP8 a', colour: '#F0E442' },
-  { key: 'w4a4', label: 'FP4×FP4 MACs', colour: '#56B4E9' },
-  { key: 'unit', label: 'activation unit', colour: '#CC79A7' },
-  { key: 'wmem', label: 'weight memory', colour: '#009E73' },
-  { key: 'amem', label: 'activation memory', colour: '#0072B2' },
+  { key: 'w8a8', label: 'FP8×FP8 MACs' },
+  { key: 'w8a4', label: 'FP8 w × FP4 a' },
+  { key: 'w4a8', label: 'FP4 w × FP8 a' },
+  { key: 'w4a4', label: 'FP4×FP4 MACs' },
+  { key: 'unit', label: 'activation unit' },
+  { key: 'wmem', label: 'weight memory' },
+  { key: 'amem', label: 'activation memory' },
 ] as const;
 type SegKey = (typeof SEGMENTS)[number]['key'];
 
@@ -73,16 +74,22 @@ export function EnergyView({
   return (
     <div className="flex flex-wrap gap-4">
       <div>
-        <svg
-          data-chart
+        <Chart
           width={width}
           height={height}
-          role="img"
-          aria-label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references"
+          label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references"
         >
           {rows.map(([layer, r], i) => {
-            let acc = 0;
             const y = m.top + i * (barH + 6);
+            let acc = 0;
+            const segments = SEGMENTS.map((seg) => ({
+              y,
+              height: barH,
+              x0: acc,
+              x1: (acc += r[seg.key]),
+              fill: ENERGY_COLOURS[seg.key],
+              title: `layer ${layer} ${seg.label}: ${nj(r[seg.key])}`,
+            }));
             return (
               <g key={layer}>
                 <text
@@ -93,58 +100,49 @@ export function EnergyView({
                   fontSize={10}
                   fill="currentColor"
                 >{`L${layer}`}</text>
-                {SEGMENTS.map((seg) => {
-                  const x0 = x(acc);
-                  acc += r[seg.key];
-                  return (
-                    <rect key={seg.key} x={x0} y={y} width={Math.max(0, x(acc) - x0)} height={barH} fill={seg.colour}>
-                      <title>{`layer ${layer} ${seg.label}: ${nj(r[seg.key])}`}</title>
-                    </rect>
-                  );
-                })}
-                <line x1={x(r.fp8)} x2={x(r.fp8)} y1={y - 2} y2={y + barH + 2} stroke="currentColor" strokeWidth={2}>
-                  <title>{`all-FP8: ${nj(r.fp8)}`}</title>
-                </line>
-                <line
-                  x1={x(r.nvfp4)}
-                  x2={x(r.nvfp4)}
+                <BarsX data={segments} x={x} />
+                <RuleX
+                  x={r.fp8}
+                  scale={x}
                   y1={y - 2}
                   y2={y + barH + 2}
-                  stroke="#888"
                   strokeWidth={2}
-                  strokeDasharray="3 2"
-                >
-                  <title>{`all-NVFP4: ${nj(r.nvfp4)}`}</title>
-                </line>
+                  title={`all-FP8: ${nj(r.fp8)}`}
+                />
+                <RuleX
+                  x={r.nvfp4}
+                  scale={x}
+                  y1={y - 2}
+                  y2={y + barH + 2}
+                  stroke={PALETTE.reference}
+                  strokeWidth={2}
+                  dash="3 2"
+                  title={`all-NVFP4: ${nj(r.nvfp4)}`}
+                />
               </g>
             );
           })}
-          {x.ticks(5).map((t) => (
-            <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
-              <line y2={4} stroke="currentColor" />
-              <text y={15} textAnchor="middle" fontSize={10} fill="currentColor">
-                {nj(t)}
-              </text>
-            </g>
-          ))}
-          <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-            {`energy of one pass over ${tokens} tokens (linear layers)`}
-          </text>
-        </svg>
-        <div className="mt-1 flex max-w-[520px] flex-wrap gap-x-3 gap-y-1 text-xs">
-          <span className="flex items-center gap-1">
-            <span className="inline-block h-3 w-0.5 bg-current" /> all-FP8
-          </span>
-          <span className="flex items-center gap-1">
-            <span className="inline-block h-3 w-0 border-l-2 border-dashed border-slate-500" /> all-NVFP4
-          </span>
-          {SEGMENTS.map((s) => (
-            <span key={s.key} className="flex items-center gap-1">
-              <span className="inline-block h-3 w-3 rounded-sm" style={{ background: s.colour }} />
-              {s.label}
-            </span>
-          ))}
-        </div>
+          <Axis
+            scale={x}
+            orient="bottom"
+            transform={`translate(0,${height - m.bottom})`}
+            ticks={5}
+            tickSize={4}
+            domainLine={false}
+            tickFormat={nj}
+            label={`energy of one pass over ${tokens} tokens (linear layers)`}
+            labelOffset={30}
+            labelSize={10}
+          />
+        </Chart>
+        <SwatchLegend
+          className="mt-1 max-w-[520px]"
+          items={[
+            { label: 'all-FP8', colour: PALETTE.ink, kind: 'tick' },
+            { label: 'all-NVFP4', colour: PALETTE.reference, kind: 'tick', dash: '3 2' },
+            ...SEGMENTS.map((s) => ({ label: s.label, colour: ENERGY_COLOURS[s.key] })),
+          ]}
+        />
       </div>
       <dl
         className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums"

@@ -3,38 +3,22 @@
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
+import { Axis, ColorLegend, HeatCells, PALETTE, shareColour } from './charts';
 import { tensorKey } from '../store/derive';
 
-export const shareColour = d3.scaleSequential(d3.interpolateViridis).domain([0, 1]);
+export { shareColour };
 
+/** The 0–100% colour ramp shared by both FP8-share heatmaps. */
 export function ShareLegend({ label }: { label: string }) {
-  const stops = d3.range(0, 1.0001, 0.1);
   return (
-    <svg
-      data-chart
-      width={220}
-      height={34}
-      role="img"
-      aria-label={`${label}: colour scale from 0% (dark purple) to 100% (yellow)`}
-      className="overflow-visible"
-    >
-      <defs>
-        <linearGradient id={`legend-${label.replace(/\W/g, '')}`}>
-          {stops.map((s) => (
-            <stop key={s} offset={`${s * 100}%`} stopColor={shareColour(s)} />
-          ))}
-        </linearGradient>
-      </defs>
-      <rect x={10} y={4} width={200} height={10} fill={`url(#legend-${label.replace(/\W/g, '')})`} />
-      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-        <g key={t} transform={`translate(${10 + t * 200},0)`}>
-          <line y1={14} y2={18} stroke="currentColor" />
-          <text y={28} textAnchor="middle" fontSize={10} fill="currentColor">
-            {`${t * 100}%`}
-          </text>
-        </g>
-      ))}
-    </svg>
+    <ColorLegend
+      scale={shareColour}
+      title={label}
+      width={200}
+      tickValues={[0, 0.25, 0.5, 0.75, 1]}
+      tickFormat={(t) => `${Math.round(t * 100)}%`}
+      description="colour scale from 0% (dark purple) to 100% (yellow)"
+    />
   );
 }
 
@@ -54,7 +38,7 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
   const x = useMemo(
     () =>
       d3
-        .scaleBand<string>()
+        .scaleBand<Projection>()
         .domain(PROJECTIONS)
         .range([0, cell.w * PROJECTIONS.length])
         .padding(0.06),
@@ -122,63 +106,42 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
         className="block"
       >
         <g transform={`translate(${margin.left},${margin.top})`}>
-          {PROJECTIONS.map((p) => (
-            <text
-              key={p}
-              x={(x(p) ?? 0) + x.bandwidth() / 2}
-              y={-5}
-              textAnchor="middle"
-              fontSize={10}
-              fill="currentColor"
-            >
-              {p}
-            </text>
-          ))}
-          {d3.range(nLayers).map((layer) => (
-            <g key={layer} role="row" aria-label={`layer ${layer}`}>
-              <text
-                x={-6}
-                y={(y(layer) ?? 0) + y.bandwidth() / 2}
-                dy="0.35em"
-                textAnchor="end"
-                fontSize={10}
-                fill="currentColor"
-              >
-                {`L${layer}`}
-              </text>
-              {PROJECTIONS.map((proj) => {
-                const s = shares.get(tensorKey(layer, proj));
-                const isSel = selected.layer === layer && selected.projection === proj;
-                const isFocus = focus.layer === layer && focus.proj === proj;
-                return (
-                  <rect
-                    key={proj}
-                    role="gridcell"
-                    data-cell={`${layer}-${proj}`}
-                    data-share={s ?? ''}
-                    aria-label={describe(layer, proj)}
-                    aria-selected={isSel}
-                    tabIndex={isFocus ? 0 : -1}
-                    x={x(proj)}
-                    y={y(layer)}
-                    width={x.bandwidth()}
-                    height={y.bandwidth()}
-                    fill={s === undefined ? 'transparent' : shareColour(s)}
-                    stroke={isSel ? 'currentColor' : 'none'}
-                    strokeWidth={isSel ? 2 : 0}
-                    className="cursor-pointer outline-none focus-visible:[stroke:#e69f00] focus-visible:[stroke-width:3px]"
-                    onMouseEnter={() => setHover({ layer, proj })}
-                    onMouseLeave={() => setHover(null)}
-                    onFocus={() => setFocus({ layer, proj })}
-                    onClick={() => {
-                      setFocus({ layer, proj });
-                      onSelect(layer, proj);
-                    }}
-                  />
-                );
-              })}
-            </g>
-          ))}
+          <Axis scale={x} orient="top" tickSize={0} domainLine={false} tickFormat={(p) => p} />
+          <HeatCells
+            rows={d3.range(nLayers)}
+            cols={PROJECTIONS}
+            x={x}
+            y={y}
+            rowLabel={(layer) => `L${layer}`}
+            rowProps={(layer) => ({ role: 'row', 'aria-label': `layer ${layer}` })}
+            fill={(layer, proj) => {
+              const s = shares.get(tensorKey(layer, proj));
+              return s === undefined ? 'transparent' : shareColour(s);
+            }}
+            cellProps={(layer, proj) => {
+              const isSel = selected.layer === layer && selected.projection === proj;
+              return {
+                role: 'gridcell',
+                'data-cell': `${layer}-${proj}`,
+                'data-share': shares.get(tensorKey(layer, proj)) ?? '',
+                'aria-label': describe(layer, proj),
+                'aria-selected': isSel,
+                tabIndex: focus.layer === layer && focus.proj === proj ? 0 : -1,
+                stroke: isSel ? PALETTE.ink : 'none',
+                strokeWidth: isSel ? 2 : 0,
+                // A literal class (Tailwind reads it from the source): PALETTE.focus.
+                className:
+                  'cursor-pointer outline-none focus-visible:[stroke:#e69f00] focus-visible:[stroke-width:3px]',
+                onMouseEnter: () => setHover({ layer, proj }),
+                onMouseLeave: () => setHover(null),
+                onFocus: () => setFocus({ layer, proj }),
+                onClick: () => {
+                  setFocus({ layer, proj });
+                  onSelect(layer, proj);
+                },
+              };
+            }}
+          />
         </g>
       </svg>
       <div className="mt-1 h-4 text-xs tabular-nums text-slate-700 dark:text-slate-300" aria-live="polite">

@@ -4,16 +4,9 @@ import * as d3 from 'd3';
 import { POLICIES } from '../core/url/shareState';
 import type { PolicyKind } from '../core/pipeline/vocabulary';
 import type { SweepPoint } from '../core/pipeline/results';
+import { Axis, Chart, Dots, Line, PALETTE, POLICY_STYLE, RuleY, SwatchLegend } from './charts';
 
-export const POLICY_STYLE: Record<PolicyKind, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
-  fgmp: { colour: '#D55E00', label: 'FGMP (Fisher-weighted)', dash: '', shape: d3.symbolCircle },
-  uniform: { colour: '#CC79A7', label: 'per-layer uniform', dash: '6 3', shape: d3.symbolSquare },
-  unweighted: { colour: '#0072B2', label: 'unweighted error', dash: '2 2', shape: d3.symbolTriangle },
-  magnitude: { colour: '#009E73', label: 'largest magnitude', dash: '8 2 2 2', shape: d3.symbolDiamond },
-  random: { colour: '#777777', label: 'random blocks', dash: '1 3', shape: d3.symbolCross },
-  // CLI-only policy (fgmp sweep --policies error); the explorer does not offer it.
-  error: { colour: '#56B4E9', label: 'quantization error', dash: '4 2', shape: d3.symbolStar },
-};
+export { POLICY_STYLE };
 
 interface Current {
   policy: PolicyKind;
@@ -23,7 +16,11 @@ interface Current {
   stale: boolean;
 }
 
-function Chart({
+const WIDTH = 360;
+const HEIGHT = 230;
+const M = { top: 10, right: 20, bottom: 36, left: 46 };
+
+function PplChart({
   points,
   current,
   xOf,
@@ -40,14 +37,11 @@ function Chart({
   baselines: { fp8?: number; nvfp4?: number };
   domain: [number, number];
 }) {
-  const width = 360;
-  const height = 230;
-  const m = { top: 10, right: 20, bottom: 36, left: 46 };
   const x = d3
     .scaleLinear()
     .domain(domain)
     .nice()
-    .range([m.left, width - m.right]);
+    .range([M.left, WIDTH - M.right]);
   const ys = [
     ...points.map((p) => p.ppl),
     ...(current.ppl ? [current.ppl] : []),
@@ -60,117 +54,91 @@ function Chart({
     .scaleLinear()
     .domain([y0 - pad, y1 + pad])
     .nice()
-    .range([height - m.bottom, m.top]);
+    .range([HEIGHT - M.bottom, M.top]);
   const byPolicy = d3.group(points, (p) => p.policy);
-  const line = d3
-    .line<SweepPoint>()
-    .x((p) => x(xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 })))
-    .y((p) => y(p.ppl));
-  const cx = x(xOf(current));
+  const xy = (p: SweepPoint) => [xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 }), p.ppl] as const;
+  const innerW = WIDTH - M.left - M.right;
   return (
-    <svg
-      data-chart
-      width={width}
-      height={height}
-      role="img"
-      aria-label={`Perplexity against ${xLabel}, one line per block-selection rule`}
-    >
-      {x.ticks(5).map((t) => (
-        <g key={t} transform={`translate(${x(t)},${height - m.bottom})`}>
-          <line y2={4} stroke="currentColor" />
-          <line y2={-(height - m.top - m.bottom)} stroke="currentColor" opacity={0.08} />
-          <text y={15} textAnchor="middle" fontSize={10} fill="currentColor">
-            {xFormat(t)}
-          </text>
-        </g>
-      ))}
-      <text x={(m.left + width - m.right) / 2} y={height - 4} textAnchor="middle" fontSize={10} fill="currentColor">
-        {xLabel}
-      </text>
-      {y.ticks(5).map((t) => (
-        <g key={t} transform={`translate(${m.left},${y(t)})`}>
-          <line x2={-4} stroke="currentColor" />
-          <line x2={width - m.left - m.right} stroke="currentColor" opacity={0.08} />
-          <text x={-6} dy="0.35em" textAnchor="end" fontSize={10} fill="currentColor">
-            {d3.format('.3~f')(t)}
-          </text>
-        </g>
-      ))}
-      <text
-        transform={`translate(11,${(m.top + height - m.bottom) / 2}) rotate(-90)`}
-        textAnchor="middle"
-        fontSize={10}
-        fill="currentColor"
-      >
-        perplexity
-      </text>
+    <Chart width={WIDTH} height={HEIGHT} label={`Perplexity against ${xLabel}, one line per block-selection rule`}>
+      <Axis
+        scale={x}
+        orient="bottom"
+        transform={`translate(0,${HEIGHT - M.bottom})`}
+        ticks={5}
+        tickSize={4}
+        domainLine={false}
+        grid={HEIGHT - M.top - M.bottom}
+        tickFormat={xFormat}
+        label={xLabel}
+        labelOffset={32}
+        labelSize={10}
+      />
+      <Axis
+        scale={y}
+        orient="left"
+        transform={`translate(${M.left},0)`}
+        ticks={5}
+        tickSize={4}
+        domainLine={false}
+        grid={innerW}
+        tickFormat={d3.format('.3~f')}
+        label="perplexity"
+        labelOffset={35}
+        labelSize={10}
+      />
       {baselines.fp8 !== undefined && (
-        <g>
-          <line
-            x1={m.left}
-            x2={width - m.right}
-            y1={y(baselines.fp8)}
-            y2={y(baselines.fp8)}
-            stroke="currentColor"
-            strokeDasharray="4 3"
-            opacity={0.6}
-          />
-          <text
-            x={width - m.right - 2}
-            y={y(baselines.fp8) - 3}
-            textAnchor="end"
-            fontSize={9}
-            fill="currentColor"
-          >{`all-FP8 ${baselines.fp8.toFixed(3)}`}</text>
-        </g>
+        <RuleY
+          y={baselines.fp8}
+          scale={y}
+          x1={M.left}
+          x2={WIDTH - M.right}
+          dash="4 3"
+          opacity={0.6}
+          label={`all-FP8 ${baselines.fp8.toFixed(3)}`}
+        />
       )}
       {baselines.nvfp4 !== undefined && (
-        <g>
-          <line
-            x1={m.left}
-            x2={width - m.right}
-            y1={y(baselines.nvfp4)}
-            y2={y(baselines.nvfp4)}
-            stroke="#888"
-            strokeDasharray="2 3"
-          />
-          <text
-            x={width - m.right - 2}
-            y={y(baselines.nvfp4) + 10}
-            textAnchor="end"
-            fontSize={9}
-            fill="currentColor"
-          >{`all-NVFP4 ${baselines.nvfp4.toFixed(3)}`}</text>
-        </g>
+        <RuleY
+          y={baselines.nvfp4}
+          scale={y}
+          x1={M.left}
+          x2={WIDTH - M.right}
+          stroke={PALETTE.reference}
+          dash="2 3"
+          label={`all-NVFP4 ${baselines.nvfp4.toFixed(3)}`}
+          labelBelow
+        />
       )}
       {[...byPolicy].map(([policy, pts]) => {
         const st = POLICY_STYLE[policy];
         const sorted = [...pts].sort((a, b) => a.weightBudget - b.weightBudget);
         return (
           <g key={policy}>
-            <path d={line(sorted) ?? ''} fill="none" stroke={st.colour} strokeWidth={1.8} strokeDasharray={st.dash} />
-            {sorted.map((p, i) => (
-              <path
-                key={i}
-                transform={`translate(${x(xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 }))},${y(p.ppl)})`}
-                d={d3.symbol(st.shape, 28)() ?? ''}
-                fill={st.colour}
-              >
-                <title>{`${st.label}: ${(p.weightBudget * 100).toFixed(0)}% FP8, energy ${(p.energyVsFp8 * 100).toFixed(1)}% of all-FP8, ppl ${p.ppl.toFixed(4)}`}</title>
-              </path>
-            ))}
+            <Line data={sorted.map(xy)} x={x} y={y} stroke={st.colour} strokeWidth={1.8} dash={st.dash} />
+            <Dots
+              data={sorted.map(xy)}
+              x={x}
+              y={y}
+              fill={st.colour}
+              shape={st.shape}
+              size={28}
+              title={(i) => {
+                const p = sorted[i];
+                return `${st.label}: ${(p.weightBudget * 100).toFixed(0)}% FP8, energy ${(p.energyVsFp8 * 100).toFixed(1)}% of all-FP8, ppl ${p.ppl.toFixed(4)}`;
+              }}
+            />
           </g>
         );
       })}
       {current.ppl !== null && (
-        <g transform={`translate(${cx},${y(current.ppl)})`} opacity={current.stale ? 0.4 : 1}>
+        <g transform={`translate(${x(xOf(current))},${y(current.ppl)})`} opacity={current.stale ? 0.4 : 1}>
           <circle r={7} fill="none" stroke="currentColor" strokeWidth={2} />
           <text x={9} y={-8} fontSize={10} fill="currentColor">
             {current.stale ? 'current (stale)' : 'current'}
           </text>
         </g>
       )}
-    </svg>
+    </Chart>
   );
 }
 
@@ -185,46 +153,38 @@ export function TradeoffView({
 }) {
   const policies = [...new Set(points.map((p) => p.policy))];
   const eDomain = d3.extent([...points.map((p) => p.energyVsFp8), current.energyVsFp8, 1]) as [number, number];
+  const percent = (t: number) => `${Math.round(t * 100)}%`;
   return (
     <div>
       <div className="flex flex-wrap gap-4">
-        <Chart
+        <PplChart
           points={points}
           current={current}
           xOf={(p) => p.share}
           xLabel="share of weight blocks in FP8"
-          xFormat={(t) => `${Math.round(t * 100)}%`}
+          xFormat={percent}
           baselines={baselines}
           domain={[0, 1]}
         />
-        <Chart
+        <PplChart
           points={points}
           current={current}
           xOf={(p) => p.energyVsFp8}
           xLabel="simulated energy (all-FP8 = 100%)"
-          xFormat={(t) => `${Math.round(t * 100)}%`}
+          xFormat={percent}
           baselines={baselines}
           domain={eDomain}
         />
       </div>
-      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs">
-        {(policies.length ? policies : POLICIES).map((p) => (
-          <span key={p} className="flex items-center gap-1">
-            <svg width={22} height={10}>
-              <line
-                x1={0}
-                x2={22}
-                y1={5}
-                y2={5}
-                stroke={POLICY_STYLE[p].colour}
-                strokeWidth={2}
-                strokeDasharray={POLICY_STYLE[p].dash}
-              />
-            </svg>
-            {POLICY_STYLE[p].label}
-          </span>
-        ))}
-      </div>
+      <SwatchLegend
+        className="mt-1 gap-x-4"
+        items={(policies.length ? policies : POLICIES).map((p) => ({
+          label: POLICY_STYLE[p].label,
+          colour: POLICY_STYLE[p].colour,
+          kind: 'line' as const,
+          dash: POLICY_STYLE[p].dash,
+        }))}
+      />
     </div>
   );
 }

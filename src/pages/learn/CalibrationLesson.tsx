@@ -2,8 +2,9 @@
 // heavy-tailed histogram, then FGMP's Fisher-weighted clipping of NVFP4 blocks.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
-import { Controls, Num, Prose, Section, Segmented, Select, Slider } from '../../views/learn/controls';
-import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
+import { Controls, Num, Prose, Section } from '../../views/learn/prose';
+import { Segmented, Select, Slider } from '../../views/inputs';
+import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { INT4, NVFP4_BLOCK } from '../../core/formats';
 import { explorerHash } from './tourModel';
@@ -62,7 +63,16 @@ export function CalibrationLesson() {
           onChange={setBits}
           testId="calib-bits"
         />
-        <Slider label="Percentile" value={percentile} min={99} max={99.99} step={0.01} onChange={setPercentile} format={(v) => v.toFixed(2)} testId="percentile" />
+        <Slider
+          label="Percentile"
+          value={percentile}
+          min={99}
+          max={99.99}
+          step={0.01}
+          onChange={setPercentile}
+          format={(v) => v.toFixed(2)}
+          testId="percentile"
+        />
       </Controls>
       <Histogram x={x} rows={table.rows} amax={table.amax} />
       <div className="overflow-x-auto">
@@ -79,9 +89,16 @@ export function CalibrationLesson() {
           </thead>
           <tbody>
             {table.rows.map((r) => (
-              <tr key={r.id} className="border-b border-slate-200 dark:border-slate-800" data-testid={`calib-row-${r.id}`}>
+              <tr
+                key={r.id}
+                className="border-b border-slate-200 dark:border-slate-800"
+                data-testid={`calib-row-${r.id}`}
+              >
                 <td className="px-2 py-0.5">
-                  <span className="mr-2 inline-block h-2 w-4 align-middle" style={{ background: METHOD_COLOURS[r.id] }} />
+                  <span
+                    className="mr-2 inline-block h-2 w-4 align-middle"
+                    style={{ background: METHOD_COLOURS[r.id] }}
+                  />
                   {r.label}
                 </td>
                 <td className="px-2 py-0.5 text-right font-mono" data-testid={`threshold-${r.id}`}>
@@ -107,27 +124,37 @@ export function CalibrationLesson() {
   );
 }
 
-function CalibrationSummary({ table, bits, otherAlpha }: { table: CalibrationTable; bits: IntBits; otherAlpha: number }) {
+function CalibrationSummary({
+  table,
+  bits,
+  otherAlpha,
+}: {
+  table: CalibrationTable;
+  bits: IntBits;
+  otherAlpha: number;
+}) {
   const byId = Object.fromEntries(table.rows.map((r) => [r.id, r]));
   const mse = byId.mse;
   const kl = byId.kl;
   const klWorse = kl.metrics.mse > mse.metrics.mse;
   return (
     <p data-testid="calib-summary">
-      The MSE search tries clip ratios from 1 down to <Num>{sig(table.search.curve[table.search.curve.length - 1].alpha, 2)}</Num>{' '}
-      and keeps <Num testId="mse-alpha">{sig(table.search.alpha, 3)}</Num> of the largest value{' '}
-      <Num>{sig(table.amax)}</Num>, clipping <Num>{pct(mse.clippedShare, 2)}</Num> of the sample. KL compares the
-      histogram of |x| with its <Num>{table.levels}</Num>-level quantized version for every candidate threshold and keeps
-      the most similar one, <Num testId="kl-threshold">{sig(kl.threshold)}</Num>, which clips{' '}
-      <Num>{pct(kl.clippedShare, 2)}</Num>. Its MSE is <Num>{sig(kl.metrics.mse)}</Num>,{' '}
-      {klWorse ? 'higher' : 'not higher'} than the MSE-optimal <Num>{sig(mse.metrics.mse)}</Num>
+      The MSE search tries clip ratios from 1 down to{' '}
+      <Num>{sig(table.search.curve[table.search.curve.length - 1].alpha, 2)}</Num> and keeps{' '}
+      <Num testId="mse-alpha">{sig(table.search.alpha, 3)}</Num> of the largest value <Num>{sig(table.amax)}</Num>,
+      clipping <Num>{pct(mse.clippedShare, 2)}</Num> of the sample. KL compares the histogram of |x| with its{' '}
+      <Num>{table.levels}</Num>-level quantized version for every candidate threshold and keeps the most similar one,{' '}
+      <Num testId="kl-threshold">{sig(kl.threshold)}</Num>, which clips <Num>{pct(kl.clippedShare, 2)}</Num>. Its MSE is{' '}
+      <Num>{sig(kl.metrics.mse)}</Num>, {klWorse ? 'higher' : 'not higher'} than the MSE-optimal{' '}
+      <Num>{sig(mse.metrics.mse)}</Num>
       {klWorse
         ? ': KL matches the shape of the bulk of the distribution, while the squared error of the few clipped extreme values dominates the MSE.'
         : ': here matching the shape of the distribution also keeps the squared error low.'}{' '}
       {bits === 'int8' ? (
         <>
           With INT4&apos;s <Num>{INT4_LEVELS}</Num> positive levels the MSE-optimal ratio is{' '}
-          <Num testId="other-alpha">{sig(otherAlpha, 3)}</Num> instead: fewer levels make resolution dearer than the tails.
+          <Num testId="other-alpha">{sig(otherAlpha, 3)}</Num> instead: fewer levels make resolution dearer than the
+          tails.
         </>
       ) : (
         <>
@@ -142,49 +169,131 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
   const width = 900;
   const height = 260;
   const m = { l: 50, r: 20, t: 30, b: 40 };
-  const xs = d3.scaleLinear().domain([-amax, amax]).range([m.l, width - m.r]);
+  const xs = d3
+    .scaleLinear()
+    .domain([-amax, amax])
+    .range([m.l, width - m.r]);
   const bins = d3.bin().domain([-amax, amax]).thresholds(160)(Array.from(x));
   const maxCount = d3.max(bins, (b) => b.length) ?? 1;
-  const ys = d3.scaleLog().domain([0.8, maxCount * 1.2]).range([height - m.b, m.t]);
+  const ys = d3
+    .scaleLog()
+    .domain([0.8, maxCount * 1.2])
+    .range([height - m.b, m.t]);
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-5xl" role="img" aria-label="Histogram of the sample with the thresholds of each method" data-testid="calib-histogram">
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      className="w-full max-w-5xl"
+      role="img"
+      aria-label="Histogram of the sample with the thresholds of each method"
+      data-testid="calib-histogram"
+    >
       {bins.map((b, i) =>
         b.length > 0 ? (
-          <rect key={i} x={xs(b.x0!)} width={Math.max(0.5, xs(b.x1!) - xs(b.x0!) - 0.5)} y={ys(b.length)} height={height - m.b - ys(b.length)} fill="currentColor" fillOpacity={0.35} />
+          <rect
+            key={i}
+            x={xs(b.x0!)}
+            width={Math.max(0.5, xs(b.x1!) - xs(b.x0!) - 0.5)}
+            y={ys(b.length)}
+            height={height - m.b - ys(b.length)}
+            fill="currentColor"
+            fillOpacity={0.35}
+          />
         ) : null,
       )}
       {rows.map((r, k) => (
         <g key={r.id}>
           {[-1, 1].map((sgn) => (
-            <line key={sgn} x1={xs(sgn * r.threshold)} x2={xs(sgn * r.threshold)} y1={m.t} y2={height - m.b} stroke={METHOD_COLOURS[r.id]} strokeWidth={2} strokeDasharray={METHOD_DASH[r.id]} />
+            <line
+              key={sgn}
+              x1={xs(sgn * r.threshold)}
+              x2={xs(sgn * r.threshold)}
+              y1={m.t}
+              y2={height - m.b}
+              stroke={METHOD_COLOURS[r.id]}
+              strokeWidth={2}
+              strokeDasharray={METHOD_DASH[r.id]}
+            />
           ))}
-          <line x1={m.l + k * 210} x2={m.l + k * 210 + 22} y1={10} y2={10} stroke={METHOD_COLOURS[r.id]} strokeWidth={2} strokeDasharray={METHOD_DASH[r.id]} />
+          <line
+            x1={m.l + k * 210}
+            x2={m.l + k * 210 + 22}
+            y1={10}
+            y2={10}
+            stroke={METHOD_COLOURS[r.id]}
+            strokeWidth={2}
+            strokeDasharray={METHOD_DASH[r.id]}
+          />
           <text x={m.l + k * 210 + 26} y={14} fontSize={11} fill="currentColor">
-            {r.id === 'kl' ? 'KL (saturate)' : r.id === 'mse' ? 'MSE-optimal' : r.id === 'percentile' ? 'percentile' : 'absmax'}
+            {r.id === 'kl'
+              ? 'KL (saturate)'
+              : r.id === 'mse'
+                ? 'MSE-optimal'
+                : r.id === 'percentile'
+                  ? 'percentile'
+                  : 'absmax'}
           </text>
         </g>
       ))}
       <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={10} label="value" />
-      <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} tickValues={[1, 10, 100, 1000, 10000].filter((v) => v <= maxCount * 1.2)} tickFormat={(v) => String(v)} label="count (log)" labelOffset={38} />
+      <Axis
+        scale={ys}
+        orient="left"
+        transform={`translate(${m.l},0)`}
+        tickValues={[1, 10, 100, 1000, 10000].filter((v) => v <= maxCount * 1.2)}
+        tickFormat={(v) => String(v)}
+        label="count (log)"
+        labelOffset={38}
+      />
     </svg>
   );
 }
 
-function MseCurve({ search, amax, rows }: { search: CalibrationTable['search']; amax: number; rows: CalibrationTable['rows'] }) {
+function MseCurve({
+  search,
+  amax,
+  rows,
+}: {
+  search: CalibrationTable['search'];
+  amax: number;
+  rows: CalibrationTable['rows'];
+}) {
   const width = 560;
   const height = 240;
   const m = { l: 60, r: 14, t: 10, b: 40 };
   const pts = search.curve.map((c) => ({ t: c.alpha * amax, mse: c.objective }));
-  const xs = d3.scaleLog().domain(d3.extent(pts, (p) => p.t) as [number, number]).range([m.l, width - m.r]);
-  const ys = d3.scaleLog().domain(d3.extent(pts, (p) => p.mse) as [number, number]).nice().range([height - m.b, m.t]);
-  const path = d3.line<{ t: number; mse: number }>().x((p) => xs(p.t)).y((p) => ys(p.mse))(pts) ?? '';
+  const xs = d3
+    .scaleLog()
+    .domain(d3.extent(pts, (p) => p.t) as [number, number])
+    .range([m.l, width - m.r]);
+  const ys = d3
+    .scaleLog()
+    .domain(d3.extent(pts, (p) => p.mse) as [number, number])
+    .nice()
+    .range([height - m.b, m.t]);
+  const path =
+    d3
+      .line<{ t: number; mse: number }>()
+      .x((p) => xs(p.t))
+      .y((p) => ys(p.mse))(pts) ?? '';
   return (
     <figure className="flex flex-col gap-1">
-      <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-xl" role="img" aria-label="Mean squared error against the clipping threshold">
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        className="w-full max-w-xl"
+        role="img"
+        aria-label="Mean squared error against the clipping threshold"
+      >
         <path d={path} fill="none" stroke="currentColor" strokeWidth={1.5} />
         {rows.map((r) =>
           r.threshold >= xs.domain()[0] && r.threshold <= xs.domain()[1] ? (
-            <circle key={r.id} cx={xs(r.threshold)} cy={ys(Math.max(r.metrics.mse, ys.domain()[0]))} r={5} fill={METHOD_COLOURS[r.id]} stroke="currentColor" />
+            <circle
+              key={r.id}
+              cx={xs(r.threshold)}
+              cy={ys(Math.max(r.metrics.mse, ys.domain()[0]))}
+              r={5}
+              fill={METHOD_COLOURS[r.id]}
+              stroke="currentColor"
+            />
           ) : null,
         )}
         <Axis
@@ -195,9 +304,19 @@ function MseCurve({ search, amax, rows }: { search: CalibrationTable['search']; 
           tickFormat={(v) => sig(v, 2)}
           label="threshold T (log)"
         />
-        <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} tickValues={decades(ys.domain() as [number, number])} tickFormat={(v) => d3.format('.0e')(v)} label="MSE (log)" labelOffset={46} />
+        <Axis
+          scale={ys}
+          orient="left"
+          transform={`translate(${m.l},0)`}
+          tickValues={decades(ys.domain() as [number, number])}
+          tickFormat={(v) => d3.format('.0e')(v)}
+          label="MSE (log)"
+          labelOffset={46}
+        />
       </svg>
-      <figcaption className="text-xs text-slate-600 dark:text-slate-400">MSE of the quantized sample against the threshold; dots: the four methods.</figcaption>
+      <figcaption className="text-xs text-slate-600 dark:text-slate-400">
+        MSE of the quantized sample against the threshold; dots: the four methods.
+      </figcaption>
     </figure>
   );
 }
@@ -225,20 +344,27 @@ function FisherClipping() {
       <Prose>
         <p>
           Plain MSE treats every weight alike. FGMP weighs each weight&apos;s squared error by its Fisher information F
-          (how much the loss reacts to it) and, for every <Num>{NVFP4_BLOCK}</Num>-element NVFP4 block, picks the clip ratio α from{' '}
-          <Num>{grid[0].toFixed(2)}</Num> down to <Num>{grid[grid.length - 1].toFixed(2)}</Num> that minimises Σ F·(w −
-          Q(w; α))². No model is loaded here, so F is a synthetic importance vector over a seeded{' '}
+          (how much the loss reacts to it) and, for every <Num>{NVFP4_BLOCK}</Num>-element NVFP4 block, picks the clip
+          ratio α from <Num>{grid[0].toFixed(2)}</Num> down to <Num>{grid[grid.length - 1].toFixed(2)}</Num> that
+          minimises Σ F·(w − Q(w; α))². No model is loaded here, so F is a synthetic importance vector over a seeded{' '}
           <Num>{rows}</Num>×<Num>{cols}</Num> weight tensor; the explorer does this with a real model&apos;s Fisher.
         </p>
       </Prose>
       <Controls>
-        <Select label="Synthetic importance" value={importance} options={IMPORTANCE_OPTIONS} onChange={setImportance} testId="importance" />
+        <Select
+          label="Synthetic importance"
+          value={importance}
+          options={IMPORTANCE_OPTIONS}
+          onChange={setImportance}
+          testId="importance"
+        />
       </Controls>
       <p className="max-w-3xl text-sm" data-testid="fisher-text">
-        With every block at the same ratio, plain MSE is lowest at α = <Num testId="curve-mse-alpha">{argmin(r.curve.mse).toFixed(2)}</Num>{' '}
-        and the Fisher-weighted MSE at α = <Num testId="curve-fisher-alpha">{argmin(r.curve.fisherMse).toFixed(2)}</Num>. Searched
-        per block, MSE clipping picks a mean ratio of <Num testId="mean-mse-ratio">{mean(r.mse.ratios).toFixed(3)}</Num> and
-        Fisher clipping <Num testId="mean-fisher-ratio">{mean(r.fisher.ratios).toFixed(3)}</Num>. The weighted error is{' '}
+        With every block at the same ratio, plain MSE is lowest at α ={' '}
+        <Num testId="curve-mse-alpha">{argmin(r.curve.mse).toFixed(2)}</Num> and the Fisher-weighted MSE at α ={' '}
+        <Num testId="curve-fisher-alpha">{argmin(r.curve.fisherMse).toFixed(2)}</Num>. Searched per block, MSE clipping
+        picks a mean ratio of <Num testId="mean-mse-ratio">{mean(r.mse.ratios).toFixed(3)}</Num> and Fisher clipping{' '}
+        <Num testId="mean-fisher-ratio">{mean(r.fisher.ratios).toFixed(3)}</Num>. The weighted error is{' '}
         <Num testId="weighted-none">{sig(r.none.weighted)}</Num> without clipping,{' '}
         <Num testId="weighted-mse">{sig(r.mse.weighted)}</Num> with MSE clipping and{' '}
         <Num testId="weighted-fisher">{sig(r.fisher.weighted)}</Num> with Fisher clipping, whose plain MSE is{' '}
@@ -250,11 +376,27 @@ function FisherClipping() {
           <span className="text-sm font-medium">Chosen α per block (rows × blocks)</span>
           <div className="flex gap-4">
             <figure className="flex flex-col gap-1 text-xs">
-              <Heatmap values={r.mse.ratios} rows={rows} cols={blocksPerRow} cell={14} color={ratioColor} label="Clip ratio chosen per block by MSE" testId="ratios-mse" />
+              <Heatmap
+                values={r.mse.ratios}
+                rows={rows}
+                cols={blocksPerRow}
+                cell={14}
+                color={ratioColor}
+                label="Clip ratio chosen per block by MSE"
+                testId="ratios-mse"
+              />
               <figcaption>MSE</figcaption>
             </figure>
             <figure className="flex flex-col gap-1 text-xs">
-              <Heatmap values={r.fisher.ratios} rows={rows} cols={blocksPerRow} cell={14} color={ratioColor} label="Clip ratio chosen per block by Fisher-weighted MSE" testId="ratios-fisher" />
+              <Heatmap
+                values={r.fisher.ratios}
+                rows={rows}
+                cols={blocksPerRow}
+                cell={14}
+                color={ratioColor}
+                label="Clip ratio chosen per block by Fisher-weighted MSE"
+                testId="ratios-fisher"
+              />
               <figcaption>Fisher-weighted</figcaption>
             </figure>
           </div>
@@ -281,26 +423,62 @@ function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Arra
     { label: 'Fisher-weighted MSE', data: norm(fisherMse), color: OKABE_ITO.vermillion, dash: '6 3' },
   ];
   const all = series.flatMap((s) => s.data).filter(Number.isFinite);
-  const xs = d3.scaleLinear().domain([d3.min(grid)!, d3.max(grid)!]).range([m.l, width - m.r]);
-  const ys = d3.scaleLinear().domain([Math.min(...all) * 0.95, Math.max(...all) * 1.02]).range([height - m.b, m.t]);
+  const xs = d3
+    .scaleLinear()
+    .domain([d3.min(grid)!, d3.max(grid)!])
+    .range([m.l, width - m.r]);
+  const ys = d3
+    .scaleLinear()
+    .domain([Math.min(...all) * 0.95, Math.max(...all) * 1.02])
+    .range([height - m.b, m.t]);
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-md" role="img" aria-label="Relative MSE and Fisher-weighted MSE against the clip ratio">
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      className="w-full max-w-md"
+      role="img"
+      aria-label="Relative MSE and Fisher-weighted MSE against the clip ratio"
+    >
       {series.map((s, k) => {
-        const path = d3.line<number>().x((_, i) => xs(grid[i])).y((v) => ys(v))(s.data) ?? '';
+        const path =
+          d3
+            .line<number>()
+            .x((_, i) => xs(grid[i]))
+            .y((v) => ys(v))(s.data) ?? '';
         const best = s.data.indexOf(Math.min(...s.data));
         return (
           <g key={s.label}>
             <path d={path} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
             <circle cx={xs(grid[best])} cy={ys(s.data[best])} r={5} fill={s.color} />
-            <line x1={m.l + k * 150} x2={m.l + k * 150 + 22} y1={10} y2={10} stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
+            <line
+              x1={m.l + k * 150}
+              x2={m.l + k * 150 + 22}
+              y1={10}
+              y2={10}
+              stroke={s.color}
+              strokeWidth={2}
+              strokeDasharray={s.dash}
+            />
             <text x={m.l + k * 150 + 26} y={14} fontSize={11} fill="currentColor">
               {s.label}
             </text>
           </g>
         );
       })}
-      <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={6} label="clip ratio α (all blocks)" />
-      <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} ticks={5} label="relative to α = 1" labelOffset={38} />
+      <Axis
+        scale={xs}
+        orient="bottom"
+        transform={`translate(0,${height - m.b})`}
+        ticks={6}
+        label="clip ratio α (all blocks)"
+      />
+      <Axis
+        scale={ys}
+        orient="left"
+        transform={`translate(${m.l},0)`}
+        ticks={5}
+        label="relative to α = 1"
+        labelOffset={38}
+      />
     </svg>
   );
 }

@@ -3,8 +3,9 @@
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { getScalarFormat, Minifloat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
-import { Controls, Num, NumberField, Prose, Section, Segmented, Select } from '../../views/learn/controls';
-import { Axis, OKABE_ITO } from '../../views/learn/charts';
+import { Controls, Num, Prose, Section } from '../../views/learn/prose';
+import { NumberField, Segmented, Select } from '../../views/inputs';
+import { Axis, OKABE_ITO } from '../../views/charts';
 import { exact, parseNumber, sig } from './fmt';
 import { bitFields, neighbours, rangeAndPrecision, valuesInRange } from './formatsModel';
 
@@ -30,7 +31,9 @@ const FIELD_COLOURS: Record<string, string> = {
 export function FormatsLesson() {
   const [formatId, setFormatId] = useState('e4m3');
   const format = getScalarFormat(formatId);
-  const [rangeText, setRangeText] = useState<[string, string]>(() => defaultRange(format).map(String) as [string, string]);
+  const [rangeText, setRangeText] = useState<[string, string]>(
+    () => defaultRange(format).map(String) as [string, string],
+  );
   const [valueText, setValueText] = useState('0.3');
 
   const chooseFormat = (id: string) => {
@@ -52,14 +55,20 @@ export function FormatsLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          A number format is a finite list of values. Floating-point formats spend some bits on an exponent
-          (how far from 1) and the rest on a mantissa (how finely each power of two is divided), so their values
-          crowd near zero and spread out far from it. Integer formats space their values evenly. Pick a format
-          and a range to see every value it can hold there.
+          A number format is a finite list of values. Floating-point formats spend some bits on an exponent (how far
+          from 1) and the rest on a mantissa (how finely each power of two is divided), so their values crowd near zero
+          and spread out far from it. Integer formats space their values evenly. Pick a format and a range to see every
+          value it can hold there.
         </p>
       </Prose>
       <Controls>
-        <Select label="Format" value={formatId} options={FORMAT_OPTIONS} onChange={chooseFormat} testId="format-select" />
+        <Select
+          label="Format"
+          value={formatId}
+          options={FORMAT_OPTIONS}
+          onChange={chooseFormat}
+          testId="format-select"
+        />
         <NumberField
           label="Range from"
           text={rangeText[0]}
@@ -151,7 +160,13 @@ function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; h
         {rounded !== null && inView(rounded) && (
           <circle cx={scale(rounded)} cy={36} r={5} fill="none" stroke={OKABE_ITO.vermillion} strokeWidth={2.5} />
         )}
-        <Axis scale={scale} orient="bottom" transform="translate(0,52)" tickValues={ticks} tickFormat={(v) => sig(v, 3)} />
+        <Axis
+          scale={scale}
+          orient="bottom"
+          transform="translate(0,52)"
+          tickValues={ticks}
+          tickFormat={(v) => sig(v, 3)}
+        />
       </svg>
       <div className="flex flex-wrap items-end gap-4">
         <Segmented
@@ -209,7 +224,9 @@ function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
           </p>
         </div>
       ) : (
-        <p className="text-sm">{format.name} has no code for {exact(x)}.</p>
+        <p className="text-sm">
+          {format.name} has no code for {exact(x)}.
+        </p>
       )}
       <p className="text-sm">
         {exact(x)} rounds to <Num testId="rounded">{exact(rounded)}</Num>; the error is{' '}
@@ -228,12 +245,20 @@ function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
 }
 
 /** A zoom on the two neighbours of x, their midpoint and the winner of round-to-nearest-even. */
-function RoundingLine(props: { format: ScalarFormat; x: number; below: number | null; above: number | null; rounded: number }) {
+function RoundingLine(props: {
+  format: ScalarFormat;
+  x: number;
+  below: number | null;
+  above: number | null;
+  rounded: number;
+}) {
   const { format, x, below, above, rounded } = props;
   if (below === null || above === null || below === above || !Number.isFinite(x)) {
     return (
       <p className="text-sm" data-testid="rounding-note">
-        {below === above ? `${exact(x)} is representable exactly: no rounding.` : `${exact(x)} lies outside the finite range.`}
+        {below === above
+          ? `${exact(x)} is representable exactly: no rounding.`
+          : `${exact(x)} lies outside the finite range.`}
       </p>
     );
   }
@@ -245,7 +270,10 @@ function RoundingLine(props: { format: ScalarFormat; x: number; below: number | 
   };
   const pad = (above - below) * 0.35;
   const width = 900;
-  const scale = d3.scaleLinear().domain([below - pad, above + pad]).range([20, width - 20]);
+  const scale = d3
+    .scaleLinear()
+    .domain([below - pad, above + pad])
+    .range([20, width - 20]);
   const tickFormat = (v: number) => exact(v);
   return (
     <div className="flex flex-col gap-1">
@@ -256,7 +284,12 @@ function RoundingLine(props: { format: ScalarFormat; x: number; below: number | 
           ? `It sits exactly on the midpoint: the tie goes to the neighbour with the even code (last bit 0), ${exact(rounded)}.`
           : `It is nearer to ${exact(rounded)}.`}
       </p>
-      <svg viewBox={`0 0 ${width} 70`} className="w-full max-w-5xl" role="img" aria-label={`Rounding of ${exact(x)} to ${exact(rounded)}`}>
+      <svg
+        viewBox={`0 0 ${width} 70`}
+        className="w-full max-w-5xl"
+        role="img"
+        aria-label={`Rounding of ${exact(x)} to ${exact(rounded)}`}
+      >
         <line x1={scale(below)} x2={scale(above)} y1={30} y2={30} stroke="currentColor" strokeOpacity={0.4} />
         {[below, above].map((v) => (
           <g key={v}>
@@ -280,7 +313,13 @@ function RoundingLine(props: { format: ScalarFormat; x: number; below: number | 
             <path d="M0,0 L10,5 L0,10 z" fill={OKABE_ITO.vermillion} />
           </marker>
         </defs>
-        <Axis scale={scale} orient="bottom" transform="translate(0,50)" tickValues={[below, mid, above]} tickFormat={tickFormat} />
+        <Axis
+          scale={scale}
+          orient="bottom"
+          transform="translate(0,50)"
+          tickValues={[below, mid, above]}
+          tickFormat={tickFormat}
+        />
       </svg>
     </div>
   );
@@ -315,11 +354,16 @@ function RangeComparison({ selected }: { selected: string }) {
       <Prose>
         <p>
           Each bar spans a format&apos;s positive values on a log₂ scale, from the smallest (subnormal) value to the
-          largest; the darker part is the normal range, where the relative precision is constant. More exponent bits
-          buy range, more mantissa bits buy precision.
+          largest; the darker part is the normal range, where the relative precision is constant. More exponent bits buy
+          range, more mantissa bits buy precision.
         </p>
       </Prose>
-      <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-5xl" role="img" aria-label="Dynamic range of every format on a log2 axis">
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        className="w-full max-w-5xl"
+        role="img"
+        aria-label="Dynamic range of every format on a log2 axis"
+      >
         {rows.map(({ f }, i) => {
           const y = i * rowH + 4;
           const lowNormal = Math.log2(f.kind === 'int' ? 1 : f.minNormal);
@@ -347,7 +391,14 @@ function RangeComparison({ selected }: { selected: string }) {
             </g>
           );
         })}
-        <Axis scale={scale} orient="bottom" transform={`translate(0,${rows.length * rowH + 6})`} ticks={12} label="log₂ of the value" labelOffset={32} />
+        <Axis
+          scale={scale}
+          orient="bottom"
+          transform={`translate(0,${rows.length * rowH + 6})`}
+          ticks={12}
+          label="log₂ of the value"
+          labelOffset={32}
+        />
       </svg>
       <div className="overflow-x-auto">
         <table className="text-sm" data-testid="range-table">
@@ -370,7 +421,9 @@ function RangeComparison({ selected }: { selected: string }) {
               >
                 <td className="px-2 py-0.5">{f.name}</td>
                 <td className="px-2 py-0.5 text-right font-mono">{f.bits}</td>
-                <td className="px-2 py-0.5 text-right font-mono">{f.maxFinite >= 1e6 ? sig(f.maxFinite) : exact(f.maxFinite)}</td>
+                <td className="px-2 py-0.5 text-right font-mono">
+                  {f.maxFinite >= 1e6 ? sig(f.maxFinite) : exact(f.maxFinite)}
+                </td>
                 <td className="px-2 py-0.5 text-right font-mono">{sig(f.kind === 'int' ? 1 : f.minSubnormal)}</td>
                 <td className="px-2 py-0.5 text-right font-mono" data-testid={`binades-${f.id}`}>
                   {binades.toFixed(1)}

@@ -4,8 +4,9 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { storageFromCounts } from '../../core/fgmp';
 import { E2M1, E4M3, NVFP4_BLOCK } from '../../core/formats';
-import { Controls, Num, Prose, Section, Slider } from '../../views/learn/controls';
-import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/learn/charts';
+import { Controls, Num, Prose, Section } from '../../views/learn/prose';
+import { Slider } from '../../views/inputs';
+import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/charts';
 import { pct, sig } from './fmt';
 import { explorerHash, formatBits, tourAtBudget, tourTensors, type TourPolicy } from './tourModel';
 
@@ -37,7 +38,14 @@ export function TourLesson() {
   const mixedLarge = storageFromCounts(LARGE.rows, LARGE.cols, fp8Blocks, fp8Blocks * 16, { metadata: 'always' });
   const saving = 1 - mixedLarge.bitsPerWeight / large.fp8;
   const scoreMax = d3.max(tensors, (t) => d3.max(t.scores.fgmp)) ?? 1;
-  const scoreScale = useMemo(() => d3.scaleSequentialLog(d3.interpolateViridis).domain([scoreMax / 1e4, scoreMax]).clamp(true), [scoreMax]);
+  const scoreScale = useMemo(
+    () =>
+      d3
+        .scaleSequentialLog(d3.interpolateViridis)
+        .domain([scoreMax / 1e4, scoreMax])
+        .clamp(true),
+    [scoreMax],
+  );
   const scoreColor = useMemo(() => (v: number) => scoreScale(Math.max(v, scoreMax / 1e4)), [scoreScale, scoreMax]);
   const maskColor = (v: number) => (v ? OKABE_ITO.vermillion : OKABE_ITO.skyBlue);
   const hash = explorerHash(budget);
@@ -56,11 +64,10 @@ export function TourLesson() {
       <Section title="Step 1: two formats on one block grid">
         <Prose>
           <p data-testid="tour-bits">
-            Every <Num>{NVFP4_BLOCK}</Num>-element block is either NVFP4 (<Num>{E2M1.bits}</Num>-bit E2M1 elements and an{' '}
-            <Num>{E4M3.bits}</Num>-bit E4M3 block scale:{' '}
-            <Num testId="bits-nvfp4">{sig(large.nvfp4)}</Num> bits per weight on a large tensor) or FP8 E4M3 (
-            <Num testId="bits-fp8">{sig(large.fp8)}</Num> bits). Because both use the same grid, any block can switch
-            precision at the cost of one flag bit.
+            Every <Num>{NVFP4_BLOCK}</Num>-element block is either NVFP4 (<Num>{E2M1.bits}</Num>-bit E2M1 elements and
+            an <Num>{E4M3.bits}</Num>-bit E4M3 block scale: <Num testId="bits-nvfp4">{sig(large.nvfp4)}</Num> bits per
+            weight on a large tensor) or FP8 E4M3 (<Num testId="bits-fp8">{sig(large.fp8)}</Num> bits). Because both use
+            the same grid, any block can switch precision at the cost of one flag bit.
           </p>
         </Prose>
       </Section>
@@ -68,23 +75,43 @@ export function TourLesson() {
         <Prose>
           <p>
             The score of block b is S(b) = Σ F_i · (Q_NVFP4(w_i) − Q_FP8(w_i))²: the Fisher-weighted change if the block
-            drops from FP8 to NVFP4, a second-order estimate of the loss increase. Brighter blocks below matter more; the
-            second tensor&apos;s Fisher is larger, as if its layer were more sensitive.
+            drops from FP8 to NVFP4, a second-order estimate of the loss increase. Brighter blocks below matter more;
+            the second tensor&apos;s Fisher is larger, as if its layer were more sensitive.
           </p>
         </Prose>
         <div className="flex flex-wrap items-end gap-6">
           {tensors.map((t) => (
             <figure key={t.proj} className="flex flex-col gap-1 text-xs">
-              <Heatmap values={t.scores.fgmp} rows={t.rows} cols={Math.ceil(t.cols / 16)} cell={12} color={scoreColor} label={`Block scores of the ${t.proj} tensor`} />
+              <Heatmap
+                values={t.scores.fgmp}
+                rows={t.rows}
+                cols={Math.ceil(t.cols / 16)}
+                cell={12}
+                color={scoreColor}
+                label={`Block scores of the ${t.proj} tensor`}
+              />
               <figcaption>{t.proj} tensor scores</figcaption>
             </figure>
           ))}
-          <ColorLegend scale={scoreScale as unknown as d3.ScaleSequential<string>} title="block score S (viridis, log)" width={220} />
+          <ColorLegend
+            scale={scoreScale as unknown as d3.ScaleSequential<string>}
+            title="block score S (viridis, log)"
+            width={220}
+          />
         </div>
       </Section>
       <Section title="Step 3: one global budget">
         <Controls>
-          <Slider label="Share of blocks in FP8" value={budget} min={0} max={1} step={0.05} onChange={setBudget} format={(v) => pct(v, 0)} testId="budget" />
+          <Slider
+            label="Share of blocks in FP8"
+            value={budget}
+            min={0}
+            max={1}
+            step={0.05}
+            onChange={setBudget}
+            format={(v) => pct(v, 0)}
+            testId="budget"
+          />
         </Controls>
         <Prose>
           <p data-testid="tour-budget">
@@ -98,8 +125,9 @@ export function TourLesson() {
               </span>
             ))}
             . These tensors then cost <Num testId="tour-bpw">{sig(at.bitsPerWeight)}</Num> bits per weight. On a large
-            tensor with a flag bit per block, this budget costs <Num testId="large-bpw">{sig(mixedLarge.bitsPerWeight)}</Num>{' '}
-            bits per weight, <Num testId="saving">{pct(saving)}</Num> less than all-FP8.
+            tensor with a flag bit per block, this budget costs{' '}
+            <Num testId="large-bpw">{sig(mixedLarge.bitsPerWeight)}</Num> bits per weight,{' '}
+            <Num testId="saving">{pct(saving)}</Num> less than all-FP8.
           </p>
         </Prose>
         <div className="flex flex-wrap items-start gap-6">
@@ -107,7 +135,15 @@ export function TourLesson() {
             <div className="flex gap-4">
               {at.masks.map((m) => (
                 <figure key={m.proj} className="flex flex-col gap-1">
-                  <Heatmap values={Float32Array.from(m.mask)} rows={tensors[0].rows} cols={m.mask.length / tensors[0].rows} cell={12} color={maskColor} label={`Precision of each block of the ${m.proj} tensor`} testId={`mask-${m.proj}`} />
+                  <Heatmap
+                    values={Float32Array.from(m.mask)}
+                    rows={tensors[0].rows}
+                    cols={m.mask.length / tensors[0].rows}
+                    cell={12}
+                    color={maskColor}
+                    label={`Precision of each block of the ${m.proj} tensor`}
+                    testId={`mask-${m.proj}`}
+                  />
                   <figcaption>{m.proj} blocks</figcaption>
                 </figure>
               ))}
@@ -130,8 +166,8 @@ export function TourLesson() {
         <Prose>
           <p>
             Activations change with every token, so their blocks cannot be chosen offline. FGMP scores each activation
-            block at run time with the per-channel Fisher and compares it with a threshold calibrated offline so that the
-            chosen share of activation blocks lands in FP8; a small hardware unit does this per block.
+            block at run time with the per-channel Fisher and compares it with a threshold calibrated offline so that
+            the chosen share of activation blocks lands in FP8; a small hardware unit does this per block.
           </p>
         </Prose>
       </Section>
@@ -147,23 +183,53 @@ export function TourLesson() {
   );
 }
 
-function PolicyCurves({ curves, budget }: { curves: { policy: TourPolicy; points: { budget: number; error: number }[] }[]; budget: number }) {
+function PolicyCurves({
+  curves,
+  budget,
+}: {
+  curves: { policy: TourPolicy; points: { budget: number; error: number }[] }[];
+  budget: number;
+}) {
   const width = 480;
   const height = 260;
   const m = { l: 60, r: 14, t: 50, b: 40 };
   const all = curves.flatMap((c) => c.points.map((p) => p.error)).filter((v) => v > 0);
-  const xs = d3.scaleLinear().domain([0, 1]).range([m.l, width - m.r]);
-  const ys = d3.scaleLog().domain([d3.min(all)!, d3.max(all)!]).nice().range([height - m.b, m.t]);
+  const xs = d3
+    .scaleLinear()
+    .domain([0, 1])
+    .range([m.l, width - m.r]);
+  const ys = d3
+    .scaleLog()
+    .domain([d3.min(all)!, d3.max(all)!])
+    .nice()
+    .range([height - m.b, m.t]);
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-lg" role="img" aria-label="Fisher-weighted error against the FP8 budget for three policies">
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      className="w-full max-w-lg"
+      role="img"
+      aria-label="Fisher-weighted error against the FP8 budget for three policies"
+    >
       {curves.map((c, k) => {
         const style = POLICY_STYLE[c.policy];
         const pts = c.points.filter((p) => p.error > 0);
-        const path = d3.line<{ budget: number; error: number }>().x((p) => xs(p.budget)).y((p) => ys(p.error))(pts) ?? '';
+        const path =
+          d3
+            .line<{ budget: number; error: number }>()
+            .x((p) => xs(p.budget))
+            .y((p) => ys(p.error))(pts) ?? '';
         return (
           <g key={c.policy}>
             <path d={path} fill="none" stroke={style.color} strokeWidth={2} strokeDasharray={style.dash} />
-            <line x1={m.l} x2={m.l + 22} y1={10 + k * 14} y2={10 + k * 14} stroke={style.color} strokeWidth={2} strokeDasharray={style.dash} />
+            <line
+              x1={m.l}
+              x2={m.l + 22}
+              y1={10 + k * 14}
+              y2={10 + k * 14}
+              stroke={style.color}
+              strokeWidth={2}
+              strokeDasharray={style.dash}
+            />
             <text x={m.l + 28} y={14 + k * 14} fontSize={11} fill="currentColor">
               {style.label}
             </text>
@@ -171,8 +237,23 @@ function PolicyCurves({ curves, budget }: { curves: { policy: TourPolicy; points
         );
       })}
       <line x1={xs(budget)} x2={xs(budget)} y1={m.t} y2={height - m.b} stroke="currentColor" strokeDasharray="3 3" />
-      <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={5} tickFormat={(v) => pct(v, 0)} label="share of blocks in FP8" />
-      <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} tickValues={decades(ys.domain() as [number, number])} tickFormat={(v) => d3.format('.0e')(v)} label="Fisher-weighted MSE (log)" labelOffset={46} />
+      <Axis
+        scale={xs}
+        orient="bottom"
+        transform={`translate(0,${height - m.b})`}
+        ticks={5}
+        tickFormat={(v) => pct(v, 0)}
+        label="share of blocks in FP8"
+      />
+      <Axis
+        scale={ys}
+        orient="left"
+        transform={`translate(${m.l},0)`}
+        tickValues={decades(ys.domain() as [number, number])}
+        tickFormat={(v) => d3.format('.0e')(v)}
+        label="Fisher-weighted MSE (log)"
+        labelOffset={46}
+      />
     </svg>
   );
 }

@@ -6,12 +6,29 @@ import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/form
 
 /** Kept-bit range of the SQNR-per-bit fit (away from 0 bits and from exactness at 23). */
 const SLOPE_FIT = [2, 20] as const;
-import { Controls, Num, Prose, Section, Segmented, Slider } from '../../views/learn/controls';
-import { Axis, OKABE_ITO } from '../../views/learn/charts';
+import { Controls, Num, Prose, Section } from '../../views/learn/prose';
+import { Segmented, Slider } from '../../views/inputs';
+import { Axis, OKABE_ITO } from '../../views/charts';
 import { db, exact, sig } from './fmt';
-import { dbPerBit, roundMantissa, truncateMantissa, TRUNCATION_TENSOR, truncationCurve, truncationTensor, type MantissaMode } from './truncationModel';
+import {
+  dbPerBit,
+  roundMantissa,
+  truncateMantissa,
+  TRUNCATION_TENSOR,
+  truncationCurve,
+  truncationTensor,
+  type MantissaMode,
+} from './truncationModel';
 import { useExplorer } from '../../store/explorerStore';
-import { requestTruncationPerplexity, truncationContext, truncationKey } from '../../store/truncation';
+import {
+  requestTruncationPerplexity,
+  truncationContext,
+  truncationError,
+  truncationKey,
+  truncationProgress,
+  truncationResult,
+  truncationRunning,
+} from '../../store/truncation';
 
 type Mode = MantissaMode;
 
@@ -25,9 +42,13 @@ export function TruncationLesson() {
   const slope = dbPerBit(curve, SLOPE_FIT[0], SLOPE_FIT[1], (p) => p.round.sqnrDb);
   const bf16 = errorMetrics(weights, quantizeGrouped(weights, BF16).values);
   const tf32 = errorMetrics(weights, quantizeGrouped(weights, TF32).values);
-  const after = useMemo(() => (mode === 'truncate' ? truncateMantissa : roundMantissa)(weights, keep), [weights, keep, mode]);
+  const after = useMemo(
+    () => (mode === 'truncate' ? truncateMantissa : roundMantissa)(weights, keep),
+    [weights, keep, mode],
+  );
   let maxRel = 0;
-  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) maxRel = Math.max(maxRel, Math.abs((after[i] - weights[i]) / weights[i]));
+  for (let i = 0; i < weights.length; i++)
+    if (weights[i] !== 0) maxRel = Math.max(maxRel, Math.abs((after[i] - weights[i]) / weights[i]));
   // Keeping k bits leaves a relative gap of 2^-k between neighbours: truncation loses less than a gap, rounding at most half.
   const relBound = mode === 'truncate' ? 2 ** -keep : 2 ** -(keep + 1);
   const example = weights[0];
@@ -37,15 +58,23 @@ export function TruncationLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          A float32 weight has <Num>{FP32.manBits}</Num> mantissa bits. How many does a network need? Here a seeded Gaussian tensor of{' '}
-          <Num testId="tensor-size">{weights.length}</Num> weights (standard deviation{' '}
+          A float32 weight has <Num>{FP32.manBits}</Num> mantissa bits. How many does a network need? Here a seeded
+          Gaussian tensor of <Num testId="tensor-size">{weights.length}</Num> weights (standard deviation{' '}
           <Num>{exact(TRUNCATION_TENSOR.std)}</Num>, like a linear layer&apos;s) keeps only the top mantissa bits; the
-          exponent is untouched, so the relative error of each weight is bounded by the bits kept. Truncation
-          simply zeroes the dropped bits (rounds toward zero); rounding picks the nearest value, ties to even.
+          exponent is untouched, so the relative error of each weight is bounded by the bits kept. Truncation simply
+          zeroes the dropped bits (rounds toward zero); rounding picks the nearest value, ties to even.
         </p>
       </Prose>
       <Controls>
-        <Slider label="Mantissa bits kept" value={keep} min={0} max={FP32.manBits} step={1} onChange={setKeep} testId="keep-bits" />
+        <Slider
+          label="Mantissa bits kept"
+          value={keep}
+          min={0}
+          max={FP32.manBits}
+          step={1}
+          onChange={setKeep}
+          testId="keep-bits"
+        />
         <Segmented
           label="Dropping bits by"
           value={mode}
@@ -59,18 +88,21 @@ export function TruncationLesson() {
       </Controls>
       <Section title="Error of the tensor">
         <p className="text-sm">
-          Keeping <Num testId="keep-shown">{keep}</Num> of {FP32.manBits} mantissa bits by {mode === 'truncate' ? 'truncation' : 'rounding'}:
-          SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean squared error <Num testId="mse">{sig(chosen.mse)}</Num>,
-          largest error <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The largest relative error is{' '}
+          Keeping <Num testId="keep-shown">{keep}</Num> of {FP32.manBits} mantissa bits by{' '}
+          {mode === 'truncate' ? 'truncation' : 'rounding'}: SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean
+          squared error <Num testId="mse">{sig(chosen.mse)}</Num>, largest error{' '}
+          <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The largest relative error is{' '}
           <Num testId="max-rel">{sig(maxRel)}</Num>, within the bound 2^−{mode === 'truncate' ? keep : keep + 1} ={' '}
-          <Num testId="rel-bound">{sig(relBound)}</Num> that {keep} kept bits guarantee{mode === 'round' ? ' when rounding' : ''}. The first weight,{' '}
-          <Num>{exact(example)}</Num>, becomes <Num testId="example-after">{exact(exampleAfter)}</Num>.
+          <Num testId="rel-bound">{sig(relBound)}</Num> that {keep} kept bits guarantee
+          {mode === 'round' ? ' when rounding' : ''}. The first weight, <Num>{exact(example)}</Num>, becomes{' '}
+          <Num testId="example-after">{exact(exampleAfter)}</Num>.
         </p>
         <p className="text-sm">
           Each mantissa bit is worth about <Num testId="db-per-bit">{slope.toFixed(2)}</Num> dB of SQNR (slope of the
           rounding curve between <Num>{SLOPE_FIT[0]}</Num> and <Num>{SLOPE_FIT[1]}</Num> bits). Truncation costs about{' '}
-          <Num testId="trunc-penalty">{(point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1)}</Num> dB against rounding
-          at this width. BF16 (<Num>{BF16.manBits}</Num> bits, rounded) gives <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (<Num>{TF32.manBits}</Num> bits){' '}
+          <Num testId="trunc-penalty">{(point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1)}</Num> dB against
+          rounding at this width. BF16 (<Num>{BF16.manBits}</Num> bits, rounded) gives{' '}
+          <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (<Num>{TF32.manBits}</Num> bits){' '}
           <Num testId="tf32-sqnr">{db(tf32.sqnrDb)}</Num>
           {bf16.mse === curve[BF16.manBits].round.mse && tf32.mse === curve[TF32.manBits].round.mse
             ? `: exactly the rounding curve at ${BF16.manBits} and ${TF32.manBits} bits.`
@@ -93,10 +125,10 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
   const evaluationText = useExplorer((s) => s.texts.evaluation?.name ?? null);
   const context = useExplorer(truncationContext);
   const key = context ? truncationKey(context, keep, mode) : null;
-  const result = useExplorer((s) => (key ? s.truncation.cache[key] : undefined));
-  const running = useExplorer((s) => key !== null && s.truncation.runningKey === key);
-  const progress = useExplorer((s) => s.truncation.progress);
-  const error = useExplorer((s) => (key !== null && s.truncation.error?.key === key ? s.truncation.error.message : null));
+  const result = useExplorer(truncationResult(key));
+  const running = useExplorer(truncationRunning(key));
+  const progress = useExplorer(truncationProgress(key));
+  const error = useExplorer(truncationError(key));
   useEffect(() => {
     if (context) requestTruncationPerplexity(keep, mode);
   }, [context, keep, mode]);
@@ -111,9 +143,10 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
   if (!model.summary && model.status !== 'running')
     return (
       <p className={warn} data-testid="no-model">
-        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}. Open {explorerLink}: it loads the
-        default model by itself (or one of yours) and calibrates it; come back here to see its perplexity with every linear weight
-        reduced to the bits chosen above. Meanwhile the tensor error above is computed live.
+        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}. Open{' '}
+        {explorerLink}: it loads the default model by itself (or one of yours) and calibrates it; come back here to see
+        its perplexity with every linear weight reduced to the bits chosen above. Meanwhile the tensor error above is
+        computed live.
       </p>
     );
   if (!context)
@@ -128,16 +161,22 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
     );
   if (error)
     return (
-      <p className="rounded border border-red-500 bg-red-50 p-2 text-sm dark:border-red-500 dark:bg-red-950" role="alert" data-testid="truncation-error">
+      <p
+        className="rounded border border-red-500 bg-red-50 p-2 text-sm dark:border-red-500 dark:bg-red-950"
+        role="alert"
+        data-testid="truncation-error"
+      >
         The pipeline worker could not compute the perplexity: {error}
       </p>
     );
   if (!result)
     return (
       <p className={box} aria-live="polite" data-testid="truncation-computing">
-        computing… perplexity of {model.summary!.name} with {keep} mantissa bits ({mode === 'truncate' ? 'truncated' : 'rounded'}) in the
-        pipeline worker
-        {running && progress && progress.total > 0 ? ` (${Math.round((100 * progress.done) / progress.total)}% of ${progress.label.toLowerCase()})` : ''}
+        computing… perplexity of {model.summary!.name} with {keep} mantissa bits (
+        {mode === 'truncate' ? 'truncated' : 'rounded'}) in the pipeline worker
+        {running && progress && progress.total > 0
+          ? ` (${Math.round((100 * progress.done) / progress.total)}% of ${progress.label.toLowerCase()})`
+          : ''}
       </p>
     );
   const verb = mode === 'truncate' ? 'truncated' : 'rounded';
@@ -145,8 +184,8 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
     <div className="flex flex-col gap-2 text-sm" data-testid="truncation-ppl">
       <p>
         {model.summary!.name} on <Num testId="ppl-tokens">{result.tokens}</Num> evaluation tokens
-        {evaluationText ? ` of ${evaluationText}` : ''}, with {result.weights} {verb} to <Num>{result.keep}</Num> mantissa bits
-        (token embedding, norms and classifier stay float32): perplexity{' '}
+        {evaluationText ? ` of ${evaluationText}` : ''}, with {result.weights} {verb} to <Num>{result.keep}</Num>{' '}
+        mantissa bits (token embedding, norms and classifier stay float32): perplexity{' '}
         <span className="font-mono font-semibold" data-testid="ppl-truncated" data-value={result.ppl}>
           {result.ppl.toFixed(4)}
         </span>{' '}
@@ -155,12 +194,16 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
           {result.float32Ppl.toFixed(4)}
         </span>{' '}
         in float32 (<Num testId="ppl-ratio">{(result.ppl / result.float32Ppl).toFixed(4)}</Num>×, mean NLL{' '}
-        <Num testId="nll-delta">{(result.meanNll - result.float32MeanNll >= 0 ? '+' : '−') + Math.abs(result.meanNll - result.float32MeanNll).toExponential(2)}</Num>{' '}
+        <Num testId="nll-delta">
+          {(result.meanNll - result.float32MeanNll >= 0 ? '+' : '−') +
+            Math.abs(result.meanNll - result.float32MeanNll).toExponential(2)}
+        </Num>{' '}
         nats).
         {result.keep === 23 ? ' All 23 bits kept: the float32 model itself.' : ''}
       </p>
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        Computed in the pipeline worker ({result.engine}), {result.seconds.toFixed(2)} s; each (bits, mode) pair is computed once.
+        Computed in the pipeline worker ({result.engine}), {result.seconds.toFixed(2)} s; each (bits, mode) pair is
+        computed once.
       </p>
     </div>
   );
@@ -171,13 +214,18 @@ function BitsView({ x, keep }: { x: number; keep: number }) {
   return (
     <div className="flex flex-wrap items-center gap-2 text-sm">
       <span>Bits of the first weight:</span>
-      <span className="font-mono" aria-label={`sign, 8 exponent bits, ${keep} kept and ${23 - keep} dropped mantissa bits`}>
+      <span
+        className="font-mono"
+        aria-label={`sign, 8 exponent bits, ${keep} kept and ${23 - keep} dropped mantissa bits`}
+      >
         <span className="bg-[#CC79A7] px-0.5 text-black">{bits[0]}</span>
         <span className="bg-[#56B4E9] px-0.5 text-black">{bits.slice(1, 9)}</span>
         <span className="bg-[#E69F00] px-0.5 text-black">{bits.slice(9, 9 + keep)}</span>
         <span className="px-0.5 text-slate-400 line-through dark:text-slate-500">{bits.slice(9 + keep)}</span>
       </span>
-      <span className="text-xs text-slate-600 dark:text-slate-400">(sign, exponent, kept mantissa, dropped mantissa)</span>
+      <span className="text-xs text-slate-600 dark:text-slate-400">
+        (sign, exponent, kept mantissa, dropped mantissa)
+      </span>
     </div>
   );
 }
@@ -186,10 +234,16 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
   const width = 720;
   const height = 260;
   const m = { l: 56, r: 120, t: 10, b: 40 };
-  const x = d3.scaleLinear().domain([0, 23]).range([m.l, width - m.r]);
+  const x = d3
+    .scaleLinear()
+    .domain([0, 23])
+    .range([m.l, width - m.r]);
   const finiteDb = curve.flatMap((p) => [p.round.sqnrDb, p.truncate.sqnrDb]).filter(Number.isFinite);
   const maxDb = d3.max(finiteDb) ?? 150;
-  const y = d3.scaleLinear().domain([0, Math.ceil(maxDb / 20) * 20]).range([height - m.b, m.t]);
+  const y = d3
+    .scaleLinear()
+    .domain([0, Math.ceil(maxDb / 20) * 20])
+    .range([height - m.b, m.t]);
   const line = (pick: (p: (typeof curve)[number]) => number) =>
     d3
       .line<(typeof curve)[number]>()
@@ -201,11 +255,30 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
     { key: 'round' as const, label: 'rounding', color: OKABE_ITO.blue, dash: '6 3' },
   ];
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} className="w-full max-w-3xl" role="img" aria-label="SQNR against mantissa bits kept, for truncation and rounding">
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      className="w-full max-w-3xl"
+      role="img"
+      aria-label="SQNR against mantissa bits kept, for truncation and rounding"
+    >
       {series.map((s) => (
-        <path key={s.key} d={line((p) => p[s.key].sqnrDb)} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
+        <path
+          key={s.key}
+          d={line((p) => p[s.key].sqnrDb)}
+          fill="none"
+          stroke={s.color}
+          strokeWidth={2}
+          strokeDasharray={s.dash}
+        />
       ))}
-      <circle cx={x(keep)} cy={y(Math.min(curve[keep][mode].sqnrDb, y.domain()[1]))} r={6} fill="none" stroke="currentColor" strokeWidth={2} />
+      <circle
+        cx={x(keep)}
+        cy={y(Math.min(curve[keep][mode].sqnrDb, y.domain()[1]))}
+        r={6}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={2}
+      />
       {series.map((s, i) => (
         <g key={s.key} transform={`translate(${width - m.r + 12},${m.t + 14 + i * 18})`}>
           <line x1={0} x2={22} y1={0} y2={0} stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
@@ -214,7 +287,13 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
           </text>
         </g>
       ))}
-      <Axis scale={x} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={12} label="mantissa bits kept" />
+      <Axis
+        scale={x}
+        orient="bottom"
+        transform={`translate(0,${height - m.b})`}
+        ticks={12}
+        label="mantissa bits kept"
+      />
       <Axis scale={y} orient="left" transform={`translate(${m.l},0)`} ticks={6} label="SQNR (dB)" />
     </svg>
   );

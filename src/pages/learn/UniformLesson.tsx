@@ -3,8 +3,9 @@
 import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
 import { errorMetrics, INT4, INT8, quantizeGrouped, UINT4, UINT8 } from '../../core/formats';
-import { Controls, Num, Prose, Section, Segmented } from '../../views/learn/controls';
-import { Axis, OKABE_ITO } from '../../views/learn/charts';
+import { Controls, Num, Prose, Section } from '../../views/learn/prose';
+import { Segmented } from '../../views/inputs';
+import { Axis, OKABE_ITO } from '../../views/charts';
 import { seededNormal } from './synthetic';
 import { sig } from './fmt';
 
@@ -82,25 +83,27 @@ export function UniformLesson() {
           <div className="text-sm" data-testid="sym-summary">
             <p className="font-semibold">Absmax, {symFmt.name}</p>
             <p>
-              scale = <Num testId="sym-scale">{sig(sym.scales[0], 6)}</Num> (max|x| / {symFmt.maxFinite}); the data reach{' '}
-              <Num testId="sym-used">{used(sym.codes)}</Num> of {symLevels} codes. MSE{' '}
-              <Num testId="sym-mse">{sig(symErr.mse)}</Num>, SQNR <Num testId="sym-sqnr">{symErr.sqnrDb.toFixed(1)} dB</Num>.
+              scale = <Num testId="sym-scale">{sig(sym.scales[0], 6)}</Num> (max|x| / {symFmt.maxFinite}); the data
+              reach <Num testId="sym-used">{used(sym.codes)}</Num> of {symLevels} codes. MSE{' '}
+              <Num testId="sym-mse">{sig(symErr.mse)}</Num>, SQNR{' '}
+              <Num testId="sym-sqnr">{symErr.sqnrDb.toFixed(1)} dB</Num>.
             </p>
           </div>
           <div className="text-sm" data-testid="asym-summary">
             <p className="font-semibold">Zero point, {asymFmt.name}</p>
             <p>
               scale = <Num testId="asym-scale">{sig(asym.scales[0], 6)}</Num>, zero point ={' '}
-              <Num testId="asym-zp">{asym.zeroPoints![0]}</Num>; the data reach <Num testId="asym-used">{used(asym.codes)}</Num>{' '}
-              of {asymLevels} codes. MSE <Num testId="asym-mse">{sig(asymErr.mse)}</Num>, SQNR{' '}
+              <Num testId="asym-zp">{asym.zeroPoints![0]}</Num>; the data reach{' '}
+              <Num testId="asym-used">{used(asym.codes)}</Num> of {asymLevels} codes. MSE{' '}
+              <Num testId="asym-mse">{sig(asymErr.mse)}</Num>, SQNR{' '}
               <Num testId="asym-sqnr">{asymErr.sqnrDb.toFixed(1)} dB</Num>.
             </p>
           </div>
         </div>
         <p className="max-w-3xl text-sm" data-testid="bucket-example">
           Dequantization gives back the bucket&apos;s level, not the point: the first point{' '}
-          <Num testId="p0-value">{sig(x[first], 6)}</Num> gets code <Num testId="p0-code">{sym.codes[first]}</Num> and comes
-          back as <Num testId="p0-sym">{sig(sym.values[first], 6)}</Num> under absmax, and as code{' '}
+          <Num testId="p0-value">{sig(x[first], 6)}</Num> gets code <Num testId="p0-code">{sym.codes[first]}</Num> and
+          comes back as <Num testId="p0-sym">{sig(sym.values[first], 6)}</Num> under absmax, and as code{' '}
           <Num>{asym.codes[first]}</Num> → <Num testId="p0-asym">{sig(asym.values[first], 6)}</Num> with the zero point.
           Every point in the same bucket comes back as the same value.
         </p>
@@ -120,7 +123,11 @@ function DragPlot(props: {
   const height = 270;
   const svgRef = useRef<SVGSVGElement>(null);
   const [dragging, setDragging] = useState<number | null>(null);
-  const scale = d3.scaleLinear().domain(UNIFORM_DOMAIN).range([30, width - 20]).clamp(true);
+  const scale = d3
+    .scaleLinear()
+    .domain(UNIFORM_DOMAIN)
+    .range([30, width - 20])
+    .clamp(true);
   const rows = [
     { y: 130, label: 'absmax (symmetric)', result: sym, levels: symLevels(sym) },
     { y: 210, label: 'zero point (asymmetric)', result: asym, levels: asymLevels(asym) },
@@ -167,12 +174,35 @@ function DragPlot(props: {
             {r.label}: levels (ticks), bucket edges (faint), dequantized values (squares)
           </text>
           {r.levels.edges.map((v) => (
-            <line key={`e${v}`} x1={scale(v)} x2={scale(v)} y1={r.y - 12} y2={r.y + 12} stroke="currentColor" strokeOpacity={0.2} />
+            <line
+              key={`e${v}`}
+              x1={scale(v)}
+              x2={scale(v)}
+              y1={r.y - 12}
+              y2={r.y + 12}
+              stroke="currentColor"
+              strokeOpacity={0.2}
+            />
           ))}
           {r.levels.levels.map((v) => (
-            <line key={`l${v}`} x1={scale(v)} x2={scale(v)} y1={r.y - 8} y2={r.y + 8} stroke={OKABE_ITO.blue} strokeWidth={1.2} />
+            <line
+              key={`l${v}`}
+              x1={scale(v)}
+              x2={scale(v)}
+              y1={r.y - 8}
+              y2={r.y + 8}
+              stroke={OKABE_ITO.blue}
+              strokeWidth={1.2}
+            />
           ))}
-          <line x1={scale.range()[0]} x2={scale.range()[1]} y1={r.y} y2={r.y} stroke="currentColor" strokeOpacity={0.4} />
+          <line
+            x1={scale.range()[0]}
+            x2={scale.range()[1]}
+            y1={r.y}
+            y2={r.y}
+            stroke="currentColor"
+            strokeOpacity={0.4}
+          />
           {points.map((p, i) => (
             <g key={i}>
               <line

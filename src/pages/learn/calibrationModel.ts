@@ -15,7 +15,9 @@ export function calibrationSample(): Float32Array {
 export type IntBits = 'int8' | 'int4';
 
 /** A fine geometric grid of clip ratios from 1 down to 0.02 (heavy tails want strong clipping). */
-export const FINE_GRID: readonly number[] = Array.from({ length: 60 }, (_, i) => Number(Math.pow(0.02, i / 59).toPrecision(6)));
+export const FINE_GRID: readonly number[] = Array.from({ length: 60 }, (_, i) =>
+  Number(Math.pow(0.02, i / 59).toPrecision(6)),
+);
 
 export function quantizeAtRatio(x: Float32Array, bits: IntBits, alpha: number): Float32Array {
   return quantizeGrouped(x, bits === 'int8' ? INT8 : INT4, { granularity: 'tensor', clip: alpha }).values;
@@ -35,7 +37,14 @@ export interface ThresholdRow {
 }
 
 /** Quantizes at threshold T and reports the error and the share of values beyond T. */
-export function thresholdRow(x: Float32Array, bits: IntBits, amax: number, id: ThresholdRow['id'], label: string, threshold: number): ThresholdRow {
+export function thresholdRow(
+  x: Float32Array,
+  bits: IntBits,
+  amax: number,
+  id: ThresholdRow['id'],
+  label: string,
+  threshold: number,
+): ThresholdRow {
   const q = quantizeAtRatio(x, bits, threshold / amax);
   let clipped = 0;
   for (const v of x) if (Math.abs(v) > threshold) clipped++;
@@ -98,6 +107,10 @@ export function fisherClipping(w: Float32Array, fisher: Float32Array) {
   const mse = quantizeWeight(w, rows, cols, { clip: 'mse', fisher });
   const fisherQ = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
   const curve = clippingCurve(w, rows, cols, { fisher });
-  const summary = (q: typeof none) => ({ mse: errorMetrics(w, q.qLo).mse, weighted: weightedMse(w, q.qLo, fisher), ratios: q.clipRatio });
+  const summary = (q: typeof none) => ({
+    mse: errorMetrics(w, q.qLo).mse,
+    weighted: weightedMse(w, q.qLo, fisher),
+    ratios: q.clipRatio,
+  });
   return { curve, none: summary(none), mse: summary(mse), fisher: summary(fisherQ) };
 }

@@ -9,7 +9,9 @@ export const RANGE_CAP = 4096;
 export function valuesInRange(f: ScalarFormat, lo: number, hi: number): { values: number[]; truncated: boolean } {
   if (!(f instanceof Minifloat) || f.bits <= 16) {
     const all = f.values().filter((v) => v >= lo && v <= hi);
-    return all.length > RANGE_CAP ? { values: all.slice(0, RANGE_CAP), truncated: true } : { values: all, truncated: false };
+    return all.length > RANGE_CAP
+      ? { values: all.slice(0, RANGE_CAP), truncated: true }
+      : { values: all, truncated: false };
   }
   // Wide floats (TF32, FP32): walk codes, which grow with the magnitude for a fixed sign.
   const positives: number[] = [];
@@ -49,7 +51,9 @@ export function neighbours(f: ScalarFormat, x: number): { below: number | null; 
       else next = f.decode(towardLarger ? code + 1 : code - 1);
       return Number.isFinite(next) ? next : null;
     };
-    return r < x ? { below: r, above: Math.abs(r) === f.maxFinite && r > 0 ? null : step(r, true) } : { below: step(r, false), above: r };
+    return r < x
+      ? { below: r, above: Math.abs(r) === f.maxFinite && r > 0 ? null : step(r, true) }
+      : { below: step(r, false), above: r };
   }
   const values = f.values();
   let below: number | null = null;
@@ -88,7 +92,11 @@ export function bitFields(f: ScalarFormat, code: number): BitFields {
     };
   }
   if (f.kind === 'nf4') {
-    return { fields: [{ name: 'index', bits: bin(code, 4) }], arithmetic: `NF4 level[${code}] = ${show(value)}`, value };
+    return {
+      fields: [{ name: 'index', bits: bin(code, 4) }],
+      arithmetic: `NF4 level[${code}] = ${show(value)}`,
+      value,
+    };
   }
   if (f.kind === 'e8m0') {
     return {
@@ -110,8 +118,7 @@ export function bitFields(f: ScalarFormat, code: number): BitFields {
   ];
   let arithmetic: string;
   if (!Number.isFinite(value)) arithmetic = `special code: ${show(value)}`;
-  else if (e === 0)
-    arithmetic = `subnormal: (−1)^${s} × 2^(1 − ${f.bias}) × (${man}/${2 ** m}) = ${show(value)}`;
+  else if (e === 0) arithmetic = `subnormal: (−1)^${s} × 2^(1 − ${f.bias}) × (${man}/${2 ** m}) = ${show(value)}`;
   else
     arithmetic = `(−1)^${s} × 2^(${e} − ${f.bias}) × (1 + ${man}/${2 ** m}) = ${s ? '−' : ''}${show(2 ** (e - f.bias))} × ${show(
       1 + man / 2 ** m,

@@ -40,7 +40,14 @@ function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   return t;
 }
 
-function finish(id: SchemeId, title: string, detail: string, x: Float32Array, values: Float32Array, bitsPerElement: number): SchemeResult {
+function finish(
+  id: SchemeId,
+  title: string,
+  detail: string,
+  x: Float32Array,
+  values: Float32Array,
+  bitsPerElement: number,
+): SchemeResult {
   let nonzero = 0;
   let zeroed = 0;
   for (let i = 0; i < x.length; i++) {
@@ -49,7 +56,15 @@ function finish(id: SchemeId, title: string, detail: string, x: Float32Array, va
       if (values[i] === 0) zeroed++;
     }
   }
-  return { id, title, detail, values, metrics: errorMetrics(x, values), bitsPerElement, zeroedShare: nonzero ? zeroed / nonzero : 0 };
+  return {
+    id,
+    title,
+    detail,
+    values,
+    metrics: errorMetrics(x, values),
+    bitsPerElement,
+    zeroedShare: nonzero ? zeroed / nonzero : 0,
+  };
 }
 
 export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: boolean): SchemeResult[] {
@@ -68,10 +83,38 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
   const nf4ScaleBits = nf4.doubleQuant ? nf4Scales * 8 + nf4.doubleQuant.superScales.length * 32 + 32 : nf4Scales * 32;
   return [
     finish('tensor', 'INT4 per tensor', `1 FP32 scale`, x, perTensor.values, 4 + (32 * perTensor.scales.length) / n),
-    finish('row', 'INT4 per output channel (row)', `${perRow.scales.length} FP32 scales`, x, perRow.values, 4 + (32 * perRow.scales.length) / n),
-    finish('column', 'INT4 per input channel (column)', `${perColT.scales.length} FP32 scales`, x, perCol, 4 + (32 * perColT.scales.length) / n),
-    finish('group', `INT4 per group of ${groupSize}`, `${perGroup.scales.length} FP32 scales`, x, perGroup.values, 4 + (32 * perGroup.scales.length) / n),
-    finish('mxfp4', `MXFP4 (E2M1, blocks of ${mx.layout.blockSize}, E8M0 scales)`, `${mx.scales.length} E8M0 scales`, x, mx.values, 4 + (8 * mx.scales.length) / n),
+    finish(
+      'row',
+      'INT4 per output channel (row)',
+      `${perRow.scales.length} FP32 scales`,
+      x,
+      perRow.values,
+      4 + (32 * perRow.scales.length) / n,
+    ),
+    finish(
+      'column',
+      'INT4 per input channel (column)',
+      `${perColT.scales.length} FP32 scales`,
+      x,
+      perCol,
+      4 + (32 * perColT.scales.length) / n,
+    ),
+    finish(
+      'group',
+      `INT4 per group of ${groupSize}`,
+      `${perGroup.scales.length} FP32 scales`,
+      x,
+      perGroup.values,
+      4 + (32 * perGroup.scales.length) / n,
+    ),
+    finish(
+      'mxfp4',
+      `MXFP4 (E2M1, blocks of ${mx.layout.blockSize}, E8M0 scales)`,
+      `${mx.scales.length} E8M0 scales`,
+      x,
+      mx.values,
+      4 + (8 * mx.scales.length) / n,
+    ),
     finish(
       'nvfp4',
       `NVFP4 (E2M1, blocks of ${nv.layout.blockSize}, E4M3 scales + FP32 tensor scale)`,

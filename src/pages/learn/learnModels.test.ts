@@ -11,7 +11,11 @@ import { seededNormal } from './synthetic';
 describe('valuesInRange', () => {
   it('walks TF32 codes to the same list as filtering values()', () => {
     // Around -1, around +1, and across zero through the subnormals (one zero, both signs).
-    for (const [lo, hi] of [[-1.01, -0.99], [0.99, 1.01], [-(2 ** -130), 2 ** -130]]) {
+    for (const [lo, hi] of [
+      [-1.01, -0.99],
+      [0.99, 1.01],
+      [-(2 ** -130), 2 ** -130],
+    ]) {
       const walked = valuesInRange(TF32, lo, hi).values;
       const listed = TF32.values().filter((v) => v >= lo && v <= hi);
       expect(walked.length).toBeGreaterThan(20);
@@ -61,7 +65,7 @@ describe('bitFields', () => {
       }
     }
   });
-  it('marks subnormals and spells two\'s complement for INT4', () => {
+  it("marks subnormals and spells two's complement for INT4", () => {
     expect(bitFields(E4M3, 1).arithmetic).toContain('subnormal');
     expect(bitFields(INT4, -3).fields[0].bits).toBe('1101');
   });

@@ -18,7 +18,13 @@ import { DEFAULT_SHARE_STATE, encodeShareQuery, type ShareState } from '../../co
 import type { Projection } from '../../core/model/types';
 import { seededNormal, seededRandom } from './synthetic';
 
-export const TOUR_TENSORS: readonly { proj: Projection; rows: number; cols: number; seed: number; fisherGain: number }[] = [
+export const TOUR_TENSORS: readonly {
+  proj: Projection;
+  rows: number;
+  cols: number;
+  seed: number;
+  fisherGain: number;
+}[] = [
   { proj: 'q', rows: 8, cols: 256, seed: 41, fisherGain: 1 },
   { proj: 'down', rows: 8, cols: 256, seed: 43, fisherGain: 3 },
 ];
@@ -43,7 +49,8 @@ export function tourTensors(): TourTensor[] {
     for (let i = 0; i < w.length; i++) w[i] = 0.02 * normal() * (rand() < 0.02 ? 6 : 1);
     const rowImportance = Array.from({ length: rows }, () => Math.exp(1.5 * normal()));
     const fisher = new Float32Array(w.length);
-    for (let i = 0; i < w.length; i++) fisher[i] = fisherGain * rowImportance[Math.floor(i / cols)] * -Math.log(1 - rand());
+    for (let i = 0; i < w.length; i++)
+      fisher[i] = fisherGain * rowImportance[Math.floor(i / cols)] * -Math.log(1 - rand());
     const q = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
     return {
       proj,
@@ -66,7 +73,13 @@ export type TourPolicy = 'fgmp' | 'magnitude' | 'random';
 
 /** Masks at a budget under one policy, the Fisher-weighted error of the mixed tensors, and storage. */
 export function tourAtBudget(tensors: TourTensor[], policy: TourPolicy, budget: number) {
-  const scored: ScoredTensor[] = tensors.map((t) => ({ layer: 0, proj: t.proj, rows: t.rows, cols: t.cols, scores: t.scores[policy] }));
+  const scored: ScoredTensor[] = tensors.map((t) => ({
+    layer: 0,
+    proj: t.proj,
+    rows: t.rows,
+    cols: t.cols,
+    scores: t.scores[policy],
+  }));
   const ranking = rankGlobally(scored);
   const answer = answerBudget(ranking, budget);
   let weighted = 0;
@@ -88,7 +101,10 @@ export function tourAtBudget(tensors: TourTensor[], policy: TourPolicy, budget: 
 /** Bits per weight of one tensor in all-NVFP4 and in all-FP8 (the real bit layouts of the core). */
 export function formatBits(rows: number, cols: number) {
   const blocks = rows * Math.ceil(cols / 16);
-  return { nvfp4: storageFromCounts(rows, cols, 0, 0).bitsPerWeight, fp8: storageFromCounts(rows, cols, blocks, rows * cols).bitsPerWeight };
+  return {
+    nvfp4: storageFromCounts(rows, cols, 0, 0).bitsPerWeight,
+    fp8: storageFromCounts(rows, cols, blocks, rows * cols).bitsPerWeight,
+  };
 }
 
 /** The explorer URL (hash part) for a budget, through the explorer's own share-URL schema. */

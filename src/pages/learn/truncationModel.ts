@@ -10,7 +10,13 @@ export function truncationTensor(): Float32Array {
   return gaussianTensor(TRUNCATION_TENSOR.n, TRUNCATION_TENSOR.std, TRUNCATION_TENSOR.seed);
 }
 
-export { fp32WithMantissa, reduceMantissa, roundMantissa, truncateMantissa, type MantissaMode } from '../../core/formats/truncate';
+export {
+  fp32WithMantissa,
+  reduceMantissa,
+  roundMantissa,
+  truncateMantissa,
+  type MantissaMode,
+} from '../../core/formats/truncate';
 
 export interface TruncationPoint {
   keep: number;
@@ -21,13 +27,22 @@ export interface TruncationPoint {
 export function truncationCurve(x: Float32Array): TruncationPoint[] {
   const out: TruncationPoint[] = [];
   for (let keep = 0; keep <= 23; keep++) {
-    out.push({ keep, truncate: errorMetrics(x, truncateMantissa(x, keep)), round: errorMetrics(x, roundMantissa(x, keep)) });
+    out.push({
+      keep,
+      truncate: errorMetrics(x, truncateMantissa(x, keep)),
+      round: errorMetrics(x, roundMantissa(x, keep)),
+    });
   }
   return out;
 }
 
 /** Least-squares slope of SQNR (dB) per kept bit over [from, to]. */
-export function dbPerBit(curve: TruncationPoint[], from: number, to: number, pick: (p: TruncationPoint) => number): number {
+export function dbPerBit(
+  curve: TruncationPoint[],
+  from: number,
+  to: number,
+  pick: (p: TruncationPoint) => number,
+): number {
   const pts = curve.filter((p) => p.keep >= from && p.keep <= to);
   const mx = pts.reduce((s, p) => s + p.keep, 0) / pts.length;
   const my = pts.reduce((s, p) => s + pick(p), 0) / pts.length;
