@@ -67,14 +67,15 @@ export interface LayerwiseAnswer {
 
 /**
  * Layerwise choice under `targetBits` total weight bits. `ranking` must hold the FGMP block scores (its
- * per-tensor sums are the values). Uniform tensors need no precision flags (storage metadata 'when-mixed').
+ * per-tensor sums are the values). Bits are counted as `storage` says (default 'when-mixed': uniform tensors need
+ * no precision flags; the pipeline passes 'always', the accounting its reported weight bits use).
  */
 export function answerLayerwise(
   ranking: BlockRanking,
   targetBits: number,
   storage: StorageOptions = {},
 ): LayerwiseAnswer {
-  const opts: StorageOptions = { ...storage, metadata: 'when-mixed' };
+  const opts: StorageOptions = { metadata: 'when-mixed', ...storage };
   const items: LayerwiseItem[] = [];
   let base = 0;
   for (const t of ranking.tensors) {

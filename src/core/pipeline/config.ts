@@ -2,12 +2,18 @@
 // reports: the terms FgmpSession takes and gives, the CLI prints as JSON and the worker maps to the app.
 import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../fgmp/index.ts';
 import type { Projection } from '../model/types.ts';
+import type { Pin } from '../fgmp/pins.ts';
+import type { KlStats } from '../eval/kl.ts';
 import type { Fp8Scaling, TauGranularity } from './vocabulary.ts';
 
 export type { Fp8Scaling, TauGranularity } from './vocabulary.ts';
 
+/** A ranking policy, or the per-tensor knapsack baseline over FGMP scores at the same bits (fgmp/layerwise.ts). */
+export type EvalPolicy = PolicyKind | 'layerwise';
+export const EVAL_POLICIES: readonly EvalPolicy[] = [...POLICY_KINDS, 'layerwise'];
+
 export interface EvalConfig {
-  policy: PolicyKind;
+  policy: EvalPolicy;
   /** Share of weight blocks in FP8, [0, 1]. */
   budget: number;
   /** Share of calibration activation blocks in FP8, [0, 1]; null keeps activations in float32. */
@@ -17,6 +23,10 @@ export interface EvalConfig {
   fp8Scaling?: Fp8Scaling;
   /** One τ for the model (default) or one per layer. */
   actTau?: TauGranularity;
+  /** Whole tensors forced to one precision; they count toward the budget (fgmp/pins.ts). Global policies only. */
+  pins?: readonly Pin[];
+  /** Also compare every position's next-token distribution with the float32 model's (doubles the cost). */
+  kl?: boolean;
 }
 
 export interface LayerRow {
@@ -29,7 +39,7 @@ export interface LayerRow {
 }
 
 export interface EvalResult {
-  policy: PolicyKind;
+  policy: EvalPolicy;
   budget: number;
   actBudget: number | null;
   clip: ClipMode;
@@ -58,8 +68,14 @@ export interface EvalResult {
     activationUnit: number;
     weightMemory: number;
     activationMemory: number;
+    /** pJ by component (src/core/hw ENERGY_COMPONENTS). */
+    components: Record<string, number>;
     perLayer: { layer: number; total: number; vsFp8: number }[];
   };
+  /** KL statistics against the float32 model (null unless asked: EvalConfig.kl). */
+  kl: KlStats | null;
+  /** The pins applied, as LAYER.PROJ=precision items (empty: none). */
+  pins: string;
   /** τ used per site (global: the same number everywhere); absent with float32 activations. */
   tau: number | number[] | null;
   /** Predictions whose NLL was not finite (counted, left out of the mean). */
@@ -83,7 +99,7 @@ export function checkShare(v: number, what: string): void {
 }
 
 export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
-  if (!POLICY_KINDS.includes(c.policy)) throw new Error(`unknown policy "${c.policy}" (${POLICY_KINDS.join(', ')})`);
+  if (!EVAL_POLICIES.includes(c.policy)) throw new Error(`unknown policy "${c.policy}" (${EVAL_POLICIES.join(', ')})`);
   if (!CLIP_MODES.includes(c.clip)) throw new Error(`unknown clip mode "${c.clip}" (${CLIP_MODES.join(', ')})`);
   checkShare(c.budget, 'budget');
   if (c.actBudget !== null) checkShare(c.actBudget, 'activation budget');
@@ -92,5 +108,17 @@ export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
     throw new Error(`fp8Scaling must be "tensor" or "row", got "${fp8Scaling}"`);
   const actTau = c.actTau ?? 'global';
   if (actTau !== 'global' && actTau !== 'layer') throw new Error(`actTau must be "global" or "layer", got "${actTau}"`);
-  return { policy: c.policy, budget: c.budget, actBudget: c.actBudget, clip: c.clip, fp8Scaling, actTau };
+  const pins = c.pins ?? [];
+  if (pins.length > 0 && (c.policy === 'uniform' || c.policy === 'layerwise'))
+    throw new Error(`pins apply to the global policies, not to ${c.policy}`);
+  return {
+    policy: c.policy,
+    budget: c.budget,
+    actBudget: c.actBudget,
+    clip: c.clip,
+    fp8Scaling,
+    actTau,
+    pins,
+    kl: c.kl ?? false,
+  };
 }

@@ -21,7 +21,17 @@ import {
   type PreparedTensor,
 } from '../fgmp/index.ts';
 import { layerWeightName, projectionInFeatures, weightShape } from '../graph/names.ts';
-import { DEFAULT_HW_PARAMS, simulateHardware, type HwParams, type LinearInput } from '../hw/index.ts';
+import {
+  DEFAULT_HW_PARAMS,
+  ENERGY_COMPONENTS,
+  simulateHardware,
+  type HwParams,
+  type LinearInput,
+} from '../hw/index.ts';
+import { KlAccumulator } from '../eval/kl.ts';
+import { answerPinnedBudget, formatPins } from '../fgmp/pins.ts';
+import { answerLayerwise } from '../fgmp/layerwise.ts';
+import { storageInputs, totalStorageBits } from '../fgmp/index.ts';
 import { PROJECTIONS, type LlamaModel, type Projection } from '../model/types.ts';
 import { LlamaEngine, type ForwardVariant } from '../runtime/engine.ts';
 import { f32, type RuntimeOptions, type ort } from '../runtime/ort.ts';
@@ -31,6 +41,7 @@ import {
   DEFAULT_BUDGETS,
   validateEvalConfig,
   type EvalConfig,
+  type EvalPolicy,
   type EvalResult,
   type LayerRow,
   type PlainResult,
@@ -39,7 +50,15 @@ import { tokenProgress, type Progress } from './results.ts';
 import { tensorKey, type Fp8Scaling, type TauGranularity } from './vocabulary.ts';
 
 export { DEFAULT_BUDGETS, validateEvalConfig } from './config.ts';
-export type { EvalConfig, EvalResult, Fp8Scaling, LayerRow, PlainResult, TauGranularity } from './config.ts';
+export type {
+  EvalConfig,
+  EvalPolicy,
+  EvalResult,
+  Fp8Scaling,
+  LayerRow,
+  PlainResult,
+  TauGranularity,
+} from './config.ts';
 
 export interface FgmpSessionOptions {
   runtime?: RuntimeOptions;
@@ -238,8 +257,17 @@ export class FgmpSession {
   } {
     const c = validateEvalConfig(config);
     const prepared = this.preparedWeights(c.clip, c.fp8Scaling);
-    const ranking = this.ranking(c.policy, c.clip, c.fp8Scaling);
-    const answer = answerBudget(ranking, c.budget);
+    const ranking = this.ranking(c.policy === 'layerwise' ? 'fgmp' : c.policy, c.clip, c.fp8Scaling);
+    let answer;
+    if (c.policy === 'layerwise') {
+      // Whole tensors, under the bits FGMP spends at this budget (flags included, as weightBits reports).
+      const fgmp = answerBudget(ranking, c.budget);
+      const target = totalStorageBits(storageInputs(ranking, fgmp), {
+        fp8Scale: c.fp8Scaling,
+        metadata: 'always',
+      }).totalBits;
+      answer = answerLayerwise(ranking, target, { fp8Scale: c.fp8Scaling, metadata: 'always' }).answer;
+    } else answer = c.pins.length ? answerPinnedBudget(ranking, c.pins, c.budget) : answerBudget(ranking, c.budget);
     const masks = allMasks(ranking, answer);
     const byKey = new Map(prepared.map((t) => [tensorKey(t.layer, t.proj), t]));
     const weights = new Map<string, Float32Array>();
@@ -259,7 +287,7 @@ export class FgmpSession {
   async evaluate(config: EvalConfig, opts: EvalOptions = {}): Promise<EvalResult> {
     const c = validateEvalConfig(config);
     // At budget 0 or 1 every policy gives the same masks.
-    const policyKey = c.budget === 0 || c.budget === 1 ? '*' : c.policy;
+    const policyKey = (c.budget === 0 || c.budget === 1) && c.pins.length === 0 ? '*' : c.policy;
     const key = JSON.stringify([
       policyKey,
       c.budget,
@@ -267,6 +295,8 @@ export class FgmpSession {
       c.clip,
       c.fp8Scaling,
       c.actBudget === null ? '' : c.actTau,
+      formatPins(c.pins),
+      c.kl,
     ]);
     const hit = this.results.get(key);
     if (hit) return { ...hit, policy: c.policy };
@@ -280,7 +310,8 @@ export class FgmpSession {
       variant = this.variant('quantize', feeds);
     }
     const total = this.evalTokens;
-    const { sumNll, nonFinite, positions, counts } = await this.runWindows(mixed.weights, variant, t0, opts);
+    const kl = c.kl ? new KlAccumulator(this.model.config.vocabSize) : undefined;
+    const { sumNll, nonFinite, positions, counts } = await this.runWindows(mixed.weights, variant, t0, opts, kl);
     const meanNll = sumNll / Math.max(1, total - nonFinite);
     // Hardware: weight masks, and activation masks with the realised FP8 count of every block column
     // (pair counts depend only on per-column counts). Float32 activations are costed as FP8.
@@ -337,12 +368,15 @@ export class FgmpSession {
         activationUnit: hw.total.activationUnit,
         weightMemory: hw.total.weightMemory,
         activationMemory: hw.total.activationMemory,
+        components: Object.fromEntries(ENERGY_COMPONENTS.map((k) => [k, hw.total[k]])),
         perLayer: hw.perLayer.map((l) => ({
           layer: l.layer,
           total: l.energy.total,
           vsFp8: l.energy.total / l.allFp8.total,
         })),
       },
+      kl: kl ? kl.result() : null,
+      pins: formatPins(c.pins),
       tau: taus ? (c.actTau === 'global' ? taus[0].tau : taus.map((t) => t.tau)) : null,
       nonFinite,
       seconds: (performance.now() - t0) / 1000,
@@ -357,6 +391,7 @@ export class FgmpSession {
     variant: ForwardVariant | undefined,
     t0: number,
     opts: EvalOptions,
+    kl?: KlAccumulator,
   ) {
     const counts = new Map<string, Float64Array>(
       this.sites.map((s) => [tensorKey(s.layer, s.proj), new Float64Array(s.blocks)]),
@@ -369,7 +404,12 @@ export class FgmpSession {
     let sumNll = 0;
     let nonFinite = 0;
     for (const [len, ws] of groups) {
-      const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / len));
+      // With KL both models' logits are held for a batch: keep them to about 64 MB each.
+      const positionsPerRun = Math.min(
+        this.options.batchPositions ?? 2048,
+        kl ? Math.max(len, Math.floor(2 ** 24 / this.model.config.vocabSize)) : Infinity,
+      );
+      const batch = Math.max(1, Math.floor(positionsPerRun / len));
       for (let k = 0; k < ws.length; k += batch) {
         opts.signal?.throwIfAborted();
         const part = ws.slice(k, k + batch);
@@ -379,7 +419,15 @@ export class FgmpSession {
           tokens.set(w.tokens, b * len);
           targets.set(w.targets, b * len);
         });
-        const out = await this.engine.forward({ batch: part.length, seq: len, tokens, targets }, { weights, variant });
+        const run = { batch: part.length, seq: len, tokens, targets };
+        const out = await this.engine.forward(run, { weights, variant, logits: !!kl });
+        if (kl) {
+          // The float32 model on the same positions, live (no stored base logits).
+          const ref = await this.engine.forward(run, { logits: true });
+          const mask = new Uint8Array(part.length * len);
+          part.forEach((w, b) => mask.set(w.mask, b * len));
+          kl.add(ref.logits!, out.logits!, targets, mask);
+        }
         const nll = out.nll;
         part.forEach((w, b) => {
           for (let i = 0; i < len; i++)
@@ -450,17 +498,17 @@ export class FgmpSession {
    * Every policy at every budget, policies outer (shared results at budgets 0 and 1 are computed once).
    * actBudget 'same' quantizes activations with the weight budget's share.
    */
-  async sweep(
+  async sweep<P extends EvalPolicy = PolicyKind>(
     base: Omit<EvalConfig, 'policy' | 'budget' | 'actBudget'> & { actBudget: number | null | 'same' },
     budgets: readonly number[] = DEFAULT_BUDGETS,
-    policies: readonly PolicyKind[] = POLICY_KINDS,
-    opts: EvalOptions & { onResult?: (r: EvalResult) => void } = {},
-  ): Promise<EvalResult[]> {
-    const out: EvalResult[] = [];
+    policies: readonly P[] = POLICY_KINDS as readonly P[],
+    opts: EvalOptions & { onResult?: (r: EvalResult & { policy: P }) => void } = {},
+  ): Promise<(EvalResult & { policy: P })[]> {
+    const out: (EvalResult & { policy: P })[] = [];
     for (const policy of policies)
       for (const budget of budgets) {
         const actBudget = base.actBudget === 'same' ? budget : base.actBudget;
-        const r = await this.evaluate({ ...base, actBudget, policy, budget }, opts);
+        const r = { ...(await this.evaluate({ ...base, actBudget, policy, budget }, opts)), policy };
         out.push(r);
         opts.onResult?.(r);
       }
