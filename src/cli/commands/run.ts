@@ -14,6 +14,7 @@ import {
   type Command,
 } from '../args.ts';
 import { loadModelFromArgs } from './info.ts';
+import { profileRunUsage, runFromProfile, wantsProfile } from '../profileRun.ts';
 import { isRandomSpec } from '../randomModel.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';
 import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
@@ -224,13 +225,17 @@ const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : Str
 
 export const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
-const usage = `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}`;
+const usage =
+  `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}` +
+  `\n   or: ${profileRunUsage}`;
 
 const command: Command = {
   name: 'run',
   summary: 'calibrate, quantize with one FGMP configuration, report FP8 shares, perplexity, memory and energy',
   usage,
   async run(argv, io) {
+    // --profile FILE: answered from the profile alone (src/cli/profileRun.ts).
+    if (wantsProfile(argv)) return runFromProfile(argv, io);
     const { values, positionals } = parse(
       argv,
       { ...commonOptions, budget: { type: 'string' }, clip: { type: 'string' }, policy: { type: 'string' } },

@@ -3,7 +3,13 @@
 // evaluation sweep when the configuration is one of its points (else null). Activation shares come from the
 // sweep point (realised on the evaluation tokens, as `run` reports them) or, off the sweep, from the
 // calibration activations (`source.activations` says which).
-import { DEFAULT_HW_PARAMS, simulateHardware, type HwParams, type LinearInput } from '../hw/index.ts';
+import {
+  DEFAULT_HW_PARAMS,
+  ENERGY_COMPONENTS,
+  simulateHardware,
+  type HwParams,
+  type LinearInput,
+} from '../hw/index.ts';
 import type { ClipMode, PolicyKind } from '../fgmp/index.ts';
 import type { Projection } from '../model/types.ts';
 import { activationAnswer, WeightAnswerer, type AnswerSource } from './answer.ts';
@@ -121,6 +127,7 @@ export async function answerProfile(
     activationUnit: hw.total.activationUnit,
     weightMemory: hw.total.weightMemory,
     activationMemory: hw.total.activationMemory,
+    components: Object.fromEntries(ENERGY_COMPONENTS.map((k) => [k, hw.total[k]])),
     perLayer: hw.perLayer.map((l) => ({
       layer: l.layer,
       total: l.energy.total,
