@@ -1,9 +1,14 @@
 // fgmp info MODEL [--tokenizer TOK] [--json]: what a checkpoint holds — format, config, parameter
 // counts, tokenizer, and a table of tensors with their stored dtype and value statistics.
 import { modelArgument, tokenizerFor } from '../defaultModel.ts';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint, loadTokenizerFile, type InputFile } from '../../core/model/loaders/index.ts';
+import {
+  inspectSafetensorsFiles,
+  loadCheckpoint,
+  loadTokenizerFile,
+  type InputFile,
+} from '../../core/model/loaders/index.ts';
 import type { LoadedCheckpoint } from '../../core/model/loaders/common.ts';
 import { namedTensors } from '../../core/model/loaders/common.ts';
 import { parameterCount, type LlamaModel } from '../../core/model/types.ts';
@@ -17,7 +22,15 @@ import {
   randomSpecArgument,
 } from '../randomModel.ts';
 
-const usage = `fgmp info [MODEL] [--tokenizer TOK] ${engineUsage} [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, random:SHAPE[:SEED], or omitted for the default model)`;
+const usage = `fgmp info [MODEL] [--tokenizer TOK] [--header-only] ${engineUsage} [--json]   (MODEL: llama2.c .bin, .gguf, model.safetensors, a Hugging Face model folder, random:SHAPE[:SEED], or omitted for the default model)`;
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 const HF_FOLDER_FILES =
   /^(config\.json|tokenizer\.json|tokenizer_config\.json|model\.safetensors\.index\.json|.*\.safetensors)$/;
@@ -28,7 +41,11 @@ function readInput(p: string): InputFile {
 }
 
 /** The files of MODEL: one file, or the relevant files of a folder (HF layout). */
-export function modelFiles(modelPath: string): InputFile[] {
+export function modelFiles(
+  modelPath: string,
+  headerOnly: (p: string) => boolean = () => false,
+): (InputFile & { size?: number })[] {
+  const read = (p: string) => (headerOnly(p) ? readHeader(p) : readInput(p));
   let st;
   try {
     st = statSync(modelPath);
@@ -36,7 +53,7 @@ export function modelFiles(modelPath: string): InputFile[] {
     throw new UsageError(`model not found: ${modelPath}`);
   }
   if (!st.isDirectory()) {
-    const files = [readInput(modelPath)];
+    const files = [read(modelPath)];
     // A lone model.safetensors picks up config.json and tokenizer files from its folder.
     if (modelPath.endsWith('.safetensors')) {
       const dir = path.dirname(modelPath);
@@ -52,22 +69,56 @@ export function modelFiles(modelPath: string): InputFile[] {
   }
   const names = readdirSync(modelPath).filter((n) => HF_FOLDER_FILES.test(n));
   if (names.length === 0) throw new UsageError(`${modelPath} is a folder without config.json or .safetensors files`);
-  return names.sort().map((n) => readInput(path.join(modelPath, n)));
+  return names.sort().map((n) => read(path.join(modelPath, n)));
+}
+
+/**
+ * --header-only: a Hugging Face checkpoint checked from its headers alone (config, index, tokenizer and
+ * each shard's 8 + N header bytes; the shard's size from the file system), no weight read.
+ */
+export function headerOnlyCheckpoint(modelPath: string): LoadedCheckpoint {
+  const files = modelFiles(modelPath, (p) => p.endsWith('.safetensors'));
+  const { config, report, tokenizer } = inspectSafetensorsFiles(files);
+  return { model: { config, tokenizer } as unknown as LlamaModel, report };
+}
+
+/** The first 8 + N bytes of a safetensors file (N its declared header length, capped at the file). */
+function readHeader(p: string): InputFile & { size: number } {
+  const fd = openSync(p, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const first = Buffer.alloc(Math.min(8, size));
+    readSync(fd, first, 0, first.length, 0);
+    const n = first.length === 8 ? first.readBigUInt64LE(0) : 0n;
+    const want = Math.min(size, 8 + Number(n > 100_000_000n ? 0n : n));
+    const b = Buffer.alloc(want);
+    readSync(fd, b, 0, want, 0);
+    return { name: path.basename(p), bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), size };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function loadModelFromArgs(modelPath: string, tokenizerPath?: string): LoadedCheckpoint {
   // random:SHAPE[:SEED] (src/cli/randomModel.ts) is a model made here, not read from a file.
   const loaded = isRandomSpec(modelPath) ? loadRandomModel(modelPath) : loadCheckpoint(modelFiles(modelPath));
   if (tokenizerPath)
-    loaded.model.tokenizer = loadTokenizerFile(readInput(tokenizerPath), loaded.model.config.vocabSize);
+    loaded.model.tokenizer = loadTokenizerFile(
+      readInput(tokenizerPath),
+      loaded.model.config.vocabSize,
+      undefined,
+      loaded.report.warnings,
+    );
   return loaded;
 }
 
 export interface TensorStats {
+  /** Over the finite values (NaN and ±Inf are counted in nonFinite instead). */
   min: number;
   max: number;
   meanAbs: number;
   nanCount: number;
+  nonFinite: { nan: number; inf: number };
 }
 
 export function tensorStats(a: Float32Array): TensorStats {
@@ -75,18 +126,26 @@ export function tensorStats(a: Float32Array): TensorStats {
   let max = -Infinity;
   let sumAbs = 0;
   let nan = 0;
+  let inf = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    if (v !== v) {
-      nan++;
+    if (v - v !== 0) {
+      if (v !== v) nan++;
+      else inf++;
       continue;
     }
     if (v < min) min = v;
     if (v > max) max = v;
     sumAbs += Math.abs(v);
   }
-  const n = a.length - nan;
-  return { min: n ? min : NaN, max: n ? max : NaN, meanAbs: n ? sumAbs / n : NaN, nanCount: nan };
+  const n = a.length - nan - inf;
+  return {
+    min: n ? min : NaN,
+    max: n ? max : NaN,
+    meanAbs: n ? sumAbs / n : NaN,
+    nanCount: nan,
+    nonFinite: { nan, inf },
+  };
 }
 
 export function parameterBreakdown(model: LlamaModel): Record<string, number> {
@@ -120,22 +179,35 @@ const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { tokenizer: { type: 'string' }, ...engineOptions, json: { type: 'boolean' } },
+      {
+        tokenizer: { type: 'string' },
+        'header-only': { type: 'boolean' },
+        ...engineOptions,
+        json: { type: 'boolean' },
+      },
       usage,
     );
     const modelArg = modelArgument(positionals, usage);
     const t0 = performance.now();
     // A config-only random shape (random:llama2-7b): config, counts and shapes, no weights and so no statistics.
     const spec = isRandomSpec(modelArg.modelPath) ? randomSpecArgument(modelArg.modelPath) : null;
-    const configOnly = spec !== null && isConfigOnly(spec);
-    const { model, report } = configOnly
-      ? configOnlyCheckpoint(spec)
-      : loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
+    const headerOnly = values['header-only'] === true;
+    if (headerOnly && (spec !== null || (!/\.safetensors$/.test(modelArg.modelPath) && !isFolder(modelArg.modelPath))))
+      throw new UsageError(
+        '--header-only reads Hugging Face safetensors checkpoints (a folder or a model.safetensors)',
+      );
+    if (headerOnly && values.tokenizer) throw new UsageError('--header-only takes the tokenizer.json of the folder');
+    const configOnly = (spec !== null && isConfigOnly(spec)) || headerOnly;
+    const { model, report } = headerOnly
+      ? headerOnlyCheckpoint(modelArg.modelPath)
+      : spec !== null && configOnly
+        ? configOnlyCheckpoint(spec)
+        : loadModelFromArgs(modelArg.modelPath, tokenizerFor(modelArg, values.tokenizer));
     const loadMs = performance.now() - t0;
     const arrays = configOnly ? new Map<string, Float32Array>() : namedTensors(model);
-    const noStats = { min: NaN, max: NaN, meanAbs: NaN, nanCount: 0 };
+    const noStats = { min: NaN, max: NaN, meanAbs: NaN, nanCount: 0, nonFinite: { nan: 0, inf: 0 } };
     const tensors = report.tensors.map((t) => ({ ...t, ...(configOnly ? noStats : tensorStats(arrays.get(t.name)!)) }));
-    const params = configOnly ? configParameterBreakdown(spec.config) : parameterBreakdown(model);
+    const params = configOnly ? configParameterBreakdown(model.config) : parameterBreakdown(model);
     const tok = model.tokenizer;
     const tokenizer = tok ? { vocabSize: tok.vocabSize, bosId: tok.bosId, eosId: tok.eosId } : null;
 
@@ -152,6 +224,8 @@ const command: Command = {
             parameters: params,
             tokenizer,
             nanCount: report.nanCount,
+            nonFinite: report.nonFinite,
+            weightsRead: !configOnly,
             warnings: report.warnings,
             tensors: tensors.map((t) => ({ ...t, min: clean(t.min), max: clean(t.max), meanAbs: clean(t.meanAbs) })),
           },
@@ -191,7 +265,7 @@ const command: Command = {
       `tokenizer: ${tokenizer ? `${tokenizer.vocabSize} tokens (bos ${tokenizer.bosId}, eos ${tokenizer.eosId})` : 'none (give one with --tokenizer)'}`,
       '',
       table(
-        ['tensor', 'stored as', 'shape', 'dtype', 'numel', 'min', 'max', 'mean|x|', 'NaN'],
+        ['tensor', 'stored as', 'shape', 'dtype', 'numel', 'min', 'max', 'mean|x|', 'NaN', 'Inf'],
         tensors.map((t) => [
           t.name,
           t.storedName,
@@ -201,7 +275,8 @@ const command: Command = {
           fmt(t.min),
           fmt(t.max),
           fmt(t.meanAbs),
-          t.nanCount,
+          t.nonFinite.nan,
+          t.nonFinite.inf,
         ]),
       ),
     ];

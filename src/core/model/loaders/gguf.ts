@@ -135,11 +135,22 @@ export function ggufValueToJs(v: GgufValue): unknown {
   return Array.from(a as ArrayLike<number | bigint>);
 }
 
-/** The value's type for messages ("a string", "an array of 3 float32"). */
+const typeName = (t: number) => GgufValueType[t]?.toLowerCase() ?? `type ${t}`;
+
+/** A value and its stored type for messages: `a string ("32")`, `a float32 (1e-5)`, `an array of 3 uint8`. */
 function describeValue(v: GgufValue): string {
-  if (isGgufArray(v)) return `an array of ${v.values.length} ${GgufValueType[v.itemType]?.toLowerCase() ?? v.itemType}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return String(v);
+  if (isGgufArray(v)) return `an array of ${v.values.length} ${typeName(v.itemType)}`;
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`;
+  if (typeof v === 'boolean') return `a bool (${v})`;
+  return `a number (${v})`;
+}
+
+function describeKey(g: GgufFile, key: string): string {
+  const v = g.metadata.get(key);
+  if (v === undefined) return 'nothing';
+  const t = g.metadataTypes.get(key);
+  if (isGgufArray(v) || t === undefined || t === GgufValueType.STRING) return describeValue(v);
+  return `a ${typeName(t)} (${v})`;
 }
 
 const utf8Decoder = new TextDecoder();
@@ -369,7 +380,7 @@ export function parseGguf(bytes: Uint8Array, file = 'model.gguf'): GgufFile {
   const alignmentType = metadataTypes.get('general.alignment') ?? GgufValueType.UINT32;
   if (alignmentType !== GgufValueType.UINT32)
     throw new CheckpointError(
-      `${file}: general.alignment must be a uint32, found ${GgufValueType[alignmentType]?.toLowerCase() ?? `type ${alignmentType}`} ${describeValue(alignmentValue)}`,
+      `${file}: general.alignment must be a uint32, found ${alignmentType === GgufValueType.STRING || alignmentType === GgufValueType.ARRAY ? describeValue(alignmentValue) : `a ${typeName(alignmentType)} (${alignmentValue})`}`,
     );
   const alignment = Number(alignmentValue);
   if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0 || alignment > 1 << 20) {
@@ -447,16 +458,16 @@ function shortestF32(x: number): number {
   return x;
 }
 
-function metaNumber(g: GgufFile, key: string, fallback?: number): number {
+function metaNumber(g: GgufFile, name: string, key: string, fallback?: number): number {
   const v = g.metadata.get(key);
   if (v === undefined) {
-    if (fallback === undefined) throw new CheckpointError(`GGUF metadata ${key} is missing`);
+    if (fallback === undefined) throw new CheckpointError(`${name}: GGUF metadata ${key} is missing`);
     return fallback;
   }
   if (typeof v !== 'number' && typeof v !== 'bigint')
-    throw new CheckpointError(`GGUF metadata ${key} must be a number, found ${describeValue(v)}`);
+    throw new CheckpointError(`${name}: GGUF metadata ${key} must be a number, found ${describeKey(g, key)}`);
   const x = Number(v);
-  if (!Number.isFinite(x)) throw new CheckpointError(`GGUF metadata ${key} = ${x} is not a finite number`);
+  if (!Number.isFinite(x)) throw new CheckpointError(`${name}: GGUF metadata ${key} = ${x} is not a finite number`);
   return x;
 }
 
@@ -469,16 +480,16 @@ function ropeScalingFromGguf(g: GgufFile, name: string): LlamaConfig['ropeScalin
   const type = g.metadata.get('llama.rope.scaling.type');
   if (type !== undefined && typeof type !== 'string')
     throw new CheckpointError(
-      `${name}: GGUF metadata llama.rope.scaling.type must be a string, found ${describeValue(type)}`,
+      `${name}: GGUF metadata llama.rope.scaling.type must be a string, found ${describeKey(g, 'llama.rope.scaling.type')}`,
     );
-  const legacy = g.metadata.has('llama.rope.scale_linear') ? metaNumber(g, 'llama.rope.scale_linear') : undefined;
+  const legacy = g.metadata.has('llama.rope.scale_linear') ? metaNumber(g, name, 'llama.rope.scale_linear') : undefined;
   if (type === undefined || type === 'none')
     return legacy !== undefined && legacy !== 1 ? { type: 'linear', factor: legacy } : undefined;
   if (type !== 'linear')
     throw new CheckpointError(
       `${name}: GGUF RoPE scaling ${JSON.stringify(type)} is not supported (none and linear are)`,
     );
-  return { type: 'linear', factor: metaNumber(g, 'llama.rope.scaling.factor', legacy ?? 1) };
+  return { type: 'linear', factor: metaNumber(g, name, 'llama.rope.scaling.factor', legacy ?? 1) };
 }
 
 export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoint {
@@ -486,23 +497,23 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
   const arch = g.metadata.get('general.architecture');
   if (arch !== 'llama')
     throw new CheckpointError(
-      `${name}: GGUF architecture is ${typeof arch === 'string' ? JSON.stringify(arch) : arch === undefined ? 'missing' : describeValue(arch)}; only "llama" is supported`,
+      `${name}: GGUF architecture is ${typeof arch === 'string' ? JSON.stringify(arch) : arch === undefined ? 'missing' : describeKey(g, 'general.architecture')}; only "llama" is supported`,
     );
   const emb = g.tensors.get('token_embd.weight');
   if (!emb || emb.dims.length !== 2) throw new CheckpointError(`${name}: GGUF has no 2-D token_embd.weight`);
-  const dim = metaNumber(g, 'llama.embedding_length');
-  const nHeads = metaNumber(g, 'llama.attention.head_count');
+  const dim = metaNumber(g, name, 'llama.embedding_length');
+  const nHeads = metaNumber(g, name, 'llama.attention.head_count');
   const hasOutput = g.tensors.has('output.weight');
   const c: LlamaConfig = {
     dim,
-    hiddenDim: metaNumber(g, 'llama.feed_forward_length'),
-    nLayers: metaNumber(g, 'llama.block_count'),
+    hiddenDim: metaNumber(g, name, 'llama.feed_forward_length'),
+    nLayers: metaNumber(g, name, 'llama.block_count'),
     nHeads,
-    nKvHeads: metaNumber(g, 'llama.attention.head_count_kv', nHeads),
-    vocabSize: metaNumber(g, 'llama.vocab_size', emb.dims[1]),
-    maxSeqLen: metaNumber(g, 'llama.context_length'),
-    ropeTheta: shortestF32(metaNumber(g, 'llama.rope.freq_base', 10000)),
-    normEps: shortestF32(metaNumber(g, 'llama.attention.layer_norm_rms_epsilon', 1e-5)),
+    nKvHeads: metaNumber(g, name, 'llama.attention.head_count_kv', nHeads),
+    vocabSize: metaNumber(g, name, 'llama.vocab_size', emb.dims[1]),
+    maxSeqLen: metaNumber(g, name, 'llama.context_length'),
+    ropeTheta: shortestF32(metaNumber(g, name, 'llama.rope.freq_base', 10000)),
+    normEps: shortestF32(metaNumber(g, name, 'llama.attention.layer_norm_rms_epsilon', 1e-5)),
     // llama.cpp ties the output to token_embd when output.weight is absent.
     sharedClassifier: !hasOutput,
   };
@@ -511,7 +522,7 @@ export function loadGguf(bytes: Uint8Array, name = 'model.gguf'): LoadedCheckpoi
   const ropeDims = g.metadata.get('llama.rope.dimension_count');
   if (ropeDims !== undefined && Number(ropeDims) !== dim / nHeads) {
     throw new CheckpointError(
-      `${name}: llama.rope.dimension_count ${describeValue(ropeDims)} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`,
+      `${name}: llama.rope.dimension_count ${describeKey(g, 'llama.rope.dimension_count')} differs from the head size ${dim / nHeads} (partial RoPE is not supported)`,
     );
   }
   try {
@@ -602,30 +613,28 @@ export function ggufTokenizer(
   if (model === undefined) return { warning: 'tokenizer not loaded: the GGUF has no tokenizer.ggml.model' };
   if (model !== 'llama')
     return {
-      warning: `tokenizer not loaded: tokenizer.ggml.model is ${typeof model === 'string' ? JSON.stringify(model) : describeValue(model)}; only "llama" (sentencepiece BPE) is supported`,
+      warning: `tokenizer not loaded: tokenizer.ggml.model is ${typeof model === 'string' ? JSON.stringify(model) : describeKey(g, 'tokenizer.ggml.model')}; only "llama" (sentencepiece BPE) is supported`,
     };
   const bad = (what: string) => new CheckpointError(`${name}: ${what}`);
   const tokens = g.metadata.get('tokenizer.ggml.tokens');
   const scores = g.metadata.get('tokenizer.ggml.scores');
   const types = g.metadata.get('tokenizer.ggml.token_type');
   if (!isGgufArray(tokens) || !(tokens.values instanceof GgufStringArray))
-    throw bad(
-      `tokenizer.ggml.tokens must be an array of strings, found ${tokens === undefined ? 'nothing' : describeValue(tokens)}`,
-    );
+    throw bad(`tokenizer.ggml.tokens must be an array of strings, found ${describeKey(g, 'tokenizer.ggml.tokens')}`);
   const n = tokens.values.length;
   if (n === 0) throw bad('tokenizer.ggml.tokens is empty');
   const numeric = (v: GgufValue | undefined) =>
     isGgufArray(v) &&
     !(v.values instanceof GgufStringArray) &&
     !Array.isArray(v.values) &&
-    v.itemType !== GgufValueType.BOOL;
+    ![GgufValueType.BOOL, GgufValueType.UINT64, GgufValueType.INT64].includes(v.itemType);
   if (!numeric(scores) || (scores as GgufArray).values.length !== n)
     throw bad(
-      `tokenizer.ggml.scores must be a number array of ${n} (one per token), found ${scores === undefined ? 'nothing' : describeValue(scores!)}`,
+      `tokenizer.ggml.scores must be a number array of ${n} (one per token), found ${describeKey(g, 'tokenizer.ggml.scores')}`,
     );
   if (types !== undefined && (!numeric(types) || types === undefined || (types as GgufArray).values.length !== n))
     throw bad(
-      `tokenizer.ggml.token_type must be an integer array of ${n} (one per token), found ${describeValue(types)}`,
+      `tokenizer.ggml.token_type must be an integer array of ${n} (one per token), found ${describeKey(g, 'tokenizer.ggml.token_type')}`,
     );
   // Only the model's embedding can be scored: a longer vocabulary is cut to it.
   const kept = Math.min(n, modelVocab);
@@ -665,7 +674,7 @@ export function ggufTokenizer(
     const v = g.metadata.get(key);
     if (v === undefined) return fallback;
     if (typeof v !== 'number' && typeof v !== 'bigint')
-      throw bad(`${key} must be an integer, found ${describeValue(v)}`);
+      throw bad(`${key} must be an integer, found ${describeKey(g, key)}`);
     const id = Number(v);
     if (!Number.isInteger(id) || id < 0 || id >= kept)
       throw bad(`${key} = ${v} is outside the vocabulary (0..${kept - 1})`);

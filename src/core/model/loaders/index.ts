@@ -5,7 +5,7 @@ import type { Tokenizer } from '../types';
 import { CheckpointError, type LoadedCheckpoint } from './common';
 import { isGguf, loadGguf } from './gguf';
 import { isLlama2cVersioned, loadLlama2c } from './llama2c';
-import { isSafetensors, loadSafetensors } from './safetensors';
+import { inspectSafetensors, isSafetensors, loadSafetensors, type SafetensorsHeaderInfo } from './safetensors';
 import { parseLlama2cTokenizer } from '../../tokenizer/llama2c';
 import { HfTokenizer } from '../../tokenizer/hf';
 import { fitTokenizer } from '../../tokenizer/fit';
@@ -31,7 +31,8 @@ function describe(files: InputFile[]): string {
   return files.map((f) => `${f.name} (${f.bytes.byteLength.toLocaleString('en-US')} bytes)`).join(', ');
 }
 
-const EXPECTED =
+/** What loadCheckpoint accepts (ends "cannot tell the format" messages). */
+export const EXPECTED_FORMATS =
   'expected one of: a llama2.c checkpoint (.bin, legacy v0 or "ak42" v1/v2) optionally with a llama2.c tokenizer file; ' +
   'a GGUF file (magic "GGUF"); or a Hugging Face model.safetensors (or shards with model.safetensors.index.json) with config.json and optionally tokenizer.json';
 
@@ -41,7 +42,7 @@ const EXPECTED =
  * config.json and takes tokenizer.json (+ tokenizer_config.json) when present.
  */
 export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
-  if (files.length === 0) throw new CheckpointError(`no files given: ${EXPECTED}`);
+  if (files.length === 0) throw new CheckpointError(`no files given: ${EXPECTED_FORMATS}`);
   const byName = new Map(files.map((f) => [baseName(f.name), f]));
 
   const gguf = files.filter((f) => isGguf(f.bytes));
@@ -64,7 +65,7 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
     });
   }
 
-  if (files.length > 2) throw new CheckpointError(`cannot tell the format of ${describe(files)}: ${EXPECTED}`);
+  if (files.length > 2) throw new CheckpointError(`cannot tell the format of ${describe(files)}: ${EXPECTED_FORMATS}`);
   // llama2.c: the checkpoint is the file that is not named like a tokenizer (or the larger one).
   const isTokenizerName = (f: InputFile) => /tok|vocab/i.test(baseName(f.name));
   const sorted = [...files].sort(
@@ -81,7 +82,7 @@ export function loadCheckpoint(files: InputFile[]): LoadedCheckpoint {
       (/out of range|-byte header/.test(e.message) || /\.json$/i.test(ckpt.name))
     ) {
       throw new CheckpointError(
-        `cannot tell the format of ${describe(files)} (as a llama2.c checkpoint: ${e.message}); ${EXPECTED}`,
+        `cannot tell the format of ${describe(files)} (as a llama2.c checkpoint: ${e.message}); ${EXPECTED_FORMATS}`,
       );
     }
     throw e;
@@ -134,4 +135,25 @@ function hfTokenizer(file: InputFile, config?: InputFile): HfTokenizer {
 
 function parseJson(f: InputFile): Record<string, unknown> {
   return parseJsonObject(f.bytes, baseName(f.name));
+}
+
+/**
+ * Header-only check of a Hugging Face checkpoint: config.json, the index, tokenizer files and every
+ * shard's header are validated exactly as loadCheckpoint does, but a shard may hold only its first
+ * 8 + N header bytes (`size` = the file's size), so no weight is read or allocated.
+ */
+export function inspectSafetensorsFiles(files: (InputFile & { size?: number })[]): SafetensorsHeaderInfo {
+  const byName = new Map(files.map((f) => [baseName(f.name), f]));
+  const shards = files.filter((f) => baseName(f.name).endsWith('.safetensors'));
+  if (shards.length === 0) throw new CheckpointError(`no .safetensors files among ${describe(files)}`);
+  const config = byName.get('config.json');
+  if (!config) throw new CheckpointError(`safetensors weights (${describe(shards)}) need config.json beside them`);
+  const index = byName.get('model.safetensors.index.json');
+  const tokenizerJson = byName.get('tokenizer.json');
+  return inspectSafetensors({
+    shards: shards.map((f) => ({ name: baseName(f.name), bytes: f.bytes, size: f.size })),
+    config: parseJson(config),
+    index: index ? parseJson(index) : undefined,
+    tokenizer: tokenizerJson ? hfTokenizer(tokenizerJson, byName.get('tokenizer_config.json')) : undefined,
+  });
 }

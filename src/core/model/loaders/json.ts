@@ -78,10 +78,10 @@ export class Fields {
     return v === undefined || (nullable && v === null) ? undefined : v;
   }
 
-  number(key: string, opts: { nullable?: boolean } = {}): number | undefined {
+  number(key: string, opts: { nullable?: boolean } = {}, want = 'a number'): number | undefined {
     const v = this.get(key, opts.nullable ?? false);
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a number');
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, want);
     return v;
   }
 
@@ -93,7 +93,7 @@ export class Fields {
 
   /** A non-negative integer. */
   integer(key: string, opts: { nullable?: boolean } = {}): number | undefined {
-    const v = this.number(key, opts);
+    const v = this.number(key, opts, 'a non-negative integer');
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) this.fail(key, 'a non-negative integer');
     return v;
   }

@@ -138,8 +138,9 @@ export function readSafetensorsHeader(
     const numel = (shape as number[]).reduce((a, d) => a * d, 1);
     // Shape and byte range must agree before anything is allocated (numel may be astronomically large).
     if (numel * width !== end - begin) {
+      const exact = (shape as number[]).reduce((a, d) => a * BigInt(d), 1n);
       throw new CheckpointError(
-        `${file}: tensor ${name} is ${dtype} [${shape.join(', ')}] = ${numel} elements (${formatBytes(numel * width)}) but its data_offsets span ${formatBytes(end - begin)}`,
+        `${file}: tensor ${name} is ${dtype} [${shape.join(', ')}] = ${exact} elements (${(exact * BigInt(width)).toLocaleString('en-US')} bytes) but its data_offsets span ${formatBytes(end - begin)}`,
       );
     }
     if (end > fileSize) {
