@@ -11,6 +11,9 @@
 //   metrics.ts  errorMetrics (MSE, max abs, SQNR dB), weightedMse, weightedSse
 //   schemes.ts  quantizeScheme(x, id, {block, rowLength, clip}) over every id (what the CLI uses)
 //   display.ts, probe.ts  text forms for tables and the formats page
+//   clipsearch.ts  NVFP4 block-scale search (ratio grid, E4M3 sweep): reference of the wasm kernel
+//   fastquant.ts   quantizeNvfp4Fast / quantizeE4M3Fast / quantizeMxFast / nvfp4ClipSearch: the
+//               wasm SIMD kernels (wasm/) where they apply, bit-identical to the TS quantizers
 export * from './scalar.ts';
 export * from './fast.ts';
 export * from './layout.ts';
@@ -22,3 +25,5 @@ export * from './metrics.ts';
 export * from './schemes.ts';
 export * from './display.ts';
 export * from './probe.ts';
+export * from './clipsearch.ts';
+export * from './fastquant.ts';

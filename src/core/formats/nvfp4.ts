@@ -30,6 +30,8 @@ export interface Nvfp4Options {
   clip?: ArrayLike<number>;
   /** Output array for the dequantized values (length of x); allocated when absent. */
   out?: Float32Array;
+  /** Block-scale codes chosen elsewhere (a clip search), one per block; replaces amax and clip. */
+  scaleCodes?: Uint8Array;
 }
 
 export interface Nvfp4Result {
@@ -94,6 +96,9 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
   const blockScales = new Float32Array(nBlocks);
   const scales = new Float32Array(nBlocks);
   const clip = options.clip;
+  const givenCodes = options.scaleCodes;
+  if (givenCodes && givenCodes.length !== nBlocks)
+    throw new RangeError(`scaleCodes has ${givenCodes.length} entries, expected one per block (${nBlocks})`);
   // Local aliases: under tsx (Node) imported bindings are getter loads, too slow in hot loops.
   const quantizeSpan = quantizeE2M1Span;
   const encE4M3 = encodeE4M3Fast;
@@ -113,7 +118,7 @@ export function quantizeNvfp4(x: Float32Array, options: Nvfp4Options = {}): Nvfp
         if (a > amax && a !== Infinity) amax = a;
       }
       const alpha = clip ? clip[b] : 1;
-      const sCode = encE4M3((alpha * amax) / E2M1_MAX / tScale);
+      const sCode = givenCodes ? givenCodes[b] : encE4M3((alpha * amax) / E2M1_MAX / tScale);
       const bScale = e4m3Values[sCode];
       const scale = Math.fround(bScale * tScale);
       scaleCodes[b] = sCode;

@@ -1,0 +1,188 @@
+// The SIMD kernels against the TS quantizers (the oracle), bit for bit: values as float32 bit patterns
+// (NaN canonical), element codes, scale codes and scales; on exhaustive code tables, random tensors
+// with NaN/Inf/subnormals/exact ties, and rows that are not a multiple of the block (172).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { assembleKernels, generatedModule, GENERATED_PATH } from '../../../../scripts/build-kernels.ts';
+import { weightKernels } from './kernels.ts';
+import { quantizeNvfp4, nvfp4TensorScale } from '../nvfp4.ts';
+import { quantizeFp8 } from '../fp8.ts';
+import { quantizeMx } from '../mx.ts';
+import { finiteAbsMax } from '../layout.ts';
+import { E4M3_TABLE, encodeE4M3Fast } from '../fast.ts';
+import { E2M1 } from '../scalar.ts';
+import { quantizeE4M3Fast, quantizeMxFast, quantizeNvfp4Fast, nvfp4ClipSearch } from '../fastquant.ts';
+import { nvfp4ClipSearchReference } from '../clipsearch.ts';
+
+const kernels = weightKernels();
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+}
+function nextUp(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  u[0] += x >= 0 ? 1 : -1;
+  return f[0];
+}
+function nextDown(x: number): number {
+  return -nextUp(-x);
+}
+
+/** Random weights with outliers, plus NaN, ±Inf, ±0, float32 subnormals and exact E2M1/E4M3 ties. */
+function nastyTensor(n: number, seed: number, ties: number[] = []): Float32Array {
+  const u = lcg(seed);
+  const x = Float32Array.from({ length: n }, () => (u() - 0.5) * Math.exp(6 * (u() - 0.5)) * (u() < 0.01 ? 30 : 1));
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3e-42, 1.4e-45];
+  for (let i = 0; i < n; i += 37) x[i] = specials[(i / 37) % specials.length];
+  for (let i = 0; i < ties.length && 11 + 13 * i < n; i++) x[11 + 13 * i] = ties[i];
+  return x;
+}
+
+describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavailable in this runtime)', () => {
+  it('the committed binary is what the source assembles to', async () => {
+    const fresh = generatedModule(await assembleKernels());
+    expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(fresh);
+  }, 60_000);
+
+  it('block-scale E4M3 rounding: every code, every midpoint and its neighbours, random doubles', () => {
+    const e = kernels!.exports;
+    const probes: number[] = [0, 2 ** -11, 2 ** -10, 1e-300, 448, 464, 479, 480, 1e9, Infinity];
+    for (let c = 0; c < 127; c++) {
+      const v = E4M3_TABLE[c];
+      probes.push(v, v * (1 + 2 ** -40), v * (1 - 2 ** -40));
+      if (c < 126) {
+        const mid = (v + E4M3_TABLE[c + 1]) / 2;
+        probes.push(mid, mid * (1 + 2 ** -52), mid * (1 - 2 ** -52));
+      }
+    }
+    const u = lcg(3);
+    for (let i = 0; i < 20000; i++) probes.push(Math.exp(14 * (u() - 0.7)));
+    for (const p of probes) expect(e.e4m3_code(p), String(p)).toBe(encodeE4M3Fast(p));
+    expect(e.e4m3_code(NaN)).toBe(0x7f);
+  });
+
+  const nvfp4Same = (x: Float32Array, opts: Parameters<typeof quantizeNvfp4>[1]) => {
+    const a = quantizeNvfp4(x, opts);
+    const b = quantizeNvfp4Fast(x, opts);
+    expect(bits(b.values)).toEqual(bits(a.values));
+    expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+    expect(Array.from(b.scaleCodes)).toEqual(Array.from(a.scaleCodes));
+    expect(bits(b.scales)).toEqual(bits(a.scales));
+    expect(bits(b.blockScales)).toEqual(bits(a.blockScales));
+    expect(b.tensorScale).toBe(a.tensorScale);
+  };
+
+  it('NVFP4: every E2M1 value, midpoint and neighbour at every block-scale code', () => {
+    // One block per (code, probe set): x = m · s and its float32 neighbours, s = E4M3[code] · ts.
+    const ts = 2 ** -8;
+    const xs: number[] = [];
+    for (let code = 1; code < 127; code++) {
+      const s = Math.fround(E4M3_TABLE[code] * ts);
+      const probes: number[] = [];
+      for (const m of [...E2M1.values().filter((v) => v >= 0 && v < 6), 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5]) {
+        const t = Math.fround(m * s);
+        probes.push(t, nextUp(t), nextDown(t), -t);
+      }
+      // Blocks of [6s (the block amax, so the block-scale code is `code`), 15 probes].
+      for (let i = 0; i < probes.length; i += 15) {
+        const chunk = probes.slice(i, i + 15);
+        while (chunk.length < 15) chunk.push(0);
+        xs.push(6 * s, ...chunk);
+      }
+    }
+    nvfp4Same(Float32Array.from(xs), { tensorScale: ts });
+  });
+
+  it('NVFP4: random tensors (rows of 172 and 4096), NaN/Inf/subnormals, clip ratios, tiny and explicit tensor scales', () => {
+    for (const [rows, cols] of [
+      [9, 172],
+      [3, 4096],
+      [1, 7],
+    ] as const) {
+      const x = nastyTensor(rows * cols, rows * 31 + cols);
+      nvfp4Same(x, { rowLength: cols });
+      const blocks = rows * Math.ceil(cols / 16);
+      const u = lcg(cols);
+      nvfp4Same(x, { rowLength: cols, clip: Float32Array.from({ length: blocks }, () => 0.5 + u() / 2) });
+      // A large tensor scale underflows many block scales to code 0 (scale 0): the zero path.
+      nvfp4Same(x, { rowLength: cols, tensorScale: nvfp4TensorScale(finiteAbsMax(x)) * 4096 });
+      nvfp4Same(x, { rowLength: cols, tensorScale: 1e-30 });
+      nvfp4Same(new Float32Array(rows * cols), { rowLength: cols });
+    }
+  });
+
+  it('FP8 E4M3: exact midpoint ties (scalar fallback), random tensors, per tensor and per row', () => {
+    const s = Math.fround(3 / 448);
+    const ties: number[] = [];
+    for (let c = 0; c < 126; c++) {
+      const t = Math.fround(((E4M3_TABLE[c] + E4M3_TABLE[c + 1]) / 2) * s);
+      ties.push(t, nextUp(t), nextDown(t), -t);
+    }
+    for (const [rows, cols] of [
+      [9, 172],
+      [2, 4096],
+      [1, 5],
+    ] as const) {
+      const x = nastyTensor(rows * cols, cols + 7, ties);
+      for (const opts of [{ scale: s }, {}, { rowLength: cols, perRow: true }, { rowLength: cols, scale: 1e-30 }]) {
+        const a = quantizeFp8(x, 'e4m3', opts);
+        const b = quantizeE4M3Fast(x, opts);
+        expect(bits(b.values)).toEqual(bits(a.values));
+        expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+        expect(bits(b.scales)).toEqual(bits(a.scales));
+      }
+    }
+  });
+
+  it('MXFP4: random tensors, rows of 172, clip ratios, scales at the E8M0 limits', () => {
+    for (const [rows, cols] of [
+      [9, 172],
+      [2, 4096],
+    ] as const) {
+      const x = nastyTensor(rows * cols, cols * 3);
+      x[40] = 3e38; // X = 2^125
+      const u = lcg(9);
+      const clip = Float32Array.from({ length: rows * Math.ceil(cols / 32) }, () => 0.5 + u() / 2);
+      for (const opts of [{ rowLength: cols }, { rowLength: cols, clip }]) {
+        const a = quantizeMx(x, 'e2m1', opts);
+        const b = quantizeMxFast(x, 'e2m1', opts);
+        expect(bits(b.values)).toEqual(bits(a.values));
+        expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+        expect(Array.from(b.scaleCodes)).toEqual(Array.from(a.scaleCodes));
+        expect(bits(b.scales)).toEqual(bits(a.scales));
+      }
+    }
+  });
+
+  it('clip search: kernel equals the brute-force reference (grid and sweep, plain and Fisher, curves)', () => {
+    const grid = [1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5];
+    for (const [rows, cols] of [
+      [12, 172],
+      [2, 1024],
+    ] as const) {
+      const x = nastyTensor(rows * cols, cols + 1);
+      for (let i = 0; i < cols; i++) x[5 * cols + i] = 0; // an all-zero row: ties everywhere
+      const u = lcg(4);
+      const fisher = Float32Array.from({ length: x.length }, () => Math.exp(8 * (u() - 0.5)));
+      const ts = nvfp4TensorScale(finiteAbsMax(x));
+      for (const tsUsed of [ts, ts / 16])
+        for (const sweep of [false, true])
+          for (const fisherObjective of [false, true])
+            for (const f of fisherObjective ? [fisher] : [fisher, undefined]) {
+              const opts = { fisher: f, grid, fisherObjective, sweep };
+              const ref = nvfp4ClipSearchReference(x, cols, tsUsed, opts);
+              const got = nvfp4ClipSearch(x, cols, tsUsed, opts);
+              expect(Array.from(got.scaleCodes)).toEqual(Array.from(ref.scaleCodes));
+              expect(Array.from(got.gridIndex)).toEqual(Array.from(ref.gridIndex));
+              expect(Array.from(got.curveMse)).toEqual(Array.from(ref.curveMse));
+              expect(Array.from(got.curveFisher)).toEqual(Array.from(ref.curveFisher));
+              const q = quantizeNvfp4(x, { rowLength: cols, tensorScale: tsUsed, scaleCodes: ref.scaleCodes });
+              expect(bits(got.values)).toEqual(bits(q.values));
+              expect(Array.from(got.codes)).toEqual(Array.from(q.codes));
+            }
+    }
+  }, 120_000);
+});

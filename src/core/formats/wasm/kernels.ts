@@ -1,0 +1,362 @@
+// Loader and streaming wrappers of the SIMD weight kernels (source.ts). The same bytes run in Node, the
+// app and its workers (inlined as base64; compiled synchronously on first use, so call from a worker
+// or Node: a browser main thread refuses synchronous compiles over 4 KB and gets null here, and the
+// callers fall back to the TS quantizers, which stay the bit-exact oracle).
+// Tensors stream through a scratch area of linear memory in chunks of whole rows small enough to stay
+// in cache, so main memory sees one read of the input and one write of the output, like a copy.
+// Rows whose length is not a multiple of the block are copied in padded with zeros.
+import { KERNELS_WASM_BASE64 } from './binary.generated.ts';
+import { LAYOUT, tableBytes } from './layout.ts';
+import { E4M3 } from '../scalar.ts';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  e4m3_code(a: number): number;
+  nvfp4_prepare(ts: number): void;
+  nvfp4_quant(
+    x: number,
+    out: number,
+    codes: number,
+    scodes: number,
+    scales: number,
+    nblocks: number,
+    clip: number,
+    given: number,
+    ts: number,
+  ): void;
+  mxfp4_quant(
+    x: number,
+    out: number,
+    codes: number,
+    scodes: number,
+    scales: number,
+    nblocks: number,
+    clip: number,
+  ): void;
+  fp8_quant(x: number, out: number, codes: number, n16: number, s: number): void;
+  nvfp4_search(
+    x: number,
+    fisher: number,
+    nblocks: number,
+    grid: number,
+    ngrid: number,
+    mode: number,
+    bestCodes: number,
+    bestIdx: number,
+    curve: number,
+    ts: number,
+  ): void;
+}
+
+/** Elements per streamed chunk (grown to one padded row when rows are longer). */
+const CHUNK = 16384;
+
+export class WeightKernels {
+  readonly exports: Exports;
+  private f32!: Float32Array;
+  private u8!: Uint8Array;
+  private f64!: Float64Array;
+  private capacity = 0;
+  /** Byte offsets of the scratch arrays for the current capacity (elements). */
+  private p = { x: 0, out: 0, codes: 0, fisher: 0, scodes: 0, scales: 0, clip: 0, idx: 0, grid: 0, curve: 0 };
+
+  constructor(exports: Exports) {
+    this.exports = exports;
+    this.views();
+    for (const t of tableBytes((c) => E4M3.decode(c))) this.u8.set(t.bytes, t.offset);
+  }
+
+  private views(): void {
+    const buf = this.exports.memory.buffer;
+    this.f32 = new Float32Array(buf);
+    this.u8 = new Uint8Array(buf);
+    this.f64 = new Float64Array(buf);
+  }
+
+  /** Scratch for `elements` (a multiple of 32) and their blocks; returns the layout. */
+  private scratch(elements: number): typeof this.p {
+    if (elements <= this.capacity) return this.p;
+    const blocks = elements / 16;
+    const al = (n: number) => Math.ceil(n / 64) * 64;
+    let o = LAYOUT.scratch;
+    const take = (bytes: number) => {
+      const r = o;
+      o += al(bytes);
+      return r;
+    };
+    const p = {
+      x: take(4 * elements),
+      out: take(4 * elements),
+      fisher: take(4 * elements),
+      codes: take(elements),
+      scodes: take(blocks),
+      idx: take(blocks),
+      scales: take(4 * blocks),
+      clip: take(4 * blocks),
+      grid: take(4 * 64),
+      curve: take(8 * 128),
+    };
+    const need = o - this.exports.memory.buffer.byteLength;
+    if (need > 0) this.exports.memory.grow(Math.ceil(need / 65536));
+    this.views();
+    this.capacity = elements;
+    this.p = p;
+    return p;
+  }
+
+  /**
+   * Streams rows of `x` (rowLength each) through the scratch in chunks of whole rows, padded to a
+   * multiple of `block`; `kernel(rows, firstRow)` runs on each chunk, then `collect` copies results out.
+   */
+  private stream(
+    n: number,
+    rowLength: number,
+    block: number,
+    inputs: { src: ArrayLike<number> & { subarray?: unknown }; dst: 'x' | 'fisher' }[],
+    kernel: (rows: number, firstRow: number, stride: number) => void,
+    collect: (rows: number, firstRow: number, stride: number) => void,
+  ): void {
+    if (n === 0) return;
+    const stride = Math.ceil(rowLength / block) * block;
+    const rowsTotal = n / rowLength;
+    const perChunk = Math.max(1, Math.floor(Math.max(CHUNK, stride) / stride));
+    const p = this.scratch(Math.ceil((perChunk * stride) / 32) * 32);
+    for (let r0 = 0; r0 < rowsTotal; r0 += perChunk) {
+      const rows = Math.min(perChunk, rowsTotal - r0);
+      for (const { src, dst } of inputs) {
+        const s = src as Float32Array;
+        const base = p[dst] >> 2;
+        if (stride === rowLength) this.f32.set(s.subarray(r0 * rowLength, (r0 + rows) * rowLength), base);
+        else
+          for (let r = 0; r < rows; r++) {
+            const o = base + r * stride;
+            this.f32.set(s.subarray((r0 + r) * rowLength, (r0 + r + 1) * rowLength), o);
+            this.f32.fill(0, o + rowLength, o + stride);
+          }
+      }
+      kernel(rows, r0, stride);
+      collect(rows, r0, stride);
+    }
+  }
+
+  /** Copies element results (values f32 and codes u8) of a chunk back into full-size arrays. */
+  private collectElements(
+    rows: number,
+    r0: number,
+    stride: number,
+    rowLength: number,
+    values: Float32Array,
+    codes: Uint8Array,
+  ): void {
+    const p = this.p;
+    if (stride === rowLength) {
+      const n = rows * rowLength;
+      values.set(this.f32.subarray(p.out >> 2, (p.out >> 2) + n), r0 * rowLength);
+      codes.set(this.u8.subarray(p.codes, p.codes + n), r0 * rowLength);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * stride;
+      values.set(this.f32.subarray((p.out >> 2) + o, (p.out >> 2) + o + rowLength), (r0 + r) * rowLength);
+      codes.set(this.u8.subarray(p.codes + o, p.codes + o + rowLength), (r0 + r) * rowLength);
+    }
+  }
+
+  /** NVFP4 (blocks of 16, one FP32 tensor scale): what quantizeNvfp4 computes for that case. */
+  nvfp4(
+    x: Float32Array,
+    rowLength: number,
+    tensorScale: number,
+    out: { values: Float32Array; codes: Uint8Array; scaleCodes: Uint8Array; scales: Float32Array },
+    clip?: ArrayLike<number>,
+    givenCodes?: Uint8Array,
+  ): void {
+    const e = this.exports;
+    e.nvfp4_prepare(tensorScale);
+    const bpr = Math.ceil(rowLength / 16);
+    this.stream(
+      x.length,
+      rowLength,
+      16,
+      [{ src: x, dst: 'x' }],
+      (rows, r0) => {
+        const p = this.p;
+        const nb = rows * bpr;
+        if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
+        if (givenCodes) this.u8.set(givenCodes.subarray(r0 * bpr, r0 * bpr + nb), p.scodes);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0, givenCodes ? 1 : 0, tensorScale);
+      },
+      (rows, r0, stride) => {
+        const p = this.p;
+        const nb = rows * bpr;
+        this.collectElements(rows, r0, stride, rowLength, out.values, out.codes);
+        if (!givenCodes) out.scaleCodes.set(this.u8.subarray(p.scodes, p.scodes + nb), r0 * bpr);
+        out.scales.set(this.f32.subarray(p.scales >> 2, (p.scales >> 2) + nb), r0 * bpr);
+      },
+    );
+  }
+
+  /** MXFP4 (blocks of 32, E8M0 scales): what quantizeMx(x, 'e2m1') computes. */
+  mxfp4(
+    x: Float32Array,
+    rowLength: number,
+    out: { values: Float32Array; codes: Uint8Array; scaleCodes: Uint8Array; scales: Float32Array },
+    clip?: ArrayLike<number>,
+  ): void {
+    const e = this.exports;
+    const bpr = Math.ceil(rowLength / 32);
+    this.stream(
+      x.length,
+      rowLength,
+      32,
+      [{ src: x, dst: 'x' }],
+      (rows, r0) => {
+        const p = this.p;
+        const nb = rows * bpr;
+        if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
+        e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0);
+      },
+      (rows, r0, stride) => {
+        const p = this.p;
+        const nb = rows * bpr;
+        this.collectElements(rows, r0, stride, rowLength, out.values, out.codes);
+        out.scaleCodes.set(this.u8.subarray(p.scodes, p.scodes + nb), r0 * bpr);
+        out.scales.set(this.f32.subarray(p.scales >> 2, (p.scales >> 2) + nb), r0 * bpr);
+      },
+    );
+  }
+
+  /** FP8 E4M3 with one scale per row (scales.length = rows) or per tensor (length 1). */
+  fp8(x: Float32Array, rowLength: number, scales: Float32Array, values: Float32Array, codes: Uint8Array): void {
+    const e = this.exports;
+    if (scales.length > 1) {
+      // One kernel call per row (its own scale); rows padded to 16.
+      this.stream(
+        x.length,
+        rowLength,
+        16,
+        [{ src: x, dst: 'x' }],
+        (rows, r0, stride) => {
+          const p = this.p;
+          for (let r = 0; r < rows; r++)
+            e.fp8_quant(
+              p.x + 4 * r * stride,
+              p.out + 4 * r * stride,
+              p.codes + r * stride,
+              stride / 16,
+              scales[r0 + r],
+            );
+        },
+        (rows, r0, stride) => this.collectElements(rows, r0, stride, rowLength, values, codes),
+      );
+      return;
+    }
+    // Per tensor: the flat array as rows of 16; a tail shorter than 16 goes through a padded copy.
+    const n = x.length;
+    const main = n - (n % 16);
+    const s = scales[0];
+    const flat = (src: Float32Array, vals: Float32Array, cds: Uint8Array) =>
+      this.stream(
+        src.length,
+        16,
+        16,
+        [{ src, dst: 'x' }],
+        (rows) => e.fp8_quant(this.p.x, this.p.out, this.p.codes, rows, s),
+        (rows, r0, stride) => this.collectElements(rows, r0, stride, 16, vals, cds),
+      );
+    flat(x.subarray(0, main), values.subarray(0, main), codes.subarray(0, main));
+    if (main < n) {
+      const t = new Float32Array(16);
+      t.set(x.subarray(main));
+      const tv = new Float32Array(16);
+      const tc = new Uint8Array(16);
+      flat(t, tv, tc);
+      values.set(tv.subarray(0, n - main), main);
+      codes.set(tc.subarray(0, n - main), main);
+    }
+  }
+
+  /**
+   * NVFP4 clip search (grid, optionally the E4M3 sweep) and the quantization with the chosen codes, in
+   * one streamed pass: see search-source.ts. Returns per-block chosen scale codes and grid indices (255
+   * for a sweep choice) and the grid curve sums (plain, Fisher) over blocks, in block order.
+   */
+  nvfp4Search(
+    x: Float32Array,
+    rowLength: number,
+    tensorScale: number,
+    options: { fisher?: Float32Array; grid: Float32Array; fisherObjective: boolean; sweep: boolean },
+    out: {
+      values: Float32Array;
+      codes: Uint8Array;
+      scaleCodes: Uint8Array;
+      scales: Float32Array;
+      gridIndex: Uint8Array;
+    },
+  ): { curveMse: Float64Array; curveFisher: Float64Array } {
+    const e = this.exports;
+    const G = options.grid.length;
+    if (G < 1 || G > 64) throw new RangeError(`clip grid must have 1..64 ratios, got ${G}`);
+    e.nvfp4_prepare(tensorScale);
+    const bpr = Math.ceil(rowLength / 16);
+    const fisher = options.fisher;
+    const inputs: { src: Float32Array; dst: 'x' | 'fisher' }[] = [{ src: x, dst: 'x' }];
+    if (fisher) inputs.push({ src: fisher, dst: 'fisher' });
+    const mode = (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0);
+    let first = true;
+    this.stream(
+      x.length,
+      rowLength,
+      16,
+      inputs,
+      (rows) => {
+        const p = this.p;
+        if (first) {
+          this.f32.set(options.grid, p.grid >> 2);
+          this.f64.fill(0, p.curve >> 3, (p.curve >> 3) + 2 * G);
+          first = false;
+        }
+        const nb = rows * bpr;
+        e.nvfp4_search(p.x, fisher ? p.fisher : 0, nb, p.grid, G, mode, p.scodes, p.idx, p.curve, tensorScale);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, tensorScale);
+      },
+      (rows, r0, stride) => {
+        const p = this.p;
+        const nb = rows * bpr;
+        this.collectElements(rows, r0, stride, rowLength, out.values, out.codes);
+        out.scaleCodes.set(this.u8.subarray(p.scodes, p.scodes + nb), r0 * bpr);
+        out.gridIndex.set(this.u8.subarray(p.idx, p.idx + nb), r0 * bpr);
+        out.scales.set(this.f32.subarray(p.scales >> 2, (p.scales >> 2) + nb), r0 * bpr);
+      },
+    );
+    const c = this.p.curve >> 3;
+    return { curveMse: this.f64.slice(c, c + G), curveFisher: this.f64.slice(c + G, c + 2 * G) };
+  }
+}
+
+let cached: WeightKernels | null | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The kernels, compiled on first use; null where WebAssembly SIMD or a synchronous compile is unavailable. */
+export function weightKernels(): WeightKernels | null {
+  if (cached !== undefined) return cached;
+  try {
+    const mod = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as BufferSource);
+    const inst = new WebAssembly.Instance(mod, {});
+    cached = new WeightKernels(inst.exports as unknown as Exports);
+  } catch {
+    cached = null;
+  }
+  return cached;
+}
+
+/** Tests and benches: force the TS path (false) or restore the default (true). */
+export function setWeightKernelsEnabled(enabled: boolean): void {
+  cached = enabled ? undefined : null;
+}

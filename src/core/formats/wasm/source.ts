@@ -1,0 +1,344 @@
+// WebAssembly text (128-bit SIMD) of the weight-quantizer kernels: the source that
+// scripts/build-kernels.ts assembles with wabt into binary.generated.ts. Written as a TS template so
+// the per-vector steps are spelled once and unrolled. Pure numerics; the TS quantizers stay the oracle
+// (kernels.test.ts compares them bit for bit).
+//
+// Exactness, per format (x float32, s float32 scale, everything as the TS oracle rounds it):
+//  - E2M1 (NVFP4, MXFP4): code = RNE_E2M1(x / s) exactly. Instead of dividing, each midpoint m_k of the
+//    E2M1 grid (0.25 0.75 1.25 1.75 2.5 3.5 5) becomes a float32 threshold T_k = smallest float32
+//    > m_k·s (k even: the tie goes down to the even code) or >= m_k·s (k odd: tie goes up), computed
+//    exactly in f64; the magnitude code is the number of T_k that |x| reaches (7 compares, no rounding).
+//    NVFP4 keeps T_k for all 127 block-scale codes of one tensor scale in a table (nvfp4_prepare).
+//  - E4M3 per tensor (FP8): q = fl32(|x| / s) rounded to E4M3 in float32; it can differ from the exact
+//    rounding only when q lands exactly on an E4M3 midpoint, and such vectors are redone in scalar f64.
+//  - Block scale codes: (alpha · amax) / 6 / ts in f64, as the TS does, then RNE to E4M3 on the bits.
+//  - Clip search objective (float32, fixed order): d = |x| − q, t = d·d (Fisher: F·(d·d)); lane l of a
+//    16-element block sums t[l], t[l+4], t[l+8], t[l+12] in that order; E = (lane0 + lane2) + (lane1 + lane3).
+
+import { LAYOUT } from './layout.ts';
+import { searchSource } from './search-source.ts';
+
+export { LAYOUT };
+
+/** E2M1 midpoints m_k (k = 0..6). */
+const MIDS = [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5];
+
+const v = (name: string) => `(local.get $${name})`;
+const set = (name: string, expr: string) => `(local.set $${name} ${expr})`;
+const i32x4 = (n: number) => `(v128.const i32x4 ${n} ${n} ${n} ${n})`;
+const f32x4 = (n: number) => `(v128.const f32x4 ${n} ${n} ${n} ${n})`;
+
+/** Magnitude code (negated count of thresholds reached) of vector a against T0..T6, into local `cnt`. */
+function e2m1Count(a: string, cnt: string): string {
+  let e = `(f32x4.ge ${v(a)} ${v('T0')})`;
+  for (let k = 1; k < 7; k++) e = `(i32x4.add ${e} (f32x4.ge ${v(a)} ${v(`T${k}`)}))`;
+  return set(cnt, e);
+}
+
+/** |value| of the E2M1 element from its negated count: swizzle of the value bytes, times S. */
+function e2m1Magnitude(cnt: string): string {
+  const idx = `(i32x4.add (i32x4.mul ${v(cnt)} ${i32x4(-0x02020000)}) ${i32x4(0x01008080)})`;
+  return `(f32x4.mul (i8x16.swizzle ${v('VTAB')} ${idx}) ${v('S')})`;
+}
+
+/** Loads the 7 thresholds and the scale of table row `row` (byte address expression). */
+function loadThresholdRow(row: string): string {
+  const lines = [set('trow', row)];
+  for (let k = 0; k < 7; k++) lines.push(set(`T${k}`, `(v128.load32_splat offset=${4 * k} ${v('trow')})`));
+  lines.push(set('S', `(v128.load32_splat offset=28 ${v('trow')})`));
+  return lines.join('\n');
+}
+
+/** E2M1-encodes vectors xv0..x(n-1) at xp into values at op and codes (bytes) at cp. */
+function e2m1EncodeVectors(n: number): string {
+  const out: string[] = [];
+  for (let j = 0; j < n; j++) {
+    out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
+    out.push(set('a', `(v128.and ${v('xv')} ${v('ABS')})`));
+    out.push(e2m1Count('a', 'cnt'));
+    out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
+    const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
+    out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
+    const code = `(v128.or (v128.or (i32x4.neg ${v('cnt')}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)})) ${v('nan')})`;
+    out.push(set(`c${j % 4}`, code));
+    if (j % 4 === 3) {
+      const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')}))`;
+      out.push(`(v128.store offset=${4 * (j - 3)} ${v('cp')} ${bytes})`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** Largest finite |x| of n vectors at xp (integer max of the magnitude bits), as f32 into local amax. */
+function blockAmax(n: number): string {
+  const out: string[] = [set('m', i32x4(0))];
+  for (let j = 0; j < n; j++) {
+    const a = `(v128.and (v128.load offset=${16 * j} ${v('xp')}) ${v('ABS')})`;
+    out.push(set('a', a));
+    out.push(set('m', `(i32x4.max_u ${v('m')} (v128.and ${v('a')} (i32x4.lt_u ${v('a')} ${i32x4(0x7f800000)})))`));
+  }
+  out.push(
+    set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`),
+  );
+  out.push(
+    set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`),
+  );
+  out.push(set('amax', `(f32.reinterpret_i32 (i32x4.extract_lane 0 ${v('m')}))`));
+  return out.join('\n');
+}
+
+const commonLocals = `
+    (local $xv v128) (local $a v128) (local $cnt v128) (local $nan v128) (local $m v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $T0 v128) (local $T1 v128) (local $T2 v128) (local $T3 v128) (local $T4 v128) (local $T5 v128) (local $T6 v128)
+    (local $S v128) (local $trow i32) (local $amax f32)
+    (local $ABS v128) (local $SIGN v128) (local $QNAN v128) (local $VTAB v128)`;
+
+const commonInit = `
+    ${set('ABS', i32x4(0x7fffffff))}
+    ${set('SIGN', i32x4(-0x80000000))}
+    ${set('QNAN', i32x4(0x7fc00000))}
+    ${set('VTAB', `(v128.load (i32.const ${LAYOUT.e2m1Bytes}))`)}`;
+
+/** Directed rounding of a positive f64 t to float32: smallest float32 > t (strict) or >= t. */
+const dirRound = `
+  (func $dir_round (param $t f64) (param $strict i32) (result f32)
+    (local $f f32)
+    (local.set $f (f32.demote_f64 (local.get $t)))
+    (if (i32.and
+          (i32.or (f64.lt (f64.promote_f32 (local.get $f)) (local.get $t))
+                  (i32.and (local.get $strict) (f64.eq (f64.promote_f32 (local.get $f)) (local.get $t))))
+          (f32.lt (local.get $f) (f32.const inf)))
+      (then (local.set $f (f32.reinterpret_i32 (i32.add (i32.reinterpret_f32 (local.get $f)) (i32.const 1))))))
+    (local.get $f))`;
+
+/** E4M3 code (0..126; 127 for NaN) of a magnitude a >= 0, RNE, saturating at 448. */
+const e4m3Code = `
+  (func $e4m3_code (export "e4m3_code") (param $a f64) (result i32)
+    (local $r i64) (local $c i32)
+    (if (f64.ne (local.get $a) (local.get $a)) (then (return (i32.const 127))))
+    (if (f64.ge (local.get $a) (f64.const 448)) (then (return (i32.const 126))))
+    (if (f64.lt (local.get $a) (f64.const 0x1p-6))
+      (then (return (i32.trunc_f64_u (f64.sub (f64.add (f64.mul (local.get $a) (f64.const 512)) (f64.const 0x1p52)) (f64.const 0x1p52))))))
+    (local.set $r (i64.reinterpret_f64 (local.get $a)))
+    (local.set $r (i64.add (local.get $r) (i64.add (i64.const 0xffffffffffff) (i64.and (i64.shr_u (local.get $r) (i64.const 49)) (i64.const 1)))))
+    (local.set $c (i32.or
+      (i32.shl (i32.sub (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 52))) (i32.const 1016)) (i32.const 3))
+      (i32.and (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 49))) (i32.const 7))))
+    (if (result i32) (i32.gt_u (local.get $c) (i32.const 126)) (then (i32.const 126)) (else (local.get $c))))`;
+
+/** Fills the NVFP4 threshold table for tensor scale ts: row c holds T_0..T_6 and s = fl32(E4M3[c]·ts). */
+const nvfp4Prepare = `
+  (func (export "nvfp4_prepare") (param $ts f64)
+    (local $c i32) (local $row i32) (local $s f32) (local $s64 f64) (local $lo i64) (local $hi i64) (local $mid i64)
+    (loop $codes
+      (local.set $row (i32.add (i32.const ${LAYOUT.nvfp4Table}) (i32.shl (local.get $c) (i32.const 5))))
+      (local.set $s (f32.demote_f64 (f64.mul (f64.load (i32.shl (local.get $c) (i32.const 3))) (local.get $ts))))
+      (if (i32.or (i32.eq (local.get $c) (i32.const 127)) (f32.eq (local.get $s) (f32.const 0)))
+        (then (local.set $s (f32.const 0))
+${MIDS.map((_, k) => `          (f32.store offset=${4 * k} (local.get $row) (f32.const nan))`).join('\n')})
+        (else
+          (local.set $s64 (f64.promote_f32 (local.get $s)))
+${MIDS.map((m, k) => `          (f32.store offset=${4 * k} (local.get $row) (call $dir_round (f64.mul (local.get $s64) (f64.const ${m})) (i32.const ${k % 2 === 0 ? 1 : 0})))`).join('\n')}))
+      (f32.store offset=28 (local.get $row) (local.get $s))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $codes (i32.lt_u (local.get $c) (i32.const 128))))
+    ;; A[c] by bisection on the f64 bit pattern (the code is monotone in P).
+    (global.set $inv6ts (f64.div (f64.const 1) (f64.mul (f64.const 6) (local.get $ts))))
+    (f64.store (i32.const ${LAYOUT.amaxTable}) (f64.const 0))
+    (f64.store offset=${8 * 127} (i32.const ${LAYOUT.amaxTable}) (f64.const inf))
+    (local.set $c (i32.const 1))
+    (loop $bis
+      (local.set $lo (i64.const 0))
+      (local.set $hi (i64.const 0x7ff0000000000000))
+      (loop $half
+        (local.set $mid (i64.shr_u (i64.add (local.get $lo) (local.get $hi)) (i64.const 1)))
+        (if (i32.ge_u (call $e4m3_code (f64.div (f64.div (f64.reinterpret_i64 (local.get $mid)) (f64.const 6)) (local.get $ts))) (local.get $c))
+          (then (local.set $hi (local.get $mid)))
+          (else (local.set $lo (local.get $mid))))
+        (br_if $half (i64.gt_u (i64.sub (local.get $hi) (local.get $lo)) (i64.const 1))))
+      (f64.store (i32.add (i32.const ${LAYOUT.amaxTable}) (i32.shl (local.get $c) (i32.const 3))) (f64.reinterpret_i64 (local.get $hi)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $bis (i32.lt_u (local.get $c) (i32.const 127)))))
+
+  ;; Block-scale code of P = alpha·amax: round_E4M3((P / 6) / ts) without dividing (a multiply, then
+  ;; one step against the exact boundaries A[c] fixes the few-ulp error of the product).
+  (func $code_from_p (param $p f64) (result i32)
+    (local $c i32)
+    (local.set $c (call $e4m3_code (f64.mul (local.get $p) (global.get $inv6ts))))
+    (if (i32.and (i32.gt_u (local.get $c) (i32.const 0))
+                 (f64.lt (local.get $p) (f64.load (i32.add (i32.const ${LAYOUT.amaxTable}) (i32.shl (local.get $c) (i32.const 3))))))
+      (then (return (i32.sub (local.get $c) (i32.const 1)))))
+    (if (f64.ge (local.get $p) (f64.load offset=8 (i32.add (i32.const ${LAYOUT.amaxTable}) (i32.shl (local.get $c) (i32.const 3)))))
+      (then (return (i32.add (local.get $c) (i32.const 1)))))
+    (local.get $c))`;
+
+/**
+ * NVFP4 over nblocks full 16-element blocks at x (rows padded to 16 by the caller). given = 0: scale
+ * codes from the block amax (times clip[b] when clip != 0) and ts, written to scodes; given = 1: codes
+ * read from scodes. Writes values, element codes and effective scales. nvfp4_prepare(ts) must have run.
+ */
+const nvfp4Quant = `
+  (func (export "nvfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
+        (param $nblocks i32) (param $clip i32) (param $given i32) (param $ts f64)
+    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $sc i32) (local $y f64)
+    ${commonLocals}
+    ${commonInit}
+    (if (i32.eqz (local.get $nblocks)) (then (return)))
+    ;; Pass 1 (independent iterations, so the scalar f64 scale arithmetic of many blocks overlaps).
+    (if (i32.eqz (local.get $given))
+      (then
+        (local.set $xp (local.get $x))
+        (loop $scalecodes
+          ${blockAmax(4)}
+          (local.set $y (f64.promote_f32 (local.get $amax)))
+          (if (local.get $clip)
+            (then (local.set $y (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (local.get $y)))))
+          (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (call $code_from_p (local.get $y)))
+          (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br_if $scalecodes (i32.lt_u (local.get $b) (local.get $nblocks))))))
+    ;; Pass 2: elements.
+    (local.set $b (i32.const 0))
+    (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
+    (loop $blocks
+      (local.set $sc (i32.load8_u (i32.add (local.get $scodes) (local.get $b))))
+      ${loadThresholdRow(`(i32.add (i32.const ${LAYOUT.nvfp4Table}) (i32.shl (local.get $sc) (i32.const 5)))`)}
+      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (f32x4.extract_lane 0 (local.get $S)))
+      ${e2m1EncodeVectors(4)}
+      (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+      (local.set $op (i32.add (local.get $op) (i32.const 64)))
+      (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
+
+/** MXFP4 over nblocks full 32-element blocks: X = 2^clamp(floor(log2(alpha·amax)) − 2), E2M1 elements. */
+const mxfp4Quant = `
+  (func (export "mxfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
+        (param $nblocks i32) (param $clip i32)
+    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $e i32) (local $y f64) (local $sf f32)
+    ${commonLocals}
+    ${commonInit}
+    (if (i32.eqz (local.get $nblocks)) (then (return)))
+    (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
+    (loop $blocks
+      ${blockAmax(8)}
+      (local.set $y (f64.promote_f32 (local.get $amax)))
+      (if (local.get $clip)
+        (then (local.set $y (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (local.get $y)))))
+      (if (f64.gt (local.get $y) (f64.const 0))
+        (then (local.set $e (i32.sub (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $y)) (i64.const 52))) (i32.const 1025))))
+        (else (local.set $e (i32.const -127))))
+      (if (i32.lt_s (local.get $e) (i32.const -127)) (then (local.set $e (i32.const -127))))
+      (if (i32.gt_s (local.get $e) (i32.const 127)) (then (local.set $e (i32.const 127))))
+      (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (i32.add (local.get $e) (i32.const 127)))
+      (local.set $sf (f32.demote_f64 (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $e) (i32.const 1023))) (i64.const 52)))))
+      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (local.get $sf))
+      (local.set $S (f32x4.splat (local.get $sf)))
+${MIDS.map((m, k) => {
+  const t = `(f32.mul (local.get $sf) (f32.const ${m}))`;
+  const th =
+    k % 2 === 0
+      ? `(select (f32.reinterpret_i32 (i32.add (i32.reinterpret_f32 ${t}) (i32.const 1))) ${t} (f32.lt ${t} (f32.const inf)))`
+      : t;
+  return `      (local.set $T${k} (f32x4.splat ${th}))`;
+}).join('\n')}
+      ${e2m1EncodeVectors(8)}
+      (local.set $xp (i32.add (local.get $xp) (i32.const 128)))
+      (local.set $op (i32.add (local.get $op) (i32.const 128)))
+      (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
+
+/** Scalar exact E4M3 of 16 elements at xp with scale s (the TS oracle's arithmetic): the tie fallback. */
+const fp8Scalar = `
+  (func $fp8_scalar (param $xp i32) (param $op i32) (param $cp i32) (param $s f64)
+    (local $i i32) (local $x f32) (local $c i32) (local $sign i32)
+    (loop $el
+      (local.set $x (f32.load (i32.add (local.get $xp) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $sign (i32.and (i32.shr_u (i32.reinterpret_f32 (local.get $x)) (i32.const 24)) (i32.const 0x80)))
+      (local.set $c (call $e4m3_code (f64.abs (f64.div (f64.promote_f32 (local.get $x)) (local.get $s)))))
+      (if (i32.eq (local.get $c) (i32.const 127))
+        (then (f32.store (i32.add (local.get $op) (i32.shl (local.get $i) (i32.const 2))) (f32.reinterpret_i32 (i32.const 0x7fc00000))))
+        (else
+          (f32.store (i32.add (local.get $op) (i32.shl (local.get $i) (i32.const 2)))
+            (f32.reinterpret_i32 (i32.or (i32.reinterpret_f32 (f32.demote_f64 (f64.mul (f64.load (i32.shl (local.get $c) (i32.const 3))) (local.get $s))))
+                                         (i32.shl (local.get $sign) (i32.const 24)))))
+          (local.set $c (i32.or (local.get $c) (local.get $sign)))))
+      (i32.store8 (i32.add (local.get $cp) (local.get $i)) (local.get $c))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $el (i32.lt_u (local.get $i) (i32.const 16)))))`;
+
+/** One E4M3 vector step of fp8_quant (vector j of the 16-element group). */
+function fp8Vector(j: number): string {
+  const q = `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
+  const rn = `(v128.and (i32x4.add ${v('q')} (i32x4.add ${i32x4(0x7ffff)} (v128.and (i32x4.shr_u ${v('q')} (i32.const 20)) ${i32x4(1)}))) ${i32x4(-0x100000)})`;
+  const rs = `(f32x4.sub (f32x4.add ${v('q')} ${f32x4(16384)}) ${f32x4(16384)})`;
+  const codeN = `(i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)})`;
+  const codeS = `(i32x4.trunc_sat_f32x4_s (f32x4.mul ${v('r')} ${f32x4(512)}))`;
+  const k = `(f32x4.mul ${v('q')} ${f32x4(1024)})`;
+  return [
+    set('xv', `(v128.load offset=${16 * j} ${v('xp')})`),
+    set('q', q),
+    set('sub', `(f32x4.lt ${v('q')} ${f32x4(2 ** -6)})`),
+    set('r', `(f32x4.pmin (v128.bitselect ${rs} ${rn} ${v('sub')}) ${f32x4(448)})`),
+    set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`),
+    set('sgn', `(v128.and ${v('xv')} ${v('SIGN')})`),
+    `(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} (v128.or (f32x4.mul ${v('r')} ${v('S')}) ${v('sgn')}) ${v('nan')}))`,
+    set(
+      `c${j}`,
+      `(v128.bitselect ${i32x4(0x7f)} (v128.or (v128.bitselect ${codeS} ${codeN} ${v('sub')}) (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
+    ),
+    // Ambiguous lanes: q exactly on an E4M3 midpoint (normal: low 20 bits 0x80000; subnormal: q·1024 odd integer).
+    set('ki', `(i32x4.trunc_sat_f32x4_s ${k})`),
+    set(
+      'tie',
+      `(v128.or ${v('tie')} (v128.bitselect
+         (v128.and (f32x4.eq (f32x4.convert_i32x4_s ${v('ki')}) ${k}) (i32x4.ne (v128.and ${v('ki')} ${i32x4(1)}) ${i32x4(0)}))
+         (v128.and (i32x4.eq (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)}) (f32x4.lt ${v('q')} ${f32x4(448)}))
+         ${v('sub')}))`,
+    ),
+  ].join('\n');
+}
+
+/** FP8 E4M3 with one scale s over n16 groups of 16 elements (caller pads). */
+const fp8Quant = `
+  (func (export "fp8_quant") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32)
+    (local $g i32) (local $xp i32) (local $op i32) (local $cp i32)
+    (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $nan v128) (local $sgn v128) (local $ki v128) (local $tie v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $S v128)
+    (local $ABS v128) (local $SIGN v128) (local $QNAN v128)
+    ${set('ABS', i32x4(0x7fffffff))}
+    ${set('SIGN', i32x4(-0x80000000))}
+    ${set('QNAN', i32x4(0x7fc00000))}
+    (local.set $S (f32x4.splat (local.get $s)))
+    (if (i32.eqz (local.get $n16)) (then (return)))
+    (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
+    (loop $groups
+      (local.set $tie ${i32x4(0)})
+      ${[0, 1, 2, 3].map(fp8Vector).join('\n')}
+      (v128.store (local.get $cp) (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_u ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_u ${v('c2')} ${v('c3')})))
+      (if (v128.any_true (local.get $tie))
+        (then (call $fp8_scalar (local.get $xp) (local.get $op) (local.get $cp) (f64.promote_f32 (local.get $s)))))
+      (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+      (local.set $op (i32.add (local.get $op) (i32.const 64)))
+      (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $groups (i32.lt_u (local.get $g) (local.get $n16)))))`;
+
+/** The whole module. */
+export function kernelsWat(): string {
+  return `(module
+  (memory (export "memory") 32)
+  (global $inv6ts (mut f64) (f64.const 1))
+  (global $stamp (mut i32) (i32.const 0))
+  ${dirRound}
+  ${e4m3Code}
+  ${nvfp4Prepare}
+  ${nvfp4Quant}
+  ${mxfp4Quant}
+  ${fp8Scalar}
+  ${fp8Quant}
+  ${searchSource({ v, set, i32x4, e2m1Magnitude, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
+)`;
+}
