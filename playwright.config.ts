@@ -16,6 +16,9 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     browserName: 'chromium',
     viewport: { width: 1440, height: 900 },
+    // The build registers a service worker (src/sw); it would answer requests before page.route sees
+    // them. e2e/deploy.spec.ts, which is about it, allows it again.
+    serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [

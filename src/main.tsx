@@ -2,12 +2,15 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './index.css';
 import { App } from './App';
+import { registerServiceWorker } from './sw/register';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
   </StrictMode>,
 );
+// Offline use, installation, and cross-origin isolation on hosts without COOP/COEP headers.
+registerServiceWorker();
 
 declare global {
   interface Window {

@@ -1,0 +1,58 @@
+// The app's one service worker (built by vite-plugin-pwa, strategy injectManifest, into dist/sw.js).
+// Two jobs, because only one service worker can control the scope:
+//  1. Offline: precaches the whole build (app, onnxruntime-web's .wasm, the default model, its tokenizer
+//     and profile, the texts) at install and answers from that cache first, GET, HEAD and Range alike.
+//  2. Cross-origin isolation on hosts that cannot send headers: adds COOP/COEP to every same-origin
+//     response (isolation.ts), so after one reload (register.ts) the page has SharedArrayBuffer and
+//     onnxruntime-web may start wasm threads. The maintained coi-serviceworker does the same.
+import { cleanupOutdatedCaches, getCacheKeyForURL, precache, type PrecacheEntry } from 'workbox-precaching';
+import { createPartialResponse } from 'workbox-range-requests';
+import { headOf, precacheUrl, withIsolation } from './isolation';
+
+// Service-worker types by hand: the project's lib is DOM, which cannot be mixed with WebWorker.
+interface SwEvent extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface SwFetchEvent extends SwEvent {
+  readonly request: Request;
+  respondWith(r: Promise<Response>): void;
+}
+interface SwScope {
+  readonly location: Location;
+  readonly registration: { readonly scope: string };
+  readonly clients: { claim(): Promise<void> };
+  skipWaiting(): Promise<void>;
+  addEventListener(type: 'install' | 'activate', f: (e: SwEvent) => void): void;
+  addEventListener(type: 'fetch', f: (e: SwFetchEvent) => void): void;
+}
+const sw = self as unknown as SwScope;
+
+// vite-plugin-pwa writes the build's file list (URL + revision) in place of this expression.
+precache((self as unknown as { __WB_MANIFEST: (PrecacheEntry | string)[] }).__WB_MANIFEST);
+cleanupOutdatedCaches();
+
+// Take over at once: on the first visit the page reloads under this worker to become isolated.
+sw.addEventListener('install', () => void sw.skipWaiting());
+sw.addEventListener('activate', (e) => e.waitUntil(sw.clients.claim()));
+
+sw.addEventListener('fetch', (event) => {
+  const { request } = event;
+  // Other origins (user-given model URLs) are the browser's business: CORS fetches pass COEP as they are.
+  if (new URL(request.url).origin !== sw.location.origin) return;
+  // Chromium throws on re-fetching these (devtools); leave them alone as coi-serviceworker does.
+  if (request.cache === 'only-if-cached' && request.mode !== 'same-origin') return;
+  event.respondWith(respond(request));
+});
+
+async function respond(request: Request): Promise<Response> {
+  const lookup = precacheUrl(request, sw.registration.scope);
+  const key = lookup === null ? undefined : getCacheKeyForURL(lookup);
+  const cached = key === undefined ? undefined : await caches.match(key);
+  if (cached) {
+    if (request.method === 'HEAD') return headOf(cached);
+    // The profile reader asks for byte ranges; answer them from the cached whole file.
+    if (request.headers.has('range')) return withIsolation(await createPartialResponse(request, cached));
+    return withIsolation(cached);
+  }
+  return withIsolation(await fetch(request));
+}
