@@ -21,6 +21,9 @@ CI = os.environ.get('CI') == 'true'
 MODEL = os.path.join(SHARED, 'models', 'stories260K.bin')
 TOK512 = os.path.join(SHARED, 'models', 'tok512.bin')
 TRAIN_TEXT = os.path.join(SHARED, 'text', 'tinystories_train_head.txt')
+VALID_TEXT = os.path.join(SHARED, 'text', 'tinystories_valid_head.txt')
+# The 1-rank profile carries a small weights-only sweep (1,024 evaluation tokens at budget 0.1).
+SWEEP = ('--eval', VALID_TEXT, '--eval-tokens', '1024', '--budgets', '0.1')
 # The cross-check calibration: 16 sequences of 256 tokens of the train head (4,096 tokens).
 CAL_SEQS, CAL_LEN = 16, 256
 BUDGETS = (0.05, 0.1, 0.2, 0.3)
@@ -60,6 +63,16 @@ def run_ts(*args: str) -> str:
     return r.stdout
 
 
+def run_fgmp(*args: str) -> dict:
+    """The TS CLI (npx tsx src/cli/main.ts ... --json); returns its JSON object."""
+    import json  # noqa: PLC0415
+    need_node()
+    r = subprocess.run([NPX, 'tsx', 'src/cli/main.ts', *args, '--json'], cwd=REPO, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f'fgmp {args[0]} failed ({r.returncode}):\n{r.stderr[-4000:]}')
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def run_profile_cli(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
     return subprocess.run([sys.executable, '-m', 'fgmp_torch', *args], cwd=REPO, env=env, capture_output=True, text=True)
@@ -90,7 +103,7 @@ def torch_profiles(tmp_path_factory):
     out = {}
     for n in (1, 2):
         path = str(d / f'stories260K.{n}rank.safetensors')
-        r = run_profile_cli(*profile_args(path, '--nproc', str(n), '--threads', '1'))
+        r = run_profile_cli(*profile_args(path, '--nproc', str(n), '--threads', '1', *(SWEEP if n == 1 else ())))
         assert r.returncode == 0, r.stderr[-4000:]
         out[n] = (path, json.loads(r.stdout.strip().splitlines()[-1]))
     return out

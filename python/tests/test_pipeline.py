@@ -11,7 +11,7 @@ import pytest
 
 torch = pytest.importorskip('torch', reason='torch is not installed (Debian python3-torch)')
 
-from conftest import BUDGETS, CAL_LEN, CAL_SEQS, MODEL, TOK512, TRAIN_TEXT, need_shared, run_ts  # noqa: E402
+from conftest import BUDGETS, CAL_LEN, CAL_SEQS, MODEL, TOK512, TRAIN_TEXT, VALID_TEXT, need_shared, run_fgmp, run_ts  # noqa: E402
 from fgmp_torch import safetensors_io as st  # noqa: E402
 from fgmp_torch.calibrate import calibrate, read_text, text_sequences  # noqa: E402
 from fgmp_torch.loaders import load_model  # noqa: E402
@@ -106,3 +106,23 @@ def test_ts_reader_answers_the_torch_profile_as_the_ts_profile(ts_calib, torch_p
         # shares agree closely, not bit for bit.
         assert abs(a['share'] - b['share']) < 2e-3, a['budget']
         assert abs(a['tau'] - b['tau']) <= 0.02 * abs(b['tau']), a['budget']
+
+
+def test_fgmp_run_profile_gives_the_same_layer_shares_on_both_profiles(ts_calib, torch_profiles):
+    torch_file, ts_file = torch_profiles[1][0], os.path.join(ts_calib, 'ts.profile.safetensors')
+    for b in (0.05, 0.3):  # every budget's per-tensor counts are compared through the TS reader above
+        ours = run_fgmp('run', '--profile', torch_file, '--budget', str(b), '--act-budget', str(b))
+        theirs = run_fgmp('run', '--profile', ts_file, '--budget', str(b), '--act-budget', str(b))
+        assert [(x['layer'], x['proj'], x['fp8Share']) for x in ours['layers']] == [(x['layer'], x['proj'], x['fp8Share']) for x in theirs['layers']]
+        assert ours['weightBitsPerWeight'] == theirs['weightBitsPerWeight'] and ours['fp8Share'] == theirs['fp8Share']
+        for x, y in zip(ours['layers'], theirs['layers']):  # realised activation shares: float32 activations of two engines
+            assert abs(x['actFp8Share'] - y['actFp8Share']) < 0.01, (b, x, y)
+
+
+def test_sweep_ppl_equals_fgmp_run_on_the_model(torch_profiles):
+    from_profile = run_fgmp('run', '--profile', torch_profiles[1][0], '--budget', '0.1')
+    live = run_fgmp('run', MODEL, '--tokenizer', TOK512, '--calib', TRAIN_TEXT, '--calib-tokens', str(CAL_SEQS * CAL_LEN), '--seq-len', str(CAL_LEN),
+                    '--eval', VALID_TEXT, '--eval-tokens', '1024', '--budget', '0.1')
+    assert from_profile['ppl'] is not None
+    assert abs(from_profile['ppl'] - live['ppl']) <= 1e-5 * live['ppl']
+    assert [x['fp8Share'] for x in from_profile['layers']] == [x['fp8Share'] for x in live['layers']]
