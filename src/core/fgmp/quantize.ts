@@ -1,16 +1,33 @@
 // Weight quantizers of FGMP (DESIGN.md §2–3): for one linear weight [rows, cols], both fake-quantized
-// versions of every 16-element block — Q_lo (NVFP4, per-block clip ratio chosen from a grid) and
-// Q_hi (FP8 E4M3) — plus the chosen ratios and the clipping curves. The element and scale rounding is
-// the formats core's (quantizeNvfp4, quantizeE4M3); this file only chooses clip ratios and keeps results.
-import { finiteAbsMax, nvfp4TensorScale, quantizeE4M3, quantizeNvfp4 } from '../formats/index.ts';
+// versions of every 16-element block — Q_lo (NVFP4, per-block block scale chosen by a clip search) and
+// Q_hi (FP8 E4M3) — plus the chosen ratios and the clipping curve. The rounding is the formats core's;
+// the heavy lifting runs in its wasm SIMD kernels (formats/fastquant.ts, bit-identical to the TS).
+// Clip modes (formats/clipsearch.ts has the exact objective, float32 with a fixed summation order):
+//   none           alpha = 1
+//   mse | fisher   best ratio of the grid per block (plain or Fisher-weighted error); ties keep the first
+//   mse-sweep | fisher-sweep   best of every positive finite E4M3 block scale (issue 14's ModelOpt-style
+//                  sweep, 126 codes around the amax-derived one); never worse than the grid or none.
+import {
+  E4M3_TABLE,
+  finiteAbsMax,
+  nvfp4ClipSearch,
+  nvfp4TensorScale,
+  quantizeE4M3Fast,
+  quantizeNvfp4Fast,
+} from '../formats/index.ts';
 import { blockGrid, checkTensorLength, BLOCK_SIZE, type BlockGrid } from './blocks';
 
 /** Clip ratios searched, 1.00 down to 0.50 in steps of 0.05 (11 values). 1.00 first: no clipping wins ties. */
 export const CLIP_GRID: readonly number[] = Array.from({ length: 11 }, (_, i) => (100 - 5 * i) / 100);
 
-/** How each NVFP4 block's clip ratio is chosen: none (α = 1), plain MSE, or Fisher-weighted MSE. */
-export type ClipMode = 'none' | 'mse' | 'fisher';
-export const CLIP_MODES: readonly ClipMode[] = ['none', 'mse', 'fisher'];
+/** How each NVFP4 block's scale is chosen (see the header). */
+export type ClipMode = 'none' | 'mse' | 'fisher' | 'mse-sweep' | 'fisher-sweep';
+export const CLIP_MODES: readonly ClipMode[] = ['none', 'mse', 'fisher', 'mse-sweep', 'fisher-sweep'];
+
+/** Whether a clip mode's objective is Fisher-weighted (and so needs the Fisher). */
+export function clipNeedsFisher(mode: ClipMode): boolean {
+  return mode === 'fisher' || mode === 'fisher-sweep';
+}
 
 export interface WeightQuantOptions {
   clip?: ClipMode;
@@ -57,23 +74,34 @@ function checkGrid(grid: readonly number[]): void {
 
 /**
  * FP8 E4M3 fake quantization of a weight [rows, cols] with one scale amax/448 per tensor (default)
- * or per row — the formats core's quantizeE4M3.
+ * or per row — the formats core's quantizeE4M3 (through its kernel).
  */
-export function fakeQuantFp8(w: Float32Array, rows: number, cols: number, granularity: 'tensor' | 'row' = 'tensor', out?: Float32Array): { values: Float32Array; scales: Float32Array } {
+export function fakeQuantFp8(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+  granularity: 'tensor' | 'row' = 'tensor',
+  out?: Float32Array,
+): { values: Float32Array; scales: Float32Array } {
   checkTensorLength('weight', w, blockGrid(rows, cols));
-  const { values, scales } = quantizeE4M3(w, { rowLength: cols, perRow: granularity === 'row', out });
+  const { values, scales } = quantizeE4M3Fast(w, { rowLength: cols, perRow: granularity === 'row', out });
   return { values, scales };
 }
 
 /** Both fake-quantized versions of one weight tensor, with the per-block clip search. */
-export function quantizeWeight(w: Float32Array, rows: number, cols: number, options: WeightQuantOptions = {}): QuantizedWeight {
+export function quantizeWeight(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+  options: WeightQuantOptions = {},
+): QuantizedWeight {
   const grid = blockGrid(rows, cols);
   checkTensorLength('weight', w, grid);
   const mode = options.clip ?? 'none';
-  if (!['none', 'mse', 'fisher'].includes(mode)) throw new Error(`unknown clip mode "${mode}" (none, mse, fisher)`);
+  if (!CLIP_MODES.includes(mode)) throw new Error(`unknown clip mode "${mode}" (${CLIP_MODES.join(', ')})`);
   const fisher = options.fisher;
   if (fisher) checkTensorLength('Fisher', fisher, grid);
-  if (mode === 'fisher' && !fisher) throw new Error('clip mode "fisher" needs the weight Fisher');
+  if (clipNeedsFisher(mode) && !fisher) throw new Error(`clip mode "${mode}" needs the weight Fisher`);
   const clipGrid = options.grid ?? CLIP_GRID;
   checkGrid(clipGrid);
   const tensorScale = nvfp4TensorScale(finiteAbsMax(w));
@@ -82,57 +110,52 @@ export function quantizeWeight(w: Float32Array, rows: number, cols: number, opti
 
   if (mode === 'none') {
     clipRatio.fill(1);
-    const qLo = quantizeNvfp4(w, { rowLength: cols, tensorScale, blockSize: BLOCK_SIZE }).values;
-    return { rows, cols, grid, clipMode: mode, clipGrid, qLo, qHi, clipRatio, nvfp4TensorScale: tensorScale, fp8Scales, curve: null };
+    const qLo = quantizeNvfp4Fast(w, { rowLength: cols, tensorScale }).values;
+    return {
+      rows,
+      cols,
+      grid,
+      clipMode: mode,
+      clipGrid,
+      qLo,
+      qHi,
+      clipRatio,
+      nvfp4TensorScale: tensorScale,
+      fp8Scales,
+      curve: null,
+    };
   }
 
-  const qLo = new Float32Array(rows * cols);
-  const best = new Float64Array(grid.blockCount).fill(Infinity);
-  const alphas = new Float32Array(grid.blockCount);
-  const candidate = new Float32Array(rows * cols);
-  const mse = new Float64Array(clipGrid.length);
-  const fisherMse = new Float64Array(clipGrid.length);
-  const n = rows * cols;
-  for (let g = 0; g < clipGrid.length; g++) {
-    const alpha = clipGrid[g];
-    alphas.fill(alpha);
-    quantizeNvfp4(w, { rowLength: cols, tensorScale, blockSize: BLOCK_SIZE, clip: alphas, out: candidate });
-    let sumSq = 0;
-    let sumF = 0;
-    let b = 0;
-    for (let r = 0; r < rows; r++) {
-      const rowStart = r * cols;
-      for (let c = 0; c < grid.blocksPerRow; c++, b++) {
-        const start = rowStart + c * BLOCK_SIZE;
-        const end = Math.min(start + BLOCK_SIZE, rowStart + cols);
-        let e = 0;
-        let ef = 0;
-        for (let i = start; i < end; i++) {
-          const d = w[i] - candidate[i];
-          e += d * d;
-          if (fisher) ef += fisher[i] * d * d;
-        }
-        sumSq += e;
-        sumF += ef;
-        const objective = mode === 'fisher' ? ef : e;
-        // Strictly better only: the first ratio (1.00 in the default grid) wins ties.
-        if (objective < best[b] || (g === 0 && objective !== objective)) {
-          best[b] = objective;
-          clipRatio[b] = alpha;
-          qLo.set(candidate.subarray(start, end), start);
-        }
+  const f32Fisher = fisher ? (fisher instanceof Float32Array ? fisher : Float32Array.from(fisher)) : undefined;
+  const r = nvfp4ClipSearch(w, cols, tensorScale, {
+    fisher: f32Fisher,
+    grid: clipGrid,
+    fisherObjective: clipNeedsFisher(mode),
+    sweep: mode.endsWith('-sweep'),
+  });
+  const alphas = Float32Array.from(clipGrid);
+  let b = 0;
+  for (let row = 0; row < rows; row++)
+    for (let c = 0; c < grid.blocksPerRow; c++, b++) {
+      const g = r.gridIndex[b];
+      if (g !== 255) clipRatio[b] = alphas[g];
+      else {
+        // A sweep choice: the ratio of the chosen block scale to the amax-derived one, amax / 6.
+        const start = row * cols + c * BLOCK_SIZE;
+        const amax = finiteAbsMax(w, start, Math.min(start + BLOCK_SIZE, (row + 1) * cols));
+        clipRatio[b] = amax > 0 ? (E4M3_TABLE[r.scaleCodes[b]] * tensorScale * 6) / amax : 1;
       }
     }
-    mse[g] = sumSq / n;
-    fisherMse[g] = sumF / n;
-  }
+  const n = rows * cols;
+  const mse = Float64Array.from(r.curveMse, (v) => v / n);
+  const fisherMse = Float64Array.from(r.curveFisher, (v) => v / n);
   return {
     rows,
     cols,
     grid,
     clipMode: mode,
     clipGrid,
-    qLo,
+    qLo: r.values,
     qHi,
     clipRatio,
     nvfp4TensorScale: tensorScale,
@@ -163,7 +186,8 @@ export function clippingCurve(
   let rowLength = cols;
   if (options.block !== undefined) {
     const b = options.block;
-    if (!Number.isInteger(b) || b < 0 || b >= grid.blockCount) throw new Error(`block ${b} out of range (0..${grid.blockCount - 1})`);
+    if (!Number.isInteger(b) || b < 0 || b >= grid.blockCount)
+      throw new Error(`block ${b} out of range (0..${grid.blockCount - 1})`);
     const r = Math.floor(b / grid.blocksPerRow);
     const c = b - r * grid.blocksPerRow;
     start = r * cols + c * BLOCK_SIZE;
@@ -171,31 +195,17 @@ export function clippingCurve(
     rowLength = end - start;
   }
   const x = w.subarray(start, end);
-  const blocks = Math.ceil(rowLength / BLOCK_SIZE) * (x.length / rowLength);
-  const alphas = new Float32Array(blocks);
-  const mse = new Float64Array(clipGrid.length);
-  const fisherMse = new Float64Array(clipGrid.length);
-  for (let g = 0; g < clipGrid.length; g++) {
-    alphas.fill(clipGrid[g]);
-    const q = quantizeNvfp4(x, { rowLength, tensorScale, blockSize: BLOCK_SIZE, clip: alphas }).values;
-    // Per-block partial sums, added in block order: bit-identical to quantizeWeight's curve.
-    let e = 0;
-    let ef = 0;
-    const rowsHere = x.length / rowLength;
-    for (let r = 0; r < rowsHere; r++)
-      for (let s = 0; s < rowLength; s += BLOCK_SIZE) {
-        let be = 0;
-        let bf = 0;
-        for (let i = r * rowLength + s; i < r * rowLength + Math.min(s + BLOCK_SIZE, rowLength); i++) {
-          const d = x[i] - q[i];
-          be += d * d;
-          if (fisher) bf += fisher[start + i] * d * d;
-        }
-        e += be;
-        ef += bf;
-      }
-    mse[g] = e / x.length;
-    fisherMse[g] = ef / x.length;
-  }
-  return { grid: clipGrid, mse, fisherMse };
+  const f = fisher ? Float32Array.from({ length: x.length }, (_, i) => fisher[start + i]) : undefined;
+  // The search's own curve sums (the same objective as quantizeWeight), divided by the element count.
+  const r = nvfp4ClipSearch(x, rowLength, tensorScale, {
+    fisher: f,
+    grid: clipGrid,
+    fisherObjective: false,
+    sweep: false,
+  });
+  return {
+    grid: clipGrid,
+    mse: Float64Array.from(r.curveMse, (v) => v / x.length),
+    fisherMse: Float64Array.from(r.curveFisher, (v) => v / x.length),
+  };
 }
