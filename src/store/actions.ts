@@ -1,21 +1,21 @@
 // The store's actions, the only way views and pages change state (they never call useExplorer.setState).
-// The long steps (open, calibrate, quantize, evaluate, sweep) live in controller.ts; the small UI-state
-// actions are here.
+// The long steps (open, calibrate, quantize, evaluate, sweep) live in open.ts and controller.ts; the small
+// UI-state actions are here.
 import type { HwParamKey } from '../core/hw/index';
 import { patch, useExplorer } from './explorerStore';
 
 export {
+  advance,
   cancelRunning,
-  openFiles,
-  openRandom,
-  openText,
-  openUrl,
   recalibrate,
   runSweep,
   select,
   shareUrl,
   updateSettings,
+  crashWorkerForTest,
 } from './controller';
+export { openDefaultModel, openFiles, openFromLocation, openRandom, openText, openUrl } from './open';
+export { requestTruncationPerplexity } from './perplexity';
 
 export const dismissModelError = () => patch('model', { error: null });
 export const dismissTextError = () => patch('texts', { error: null });

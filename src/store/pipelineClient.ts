@@ -37,7 +37,6 @@ export class PipelineClient {
   private crashed!: Promise<never>;
   /** Shared cancel flag (cross-origin isolated pages): read by the worker between onnxruntime batches. */
   private cancelFlag: Int32Array | null = null;
-  generation = 0;
 
   constructor(
     private readonly createWorker: () => Worker,
@@ -47,20 +46,20 @@ export class PipelineClient {
   }
 
   private start(): void {
-    this.generation++;
-    this.worker = this.createWorker();
+    const worker = this.createWorker();
+    this.worker = worker;
     this.crashed = new Promise<never>((_, reject) => {
       this.crashReject = reject;
     });
     // Keep an unobserved rejection from surfacing as an unhandled error.
     this.crashed.catch(() => undefined);
-    const gen = this.generation;
-    this.worker.addEventListener('error', (ev) => {
+    // Events of a worker already replaced (or terminated) are ignored.
+    worker.addEventListener('error', (ev) => {
       ev.preventDefault();
-      if (gen === this.generation) this.crash(new WorkerCrash(ev.message || 'uncaught error in the worker'));
+      if (worker === this.worker) this.crash(new WorkerCrash(ev.message || 'uncaught error in the worker'));
     });
-    this.worker.addEventListener('messageerror', () => {
-      if (gen === this.generation) this.crash(new WorkerCrash('a message from the worker could not be read'));
+    worker.addEventListener('messageerror', () => {
+      if (worker === this.worker) this.crash(new WorkerCrash('a message from the worker could not be read'));
     });
     this.api = Comlink.wrap<PipelineApi>(this.worker);
     if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined') {
@@ -104,8 +103,9 @@ export class PipelineClient {
   }
 
   terminate(): void {
-    this.generation++;
-    this.worker.terminate();
+    const w = this.worker;
+    this.worker = null as unknown as Worker;
+    w.terminate();
   }
 }
 

@@ -1,69 +1,23 @@
-// The truncation lesson's perplexity: every linear weight of the loaded model reduced to k mantissa bits,
-// computed in the pipeline worker (PipelineService.truncationPerplexity, behind its ORT lock), debounced,
-// cached per (model context, k, mode) in the store's `truncation` slice.
-import * as Comlink from 'comlink';
-import type { MantissaMode } from '../core/formats/truncate';
-import type { Progress } from '../../workers/protocol';
-import { patch, useExplorer, type ExplorerState } from './explorerStore';
-import { pipeline } from './controller';
+// The truncation lesson's perplexity (every linear weight of the loaded model reduced to k mantissa bits):
+// asked for through the one perplexity path (perplexity.ts), read from its cache with these selectors.
+import type { TruncationResult } from '../core/pipeline/results';
+import type { ExplorerState } from './explorerStore';
 
-export const TRUNCATION_DEBOUNCE_MS = 300;
+export { requestTruncationPerplexity, PERPLEXITY_DEBOUNCE_MS as TRUNCATION_DEBOUNCE_MS } from './perplexity';
+export { truncationContext, truncationKey } from './keys';
 
-/**
- * What the perplexity depends on besides (k, mode): the model and its evaluation tokens. Null until the
- * explorer has a calibrated model (the worker's evaluation session needs calibration).
- */
-export function truncationContext(st: Pick<ExplorerState, 'model' | 'calibration' | 'settings' | 'texts'>): string | null {
-  if (st.model.status !== 'done' || !st.model.summary || st.calibration.status !== 'done' || !st.calibration.summary)
-    return null;
-  return [st.model.summary.name, st.model.summary.parameters, st.settings.evaluationTokens, st.texts.evaluation?.name ?? '(held out)'].join('|');
-}
+/** The cached result for a key (undefined until computed). */
+export const truncationResult =
+  (key: string | null) =>
+  (s: ExplorerState): TruncationResult | undefined =>
+    key ? (s.perplexity.cache[key]?.result as TruncationResult | undefined) : undefined;
 
-export const truncationKey = (context: string, keep: number, mode: MantissaMode) => `${context}|${keep}|${mode}`;
+export const truncationRunning = (key: string | null) => (s: ExplorerState) =>
+  key !== null && s.perplexity.running?.key === key;
 
-let timer: ReturnType<typeof setTimeout> | null = null;
-let latestKey: string | null = null;
+export const truncationProgress = (key: string | null) => (s: ExplorerState) =>
+  key !== null && s.perplexity.running?.key === key ? s.perplexity.progress : null;
 
-/** Asks for the perplexity at (keep, mode) after a short pause; a later call within the pause replaces it. */
-export function requestTruncationPerplexity(keep: number, mode: MantissaMode): void {
-  if (timer) clearTimeout(timer);
-  timer = null;
-  const st = useExplorer.getState();
-  const context = truncationContext(st);
-  if (!context) return;
-  const key = truncationKey(context, keep, mode);
-  latestKey = key;
-  if (st.truncation.cache[key]) return;
-  if (st.truncation.error?.key === key) patch('truncation', { error: null });
-  timer = setTimeout(() => {
-    timer = null;
-    void run(keep, mode, key, st.settings.evaluationTokens);
-  }, TRUNCATION_DEBOUNCE_MS);
-}
-
-async function run(keep: number, mode: MantissaMode, key: string, evaluationTokens: number): Promise<void> {
-  if (useExplorer.getState().truncation.cache[key]) return;
-  patch('truncation', { runningKey: key, progress: null, error: null });
-  try {
-    const result = await pipeline().call((api) =>
-      api.truncationPerplexity(
-        { keep, mode, evaluationTokens },
-        Comlink.proxy((p: Progress) => {
-          if (useExplorer.getState().truncation.runningKey === key) patch('truncation', { progress: p });
-        }),
-      ),
-    );
-    patch('truncation', { cache: { ...useExplorer.getState().truncation.cache, [key]: result } });
-  } catch (e) {
-    const err = e as Error;
-    if (err?.name === 'CancelledError' || /cancelled/.test(err?.message ?? '')) {
-      // Another step (a new model, a recalibration) stopped the run: ask again if it is still wanted.
-      if (latestKey === key && !timer) requestTruncationPerplexity(keep, mode);
-    } else {
-      const message = (err?.message ?? String(e)).replace(/^(Error|WorkerCrash): /, '');
-      patch('truncation', { error: { key, message } });
-    }
-  } finally {
-    if (useExplorer.getState().truncation.runningKey === key) patch('truncation', { runningKey: null, progress: null });
-  }
-}
+/** The worker's refusal for this key, if the last run of it failed. */
+export const truncationError = (key: string | null) => (s: ExplorerState) =>
+  key !== null && s.perplexity.error?.key === key ? s.perplexity.error.message : null;

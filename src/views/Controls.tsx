@@ -2,12 +2,11 @@
 // clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
 import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
-import { cancelRunning, openText, recalibrate, updateSettings } from '../store/controller';
 import { CLIPPINGS, FP8_SCALING_URL, MAX_TOKENS, POLICIES } from '../core/url/shareState';
 import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
 import { Select, Slider } from './inputs';
-import { dismissTextError } from '../store/actions';
+import { cancelRunning, dismissTextError, openText, recalibrate, updateSettings } from '../store/actions';
 
 const POLICY_LABEL: Record<PolicyKind, string> = {
   error: 'Quantization error',
@@ -17,7 +16,7 @@ const POLICY_LABEL: Record<PolicyKind, string> = {
   unweighted: 'Unweighted error',
   uniform: 'Per-layer uniform',
 };
-const CLIP_LABEL: Record<ClipMode, string> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
+const CLIP_LABEL: Partial<Record<ClipMode, string>> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
 
 export const DataPanel = memo(function DataPanel() {
   const texts = useExplorer((s) => s.texts);
@@ -204,7 +203,7 @@ export function ControlsPanel() {
           id="clipping-select"
           label="Clipping"
           value={s.clipping}
-          options={CLIPPINGS.map((c) => ({ value: c, label: CLIP_LABEL[c] }))}
+          options={CLIPPINGS.map((c) => ({ value: c, label: CLIP_LABEL[c] ?? c }))}
           onChange={(clipping: ClipMode) => updateSettings({ clipping })}
         />
         <Select

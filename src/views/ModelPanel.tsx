@@ -3,10 +3,9 @@
 // errors stay in the panel and the previous model stays usable.
 import { memo, useState, type DragEvent, type FormEvent } from 'react';
 import { useExplorer } from '../store/explorerStore';
-import { cancelRunning, openFiles, openRandom, openUrl } from '../store/controller';
 import { ErrorBox, Note, ProgressBar } from './ui';
 import type { ModelSummary } from '../core/pipeline/results';
-import { dismissModelError } from '../store/actions';
+import { cancelRunning, dismissModelError, openFiles, openRandom, openUrl } from '../store/actions';
 
 /** Memoised: it reads the store itself, so the page's re-renders (a slider move) need not touch it. */
 export const ModelPanel = memo(function ModelPanel() {

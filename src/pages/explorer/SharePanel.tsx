@@ -1,0 +1,67 @@
+// Share and export: copy the link that reproduces the state, save CSV/JSON of what the budgets decide,
+// switch the theme.
+import { useState } from 'react';
+import { shareUrl, toggleTheme } from '../../store/actions';
+import { useExplorer } from '../../store/explorerStore';
+import { csvExports, stateJson } from '../../store/exports';
+import { saveText } from '../../views/ui';
+import type { Derivation, ShownPerplexity } from './hooks';
+
+export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+  const theme = useExplorer((s) => s.theme);
+  const [copied, setCopied] = useState<string | null>(null);
+  const copyLink = async () => {
+    const url = shareUrl();
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied('Link copied.');
+    } catch {
+      setCopied(url);
+    }
+  };
+  const exportData = (format: 'csv' | 'json') => {
+    const { ranking, derived } = d;
+    if (!ranking || !derived) return;
+    if (format === 'csv') {
+      const csv = csvExports(ranking, derived);
+      saveText('fgmp-tensors.csv', csv.tensors, 'text/csv');
+      saveText('fgmp-blocks.csv', csv.blocks, 'text/csv');
+      return;
+    }
+    const st = useExplorer.getState();
+    const json = stateJson({
+      shareUrl: shareUrl(),
+      settings: st.settings,
+      summary: st.model.summary,
+      ranking,
+      derived,
+      perplexity: { current: ppl.current, fp8: ppl.fp8Base, nvfp4: ppl.nvfp4Base },
+      sweep: st.sweep.points,
+    });
+    saveText('fgmp-state.json', json, 'application/json');
+  };
+  return (
+    <section
+      className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white p-3 text-xs dark:border-slate-700 dark:bg-slate-900"
+      aria-label="Share and export"
+    >
+      <button type="button" className="btn" onClick={() => void copyLink()}>
+        Copy link
+      </button>
+      <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('csv')}>
+        Export CSV
+      </button>
+      <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('json')}>
+        Export JSON
+      </button>
+      <button type="button" className="btn-ghost ml-auto" aria-pressed={theme === 'dark'} onClick={toggleTheme}>
+        {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+      </button>
+      {copied && (
+        <div className="w-full break-all" role="status" data-testid="copy-status">
+          {copied}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+// The summary row: perplexity (with the all-FP8 baseline, staleness and what is being computed), the
+// realised FP8 share of weight blocks, bits per weight and energy against all-FP8.
+import type { ReactNode } from 'react';
+import { formatPercent } from '../../store/derive';
+import type { Derivation, ShownPerplexity } from './hooks';
+
+export function formatSigned(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}%`;
+}
+
+const RUNNING_LABEL = {
+  mixed: 'this configuration',
+  fp8: 'the all-FP8 baseline',
+  nvfp4: 'the all-NVFP4 baseline',
+  float: 'float32',
+};
+
+function PerplexitySub({ ppl, calibrated }: { ppl: ShownPerplexity; calibrated: boolean }) {
+  const { current, fp8Base, running, progress, error } = ppl;
+  return (
+    <>
+      {current && fp8Base
+        ? `${formatSigned(current.ppl / fp8Base.ppl - 1)} vs all-FP8 (${fp8Base.ppl.toFixed(3)})`
+        : fp8Base
+          ? `all-FP8 ${fp8Base.ppl.toFixed(3)}`
+          : calibrated
+            ? ''
+            : 'needs the tokenizer and a calibration text'}
+      {running && (
+        <span className="block">
+          computing {RUNNING_LABEL[running]}…{' '}
+          {progress ? `${Math.round((100 * progress.done) / Math.max(1, progress.total))}%` : ''}
+        </span>
+      )}
+      {error && <span className="block text-red-700 dark:text-red-400">{error}</span>}
+    </>
+  );
+}
+
+export function SummaryFigures({
+  derived,
+  ppl,
+  calibrated,
+}: {
+  derived: Derivation['derived'];
+  ppl: ShownPerplexity;
+  calibrated: boolean;
+}) {
+  const hw = derived?.hardware;
+  return (
+    <section
+      aria-label="Summary"
+      className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-4 dark:border-slate-700 dark:bg-slate-900"
+    >
+      <Figure
+        label="Perplexity"
+        testId="ppl"
+        value={ppl.shownPpl}
+        text={ppl.shownPpl === null ? '—' : ppl.shownPpl.toFixed(3)}
+        stale={ppl.stale}
+        sub={<PerplexitySub ppl={ppl} calibrated={calibrated} />}
+      />
+      <Figure
+        label="Weight blocks in FP8"
+        testId="fp8-share"
+        value={derived?.answer.fp8Share ?? null}
+        text={derived ? formatPercent(derived.answer.fp8Share) : '—'}
+        sub={
+          derived
+            ? `${derived.answer.k.toLocaleString('en-US')} of ${derived.answer.totalBlocks.toLocaleString('en-US')} blocks`
+            : ''
+        }
+      />
+      <Figure
+        label="Bits per weight"
+        testId="weight-bits"
+        value={hw?.weightBits.bitsPerWeight ?? null}
+        text={hw ? hw.weightBits.bitsPerWeight.toFixed(3) : '—'}
+        sub={hw ? `memory saved vs FP8: ${formatPercent(1 - hw.weightBits.mixed / hw.weightBits.allFp8)}` : ''}
+      />
+      <Figure
+        label="Energy vs all-FP8"
+        testId="energy-vs-fp8"
+        value={hw?.vsFp8 ?? null}
+        text={hw ? formatSigned(hw.vsFp8 - 1) : '—'}
+        sub={hw ? `energy saved: ${formatPercent(1 - hw.vsFp8)} · vs all-NVFP4 ${formatSigned(hw.vsNvfp4 - 1)}` : ''}
+      />
+    </section>
+  );
+}
+
+function Figure({
+  label,
+  testId,
+  value,
+  text,
+  sub,
+  stale,
+}: {
+  label: string;
+  testId: string;
+  value: number | null;
+  text: string;
+  sub?: ReactNode;
+  stale?: boolean;
+}) {
+  return (
+    <div>
+      <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
+      <div
+        data-testid={testId}
+        data-value={value ?? ''}
+        data-stale={stale ? 'true' : 'false'}
+        aria-busy={stale}
+        className={`text-2xl font-semibold tabular-nums ${stale ? 'stale' : ''}`}
+        title={stale ? 'Stale: recomputing for the current settings' : undefined}
+      >
+        {text}
+        {stale && <span className="ml-1 align-middle text-xs font-normal">(stale)</span>}
+      </div>
+      <div className="text-xs tabular-nums text-slate-600 dark:text-slate-400">{sub}</div>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+// The explorer page's hooks: URL sync (open the link once, follow hash changes, keep the address bar
+// current), the theme, and the per-frame derivation (policy answer, masks, memory, energy: derive.ts) with
+// what the views read from it. Everything here reads the store; nothing writes it except through actions.
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { findTensor } from '../../core/fgmp/index';
+import { hwParams } from '../../core/hw/index';
+import type { EvaluateResult } from '../../core/pipeline/results';
+import { encodeShareQuery } from '../../core/url/shareState';
+import { crashWorkerForTest, openFromLocation } from '../../store/actions';
+import { deriveForBudget, tensorKey } from '../../store/derive';
+import { useExplorer } from '../../store/explorerStore';
+import { perplexityKey } from '../../store/keys';
+
+declare global {
+  interface Window {
+    /** Test and measurement hooks (read-only use). */
+    __fgmp?: {
+      lastCommit: number;
+      commits: number;
+      deriveMs: number;
+      crashWorker: () => void;
+      store: typeof useExplorer;
+    };
+  }
+}
+
+/** Opens the state a link carries, once; follows later hash changes; keeps the address bar current. */
+export function useUrlSync(): void {
+  const settings = useExplorer((s) => s.settings);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (!opened.current) {
+      opened.current = true;
+      openFromLocation(window.location.hash);
+      window.__fgmp = { lastCommit: 0, commits: 0, deriveMs: 0, crashWorker: crashWorkerForTest, store: useExplorer };
+    }
+    const onHash = () => {
+      const q = window.location.hash.split('?')[1] ?? '';
+      if (window.location.hash.startsWith('#/explorer') && q && q !== encodeShareQuery(useExplorer.getState().settings))
+        openFromLocation(window.location.hash);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => {
+    if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
+      return;
+    const next = `#/explorer?${encodeShareQuery(settings)}`;
+    if (window.location.hash !== next) history.replaceState(null, '', next);
+  }, [settings]);
+}
+
+export function useThemeClass(): void {
+  const theme = useExplorer((s) => s.theme);
+  useEffect(() => {
+    document.documentElement.classList.toggle('dark', theme === 'dark');
+  }, [theme]);
+}
+
+/** deriveForBudget, timed for the latency measurement (window.__fgmp.deriveMs). */
+function timedDerive(...args: Parameters<typeof deriveForBudget>): ReturnType<typeof deriveForBudget> {
+  const t0 = performance.now();
+  const d = deriveForBudget(...args);
+  if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
+  return d;
+}
+
+/** What a budget decides, recomputed on this thread on every slider move, and the selected tensor's part. */
+export function useDerived() {
+  const settings = useExplorer((s) => s.settings);
+  const summary = useExplorer((s) => s.model.summary);
+  const quant = useExplorer((s) => s.quant);
+  const activationShares = useExplorer((s) => s.activations.shares);
+  const hwOverrides = useExplorer((s) => s.hwOverrides);
+  const params = useMemo(() => hwParams(hwOverrides), [hwOverrides]);
+  const tokens = summary?.config.maxSeqLen ?? 256;
+  const ranking = quant.status === 'done' ? quant.ranking : null;
+  const { weightBudget, activationBudget, fp8Scaling } = settings;
+  // Mask buffers reused by every slider move (one allocation per ranking).
+  const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
+  const derived = useMemo(
+    () =>
+      ranking
+        ? timedDerive(
+            ranking,
+            activationShares,
+            weightBudget,
+            activationBudget,
+            tokens,
+            params,
+            fp8Scaling,
+            masksBuffer,
+          )
+        : null,
+    [ranking, activationShares, weightBudget, activationBudget, tokens, params, fp8Scaling, masksBuffer],
+  );
+  useLayoutEffect(() => {
+    if (window.__fgmp) {
+      window.__fgmp.lastCommit = performance.now();
+      window.__fgmp.commits++;
+    }
+  }, [derived]);
+  const blocksPerTensor = useMemo(
+    () => new Map(ranking?.tensors.map((t) => [tensorKey(t.layer, t.proj), t.grid.blockCount]) ?? []),
+    [ranking],
+  );
+  const sel = settings.selection;
+  const selIndex = ranking ? findTensor(ranking, sel.layer, sel.projection) : -1;
+  const selMask = derived && selIndex >= 0 ? derived.masks[selIndex] : null;
+  // Copies so that React sees a change (the buffers are reused between slider moves).
+  const selMaskCopy = useMemo(() => (selMask ? selMask.slice() : null), [selMask, derived]); // eslint-disable-line react-hooks/exhaustive-deps
+  const selScores = useMemo(() => {
+    if (!ranking || selIndex < 0) return null;
+    const t = ranking.tensors[selIndex];
+    return ranking.scores.subarray(t.offset, t.offset + t.grid.blockCount);
+  }, [ranking, selIndex]);
+  return { derived, ranking, params, tokens, blocksPerTensor, selMask: selMaskCopy, selScores };
+}
+
+export type Derivation = ReturnType<typeof useDerived>;
+
+/** The perplexity the summary shows: this configuration's if known, else the last one shown, marked stale. */
+export function useShownPerplexity() {
+  const settings = useExplorer((s) => s.settings);
+  const perplexity = useExplorer((s) => s.perplexity);
+  const get = (key: string | null) =>
+    key && perplexity.cache[key]?.kind === 'configuration'
+      ? (perplexity.cache[key].result as EvaluateResult)
+      : undefined;
+  const current = get(perplexityKey(settings));
+  const lastShown = get(perplexity.lastShownKey);
+  const shownPpl = current ? current.ppl : (lastShown?.ppl ?? null);
+  const running = perplexity.running?.kind === 'configuration' ? perplexity.running.request.variant : null;
+  const error = perplexity.error?.kind === 'configuration' ? perplexity.error.message : null;
+  const engine = Object.values(perplexity.cache).find((e) => e.kind === 'configuration')?.result.engine ?? '—';
+  return {
+    current,
+    shownPpl,
+    stale: !current && shownPpl !== null,
+    fp8Base: get(perplexityKey(settings, 'fp8')),
+    nvfp4Base: get(perplexityKey(settings, 'nvfp4')),
+    /** Which evaluation runs now ('mixed' = this configuration, or a baseline), null when none. */
+    running,
+    progress: running ? perplexity.progress : null,
+    error,
+    engine,
+  };
+}
+
+export type ShownPerplexity = ReturnType<typeof useShownPerplexity>;

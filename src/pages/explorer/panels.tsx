@@ -1,0 +1,255 @@
+// The explorer's five view panels (heatmaps, block grid, clipping, energy and memory, trade-off): each reads
+// the store and the page's derivation and hands plain props to a view in src/views.
+import { PROJECTIONS, type Projection } from '../../core/model/types';
+import { SWEEP_BUDGETS } from '../../store/controller';
+import { cancelRunning, runSweep, select, setBlockColour, setHwOverride } from '../../store/actions';
+import { useExplorer } from '../../store/explorerStore';
+import type { ViewId } from '../../core/url/shareState';
+import { BlockGrid } from '../../views/BlockGrid';
+import { ClippingView } from '../../views/ClippingView';
+import { EnergyView } from '../../views/EnergyView';
+import { LayerHeatmap, ShareLegend } from '../../views/LayerHeatmap';
+import { TradeoffView } from '../../views/TradeoffView';
+import { ErrorBox, Panel, ProgressBar } from '../../views/ui';
+import type { Derivation, ShownPerplexity } from './hooks';
+
+export const VIEW_TITLES: Record<ViewId, string> = {
+  heatmap: 'Layer heatmaps',
+  blocks: 'Block grid',
+  clipping: 'Clipping',
+  energy: 'Energy and memory',
+  tradeoff: 'Trade-off',
+};
+
+function Placeholder() {
+  const quantizing = useExplorer((s) => s.quant.status === 'running');
+  return (
+    <div className="flex h-24 items-center justify-center text-xs text-slate-500">
+      Waiting for a model{quantizing ? ' (quantizing…)' : ''}.
+    </div>
+  );
+}
+
+/** The selected tensor's detail, when it belongs to the selection. */
+function useDetail() {
+  const sel = useExplorer((s) => s.settings.selection);
+  const detail = useExplorer((s) => s.detail);
+  const data =
+    detail.data && detail.data.layer === sel.layer && detail.data.proj === sel.projection ? detail.data : null;
+  return { sel, detail, data };
+}
+
+export function HeatmapPanel({ d }: { d: Derivation }) {
+  const summary = useExplorer((s) => s.model.summary);
+  const sel = useExplorer((s) => s.settings.selection);
+  const { derived } = d;
+  return (
+    <Panel
+      id="heatmap"
+      title={VIEW_TITLES.heatmap}
+      exportName="fgmp-heatmaps"
+      explain={
+        <>
+          Each cell is one linear projection of one layer, coloured by the share of its 16-value blocks kept in FP8. One
+          global threshold on the block score decides, so sensitive layers get more FP8. Activation blocks are chosen
+          per token at run time; the right map shows the share on calibration text. Click a cell (or use the arrow keys
+          and Enter) to inspect its blocks.
+        </>
+      }
+    >
+      {summary && derived ? (
+        <div className="flex flex-wrap gap-6">
+          <div>
+            <h3 className="text-xs font-medium">Weights</h3>
+            <LayerHeatmap
+              kind="weights"
+              nLayers={summary.config.nLayers}
+              shares={derived.weightShare}
+              blocks={d.blocksPerTensor}
+              selected={sel}
+              onSelect={(l, p) => select(l, p)}
+            />
+          </div>
+          <div>
+            <h3 className="text-xs font-medium">
+              Activations {derived.activationCalibrated ? '(calibration text)' : '(no calibration: budget shown)'}
+            </h3>
+            <LayerHeatmap
+              kind="activations"
+              nLayers={summary.config.nLayers}
+              shares={derived.activationShare}
+              selected={sel}
+              onSelect={(l, p) => select(l, p)}
+            />
+          </div>
+          <ShareLegend label="FP8 share of blocks" />
+        </div>
+      ) : (
+        <Placeholder />
+      )}
+    </Panel>
+  );
+}
+
+export function BlocksPanel({ d }: { d: Derivation }) {
+  const summary = useExplorer((s) => s.model.summary);
+  const blockColour = useExplorer((s) => s.blockColour);
+  const { sel, detail, data } = useDetail();
+  const tensors = summary
+    ? Array.from({ length: summary.config.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat()
+    : [];
+  const selected = tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection);
+  return (
+    <Panel
+      id="blocks"
+      title={`${VIEW_TITLES.blocks}${summary ? ` · layer ${sel.layer} ${sel.projection}` : ''}`}
+      exportName="fgmp-block-grid"
+      explain="Every cell is one block of 16 consecutive input weights of one output row. Orange blocks are kept in FP8, blue ones in NVFP4; switch to the score to see why. Wheel or +/− zoom, drag pans."
+      actions={
+        <>
+          <label className="flex items-center gap-1">
+            Colour
+            <select
+              className="input !w-auto"
+              value={blockColour}
+              onChange={(e) => setBlockColour(e.target.value as 'precision' | 'score')}
+            >
+              <option value="precision">precision</option>
+              <option value="score">score (log)</option>
+            </select>
+          </label>
+          <label className="flex items-center gap-1">
+            Tensor
+            <select
+              className="input !w-auto"
+              aria-label="Tensor"
+              value={selected < 0 ? '' : String(selected)}
+              onChange={(e) => {
+                const t: { layer: number; proj: Projection } = tensors[Number(e.target.value)];
+                select(t.layer, t.proj);
+              }}
+            >
+              {tensors.map((t, i) => (
+                <option key={i} value={String(i)}>
+                  {`L${t.layer} ${t.proj}`}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      }
+    >
+      {data && d.selMask && d.selScores ? (
+        <BlockGrid
+          key={`${data.layer}/${data.proj}`}
+          detail={data}
+          mask={d.selMask}
+          scores={d.selScores}
+          colour={blockColour}
+          selectedBlock={sel.block}
+          onSelectBlock={(b) => select(sel.layer, sel.projection, b)}
+        />
+      ) : detail.error ? (
+        <ErrorBox>{detail.error}</ErrorBox>
+      ) : (
+        <Placeholder />
+      )}
+    </Panel>
+  );
+}
+
+export function ClippingPanel() {
+  const { sel, detail, data } = useDetail();
+  return (
+    <Panel
+      id="clipping"
+      title={`${VIEW_TITLES.clipping} · ${sel.block === null ? `whole tensor L${sel.layer} ${sel.projection}` : `block ${sel.block}`}`}
+      exportName="fgmp-clipping"
+      explain="NVFP4 error when each block's scale uses α · amax instead of amax. Clipping trades a larger error on the few largest values for a finer grid for all others. FGMP picks α per block by the Fisher-weighted error (the loss it predicts); bars show how often each α was chosen."
+    >
+      {data ? <ClippingView detail={data} blockCurve={detail.blockCurve} block={sel.block} /> : <Placeholder />}
+    </Panel>
+  );
+}
+
+export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+  const overrides = useExplorer((s) => s.hwOverrides);
+  const hw = d.derived?.hardware;
+  const c = ppl.current;
+  return (
+    <Panel
+      id="energy"
+      title={VIEW_TITLES.energy}
+      exportName="fgmp-energy"
+      explain="A block-granular datapath: each weight block meets every token's activation block at the same inputs, and the pair's precisions set the MAC energy. Memory traffic follows the bits stored. Parameters are editable; sources are listed."
+    >
+      {hw ? (
+        <EnergyView
+          hw={hw}
+          params={d.params}
+          tokens={d.tokens}
+          overrides={overrides}
+          onOverride={setHwOverride}
+          measured={
+            c && c.energyVsFp8 !== null
+              ? { energyVsFp8: c.energyVsFp8, actFp8Share: c.actFp8Share, tokens: c.tokens }
+              : null
+          }
+        />
+      ) : (
+        <Placeholder />
+      )}
+    </Panel>
+  );
+}
+
+export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+  const sweep = useExplorer((s) => s.sweep);
+  const settings = useExplorer((s) => s.settings);
+  const { derived } = d;
+  return (
+    <Panel
+      id="tradeoff"
+      title={VIEW_TITLES.tradeoff}
+      exportName="fgmp-tradeoff"
+      className="2xl:col-span-2"
+      explain="Perplexity of the quantized model (weights and activations) for every policy over a range of budgets. FGMP should stay closest to all-FP8 for the same share of FP8 blocks or the same energy."
+      actions={
+        <button
+          type="button"
+          className="btn-ghost"
+          disabled={sweep.status === 'running' || !d.ranking || ppl.error !== null}
+          onClick={() => void runSweep()}
+        >
+          {sweep.points.length ? 'Run sweep again' : 'Run sweep'}
+        </button>
+      }
+    >
+      {sweep.status === 'running' && (
+        <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />
+      )}
+      {sweep.error && <ErrorBox>{sweep.error}</ErrorBox>}
+      {derived ? (
+        <TradeoffView
+          points={sweep.points}
+          current={{
+            policy: settings.policy,
+            share: derived.answer.fp8Share,
+            energyVsFp8: derived.hardware.vsFp8,
+            ppl: ppl.shownPpl,
+            stale: ppl.stale,
+          }}
+          baselines={{ fp8: ppl.fp8Base?.ppl, nvfp4: ppl.nvfp4Base?.ppl }}
+        />
+      ) : (
+        <Placeholder />
+      )}
+      {!sweep.points.length && derived && (
+        <p className="text-xs text-slate-600 dark:text-slate-400">
+          Run the sweep to draw every policy ({5 * SWEEP_BUDGETS.length} perplexity evaluations on{' '}
+          {settings.evaluationTokens.toLocaleString('en-US')} tokens; budgets 0 and 1 are shared).
+        </p>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,287 @@
+// Opening things: a checkpoint (files, URLs, a random model, the embedded default model), its tokenizer,
+// the calibration and evaluation texts, and the state a shared link carries. What was opened is kept so a
+// restarted worker can be given the same inputs again; advance() (controller.ts) then redoes the rest.
+import { DEFAULT_MODEL, sitePath } from '../core/data/index';
+import type { ModelSummary, NamedBytes } from '../core/pipeline/results';
+import type { RandomShape } from '../core/pipeline/vocabulary';
+import { decodeShareHash, filesToAsk, type ShareState } from '../core/url/shareState';
+import { advance } from './controller';
+import { patch, setSettings, useExplorer } from './explorerStore';
+import { isFatalWorkerError } from './pipelineClient';
+import { invalidate } from './steps';
+import { cancelled, message, onWorkerCrash, pipeline, progress } from './worker';
+
+type Role = 'calibration' | 'evaluation';
+
+/** What was opened, kept so that a restarted worker can be given the same inputs again. */
+const opened: {
+  model:
+    | { kind: 'files'; files: File[] }
+    | { kind: 'urls'; urls: string[] }
+    | { kind: 'random'; shape: RandomShape; seed: number }
+    | null;
+  tokenizer: File | null;
+  texts: Record<Role, File | null>;
+} = { model: null, tokenizer: null, texts: { calibration: null, evaluation: null } };
+
+/** Model loads run one after another, in the order asked, so the last one the user asked for wins. */
+let loadQueue: Promise<unknown> = Promise.resolve();
+/** Counts models the user asked for; the default model steps back once there is one. */
+let userLoads = 0;
+function queued<T>(job: () => Promise<T>): Promise<T> {
+  const run = loadQueue.then(job, job);
+  loadQueue = run.catch(() => undefined);
+  return run;
+}
+
+onWorkerCrash((text) => {
+  const s = useExplorer.getState();
+  invalidate('calibration');
+  useExplorer.setState({
+    worker: { restarts: s.worker.restarts + 1, message: text },
+    model: { ...s.model, status: opened.model ? 'running' : 'idle', progress: null, error: null },
+  });
+  void reapply();
+});
+
+/** After a restart: the same model, tokenizer and texts go to the new worker; advance() redoes the rest. */
+async function reapply(): Promise<void> {
+  try {
+    const m = opened.model;
+    if (!m) return;
+    if (m.kind === 'files') await loadFiles(m.files, false);
+    else if (m.kind === 'urls') await loadUrls(m.urls, false);
+    else await loadRandom(m.shape, m.seed, false);
+    for (const role of ['calibration', 'evaluation'] as const) {
+      const f = opened.texts[role];
+      if (f) await sendText(role, f);
+    }
+  } finally {
+    advance();
+  }
+}
+
+async function readFile(f: File): Promise<NamedBytes> {
+  return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+}
+
+/** A model step failed: the previous model stays (the worker keeps it too). */
+function modelFailed(e: unknown): void {
+  if (isFatalWorkerError(e)) return; // the crash handler reports it and restarts
+  const hasModel = !!useExplorer.getState().model.summary;
+  patch('model', {
+    status: hasModel ? 'done' : cancelled(e) ? 'idle' : 'error',
+    progress: null,
+    error: cancelled(e) ? null : message(e),
+  });
+}
+
+/** Runs one model load in the worker; on success everything computed from the old model is forgotten. */
+async function loadModel(
+  job: () => Promise<ModelSummary>,
+  record: NonNullable<typeof opened.model>,
+  sourceChanged: boolean,
+  sources: () => { model: ShareState['model']; tokenizer: ShareState['tokenizer'] },
+): Promise<boolean> {
+  patch('model', { status: 'running', error: null, progress: null });
+  try {
+    const summary = await job();
+    opened.model = record;
+    patch('model', { status: 'done', summary, progress: null });
+    const { model, tokenizer } = sources();
+    const sel = useExplorer.getState().settings.selection;
+    const selection = sel.layer < summary.config.nLayers ? sel : { layer: 0, projection: sel.projection, block: null };
+    if (sourceChanged) setSettings({ model, tokenizer, selection });
+    invalidate('model', { keepSelf: true });
+    useExplorer.setState((st) => ({
+      filesAsked: st.filesAsked.filter((f) => f.role !== 'model' && (f.role !== 'tokenizer' || !tokenizer)),
+    }));
+    return true;
+  } catch (e) {
+    modelFailed(e);
+    return false;
+  }
+}
+
+function loadFiles(files: File[], sourceChanged = true): Promise<void> {
+  return queued(async () => {
+    let name = '';
+    const ok = await loadModel(
+      async () => {
+        const named = await Promise.all(files.map(readFile));
+        const s = await pipeline().call((api) =>
+          api.load(
+            named,
+            progress((p) => patch('model', { progress: p })),
+          ),
+        );
+        name = s.name;
+        return s;
+      },
+      { kind: 'files', files },
+      sourceChanged,
+      () => {
+        const tok = files.find((f) => f.name !== name && files.length > 1);
+        return { model: { kind: 'file', name }, tokenizer: tok ? { kind: 'file', name: tok.name } : null };
+      },
+    );
+    const summary = useExplorer.getState().model.summary;
+    if (ok && summary && summary.tokenizer === null && opened.tokenizer && !sourceChanged)
+      await loadTokenizer(opened.tokenizer, false);
+  });
+}
+
+function loadUrls(urls: string[], sourceChanged = true): Promise<boolean> {
+  return queued(() =>
+    loadModel(
+      () =>
+        pipeline().call((api) =>
+          api.loadUrls(
+            urls,
+            progress((p) => patch('model', { progress: p })),
+          ),
+        ),
+      { kind: 'urls', urls },
+      sourceChanged,
+      () => ({ model: { kind: 'url', url: urls[0] }, tokenizer: urls[1] ? { kind: 'url', url: urls[1] } : null }),
+    ),
+  );
+}
+
+function loadRandom(shape: RandomShape, seed: number, sourceChanged = true): Promise<void> {
+  return queued(async () => {
+    const ok = await loadModel(
+      () => pipeline().call((api) => api.loadRandom(shape, seed)),
+      { kind: 'random', shape, seed },
+      sourceChanged,
+      () => ({ model: { kind: 'random', shape, seed }, tokenizer: null }),
+    );
+    // A random model has no calibration: show a policy that needs no Fisher.
+    const s = useExplorer.getState().settings;
+    if (!ok) return;
+    if (sourceChanged && (s.policy === 'fgmp' || s.policy === 'uniform')) setSettings({ policy: 'magnitude' });
+    if (sourceChanged && s.clipping === 'fisher') setSettings({ clipping: 'mse' });
+  });
+}
+
+async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
+  try {
+    const summary = await pipeline().call(async (api) => api.loadTokenizer(await readFile(file)));
+    opened.tokenizer = file;
+    patch('model', { summary, error: null });
+    if (sourceChanged) setSettings({ tokenizer: { kind: 'file', name: file.name } });
+    useExplorer.setState((st) => ({ filesAsked: st.filesAsked.filter((f) => f.role !== 'tokenizer') }));
+    invalidate('calibration');
+    for (const role of ['calibration', 'evaluation'] as const)
+      if (opened.texts[role]) await sendText(role, opened.texts[role]!);
+  } catch (e) {
+    patch('model', { error: `Tokenizer ${file.name}: ${message(e)}` });
+  }
+  advance();
+}
+
+/** Model panel: files from the picker or a drop (checkpoint, optionally its tokenizer; .txt files become calibration text). */
+export async function openFiles(files: File[]): Promise<void> {
+  userLoads++;
+  const texts = files.filter((f) => /\.(txt|text|md)$/i.test(f.name));
+  const others = files.filter((f) => !texts.includes(f));
+  const s = useExplorer.getState();
+  if (others.length === 1 && s.model.summary && /tok|vocab/i.test(others[0].name) && others[0].size < 4 * 2 ** 20) {
+    await loadTokenizer(others[0]);
+  } else if (others.length > 0) {
+    await loadFiles(others);
+  }
+  for (const t of texts) await openText(useExplorer.getState().texts.calibration ? 'evaluation' : 'calibration', t);
+  advance();
+}
+
+/** Hugging Face page links (…/blob/…) become download links (…/resolve/…). */
+export function normaliseModelUrl(url: string): string {
+  return url.trim().replace(/^(https:\/\/huggingface\.co\/.+?)\/blob\//, '$1/resolve/');
+}
+
+export async function openUrl(url: string, tokenizerUrl?: string): Promise<void> {
+  const urls = [normaliseModelUrl(url)];
+  if (tokenizerUrl?.trim()) urls.push(normaliseModelUrl(tokenizerUrl));
+  for (const u of urls) {
+    try {
+      const parsed = new URL(u);
+      if (!/^https?:$/.test(parsed.protocol)) throw new Error();
+    } catch {
+      patch('model', { error: `"${u}" is not an http(s) URL` });
+      return;
+    }
+  }
+  userLoads++;
+  await loadUrls(urls);
+  advance();
+}
+
+export async function openRandom(seed = 1): Promise<void> {
+  userLoads++;
+  await loadRandom('stories15M', seed);
+  advance();
+}
+
+async function sendText(role: Role, file: File): Promise<void> {
+  const t = await readFile(file);
+  const summary = await pipeline().call((api) => api.setText(role, t.name, t.bytes));
+  useExplorer.setState((s) => ({ texts: { ...s.texts, [role]: summary, error: null } }));
+}
+
+export async function openText(role: Role, file: File, isDefault = false): Promise<void> {
+  // New calibration text: a calibration still running for the old one ends silently.
+  if (role === 'calibration') invalidate('calibration');
+  try {
+    await sendText(role, file);
+    opened.texts[role] = file;
+    const source = isDefault ? ({ kind: 'default' } as const) : ({ kind: 'file', name: file.name } as const);
+    setSettings(role === 'calibration' ? { calibration: source } : { evaluation: source });
+    useExplorer.setState((s) => ({ filesAsked: s.filesAsked.filter((f) => f.role !== role) }));
+    invalidate(role === 'calibration' ? 'calibration' : 'perplexity');
+  } catch (e) {
+    if (!isFatalWorkerError(e))
+      useExplorer.setState((s) => ({ texts: { ...s.texts, error: `${file.name}: ${message(e)}` } }));
+  }
+  advance();
+}
+
+/**
+ * The embedded default model (src/core/data DEFAULT_MODEL, served from public/): loads at once when the
+ * settings ask for it; a build without it just waits for the user's model.
+ */
+export async function openDefaultModel(): Promise<void> {
+  const url = (p: string) => new URL(sitePath(p), document.baseURI).href;
+  const before = userLoads;
+  const probe = await fetch(url(DEFAULT_MODEL.checkpoint), { method: 'HEAD' }).catch(() => null);
+  if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream'))
+    return;
+  if (useExplorer.getState().settings.model.kind !== 'default' || opened.model || userLoads !== before) return;
+  await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false);
+  if (useExplorer.getState().model.status !== 'done' || userLoads !== before) return;
+  for (const [role, path] of [
+    ['calibration', DEFAULT_MODEL.calibrationText],
+    ['evaluation', DEFAULT_MODEL.evaluationText],
+  ] as const) {
+    if (useExplorer.getState().settings[role].kind !== 'default') continue;
+    const res = await fetch(url(path)).catch(() => null);
+    if (!res?.ok || userLoads !== before) continue;
+    await openText(role, new File([await res.blob()], path.split('/').pop()!, { type: 'text/plain' }), true);
+  }
+  advance();
+}
+
+/** Reads the state a link carries; asks for local files it names and fetches URL/random models itself. */
+export function openFromLocation(hash: string): void {
+  const decoded = decodeShareHash(hash);
+  if (!decoded.present || decoded.state.model.kind === 'default') void openDefaultModel();
+  if (!decoded.present) return;
+  useExplorer.setState({ settings: decoded.state, urlErrors: decoded.errors, filesAsked: filesToAsk(decoded.state) });
+  const m = decoded.state.model;
+  if (m.kind === 'random') void loadRandom(m.shape, m.seed, false).then(advance);
+  else if (m.kind === 'url')
+    void loadUrls(
+      [m.url, ...(decoded.state.tokenizer?.kind === 'url' ? [decoded.state.tokenizer.url] : [])],
+      false,
+    ).then(advance);
+}
