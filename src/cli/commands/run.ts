@@ -21,6 +21,7 @@ import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../
 import { describeSource, setupSession, type DataSource } from '../../core/pipeline/setup.ts';
 import type { FgmpSession } from '../../core/pipeline/evaluate.ts';
 import type { EvalResult, Fp8Scaling, TauGranularity } from '../../core/pipeline/config.ts';
+import type { NonFiniteCount } from '../../core/model/loaders/common.ts';
 
 /** Options shared by run and sweep. */
 export const commonOptions = {
@@ -120,6 +121,8 @@ export interface Prepared {
   fp8Scaling: Fp8Scaling;
   actTau: TauGranularity;
   float32Ppl: number;
+  /** NaN and ±Inf weights of the loaded model (its load warnings, printed to stderr, name the tensors). */
+  weightsNonFinite: NonFiniteCount;
 }
 
 /** Loads the model, reads the data options, calibrates. Progress goes to stderr. */
@@ -147,7 +150,8 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
   const engine = engineOption(values.engine);
   const calibration = dataSource(values.calib, values['calib-seed'], 'calib', 1);
   const evaluation = dataSource(values.eval, values['eval-seed'], 'eval', 2);
-  const { model } = loadModelFromArgs(modelPath, values.tokenizer);
+  const { model, report } = loadModelFromArgs(modelPath, values.tokenizer);
+  for (const w of report.warnings) io.stderr(`warning: ${w}\n`);
   const seqLen = intOption(values['seq-len'], 'seq-len', Math.min(256, model.config.maxSeqLen), 2)!;
   if (seqLen > model.config.maxSeqLen)
     throw new UsageError(`--seq-len ${seqLen} exceeds the model's context ${model.config.maxSeqLen}`);
@@ -192,11 +196,23 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
     `model ${modelPath}; calibration ${session.calibration.sequences} x ${session.calibration.seqLen} tokens from ${describeSource(calibration)} ` +
     `(${session.calibration.seconds.toFixed(1)} s); evaluation ${session.evalTokens} tokens of ${describeSource(evaluation)}, float32 ppl ${f32.ppl.toFixed(4)}`;
   io.stderr(describe + '\n');
-  return { session, modelName: modelPath, describe, fp8Scaling, actTau, float32Ppl: f32.ppl };
+  return {
+    session,
+    modelName: modelPath,
+    describe,
+    fp8Scaling,
+    actTau,
+    float32Ppl: f32.ppl,
+    weightsNonFinite: report.nonFinite,
+  };
 }
 
 /** The JSON object of one configuration (the issue's fields first, then the rest). */
-export function resultJson(r: EvalResult, float32Ppl: number): Record<string, unknown> {
+export function resultJson(
+  r: EvalResult,
+  float32Ppl: number,
+  weightsNonFinite?: NonFiniteCount,
+): Record<string, unknown> {
   return {
     policy: r.policy,
     budget: r.budget,
@@ -217,7 +233,10 @@ export function resultJson(r: EvalResult, float32Ppl: number): Record<string, un
     weightBitsPerWeight: r.weightBitsPerWeight,
     weightMemoryVsFp8: r.weightMemoryVsFp8,
     float32Ppl,
+    // Predictions whose NLL was not finite (a count; left as it was, run --profile gives the same field).
     nonFinite: r.nonFinite,
+    // The loaded weights' NaN and ±Inf, counted apart.
+    ...(weightsNonFinite ? { weightsNonFinite } : {}),
   };
 }
 
@@ -259,7 +278,7 @@ const command: Command = {
         actTau: p.actTau,
       });
       if (values.json) {
-        io.stdout(JSON.stringify(resultJson(r, p.float32Ppl)) + '\n');
+        io.stdout(JSON.stringify(resultJson(r, p.float32Ppl, p.weightsNonFinite)) + '\n');
         return 0;
       }
       io.stdout(`${p.describe}\n`);
