@@ -54,7 +54,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
     }
     if (!(hi > 0)) return null;
     if (!(lo < hi)) lo = hi / 10;
-    return d3.scaleSequentialLog(SEQUENTIAL.magnitude).domain([lo, hi]).clamp(true);
+    return d3.scaleSequentialLog(SEQUENTIAL.cividis).domain([lo, hi]).clamp(true);
   }, [scores]);
 
   // One pixel per block; the visible canvas scales it (crisp, no smoothing).
@@ -78,7 +78,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
       const off = rgba(NVFP4_COLOUR);
       for (let b = 0; b < mask.length; b++) px[b] = mask[b] ? on : off;
     } else {
-      const lut = d3.range(256).map((i) => rgba(SEQUENTIAL.magnitude(i / 255)));
+      const lut = d3.range(256).map((i) => rgba(SEQUENTIAL.cividis(i / 255)));
       const [lo, hi] = scoreScale.domain();
       const llo = Math.log(lo);
       const span = Math.log(hi) - llo || 1;

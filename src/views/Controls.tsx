@@ -16,7 +16,11 @@ const POLICY_LABEL: Record<PolicyKind, string> = {
   unweighted: 'Unweighted error',
   uniform: 'Per-layer uniform',
 };
-const CLIP_LABEL: Partial<Record<ClipMode, string>> = { fisher: 'Fisher-weighted MSE', mse: 'Plain MSE', none: 'No clipping' };
+const CLIP_LABEL: Partial<Record<ClipMode, string>> = {
+  fisher: 'Fisher-weighted MSE',
+  mse: 'Plain MSE',
+  none: 'No clipping',
+};
 
 export const DataPanel = memo(function DataPanel() {
   const texts = useExplorer((s) => s.texts);

@@ -4,7 +4,19 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented, Select, Slider } from '../../views/inputs';
-import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/charts';
+import {
+  Axis,
+  Chart,
+  ColorLegend,
+  decades,
+  Dots,
+  Heatmap,
+  Key,
+  Line,
+  OKABE_ITO,
+  RuleX,
+  SEQUENTIAL,
+} from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { INT4, NVFP4_BLOCK } from '../../core/formats';
 import { explorerHash } from './tourModel';
@@ -32,6 +44,12 @@ const METHOD_COLOURS: Record<string, string> = {
   percentile: OKABE_ITO.green,
 };
 const METHOD_DASH: Record<string, string> = { absmax: '', mse: '6 3', kl: '2 3', percentile: '8 3 2 3' };
+const METHOD_LABEL: Record<string, string> = {
+  absmax: 'absmax',
+  mse: 'MSE-optimal',
+  kl: 'KL (saturate)',
+  percentile: 'percentile',
+};
 
 export function CalibrationLesson() {
   const x = useMemo(() => calibrationSample(), []);
@@ -180,12 +198,13 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
     .domain([0.8, maxCount * 1.2])
     .range([height - m.b, m.t]);
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-5xl"
-      role="img"
-      aria-label="Histogram of the sample with the thresholds of each method"
-      data-testid="calib-histogram"
+      label="Histogram of the sample with the thresholds of each method"
+      testId="calib-histogram"
     >
       {bins.map((b, i) =>
         b.length > 0 ? (
@@ -200,40 +219,33 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
           />
         ) : null,
       )}
-      {rows.map((r, k) => (
-        <g key={r.id}>
-          {[-1, 1].map((sgn) => (
-            <line
-              key={sgn}
-              x1={xs(sgn * r.threshold)}
-              x2={xs(sgn * r.threshold)}
-              y1={m.t}
-              y2={height - m.b}
-              stroke={METHOD_COLOURS[r.id]}
-              strokeWidth={2}
-              strokeDasharray={METHOD_DASH[r.id]}
-            />
-          ))}
-          <line
-            x1={m.l + k * 210}
-            x2={m.l + k * 210 + 22}
-            y1={10}
-            y2={10}
+      {rows.map((r) =>
+        [-1, 1].map((sgn) => (
+          <RuleX
+            key={`${r.id}${sgn}`}
+            x={sgn * r.threshold}
+            scale={xs}
+            y1={m.t}
+            y2={height - m.b}
             stroke={METHOD_COLOURS[r.id]}
             strokeWidth={2}
-            strokeDasharray={METHOD_DASH[r.id]}
+            dash={METHOD_DASH[r.id]}
           />
-          <text x={m.l + k * 210 + 26} y={14} fontSize={11} fill="currentColor">
-            {r.id === 'kl'
-              ? 'KL (saturate)'
-              : r.id === 'mse'
-                ? 'MSE-optimal'
-                : r.id === 'percentile'
-                  ? 'percentile'
-                  : 'absmax'}
-          </text>
-        </g>
-      ))}
+        )),
+      )}
+      <Key
+        x={m.l}
+        y={10}
+        direction="row"
+        step={210}
+        fontSize={11}
+        items={rows.map((r) => ({
+          label: METHOD_LABEL[r.id],
+          colour: METHOD_COLOURS[r.id],
+          kind: 'line' as const,
+          dash: METHOD_DASH[r.id],
+        }))}
+      />
       <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={10} label="value" />
       <Axis
         scale={ys}
@@ -244,7 +256,7 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
         label="count (log)"
         labelOffset={38}
       />
-    </svg>
+    </Chart>
   );
 }
 
@@ -334,7 +346,7 @@ function FisherClipping() {
   const r = useMemo(() => fisherClipping(w, fisher), [w, fisher]);
   const { rows, cols } = FISHER_TENSOR;
   const blocksPerRow = Math.ceil(cols / 16);
-  const ratioScale = useMemo(() => d3.scaleSequential(d3.interpolateViridis).domain([0.5, 1]), []);
+  const ratioScale = useMemo(() => d3.scaleSequential(SEQUENTIAL.viridis).domain([0.5, 1]), []);
   const ratioColor = useMemo(() => (v: number) => ratioScale(v), [ratioScale]);
   const grid = Array.from(r.curve.grid);
   const argmin = (a: Float64Array) => grid[a.indexOf(Math.min(...a))];
@@ -432,38 +444,30 @@ function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Arra
     .domain([Math.min(...all) * 0.95, Math.max(...all) * 1.02])
     .range([height - m.b, m.t]);
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-md"
-      role="img"
-      aria-label="Relative MSE and Fisher-weighted MSE against the clip ratio"
+      label="Relative MSE and Fisher-weighted MSE against the clip ratio"
     >
-      {series.map((s, k) => {
-        const path =
-          d3
-            .line<number>()
-            .x((_, i) => xs(grid[i]))
-            .y((v) => ys(v))(s.data) ?? '';
+      {series.map((s) => {
         const best = s.data.indexOf(Math.min(...s.data));
         return (
           <g key={s.label}>
-            <path d={path} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
-            <circle cx={xs(grid[best])} cy={ys(s.data[best])} r={5} fill={s.color} />
-            <line
-              x1={m.l + k * 150}
-              x2={m.l + k * 150 + 22}
-              y1={10}
-              y2={10}
-              stroke={s.color}
-              strokeWidth={2}
-              strokeDasharray={s.dash}
-            />
-            <text x={m.l + k * 150 + 26} y={14} fontSize={11} fill="currentColor">
-              {s.label}
-            </text>
+            <Line data={s.data.map((v, i) => [grid[i], v] as const)} x={xs} y={ys} stroke={s.color} dash={s.dash} />
+            <Dots data={[[grid[best], s.data[best]]]} x={xs} y={ys} fill={s.color} size={5} />
           </g>
         );
       })}
+      <Key
+        x={m.l}
+        y={10}
+        direction="row"
+        step={150}
+        fontSize={11}
+        items={series.map((s) => ({ label: s.label, colour: s.color, kind: 'line' as const, dash: s.dash }))}
+      />
       <Axis
         scale={xs}
         orient="bottom"
@@ -479,6 +483,6 @@ function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Arra
         label="relative to α = 1"
         labelOffset={38}
       />
-    </svg>
+    </Chart>
   );
 }

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Select, Slider, Toggle } from '../../views/inputs';
-import { ColorLegend, Heatmap } from '../../views/charts';
+import { ColorLegend, Heatmap, SEQUENTIAL } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { E2M1, INT4, INT8, mxElementEmax, NVFP4_BLOCK } from '../../core/formats';
 
@@ -26,14 +26,14 @@ export function GranularityLesson() {
   const errScale = useMemo(
     () =>
       d3
-        .scaleSequentialLog(d3.interpolateViridis)
+        .scaleSequentialLog(SEQUENTIAL.viridis)
         .domain([maxErr / 1000, maxErr])
         .clamp(true),
     [maxErr],
   );
   const errColor = useMemo(() => (v: number) => errScale(Math.max(v, maxErr / 1000)), [errScale, maxErr]);
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const valScale = useMemo(() => d3.scaleSequential(d3.interpolateCividis).domain([0, amax]), [amax]);
+  const valScale = useMemo(() => d3.scaleSequential(SEQUENTIAL.cividis).domain([0, amax]), [amax]);
   const valColor = useMemo(() => (v: number) => valScale(Math.abs(v)), [valScale]);
   const byId = Object.fromEntries(schemes.map((s) => [s.id, s]));
 

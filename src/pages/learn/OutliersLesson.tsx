@@ -5,7 +5,7 @@ import * as d3 from 'd3';
 import { errorMetrics, INT8 } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Slider } from '../../views/inputs';
-import { Axis, ColorLegend, Heatmap, OKABE_ITO } from '../../views/charts';
+import { Axis, BarsY, Chart, ColorLegend, Dots, Heatmap, Key, Line, OKABE_ITO, SEQUENTIAL } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import {
   channelAbsMax,
@@ -44,7 +44,7 @@ export function OutliersLesson() {
   const best = curve.reduce((a, b) => (b.sqnrDb > a.sqnrDb ? b : a));
 
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const xScale = useMemo(() => d3.scaleSequential(d3.interpolateCividis).domain([0, amax]), [amax]);
+  const xScale = useMemo(() => d3.scaleSequential(SEQUENTIAL.cividis).domain([0, amax]), [amax]);
   const xColor = useMemo(() => (v: number) => xScale(Math.abs(v)), [xScale]);
 
   return (
@@ -165,7 +165,7 @@ function ErrorMaps({
   const scale = useMemo(
     () =>
       d3
-        .scaleSequentialLog(d3.interpolateViridis)
+        .scaleSequentialLog(SEQUENTIAL.viridis)
         .domain([top / 1000, top])
         .clamp(true),
     [top],
@@ -211,23 +211,18 @@ function AlphaCurve({ curve, alpha }: { curve: { alpha: number; sqnrDb: number }
     .scaleLinear()
     .domain([Math.floor(ext[0] - 1), Math.ceil(ext[1] + 1)])
     .range([height - m.b, m.t]);
-  const path =
-    d3
-      .line<{ alpha: number; sqnrDb: number }>()
-      .x((p) => x(p.alpha))
-      .y((p) => y(p.sqnrDb))(curve) ?? '';
+  const pts = curve.map((p) => [p.alpha, p.sqnrDb] as const);
   const current = curve.reduce((a, b) => (Math.abs(b.alpha - alpha) < Math.abs(a.alpha - alpha) ? b : a));
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-md"
-      role="img"
-      aria-label="Output SQNR against SmoothQuant alpha"
+      label="Output SQNR against SmoothQuant alpha"
     >
-      <path d={path} fill="none" stroke={OKABE_ITO.blue} strokeWidth={2} />
-      {curve.map((p) => (
-        <circle key={p.alpha} cx={x(p.alpha)} cy={y(p.sqnrDb)} r={2.5} fill={OKABE_ITO.blue} />
-      ))}
+      <Line data={pts} x={x} y={y} stroke={OKABE_ITO.blue} />
+      <Dots data={pts} x={x} y={y} fill={OKABE_ITO.blue} />
       <circle
         cx={x(current.alpha)}
         cy={y(current.sqnrDb)}
@@ -245,7 +240,7 @@ function AlphaCurve({ curve, alpha }: { curve: { alpha: number; sqnrDb: number }
         label="output SQNR (dB)"
         labelOffset={36}
       />
-    </svg>
+    </Chart>
   );
 }
 
@@ -271,23 +266,30 @@ function ChannelBars({ before, after, weights }: { before: Float64Array; after: 
     { label: 'max|W_j·s_j| after', data: weights, color: OKABE_ITO.blue },
   ];
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-xl"
-      role="img"
-      aria-label="Per-channel maxima before and after smoothing"
+      label="Per-channel maxima before and after smoothing"
     >
       {series.map((s, k) => (
-        <g key={s.label}>
-          {Array.from(s.data, (v, j) => (
-            <rect key={j} x={(x(j) ?? 0) + k * bw} y={y(v)} width={bw} height={height - m.b - y(v)} fill={s.color} />
-          ))}
-          <rect x={m.l + k * 170} y={4} width={12} height={12} fill={s.color} />
-          <text x={m.l + k * 170 + 16} y={14} fontSize={11} fill="currentColor">
-            {s.label}
-          </text>
-        </g>
+        // Three bars per channel, side by side in its band (pixel edges, hence the identity x scale).
+        <BarsY
+          key={s.label}
+          x={(px) => px}
+          y={y}
+          fill={s.color}
+          data={Array.from(s.data, (v, j) => ({ x0: (x(j) ?? 0) + k * bw, x1: (x(j) ?? 0) + (k + 1) * bw, y: v }))}
+        />
       ))}
+      <Key
+        x={m.l}
+        y={10}
+        direction="row"
+        fontSize={11}
+        items={series.map((s) => ({ label: s.label, colour: s.color }))}
+      />
       <Axis
         scale={d3
           .scaleLinear()
@@ -306,6 +308,6 @@ function ChannelBars({ before, after, weights }: { before: Float64Array; after: 
         label="max magnitude (symlog)"
         labelOffset={36}
       />
-    </svg>
+    </Chart>
   );
 }

@@ -6,16 +6,24 @@ import { storageFromCounts } from '../../core/fgmp';
 import { E2M1, E4M3, NVFP4_BLOCK } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Slider } from '../../views/inputs';
-import { Axis, ColorLegend, decades, Heatmap, OKABE_ITO } from '../../views/charts';
+import {
+  Axis,
+  Chart,
+  ColorLegend,
+  decades,
+  Heatmap,
+  Key,
+  Line,
+  PALETTE,
+  POLICY_STYLE,
+  RuleX,
+  SEQUENTIAL,
+  SwatchLegend,
+} from '../../views/charts';
 import { pct, sig } from './fmt';
 import { explorerHash, formatBits, tourAtBudget, tourTensors, type TourPolicy } from './tourModel';
 
 const BUDGETS = Array.from({ length: 21 }, (_, i) => i / 20);
-const POLICY_STYLE: Record<TourPolicy, { label: string; color: string; dash: string }> = {
-  fgmp: { label: 'FGMP (Fisher-weighted score)', color: OKABE_ITO.blue, dash: '' },
-  magnitude: { label: 'largest magnitude', color: OKABE_ITO.orange, dash: '6 3' },
-  random: { label: 'random blocks', color: OKABE_ITO.grey, dash: '2 3' },
-};
 
 /** A large tensor, where per-tensor scales no longer matter: the asymptotic bits per weight. */
 const LARGE = { rows: 4096, cols: 4096 };
@@ -41,13 +49,13 @@ export function TourLesson() {
   const scoreScale = useMemo(
     () =>
       d3
-        .scaleSequentialLog(d3.interpolateViridis)
+        .scaleSequentialLog(SEQUENTIAL.viridis)
         .domain([scoreMax / 1e4, scoreMax])
         .clamp(true),
     [scoreMax],
   );
   const scoreColor = useMemo(() => (v: number) => scoreScale(Math.max(v, scoreMax / 1e4)), [scoreScale, scoreMax]);
-  const maskColor = (v: number) => (v ? OKABE_ITO.vermillion : OKABE_ITO.skyBlue);
+  const maskColor = (v: number) => (v ? PALETTE.fp8 : PALETTE.nvfp4);
   const hash = explorerHash(budget);
 
   return (
@@ -148,16 +156,12 @@ export function TourLesson() {
                 </figure>
               ))}
             </div>
-            <div className="flex gap-3" aria-label="Legend">
-              <span>
-                <span className="mr-1 inline-block h-3 w-3 align-middle" style={{ background: OKABE_ITO.vermillion }} />
-                FP8
-              </span>
-              <span>
-                <span className="mr-1 inline-block h-3 w-3 align-middle" style={{ background: OKABE_ITO.skyBlue }} />
-                NVFP4
-              </span>
-            </div>
+            <SwatchLegend
+              items={[
+                { label: 'FP8', colour: PALETTE.fp8 },
+                { label: 'NVFP4', colour: PALETTE.nvfp4 },
+              ]}
+            />
           </div>
           <PolicyCurves curves={curves} budget={budget} />
         </div>
@@ -204,39 +208,31 @@ function PolicyCurves({
     .nice()
     .range([height - m.b, m.t]);
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-lg"
-      role="img"
-      aria-label="Fisher-weighted error against the FP8 budget for three policies"
+      label="Fisher-weighted error against the FP8 budget for three policies"
     >
-      {curves.map((c, k) => {
+      {curves.map((c) => {
         const style = POLICY_STYLE[c.policy];
-        const pts = c.points.filter((p) => p.error > 0);
-        const path =
-          d3
-            .line<{ budget: number; error: number }>()
-            .x((p) => xs(p.budget))
-            .y((p) => ys(p.error))(pts) ?? '';
-        return (
-          <g key={c.policy}>
-            <path d={path} fill="none" stroke={style.color} strokeWidth={2} strokeDasharray={style.dash} />
-            <line
-              x1={m.l}
-              x2={m.l + 22}
-              y1={10 + k * 14}
-              y2={10 + k * 14}
-              stroke={style.color}
-              strokeWidth={2}
-              strokeDasharray={style.dash}
-            />
-            <text x={m.l + 28} y={14 + k * 14} fontSize={11} fill="currentColor">
-              {style.label}
-            </text>
-          </g>
-        );
+        const pts = c.points.filter((p) => p.error > 0).map((p) => [p.budget, p.error] as const);
+        return <Line key={c.policy} data={pts} x={xs} y={ys} stroke={style.colour} dash={style.dash} />;
       })}
-      <line x1={xs(budget)} x2={xs(budget)} y1={m.t} y2={height - m.b} stroke="currentColor" strokeDasharray="3 3" />
+      <Key
+        x={m.l}
+        y={10}
+        step={14}
+        fontSize={11}
+        items={curves.map((c) => ({
+          label: POLICY_STYLE[c.policy].label,
+          colour: POLICY_STYLE[c.policy].colour,
+          kind: 'line' as const,
+          dash: POLICY_STYLE[c.policy].dash,
+        }))}
+      />
+      <RuleX x={budget} scale={xs} y1={m.t} y2={height - m.b} dash="3 3" />
       <Axis
         scale={xs}
         orient="bottom"
@@ -254,6 +250,6 @@ function PolicyCurves({
         label="Fisher-weighted MSE (log)"
         labelOffset={46}
       />
-    </svg>
+    </Chart>
   );
 }

@@ -8,7 +8,7 @@ import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/form
 const SLOPE_FIT = [2, 20] as const;
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented, Slider } from '../../views/inputs';
-import { Axis, OKABE_ITO } from '../../views/charts';
+import { Axis, Chart, Key, Line, OKABE_ITO } from '../../views/charts';
 import { db, exact, sig } from './fmt';
 import {
   dbPerBit,
@@ -244,31 +244,26 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
     .scaleLinear()
     .domain([0, Math.ceil(maxDb / 20) * 20])
     .range([height - m.b, m.t]);
-  const line = (pick: (p: (typeof curve)[number]) => number) =>
-    d3
-      .line<(typeof curve)[number]>()
-      .defined((p) => Number.isFinite(pick(p)))
-      .x((p) => x(p.keep))
-      .y((p) => y(pick(p)))(curve) ?? '';
   const series = [
     { key: 'truncate' as const, label: 'truncation', color: OKABE_ITO.vermillion, dash: '' },
     { key: 'round' as const, label: 'rounding', color: OKABE_ITO.blue, dash: '6 3' },
   ];
   return (
-    <svg
-      viewBox={`0 0 ${width} ${height}`}
+    <Chart
+      responsive
+      width={width}
+      height={height}
       className="w-full max-w-3xl"
-      role="img"
-      aria-label="SQNR against mantissa bits kept, for truncation and rounding"
+      label="SQNR against mantissa bits kept, for truncation and rounding"
     >
       {series.map((s) => (
-        <path
+        <Line
           key={s.key}
-          d={line((p) => p[s.key].sqnrDb)}
-          fill="none"
+          data={curve.map((p) => [p.keep, p[s.key].sqnrDb] as const)}
+          x={x}
+          y={y}
           stroke={s.color}
-          strokeWidth={2}
-          strokeDasharray={s.dash}
+          dash={s.dash}
         />
       ))}
       <circle
@@ -279,14 +274,13 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
         stroke="currentColor"
         strokeWidth={2}
       />
-      {series.map((s, i) => (
-        <g key={s.key} transform={`translate(${width - m.r + 12},${m.t + 14 + i * 18})`}>
-          <line x1={0} x2={22} y1={0} y2={0} stroke={s.color} strokeWidth={2} strokeDasharray={s.dash} />
-          <text x={28} y={4} fontSize={12} fill="currentColor">
-            {s.label}
-          </text>
-        </g>
-      ))}
+      <Key
+        x={width - m.r + 12}
+        y={m.t + 14}
+        step={18}
+        fontSize={12}
+        items={series.map((s) => ({ label: s.label, colour: s.color, kind: 'line' as const, dash: s.dash }))}
+      />
       <Axis
         scale={x}
         orient="bottom"
@@ -295,6 +289,6 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
         label="mantissa bits kept"
       />
       <Axis scale={y} orient="left" transform={`translate(${m.l},0)`} ticks={6} label="SQNR (dB)" />
-    </svg>
+    </Chart>
   );
 }

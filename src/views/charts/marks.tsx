@@ -6,7 +6,7 @@ import * as d3 from 'd3';
 /** A continuous position scale: data value → pixel. */
 export type Scale = (v: number) => number;
 
-/** A line through (x, y) points in data coordinates. */
+/** A line through (x, y) points in data coordinates; non-finite points break it. */
 export function Line(props: {
   data: readonly (readonly [number, number])[];
   x: Scale;
@@ -16,7 +16,11 @@ export function Line(props: {
   dash?: string;
   opacity?: number;
 }) {
-  const d = d3.line()(props.data.map(([a, b]) => [props.x(a), props.y(b)])) ?? '';
+  // Non-finite points leave a gap (as in Observable Plot) instead of a broken path.
+  const d =
+    d3.line().defined(([a, b]) => Number.isFinite(a) && Number.isFinite(b))(
+      props.data.map(([a, b]) => [props.x(a), props.y(b)]),
+    ) ?? '';
   return (
     <path
       d={d}

@@ -57,11 +57,11 @@ export const ENERGY_COLOURS = {
   amem: OKABE_ITO.blue,
 } as const;
 
-/** Sequential schemes: viridis for shares and scores, cividis for magnitudes. */
+/** Sequential schemes: viridis for shares, ratios and errors; cividis for magnitudes and block scores. */
 export const SEQUENTIAL = {
-  share: d3.interpolateViridis,
-  magnitude: d3.interpolateCividis,
+  viridis: d3.interpolateViridis,
+  cividis: d3.interpolateCividis,
 } as const;
 
 /** 0..1 share → colour (the FP8-share heatmaps and their legend). */
-export const shareColour = d3.scaleSequential(SEQUENTIAL.share).domain([0, 1]);
+export const shareColour = d3.scaleSequential(SEQUENTIAL.viridis).domain([0, 1]);
