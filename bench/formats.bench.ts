@@ -1,63 +1,140 @@
 // Fake-quantize throughput over a 16M-element float32 tensor (million elements/s, median of runs),
 // next to a plain Float32Array copy (dst.set(src)) measured in the same run: the memory-bound
-// ceiling. Quantizers read 4 B and write 4 B (+1 B code) per element, like the copy.
+// ceiling. Quantizers read 4 B and write 4 B (+1 B code) per element, like the copy. The wasm SIMD
+// kernels (formats/fastquant.ts) and the TS oracles side by side; then the Fisher clip search of a
+// whole stories15M-shaped model (prepareWeights, clip fisher: both versions of every weight) against a
+// copy of those weights. `npm run bench -- formats --json` also prints one JSON object
+// {"copy", "nvfp4", "fp8", "mxfp4" (M elem/s, kernels), "clipSearchMs", "clipSearchCopyRatio", ...}.
 import os from 'node:os';
-import { lcg32, unit } from '../src/core/random';
 import { median, printTable, timeRuns } from './util.ts';
-import { quantizeE4M3, quantizeMx, quantizeNvfp4 } from '../src/core/formats/index.ts';
+import {
+  quantizeE4M3,
+  quantizeE4M3Fast,
+  quantizeMx,
+  quantizeMxFast,
+  quantizeNvfp4,
+  quantizeNvfp4Fast,
+  weightKernelEngine,
+} from '../src/core/formats/index.ts';
+import { prepareWeights, type ClipMode } from '../src/core/fgmp/index.ts';
+import { MODEL_SHAPES } from '../src/core/model/shapes.ts';
+import { PROJECTIONS, projectionShape, randomModel, type Projection } from '../src/core/model/types.ts';
 
 const N = 16 * 1024 * 1024;
 const RUNS = 5;
 
+/** Median wall and process-CPU milliseconds of fn (the first run is a warm-up). */
+async function measure(fn: () => unknown, runs = RUNS): Promise<{ ms: number; cpuMs: number }> {
+  // CPU time next to wall time: on a shared, loaded machine wall time mostly measures waiting for a
+  // core, CPU time what the loop itself costs.
+  const cpu: number[] = [];
+  const wall = await timeRuns(
+    () => {
+      const u = process.cpuUsage();
+      fn();
+      const d = process.cpuUsage(u);
+      cpu.push((d.user + d.system) / 1000);
+    },
+    runs,
+    1,
+  );
+  return { ms: median(wall), cpuMs: median(cpu.slice(1)) };
+}
+
 export default async function formatsBench(): Promise<void> {
+  const json = process.argv.includes('--json');
   // Seeded, roughly Gaussian weights with a few outliers (what LLM weight tensors look like).
-  const rnd = unit(lcg32(1, 1103515245, 12345));
+  let s = 1;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const src = new Float32Array(N);
   for (let i = 0; i < N; i++) src[i] = (rnd() + rnd() + rnd() - 1.5) * 0.05 * (i % 4099 === 0 ? 20 : 1);
   const dst = new Float32Array(N);
   const rowLength = 4096;
+  const load0 = os.loadavg()[0];
 
-  const cases: [string, () => unknown][] = [
-    ['copy (dst.set(src))', () => dst.set(src)],
-    ['NVFP4 (16 E2M1 + E4M3 scale)', () => quantizeNvfp4(src, { rowLength, out: dst })],
-    ['FP8 E4M3 per-tensor', () => quantizeE4M3(src, { out: dst })],
-    ['MXFP4 (32 E2M1 + E8M0 scale)', () => quantizeMx(src, 'e2m1', { rowLength, out: dst })],
+  const cases: [string, string, () => unknown][] = [
+    ['copy', 'copy (dst.set(src))', () => dst.set(src)],
+    ['nvfp4', 'NVFP4 (16 E2M1 + E4M3 scale), wasm SIMD', () => quantizeNvfp4Fast(src, { rowLength, out: dst })],
+    ['fp8', 'FP8 E4M3 per-tensor, wasm SIMD', () => quantizeE4M3Fast(src, { out: dst })],
+    ['mxfp4', 'MXFP4 (32 E2M1 + E8M0 scale), wasm SIMD', () => quantizeMxFast(src, 'e2m1', { rowLength, out: dst })],
+    ['nvfp4Ts', 'NVFP4, TS oracle', () => quantizeNvfp4(src, { rowLength, out: dst })],
+    ['fp8Ts', 'FP8 E4M3 per-tensor, TS oracle', () => quantizeE4M3(src, { out: dst })],
+    ['mxfp4Ts', 'MXFP4, TS oracle', () => quantizeMx(src, 'e2m1', { rowLength, out: dst })],
   ];
   const rows: (string | number)[][] = [];
-  let ceiling = 0;
-  let cpuCeiling = 0;
-  for (const [name, fn] of cases) {
-    // Process CPU time next to wall time: on a shared, loaded machine wall time mostly measures
-    // waiting for a core, CPU time what the loop itself costs.
-    const cpu: number[] = [];
-    const ms = median(
-      await timeRuns(
-        () => {
-          const u = process.cpuUsage();
-          fn();
-          const d = process.cpuUsage(u);
-          cpu.push((d.user + d.system) / 1000);
-        },
-        RUNS,
-        1,
-      ),
-    );
-    const cpuMs = median(cpu.slice(1)); // the first entry is the warm-up run
-    const rate = N / (ms / 1000) / 1e6;
-    const cpuRate = N / (cpuMs / 1000) / 1e6;
-    if (!ceiling) [ceiling, cpuCeiling] = [rate, cpuRate];
-    rows.push([
-      name,
-      ms,
-      rate,
-      `${((rate / ceiling) * 100).toFixed(1)}%`,
-      cpuMs,
-      cpuRate,
-      `${((cpuRate / cpuCeiling) * 100).toFixed(1)}%`,
+  const rate: Record<string, number> = {};
+  const cpuRate: Record<string, number> = {};
+  for (const [key, name, fn] of cases) {
+    const m = await measure(fn);
+    rate[key] = N / (m.ms / 1000) / 1e6;
+    cpuRate[key] = N / (m.cpuMs / 1000) / 1e6;
+    const pc = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
+    rows.push([name, m.ms, rate[key], pc(rate[key], rate.copy), m.cpuMs, cpuRate[key], pc(cpuRate[key], cpuRate.copy)]);
+  }
+  console.log(
+    `${N.toLocaleString('en')} float32 elements, median of ${RUNS} runs; engine ${weightKernelEngine()}; load average ${load0.toFixed(1)} on ${os.cpus().length} cores`,
+  );
+  printTable(['operation', 'wall ms', 'M elem/s', 'vs copy', 'CPU ms', 'M elem/s (CPU)', 'vs copy (CPU)'], rows);
+
+  // Clip search of a stories15M-shaped model: every projection, both versions, with a random Fisher.
+  const config = MODEL_SHAPES.stories15M;
+  const model = randomModel(config, 1);
+  const fisherCache = new Map<string, Float32Array>();
+  const fisher = (layer: number, proj: Projection) => {
+    const key = `${layer}/${proj}`;
+    let f = fisherCache.get(key);
+    if (!f) {
+      const [r, c] = projectionShape(config, proj);
+      f = Float32Array.from({ length: r * c }, () => Math.exp(6 * rnd() - 3));
+      fisherCache.set(key, f);
+    }
+    return f;
+  };
+  const tensors = model.weights.layers.flatMap((lw) => PROJECTIONS.map((p) => lw[p]));
+  const elements = tensors.reduce((n, t) => n + t.length, 0);
+  const copies = tensors.map((t) => new Float32Array(t.length));
+  const copy = await measure(() => tensors.forEach((t, i) => copies[i].set(t)), 9);
+  const clipRows: (string | number)[][] = [['copy of every weight', copy.ms, '1.0', copy.cpuMs, '1.0']];
+  const clipMs: Record<string, { ms: number; cpuMs: number }> = {};
+  for (const clip of ['none', 'fisher', 'mse', 'fisher-sweep'] as ClipMode[]) {
+    const m = await measure(() => prepareWeights(config, model.weights, { clip, fisher }), 3);
+    clipMs[clip] = m;
+    clipRows.push([
+      `prepareWeights, clip ${clip}`,
+      m.ms,
+      (m.ms / copy.ms).toFixed(1),
+      m.cpuMs,
+      (m.cpuMs / copy.cpuMs).toFixed(1),
     ]);
   }
   console.log(
-    `${N.toLocaleString('en')} float32 elements, median of ${RUNS} runs; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    `\nstories15M shape, ${(elements / 1e6).toFixed(2)} M weights (random, random positive Fisher); medians; ratio = time / copy`,
   );
-  printTable(['operation', 'wall ms', 'M elem/s', 'vs copy', 'CPU ms', 'M elem/s (CPU)', 'vs copy (CPU)'], rows);
+  printTable(['step', 'wall ms', 'ratio', 'CPU ms', 'ratio (CPU)'], clipRows);
+
+  if (json) {
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    console.log(
+      JSON.stringify({
+        copy: r1(rate.copy),
+        nvfp4: r1(rate.nvfp4),
+        fp8: r1(rate.fp8),
+        mxfp4: r1(rate.mxfp4),
+        clipSearchMs: r1(clipMs.fisher.ms),
+        clipSearchCopyRatio: r1(clipMs.fisher.ms / copy.ms),
+        engine: weightKernelEngine(),
+        cpu: {
+          copy: r1(cpuRate.copy),
+          nvfp4: r1(cpuRate.nvfp4),
+          fp8: r1(cpuRate.fp8),
+          mxfp4: r1(cpuRate.mxfp4),
+          clipSearchMs: r1(clipMs.fisher.cpuMs),
+          clipSearchCopyRatio: r1(clipMs.fisher.cpuMs / copy.cpuMs),
+        },
+        ts: { nvfp4: r1(rate.nvfp4Ts), fp8: r1(rate.fp8Ts), mxfp4: r1(rate.mxfp4Ts) },
+        sweepMs: r1(clipMs['fisher-sweep'].ms),
+        loadAverage: r1(load0),
+      }),
+    );
+  }
 }

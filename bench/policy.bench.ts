@@ -1,15 +1,104 @@
 // FGMP policy on a stories15M-shaped random model (6 layers × 7 projections, 373,248 weight blocks):
-// time to quantize (both versions + clip search), to score and sort all blocks, and to answer one
-// budget change (shares only; shares + all masks). Ceilings from the same run: native Float64Array
-// sort (unstable, no ids) for the sort, one read pass over all weights for the quantizers.
-import { STORIES15M_SHAPE, projectionShape, randomModel, type Projection } from '../src/core/model/types';
-import { unit, xorshift32 } from '../src/core/random';
-import { allMasks, answerBudget, buildRanking, prepareWeights, sortDescendingStable, type ClipMode } from '../src/core/fgmp/index';
+// time to quantize (both versions + clip search), to score and sort all blocks, and to answer a budget
+// change. The full budget answer (shares, every mask, the per-column FP8 counts and the energy of
+// src/core/hw) is incremental (fgmp/incremental.ts): measured for slider steps (±1 % of the blocks)
+// and for jumps to random budgets, on the 15M shape and on a stories110M-shaped ranking (12 × 7
+// tensors, 5.3 M blocks, random scores), next to the from-scratch answer (answerBudget + allMasks +
+// simulateHardware on the masks). Ceilings from the same run: native Float64Array sort for the sort,
+// one read pass over all weights for the quantizers.
+import os from 'node:os';
+import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig, type Projection } from '../src/core/model/types';
+import { MODEL_SHAPES } from '../src/core/model/shapes';
+import {
+  allMasks,
+  answerBudget,
+  buildRanking,
+  IncrementalBudget,
+  prepareWeights,
+  rankGlobally,
+  sortDescendingStable,
+  type BlockRanking,
+  type ClipMode,
+} from '../src/core/fgmp/index';
 import { simulateHardware } from '../src/core/hw/index';
 import { median, printTable, timeRuns } from './util';
 
+const ACT_SHARE = 0.3;
+
+/** Per-answer medians (ms) of the incremental answer for slider steps and random jumps, and from scratch. */
+async function budgetAnswers(
+  ranking: BlockRanking,
+  tokens: number,
+): Promise<{ step: number; jump: number; scratch: number }> {
+  const inc = new IncrementalBudget(ranking);
+  inc.setBudget(0.3);
+  inc.energy(tokens, ACT_SHARE);
+  let p = 0.3;
+  let dir = 1;
+  const step = median(
+    await timeRuns(
+      () => {
+        p += dir * 0.01;
+        if (p > 0.95 || p < 0.05) dir = -dir;
+        inc.setBudget(p);
+        return inc.energy(tokens, ACT_SHARE);
+      },
+      61,
+      5,
+    ),
+  );
+  let s = 7;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const jump = median(
+    await timeRuns(
+      () => {
+        inc.setBudget(rnd());
+        return inc.energy(tokens, ACT_SHARE);
+      },
+      31,
+      3,
+    ),
+  );
+  const scratch = median(
+    await timeRuns(
+      () => {
+        const a = answerBudget(ranking, rnd());
+        const masks = allMasks(ranking, a);
+        return simulateHardware(
+          ranking.tensors.map((t, i) => ({
+            layer: t.layer,
+            proj: t.proj,
+            rows: t.grid.rows,
+            cols: t.grid.cols,
+            weightMask: masks[i],
+            tokens,
+            activationFp8Share: ACT_SHARE,
+          })),
+        );
+      },
+      9,
+      1,
+    ),
+  );
+  return { step, jump, scratch };
+}
+
+/** A global ranking of a shape's projections with random scores (no weights held). */
+function randomRanking(config: LlamaConfig): BlockRanking {
+  let s = 3;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const tensors = [];
+  for (let layer = 0; layer < config.nLayers; layer++)
+    for (const proj of PROJECTIONS) {
+      const [rows, cols] = projectionShape(config, proj);
+      const n = rows * Math.ceil(cols / 16);
+      tensors.push({ layer, proj, rows, cols, scores: Float64Array.from({ length: n }, () => Math.exp(8 * rnd())) });
+    }
+  return rankGlobally(tensors);
+}
+
 export default async function policyBench(): Promise<void> {
-  const config = STORIES15M_SHAPE;
+  const config = MODEL_SHAPES.stories15M;
   const model = randomModel(config, 1);
   // Random positive Fisher with a wide dynamic range, fixed per (layer, projection).
   const fisherCache = new Map<string, Float32Array>();
@@ -18,34 +107,44 @@ export default async function policyBench(): Promise<void> {
     let f = fisherCache.get(key);
     if (!f) {
       const [r, c] = projectionShape(config, proj);
-      const u = unit(xorshift32(layer * 7919 + proj.length * 104729));
+      let s = (layer * 7919 + proj.length * 104729) >>> 0 || 1;
       f = new Float32Array(r * c);
-      for (let i = 0; i < f.length; i++) f[i] = Math.exp(6 * u() - 3);
+      for (let i = 0; i < f.length; i++) {
+        s ^= s << 13;
+        s >>>= 0;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        s >>>= 0;
+        f[i] = Math.exp(6 * (s / 4294967296) - 3);
+      }
       fisherCache.set(key, f);
     }
     return f;
   };
-  for (let l = 0; l < config.nLayers; l++) for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) fisher(l, p);
-  const elements = model.weights.layers.reduce((s, lw) => s + lw.q.length + lw.k.length + lw.v.length + lw.o.length + lw.gate.length + lw.up.length + lw.down.length, 0);
+  for (let l = 0; l < config.nLayers; l++) for (const p of PROJECTIONS) fisher(l, p);
+  const weights = model.weights.layers.flatMap((lw) => PROJECTIONS.map((p) => lw[p]));
+  const elements = weights.reduce((s, a) => s + a.length, 0);
 
   const rows: (string | number)[][] = [];
   // Ceiling for the quantizers: one pass reading every weight.
   const readPass = median(
     await timeRuns(() => {
       let acc = 0;
-      for (const lw of model.weights.layers) for (const a of [lw.q, lw.k, lw.v, lw.o, lw.gate, lw.up, lw.down]) for (let i = 0; i < a.length; i++) acc += a[i];
+      for (const a of weights) for (let i = 0; i < a.length; i++) acc += a[i];
       return acc;
     }, 5),
   );
   rows.push(['read every weight once (ceiling)', `${(elements / 1e6).toFixed(2)} M weights`, readPass, '1.0']);
 
   let prepared = prepareWeights(config, model.weights, { clip: 'none', fisher });
-  for (const clip of ['none', 'mse', 'fisher'] as ClipMode[]) {
-    const times = await timeRuns(() => {
-      prepared = prepareWeights(config, model.weights, { clip, fisher });
-    }, 3, 0);
-    const t = median(times);
-    rows.push([`quantize all (NVFP4 + FP8, clip ${clip})`, `${(elements / 1e6).toFixed(2)} M weights`, t, (t / readPass).toFixed(1)]);
+  for (const clip of ['none', 'mse', 'fisher', 'fisher-sweep'] as ClipMode[]) {
+    const t = median(await timeRuns(() => (prepared = prepareWeights(config, model.weights, { clip, fisher })), 3, 0));
+    rows.push([
+      `quantize all (NVFP4 + FP8, clip ${clip})`,
+      `${(elements / 1e6).toFixed(2)} M weights`,
+      t,
+      (t / readPass).toFixed(1),
+    ]);
   }
 
   const ranking = buildRanking(prepared, 'fgmp');
@@ -57,29 +156,54 @@ export default async function policyBench(): Promise<void> {
   rows.push(['stable radix sort of block ids', `${N} blocks`, sortOnly, (sortOnly / nativeSort).toFixed(2)]);
   const scoreSort = median(await timeRuns(() => buildRanking(prepared, 'fgmp'), 7));
   rows.push(['score + sort + per-tensor ranks (fgmp)', `${N} blocks`, scoreSort, (scoreSort / nativeSort).toFixed(2)]);
+  const unclipped = median(await timeRuns(() => buildRanking(prepared, 'fgmp', { rank: 'unclipped' }), 3));
+  rows.push(['score + sort, --rank unclipped', `${N} blocks`, unclipped, (unclipped / nativeSort).toFixed(2)]);
   const uniformRank = median(await timeRuns(() => buildRanking(prepared, 'uniform'), 5));
   rows.push(['score + per-tensor sorts (uniform)', `${N} blocks`, uniformRank, (uniformRank / nativeSort).toFixed(2)]);
 
-  // One budget change: batches of 200 answers at different budgets, per-answer time.
   const batch = 200;
   const budgets = Array.from({ length: batch }, (_, i) => (i * 0.61803398875) % 1);
   const shares = median(await timeRuns(() => budgets.forEach((p) => answerBudget(ranking, p)), 15, 2)) / batch;
   rows.push(['one budget change: shares only', `${ranking.tensors.length} tensors`, shares, '']);
-  const masksBudgets = budgets.slice(0, 20);
-  const withMasks = median(await timeRuns(() => masksBudgets.forEach((p) => allMasks(ranking, answerBudget(ranking, p))), 9, 1)) / masksBudgets.length;
-  rows.push(['one budget change: shares + all masks', `${N} blocks`, withMasks, '']);
-  const uniform = buildRanking(prepared, 'uniform');
-  const uShares = median(await timeRuns(() => budgets.forEach((p) => answerBudget(uniform, p)), 15, 2)) / batch;
-  rows.push(['one budget change (uniform): shares only', `${uniform.tensors.length} tensors`, uShares, '']);
-  const hwTime = median(
-    await timeRuns(() => {
-      const a = answerBudget(ranking, 0.3);
-      const masks = allMasks(ranking, a);
-      return simulateHardware(ranking.tensors.map((t, i) => ({ layer: t.layer, proj: t.proj, rows: t.grid.rows, cols: t.grid.cols, weightMask: masks[i], tokens: config.maxSeqLen, activationFp8Share: 0.3 })));
-    }, 9),
-  );
-  rows.push(['budget change + masks + hardware model', `${N} blocks`, hwTime, '']);
 
-  console.log(`stories15M shape (random weights, random positive Fisher); medians in ms; ratio = time / ceiling`);
+  const answers: (string | number)[][] = [];
+  const tokens = config.maxSeqLen;
+  const small = await budgetAnswers(ranking, tokens);
+  const big = randomRanking(MODEL_SHAPES.stories110M);
+  const large = await budgetAnswers(big, MODEL_SHAPES.stories110M.maxSeqLen);
+  for (const [name, r, blocks, target] of [
+    ['stories15M', small, N, 1],
+    ['stories110M', large, big.totalBlocks, 5],
+  ] as const) {
+    answers.push([
+      `${name}: slider step (±1 % of blocks)`,
+      `${blocks} blocks`,
+      r.step,
+      target,
+      r.step < target ? 'yes' : 'NO',
+    ]);
+    answers.push([
+      `${name}: jump to a random budget`,
+      `${blocks} blocks`,
+      r.jump,
+      target,
+      r.jump < target ? 'yes' : 'NO',
+    ]);
+    answers.push([
+      `${name}: from scratch (answerBudget + allMasks + hw on masks)`,
+      `${blocks} blocks`,
+      r.scratch,
+      target,
+      '',
+    ]);
+  }
+
+  console.log(
+    `stories15M shape (random weights, random positive Fisher); medians in ms; ratio = time / ceiling; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+  );
   printTable(['step', 'size', 'median ms', 'ratio'], rows);
+  console.log(
+    `\nfull budget answer (shares, every mask, per-column FP8 counts, energy at ${ACT_SHARE * 100} % FP8 activations), per answer`,
+  );
+  printTable(['answer', 'size', 'median ms', 'target ms', 'under target'], answers);
 }

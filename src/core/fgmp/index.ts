@@ -6,3 +6,4 @@ export * from './scores';
 export * from './policy';
 export * from './mixed';
 export * from './prepare';
+export * from './incremental';
