@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineOption, engineOptions, engineUsage, parse, UsageError, type Command } from '../args.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor } from '../defaultModel.ts';
+import { DEFAULT_MODEL } from '../../core/data/index.ts';
 import { fileSink } from '../profileFile.ts';
 import { loadModelFromArgs } from './info.ts';
 import { clipOption, intOption, policyOption, resultJson, shareOption } from './run.ts';
@@ -98,11 +99,16 @@ const command: Command = {
     const modelArg = modelArgument(positionals, usage);
     if (!values.out) throw new UsageError(`--out FILE is required\nusage: ${usage}`);
     const v = { ...values };
+    const sourceNames = new Map<string, string>();
+    const nameOf = (p: string) => sourceNames.get(p) ?? p;
     if (modelArg.isDefault) {
       v.tokenizer = tokenizerFor(modelArg, v.tokenizer);
       if (v.calib === undefined && v['calib-seed'] === undefined) v.calib = defaultModelFiles.calibrationText;
       if (v.eval === undefined && v['eval-seed'] === undefined && v.budgets !== undefined)
         v.eval = defaultModelFiles.evaluationText;
+      // Sources named relative to the repository (DEFAULT_MODEL's paths): the shipped profile names no machine path.
+      sourceNames.set(defaultModelFiles.calibrationText, DEFAULT_MODEL.calibrationText);
+      sourceNames.set(defaultModelFiles.evaluationText, DEFAULT_MODEL.evaluationText);
     }
     if (v.calib !== undefined && v['calib-seed'] !== undefined)
       throw new UsageError('give --calib FILE or --calib-seed N, not both');
@@ -150,7 +156,7 @@ const command: Command = {
     if (v.calib !== undefined) {
       const t = readText(v.calib, 'calibration text');
       textSha = t.sha;
-      calibSeqs = textSequences(needTok('calibration text'), t.text, seqs, seqLen, v.calib);
+      calibSeqs = textSequences(needTok('calibration text'), t.text, seqs, seqLen, nameOf(v.calib));
     } else calibSeqs = sampledSequences(model, seqs, seqLen, intOption(v['calib-seed'], 'calib-seed', 1, 0)!);
     io.stderr(`calibration: ${seqs} x ${seqLen} tokens from ${calibSeqs.source}\n`);
     const engine = LlamaEngine.forModel(model, runtime);
@@ -170,7 +176,7 @@ const command: Command = {
         if (v.calib !== undefined && t.sha === textSha)
           throw new UsageError('calibration and evaluation text are the same: give different files');
         evalStream = encodeTextPrefix(needTok('evaluation text'), t.text, evalTokens).slice(0, evalTokens);
-        evalInfo = { source: v.eval, textSha256: t.sha, seed: null, tokens: 0, positions: 0 };
+        evalInfo = { source: nameOf(v.eval), textSha256: t.sha, seed: null, tokens: 0, positions: 0 };
       } else {
         const es = intOption(v['eval-seed'], 'eval-seed', 2, 0)!;
         evalStream = sampledStream(model, evalTokens, es).slice(0, evalTokens);

@@ -4,7 +4,14 @@ export * from './format.ts';
 export { bufferSource, ProfileFormatError, type ByteSource } from './container.ts';
 export { rangeSource, type FetchLike, type FetchLikeResponse, type RangeSourceOptions } from './rangeSource.ts';
 export { Profile } from './reader.ts';
-export { HistogramIndex, histogramColumn, columnLowerEdge, scoreHistogram, type HistogramAnswer } from './histogram.ts';
+export {
+  HistogramIndex,
+  histogramColumn,
+  histogramColumns,
+  columnLowerEdge,
+  scoreHistogram,
+  type HistogramAnswer,
+} from './histogram.ts';
 export {
   activationAnswer,
   profileRanking,

@@ -33,7 +33,9 @@ export interface TensorData {
   /** Per-channel activation Fisher, [cols]. */
   actFisher: Float32Array;
   /** Calibration activation block scores [M · bpr] (required when activations.scores is 'full'). */
-  actScores: Float32Array;
+  actScores?: Float32Array;
+  /** Histogram-only profiles may give the activation scores' histogram row instead (B + 3 counts). */
+  actHistogram?: ArrayLike<number>;
 }
 
 export interface WriterOptions {
@@ -145,9 +147,18 @@ export class ProfileWriter {
     check('activation Fisher', d.actFisher, t.cols);
     await this.sink.write(tensorBytes(d.actFisher));
     const actBlocks = meta.activations.tokens * blocksPerRow(t.cols);
-    check('activation scores', d.actScores, actBlocks);
-    accumulateHistogram(d.actScores, meta.histogram, this.actHist.subarray(i * C, (i + 1) * C));
-    if (meta.activations.scores === 'full') await this.sink.write(tensorBytes(d.actScores));
+    const row = this.actHist.subarray(i * C, (i + 1) * C);
+    if (d.actHistogram && meta.activations.scores === 'histogram') {
+      check('activation histogram', d.actHistogram, C);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += row[c] = d.actHistogram[c];
+      if (sum !== actBlocks)
+        throw new Error(`${name}: activation histogram counts ${sum} scores, expected ${actBlocks}`);
+    } else {
+      check('activation scores', d.actScores, actBlocks);
+      accumulateHistogram(d.actScores!, meta.histogram, row);
+      if (meta.activations.scores === 'full') await this.sink.write(tensorBytes(d.actScores!));
+    }
     this.next++;
   }
 
