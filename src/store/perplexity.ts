@@ -18,8 +18,8 @@ let configTimer: ReturnType<typeof setTimeout> | null = null;
 let truncationTimer: ReturnType<typeof setTimeout> | null = null;
 /** advance() asked for the configuration's perplexities (cleared once none is missing). */
 let configurationsWanted = false;
-/** The truncation the lesson shows now. */
-let truncationWanted: PerplexityJob | null = null;
+/** The truncation the lesson shows now, and the model context it was asked for. */
+let truncationWanted: { job: PerplexityJob; context: string } | null = null;
 
 /** The configuration's jobs: this configuration, then the two baselines at the same settings. */
 function configurationJobs(st: ExplorerState): PerplexityJob[] {
@@ -42,7 +42,8 @@ function configurationJobs(st: ExplorerState): PerplexityJob[] {
 
 /** The next job to run: the lesson's truncation first (a direct request), then the configuration's. */
 function nextJob(st: ExplorerState): PerplexityJob | null {
-  const t = truncationWanted;
+  // Only for the model it was asked for: a result is cached under its model's key.
+  const t = truncationWanted?.context === truncationContext(st) ? truncationWanted.job : null;
   if (t && !st.perplexity.cache[t.key] && st.perplexity.error?.key !== t.key) return t;
   if (!configurationsWanted) return null;
   const job = configurationJobs(st).find((j) => !st.perplexity.cache[j.key]);
@@ -124,11 +125,8 @@ export function requestTruncationPerplexity(keep: number, mode: MantissaMode): v
   const context = truncationContext(st);
   if (!context) return;
   const key = truncationKey(context, keep, mode);
-  truncationWanted = {
-    kind: 'truncation',
-    key,
-    request: { keep, mode, evaluationTokens: st.settings.evaluationTokens },
-  };
+  const request = { keep, mode, evaluationTokens: st.settings.evaluationTokens };
+  truncationWanted = { job: { kind: 'truncation', key, request }, context };
   if (st.perplexity.cache[key]) return;
   if (st.perplexity.error?.key === key) patch('perplexity', { error: null });
   truncationTimer = setTimeout(() => {
