@@ -24,11 +24,29 @@ export interface Window {
   scored: number;
 }
 
+/** One window per token id sequence, scored alone: inputs s[0:n−1] predict s[1:n], every target scored. */
+export function sequenceWindows(sequences: readonly (readonly number[])[]): Window[] {
+  let start = 0;
+  return sequences.map((s, i) => {
+    if (s.length < 2) throw new Error(`sequence ${i + 1} has ${s.length} id(s); a scored sequence needs at least 2`);
+    const w: Window = {
+      start,
+      tokens: s.slice(0, -1),
+      targets: s.slice(1),
+      mask: new Float32Array(s.length - 1).fill(1),
+      scored: s.length - 1,
+    };
+    start += s.length;
+    return w;
+  });
+}
+
 export function slidingWindows(stream: ArrayLike<number>, opts: WindowOptions): Window[] {
   const { window: L, bos } = opts;
   const stride = opts.stride ?? L;
   if (!Number.isInteger(L) || L < 1) throw new Error(`window must be a positive integer, got ${L}`);
-  if (!Number.isInteger(stride) || stride < 1 || stride > L) throw new Error(`stride must be an integer in 1..${L} (the window), got ${stride}`);
+  if (!Number.isInteger(stride) || stride < 1 || stride > L)
+    throw new Error(`stride must be an integer in 1..${L} (the window), got ${stride}`);
   const n = stream.length;
   const firstTarget = bos === null ? 1 : 0;
   const windows: Window[] = [];

@@ -26,6 +26,59 @@ export interface TokenSequences {
   targets: Int32Array;
   /** Where they came from, for reports. */
   source: string;
+  /**
+   * Ragged sequences padded to seqLen: 1 where a position is a real prediction (absent: all are). Padding sits
+   * after each sequence's end, so causal attention keeps it out of every real position.
+   */
+  lossMask?: Float32Array;
+}
+
+/** Predictions the sequences hold (the padding excluded). */
+export function scoredPositions(data: TokenSequences): number {
+  if (!data.lossMask) return data.count * data.seqLen;
+  let n = 0;
+  for (let i = 0; i < data.lossMask.length; i++) n += data.lossMask[i];
+  return n;
+}
+
+/**
+ * Token id sequences as calibration sequences: each of n ids gives inputs s[0:n−1] and targets s[1:n], padded
+ * to the longest with lossMask 0 (the graph's loss is the mean over a sequence's scored tokens, as DESIGN §3).
+ */
+export function idSequences(
+  sequences: readonly (readonly number[])[],
+  vocabSize: number,
+  maxSeqLen: number,
+  source: string,
+): TokenSequences {
+  if (sequences.length === 0) throw new Error(`${source} holds no sequences`);
+  sequences.forEach((s, i) => {
+    if (s.length < 2)
+      throw new Error(
+        `${source}: sequence ${i + 1} has ${s.length} id(s); a sequence needs at least 2 (one prediction)`,
+      );
+    if (s.length - 1 > maxSeqLen)
+      throw new Error(
+        `${source}: sequence ${i + 1} has ${s.length} ids, more than the model's context ${maxSeqLen} + 1`,
+      );
+    for (const id of s)
+      if (!(Number.isInteger(id) && id >= 0 && id < vocabSize))
+        throw new Error(`${source}: sequence ${i + 1} holds id ${id}, outside the vocabulary (0..${vocabSize - 1})`);
+  });
+  const seqLen = Math.max(...sequences.map((s) => s.length - 1));
+  const count = sequences.length;
+  const tokens = new Int32Array(count * seqLen);
+  const targets = new Int32Array(count * seqLen);
+  const lossMask = new Float32Array(count * seqLen);
+  sequences.forEach((s, i) => {
+    for (let t = 0; t < s.length - 1; t++) {
+      tokens[i * seqLen + t] = s[t];
+      targets[i * seqLen + t] = s[t + 1];
+      lossMask[i * seqLen + t] = 1;
+    }
+  });
+  const ragged = sequences.some((s) => s.length - 1 !== seqLen);
+  return { count, seqLen, tokens, targets, source, ...(ragged ? { lossMask } : {}) };
 }
 
 /** Non-overlapping windows of a token stream: [BOS, s_a … s_{a+L−2}] predicting s_a … s_{a+L−1}. */
@@ -219,6 +272,7 @@ export async function calibrate(
         seq: seqLen,
         tokens: data.tokens.subarray(s * seqLen, (s + b) * seqLen),
         targets: data.targets.subarray(s * seqLen, (s + b) * seqLen),
+        lossMask: data.lossMask?.subarray(s * seqLen, (s + b) * seqLen),
       },
       { graph: { fisher: true, actFisher: true, gradSum: false }, signal: opts.signal },
     );
@@ -232,17 +286,20 @@ export async function calibrate(
         const accA = aSum.get(key)!;
         for (let i = 0; i < accA.length; i++) accA[i] += fa[i];
       }
-    for (let i = 0; i < res.nll.length; i++) nllSum += res.nll[i];
+    const mask = data.lossMask?.subarray(s * seqLen, (s + b) * seqLen);
+    for (let i = 0; i < res.nll.length; i++) if (!mask || mask[i]) nllSum += res.nll[i];
     done += b * seqLen;
     opts.onProgress?.(tokenProgress('calibrate', 'Calibrating Fisher information', done, total, t0));
   }
   const weightFisher = new Map<string, Float32Array>();
   const activationFisher = new Map<string, Float32Array>();
   for (const [k, v] of wSum) weightFisher.set(k, Float32Array.from(v));
+  // Mean over the calibration tokens: padding (ragged id sequences) is neither a token nor a gradient.
+  const scored = scoredPositions(data);
   for (const [k, v] of aSum)
     activationFisher.set(
       k,
-      Float32Array.from(v, (x) => x / total),
+      Float32Array.from(v, (x) => x / scored),
     );
   return {
     config: c,
@@ -250,8 +307,8 @@ export async function calibrate(
     activationFisher,
     sequences: count,
     seqLen,
-    tokens: total,
-    meanNll: nllSum / total,
+    tokens: scored,
+    meanNll: nllSum / scored,
     seconds: (performance.now() - t0) / 1000,
     source: data.source,
   };

@@ -19,6 +19,7 @@ import {
   type ClipMode,
   type PolicyKind,
   type PreparedTensor,
+  type RankMode,
 } from '../fgmp/index.ts';
 import { layerWeightName, projectionInFeatures, weightShape } from '../graph/names.ts';
 import {
@@ -71,6 +72,8 @@ export interface FgmpSessionOptions {
   hw?: HwParams;
   /** Seed of the random baseline. */
   seed?: number;
+  /** Evaluation windows given whole (token id sequences, each scored alone); evalStream then only reports. */
+  windows?: Window[];
 }
 
 export interface EvalOptions {
@@ -118,7 +121,12 @@ export class FgmpSession {
     const window = options.evalWindow ?? c.maxSeqLen - 1;
     if (!Number.isInteger(window) || window < 1 || window > c.maxSeqLen)
       throw new Error(`evaluation window must be an integer in 1..${c.maxSeqLen}, got ${window}`);
-    this.windows = slidingWindows(evalStream, { window, bos });
+    this.windows = options.windows ?? slidingWindows(evalStream, { window, bos });
+    for (const w of this.windows)
+      if (w.tokens.length > c.maxSeqLen)
+        throw new Error(
+          `an evaluation sequence has ${w.tokens.length} positions, more than the context ${c.maxSeqLen}`,
+        );
     this.sites = [];
     for (let l = 0; l < c.nLayers; l++)
       for (const p of PROJECTIONS) {
@@ -153,11 +161,11 @@ export class FgmpSession {
   }
 
   /** Block ranking of a policy (scored and sorted once), cached. */
-  ranking(policy: PolicyKind, clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): BlockRanking {
-    const key = `${policy}|${clip}|${fp8Scaling}`;
+  ranking(policy: PolicyKind, clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor', rank: RankMode = 'clipped'): BlockRanking {
+    const key = `${policy}|${clip}|${fp8Scaling}|${rank}`;
     let r = this.rankings.get(key);
     if (!r) {
-      r = buildRanking(this.preparedWeights(clip, fp8Scaling), policy, { seed: this.options.seed ?? 0 });
+      r = buildRanking(this.preparedWeights(clip, fp8Scaling), policy, { seed: this.options.seed ?? 0, rank });
       this.rankings.set(key, r);
     }
     return r;
@@ -197,10 +205,14 @@ export class FgmpSession {
         },
         { variant },
       );
-      for (const site of this.sites)
+      // Padding of ragged id sequences is not a calibration activation: only scored positions place τ.
+      const mask = this.calibSequences.lossMask?.subarray(s * seqLen, (s + b) * seqLen);
+      for (const site of this.sites) {
+        const got = out.outputs!.get(actScoreName(site.layer, site.proj))!;
         parts
           .get(tensorKey(site.layer, site.proj))!
-          .push(Float32Array.from(out.outputs!.get(actScoreName(site.layer, site.proj))!));
+          .push(mask ? keepRows(got, mask, site.blocks) : Float32Array.from(got));
+      }
     }
     const scores = new Map<string, Float32Array>();
     for (const [k, list] of parts) {
@@ -257,7 +269,7 @@ export class FgmpSession {
   } {
     const c = validateEvalConfig(config);
     const prepared = this.preparedWeights(c.clip, c.fp8Scaling);
-    const ranking = this.ranking(c.policy === 'layerwise' ? 'fgmp' : c.policy, c.clip, c.fp8Scaling);
+    const ranking = this.ranking(c.policy === 'layerwise' ? 'fgmp' : c.policy, c.clip, c.fp8Scaling, c.rank);
     let answer;
     if (c.policy === 'layerwise') {
       // Whole tensors, under the bits FGMP spends at this budget (flags included, as weightBits reports).
@@ -518,6 +530,19 @@ export class FgmpSession {
   async dispose(): Promise<void> {
     await this.engine.dispose();
   }
+}
+
+/** The rows (positions) of a [positions, width] array where mask is 1. */
+function keepRows(a: ArrayLike<number>, mask: ArrayLike<number>, width: number): Float32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  const out = new Float32Array(n * width);
+  let o = 0;
+  for (let i = 0; i < mask.length; i++)
+    if (mask[i]) {
+      for (let j = 0; j < width; j++) out[o++] = a[i * width + j];
+    }
+  return out;
 }
 
 /** A [tokens, columns] mask whose column c holds counts[c] ones (the first rows): same pair counts. */

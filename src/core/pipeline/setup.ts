@@ -13,11 +13,13 @@ import {
   sampledSequences,
   sampledStream,
   textSequences,
+  idSequences,
   type CalibrationEstimate,
   type CalibrationResult,
   type TokenSequences,
 } from './calibrate.ts';
 import { FgmpSession, type FgmpSessionOptions } from './evaluate.ts';
+import { sequenceWindows } from '../eval/windows.ts';
 import type { Progress } from './results.ts';
 import { describeSource, type DataSource } from './vocabulary.ts';
 
@@ -50,6 +52,8 @@ export function calibrationSequences(
   if (seqLen > model.config.maxSeqLen)
     throw new Error(`sequence length ${seqLen} exceeds the model's context ${model.config.maxSeqLen}`);
   needTokenizer(model, source);
+  if (source.kind === 'ids')
+    return idSequences(source.sequences, model.config.vocabSize, model.config.maxSeqLen, source.name);
   return source.kind === 'text'
     ? textSequences(model.tokenizer!, source.text, sequences, seqLen, source.name)
     : sampledSequences(model, sequences, seqLen, source.seed);
@@ -70,6 +74,7 @@ export function evaluationStream(
   needTokenizer(model, source);
   if (source.kind === 'text') return encodeTextPrefix(model.tokenizer!, source.text, tokens).slice(0, tokens);
   if (source.kind === 'samples') return sampledStream(model, tokens, source.seed).slice(0, tokens);
+  if (source.kind === 'ids') return source.sequences.flat();
   const cal = calibration?.source;
   if (cal?.kind !== 'text' || !model.tokenizer) throw new Error('held-out evaluation tokens need a calibration text');
   const used = calibration!.sequences.count * (calibration!.sequences.seqLen + 1);
@@ -138,7 +143,16 @@ export async function setupSession(
     source: o.calibration,
     sequences: calibSequences,
   });
-  if (evalStream.length < evalTokens)
+  // Id sequences are scored whole, each alone; their count, not evalTokens, sets the size.
+  const windows = o.evaluation.kind === 'ids' ? sequenceWindows(o.evaluation.sequences) : undefined;
+  if (windows)
+    for (const w of windows)
+      for (const id of [...w.tokens, ...w.targets])
+        if (!(Number.isInteger(id) && id >= 0 && id < c.vocabSize))
+          throw new Error(
+            `${o.evaluation.kind === 'ids' ? o.evaluation.name : ''}: id ${id} is outside the vocabulary (0..${c.vocabSize - 1})`,
+          );
+  if (!windows && evalStream.length < evalTokens)
     throw new Error(`${describeSource(o.evaluation)} gives only ${evalStream.length} tokens, ${evalTokens} asked`);
   o.onEstimate?.(estimateCalibration(c, sequences, seqLen));
   const calib = await runCalibration(model, calibSequences, {
@@ -146,6 +160,10 @@ export async function setupSession(
     signal: o.signal,
     onProgress: o.onProgress,
   });
-  const session = new FgmpSession(model, calib, calibSequences, evalStream, { runtime: o.runtime, ...o.session });
+  const session = new FgmpSession(model, calib, calibSequences, evalStream, {
+    runtime: o.runtime,
+    ...o.session,
+    windows,
+  });
   return { session, calibSequences };
 }

@@ -23,10 +23,12 @@ export type TauGranularity = 'global' | 'layer';
 export type DataSource =
   | { kind: 'text'; text: string; name: string }
   | { kind: 'samples'; seed: number }
-  | { kind: 'held-out' };
+  | { kind: 'held-out' }
+  /** Token id sequences, each calibrated or scored as its own sequence: inputs s[0:n−1], targets s[1:n]. */
+  | { kind: 'ids'; sequences: readonly (readonly number[])[]; name: string };
 
 export function describeSource(s: DataSource): string {
-  return s.kind === 'text'
+  return s.kind === 'text' || s.kind === 'ids'
     ? s.name
     : s.kind === 'samples'
       ? `model samples (seed ${s.seed})`
