@@ -71,10 +71,14 @@ describe('fgmp info on fabricated files', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-info-'));
     const m = randomModel(cfg, 31);
     m.weights.layers[0].v[3] = NaN;
+    m.weights.layers[1].q[5] = -Infinity;
+    m.weights.layers[1].q[6] = Infinity;
     writeFileSync(path.join(dir, 'tiny.gguf'), writeGguf(ggufLlamaMetadata(m), ggufTensors(m, 0)));
     const g = JSON.parse((await runCli(['info', path.join(dir, 'tiny.gguf'), '--json'])).out);
     expect(g.variant).toBe('GGUF v3');
     expect(g.nanCount).toBe(1);
+    expect(g.nonFinite).toEqual({ nan: 1, inf: 2 });
+    expect(g.weightsRead).toBe(true);
     const v = g.tensors.find((t: { name: string }) => t.name === 'layers.0.v');
     const vals = Array.from(m.weights.layers[0].v).filter((x) => !Number.isNaN(x));
     expect(v.nanCount).toBe(1);
@@ -82,6 +86,15 @@ describe('fgmp info on fabricated files', () => {
     expect(v.max).toBe(Math.max(...vals));
     expect(v.meanAbs).toBeCloseTo(vals.reduce((a, x) => a + Math.abs(x), 0) / vals.length, 12);
     expect(g.warnings.join()).toMatch(/1 NaN weight/);
+    expect(g.warnings).toContain('2 infinite (±Inf) weight values in 1 tensor: layers.1.q (2)');
+    // Statistics are over the finite values; the infinities are counted, not averaged.
+    const q = g.tensors.find((t: { name: string }) => t.name === 'layers.1.q');
+    const finite = Array.from(m.weights.layers[1].q).filter(Number.isFinite);
+    expect(q.nonFinite).toEqual({ nan: 0, inf: 2 });
+    expect([q.min, q.max]).toEqual([Math.min(...finite), Math.max(...finite)]);
+    expect(v.nonFinite).toEqual({ nan: 1, inf: 0 });
+    const text = (await runCli(['info', path.join(dir, 'tiny.gguf')])).out;
+    expect(text).toMatch(/layers\.1\.q\s+blk\.1\.attn_q\.weight\s+32x32\s+F32\s+1,024(\s+\S+){3}\s+0\s+2\n/);
 
     const hf = mkdtempSync(path.join(dir, 'hf-'));
     for (const f of hfFiles(randomModel(cfg, 32), 'BF16', 2)) writeFileSync(path.join(hf, f.name), f.bytes);

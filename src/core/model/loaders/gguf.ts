@@ -338,14 +338,14 @@ class Reader {
         done = { itemType: GgufValueType.ARRAY, values: top.out };
         continue;
       }
+      // The next array sits at depth stack.length + 1 (the outermost is depth 1).
+      if (stack.length >= GGUF_MAX_ARRAY_DEPTH)
+        throw new CheckpointError(
+          `${this.file}: GGUF metadata ${what} nests arrays more than ${GGUF_MAX_ARRAY_DEPTH} deep (corrupt or hostile file)`,
+        );
       const next = open();
-      if ('out' in next) {
-        if (stack.length >= GGUF_MAX_ARRAY_DEPTH)
-          throw new CheckpointError(
-            `${this.file}: GGUF metadata ${what} nests arrays more than ${GGUF_MAX_ARRAY_DEPTH} deep (corrupt or hostile file)`,
-          );
-        stack.push(next);
-      } else done = next;
+      if ('out' in next) stack.push(next);
+      else done = next;
     }
     return done!;
   }

@@ -92,7 +92,9 @@ function checkpoint(config: Record<string, unknown>, m: LlamaModel, dtype: Float
   const tensors = hfTensors(m, dtype);
   // Tied checkpoints saved by some tools still carry lm_head.weight (a copy); the loader must ignore it.
   if (extra) tensors.push({ ...tensors[0], name: 'lm_head.weight' });
-  const files = [{ name: 'config.json', bytes: utf8.encode(JSON.stringify(config)) }];
+  const files: { name: string; bytes: Uint8Array }[] = [
+    { name: 'config.json', bytes: utf8.encode(JSON.stringify(config)) },
+  ];
   const weightMap: Record<string, string> = {};
   const per = Math.ceil(tensors.length / shards);
   for (let s = 0; s < shards; s++) {
