@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   executionProvider?: ExecutionProvider;
   /** native engine: providers tried before the CPU (e.g. ['cuda'] where the install has onnxruntime's CUDA build). */
   nativeProviders?: readonly NativeProvider[];
+  /** native engine: idle threads spin-wait (ORT's default; faster on an idle dedicated machine). Default off. */
+  spinning?: boolean;
   /** ORT graph optimisation level (default 'all'; a knob for bisecting numerical differences). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Enables ORT's per-node profiler (JSON trace written by endProfiling in Node). */
@@ -117,6 +119,7 @@ export async function createSession(
         graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
         profile: opts.profile ?? false,
         logSeverityLevel: opts.logSeverityLevel,
+        spinning: opts.spinning,
       });
       sessionEngine.set(s, 'native');
       return s as unknown as ort.InferenceSession;
