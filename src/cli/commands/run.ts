@@ -17,7 +17,17 @@ import { loadModelFromArgs } from './info.ts';
 import { profileRunUsage, runFromProfile, wantsProfile } from '../profileRun.ts';
 import { isRandomSpec } from '../randomModel.ts';
 import { defaultModelFiles, modelArgument, tokenizerFor, type ModelArgument } from '../defaultModel.ts';
-import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
+import {
+  CLIP_MODES,
+  POLICY_KINDS,
+  RANK_MODES,
+  type ClipMode,
+  type PolicyKind,
+  type RankMode,
+} from '../../core/fgmp/index.ts';
+import { parsePins, unmatchedPins, type Pin } from '../../core/fgmp/pins.ts';
+import { answerBitsPerWeight } from '../../core/fgmp/bitsBudget.ts';
+import { EVAL_POLICIES, type EvalPolicy } from '../../core/pipeline/config.ts';
 import { describeSource, setupSession, type DataSource } from '../../core/pipeline/setup.ts';
 import type { FgmpSession } from '../../core/pipeline/evaluate.ts';
 import type { EvalResult, Fp8Scaling, TauGranularity } from '../../core/pipeline/config.ts';
@@ -32,11 +42,15 @@ export const commonOptions = {
   'eval-tokens': { type: 'string' },
   'calib-seed': { type: 'string' },
   'eval-seed': { type: 'string' },
+  'calib-ids': { type: 'string' },
+  'eval-ids': { type: 'string' },
   seqs: { type: 'string' },
   'seq-len': { type: 'string' },
   'act-budget': { type: 'string' },
   'act-tau': { type: 'string' },
   'fp8-scaling': { type: 'string' },
+  pin: { type: 'string' },
+  kl: { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
   ...engineOptions,
@@ -44,8 +58,9 @@ export const commonOptions = {
 } as const;
 
 export const commonUsage =
-  '[--tokenizer TOK] [--calib FILE | --calib-seed N] [--eval FILE | --eval-seed N] [--calib-tokens N | --seqs N] [--seq-len N] ' +
-  `[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--seed N] [--threads N] ${engineUsage} [--json]\n` +
+  '[--tokenizer TOK] [--calib FILE | --calib-seed N | --calib-ids FILE] [--eval FILE | --eval-seed N | --eval-ids FILE] [--calib-tokens N | --seqs N] [--seq-len N] ' +
+  `[--eval-tokens N] [--act-tau global|layer] [--fp8-scaling tensor|row] [--pin LAYER.PROJ=fp8|nvfp4,...] [--kl on|off] ` +
+  `[--seed N] [--threads N] ${engineUsage} [--json]\n` +
   'MODEL omitted (or "default"): the embedded default model with its tokenizer and its calibration/evaluation text.\n' +
   'defaults: without --calib/--eval the model samples its own data (seeds 1 and 2); 64 sequences x min(256, context) ' +
   'calibration tokens; 4096 evaluation tokens in windows of context-1 after BOS; clip fisher; activations float32 (--act-budget none)';
@@ -67,16 +82,49 @@ export function shareOption(v: string, name: string): number {
   return n;
 }
 
+/** A ranking policy (what a profile or a ranking holds). */
 export function policyOption(v: string, name = 'policy'): PolicyKind {
   if (!(POLICY_KINDS as readonly string[]).includes(v))
     throw new UsageError(`--${name}: unknown policy "${v}" (use ${POLICY_KINDS.join(', ')})`);
   return v as PolicyKind;
 }
 
+/** A policy run and sweep evaluate: the ranking policies and the layerwise baseline. */
+export function evalPolicyOption(v: string, name = 'policy'): EvalPolicy {
+  if (!(EVAL_POLICIES as readonly string[]).includes(v))
+    throw new UsageError(`--${name}: unknown policy "${v}" (use ${EVAL_POLICIES.join(', ')})`);
+  return v as EvalPolicy;
+}
+
+/** --pin: whole tensors forced to one precision (fgmp/pins.ts); "" or absent: none. */
+export function pinsOption(v: string | undefined): Pin[] {
+  if (v === undefined) return [];
+  try {
+    return parsePins(v);
+  } catch (e) {
+    throw new UsageError(`--pin: ${(e as Error).message}`);
+  }
+}
+
+/** --kl on|off: KL statistics against the float32 model (on by default; they double the evaluation). */
+export function klOption(v: string | undefined): boolean {
+  if (v === undefined || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new UsageError(`--kl must be on or off, got "${v}"`);
+}
+
 export function clipOption(v: string, name = 'clip'): ClipMode {
   if (!(CLIP_MODES as readonly string[]).includes(v))
     throw new UsageError(`--${name}: unknown clip mode "${v}" (use ${CLIP_MODES.join(', ')})`);
   return v as ClipMode;
+}
+
+/** --rank clipped|unclipped: which NVFP4 values the block scores use (fgmp/prepare.ts RankMode). */
+export function rankOption(v: string | undefined): RankMode {
+  const r = v ?? 'clipped';
+  if (!(RANK_MODES as readonly string[]).includes(r))
+    throw new UsageError(`--rank: unknown rank mode "${r}" (use ${RANK_MODES.join(', ')})`);
+  return r as RankMode;
 }
 
 /** --act-budget: a share, "none" (float32 activations) or, where allowed, "same" (equal to the weight budget). */
@@ -97,14 +145,42 @@ function readText(path: string, what: string): string {
   return text;
 }
 
+/** A token id file: one sequence per line, ids separated by spaces or commas (blank lines and # comments skipped). */
+export function readIdSequences(path: string, what: string): number[][] {
+  if (!existsSync(path)) throw new UsageError(`${what} not found: ${path}`);
+  const out: number[][] = [];
+  readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      const body = line.replace(/#.*/, '').trim();
+      if (body === '') return;
+      out.push(
+        body.split(/[\s,]+/).map((t) => {
+          if (!/^\d+$/.test(t))
+            throw new UsageError(`${what} ${path}, line ${i + 1}: "${t.slice(0, 40)}" is not a token id`);
+          return Number(t);
+        }),
+      );
+    });
+  if (out.length === 0) throw new UsageError(`${what} ${path} holds no sequences`);
+  return out;
+}
+
 function dataSource(
   file: string | undefined,
   seed: string | undefined,
   what: 'calib' | 'eval',
   defaultSeed: number,
+  ids?: string,
 ): DataSource {
-  if (file !== undefined && seed !== undefined)
-    throw new UsageError(`give --${what} FILE or --${what}-seed N, not both`);
+  if ([file, seed, ids].filter((x) => x !== undefined).length > 1)
+    throw new UsageError(`give one of --${what} FILE, --${what}-seed N or --${what}-ids FILE`);
+  if (ids !== undefined)
+    return {
+      kind: 'ids',
+      sequences: readIdSequences(ids, `${what === 'calib' ? 'calibration' : 'evaluation'} ids`),
+      name: ids,
+    };
   if (file !== undefined)
     return {
       kind: 'text',
@@ -133,8 +209,16 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
     values = {
       ...values,
       tokenizer: tokenizerFor(modelArg, values.tokenizer),
-      calib: values.calib ?? (values['calib-seed'] === undefined ? defaultModelFiles.calibrationText : undefined),
-      eval: values.eval ?? (values['eval-seed'] === undefined ? defaultModelFiles.evaluationText : undefined),
+      calib:
+        values.calib ??
+        (values['calib-seed'] === undefined && values['calib-ids'] === undefined
+          ? defaultModelFiles.calibrationText
+          : undefined),
+      eval:
+        values.eval ??
+        (values['eval-seed'] === undefined && values['eval-ids'] === undefined
+          ? defaultModelFiles.evaluationText
+          : undefined),
     };
   }
   if (values.tokenizer && !existsSync(values.tokenizer))
@@ -148,8 +232,8 @@ export async function prepareFromArgs(modelArg: ModelArgument, values: Values, i
     throw new UsageError(`--act-tau must be global or layer, got "${actTau}"`);
   const threads = intOption(values.threads, 'threads', 1)!;
   const engine = engineOption(values.engine);
-  const calibration = dataSource(values.calib, values['calib-seed'], 'calib', 1);
-  const evaluation = dataSource(values.eval, values['eval-seed'], 'eval', 2);
+  const calibration = dataSource(values.calib, values['calib-seed'], 'calib', 1, values['calib-ids']);
+  const evaluation = dataSource(values.eval, values['eval-seed'], 'eval', 2, values['eval-ids']);
   const { model, report } = loadModelFromArgs(modelPath, values.tokenizer);
   for (const w of report.warnings) io.stderr(`warning: ${w}\n`);
   const seqLen = intOption(values['seq-len'], 'seq-len', Math.min(256, model.config.maxSeqLen), 2)!;
@@ -223,6 +307,13 @@ export function resultJson(
     layers: r.layers.map((l) => ({ layer: l.layer, proj: l.proj, fp8Share: l.fp8Share, actFp8Share: l.actFp8Share })),
     weightBits: r.weightBits,
     energy: r.energy,
+    kl: r.kl?.kl ?? null,
+    klMedian: r.kl?.klMedian ?? null,
+    klP99: r.kl?.klP99 ?? null,
+    top1: r.kl?.top1 ?? null,
+    dpMean: r.kl?.dpMean ?? null,
+    dpRms: r.kl?.dpRms ?? null,
+    pins: r.pins,
     meanNll: r.meanNll,
     tokens: r.tokens,
     actFp8Share: r.actFp8Share,
@@ -245,7 +336,7 @@ const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : Str
 export const pct = (x: number | null) => (x === null ? 'f32' : `${(100 * x).toFixed(1)}%`);
 
 const usage =
-  `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip fisher|mse|none] [--policy ${POLICY_KINDS.join('|')}] ${commonUsage}` +
+  `fgmp run [MODEL] --budget P [--act-budget P|none] [--clip ${CLIP_MODES.join('|')}] [--rank clipped|unclipped] [--policy ${EVAL_POLICIES.join('|')}] [--bpw X] ${commonUsage}` +
   `\n   or: ${profileRunUsage}`;
 
 const command: Command = {
@@ -257,28 +348,83 @@ const command: Command = {
     if (wantsProfile(argv)) return runFromProfile(argv, io);
     const { values, positionals } = parse(
       argv,
-      { ...commonOptions, budget: { type: 'string' }, clip: { type: 'string' }, policy: { type: 'string' } },
+      {
+        ...commonOptions,
+        budget: { type: 'string' },
+        bpw: { type: 'string' },
+        clip: { type: 'string' },
+        rank: { type: 'string' },
+        policy: { type: 'string' },
+      },
       usage,
     );
     const modelArg = modelArgument(positionals, usage);
-    if (values.budget === undefined)
-      throw new UsageError(`--budget is required (share of weight blocks in FP8, e.g. 0.1)\nusage: ${usage}`);
-    const budget = shareOption(values.budget, 'budget');
+    if (values.budget === undefined && values.bpw === undefined)
+      throw new UsageError(
+        `--budget is required (share of weight blocks in FP8, e.g. 0.1), or give --bpw X (bits per weight)\nusage: ${usage}`,
+      );
+    if (values.budget !== undefined && values.bpw !== undefined)
+      throw new UsageError('give --budget or --bpw, not both');
+    const bpw = values.bpw === undefined ? null : numberOption(values.bpw, 'bpw');
+    const pins = pinsOption(values.pin);
+    if (bpw !== null && pins.length > 0)
+      throw new UsageError('give --bpw or --pin, not both (a bits budget is answered without pins)');
+    const kl = klOption(values.kl);
     const actBudget = actBudgetOption(values['act-budget'], false) as number | null;
     const clip = clipOption(values.clip ?? 'fisher');
-    const policy = policyOption(values.policy ?? 'fgmp');
+    const rank = rankOption(values.rank);
+    const policy = evalPolicyOption(values.policy ?? 'fgmp');
+    if (bpw !== null && policy === 'layerwise')
+      throw new UsageError('--bpw applies to the ranking policies, not to layerwise');
     const p = await prepareFromArgs(modelArg, values, io);
     try {
-      const r = await p.session.evaluate({
-        policy,
-        budget,
-        actBudget,
-        clip,
-        fp8Scaling: p.fp8Scaling,
-        actTau: p.actTau,
-      });
+      let budget: number;
+      if (bpw !== null) {
+        // The largest FP8 share whose bits per weight fit X (fgmp/bitsBudget.ts), in this policy's own order.
+        const ranking = p.session.ranking(policy as Exclude<EvalPolicy, 'layerwise'>, clip, p.fp8Scaling, rank);
+        let answer;
+        try {
+          answer = answerBitsPerWeight(ranking, bpw, { fp8Scale: p.fp8Scaling, metadata: 'always' });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        budget = answer.k / ranking.totalBlocks;
+        io.stderr(
+          `--bpw ${bpw}: ${answer.k} of ${ranking.totalBlocks} blocks in FP8, ${answer.bitsPerWeight.toFixed(4)} bits per weight\n`,
+        );
+      } else budget = shareOption(values.budget!, 'budget');
+      if (pins.length > 0) {
+        const unmatched = unmatchedPins(p.session.ranking('fgmp', clip, p.fp8Scaling), pins);
+        if (unmatched.length)
+          throw new UsageError(
+            `--pin matches no tensor of this model: ${unmatched.map((x) => `${x.layer}.${x.proj}`).join(', ')}`,
+          );
+      }
+      let r;
+      try {
+        r = await p.session.evaluate({
+          policy,
+          budget,
+          actBudget,
+          clip,
+          fp8Scaling: p.fp8Scaling,
+          actTau: p.actTau,
+          pins,
+          kl,
+          rank,
+        });
+      } catch (e) {
+        if (/pins|budget/.test((e as Error).message)) throw new UsageError((e as Error).message);
+        throw e;
+      }
       if (values.json) {
-        io.stdout(JSON.stringify(resultJson(r, p.float32Ppl, p.weightsNonFinite)) + '\n');
+        io.stdout(
+          JSON.stringify({
+            ...resultJson(r, p.float32Ppl, p.weightsNonFinite),
+            rank,
+            ...(bpw !== null ? { bpw } : {}),
+          }) + '\n',
+        );
         return 0;
       }
       io.stdout(`${p.describe}\n`);
@@ -294,6 +440,10 @@ const command: Command = {
       io.stdout(
         `\nweight FP8 share ${pct(r.fp8Share)}; activation FP8 share ${pct(r.actFp8Share)} (evaluation tokens)\n` +
           `perplexity ${r.ppl.toFixed(4)} (float32 ${p.float32Ppl.toFixed(4)}), mean NLL ${r.meanNll.toFixed(5)} over ${r.tokens} tokens\n` +
+          (r.kl
+            ? `vs float32: KL ${r.kl.kl.toExponential(3)} (median ${r.kl.klMedian.toExponential(3)}, p99 ${r.kl.klP99.toExponential(3)}), ` +
+              `top-1 agreement ${pct(r.kl.top1)}, Δp mean ${r.kl.dpMean.toExponential(3)}, RMS ${r.kl.dpRms.toExponential(3)}\n`
+            : '') +
           `weight memory ${(r.weightBits / 8 / 1024).toFixed(1)} KiB, ${r.weightBitsPerWeight.toFixed(3)} bits/weight, ${pct(r.weightMemoryVsFp8)} of all-FP8\n` +
           `energy ${(r.energy.total / 1e6).toFixed(3)} µJ per evaluation pass of the linear layers: ${pct(r.energy.vsFp8)} of all-FP8, ${pct(r.energy.vsNvfp4)} of all-NVFP4\n`,
       );

@@ -1,23 +1,27 @@
 // fgmp sweep: calibrate once, then evaluate every policy at every budget (and every clipping mode given),
 // printing perplexity, weight memory and energy against budget; --json prints an array of run's objects.
 import { parse, table, UsageError, type Command } from '../args.ts';
-import { POLICY_KINDS, type ClipMode, type PolicyKind } from '../../core/fgmp/index.ts';
-import { DEFAULT_BUDGETS, type EvalResult } from '../../core/pipeline/config.ts';
+import { POLICY_KINDS, type ClipMode } from '../../core/fgmp/index.ts';
+import { summarisePins } from '../../core/fgmp/pins.ts';
+import { DEFAULT_BUDGETS, type EvalPolicy, type EvalResult } from '../../core/pipeline/config.ts';
 import { modelArgument } from '../defaultModel.ts';
 import {
   actBudgetOption,
   clipOption,
+  rankOption,
   commonOptions,
   commonUsage,
+  evalPolicyOption,
+  klOption,
   pct,
-  policyOption,
+  pinsOption,
   prepareFromArgs,
   resultJson,
   shareOption,
 } from './run.ts';
 
 const usage =
-  `fgmp sweep [MODEL] [--budgets ${DEFAULT_BUDGETS.join(',')}] [--policies ${POLICY_KINDS.join(',')}] [--clip fisher[,mse,none]] ` +
+  `fgmp sweep [MODEL] [--budgets ${DEFAULT_BUDGETS.join(',')}] [--policies ${POLICY_KINDS.join(',')}[,layerwise]] [--clip fisher[,mse,none,mse-sweep,fisher-sweep]] [--rank clipped|unclipped] ` +
   `[--act-budget P|none|same] ${commonUsage}`;
 
 function list(v: string, name: string): string[] {
@@ -34,32 +38,61 @@ const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { ...commonOptions, budgets: { type: 'string' }, policies: { type: 'string' }, clip: { type: 'string' } },
+      {
+        ...commonOptions,
+        budgets: { type: 'string' },
+        policies: { type: 'string' },
+        clip: { type: 'string' },
+        rank: { type: 'string' },
+      },
       usage,
     );
     const budgets =
       values.budgets === undefined
         ? [...DEFAULT_BUDGETS]
         : list(values.budgets, 'budgets').map((b) => shareOption(b, 'budgets'));
-    const policies: PolicyKind[] =
+    const policies: EvalPolicy[] =
       values.policies === undefined
         ? [...POLICY_KINDS]
-        : list(values.policies, 'policies').map((p) => policyOption(p, 'policies'));
+        : list(values.policies, 'policies').map((p) => evalPolicyOption(p, 'policies'));
+    const pins = pinsOption(values.pin);
+    const local = policies.filter((x) => x === 'uniform' || x === 'layerwise');
+    if (pins.length > 0 && local.length > 0)
+      throw new UsageError(`--pin: pins apply to the global policies, not to ${local.join(', ')}`);
+    const kl = klOption(values.kl);
     const clips: ClipMode[] = list(values.clip ?? 'fisher', 'clip').map((c) => clipOption(c));
+    const rank = rankOption(values.rank);
     const act = actBudgetOption(values['act-budget'], true);
     const p = await prepareFromArgs(modelArgument(positionals, usage), values, io);
+    if (pins.length > 0) {
+      // Budgets the pins cannot meet (below the FP8 pins, above what the NVFP4 pins leave) are left out.
+      const s = summarisePins(p.session.ranking('fgmp', clips[0], p.fp8Scaling), pins);
+      const n = p.session.ranking('fgmp', clips[0], p.fp8Scaling).totalBlocks;
+      const kept = budgets.filter((b) => Math.round(b * n) >= s.fp8Blocks && Math.round(b * n) <= n - s.nvfp4Blocks);
+      if (kept.length < budgets.length)
+        io.stderr(
+          `--pin: budgets ${budgets.filter((b) => !kept.includes(b)).join(', ')} left out (the pins hold ${s.fp8Blocks} FP8 and ${s.nvfp4Blocks} NVFP4 of ${n} blocks)\n`,
+        );
+      if (kept.length === 0) throw new UsageError('--pin: no budget of the sweep is feasible with these pins');
+      budgets.splice(0, budgets.length, ...kept);
+    }
     const results: EvalResult[] = [];
     try {
       for (const clip of clips)
-        await p.session.sweep({ actBudget: act, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau }, budgets, policies, {
-          onResult: (r) => {
-            results.push(r);
-            if (!values.json)
-              io.stderr(
-                `  ${clip} ${r.policy} ${pct(r.budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
-              );
+        await p.session.sweep(
+          { actBudget: act, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau, pins, kl, rank },
+          budgets,
+          policies,
+          {
+            onResult: (r) => {
+              results.push(r);
+              if (!values.json)
+                io.stderr(
+                  `  ${clip} ${r.policy} ${pct(r.budget)}: ppl ${r.ppl.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
+                );
+            },
           },
-        });
+        );
     } finally {
       await p.session.dispose();
     }
@@ -90,6 +123,8 @@ const command: Command = {
           r.weightBitsPerWeight.toFixed(3),
           pct(r.weightMemoryVsFp8),
           pct(r.energy.vsFp8),
+          r.kl ? r.kl.kl.toExponential(3) : '',
+          r.kl ? pct(r.kl.top1) : '',
         ]);
       }
     }
@@ -105,6 +140,8 @@ const command: Command = {
           'bits/weight',
           'W memory vs FP8',
           'energy vs FP8',
+          'KL',
+          'top-1',
         ],
         rows,
       ),

@@ -154,7 +154,7 @@ export async function setupSession(
           );
   if (!windows && evalStream.length < evalTokens)
     throw new Error(`${describeSource(o.evaluation)} gives only ${evalStream.length} tokens, ${evalTokens} asked`);
-  o.onEstimate?.(estimateCalibration(c, sequences, seqLen));
+  o.onEstimate?.(estimateCalibration(c, calibSequences.count, calibSequences.seqLen));
   const calib = await runCalibration(model, calibSequences, {
     runtime: o.runtime,
     signal: o.signal,
