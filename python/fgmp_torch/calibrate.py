@@ -146,9 +146,17 @@ class FisherCollector:
         g32 = g.to(torch.float32)
         acc = self.weight[(l, p)]
         step = max(1, self.max_chunk // (out_f * in_f))
-        for b0 in range(0, B, step):
-            per_seq = torch.bmm(g32[b0:b0 + step].transpose(1, 2), x32[b0:b0 + step])  # [b, out, in]
-            acc += (per_seq * per_seq).sum(0).to(self.accum_dtype)
+        # bf16/fp16 operands are exact in TF32 (10 mantissa bits), so on CUDA the float32 products may use
+        # TF32 tensor cores without changing a bit of the result; float32 models keep full float32 matmuls.
+        tf32 = g.is_cuda and g.dtype in (torch.bfloat16, torch.float16) and x.dtype in (torch.bfloat16, torch.float16)
+        prev = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = tf32 or prev
+        try:
+            for b0 in range(0, B, step):
+                per_seq = torch.bmm(g32[b0:b0 + step].transpose(1, 2), x32[b0:b0 + step])  # [b, out, in]
+                acc += (per_seq * per_seq).sum(0).to(self.accum_dtype)
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = prev
         dx = g32 @ w.to(torch.float32)
         self.act[(l, p)] += (dx * dx).sum(dim=(0, 1)).to(self.accum_dtype)
 

@@ -171,8 +171,40 @@ def load_safetensors_dir(path: str) -> tuple[LlamaConfig, dict[str, torch.Tensor
     return c, t
 
 
+# Named shapes (src/core/model/shapes.ts) for random-weight models: `random:SHAPE[:SEED]`.
+SHAPES = {
+    'stories260K': LlamaConfig(64, 172, 5, 8, 4, 512, 512),
+    'stories15M': LlamaConfig(288, 768, 6, 6, 6, 32000, 256),
+    'stories42M': LlamaConfig(512, 1376, 8, 8, 8, 32000, 1024),
+    'stories110M': LlamaConfig(768, 2048, 12, 12, 12, 32000, 1024),
+    'smollm-135m': LlamaConfig(576, 1536, 30, 9, 3, 49152, 2048),
+    'llama2-7b': LlamaConfig(4096, 11008, 32, 32, 32, 32000, 4096, shared_classifier=False),
+}
+
+
+def random_model(spec: str) -> Llama:
+    """random:SHAPE[:SEED]: normal(0, 0.02) weights, unit norms (torch's generator, not the TS one)."""
+    parts = spec.split(':')
+    if len(parts) not in (2, 3) or parts[1] not in SHAPES:
+        raise ValueError(f'unknown model {spec!r}: random:SHAPE[:SEED] with SHAPE one of {", ".join(SHAPES)}')
+    import copy  # noqa: PLC0415
+    c = copy.deepcopy(SHAPES[parts[1]])
+    g = torch.Generator().manual_seed(int(parts[2]) if len(parts) == 3 else 0)
+    m = Llama(c)
+    with torch.no_grad():
+        for name, prm in m.named_parameters():
+            if name.endswith('norm.weight') or 'layernorm' in name:
+                prm.fill_(1.0)
+            else:
+                prm.copy_(torch.randn(prm.shape, generator=g) * 0.02)
+    return m
+
+
 def load_model(path: str, device: str = 'cpu', dtype: torch.dtype = torch.float32):
-    """Built-in Llama from a llama2.c .bin or an HF-layout safetensors folder/file. Returns (model, source kind)."""
+    """Built-in Llama from a llama2.c .bin, an HF-layout safetensors folder/file, or random:SHAPE[:SEED].
+    Returns (model, source kind)."""
+    if path.startswith('random:'):
+        return random_model(path).to(device=device, dtype=dtype).eval(), 'random'
     if os.path.isdir(path) or path.endswith('.safetensors'):
         c, t = load_safetensors_dir(path)
         kind = 'safetensors'

@@ -24,6 +24,8 @@ def log(rank: int, msg: str) -> None:
 
 
 def model_files(path: str) -> list[str]:
+    if path.startswith('random:'):
+        return []
     if not os.path.isdir(path):
         return [path]
     idx = os.path.join(path, 'model.safetensors.index.json')
@@ -48,9 +50,8 @@ def load_everything(args, device):
     dtype = DTYPES[args.dtype]
     if args.engine == 'transformers':
         import json  # noqa: PLC0415
-        model = load_hf_transformers(args.model, device_map=args.device_map, dtype=dtype)
-        if args.device_map is None:
-            model = model.to(device)
+        # Without --device-map the whole model goes straight to this rank's device (no host copy per rank).
+        model = load_hf_transformers(args.model, device_map=args.device_map or {'': str(device)}, dtype=dtype)
         c = config_from_hf(json.load(open(os.path.join(args.model, 'config.json'))))
         hf_rows = True
     else:
@@ -95,7 +96,7 @@ def run_profile(args, rank: int, world: int, device) -> dict:
     summary = {}
     if rank == 0:
         files = model_files(args.model)
-        model_info = {'name': os.path.basename(os.path.normpath(args.model)), 'sha256': prof.sha256_files(files),
+        model_info = {'name': os.path.basename(os.path.normpath(args.model)), 'sha256': prof.sha256_files(files) if files else None,
                       'parameters': prof.parameter_count(c), 'config': c.to_json()}
         calib_info = {
             'tokens': M, 'sequences': seqs, 'seqLen': seq_len, 'source': args.calib,
