@@ -1,6 +1,6 @@
 // One FGMP configuration (policy, budgets, clipping, scaling, τ granularity) and what its evaluation
 // reports: the terms FgmpSession takes and gives, the CLI prints as JSON and the worker maps to the app.
-import { CLIP_MODES, POLICY_KINDS, type ClipMode, type PolicyKind } from '../fgmp/index.ts';
+import { CLIP_MODES, POLICY_KINDS, RANK_MODES, type ClipMode, type PolicyKind, type RankMode } from '../fgmp/index.ts';
 import type { Projection } from '../model/types.ts';
 import type { Pin } from '../fgmp/pins.ts';
 import type { KlStats } from '../eval/kl.ts';
@@ -27,6 +27,8 @@ export interface EvalConfig {
   pins?: readonly Pin[];
   /** Also compare every position's next-token distribution with the float32 model's (doubles the cost). */
   kl?: boolean;
+  /** Scores from the clipped NVFP4 values (default) or the unclipped ones (fgmp/prepare.ts RankMode). */
+  rank?: RankMode;
 }
 
 export interface LayerRow {
@@ -108,6 +110,8 @@ export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
     throw new Error(`fp8Scaling must be "tensor" or "row", got "${fp8Scaling}"`);
   const actTau = c.actTau ?? 'global';
   if (actTau !== 'global' && actTau !== 'layer') throw new Error(`actTau must be "global" or "layer", got "${actTau}"`);
+  const rank = c.rank ?? 'clipped';
+  if (!RANK_MODES.includes(rank)) throw new Error(`unknown rank mode "${rank}" (${RANK_MODES.join(', ')})`);
   const pins = c.pins ?? [];
   if (pins.length > 0 && (c.policy === 'uniform' || c.policy === 'layerwise'))
     throw new Error(`pins apply to the global policies, not to ${c.policy}`);
@@ -120,5 +124,6 @@ export function validateEvalConfig(c: EvalConfig): Required<EvalConfig> {
     actTau,
     pins,
     kl: c.kl ?? false,
+    rank,
   };
 }
