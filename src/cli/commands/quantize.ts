@@ -6,7 +6,7 @@ import { codeHex, findScheme, quantizeScheme, schemeIds } from '../../core/forma
 import { parseClipMethod, type ClipMethod } from '../../core/calib/index.ts';
 
 const usage =
-  'fgmp quantize --format ID [--block N] [--row N] [--clip none|mse|kl|percentile:P] [--scale none|absmax|VALUE] [--json] [--f32 FILE] < numbers';
+  'fgmp quantize --format ID [--block N] [--row N] [--clip none|mse|mse-sweep|kl|percentile:P] [--scale none|absmax|VALUE] [--json] [--f32 FILE] < numbers';
 
 const options = {
   format: { type: 'string' },

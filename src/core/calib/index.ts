@@ -10,12 +10,19 @@
 //               `levels` chunks and spread back over the chunk's non-empty bins; pick min KL(P‖Q).
 import { blockRange, finiteAbsMax, type BlockLayout } from '../formats/layout.ts';
 
-export type ClipMethod = { kind: 'none' } | { kind: 'mse' } | { kind: 'kl' } | { kind: 'percentile'; p: number };
+/** mse-sweep: NVFP4 only, every positive finite E4M3 block scale (formats/clipsearch.ts). */
+export type ClipMethod =
+  | { kind: 'none' }
+  | { kind: 'mse' }
+  | { kind: 'mse-sweep' }
+  | { kind: 'kl' }
+  | { kind: 'percentile'; p: number };
 
-/** Parses a CLI/URL clip spec: none | mse | kl | percentile:99.9 */
+/** Parses a CLI/URL clip spec: none | mse | mse-sweep | kl | percentile:99.9 */
 export function parseClipMethod(spec: string): ClipMethod {
   if (spec === 'none' || spec === 'absmax') return { kind: 'none' };
   if (spec === 'mse') return { kind: 'mse' };
+  if (spec === 'mse-sweep') return { kind: 'mse-sweep' };
   if (spec === 'kl') return { kind: 'kl' };
   const m = /^percentile:(.+)$/.exec(spec);
   if (m) {
@@ -24,7 +31,9 @@ export function parseClipMethod(spec: string): ClipMethod {
       throw new RangeError(`percentile must be a number in (0, 100], got "${m[1]}"`);
     return { kind: 'percentile', p };
   }
-  throw new RangeError(`unknown clip method "${spec}" (use none, mse, kl or percentile:P, e.g. percentile:99.9)`);
+  throw new RangeError(
+    `unknown clip method "${spec}" (use none, mse, mse-sweep, kl or percentile:P, e.g. percentile:99.9)`,
+  );
 }
 
 export function absmaxThreshold(x: ArrayLike<number>): number {

@@ -64,3 +64,26 @@ describe('display and probe', () => {
     expect(formatNumber(-Infinity)).toBe('-Infinity');
   });
 });
+
+describe('quantizeScheme clip mse-sweep (NVFP4 E4M3 scale sweep)', () => {
+  it('hand-worked: 16 ones take block scale 64 (exact) and report ratio 1.5; never worse than mse per block', () => {
+    // Tensor amax 10.5 -> ts = 2^-8; ones: amax-derived scale 44 (1.03125), the sweep finds 64 (4 · 0.25 = 1).
+    const x = Float32Array.from([...Array(16).fill(1), 10.5, ...Array(15).fill(0)]);
+    const r = quantizeScheme(x, 'nvfp4', { clip: { kind: 'mse-sweep' } });
+    expect(r.blockScales).toEqual([64, 448]);
+    expect(r.clip).toEqual([1.5, 1]);
+    expect(Array.from(r.values.subarray(0, 16))).toEqual(Array(16).fill(1));
+    let s = 5;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const y = Float32Array.from({ length: 16 * 40 }, () => rnd() * Math.exp(3 * rnd()));
+    const sweep = quantizeScheme(y, 'nvfp4', { clip: { kind: 'mse-sweep' } });
+    const mse = quantizeScheme(y, 'nvfp4', { clip: { kind: 'mse' } });
+    const err = (v: Float32Array, b: number) => {
+      let e = 0;
+      for (let i = 16 * b; i < 16 * b + 16; i++) e += (y[i] - v[i]) ** 2;
+      return e;
+    };
+    for (let b = 0; b < 40; b++) expect(err(sweep.values, b)).toBeLessThanOrEqual(err(mse.values, b) * (1 + 1e-6));
+    expect(() => quantizeScheme(y, 'mxfp4', { clip: { kind: 'mse-sweep' } })).toThrow(/applies to nvfp4/);
+  });
+});

@@ -5,12 +5,15 @@
 //   uint8 uint4                  zero point, per tensor or per group
 //   fp32 tf32 bf16 fp16 e8m0     no scale (plain rounding)
 // Clipping: mse = independent clip-ratio search per block (per tensor when there is one scale);
+// mse-sweep (NVFP4 only) = every positive finite E4M3 block scale per block (clipsearch.ts), reported
+// as the ratio of the chosen scale to the amax-derived one;
 // kl / percentile = one tensor-level threshold, applied to each block as min(1, T / block amax).
 import { quantizeNvfp4, nvfp4TensorScale, NAN_CODE, NVFP4_BLOCK } from './nvfp4.ts';
 import { MX_BLOCK, MX_FORMATS, quantizeMx, type MxElement } from './mx.ts';
 import { quantizeGrouped } from './grouped.ts';
 import { findScalarFormat, SCALAR_FORMATS, type ScalarFormat } from './scalar.ts';
-import { blockLayout, finiteAbsMax, type BlockLayout } from './layout.ts';
+import { blockLayout, blockRange, finiteAbsMax, type BlockLayout } from './layout.ts';
+import { nvfp4ClipSearch } from './fastquant.ts';
 import { errorMetrics, type ErrorMetrics } from './metrics.ts';
 import {
   blockClipSearch,
@@ -158,7 +161,8 @@ export function quantizeScheme(x: Float32Array, id: string, options: SchemeOptio
     const fmt = findScalarFormat(id)!;
     const given = options.scale === 'none' ? 1 : options.scale;
     if (!(Number.isFinite(given) && given > 0)) throw new RangeError(`scale must be a finite number > 0, got ${given}`);
-    if (block !== undefined) throw new RangeError('a given scale covers the whole tensor, so a block size does not apply');
+    if (block !== undefined)
+      throw new RangeError('a given scale covers the whole tensor, so a block size does not apply');
     if (clipMethod.kind !== 'none') throw new RangeError('a given scale is used as it is, so clipping does not apply');
     run = () => {
       const scaled = given === 1 ? x : x.map((v) => v / given);
@@ -182,6 +186,31 @@ export function quantizeScheme(x: Float32Array, id: string, options: SchemeOptio
   }
 
   let clip: Float32Array | undefined;
+  if (clipMethod.kind === 'mse-sweep') {
+    if (scheme.kind !== 'nvfp4' || blockSize !== NVFP4_BLOCK)
+      throw new RangeError(`mse-sweep searches E4M3 block scales: it applies to nvfp4 (block 16), not ${id}`);
+    const ts = nvfp4TensorScale(finiteAbsMax(x));
+    const found = nvfp4ClipSearch(x, rowLength, ts, { grid: [1], fisherObjective: false, sweep: true });
+    const r = quantizeNvfp4(x, { rowLength, tensorScale: ts, scaleCodes: found.scaleCodes });
+    const ratios = new Float32Array(layout.blocks);
+    for (let b = 0; b < layout.blocks; b++) {
+      const [s0, s1] = blockRange(layout, b);
+      const amax = finiteAbsMax(x, s0, s1);
+      ratios[b] = amax > 0 ? (r.blockScales[b] * ts * 6) / amax : 1;
+    }
+    return {
+      format: id,
+      block: blockSize,
+      values: r.values,
+      codes: Array.from(r.codes, (c) => (c === NAN_CODE ? null : c)),
+      scales: Array.from(r.scales),
+      tensorScale: r.tensorScale,
+      blockScales: Array.from(r.blockScales),
+      elementFormat: findScalarFormat('e2m1'),
+      clip: Array.from(ratios),
+      metrics: errorMetrics(x, r.values),
+    };
+  }
   if (clipMethod.kind === 'mse') {
     clip = blockClipSearch(x, layout, (c) => run(c).values).clip;
   } else if (clipMethod.kind === 'kl') {
