@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Select, Slider, Toggle } from '../../views/inputs';
-import { ColorLegend, Heatmap, SEQUENTIAL } from '../../views/charts';
+import { ColorLegend, Heatmap, useLogColour, useMagnitudeColour } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { E2M1, INT4, INT8, mxElementEmax, NVFP4_BLOCK } from '../../core/formats';
 
@@ -23,18 +23,9 @@ export function GranularityLesson() {
   const { rows, cols, outlierCols } = GRANULARITY_TENSOR;
 
   const maxErr = d3.max(errors, (e) => d3.max(e)) ?? 1;
-  const errScale = useMemo(
-    () =>
-      d3
-        .scaleSequentialLog(SEQUENTIAL.viridis)
-        .domain([maxErr / 1000, maxErr])
-        .clamp(true),
-    [maxErr],
-  );
-  const errColor = useMemo(() => (v: number) => errScale(Math.max(v, maxErr / 1000)), [errScale, maxErr]);
+  const { scale: errScale, colour: errColor } = useLogColour(maxErr, 1000);
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const valScale = useMemo(() => d3.scaleSequential(SEQUENTIAL.cividis).domain([0, amax]), [amax]);
-  const valColor = useMemo(() => (v: number) => valScale(Math.abs(v)), [valScale]);
+  const { scale: valScale, colour: valColor } = useMagnitudeColour(amax);
   const byId = Object.fromEntries(schemes.map((s) => [s.id, s]));
 
   return (
@@ -77,11 +68,7 @@ export function GranularityLesson() {
         </div>
       </Section>
       <Section title="Error maps, one colour scale for all">
-        <ColorLegend
-          scale={errScale as unknown as d3.ScaleSequential<string>}
-          title="|error| (viridis, log scale)"
-          testId="error-legend"
-        />
+        <ColorLegend scale={errScale} title="|error| (viridis, log scale)" testId="error-legend" />
         <div className="grid grid-cols-[repeat(auto-fill,minmax(340px,1fr))] gap-4">
           {schemes.map((s, i) => (
             <figure key={s.id} className="flex flex-col gap-1" data-testid={`scheme-${s.id}`}>

@@ -5,7 +5,19 @@ import * as d3 from 'd3';
 import { errorMetrics, INT8 } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Slider } from '../../views/inputs';
-import { Axis, BarsY, Chart, ColorLegend, Dots, Heatmap, Key, Line, OKABE_ITO, SEQUENTIAL } from '../../views/charts';
+import {
+  Axis,
+  BarsY,
+  Chart,
+  ColorLegend,
+  Dots,
+  Heatmap,
+  Key,
+  Line,
+  OKABE_ITO,
+  useLogColour,
+  useMagnitudeColour,
+} from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import {
   channelAbsMax,
@@ -44,8 +56,7 @@ export function OutliersLesson() {
   const best = curve.reduce((a, b) => (b.sqnrDb > a.sqnrDb ? b : a));
 
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const xScale = useMemo(() => d3.scaleSequential(SEQUENTIAL.cividis).domain([0, amax]), [amax]);
-  const xColor = useMemo(() => (v: number) => xScale(Math.abs(v)), [xScale]);
+  const { scale: xScale, colour: xColor } = useMagnitudeColour(amax);
 
   return (
     <div className="flex flex-col gap-6">
@@ -162,15 +173,7 @@ function ErrorMaps({
     [x, perTensor, smoothed],
   );
   const top = Math.max(d3.max(errs[0]) ?? 1, d3.max(errs[1]) ?? 1);
-  const scale = useMemo(
-    () =>
-      d3
-        .scaleSequentialLog(SEQUENTIAL.viridis)
-        .domain([top / 1000, top])
-        .clamp(true),
-    [top],
-  );
-  const color = useMemo(() => (v: number) => scale(Math.max(v, top / 1000)), [scale, top]);
+  const { scale, colour: color } = useLogColour(top, 1000);
   const sqnr = [errorMetrics(x, perTensor).sqnrDb, errorMetrics(x, smoothed).sqnrDb];
   return (
     <div className="flex flex-wrap items-start gap-4">
@@ -189,11 +192,7 @@ function ErrorMaps({
           </figcaption>
         </figure>
       ))}
-      <ColorLegend
-        scale={scale as unknown as d3.ScaleSequential<string>}
-        title="|activation error| (viridis, log)"
-        width={220}
-      />
+      <ColorLegend scale={scale} title="|activation error| (viridis, log)" width={220} />
     </div>
   );
 }

@@ -17,7 +17,7 @@ import {
   PALETTE,
   POLICY_STYLE,
   RuleX,
-  SEQUENTIAL,
+  useLogColour,
   SwatchLegend,
 } from '../../views/charts';
 import { pct, sig } from './fmt';
@@ -46,15 +46,7 @@ export function TourLesson() {
   const mixedLarge = storageFromCounts(LARGE.rows, LARGE.cols, fp8Blocks, fp8Blocks * 16, { metadata: 'always' });
   const saving = 1 - mixedLarge.bitsPerWeight / large.fp8;
   const scoreMax = d3.max(tensors, (t) => d3.max(t.scores.fgmp)) ?? 1;
-  const scoreScale = useMemo(
-    () =>
-      d3
-        .scaleSequentialLog(SEQUENTIAL.viridis)
-        .domain([scoreMax / 1e4, scoreMax])
-        .clamp(true),
-    [scoreMax],
-  );
-  const scoreColor = useMemo(() => (v: number) => scoreScale(Math.max(v, scoreMax / 1e4)), [scoreScale, scoreMax]);
+  const { scale: scoreScale, colour: scoreColor } = useLogColour(scoreMax, 1e4);
   const maskColor = (v: number) => (v ? PALETTE.fp8 : PALETTE.nvfp4);
   const hash = explorerHash(budget);
 
@@ -101,11 +93,7 @@ export function TourLesson() {
               <figcaption>{t.proj} tensor scores</figcaption>
             </figure>
           ))}
-          <ColorLegend
-            scale={scoreScale as unknown as d3.ScaleSequential<string>}
-            title="block score S (viridis, log)"
-            width={220}
-          />
+          <ColorLegend scale={scoreScale} title="block score S (viridis, log)" width={220} />
         </div>
       </Section>
       <Section title="Step 3: one global budget">

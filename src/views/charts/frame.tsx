@@ -1,5 +1,6 @@
 // The chart frame: one <svg> with the attributes every chart shares (data-chart marks it for the panel's
-// SVG/PNG export, role and label for screen readers), fixed-size or responsive through a viewBox.
+// SVG/PNG export, role and label for screen readers): fixed-size (shrinking to fit a narrow container) or
+// responsive (the width from CSS).
 import type { ReactNode, SVGProps } from 'react';
 
 export interface Margins {
@@ -16,6 +17,7 @@ export function Chart({
   responsive,
   testId,
   children,
+  style,
   ...rest
 }: {
   width: number;
@@ -29,7 +31,9 @@ export function Chart({
   return (
     <svg
       data-chart
-      {...(responsive ? { viewBox: `0 0 ${width} ${height}` } : { width, height })}
+      viewBox={`0 0 ${width} ${height}`}
+      // Fixed size, but never wider than its container (phones): the viewBox scales it down.
+      {...(responsive ? { style } : { width, height, style: { maxWidth: '100%', height: 'auto', ...style } })}
       role="img"
       aria-label={label}
       data-testid={testId}

@@ -6,3 +6,4 @@ export * from './marks';
 export * from './cells';
 export * from './legend';
 export * from './frame';
+export * from './colour';
