@@ -12,8 +12,10 @@ import {
   type CalibrationInfo,
   type EvaluationInfo,
   type ProfileMeta,
+  type HistogramSpec,
   type StoredPolicy,
 } from './format.ts';
+import { histogramColumnUnbounded } from './histogram.ts';
 import { ProfileWriter, type ByteSink, type WriterOptions } from './writer.ts';
 
 /** What calibrate() returns that a profile needs (CalibrationResult has these fields). */
@@ -83,17 +85,44 @@ export function clipIndices(ratios: Float32Array, grid: readonly number[]): Uint
   return out;
 }
 
-/** Writes the profile, one layer's quantization and scores at a time. */
+/**
+ * The narrowest binning (default resolution) that holds every positive finite score: fewer empty columns in
+ * the shipped histograms. Falls back to the default range when there is no positive finite score.
+ */
+export function tightHistogramSpec(arrays: Iterable<ArrayLike<number>>): HistogramSpec {
+  const d = defaultHistogramSpec();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const a of arrays)
+    for (let k = 0; k < a.length; k++) {
+      const v = a[k];
+      if (v > 0 && v < Infinity) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+  if (!(lo <= hi)) return d;
+  // Column 1 + key − keyMin for a key; keys from the bit pattern, as histogramColumn computes them.
+  const keyOf = (v: number) => d.keyMin + histogramColumnUnbounded(v, d) - 1;
+  const keyMin = keyOf(lo);
+  return { mantissaBits: d.mantissaBits, keyMin, bins: keyOf(hi) - keyMin + 1 };
+}
+
+/** Writes the profile: every tensor quantized and scored (only scores and clip indices kept), then streamed. */
 export async function writeModelProfile(
   i: ProfileBuildInput,
   sink: ByteSink,
   options: WriterOptions = {},
 ): Promise<ProfileMeta> {
-  const meta = buildMeta(i);
+  const base = buildMeta(i);
   const c = i.model.config;
-  const writer = await ProfileWriter.begin(meta, sink, options);
-  const total = meta.tensors.length;
-  let done = 0;
+  const total = base.tensors.length;
+  const tensors: {
+    clip: Uint8Array;
+    scores: Partial<Record<StoredPolicy, Float64Array>>;
+    actFisher: Float32Array;
+    actScores: Float32Array;
+  }[] = [];
   for (let layer = 0; layer < c.nLayers; layer++) {
     const prepared = prepareWeights(c, i.model.weights, {
       clip: i.clip,
@@ -102,7 +131,7 @@ export async function writeModelProfile(
       fisher: (l, p) => i.calibration.weightFisher.get(key(l, p)),
     });
     const scored = new Map(
-      meta.policies.map((p) => [p, scoreTensors(prepared, p, { seed: meta.quantization.randomSeed })]),
+      base.policies.map((p) => [p, scoreTensors(prepared, p, { seed: base.quantization.randomSeed })]),
     );
     for (let j = 0; j < prepared.length; j++) {
       const t = prepared[j];
@@ -115,15 +144,18 @@ export async function writeModelProfile(
           `activation scores of layer ${t.layer} ${t.proj}: ${actScores.length} values for ${i.activationTokens} positions`,
         );
       const scores: Partial<Record<StoredPolicy, Float64Array>> = {};
-      for (const p of meta.policies) scores[p] = scored.get(p)![j].scores as Float64Array;
-      await writer.writeTensor({
-        clip: clipIndices(t.quant.clipRatio, meta.quantization.clipGrid),
-        scores,
-        actFisher,
-        actScores,
-      });
-      i.onProgress?.(++done, total);
+      for (const p of base.policies) scores[p] = scored.get(p)![j].scores as Float64Array;
+      tensors.push({ clip: clipIndices(t.quant.clipRatio, base.quantization.clipGrid), scores, actFisher, actScores });
     }
+  }
+  const meta: ProfileMeta = {
+    ...base,
+    histogram: tightHistogramSpec(tensors.flatMap((t) => [...Object.values(t.scores), t.actScores])),
+  };
+  const writer = await ProfileWriter.begin(meta, sink, options);
+  for (const [k, t] of tensors.entries()) {
+    await writer.writeTensor(t);
+    i.onProgress?.(k + 1, total);
   }
   await writer.finish();
   return meta;

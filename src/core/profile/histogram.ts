@@ -25,6 +25,12 @@ export function histogramColumn(s: number, spec: HistogramSpec): number {
   return j < 0 ? 0 : j >= spec.bins ? spec.bins + 1 : 1 + j;
 }
 
+/** 1 + key(s) − keyMin for a positive finite score, without clamping to the spec's range. */
+export function histogramColumnUnbounded(s: number, spec: HistogramSpec): number {
+  f64[0] = s;
+  return 1 + (u32[HI] >>> (20 - spec.mantissaBits)) - spec.keyMin;
+}
+
 /** Smallest score of a regular column (1..B); 0 for the underflow column, the overflow edge for B+1. */
 export function columnLowerEdge(col: number, spec: HistogramSpec): number {
   if (col <= 0) return 0;

@@ -8,7 +8,7 @@ import { projectionShape, randomModel, type LlamaConfig } from '../model/types.t
 import { activationAnswer, profileRanking, WeightAnswerer } from './answer.ts';
 import { buildMeta, writeModelProfile, type ProfileBuildInput } from './build.ts';
 import { bufferSource, encodeHeader } from './container.ts';
-import { blocksPerRow, weightScoreName } from './format.ts';
+import { blocksPerRow, defaultHistogramSpec, weightScoreName } from './format.ts';
 import { Profile } from './reader.ts';
 import { encodeMeta, memorySink } from './writer.ts';
 import { rng, syntheticMeta, writeSyntheticProfile } from './testUtil.ts';
@@ -101,6 +101,21 @@ describe('profile of a random model', () => {
         const b = answerBudget(fromProfile, p);
         expect(Array.from(b.fp8Counts)).toEqual(Array.from(a.fp8Counts));
         expect(allMasks(fromProfile, b).map((m) => Array.from(m))).toEqual(allMasks(live, a).map((m) => Array.from(m)));
+      }
+    }
+  });
+
+  it('fgmp profile bins tightly: no score under- or overflows, only zeros sit in column 0', async () => {
+    const { profile } = await modelProfile();
+    const { bins } = profile.meta.histogram;
+    expect(bins).toBeLessThan(defaultHistogramSpec().bins);
+    for (const policy of profile.meta.policies) {
+      const h = await profile.histogram(policy);
+      for (let t = 0; t < profile.tensors.length; t++) {
+        const s = await profile.blockScores(t, policy);
+        const zeros = s.filter((v) => v === 0).length;
+        expect(h.rows[t * (bins + 3)], `${policy} ${t}`).toBe(zeros);
+        expect(h.rows[t * (bins + 3) + bins + 1]).toBe(0);
       }
     }
   });
