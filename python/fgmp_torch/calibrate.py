@@ -34,7 +34,7 @@ class _U16:
 
     def __init__(self, text: str):
         self.text = text
-        self.bmp = all(ord(ch) < 0x10000 for ch in text) if text.isascii() is False else True
+        self.bmp = text.isascii() or all(ord(ch) < 0x10000 for ch in text)
         self.raw = None if self.bmp else text.encode('utf-16-le', errors='surrogatepass')
 
     def __len__(self):

@@ -11,7 +11,7 @@ import struct
 
 import torch
 
-from .model import PROJECTIONS, Llama, LlamaConfig, set_weights
+from .model import Llama, LlamaConfig, set_weights
 from . import safetensors_io as st
 
 MAGIC = 0x616B3432

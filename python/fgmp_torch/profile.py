@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import time
 
 import torch
 import torch.distributed as dist

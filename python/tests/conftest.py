@@ -106,4 +106,23 @@ def torch_profiles(tmp_path_factory):
         r = run_profile_cli(*profile_args(path, '--nproc', str(n), '--threads', '1', *(SWEEP if n == 1 else ())))
         assert r.returncode == 0, r.stderr[-4000:]
         out[n] = (path, json.loads(r.stdout.strip().splitlines()[-1]))
+    # Two ranks launched the way torchrun does it: RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT.
+    path = str(d / 'stories260K.env2.safetensors')
+    port = str(_free_port())
+    procs = []
+    for rank in (0, 1):
+        env = dict(os.environ, PYTHONPATH=PYTHON_DIR, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE='2', MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
+        procs.append(subprocess.Popen([sys.executable, '-m', 'fgmp_torch', *profile_args(path, '--threads', '1')], cwd=REPO, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate() for p in procs]
+    for p, (o, e) in zip(procs, outs):
+        assert p.returncode == 0, e[-4000:]
+    out['env'] = (path, json.loads(outs[0][0].strip().splitlines()[-1]))
     return out
+
+
+def _free_port() -> int:
+    import socket  # noqa: PLC0415
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -75,8 +75,9 @@ def _check(path):
     return json.loads(run_ts('profile-check', path, ','.join(map(str, BUDGETS))).strip().splitlines()[-1])
 
 
-def test_two_gloo_ranks_give_the_profile_of_one(torch_profiles):
-    (p1, s1), (p2, s2) = torch_profiles[1], torch_profiles[2]
+@pytest.mark.parametrize('launch', [2, 'env'], ids=['nproc-spawn', 'torchrun-env'])
+def test_two_gloo_ranks_give_the_profile_of_one(torch_profiles, launch):
+    (p1, s1), (p2, s2) = torch_profiles[1], torch_profiles[launch]
     assert s1['ranks'] == 1 and s2['ranks'] == 2
     t1, m1 = st.read_all(p1)
     t2, m2 = st.read_all(p2)
@@ -126,3 +127,21 @@ def test_sweep_ppl_equals_fgmp_run_on_the_model(torch_profiles):
     assert from_profile['ppl'] is not None
     assert abs(from_profile['ppl'] - live['ppl']) <= 1e-5 * live['ppl']
     assert [x['fp8Share'] for x in from_profile['layers']] == [x['fp8Share'] for x in live['layers']]
+
+
+def test_histogram_only_activation_profile_opens_and_answers(tmp_path):
+    need_shared()
+    from conftest import run_profile_cli  # noqa: PLC0415
+    path = str(tmp_path / 'hist.safetensors')
+    r = run_profile_cli('profile', MODEL, '--tokenizer', TOK512, '--calib', TRAIN_TEXT, '--calib-tokens', '512', '--seq-len', '128',
+                        '--act-scores', 'histogram', '--out', path, '--json', '--threads', '1')
+    assert r.returncode == 0, r.stderr[-4000:]
+    tensors, meta = st.read_all(path)
+    assert json.loads(meta['fgmp.activations']) == {'tokens': 512, 'scores': 'histogram'}
+    assert not any(n.endswith('.scores') and n.startswith('act.') for n in tensors)
+    hist = tensors['act.hist']
+    bpr = [(c + 15) // 16 for c in [64] * 4 + [64, 64, 172]] * 5  # rows of act.hist total M · bpr of each site
+    assert hist.sum(dim=1).tolist() == [512 * b for b in bpr]
+    check = _check(path)
+    for a in check['activations']:
+        assert abs(a['share'] - a['budget']) < 0.02  # histogram answers: within a bin of the request
