@@ -83,6 +83,8 @@ async function loadModel(
   sourceChanged: boolean,
   sources: () => { model: ShareState['model']; tokenizer: ShareState['tokenizer'] },
 ): Promise<boolean> {
+  // The worker stops what runs before it swaps the model; the cancel flag reaches it between batches.
+  pipeline().cancel();
   patch('model', { status: 'running', error: null, progress: null });
   try {
     const summary = await job();
@@ -230,8 +232,11 @@ async function sendText(role: Role, file: File): Promise<void> {
 }
 
 export async function openText(role: Role, file: File, isDefault = false): Promise<void> {
-  // New calibration text: a calibration still running for the old one ends silently.
-  if (role === 'calibration') invalidate('calibration');
+  // New calibration text: a calibration still running for the old one stops and ends silently.
+  if (role === 'calibration') {
+    pipeline().cancel();
+    invalidate('calibration');
+  }
   try {
     await sendText(role, file);
     opened.texts[role] = file;

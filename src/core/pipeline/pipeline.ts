@@ -4,22 +4,15 @@
 // through setup.ts's functions, the ones `fgmp run` uses, so the app's numbers equal the CLI's.
 // Long steps take an AbortSignal and report Progress; nothing here knows about workers or the UI.
 import { buildRanking, clippingCurve, prepareWeights, type BlockRanking, type PreparedTensor } from '../fgmp/index.ts';
-import { reduceMantissa } from '../formats/truncate.ts';
 import { PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '../model/types.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { CalibrationResult, TokenSequences } from './calibrate.ts';
 import { FgmpSession } from './evaluate.ts';
 import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.ts';
 import type * as R from './results.ts';
+import { checkTruncation, evaluateRequest, sweepRequest, truncationRequest } from './requests.ts';
 import { calibrationSequences, calibrationShape, evaluationStream, runCalibration } from './setup.ts';
-import {
-  tensorKey,
-  type ClipMode,
-  type DataSource,
-  type Fp8Scaling,
-  type PolicyKind,
-  type RandomShape,
-} from './vocabulary.ts';
+import { tensorKey, type ClipMode, type DataSource, type Fp8Scaling, type RandomShape } from './vocabulary.ts';
 
 export interface PipelineOptions {
   /** One thread by default, as the CLI: the same summation order, hence the same numbers. */
@@ -37,8 +30,6 @@ export interface StepOptions {
 
 type Role = 'calibration' | 'evaluation';
 type TensorRequest = R.QuantizeRequest & { evaluationTokens: number };
-
-const SWEEP_LABEL = 'Sweep: perplexity of each block-selection rule';
 
 export class Pipeline {
   private model: LlamaModel | null = null;
@@ -278,124 +269,33 @@ export class Pipeline {
     return { block, grid: [...c.grid], mse: c.mse, fisherMse: c.fisherMse };
   }
 
-  // ---- evaluation ----
+  // ---- evaluation (requests.ts maps the app's requests onto FgmpSession) ----
 
   /** Perplexity, memory and energy of a configuration or a baseline (FgmpSession.evaluate, as `fgmp run`). */
-  async evaluate(req: R.EvaluateRequest, o: StepOptions = {}): Promise<R.EvaluateResult> {
-    const session = this.fgmp(req.evaluationTokens);
-    const t0 = performance.now();
-    const label = `Perplexity (${req.variant === 'mixed' ? 'this configuration' : `all-${req.variant.toUpperCase()}`})`;
-    const opts = { ...o, label };
-    const base = { meanNll: 0, ppl: 0, tokens: 0, seconds: 0, engine: this.engineName };
-    if (req.variant === 'float') {
-      const f = await session.evaluateFloat32(opts);
-      return {
-        ...base,
-        meanNll: f.meanNll,
-        ppl: f.ppl,
-        tokens: f.tokens,
-        seconds: f.seconds,
-        activationThreshold: NaN,
-        fp8Share: null,
-        weightBits: null,
-        weightBitsPerWeight: null,
-        energyVsFp8: null,
-        actFp8Share: null,
-      };
-    }
-    const [budget, actBudget] =
-      req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
-    const clip = this.clipUsed(req.clipping);
-    const r = await session.evaluate(
-      { policy: req.policy, budget, actBudget, clip, fp8Scaling: req.fp8Scaling, actTau: 'global' },
-      opts,
+  evaluate(req: R.EvaluateRequest, o: StepOptions = {}): Promise<R.EvaluateResult> {
+    return evaluateRequest(
+      this.fgmp(req.evaluationTokens),
+      { ...req, clipping: this.clipUsed(req.clipping) },
+      o,
+      this.engineName,
     );
-    return {
-      ...base,
-      meanNll: r.meanNll,
-      ppl: r.ppl,
-      tokens: r.tokens,
-      seconds: (performance.now() - t0) / 1000,
-      activationThreshold: typeof r.tau === 'number' ? r.tau : NaN,
-      fp8Share: r.fp8Share,
-      weightBits: r.weightBits,
-      weightBitsPerWeight: r.weightBitsPerWeight,
-      energyVsFp8: r.energy.vsFp8,
-      actFp8Share: r.actFp8Share,
-    };
   }
 
   /** Perplexity for every policy at each budget (FgmpSession.sweep: budgets 0 and 1 are shared). */
-  async sweep(
-    req: R.SweepRequest,
-    o: StepOptions & { onPoint?: (p: R.SweepPoint) => void } = {},
-  ): Promise<R.SweepPoint[]> {
-    const session = this.fgmp(req.evaluationTokens);
-    const total = req.budgets.length * req.policies.length;
-    const report = (done: number) =>
-      o.onProgress?.({ stage: 'sweep', label: SWEEP_LABEL, done, total, unit: 'points', rate: 0, etaSeconds: NaN });
-    const points: R.SweepPoint[] = [];
-    report(0);
-    const base = {
-      actBudget: req.activationBudget,
-      clip: this.clipUsed(req.clipping),
-      fp8Scaling: req.fp8Scaling,
-      actTau: 'global' as const,
-    };
-    await session.sweep(base, req.budgets, req.policies as PolicyKind[], {
-      signal: o.signal,
-      onResult: (r) => {
-        const p = {
-          policy: r.policy,
-          weightBudget: r.budget,
-          ppl: r.ppl,
-          meanNll: r.meanNll,
-          energyVsFp8: r.energy.vsFp8,
-        };
-        points.push(p);
-        o.onPoint?.(p);
-        report(points.length);
-      },
-    });
-    return points;
+  sweep(req: R.SweepRequest, o: StepOptions & { onPoint?: (p: R.SweepPoint) => void } = {}): Promise<R.SweepPoint[]> {
+    return sweepRequest(this.fgmp(req.evaluationTokens), { ...req, clipping: this.clipUsed(req.clipping) }, o);
   }
 
-  /**
-   * The evaluation tokens through the float32 graph with every linear projection's weights truncated or
-   * rounded to `keep` mantissa bits (embeddings, norms, classifier stay float32); cached per session.
-   */
+  /** Perplexity with every linear projection's weights reduced to `keep` mantissa bits; cached per session. */
   async truncation(req: R.TruncationRequest, o: StepOptions = {}): Promise<R.TruncationResult> {
-    if (!Number.isInteger(req.keep) || req.keep < 0 || req.keep > 23)
-      throw new Error(`mantissa bits to keep must be an integer in 0..23, got ${req.keep}`);
-    if (req.mode !== 'truncate' && req.mode !== 'round')
-      throw new Error(`mode must be "truncate" or "round", got "${String(req.mode)}"`);
+    checkTruncation(req);
     const session = this.fgmp(req.evaluationTokens);
     let cache = this.truncations.get(session);
     if (!cache) this.truncations.set(session, (cache = new Map()));
     const k = `${req.keep}|${req.mode}`;
     const hit = cache.get(k);
     if (hit) return hit;
-    const t0 = performance.now();
-    const float = await session.evaluateFloat32({ ...o, label: 'Perplexity (float32)' });
-    const how = req.mode === 'truncate' ? 'truncated' : 'rounded';
-    const r = await session.evaluateLinearTransform((w) => reduceMantissa(w, req.keep, req.mode), {
-      ...o,
-      label: `Perplexity (${req.keep} mantissa bits, ${how})`,
-    });
-    o.signal?.throwIfAborted();
-    const result: R.TruncationResult = {
-      keep: req.keep,
-      mode: req.mode,
-      evaluationTokens: req.evaluationTokens,
-      ppl: r.ppl,
-      meanNll: r.meanNll,
-      float32Ppl: float.ppl,
-      float32MeanNll: float.meanNll,
-      tokens: r.tokens,
-      seconds: (performance.now() - t0) / 1000,
-      weights: 'every linear projection (q, k, v, o, gate, up, down of each layer)',
-      engine: this.engineName,
-    };
+    const result = await truncationRequest(session, req, o, this.engineName);
     cache.set(k, result);
     return result;
   }
