@@ -67,3 +67,56 @@ describe('fgmp energy', () => {
     expect(preset.err).toMatch(/--preset must be one of prefill, decode, on-chip/);
   });
 });
+
+describe('fgmp energy MODEL', () => {
+  it('costs the policy masks and the realised activation counts: the same total as fgmp run', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { writeLlama2c } = await import('../../core/model/writers/llama2c');
+    const { randomModel } = await import('../../core/model/types');
+    const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-energy-'));
+    const modelPath = path.join(dir, 'tiny.bin');
+    const cfg = {
+      dim: 32,
+      hiddenDim: 40,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      vocabSize: 40,
+      maxSeqLen: 32,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      sharedClassifier: true,
+    };
+    writeFileSync(modelPath, writeLlama2c(randomModel(cfg, 5, 0.2)));
+    const common = [
+      modelPath,
+      '--seqs',
+      '3',
+      '--seq-len',
+      '16',
+      '--eval-tokens',
+      '40',
+      '--engine',
+      'wasm',
+      '--budget',
+      '0.3',
+      '--act-budget',
+      '0.3',
+      '--json',
+    ];
+    const e = await runCli(['energy', ...common]);
+    expect(e.code, e.err).toBe(0);
+    const j = JSON.parse(e.out);
+    const r = JSON.parse((await runCli(['run', ...common, '--kl', 'off'])).out);
+    expect(j.total).toBeCloseTo(r.energy.total, 6);
+    expect(j.vsFp8).toBeCloseTo(r.energy.vsFp8, 12);
+    for (const k of ENERGY_COMPONENTS) expect(j.components[k].energy).toBeCloseTo(r.energy.components[k], 6);
+    expect(j.perLayer).toHaveLength(2);
+    const decode = JSON.parse((await runCli(['energy', ...common, '--preset', 'decode'])).out);
+    expect(decode.components.weightDram.energy).toBeGreaterThan(j.components.weightDram.energy * 10);
+    const both = await runCli(['energy', modelPath, '--shape', 'stories15M', '--budget', '0.3', '--act-budget', '0.3']);
+    expect(both.err).toMatch(/give MODEL or --shape, not both/);
+  }, 120_000);
+});

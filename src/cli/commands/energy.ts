@@ -8,8 +8,12 @@ import { sensitivity, simulateShape, type OperatingPoint } from '../../core/hw/o
 import { DEFAULT_HW_PARAMS } from '../../core/hw/params.ts';
 import { shapeConfig, SHAPE_NAMES } from '../../core/model/shapes.ts';
 import { numberOption, parse, table, UsageError, type Command } from '../args.ts';
+import { modelArgument } from '../defaultModel.ts';
+import { clipOption, commonOptions, commonUsage, evalPolicyOption, pinsOption, prepareFromArgs } from './run.ts';
 
-const usage = `fgmp energy (MODEL | --shape NAME) --budget P --act-budget Q [--preset ${HARDWARE_PRESETS.join('|')}] [--tokens N] [--batch N] [--sensitivity] [--json]   (NAME: ${SHAPE_NAMES.join(', ')})`;
+const usage =
+  `fgmp energy (MODEL | --shape NAME) --budget P --act-budget Q [--preset ${HARDWARE_PRESETS.join('|')}] [--tokens N] [--batch N] [--sensitivity] [--json]   (NAME: ${SHAPE_NAMES.join(', ')})\n` +
+  `  with MODEL (calibrated and evaluated as fgmp run; masks are the policy's, activation counts realised on the evaluation tokens): [--policy P] [--clip C] ${commonUsage}`;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
@@ -112,12 +116,13 @@ const command: Command = {
       {
         shape: { type: 'string' },
         budget: { type: 'string' },
-        'act-budget': { type: 'string' },
         preset: { type: 'string' },
         tokens: { type: 'string' },
         batch: { type: 'string' },
         sensitivity: { type: 'boolean' },
-        json: { type: 'boolean' },
+        ...commonOptions,
+        policy: { type: 'string' },
+        clip: { type: 'string' },
       },
       usage,
     );
@@ -153,7 +158,27 @@ const command: Command = {
       };
       if (values.sensitivity) about.sensitivity = sensitivity(config, point, DEFAULT_HW_PARAMS, options);
     } else {
-      throw new UsageError(`give --shape NAME\nusage: ${usage}`);
+      if (values.sensitivity)
+        throw new UsageError('--sensitivity needs --shape (it varies the parameters on a model shape)');
+      if (values.tokens !== undefined)
+        throw new UsageError('--tokens applies to --shape; with a MODEL use --eval-tokens');
+      const policy = evalPolicyOption(values.policy ?? 'fgmp');
+      const clip = clipOption(values.clip ?? 'fisher');
+      const pins = pinsOption(values.pin);
+      const p = await prepareFromArgs(modelArgument(positionals, usage), values, io);
+      try {
+        const config = { policy, budget, actBudget, clip, fp8Scaling: p.fp8Scaling, actTau: p.actTau, pins };
+        report = await p.session.hardwareReport(config, options);
+        about = {
+          model: p.modelName,
+          policy,
+          clip,
+          tokens: p.session.evalTokens,
+          masks: 'policy weight masks, realised activation counts',
+        };
+      } finally {
+        await p.session.dispose();
+      }
     }
     if (values.json) {
       io.stdout(JSON.stringify(energyJson(report, about), null, 2) + '\n');

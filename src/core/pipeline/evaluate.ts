@@ -26,6 +26,8 @@ import {
   DEFAULT_HW_PARAMS,
   ENERGY_COMPONENTS,
   simulateHardware,
+  type HardwareOptions,
+  type HardwareReport,
   type HwParams,
   type LinearInput,
 } from '../hw/index.ts';
@@ -96,6 +98,8 @@ export class FgmpSession {
   private readonly prepared = new Map<string, PreparedTensor[]>();
   private readonly rankings = new Map<string, BlockRanking>();
   private readonly results = new Map<string, EvalResult>();
+  /** The hardware model's inputs of each evaluated configuration (weight masks, realised activation counts). */
+  private readonly hwInputs = new Map<string, { inputs: LinearInput[]; fp8Scale: Fp8Scaling }>();
   private readonly taus = new Map<string, TauChoice[]>();
   /** Every onnxruntime session of this FgmpSession (plain, activation-quantizing and score graphs). */
   private readonly engine: LlamaEngine;
@@ -161,7 +165,12 @@ export class FgmpSession {
   }
 
   /** Block ranking of a policy (scored and sorted once), cached. */
-  ranking(policy: PolicyKind, clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor', rank: RankMode = 'clipped'): BlockRanking {
+  ranking(
+    policy: PolicyKind,
+    clip: ClipMode,
+    fp8Scaling: Fp8Scaling = 'tensor',
+    rank: RankMode = 'clipped',
+  ): BlockRanking {
     const key = `${policy}|${clip}|${fp8Scaling}|${rank}`;
     let r = this.rankings.get(key);
     if (!r) {
@@ -298,18 +307,7 @@ export class FgmpSession {
   /** Perplexity, shares, memory and energy of one configuration; cached by configuration. */
   async evaluate(config: EvalConfig, opts: EvalOptions = {}): Promise<EvalResult> {
     const c = validateEvalConfig(config);
-    // At budget 0 or 1 every policy gives the same masks.
-    const policyKey = (c.budget === 0 || c.budget === 1) && c.pins.length === 0 ? '*' : c.policy;
-    const key = JSON.stringify([
-      policyKey,
-      c.budget,
-      c.actBudget,
-      c.clip,
-      c.fp8Scaling,
-      c.actBudget === null ? '' : c.actTau,
-      formatPins(c.pins),
-      c.kl,
-    ]);
+    const key = configKey(c);
     const hit = this.results.get(key);
     if (hit) return { ...hit, policy: c.policy };
     const t0 = performance.now();
@@ -343,6 +341,7 @@ export class FgmpSession {
       return input;
     });
     const hw = simulateHardware(hwInputs, this.hw, { fp8Scale: c.fp8Scaling });
+    this.hwInputs.set(key, { inputs: hwInputs, fp8Scale: c.fp8Scaling });
     let actFp8 = 0;
     let actBlocks = 0;
     const layers: LayerRow[] = this.sites.map((s) => {
@@ -395,6 +394,21 @@ export class FgmpSession {
     };
     this.results.set(key, result);
     return result;
+  }
+
+  /**
+   * The full hardware report (components per linear and layer, references) of a configuration, evaluated first
+   * if needed, under other hardware options (preset, batch) or parameters when given.
+   */
+  async hardwareReport(
+    config: EvalConfig,
+    options: HardwareOptions = {},
+    params: HwParams = this.hw,
+    opts: EvalOptions = {},
+  ): Promise<HardwareReport> {
+    await this.evaluate(config, opts);
+    const saved = this.hwInputs.get(configKey(validateEvalConfig(config)))!;
+    return simulateHardware(saved.inputs, params, { fp8Scale: saved.fp8Scale, ...options });
   }
 
   /** Runs the evaluation windows through the forward graph (or a variant); sums NLL over scored positions and FP8 counts. */
@@ -530,6 +544,20 @@ export class FgmpSession {
   async dispose(): Promise<void> {
     await this.engine.dispose();
   }
+}
+
+/**
+ * The cache key of a configuration: every field of the normalised config, except that at budget 0 or 1 (no
+ * pins) every policy gives the same masks, and τ granularity is moot with float32 activations.
+ */
+function configKey(c: Required<EvalConfig>): string {
+  const samePolicies = (c.budget === 0 || c.budget === 1) && c.pins.length === 0;
+  return JSON.stringify({
+    ...c,
+    policy: samePolicies ? '*' : c.policy,
+    actTau: c.actBudget === null ? '' : c.actTau,
+    pins: formatPins(c.pins),
+  });
 }
 
 /** The rows (positions) of a [positions, width] array where mask is 1. */
