@@ -145,10 +145,16 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
     }
   }, [bitmap, view, sx, sy, bpr, rows, hover, selectedBlock, mask, scores, colour]);
 
-  const blockAt = (clientX: number, clientY: number): number | null => {
+  // Pointer position in the canvas's own W × H units (CSS may shrink it on a narrow screen).
+  const local = (clientX: number, clientY: number) => {
     const rect = canvasRef.current!.getBoundingClientRect();
-    const c = Math.floor((clientX - rect.left - view.tx) / sx);
-    const r = Math.floor((clientY - rect.top - view.ty) / sy);
+    return { x: ((clientX - rect.left) * W) / (rect.width || W), y: ((clientY - rect.top) * H) / (rect.height || H) };
+  };
+  const cssScale = () => W / (canvasRef.current!.getBoundingClientRect().width || W);
+  const blockAt = (clientX: number, clientY: number): number | null => {
+    const p = local(clientX, clientY);
+    const c = Math.floor((p.x - view.tx) / sx);
+    const r = Math.floor((p.y - view.ty) / sy);
     return c >= 0 && c < bpr && r >= 0 && r < rows ? r * bpr + c : null;
   };
 
@@ -165,8 +171,8 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
   };
 
   const onWheel = (e: WheelEvent) => {
-    const rect = canvasRef.current!.getBoundingClientRect();
-    zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - rect.left, e.clientY - rect.top);
+    const p = local(e.clientX, e.clientY);
+    zoomAt(e.deltaY < 0 ? 1.25 : 0.8, p.x, p.y);
   };
   const onPointerDown = (e: PointerEvent) => {
     (e.target as Element).setPointerCapture?.(e.pointerId);
@@ -176,7 +182,8 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
     const d = drag.current;
     if (d && (Math.abs(e.clientX - d.x) > 3 || Math.abs(e.clientY - d.y) > 3 || d.moved)) {
       d.moved = true;
-      setView((v) => clampView({ k: v.k, tx: d.tx + e.clientX - d.x, ty: d.ty + e.clientY - d.y }));
+      const k = cssScale();
+      setView((v) => clampView({ k: v.k, tx: d.tx + (e.clientX - d.x) * k, ty: d.ty + (e.clientY - d.y) * k }));
       return;
     }
     setHover(blockAt(e.clientX, e.clientY));
@@ -209,7 +216,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
   return (
     <div>
       <div className="flex flex-wrap items-start gap-3">
-        <div>
+        <div className="min-w-0 max-w-full">
           <canvas
             ref={canvasRef}
             data-chart
@@ -218,7 +225,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
             tabIndex={0}
             role="img"
             aria-label={`Block grid of layer ${detail.layer} ${detail.proj}: ${rows} rows × ${bpr} blocks, ${fp8Count} in FP8. Arrow keys select a block, + and − zoom, 0 resets.`}
-            style={{ width: W, height: H, touchAction: 'none' }}
+            style={{ width: W, maxWidth: '100%', height: 'auto', aspectRatio: `${W} / ${H}`, touchAction: 'none' }}
             className="cursor-crosshair rounded border border-slate-300 outline-none focus-visible:ring-2 focus-visible:ring-amber-500 dark:border-slate-600"
             onWheel={onWheel}
             onPointerDown={onPointerDown}

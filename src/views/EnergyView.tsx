@@ -73,7 +73,7 @@ export function EnergyView({
   const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
   return (
     <div className="flex flex-wrap gap-4">
-      <div>
+      <div className="min-w-0 max-w-full">
         <Chart
           width={width}
           height={height}

@@ -386,7 +386,7 @@ function FisherClipping() {
         <ClipCurves grid={grid} mse={r.curve.mse} fisherMse={r.curve.fisherMse} />
         <div className="flex flex-col gap-2">
           <span className="text-sm font-medium">Chosen α per block (rows × blocks)</span>
-          <div className="flex gap-4">
+          <div className="flex flex-wrap gap-4">
             <figure className="flex flex-col gap-1 text-xs">
               <Heatmap
                 values={r.mse.ratios}

@@ -69,7 +69,7 @@ export function GranularityLesson() {
       </Section>
       <Section title="Error maps, one colour scale for all">
         <ColorLegend scale={errScale} title="|error| (viridis, log scale)" testId="error-legend" />
-        <div className="grid grid-cols-[repeat(auto-fill,minmax(340px,1fr))] gap-4">
+        <div className="grid grid-cols-[repeat(auto-fill,minmax(min(340px,100%),1fr))] gap-4">
           {schemes.map((s, i) => (
             <figure key={s.id} className="flex flex-col gap-1" data-testid={`scheme-${s.id}`}>
               <Heatmap

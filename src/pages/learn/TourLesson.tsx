@@ -128,7 +128,7 @@ export function TourLesson() {
         </Prose>
         <div className="flex flex-wrap items-start gap-6">
           <div className="flex flex-col gap-2 text-xs">
-            <div className="flex gap-4">
+            <div className="flex flex-wrap gap-4">
               {at.masks.map((m) => (
                 <figure key={m.proj} className="flex flex-col gap-1">
                   <Heatmap
@@ -168,7 +168,7 @@ export function TourLesson() {
           <a className="text-sky-800 underline dark:text-sky-300" href={hash} data-testid="explorer-link">
             Open the explorer with FGMP at {pct(budget, 0)} FP8 weight and activation blocks and Fisher clipping
           </a>
-          <span className="ml-2 font-mono text-xs text-slate-600 dark:text-slate-400">{hash}</span>
+          <span className="ml-2 font-mono text-xs break-all text-slate-600 dark:text-slate-400">{hash}</span>
         </p>
       </Section>
     </div>

@@ -35,7 +35,8 @@ function expectCharts(name: string, element: ReactElement, count: number) {
   const problems = svgs
     .map((svg, i) => checkSvgSnapshot(count === 1 ? name : `${name}-${i + 1}`, svg))
     .filter((p): p is string => p !== null);
-  expect(problems).toEqual([]);
+  // Soft: every chart of the test gets its .new.svg, not only the first that changed.
+  expect.soft(problems).toEqual([]);
 }
 
 describe('snapshot helpers', () => {

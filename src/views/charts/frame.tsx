@@ -33,7 +33,9 @@ export function Chart({
       data-chart
       viewBox={`0 0 ${width} ${height}`}
       // Fixed size, but never wider than its container (phones): the viewBox scales it down.
-      {...(responsive ? { style } : { width, height, style: { maxWidth: '100%', height: 'auto', ...style } })}
+      {...(responsive
+        ? { style }
+        : { width, height, style: { maxWidth: '100%', minWidth: 0, height: 'auto', ...style } })}
       role="img"
       aria-label={label}
       data-testid={testId}
