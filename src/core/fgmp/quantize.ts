@@ -10,6 +10,8 @@
 import {
   E4M3_TABLE,
   finiteAbsMax,
+  finiteAbsMaxFast,
+  fp8Scale,
   nvfp4ClipSearch,
   nvfp4TensorScale,
   quantizeE4M3Fast,
@@ -104,8 +106,14 @@ export function quantizeWeight(
   if (clipNeedsFisher(mode) && !fisher) throw new Error(`clip mode "${mode}" needs the weight Fisher`);
   const clipGrid = options.grid ?? CLIP_GRID;
   checkGrid(clipGrid);
-  const tensorScale = nvfp4TensorScale(finiteAbsMax(w));
-  const { values: qHi, scales: fp8Scales } = fakeQuantFp8(w, rows, cols, options.fp8Scale ?? 'tensor');
+  // One amax pass for both tensor scales (NVFP4 amax/2688, FP8 amax/448).
+  const amax = finiteAbsMaxFast(w);
+  const tensorScale = nvfp4TensorScale(amax);
+  const granularity = options.fp8Scale ?? 'tensor';
+  const { values: qHi, scales: fp8Scales } =
+    granularity === 'tensor'
+      ? quantizeE4M3Fast(w, { rowLength: cols, scale: fp8Scale(amax) })
+      : fakeQuantFp8(w, rows, cols, granularity);
   const clipRatio = new Float32Array(grid.blockCount);
 
   if (mode === 'none') {
@@ -180,7 +188,7 @@ export function clippingCurve(
   if (fisher) checkTensorLength('Fisher', fisher, grid);
   const clipGrid = options.grid ?? CLIP_GRID;
   checkGrid(clipGrid);
-  const tensorScale = nvfp4TensorScale(finiteAbsMax(w));
+  const tensorScale = nvfp4TensorScale(finiteAbsMaxFast(w));
   let start = 0;
   let end = w.length;
   let rowLength = cols;

@@ -14,6 +14,12 @@ export function weightKernelEngine(): 'wasm-simd' | 'ts' {
   return weightKernels() ? 'wasm-simd' : 'ts';
 }
 
+/** finiteAbsMax of a whole array, through the kernel when it loads. */
+export function finiteAbsMaxFast(x: Float32Array): number {
+  const k = weightKernels();
+  return k ? k.absMax(x) : finiteAbsMax(x);
+}
+
 /** quantizeNvfp4 through the kernel for 16-element blocks and one tensor scale (else the TS path). */
 export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): Nvfp4Result {
   const k = weightKernels();
@@ -26,7 +32,7 @@ export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): 
     throw new RangeError(`clip has ${options.clip.length} ratios, expected one per block (${layout.blocks})`);
   if (ts !== undefined && (!(ts > 0) || !Number.isFinite(ts)))
     throw new RangeError(`tensorScale must be a positive finite number, got ${ts}`);
-  const tensorScale = ts !== undefined ? Math.fround(ts) : nvfp4TensorScale(finiteAbsMax(x, 0, x.length));
+  const tensorScale = ts !== undefined ? Math.fround(ts) : nvfp4TensorScale(k.absMax(x));
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
   const out = {
@@ -68,7 +74,7 @@ export function quantizeFp8Fast(x: Float32Array, kind: 'e4m3' | 'e5m2' = 'e4m3',
   } else if (options.perRow) {
     scales = new Float32Array(rows);
     for (let r = 0; r < rows; r++) scales[r] = fp8Scale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength), kind);
-  } else scales = Float32Array.of(fp8Scale(finiteAbsMax(x), kind));
+  } else scales = Float32Array.of(fp8Scale(k.absMax(x), kind));
   for (const s of scales)
     if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
   const values = options.out ?? new Float32Array(x.length);

@@ -11,7 +11,13 @@ import { quantizeMx } from '../mx.ts';
 import { finiteAbsMax } from '../layout.ts';
 import { E4M3_TABLE, encodeE4M3Fast } from '../fast.ts';
 import { E2M1 } from '../scalar.ts';
-import { quantizeE4M3Fast, quantizeMxFast, quantizeNvfp4Fast, nvfp4ClipSearch } from '../fastquant.ts';
+import {
+  finiteAbsMaxFast,
+  quantizeE4M3Fast,
+  quantizeMxFast,
+  quantizeNvfp4Fast,
+  nvfp4ClipSearch,
+} from '../fastquant.ts';
 import { nvfp4ClipSearchReference } from '../clipsearch.ts';
 
 const kernels = weightKernels();
@@ -62,6 +68,15 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
     for (let i = 0; i < 20000; i++) probes.push(Math.exp(14 * (u() - 0.7)));
     for (const p of probes) expect(e.e4m3_code(p), String(p)).toBe(encodeE4M3Fast(p));
     expect(e.e4m3_code(NaN)).toBe(0x7f);
+  });
+
+  it('finite absolute maximum: NaN and ±Inf ignored, tails shorter than 16, empty and all-special arrays', () => {
+    for (const n of [0, 5, 16, 172 * 9, 40000 + 3]) {
+      const x = nastyTensor(n, n + 2);
+      expect(finiteAbsMaxFast(x)).toBe(finiteAbsMax(x));
+    }
+    expect(finiteAbsMaxFast(Float32Array.of(NaN, Infinity, -Infinity))).toBe(0);
+    expect(finiteAbsMaxFast(Float32Array.from({ length: 33 }, (_, i) => (i === 32 ? -7 : NaN)))).toBe(7);
   });
 
   const nvfp4Same = (x: Float32Array, opts: Parameters<typeof quantizeNvfp4>[1]) => {

@@ -34,6 +34,7 @@ interface Exports {
     clip: number,
   ): void;
   fp8_quant(x: number, out: number, codes: number, n16: number, s: number): void;
+  absmax(x: number, n16: number): number;
   nvfp4_search(
     x: number,
     fisher: number,
@@ -160,6 +161,30 @@ export class WeightKernels {
       values.set(this.f32.subarray((p.out >> 2) + o, (p.out >> 2) + o + rowLength), (r0 + r) * rowLength);
       codes.set(this.u8.subarray(p.codes + o, p.codes + o + rowLength), (r0 + r) * rowLength);
     }
+  }
+
+  /** Largest finite |x[i]| (0 when there is none): what finiteAbsMax computes. */
+  absMax(x: Float32Array): number {
+    const n = x.length;
+    const main = n - (n % 16);
+    let m = 0;
+    if (main > 0)
+      this.stream(
+        main,
+        16,
+        16,
+        [{ src: x.subarray(0, main), dst: 'x' }],
+        (rows) => {
+          const a = this.exports.absmax(this.p.x, rows);
+          if (a > m) m = a;
+        },
+        () => {},
+      );
+    for (let i = main; i < n; i++) {
+      const a = Math.abs(x[i]);
+      if (a > m && a !== Infinity) m = a;
+    }
+    return m;
   }
 
   /** NVFP4 (blocks of 16, one FP32 tensor scale): what quantizeNvfp4 computes for that case. */

@@ -301,6 +301,26 @@ function fp8Vector(j: number): string {
   ].join('\n');
 }
 
+/** Largest finite |x| over n16 groups of 16 elements (integer max of the magnitude bits). */
+const absmax = `
+  (func (export "absmax") (param $x i32) (param $n16 i32) (result f32)
+    (local $g i32) (local $a v128) (local $m v128) (local $ABS v128)
+    ${set('ABS', i32x4(0x7fffffff))}
+    (if (i32.eqz (local.get $n16)) (then (return (f32.const 0))))
+    (loop $groups
+${[0, 1, 2, 3]
+  .map(
+    (j) => `      ${set('a', `(v128.and (v128.load offset=${16 * j} (local.get $x)) ${v('ABS')})`)}
+      ${set('m', `(i32x4.max_u ${v('m')} (v128.and ${v('a')} (i32x4.lt_u ${v('a')} ${i32x4(0x7f800000)})))`)}`,
+  )
+  .join('\n')}
+      (local.set $x (i32.add (local.get $x) (i32.const 64)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $groups (i32.lt_u (local.get $g) (local.get $n16))))
+    ${set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`)}
+    ${set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`)}
+    (f32.reinterpret_i32 (i32x4.extract_lane 0 ${v('m')})))`;
+
 /** FP8 E4M3 with one scale s over n16 groups of 16 elements (caller pads). */
 const fp8Quant = `
   (func (export "fp8_quant") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32)
@@ -339,6 +359,7 @@ export function kernelsWat(): string {
   ${mxfp4Quant}
   ${fp8Scalar}
   ${fp8Quant}
+  ${absmax}
   ${searchSource({ v, set, i32x4, e2m1Magnitude, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
 )`;
 }
