@@ -156,7 +156,8 @@ export class Pipeline {
   // ---- quantization and policy ----
 
   private clipUsed(clipping: ClipMode): ClipMode {
-    return clipping === 'fisher' && !this.calib ? 'mse' : clipping;
+    if (this.calib) return clipping;
+    return clipping === 'fisher' ? 'mse' : clipping === 'fisher-sweep' ? 'mse-sweep' : clipping;
   }
 
   /** Quantized tensors: the session's when calibrated, else (policies without Fisher) computed here. */
