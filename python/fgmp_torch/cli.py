@@ -62,8 +62,7 @@ def main(argv=None) -> int:
         import torch.multiprocessing as mp  # noqa: PLC0415
         os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
         os.environ['MASTER_PORT'] = str(free_port())
-        ctx = mp.spawn(_spawned, args=(args.nproc, args), nprocs=args.nproc, join=True)
-        del ctx
+        mp.spawn(_spawned, args=(args.nproc, args), nprocs=args.nproc, join=True)
         return 0
     return worker(0, 1, args, 0)
 
@@ -82,7 +81,8 @@ def worker(rank: int, world: int, args, local_rank: int) -> int:
         device = torch.device('cuda', local_rank)
     else:
         device = torch.device('cpu')
-        threads = args.threads or max(1, (os.cpu_count() or 1) // world)
+        local = int(os.environ.get('LOCAL_WORLD_SIZE', world))  # ranks on this node (torchrun sets it)
+        threads = args.threads or max(1, (os.cpu_count() or 1) // local)
         torch.set_num_threads(threads)
     if world > 1:
         os.environ['RANK'] = str(rank)
@@ -90,9 +90,10 @@ def worker(rank: int, world: int, args, local_rank: int) -> int:
         dist.init_process_group('nccl' if args.device == 'cuda' else 'gloo', rank=rank, world_size=world)
     try:
         summary = run_profile(args, rank, world, device)
+        if world > 1:
+            dist.barrier()  # rank 0 writes the file; the others wait for it before leaving the group
     finally:
         if world > 1:
-            dist.barrier()
             dist.destroy_process_group()
     if rank == 0:
         if args.json:

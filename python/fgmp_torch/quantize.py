@@ -1,9 +1,11 @@
 """FGMP weight quantizers and block scores (DESIGN.md §3; src/core/fgmp/quantize.ts, scores.ts).
 
 For one linear weight [rows, cols]: Q_hi = FP8 E4M3 per tensor, Q_lo = NVFP4 with a per-block clip ratio
-chosen from CLIP_GRID, and one score per 16-element block for every policy that has one. All sums run in
-float64 over the block's elements in element order (lane 0 first), exactly as the TS loops do, so scores
-and clip choices are bit-identical; ties in the clip search go to the earlier grid entry (1.00 first).
+chosen from CLIP_GRID, and one score per 16-element block for every policy that has one. Scores are float64
+sums over the block's elements in element order (scores.ts). The clip objective is the TS search's
+(formats/clipsearch.ts): float32, q_i = |E2M1(|x_i| / s)|·s, d_i = |x_i| − q_i, t_i = d_i² or F_i·d_i², lane l
+sums t_l, t_{l+4}, t_{l+8}, t_{l+12} in order, E = (lane0 + lane2) + (lane1 + lane3); the first grid ratio is
+taken, a later one only when strictly better (so ties and NaN objectives keep 1.00). Bit-identical to TS.
 Work is done in row chunks on the tensor's device, so a 7B projection never needs more than a few
 hundred MB of temporaries, and only per-block results leave the device.
 """
@@ -28,6 +30,19 @@ def lane_sum(t: torch.Tensor) -> torch.Tensor:
     for j in range(1, t.shape[-1]):
         s = s + t[..., j]
     return s
+
+
+def clip_objective(xb: torch.Tensor, cand: torch.Tensor, fb: torch.Tensor | None) -> torch.Tensor:
+    """The TS search's float32 objective per block (xb, cand, fb: [..., 16] float32; padding is zeros)."""
+    a = xb.abs()
+    q = torch.where(torch.isnan(a), torch.zeros_like(a), cand.abs())  # a NaN element has q = 0 there
+    d = a - q
+    t = d * d
+    if fb is not None:
+        t = fb * t
+    t = t.reshape(*t.shape[:-1], 4, 4)  # element i = 4k + l: lane l, k-th term
+    lanes = ((t[..., 0, :] + t[..., 1, :]) + t[..., 2, :]) + t[..., 3, :]
+    return (lanes[..., 0] + lanes[..., 2]) + (lanes[..., 1] + lanes[..., 3])
 
 
 @dataclass
@@ -74,7 +89,7 @@ def quantize_and_score(w: torch.Tensor, fisher: torch.Tensor | None, clip: str =
         amax = torch.where(torch.isfinite(a), a, torch.zeros_like(a)).amax(dim=2)
         _, hi = quantize_span(E4M3, xb, s8t)
         hi64 = hi.to(torch.float64)
-        best = torch.full(amax.shape, float('inf'), dtype=torch.float64, device=w.device)
+        best = torch.full(amax.shape, float('nan'), dtype=torch.float32, device=w.device)
         lo64 = torch.empty_like(x64)
         ratio = torch.ones(amax.shape, dtype=torch.float32, device=w.device)
         for g, alpha in enumerate(alphas):
@@ -84,11 +99,8 @@ def quantize_and_score(w: torch.Tensor, fisher: torch.Tensor | None, clip: str =
             if len(alphas) == 1:
                 lo64 = c64
                 break
-            d = x64 - c64
-            objective = lane_sum((f64 * d) * d) if clip == 'fisher' else lane_sum(d * d)
-            take = objective < best
-            if g == 0:
-                take = take | torch.isnan(objective)
+            objective = clip_objective(xb, cand, fb if clip == 'fisher' else None)
+            take = torch.ones_like(objective, dtype=torch.bool) if g == 0 else objective < best
             best = torch.where(take, objective, best)
             ratio = torch.where(take, torch.tensor(alpha, dtype=torch.float32, device=w.device), ratio)
             lo64 = torch.where(take.unsqueeze(-1), c64, lo64)
