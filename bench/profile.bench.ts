@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileSource } from '../src/cli/profileFile';
-import { Profile, rangeSource, WeightAnswerer, activationAnswer } from '../src/core/profile/index';
+import { Profile, rangeSource, WeightAnswerer, activationAnswer, answerProfile } from '../src/core/profile/index';
 import { DEFAULT_7B_PATH, make7bProfile } from '../scripts/make-7b-profile';
 import { median, printTable, timeRuns } from './util';
 
@@ -36,6 +36,7 @@ export default async function profileBench(): Promise<void> {
     res.writeHead(206, { 'content-range': `bytes ${a}-${b}/${size}`, 'content-length': b - a + 1 });
     createReadStream(file, { start: a, end: b }).pipe(res);
   });
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/p.safetensors`;
@@ -77,6 +78,11 @@ export default async function profileBench(): Promise<void> {
     ]);
     const act = median(await timeRuns(() => activationAnswer(p0, 0.3, 'global', 'histogram'), 21, 2));
     rows.push(['activation budget answer (histograms)', '', act, (act / 1).toFixed(4)]);
+    // The whole `fgmp run --profile` answer: shares plus weight bits and energy from masks (405 M blocks).
+    const full = median(
+      await timeRuns(() => answerProfile(p0, { policy: 'fgmp', budget: 0.3, actBudget: 0.3 }, answerer), 3, 1),
+    );
+    rows.push(['run --profile answer (shares + memory + energy from masks)', '', full, '']);
     const big = p0.tensorIndex(31, 'down');
     const [s, e] = p0.byteRange(`weight.L31.down.score.fgmp`);
     const remote = await Profile.open(rangeSource(url, (u, i) => fetch(u, i)));

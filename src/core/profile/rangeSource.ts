@@ -35,11 +35,17 @@ export function rangeSource(url: string, fetchFn: FetchLike, options: RangeSourc
   async function request(first: number, last: number): Promise<{ bytes: Uint8Array; start: number }> {
     const range = `bytes=${first}-${last}`;
     options.onRequest?.(range);
-    let res: FetchLikeResponse;
-    try {
-      res = await fetchFn(url, { headers: { Range: range }, signal: options.signal });
-    } catch (e) {
-      throw new Error(`fetching ${url} (${range}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    let res: FetchLikeResponse | null = null;
+    // One retry on a network error (a reused keep-alive connection the server just closed); HTTP errors are final.
+    for (let attempt = 0; res === null; attempt++) {
+      try {
+        res = await fetchFn(url, { headers: { Range: range }, signal: options.signal });
+      } catch (e) {
+        if (attempt >= 1 || options.signal?.aborted)
+          throw new Error(`fetching ${url} (${range}) failed: ${e instanceof Error ? e.message : String(e)}`, {
+            cause: e,
+          });
+      }
     }
     if (res.status === 200) {
       whole = new Uint8Array(await res.arrayBuffer());
