@@ -37,7 +37,7 @@ function e2m1Count(a: string, cnt: string): string {
 
 /** |value| of the E2M1 element from its negated count: swizzle of the value bytes, times S. */
 function e2m1Magnitude(cnt: string): string {
-  const idx = `(i32x4.add (i32x4.mul ${v(cnt)} ${i32x4(-0x02020000)}) ${i32x4(0x01008080)})`;
+  const idx = `(i32x4.add (i32x4.mul ${v(cnt)} ${v('IDXM')}) ${v('IDXA')})`;
   return `(f32x4.mul (i8x16.swizzle ${v('VTAB')} ${idx}) ${v('S')})`;
 }
 
@@ -92,13 +92,15 @@ const commonLocals = `
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $T0 v128) (local $T1 v128) (local $T2 v128) (local $T3 v128) (local $T4 v128) (local $T5 v128) (local $T6 v128)
     (local $S v128) (local $trow i32) (local $amax f32)
-    (local $ABS v128) (local $SIGN v128) (local $QNAN v128) (local $VTAB v128)`;
+    (local $ABS v128) (local $SIGN v128) (local $QNAN v128) (local $VTAB v128) (local $IDXM v128) (local $IDXA v128)`;
 
 const commonInit = `
     ${set('ABS', i32x4(0x7fffffff))}
     ${set('SIGN', i32x4(-0x80000000))}
     ${set('QNAN', i32x4(0x7fc00000))}
-    ${set('VTAB', `(v128.load (i32.const ${LAYOUT.e2m1Bytes}))`)}`;
+    ${set('VTAB', `(v128.load (i32.const ${LAYOUT.e2m1Bytes}))`)}
+    ${set('IDXM', i32x4(-0x02020000))}
+    ${set('IDXA', i32x4(0x01008080))}`;
 
 /** Directed rounding of a positive f64 t to float32: smallest float32 > t (strict) or >= t. */
 const dirRound = `
