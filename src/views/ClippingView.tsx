@@ -4,7 +4,7 @@ import { memo, useMemo } from 'react';
 import * as d3 from 'd3';
 import { E2M1, quantizeNvfp4 } from '../core/formats/index.ts';
 import type { BlockCurve, TensorDetail } from '../core/pipeline/results';
-import { Axis, BarsY, Chart, Dots, Key, Line, PALETTE, RuleX } from './charts';
+import { BarsY, Dots, Key, Line, PALETTE, RuleX, Plot } from './charts';
 import { blockGrid, blockSpan } from './blockSpan';
 
 const WIDTH = 330;
@@ -77,7 +77,28 @@ function CurveChart(props: {
   const best = (vals: number[]) => curve.grid[d3.minIndex(vals)];
   const innerH = HEIGHT - m.top - m.bottom;
   return (
-    <Chart width={WIDTH} height={HEIGHT} label="Relative MSE and Fisher-weighted MSE against the clip ratio">
+    <Plot
+      compact
+      margin={{ left: m.left, bottom: m.bottom }}
+      x={{
+        scale: x,
+        ticks: 6,
+        tickFormat: (t) => t.toFixed(1),
+        label: 'clip ratio α (block scale from α · amax)',
+        labelOffset: 30,
+      }}
+      y={{
+        scale: y,
+        ticks: 5,
+        grid: WIDTH - m.left - m.right,
+        tickFormat: (t) => t.toFixed(1),
+        label: 'error ÷ error at α = 1',
+        labelOffset: 35,
+      }}
+      width={WIDTH}
+      height={HEIGHT}
+      label="Relative MSE and Fisher-weighted MSE against the clip ratio"
+    >
       {ratioShares && (
         <BarsY
           x={x}
@@ -92,31 +113,6 @@ function CurveChart(props: {
           }))}
         />
       )}
-      <Axis
-        scale={x}
-        orient="bottom"
-        transform={`translate(0,${HEIGHT - m.bottom})`}
-        ticks={6}
-        tickSize={4}
-        domainLine={false}
-        tickFormat={(t) => t.toFixed(1)}
-        label="clip ratio α (block scale from α · amax)"
-        labelOffset={30}
-        labelSize={10}
-      />
-      <Axis
-        scale={y}
-        orient="left"
-        transform={`translate(${m.left},0)`}
-        ticks={5}
-        tickSize={4}
-        domainLine={false}
-        grid={WIDTH - m.left - m.right}
-        tickFormat={(t) => t.toFixed(1)}
-        label="error ÷ error at α = 1"
-        labelOffset={35}
-        labelSize={10}
-      />
       <Line data={points(mse)} x={x} y={y} stroke={PALETTE.mse} />
       <Dots data={points(mse)} x={x} y={y} fill={PALETTE.mse} />
       {fmse && <Line data={points(fmse)} x={x} y={y} stroke={PALETTE.fisher} dash="5 3" />}
@@ -150,7 +146,7 @@ function CurveChart(props: {
             : []),
         ]}
       />
-    </Chart>
+    </Plot>
   );
 }
 
@@ -193,7 +189,22 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
     .nice()
     .range([HEIGHT - m.bottom, m.top]);
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.left, bottom: m.bottom }}
+      x={{
+        scale: x,
+        ticks: 5,
+        tickSize: 4,
+        domainLine: false,
+        tickFormat: d3.format('.2~g'),
+        label:
+          block === null
+            ? 'weight value (whole tensor; select a block for its grid)'
+            : 'weight value · green: the block’s NVFP4 levels',
+        labelOffset: 30,
+        labelSize: 10,
+      }}
+      y={{ scale: y, ticks: 4, tickSize: 4, domainLine: false, tickFormat: String }}
       width={WIDTH}
       height={HEIGHT}
       label={block === null ? 'Histogram of the tensor values' : 'Histogram of the block values with its NVFP4 grid'}
@@ -209,31 +220,6 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
         opacity={0.55}
         data={bins.map((b) => ({ x0: b.x0!, x1: b.x1!, y: b.length }))}
       />
-      <Axis
-        scale={x}
-        orient="bottom"
-        transform={`translate(0,${HEIGHT - m.bottom})`}
-        ticks={5}
-        tickSize={4}
-        domainLine={false}
-        tickFormat={d3.format('.2~g')}
-        label={
-          block === null
-            ? 'weight value (whole tensor; select a block for its grid)'
-            : 'weight value · green: the block’s NVFP4 levels'
-        }
-        labelOffset={30}
-        labelSize={10}
-      />
-      <Axis
-        scale={y}
-        orient="left"
-        transform={`translate(${m.left},0)`}
-        ticks={4}
-        tickSize={4}
-        domainLine={false}
-        tickFormat={String}
-      />
-    </Chart>
+    </Plot>
   );
 }

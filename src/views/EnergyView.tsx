@@ -4,7 +4,7 @@
 import * as d3 from 'd3';
 import { HW_PARAM_KEYS, type HardwareReport, type HwParamKey, type HwParams } from '../core/hw/index';
 import { formatBits, formatPercent } from '../store/derive';
-import { Axis, BarsX, Chart, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend } from './charts';
+import { BarsX, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend, Plot } from './charts';
 
 const SEGMENTS = [
   { key: 'w8a8', label: 'FP8×FP8 MACs' },
@@ -74,7 +74,16 @@ export function EnergyView({
   return (
     <div className="flex flex-wrap gap-4">
       <div className="min-w-0 max-w-full">
-        <Chart
+        <Plot
+          compact
+          margin={{ left: 0, bottom: m.bottom }}
+          x={{
+            scale: x,
+            ticks: 5,
+            tickFormat: nj,
+            label: `energy of one pass over ${tokens} tokens (linear layers)`,
+            labelOffset: 30,
+          }}
           width={width}
           height={height}
           label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references"
@@ -122,19 +131,7 @@ export function EnergyView({
               </g>
             );
           })}
-          <Axis
-            scale={x}
-            orient="bottom"
-            transform={`translate(0,${height - m.bottom})`}
-            ticks={5}
-            tickSize={4}
-            domainLine={false}
-            tickFormat={nj}
-            label={`energy of one pass over ${tokens} tokens (linear layers)`}
-            labelOffset={30}
-            labelSize={10}
-          />
-        </Chart>
+        </Plot>
         <SwatchLegend
           className="mt-1 max-w-[520px]"
           items={[

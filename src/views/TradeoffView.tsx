@@ -4,7 +4,7 @@ import * as d3 from 'd3';
 import { POLICIES } from '../core/url/shareState';
 import type { PolicyKind } from '../core/pipeline/vocabulary';
 import type { SweepPoint } from '../core/pipeline/results';
-import { Axis, Chart, Dots, Line, PALETTE, POLICY_STYLE, RuleY, SwatchLegend } from './charts';
+import { Dots, Line, PALETTE, POLICY_STYLE, RuleY, SwatchLegend, Plot } from './charts';
 
 export { POLICY_STYLE };
 
@@ -59,33 +59,15 @@ function PplChart({
   const xy = (p: SweepPoint) => [xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 }), p.ppl] as const;
   const innerW = WIDTH - M.left - M.right;
   return (
-    <Chart width={WIDTH} height={HEIGHT} label={`Perplexity against ${xLabel}, one line per block-selection rule`}>
-      <Axis
-        scale={x}
-        orient="bottom"
-        transform={`translate(0,${HEIGHT - M.bottom})`}
-        ticks={5}
-        tickSize={4}
-        domainLine={false}
-        grid={HEIGHT - M.top - M.bottom}
-        tickFormat={xFormat}
-        label={xLabel}
-        labelOffset={32}
-        labelSize={10}
-      />
-      <Axis
-        scale={y}
-        orient="left"
-        transform={`translate(${M.left},0)`}
-        ticks={5}
-        tickSize={4}
-        domainLine={false}
-        grid={innerW}
-        tickFormat={d3.format('.3~f')}
-        label="perplexity"
-        labelOffset={35}
-        labelSize={10}
-      />
+    <Plot
+      compact
+      margin={{ left: M.left, bottom: M.bottom }}
+      x={{ scale: x, ticks: 5, grid: HEIGHT - M.top - M.bottom, tickFormat: xFormat, label: xLabel, labelOffset: 32 }}
+      y={{ scale: y, ticks: 5, grid: innerW, tickFormat: d3.format('.3~f'), label: 'perplexity', labelOffset: 35 }}
+      width={WIDTH}
+      height={HEIGHT}
+      label={`Perplexity against ${xLabel}, one line per block-selection rule`}
+    >
       {baselines.fp8 !== undefined && (
         <RuleY
           y={baselines.fp8}
@@ -138,7 +120,7 @@ function PplChart({
           </text>
         </g>
       )}
-    </Chart>
+    </Plot>
   );
 }
 

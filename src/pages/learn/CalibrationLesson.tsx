@@ -4,19 +4,7 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented, Select, Slider } from '../../views/inputs';
-import {
-  Axis,
-  Chart,
-  ColorLegend,
-  decades,
-  Dots,
-  Heatmap,
-  Key,
-  Line,
-  OKABE_ITO,
-  RuleX,
-  SEQUENTIAL,
-} from '../../views/charts';
+import { Axis, ColorLegend, Dots, Heatmap, Key, Line, OKABE_ITO, RuleX, SEQUENTIAL, Plot } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { INT4, NVFP4_BLOCK } from '../../core/formats';
 import { explorerHash } from './tourModel';
@@ -51,6 +39,11 @@ const METHOD_LABEL: Record<string, string> = {
   percentile: 'percentile',
 };
 
+const BITS_OPTIONS: readonly { value: IntBits; label: string }[] = [
+  { value: 'int8', label: 'INT8 per tensor' },
+  { value: 'int4', label: 'INT4 per tensor' },
+];
+
 export function CalibrationLesson() {
   const x = useMemo(() => calibrationSample(), []);
   const [bits, setBits] = useState<IntBits>('int8');
@@ -71,16 +64,7 @@ export function CalibrationLesson() {
         </p>
       </Prose>
       <Controls>
-        <Segmented
-          label="Quantizer"
-          value={bits}
-          options={[
-            { value: 'int8', label: 'INT8 per tensor' },
-            { value: 'int4', label: 'INT4 per tensor' },
-          ]}
-          onChange={setBits}
-          testId="calib-bits"
-        />
+        <Segmented label="Quantizer" value={bits} options={BITS_OPTIONS} onChange={setBits} testId="calib-bits" />
         <Slider
           label="Percentile"
           value={percentile}
@@ -198,7 +182,16 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
     .domain([0.8, maxCount * 1.2])
     .range([height - m.b, m.t]);
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{ scale: xs, ticks: 10, label: 'value' }}
+      y={{
+        scale: ys,
+        tickValues: [1, 10, 100, 1000, 10000].filter((v) => v <= maxCount * 1.2),
+        tickFormat: (v) => String(v),
+        label: 'count (log)',
+        labelOffset: 38,
+      }}
       responsive
       width={width}
       height={height}
@@ -246,17 +239,7 @@ function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable[
           dash: METHOD_DASH[r.id],
         }))}
       />
-      <Axis scale={xs} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={10} label="value" />
-      <Axis
-        scale={ys}
-        orient="left"
-        transform={`translate(${m.l},0)`}
-        tickValues={[1, 10, 100, 1000, 10000].filter((v) => v <= maxCount * 1.2)}
-        tickFormat={(v) => String(v)}
-        label="count (log)"
-        labelOffset={38}
-      />
-    </Chart>
+    </Plot>
   );
 }
 
@@ -316,15 +299,7 @@ function MseCurve({
           tickFormat={(v) => sig(v, 2)}
           label="threshold T (log)"
         />
-        <Axis
-          scale={ys}
-          orient="left"
-          transform={`translate(${m.l},0)`}
-          tickValues={decades(ys.domain() as [number, number])}
-          tickFormat={(v) => d3.format('.0e')(v)}
-          label="MSE (log)"
-          labelOffset={46}
-        />
+        <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} label="MSE (log)" labelOffset={46} />
       </svg>
       <figcaption className="text-xs text-slate-600 dark:text-slate-400">
         MSE of the quantized sample against the threshold; dots: the four methods.
@@ -387,30 +362,25 @@ function FisherClipping() {
         <div className="flex flex-col gap-2">
           <span className="text-sm font-medium">Chosen α per block (rows × blocks)</span>
           <div className="flex flex-wrap gap-4">
-            <figure className="flex flex-col gap-1 text-xs">
-              <Heatmap
-                values={r.mse.ratios}
-                rows={rows}
-                cols={blocksPerRow}
-                cell={14}
-                color={ratioColor}
-                label="Clip ratio chosen per block by MSE"
-                testId="ratios-mse"
-              />
-              <figcaption>MSE</figcaption>
-            </figure>
-            <figure className="flex flex-col gap-1 text-xs">
-              <Heatmap
-                values={r.fisher.ratios}
-                rows={rows}
-                cols={blocksPerRow}
-                cell={14}
-                color={ratioColor}
-                label="Clip ratio chosen per block by Fisher-weighted MSE"
-                testId="ratios-fisher"
-              />
-              <figcaption>Fisher-weighted</figcaption>
-            </figure>
+            {(
+              [
+                ['mse', 'MSE', 'MSE'],
+                ['fisher', 'Fisher-weighted MSE', 'Fisher-weighted'],
+              ] as const
+            ).map(([id, by, caption]) => (
+              <figure key={id} className="flex flex-col gap-1 text-xs">
+                <Heatmap
+                  values={r[id].ratios}
+                  rows={rows}
+                  cols={blocksPerRow}
+                  cell={14}
+                  color={ratioColor}
+                  label={`Clip ratio chosen per block by ${by}`}
+                  testId={`ratios-${id}`}
+                />
+                <figcaption>{caption}</figcaption>
+              </figure>
+            ))}
           </div>
           <ColorLegend scale={ratioScale} title="clip ratio α (viridis)" width={200} tickFormat={(v) => v.toFixed(2)} />
         </div>
@@ -444,7 +414,10 @@ function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Arra
     .domain([Math.min(...all) * 0.95, Math.max(...all) * 1.02])
     .range([height - m.b, m.t]);
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{ scale: xs, ticks: 6, label: 'clip ratio α (all blocks)' }}
+      y={{ scale: ys, ticks: 5, label: 'relative to α = 1', labelOffset: 38 }}
       responsive
       width={width}
       height={height}
@@ -468,21 +441,6 @@ function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Arra
         fontSize={11}
         items={series.map((s) => ({ label: s.label, colour: s.color, kind: 'line' as const, dash: s.dash }))}
       />
-      <Axis
-        scale={xs}
-        orient="bottom"
-        transform={`translate(0,${height - m.b})`}
-        ticks={6}
-        label="clip ratio α (all blocks)"
-      />
-      <Axis
-        scale={ys}
-        orient="left"
-        transform={`translate(${m.l},0)`}
-        ticks={5}
-        label="relative to α = 1"
-        labelOffset={38}
-      />
-    </Chart>
+    </Plot>
   );
 }

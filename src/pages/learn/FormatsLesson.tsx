@@ -12,6 +12,11 @@ import { bitFields, neighbours, rangeAndPrecision, valuesInRange } from './forma
 const FORMAT_OPTIONS = SCALAR_FORMATS.map((f) => ({ value: f.id, label: f.name }));
 
 /** A readable default window: the whole line for narrow formats, a window around 1 for wide ones. */
+const AXIS_OPTIONS: readonly { value: AxisKind; label: string }[] = [
+  { value: 'linear', label: 'linear' },
+  { value: 'symlog', label: 'symmetric log' },
+];
+
 export function defaultRange(f: ScalarFormat): [number, number] {
   if (f.kind === 'e8m0') return [2 ** -4, 16];
   if (f.kind !== 'float' || f.bits <= 8) return [f.kind === 'int' && !f.signed ? 0 : -f.maxFinite, f.maxFinite];
@@ -169,16 +174,7 @@ function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; h
         />
       </svg>
       <div className="flex flex-wrap items-end gap-4">
-        <Segmented
-          label="Axis"
-          value={axisKind}
-          options={[
-            { value: 'linear', label: 'linear' },
-            { value: 'symlog', label: 'symmetric log' },
-          ]}
-          onChange={setAxisKind}
-          testId="axis-kind"
-        />
+        <Segmented label="Axis" value={axisKind} options={AXIS_OPTIONS} onChange={setAxisKind} testId="axis-kind" />
         <p className="text-xs text-slate-600 dark:text-slate-400">
           Blue ticks: representable values. Red triangle: the typed value; red circle: the value it rounds to. The log
           axis shows that a float format spaces its values evenly within each binade.

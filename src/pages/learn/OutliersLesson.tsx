@@ -6,9 +6,7 @@ import { errorMetrics, INT8 } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Slider } from '../../views/inputs';
 import {
-  Axis,
   BarsY,
-  Chart,
   ColorLegend,
   Dots,
   Heatmap,
@@ -17,6 +15,7 @@ import {
   OKABE_ITO,
   useLogColour,
   useMagnitudeColour,
+  Plot,
 } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import {
@@ -213,7 +212,10 @@ function AlphaCurve({ curve, alpha }: { curve: { alpha: number; sqnrDb: number }
   const pts = curve.map((p) => [p.alpha, p.sqnrDb] as const);
   const current = curve.reduce((a, b) => (Math.abs(b.alpha - alpha) < Math.abs(a.alpha - alpha) ? b : a));
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{ scale: x, ticks: 5, label: 'α' }}
+      y={{ scale: y, ticks: 5, label: 'output SQNR (dB)', labelOffset: 36 }}
       responsive
       width={width}
       height={height}
@@ -230,16 +232,7 @@ function AlphaCurve({ curve, alpha }: { curve: { alpha: number; sqnrDb: number }
         stroke={OKABE_ITO.vermillion}
         strokeWidth={2.5}
       />
-      <Axis scale={x} orient="bottom" transform={`translate(0,${height - m.b})`} ticks={5} label="α" />
-      <Axis
-        scale={y}
-        orient="left"
-        transform={`translate(${m.l},0)`}
-        ticks={5}
-        label="output SQNR (dB)"
-        labelOffset={36}
-      />
-    </Chart>
+    </Plot>
   );
 }
 
@@ -265,7 +258,22 @@ function ChannelBars({ before, after, weights }: { before: Float64Array; after: 
     { label: 'max|W_j·s_j| after', data: weights, color: OKABE_ITO.blue },
   ];
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{
+        scale: d3
+          .scaleLinear()
+          .domain([0, n - 1])
+          .range([(x(0) ?? 0) + x.bandwidth() / 2, (x(n - 1) ?? 0) + x.bandwidth() / 2]),
+        ticks: 8,
+        label: 'channel j',
+      }}
+      y={{
+        scale: y,
+        tickValues: [0, 1, 10, 100].filter((v) => v <= top),
+        label: 'max magnitude (symlog)',
+        labelOffset: 36,
+      }}
       responsive
       width={width}
       height={height}
@@ -289,24 +297,6 @@ function ChannelBars({ before, after, weights }: { before: Float64Array; after: 
         fontSize={11}
         items={series.map((s) => ({ label: s.label, colour: s.color }))}
       />
-      <Axis
-        scale={d3
-          .scaleLinear()
-          .domain([0, n - 1])
-          .range([(x(0) ?? 0) + x.bandwidth() / 2, (x(n - 1) ?? 0) + x.bandwidth() / 2])}
-        orient="bottom"
-        transform={`translate(0,${height - m.b})`}
-        ticks={8}
-        label="channel j"
-      />
-      <Axis
-        scale={y}
-        orient="left"
-        transform={`translate(${m.l},0)`}
-        tickValues={[0, 1, 10, 100].filter((v) => v <= top)}
-        label="max magnitude (symlog)"
-        labelOffset={36}
-      />
-    </Chart>
+    </Plot>
   );
 }

@@ -7,10 +7,7 @@ import { E2M1, E4M3, NVFP4_BLOCK } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Slider } from '../../views/inputs';
 import {
-  Axis,
-  Chart,
   ColorLegend,
-  decades,
   Heatmap,
   Key,
   Line,
@@ -19,6 +16,7 @@ import {
   RuleX,
   useLogColour,
   SwatchLegend,
+  Plot,
 } from '../../views/charts';
 import { pct, sig } from './fmt';
 import { explorerHash, formatBits, tourAtBudget, tourTensors, type TourPolicy } from './tourModel';
@@ -196,7 +194,10 @@ function PolicyCurves({
     .nice()
     .range([height - m.b, m.t]);
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{ scale: xs, ticks: 5, tickFormat: (v) => pct(v, 0), label: 'share of blocks in FP8' }}
+      y={{ scale: ys, label: 'Fisher-weighted MSE (log)', labelOffset: 46 }}
       responsive
       width={width}
       height={height}
@@ -221,23 +222,6 @@ function PolicyCurves({
         }))}
       />
       <RuleX x={budget} scale={xs} y1={m.t} y2={height - m.b} dash="3 3" />
-      <Axis
-        scale={xs}
-        orient="bottom"
-        transform={`translate(0,${height - m.b})`}
-        ticks={5}
-        tickFormat={(v) => pct(v, 0)}
-        label="share of blocks in FP8"
-      />
-      <Axis
-        scale={ys}
-        orient="left"
-        transform={`translate(${m.l},0)`}
-        tickValues={decades(ys.domain() as [number, number])}
-        tickFormat={(v) => d3.format('.0e')(v)}
-        label="Fisher-weighted MSE (log)"
-        labelOffset={46}
-      />
-    </Chart>
+    </Plot>
   );
 }

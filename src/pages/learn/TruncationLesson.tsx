@@ -8,7 +8,7 @@ import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/form
 const SLOPE_FIT = [2, 20] as const;
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented, Slider } from '../../views/inputs';
-import { Axis, Chart, Key, Line, OKABE_ITO } from '../../views/charts';
+import { Key, Line, OKABE_ITO, Plot } from '../../views/charts';
 import { db, exact, sig } from './fmt';
 import {
   dbPerBit,
@@ -31,6 +31,11 @@ import {
 } from '../../store/truncation';
 
 type Mode = MantissaMode;
+
+const MODE_OPTIONS: readonly { value: Mode; label: string }[] = [
+  { value: 'truncate', label: 'Truncation' },
+  { value: 'round', label: 'Rounding (RNE)' },
+];
 
 export function TruncationLesson() {
   const weights = useMemo(() => truncationTensor(), []);
@@ -75,16 +80,7 @@ export function TruncationLesson() {
           onChange={setKeep}
           testId="keep-bits"
         />
-        <Segmented
-          label="Dropping bits by"
-          value={mode}
-          options={[
-            { value: 'truncate', label: 'Truncation' },
-            { value: 'round', label: 'Rounding (RNE)' },
-          ]}
-          onChange={setMode}
-          testId="mode"
-        />
+        <Segmented label="Dropping bits by" value={mode} options={MODE_OPTIONS} onChange={setMode} testId="mode" />
       </Controls>
       <Section title="Error of the tensor">
         <p className="text-sm">
@@ -249,7 +245,10 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
     { key: 'round' as const, label: 'rounding', color: OKABE_ITO.blue, dash: '6 3' },
   ];
   return (
-    <Chart
+    <Plot
+      margin={{ left: m.l, bottom: m.b }}
+      x={{ scale: x, ticks: 12, label: 'mantissa bits kept' }}
+      y={{ scale: y, ticks: 6, label: 'SQNR (dB)' }}
       responsive
       width={width}
       height={height}
@@ -281,14 +280,6 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
         fontSize={12}
         items={series.map((s) => ({ label: s.label, colour: s.color, kind: 'line' as const, dash: s.dash }))}
       />
-      <Axis
-        scale={x}
-        orient="bottom"
-        transform={`translate(0,${height - m.b})`}
-        ticks={12}
-        label="mantissa bits kept"
-      />
-      <Axis scale={y} orient="left" transform={`translate(${m.l},0)`} ticks={6} label="SQNR (dB)" />
-    </Chart>
+    </Plot>
   );
 }

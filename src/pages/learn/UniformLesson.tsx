@@ -12,6 +12,11 @@ import { sig } from './fmt';
 export const UNIFORM_DOMAIN: [number, number] = [-2, 4];
 
 /** Ten seeded points, skewed positive (like activations after a GELU): the asymmetric case. */
+const BITS_OPTIONS: readonly { value: Bits; label: string }[] = [
+  { value: '8', label: 'INT8' },
+  { value: '4', label: 'INT4' },
+];
+
 export function initialUniformSample(): number[] {
   const normal = seededNormal(3);
   return Array.from({ length: 10 }, () => Math.fround(Math.min(3.8, Math.max(-1.9, 0.9 + 0.8 * normal()))));
@@ -59,16 +64,7 @@ export function UniformLesson() {
         </p>
       </Prose>
       <Controls>
-        <Segmented
-          label="Integer width"
-          value={bits}
-          options={[
-            { value: '8', label: 'INT8' },
-            { value: '4', label: 'INT4' },
-          ]}
-          onChange={setBits}
-          testId="int-bits"
-        />
+        <Segmented label="Integer width" value={bits} options={BITS_OPTIONS} onChange={setBits} testId="int-bits" />
         <button
           type="button"
           className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"

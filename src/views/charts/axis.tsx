@@ -1,6 +1,7 @@
 // The axis mark: ticks, labels and an optional grid drawn by React from a d3 scale (no DOM mutation, so
 // it renders on the server and in snapshot tests). Text and lines use currentColor (both themes).
 import type { ReactNode } from 'react';
+import * as d3 from 'd3';
 
 /** A continuous d3 scale (linear, log, symlog, …) or a band/point scale. */
 export interface AxisScale<D> {
@@ -12,7 +13,7 @@ export interface AxisScale<D> {
   bandwidth?: () => number;
 }
 
-export function Axis<D extends number | string>(props: {
+export interface AxisProps<D extends number | string> {
   scale: AxisScale<D>;
   orient: 'bottom' | 'left' | 'top' | 'right';
   transform?: string;
@@ -32,13 +33,29 @@ export function Axis<D extends number | string>(props: {
   fontSize?: number;
   /** Font size of the label (default 12). */
   labelSize?: number;
-}) {
+}
+
+export function Axis<D extends number | string>(props: AxisProps<D>) {
   const { scale, orient } = props;
   const size = props.tickSize ?? 6;
   const fontSize = props.fontSize ?? 10;
   const band = scale.bandwidth ? scale.bandwidth() / 2 : 0;
-  const values: readonly D[] = props.tickValues ?? (scale.ticks ? scale.ticks(props.ticks ?? 10) : scale.domain());
-  const format = props.tickFormat ?? (scale.tickFormat ? scale.tickFormat(props.ticks ?? 10) : (v: D) => String(v));
+  // Log scales: one tick per decade in 1e±k notation unless told otherwise.
+  const isLog = 'base' in scale;
+  const values: readonly D[] =
+    props.tickValues ??
+    (isLog
+      ? (decades(scale.domain() as number[]) as D[])
+      : scale.ticks
+        ? scale.ticks(props.ticks ?? 10)
+        : scale.domain());
+  const format =
+    props.tickFormat ??
+    (isLog
+      ? (v: D) => d3.format('.0e')(Number(v))
+      : scale.tickFormat
+        ? scale.tickFormat(props.ticks ?? 10)
+        : (v: D) => String(v));
   const vertical = orient === 'left' || orient === 'right';
   const sign = orient === 'bottom' || orient === 'right' ? 1 : -1;
   const [r0, r1] = [Math.min(...scale.range()), Math.max(...scale.range())];

@@ -15,7 +15,7 @@ export function tensorDetailFixture(seed = 11): TensorDetail {
   const u = unit(mulberry32(seed + 1));
   const weight = Float32Array.from({ length: rows * cols }, () => 0.05 * normal() * (u() < 0.05 ? 6 : 1));
   const fisher = Float32Array.from({ length: rows * cols }, () => Math.exp(4 * u() - 2) * 1e-4);
-  const q = quantizeWeight(weight, rows, cols, { clip: 'fisher', fisher });
+  const q = quantizeWeight(weight, rows, cols, { clip: 'fisher', fisher, curve: true });
   return {
     layer: 1,
     proj: 'down',

@@ -2,6 +2,7 @@
 // SVG/PNG export, role and label for screen readers): fixed-size (shrinking to fit a narrow container) or
 // responsive (the width from CSS).
 import type { ReactNode, SVGProps } from 'react';
+import { Axis, type AxisProps } from './axis';
 
 export interface Margins {
   top: number;
@@ -43,5 +44,35 @@ export function Chart({
     >
       {children}
     </svg>
+  );
+}
+
+type AxisOptions = Omit<AxisProps<number>, 'orient' | 'transform'>;
+
+/**
+ * A chart with an x axis along the bottom margin and a y axis along the left one (either optional), the
+ * marks drawn over them. `compact` is the explorer's axis style: short ticks, no domain line, 10 px labels.
+ */
+export function Plot({
+  margin,
+  x,
+  y,
+  compact,
+  children,
+  ...chart
+}: Omit<Parameters<typeof Chart>[0], 'children' | 'x' | 'y'> & {
+  margin: { left: number; bottom: number };
+  x?: AxisOptions;
+  y?: AxisOptions;
+  compact?: boolean;
+  children?: ReactNode;
+}) {
+  const style = compact ? { tickSize: 4, domainLine: false, labelSize: 10 } : {};
+  return (
+    <Chart {...chart}>
+      {x && <Axis orient="bottom" transform={`translate(0,${chart.height - margin.bottom})`} {...style} {...x} />}
+      {y && <Axis orient="left" transform={`translate(${margin.left},0)`} {...style} {...y} />}
+      {children}
+    </Chart>
   );
 }
