@@ -2,6 +2,7 @@ import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { CONTENT_SECURITY_POLICY } from './src/sw/policy';
 
 // Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer). The dev and preview
 // servers send the headers; a static host that cannot gets them from the service worker (src/sw).
@@ -10,28 +11,7 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-/**
- * The production build's Content-Security-Policy, as a <meta> so that it holds on any static host. Code
- * only from the app's own origin ('wasm-unsafe-eval' lets it compile onnxruntime-web's .wasm); user files
- * and model URLs are data: fetched (connect-src, any http/https host) but never run. No inline script
- * anywhere. Inline styles stay allowed: they are not code, and the views set style attributes.
- * (frame-ancestors and report-uri cannot be delivered by <meta>, so they are not here.)
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self' https: http: blob: data:",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self' data:",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'none'",
-].join('; ');
-
-// Build only: the dev server's React refresh preamble is an inline script. Right after the charset, before
+// The Content-Security-Policy (src/sw/policy.ts) as a <meta>. Build only: the dev server's React refresh preamble is an inline script. Right after the charset, before
 // any script or style the page loads.
 const contentSecurityPolicy = (): Plugin => ({
   name: 'fgmp-content-security-policy',

@@ -3,12 +3,15 @@
 // First visit: the service worker installs, the page reloads once and is then cross-origin isolated
 // (SharedArrayBuffer, so wasm threads). Second visit with the server closed, the context offline and
 // every request refused: the explorer opens on the default model and calibrates it from the cache. On
-// both: no Content-Security-Policy violation, no 404, no page error; the site is installable.
+// both: no Content-Security-Policy violation, no 404, no page error; the site is installable. (Isolation
+// is checked by posting a SharedArrayBuffer, what wasm threads need; the app itself runs onnxruntime-web
+// with one thread.)
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStaticServer } from '../scripts/static-server';
+import { probeExecutionProvider } from '../src/core/runtime/epProbe';
 
 const SHOTS = path.resolve('e2e-artifacts/screenshots');
 // The build to serve: the webServer's fresh `npm run build` unless FGMP_DIST names another.
@@ -122,6 +125,21 @@ test('static host without headers: isolated by the service worker, installable, 
     await expect(offline.getByTestId('heatmap-weights').locator('[data-cell]')).toHaveCount(4 * 7);
     expect(await isolated(offline)).toEqual({ crossOriginIsolated: true, posted: true, controlled: true });
     await offline.screenshot({ path: `${SHOTS}/deploy-offline.png`, fullPage: true });
+
+    // The page itself compiles onnxruntime-web's .wasm and builds its ONNX graphs under the policy (the
+    // app's test hook), from the cache, and gets the numbers Node gets for the same model and tokens.
+    const sequences = [[1, 72, 301, 17, 450, 9, 33, 260, 5]];
+    const inPage = await offline.evaluate(async (sequences) => {
+      const probe = await window.__fgmpRuntimeProbe!();
+      const bytes = new Uint8Array(await (await fetch('models/sotu-llama.bin')).arrayBuffer());
+      return Array.from((await probe.probeExecutionProvider(bytes, 'wasm', { sequences, seq: 8, threads: 1 })).nll);
+    }, sequences);
+    const inNode = await probeExecutionProvider(readFileSync('public/models/sotu-llama.bin'), 'wasm', {
+      sequences,
+      seq: 8,
+    });
+    expect(inPage).toHaveLength(8);
+    inPage.forEach((x, i) => expect(Math.abs(x - inNode.nll[i])).toBeLessThanOrEqual(1e-5 * inNode.nll[i]));
     expect(server.log.length).toBe(servedBefore);
     // The service worker answered everything: what reached the network was only its own update check.
     expect(refused.filter((u) => !u.endsWith('/sw.js'))).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headOf, precacheUrl, withIsolation } from './isolation';
+import { extraHeaders, headOf, precacheUrl, withIsolation } from './isolation';
 
 const SCOPE = 'https://example.org/fgmp/';
 
@@ -54,5 +54,19 @@ describe('precacheUrl', () => {
     expect(precacheUrl(req(`${model}#x`), SCOPE)).toBe(model);
     expect(precacheUrl(req(model, 'cors', 'POST'), SCOPE)).toBeNull();
     expect(precacheUrl(req('https://huggingface.co/x/resolve/main/model.bin'), SCOPE)).toBeNull();
+  });
+});
+
+describe('extraHeaders', () => {
+  it("gives worker scripts the page's policy and nothing else any", () => {
+    expect(extraHeaders('worker', "script-src 'self'")).toEqual({ 'Content-Security-Policy': "script-src 'self'" });
+    for (const d of ['document', 'script', 'image', ''] as const)
+      expect(extraHeaders(d, "script-src 'self'")).toEqual({});
+  });
+
+  it('withIsolation sets them on top of the isolation headers', () => {
+    const res = withIsolation(new Response('x'), null, extraHeaders('worker', "default-src 'none'"));
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'");
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   });
 });

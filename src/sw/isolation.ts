@@ -19,16 +19,24 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
  * response (status 0) cannot be rebuilt and is returned as it is. Rebuilding also drops the
  * `redirected` flag, which a navigation must not see on a response from a service worker.
  */
-export function withIsolation(res: Response, body: BodyInit | null = res.body): Response {
+export function withIsolation(res: Response, body: BodyInit | null = res.body, extra: HeadersInit = {}): Response {
   if (res.status === 0) return res;
   const headers = new Headers(res.headers);
   for (const [k, v] of Object.entries(ISOLATION_HEADERS)) headers.set(k, v);
+  for (const [k, v] of new Headers(extra)) headers.set(k, v);
   // 1xx/204/304 responses may not carry a body; none of those reach here from the cache.
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /** A HEAD answer from a cached GET: same status and headers, no body (controller.ts probes the model with HEAD). */
 export const headOf = (res: Response): Response => withIsolation(res, null);
+
+/**
+ * Headers beyond isolation for a request's destination: a worker script gets the page's
+ * Content-Security-Policy (policy.ts), which the page's <meta> does not reach.
+ */
+export const extraHeaders = (destination: string, policy: string): Record<string, string> =>
+  destination === 'worker' || destination === 'sharedworker' ? { 'Content-Security-Policy': policy } : {};
 
 /**
  * The URL to look up in the precache for a request, or null when the cache is not the place to look.

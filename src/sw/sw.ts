@@ -7,7 +7,8 @@
 //     onnxruntime-web may start wasm threads. The maintained coi-serviceworker does the same.
 import { cleanupOutdatedCaches, getCacheKeyForURL, precache, type PrecacheEntry } from 'workbox-precaching';
 import { createPartialResponse } from 'workbox-range-requests';
-import { headOf, precacheUrl, withIsolation } from './isolation';
+import { extraHeaders, headOf, precacheUrl, withIsolation } from './isolation';
+import { CONTENT_SECURITY_POLICY } from './policy';
 
 // Service-worker types by hand: the project's lib is DOM, which cannot be mixed with WebWorker.
 interface SwEvent extends Event {
@@ -48,11 +49,13 @@ async function respond(request: Request): Promise<Response> {
   const lookup = precacheUrl(request, sw.registration.scope);
   const key = lookup === null ? undefined : getCacheKeyForURL(lookup);
   const cached = key === undefined ? undefined : await caches.match(key);
+  const extra = extraHeaders(request.destination, CONTENT_SECURITY_POLICY);
   if (cached) {
     if (request.method === 'HEAD') return headOf(cached);
     // The profile reader asks for byte ranges; answer them from the cached whole file.
     if (request.headers.has('range')) return withIsolation(await createPartialResponse(request, cached));
-    return withIsolation(cached);
+    return withIsolation(cached, cached.body, extra);
   }
-  return withIsolation(await fetch(request));
+  const res = await fetch(request);
+  return withIsolation(res, res.body, extra);
 }

@@ -1,6 +1,6 @@
 // A small ONNX graph builder: named values, nodes, initializers, typed inputs and outputs, encoded to
-// ModelProto bytes with protobufjs. It knows nothing about Llama; llama.ts uses it.
-import { AttributeType, DataType, ModelProto } from './onnxProto.ts';
+// ModelProto bytes (onnxWire.ts, no eval: the app's CSP allows none). It knows nothing about Llama; llama.ts uses it.
+import { AttributeType, DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from './onnxWire.ts';
 
 export type ElemType = 'float32' | 'int64' | 'int32' | 'bool';
 /** A dimension: a fixed size or a symbolic name ("batch", "seq"). */
@@ -33,8 +33,8 @@ function valueInfo(name: string, type: ElemType, shape: Dim[]): ValueInfo {
 }
 
 export class GraphBuilder {
-  private readonly nodes: object[] = [];
-  private readonly initializers: object[] = [];
+  private readonly nodes: NodeProto[] = [];
+  private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
   private readonly constCache = new Map<string, string>();
@@ -136,9 +136,9 @@ export class GraphBuilder {
     return this.nodes.length;
   }
 
-  /** Encodes the graph as an ONNX ModelProto (IR version 8). */
-  toBytes(): Uint8Array {
-    const model = {
+  /** The graph as an ONNX ModelProto message (IR version 8). */
+  toModel(): ModelProto {
+    return {
       irVersion: 8,
       producerName: 'fgmp-explorer',
       opsetImport: [{ domain: '', version: this.opset }, ...[...this.domains].map(([domain, version]) => ({ domain, version }))],
@@ -150,8 +150,10 @@ export class GraphBuilder {
         output: this.outputs,
       },
     };
-    const err = ModelProto.verify(model);
-    if (err) throw new Error(`graph builder: invalid model: ${err}`);
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  }
+
+  /** Encodes the graph as ONNX ModelProto bytes. */
+  toBytes(): Uint8Array {
+    return encodeModel(this.toModel());
   }
 }

@@ -1,6 +1,7 @@
 // The subset of onnx.proto (github.com/onnx/onnx, onnx/onnx.proto, IR version 8) that our graph builder
 // emits, as protobufjs reflection JSON. Field numbers are those of the official schema, so the encoded
-// bytes are ordinary ONNX models.
+// bytes are ordinary ONNX models. Tests only (an independent decoder/encoder): the app writes its bytes
+// with onnxWire.ts, since protobufjs compiles code with `new Function`, which the app's CSP refuses.
 import protobuf from 'protobufjs/light.js';
 
 const schema = {
@@ -86,7 +87,4 @@ const schema = {
 const root = protobuf.Root.fromJSON(schema);
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
-/** onnx.TensorProto.DataType codes used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
-/** onnx.AttributeProto.AttributeType codes used here. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+export { AttributeType, DataType } from './onnxWire.ts';
