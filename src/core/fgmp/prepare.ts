@@ -27,6 +27,8 @@ export interface PrepareOptions {
   fisher?: WeightFisherSource;
   fp8Scale?: 'tensor' | 'row';
   clipGrid?: readonly number[];
+  /** Keep each tensor's clipping curve in quant.curve (default false: computed on demand, clippingCurve). */
+  curve?: boolean;
   /** Restrict to these layers (default: all). */
   layers?: readonly number[];
   /** Called after each tensor, for progress bars. */
@@ -54,6 +56,7 @@ export function prepareWeights(
         fisher,
         fp8Scale: options.fp8Scale,
         grid: options.clipGrid,
+        curve: options.curve,
       });
       out.push({ layer, proj, rows, cols, weight, fisher, quant });
       options.onProgress?.(out.length, total);

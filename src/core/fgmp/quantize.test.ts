@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lcg32, unitOpen } from '../random';
 import { E4M3 } from '../formats/index.ts';
-import { CLIP_GRID, clippingCurve, quantizeWeight, type ClipMode } from './quantize';
+import { CLIP_GRID, CLIP_MODES, clippingCurve, quantizeWeight, type ClipMode } from './quantize';
 
 const lcg = (seed: number) => unitOpen(lcg32(seed));
 function normals(n: number, seed: number): Float32Array {
@@ -66,7 +66,7 @@ describe('quantizeWeight on a hand-worked row of 20 (a full block and a short bl
     // 0.75 -> 6.86 -> 6, 0.1 -> 0.91 -> 1. Squared error 0.01283203125 < 0.013125 at α = 1; α = 0.85 gives the same
     // block scale (ties keep the larger ratio) and every other ratio is worse (0.95: 0.01579, 0.8: 0.01989, …).
     // Block 0: α = 1 error 0.0159765625; α = 0.95 already 0.0703 (the 2.625 outlier is cut).
-    const q = quantizeWeight(w, 1, 20, { clip: 'mse' });
+    const q = quantizeWeight(w, 1, 20, { clip: 'mse', curve: true });
     expect(Array.from(q.clipRatio)).toEqual([1, Math.fround(0.9)]);
     expect(Array.from(q.qLo.subarray(0, 16))).toEqual(Array.from(expectedLo.subarray(0, 16)));
     expect(Array.from(q.qLo.subarray(16))).toEqual([0.328125, -0.65625, 0.65625, 0.109375]);
@@ -124,7 +124,7 @@ describe('clipping search', () => {
     it(`never worse than no clipping in its own objective, block by block (${name})`, () => {
       const none = quantizeWeight(w, rows, cols, { clip: 'none', fisher });
       const mse = quantizeWeight(w, rows, cols, { clip: 'mse', fisher });
-      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher, curve: true });
       expect(mse.grid.blockCount).toBe(rows * 11);
       const noneMse = blockErrors(rows, cols, w, none.qLo);
       const noneFis = blockErrors(rows, cols, w, none.qLo, fisher);
@@ -144,7 +144,7 @@ describe('clipping search', () => {
 
     it(`Fisher clipping beats MSE clipping in Fisher-weighted error and vice versa (${name})`, () => {
       const mse = quantizeWeight(w, rows, cols, { clip: 'mse', fisher });
-      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+      const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher, curve: true });
       const fisOfFis = blockErrors(rows, cols, w, fis.qLo, fisher);
       const fisOfMse = blockErrors(rows, cols, w, mse.qLo, fisher);
       const mseOfFis = blockErrors(rows, cols, w, fis.qLo);
@@ -162,7 +162,7 @@ describe('clipping search', () => {
   it('tensor curve: α = 1 is the unclipped error, and the per-block choice beats every single ratio', () => {
     const w = heavyTailed(rows * cols, 4);
     const none = quantizeWeight(w, rows, cols, { clip: 'none' });
-    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher, curve: true });
     const curve = fis.curve!;
     expect(curve.grid).toEqual(CLIP_GRID);
     const n = rows * cols;
@@ -179,7 +179,7 @@ describe('clipping search', () => {
 
   it("block curve: its minimum is the chosen block's error at the chosen ratio (short last block too)", () => {
     const w = heavyTailed(rows * cols, 6);
-    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher });
+    const fis = quantizeWeight(w, rows, cols, { clip: 'fisher', fisher, curve: true });
     const errs = blockErrors(rows, cols, w, fis.qLo, fisher);
     for (const b of [0, 10, 21, 5 * 11 + 3]) {
       const len = b % 11 === 10 ? 12 : 16;
@@ -201,6 +201,25 @@ describe('clipping search', () => {
   });
 });
 
+describe('the clipping curve is optional', () => {
+  it('with or without it, the same values and ratios (the search skips only what a bound rules out)', () => {
+    const rows = 12;
+    const cols = 172;
+    for (const seed of [1, 2, 3]) {
+      const w = seed === 2 ? heavyTailed(rows * cols, seed) : normals(rows * cols, seed);
+      const fisher = fisherLike(rows * cols, seed + 7);
+      for (const clip of CLIP_MODES) {
+        const a = quantizeWeight(w, rows, cols, { clip, fisher, curve: true });
+        const b = quantizeWeight(w, rows, cols, { clip, fisher });
+        expect(Array.from(b.qLo)).toEqual(Array.from(a.qLo));
+        expect(Array.from(b.clipRatio)).toEqual(Array.from(a.clipRatio));
+        expect(b.curve).toBeNull();
+        if (clip !== 'none') expect(clippingCurve(w, rows, cols, { fisher }).mse).toEqual(a.curve!.mse);
+      }
+    }
+  });
+});
+
 describe('E4M3 scale sweep (clip mse-sweep | fisher-sweep)', () => {
   it('hand-worked: 16 ones find block scale 64 (error 0) where the grid keeps 44 (error 0.015625)', () => {
     // Row of 32: block 0 = [10.5, 0 × 15] sets the tensor amax, ts = 10.5 / 2688 = 2^-8 exactly.
@@ -212,8 +231,8 @@ describe('E4M3 scale sweep (clip mse-sweep | fisher-sweep)', () => {
     const w = new Float32Array(32);
     w[0] = 10.5;
     w.fill(1, 16);
-    const grid = quantizeWeight(w, 1, 32, { clip: 'mse' });
-    const sweep = quantizeWeight(w, 1, 32, { clip: 'mse-sweep' });
+    const grid = quantizeWeight(w, 1, 32, { clip: 'mse', curve: true });
+    const sweep = quantizeWeight(w, 1, 32, { clip: 'mse-sweep', curve: true });
     expect(grid.nvfp4TensorScale).toBe(2 ** -8);
     expect(Array.from(grid.qLo.subarray(16))).toEqual(Array(16).fill(1.03125));
     expect(Array.from(grid.clipRatio)).toEqual([1, 1]);

@@ -39,6 +39,11 @@ export interface WeightQuantOptions {
   grid?: readonly number[];
   /** FP8 scale granularity: one per tensor (amax/448, default) or one per output row. */
   fp8Scale?: 'tensor' | 'row';
+  /**
+   * Also compute the whole-tensor clipping curve (default false: `curve` is null and the search skips
+   * grid ratios a bound rules out; clippingCurve computes it on demand with the same numbers).
+   */
+  curve?: boolean;
 }
 
 export interface ClipCurve {
@@ -65,7 +70,7 @@ export interface QuantizedWeight {
   nvfp4TensorScale: number;
   /** FP8 scales: length 1 (per tensor) or one per row. */
   fp8Scales: Float32Array;
-  /** Whole-tensor clipping curve (every block at the same ratio); null for clip 'none'. */
+  /** Whole-tensor clipping curve (every block at the same ratio); null for clip 'none' or without options.curve. */
   curve: ClipCurve | null;
 }
 
@@ -140,6 +145,7 @@ export function quantizeWeight(
     grid: clipGrid,
     fisherObjective: clipNeedsFisher(mode),
     sweep: mode.endsWith('-sweep'),
+    curve: options.curve === true,
   });
   const alphas = Float32Array.from(clipGrid);
   let b = 0;
@@ -168,7 +174,7 @@ export function quantizeWeight(
     clipRatio,
     nvfp4TensorScale: tensorScale,
     fp8Scales,
-    curve: { grid: clipGrid, mse, fisherMse },
+    curve: options.curve === true ? { grid: clipGrid, mse, fisherMse } : null,
   };
 }
 

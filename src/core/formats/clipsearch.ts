@@ -21,6 +21,8 @@ export interface ClipSearchOptions {
   fisherObjective: boolean;
   /** Also sweep every E4M3 block-scale code. */
   sweep: boolean;
+  /** Sum the grid curve (default true); without it the curves are zeros and the search may skip work. */
+  curve?: boolean;
 }
 
 export interface ClipSearchResult {
@@ -159,5 +161,9 @@ export function nvfp4ClipSearchReference(
       scaleCodes[b] = bestCode;
       gridIndex[b] = bestG;
     }
+  if (options.curve === false) {
+    curveMse.fill(0);
+    curveFisher.fill(0);
+  }
   return { scaleCodes, gridIndex, curveMse, curveFisher };
 }

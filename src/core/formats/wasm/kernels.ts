@@ -310,7 +310,7 @@ export class WeightKernels {
     x: Float32Array,
     rowLength: number,
     tensorScale: number,
-    options: { fisher?: Float32Array; grid: Float32Array; fisherObjective: boolean; sweep: boolean },
+    options: { fisher?: Float32Array; grid: Float32Array; fisherObjective: boolean; sweep: boolean; curve?: boolean },
     out: {
       values: Float32Array;
       codes: Uint8Array;
@@ -327,7 +327,7 @@ export class WeightKernels {
     const fisher = options.fisher;
     const inputs: { src: Float32Array; dst: 'x' | 'fisher' }[] = [{ src: x, dst: 'x' }];
     if (fisher) inputs.push({ src: fisher, dst: 'fisher' });
-    const mode = (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0);
+    const mode = (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0) | (options.curve === false ? 4 : 0);
     let first = true;
     this.stream(
       x.length,

@@ -86,7 +86,7 @@ export function searchSource(h: Helpers): string {
   (func (export "nvfp4_search") (param $x i32) (param $fisher i32) (param $nblocks i32) (param $grid i32) (param $ngrid i32)
         (param $mode i32) (param $bestCodes i32) (param $bestIdx i32) (param $curve i32) (param $ts f64)
     (local $b i32) (local $xp i32) (local $fp i32) (local $g i32) (local $cc i32)
-    (local $hasF i32) (local $objF i32) (local $sweep i32) (local $code0 i32) (local $dist i32) (local $down i32) (local $up i32)
+    (local $hasF i32) (local $objF i32) (local $sweep i32) (local $nocurve i32) (local $pBelow i32) (local $pAbove i32) (local $code0 i32) (local $dist i32) (local $down i32) (local $up i32)
     (local $best f32) (local $bestCode i32) (local $bestG i32)
     (local $eP f32) (local $eF f32) (local $lD f32) (local $lU f32) (local $obj f32) (local $cp i32)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
@@ -98,6 +98,7 @@ export function searchSource(h: Helpers): string {
     (local.set $hasF (i32.ne (local.get $fisher) (i32.const 0)))
     (local.set $objF (i32.and (local.get $mode) (i32.const 1)))
     (local.set $sweep (i32.and (local.get $mode) (i32.const 2)))
+    (local.set $nocurve (i32.and (local.get $mode) (i32.const 4)))
     (local.set $OBJF (i32x4.splat (i32.sub (i32.const 0) (local.get $objF))))
     (if (i32.eqz (local.get $nblocks)) (then (return)))
     (local.set $xp (local.get $x)) (local.set $fp (local.get $fisher))
@@ -107,18 +108,23 @@ export function searchSource(h: Helpers): string {
       ${h.blockAmax(4)}
       ${loadBlock}
       ;; grid candidates (dedup by code), curve sums, grid selection
-      (local.set $g (i32.const 0))
+      ;; Without a curve the sweep needs no grid, and the grid skips codes a bound already excludes.
+      (local.set $g (select (local.get $ngrid) (i32.const 0) (i32.and (local.get $sweep) (i32.ne (local.get $nocurve) (i32.const 0)))))
+      (local.set $pBelow (i32.const -1))
+      (local.set $pAbove (i32.const 1000))
       (block $gdone (loop $gl
         (br_if $gdone (i32.ge_u (local.get $g) (local.get $ngrid)))
         (local.set $cc (call $code_from_p
           (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $grid) (i32.shl (local.get $g) (i32.const 2))))) (f64.promote_f32 (local.get $amax)))))
+        (if (i32.and (local.get $nocurve) (i32.or (i32.lt_s (local.get $cc) (local.get $pBelow)) (i32.gt_s (local.get $cc) (local.get $pAbove))))
+          (then (local.set $g (i32.add (local.get $g) (i32.const 1))) (br $gl)))
         (if (i32.eq (i32.load offset=${memo} ${memoAt}) (global.get $stamp))
           (then
             ;; a code an earlier ratio already gave: same errors, and it cannot win (ties go to the earlier)
             (local.set $eP (f32.load offset=${memo + 16} ${memoAt}))
             (local.set $eF (f32.load offset=${memo + 20} ${memoAt})))
           (else
-            (if (local.get $sweep) (then ${evaluate()}) (else ${evaluate(false)}))
+            (if (i32.or (local.get $sweep) (local.get $nocurve)) (then ${evaluate()}) (else ${evaluate(false)}))
             (i32.store offset=${memo} ${memoAt} (global.get $stamp))
             (f32.store offset=${memo + 4} ${memoAt} ${v('obj')})
             (f32.store offset=${memo + 8} ${memoAt} ${v('lD')})
@@ -126,11 +132,19 @@ export function searchSource(h: Helpers): string {
             (f32.store offset=${memo + 16} ${memoAt} ${v('eP')})
             (f32.store offset=${memo + 20} ${memoAt} ${v('eF')})
             (if (i32.or (i32.eqz (local.get $g)) (f32.lt (local.get $obj) (local.get $best)))
-              (then (local.set $best (local.get $obj)) (local.set $bestCode (local.get $cc)) (local.set $bestG (local.get $g))))))
-        (local.set $cp (i32.add (local.get $curve) (i32.shl (local.get $g) (i32.const 3))))
-        (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eP))))
-        (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ngrid) (i32.const 3))))
-        (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eF))))
+              (then (local.set $best (local.get $obj)) (local.set $bestCode (local.get $cc)) (local.set $bestG (local.get $g))))
+            (if (local.get $nocurve)
+              (then
+                (if (f32.ge (local.get $lD) (local.get $best))
+                  (then (if (i32.gt_s (local.get $cc) (local.get $pBelow)) (then (local.set $pBelow (local.get $cc))))))
+                (if (f32.ge (local.get $lU) (local.get $best))
+                  (then (if (i32.lt_s (local.get $cc) (local.get $pAbove)) (then (local.set $pAbove (local.get $cc))))))))))
+        (if (i32.eqz (local.get $nocurve))
+          (then
+            (local.set $cp (i32.add (local.get $curve) (i32.shl (local.get $g) (i32.const 3))))
+            (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eP))))
+            (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ngrid) (i32.const 3))))
+            (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eF))))))
         (local.set $g (i32.add (local.get $g) (i32.const 1)))
         (br $gl)))
       (if (local.get $sweep)
