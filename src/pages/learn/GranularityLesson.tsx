@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Select, Slider, Toggle } from '../../views/inputs';
-import { ColorLegend, Heatmap, useLogColour, useMagnitudeColour } from '../../views/charts';
+import { ColorLegend, Heatmap, MatrixFigure, useLogColour, useMagnitudeColour } from '../../views/charts';
 import { db, pct, sig } from './fmt';
 import { E2M1, INT4, INT8, mxElementEmax, NVFP4_BLOCK } from '../../core/formats';
 
@@ -25,7 +25,7 @@ export function GranularityLesson() {
   const maxErr = d3.max(errors, (e) => d3.max(e)) ?? 1;
   const { scale: errScale, colour: errColor } = useLogColour(maxErr, 1000);
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const { scale: valScale, colour: valColor } = useMagnitudeColour(amax);
+  const magnitude = useMagnitudeColour(amax);
   const byId = Object.fromEntries(schemes.map((s) => [s.id, s]));
 
   return (
@@ -55,17 +55,16 @@ export function GranularityLesson() {
         />
       </Controls>
       <Section title="The tensor">
-        <div className="flex flex-wrap items-end gap-4">
-          <Heatmap
-            values={x}
-            rows={rows}
-            cols={cols}
-            color={valColor}
-            label="Magnitude of each weight"
-            testId="tensor-map"
-          />
-          <ColorLegend scale={valScale} title="|weight| (cividis)" tickFormat={(v) => sig(v, 2)} />
-        </div>
+        <MatrixFigure
+          values={x}
+          rows={rows}
+          cols={cols}
+          colour={magnitude}
+          label="Magnitude of each weight"
+          testId="tensor-map"
+          legendTitle="|weight| (cividis)"
+          tickFormat={(v) => sig(v, 2)}
+        />
       </Section>
       <Section title="Error maps, one colour scale for all">
         <ColorLegend scale={errScale} title="|error| (viridis, log scale)" testId="error-legend" />

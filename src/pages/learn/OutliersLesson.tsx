@@ -12,6 +12,7 @@ import {
   Heatmap,
   Key,
   Line,
+  MatrixFigure,
   OKABE_ITO,
   useLogColour,
   useMagnitudeColour,
@@ -55,7 +56,7 @@ export function OutliersLesson() {
   const best = curve.reduce((a, b) => (b.sqnrDb > a.sqnrDb ? b : a));
 
   const amax = d3.max(x, (v) => Math.abs(v)) ?? 1;
-  const { scale: xScale, colour: xColor } = useMagnitudeColour(amax);
+  const magnitude = useMagnitudeColour(amax);
 
   return (
     <div className="flex flex-col gap-6">
@@ -90,18 +91,17 @@ export function OutliersLesson() {
         />
       </Controls>
       <Section title="The activations">
-        <div className="flex flex-wrap items-end gap-4">
-          <Heatmap
-            values={x}
-            rows={tokens}
-            cols={channels}
-            cell={3}
-            color={xColor}
-            label="Magnitude of each activation, tokens by channels"
-            testId="activation-map"
-          />
-          <ColorLegend scale={xScale} title="|activation| (cividis)" tickFormat={(v) => sig(v, 2)} />
-        </div>
+        <MatrixFigure
+          values={x}
+          rows={tokens}
+          cols={channels}
+          cell={3}
+          colour={magnitude}
+          label="Magnitude of each activation, tokens by channels"
+          testId="activation-map"
+          legendTitle="|activation| (cividis)"
+          tickFormat={(v) => sig(v, 2)}
+        />
       </Section>
       <Section title="Per-tensor INT8 activations">
         <Prose>

@@ -7,3 +7,4 @@ export * from './cells';
 export * from './legend';
 export * from './frame';
 export * from './colour';
+export * from './figure';
