@@ -27,7 +27,7 @@ export interface PrepareOptions {
   fisher?: WeightFisherSource;
   fp8Scale?: 'tensor' | 'row';
   clipGrid?: readonly number[];
-  /** Keep each tensor's clipping curve in quant.curve (default false: computed on demand, clippingCurve). */
+  /** Keep each tensor's clipping curve in quant.curve (default true; false: null, clippingCurve on demand). */
   curve?: boolean;
   /** Restrict to these layers (default: all). */
   layers?: readonly number[];

@@ -40,8 +40,8 @@ export interface WeightQuantOptions {
   /** FP8 scale granularity: one per tensor (amax/448, default) or one per output row. */
   fp8Scale?: 'tensor' | 'row';
   /**
-   * Also compute the whole-tensor clipping curve (default false: `curve` is null and the search skips
-   * grid ratios a bound rules out; clippingCurve computes it on demand with the same numbers).
+   * Compute the whole-tensor clipping curve (default true). false: `curve` is null and the search may
+   * skip grid ratios a bound rules out (the same choices; clippingCurve gives the curve on demand).
    */
   curve?: boolean;
 }
@@ -70,7 +70,7 @@ export interface QuantizedWeight {
   nvfp4TensorScale: number;
   /** FP8 scales: length 1 (per tensor) or one per row. */
   fp8Scales: Float32Array;
-  /** Whole-tensor clipping curve (every block at the same ratio); null for clip 'none' or without options.curve. */
+  /** Whole-tensor clipping curve (every block at the same ratio); null for clip 'none' or with options.curve false. */
   curve: ClipCurve | null;
 }
 
@@ -145,7 +145,7 @@ export function quantizeWeight(
     grid: clipGrid,
     fisherObjective: clipNeedsFisher(mode),
     sweep: mode.endsWith('-sweep'),
-    curve: options.curve === true,
+    curve: options.curve !== false,
   });
   const alphas = Float32Array.from(clipGrid);
   let b = 0;
@@ -174,7 +174,7 @@ export function quantizeWeight(
     clipRatio,
     nvfp4TensorScale: tensorScale,
     fp8Scales,
-    curve: options.curve === true ? { grid: clipGrid, mse, fisherMse } : null,
+    curve: options.curve !== false ? { grid: clipGrid, mse, fisherMse } : null,
   };
 }
 
