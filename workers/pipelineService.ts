@@ -43,6 +43,12 @@ export class PipelineService {
     this.abort = new AbortController();
   }
 
+  /** A new model or calibration text: stop what runs; a cancel flag still up was meant for that, not for us. */
+  private supersede(): void {
+    this.cancel();
+    if (this.cancelFlag) Atomics.store(this.cancelFlag, 0, 0);
+  }
+
   private readonly pollCancel = (): void => {
     if (this.cancelFlag && Atomics.exchange(this.cancelFlag, 0, 0) !== 0) this.cancel();
   };
@@ -91,23 +97,14 @@ export class PipelineService {
 
   /** Loads a checkpoint (+ tokenizer) from files; on error the previous model stays loaded. */
   load(files: P.NamedBytes[], onProgress?: P.ProgressCallback): Promise<P.ModelSummary> {
-    this.cancel();
+    this.supersede();
     return this.loadNow(files, onProgress);
   }
 
   private loadNow(files: P.NamedBytes[], onProgress?: P.ProgressCallback): Promise<P.ModelSummary> {
     return this.exclusive(onProgress, (o) => {
       const total = files.reduce((s, f) => s + f.bytes.byteLength, 0);
-      const report = (done: number) =>
-        o.onProgress!({
-          stage: 'load',
-          label: 'Parsing checkpoint',
-          done,
-          total,
-          unit: 'bytes',
-          rate: 0,
-          etaSeconds: NaN,
-        });
+      const report = byteProgress('load', 'Parsing checkpoint', total, o.onProgress!);
       report(0);
       const summary = this.core.load(files);
       report(total);
@@ -116,18 +113,18 @@ export class PipelineService {
   }
 
   loadRandom(shape: RandomShape, seed: number): Promise<P.ModelSummary> {
-    this.cancel();
+    this.supersede();
     return this.exclusive(undefined, () => this.core.loadRandom(shape, seed));
   }
 
   loadTokenizer(file: P.NamedBytes): Promise<P.ModelSummary> {
-    this.cancel();
+    this.supersede();
     return this.exclusive(undefined, () => this.core.loadTokenizer(file));
   }
 
   /** Fetches files (e.g. Hugging Face resolve/ links) with byte progress, then loads them. */
   async loadUrls(urls: string[], onProgress?: P.ProgressCallback): Promise<P.ModelSummary> {
-    this.cancel();
+    this.supersede();
     const files: P.NamedBytes[] = [];
     for (const url of urls) files.push(await this.fetchBytes(url, onProgress));
     return this.loadNow(files, onProgress);
@@ -135,7 +132,7 @@ export class PipelineService {
 
   setText(role: Role, name: string, bytes: Uint8Array): Promise<P.TextSummary> {
     // New calibration text makes a running calibration moot; a new evaluation text just waits its turn.
-    if (role === 'calibration') this.cancel();
+    if (role === 'calibration') this.supersede();
     return this.exclusive(undefined, () => this.core.setText(role, name, bytes));
   }
 
@@ -199,9 +196,7 @@ export class PipelineService {
       );
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download.bin');
     const total = Number.isFinite(declared) ? declared : 0;
-    const progress = this.throttle(onProgress);
-    const report = (done: number) =>
-      progress({ stage: 'fetch', label: `Downloading ${name}`, done, total, unit: 'bytes', rate: 0, etaSeconds: NaN });
+    const report = byteProgress('fetch', `Downloading ${name}`, total, this.throttle(onProgress));
     const reader = res.body?.getReader();
     if (!reader) return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
     const chunks: Uint8Array[] = [];
@@ -224,4 +219,9 @@ export class PipelineService {
     }
     return { name, bytes };
   }
+}
+
+/** A step that counts bytes (parse, download): its progress at `done` bytes; the throttler fills in the rate. */
+function byteProgress(stage: P.Stage, label: string, total: number, cb: P.ProgressCallback) {
+  return (done: number) => cb({ stage, label, done, total, unit: 'bytes', rate: 0, etaSeconds: NaN });
 }

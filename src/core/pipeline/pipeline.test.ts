@@ -1,0 +1,83 @@
+// App/CLI parity by construction: the explorer's Pipeline (what the worker calls) and setupSession (what
+// `fgmp run` calls) give the same perplexity, bit for bit, on stories260K, with an evaluation text and
+// with the held-out tail of the calibration text.
+import { describe, expect, it } from 'vitest';
+import { loadCheckpoint } from '../model/loaders/index.ts';
+import { hasSharedData, readShared, readSharedText, SKIP_REASON } from '../../../tests/support/sharedData.ts';
+import { Pipeline } from './pipeline.ts';
+import { setupSession } from './setup.ts';
+import type { DataSource } from './vocabulary.ts';
+
+const files = () => [
+  { name: 'stories260K.bin', bytes: readShared('models/stories260K.bin') },
+  { name: 'tok512.bin', bytes: readShared('models/tok512.bin') },
+];
+const TRAIN = 'text/tinystories_train_head.txt';
+const VALID = 'text/tinystories_valid_head.txt';
+const EVAL_TOKENS = 511;
+const CALIB_TOKENS = 512;
+
+async function cliPpl(evaluation: DataSource): Promise<number> {
+  const { model } = loadCheckpoint(files());
+  const { session } = await setupSession(model, {
+    calibration: { kind: 'text', text: readSharedText(TRAIN), name: 'train' },
+    evaluation,
+    // `fgmp run --calib-tokens 512`: ceil(512 / 256) sequences of min(256, context) tokens.
+    sequences: Math.ceil(CALIB_TOKENS / Math.min(256, model.config.maxSeqLen)),
+    seqLen: Math.min(256, model.config.maxSeqLen),
+    evalTokens: EVAL_TOKENS,
+    runtime: { threads: 1 },
+  });
+  try {
+    const r = await session.evaluate({
+      policy: 'fgmp',
+      budget: 0.3,
+      actBudget: 0.3,
+      clip: 'fisher',
+      fp8Scaling: 'tensor',
+      actTau: 'global',
+    });
+    return r.ppl;
+  } finally {
+    await session.dispose();
+  }
+}
+
+describe.skipIf(!hasSharedData)(`Pipeline equals setupSession${hasSharedData ? '' : ` (${SKIP_REASON})`}`, () => {
+  it('with an evaluation text and with the held-out calibration tail', async () => {
+    const app = new Pipeline({ runtime: { threads: 1 } });
+    app.load(files());
+    app.setText('calibration', 'train.txt', readShared(TRAIN));
+    await app.calibrate(CALIB_TOKENS);
+    const req = {
+      policy: 'fgmp' as const,
+      clipping: 'fisher' as const,
+      fp8Scaling: 'tensor' as const,
+      weightBudget: 0.3,
+      activationBudget: 0.3,
+      evaluationTokens: EVAL_TOKENS,
+      variant: 'mixed' as const,
+    };
+    // No evaluation text: the calibration text after its calibration part.
+    const heldOut = await app.evaluate(req);
+    expect(heldOut.tokens).toBe(EVAL_TOKENS);
+    expect(heldOut.ppl).toBe(await cliPpl({ kind: 'held-out' }));
+    app.setText('evaluation', 'valid.txt', readShared(VALID));
+    const valid = await app.evaluate(req);
+    expect(valid.ppl).toBe(await cliPpl({ kind: 'text', text: readSharedText(VALID), name: 'valid' }));
+    expect(valid.ppl).not.toBe(heldOut.ppl);
+  }, 240_000);
+
+  it('held-out evaluation needs a calibration text', async () => {
+    const { model } = loadCheckpoint(files());
+    await expect(
+      setupSession(model, {
+        calibration: { kind: 'samples', seed: 1 },
+        evaluation: { kind: 'held-out' },
+        sequences: 1,
+        seqLen: 32,
+        evalTokens: 16,
+      }),
+    ).rejects.toThrow(/held-out evaluation tokens need a calibration text/);
+  });
+});
