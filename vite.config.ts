@@ -38,6 +38,7 @@ export default defineConfig({
       srcDir: 'src/sw',
       filename: 'sw.ts',
       injectRegister: false, // src/sw/register.ts, which also reloads once for isolation
+      includeManifestIcons: false, // the globs below have them (else listed twice)
       manifest: {
         name: 'FGMP Explorer',
         short_name: 'FGMP',
@@ -58,7 +59,7 @@ export default defineConfig({
         rollupFormat: 'iife', // a classic worker: module service workers are not everywhere yet
         // The app, onnxruntime-web's .wasm, icons, and the default model with everything it opens with.
         globPatterns: [
-          '*.{html,svg,ico,webmanifest}',
+          '*.{html,svg,ico}', // manifest.webmanifest: the plugin adds it
           'assets/**',
           'icons/**',
           'models/sotu-llama.{bin,card.json,other-run.json,train.json,train.jsonl}',

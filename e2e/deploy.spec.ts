@@ -7,7 +7,7 @@
 // is checked by posting a SharedArrayBuffer, what wasm threads need; the app itself runs onnxruntime-web
 // with one thread.)
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStaticServer } from '../scripts/static-server';
@@ -126,6 +126,29 @@ test('static host without headers: isolated by the service worker, installable, 
     expect(await isolated(offline)).toEqual({ crossOriginIsolated: true, posted: true, controlled: true });
     await offline.screenshot({ path: `${SHOTS}/deploy-offline.png`, fullPage: true });
 
+    // HEAD and byte ranges (the model probe, the profile reader) come from the cache too, byte for byte.
+    const files = [
+      'models/sotu-llama.bin',
+      ...readdirSync(`${DIST}/models`)
+        .filter((f) => f.startsWith('sotu-llama.profile.'))
+        .map((f) => `models/${f}`),
+    ];
+    for (const file of files) {
+      const local = readFileSync(`${DIST}/${file}`);
+      const got = await offline.evaluate(async (file) => {
+        const head = await fetch(file, { method: 'HEAD' });
+        const part = await fetch(file, { headers: { Range: 'bytes=8-23' } });
+        return {
+          head: [head.status, head.headers.get('content-length')],
+          part: [part.status, part.headers.get('content-range'), Array.from(new Uint8Array(await part.arrayBuffer()))],
+        };
+      }, file);
+      expect(got).toEqual({
+        head: [200, String(local.length)],
+        part: [206, `bytes 8-23/${local.length}`, Array.from(local.subarray(8, 24))],
+      });
+    }
+
     // The page itself compiles onnxruntime-web's .wasm and builds its ONNX graphs under the policy (the
     // app's test hook), from the cache, and gets the numbers Node gets for the same model and tokens.
     const sequences = [[1, 72, 301, 17, 450, 9, 33, 260, 5]];
@@ -134,7 +157,7 @@ test('static host without headers: isolated by the service worker, installable, 
       const bytes = new Uint8Array(await (await fetch('models/sotu-llama.bin')).arrayBuffer());
       return Array.from((await probe.probeExecutionProvider(bytes, 'wasm', { sequences, seq: 8, threads: 1 })).nll);
     }, sequences);
-    const inNode = await probeExecutionProvider(readFileSync('public/models/sotu-llama.bin'), 'wasm', {
+    const inNode = await probeExecutionProvider(readFileSync(`${DIST}/models/sotu-llama.bin`), 'wasm', {
       sequences,
       seq: 8,
     });
