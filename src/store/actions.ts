@@ -14,7 +14,8 @@ export {
   updateSettings,
   crashWorkerForTest,
 } from './controller';
-export { openDefaultModel, openFiles, openFromLocation, openRandom, openText, openUrl } from './open';
+export { openDefaultModel, openFiles, openFromLocation, openRandom, openText, openUrl, retryWorker } from './open';
+export { acceptLinkFetch, cancelLinkFetch, checkLinkFetchSizes } from './linkFetch';
 export { requestTruncationPerplexity } from './perplexity';
 
 export const dismissModelError = () => patch('model', { error: null });

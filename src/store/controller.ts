@@ -204,5 +204,5 @@ export function shareUrl(): string {
 
 /** Test hook: makes the worker crash so that recovery can be checked. */
 export function crashWorkerForTest(): void {
-  void pipeline().remote.debugCrash();
+  void pipeline().remote?.debugCrash();
 }

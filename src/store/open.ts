@@ -4,12 +4,15 @@
 import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 import type { ModelSummary, NamedBytes } from '../core/pipeline/results';
 import type { RandomShape } from '../core/pipeline/vocabulary';
-import { decodeShareHash, filesToAsk, type ShareState } from '../core/url/shareState';
+import type { ShareState } from '../core/url/shareState';
 import { advance } from './controller';
 import { patch, setSettings, useExplorer } from './explorerStore';
-import { isFatalWorkerError } from './pipelineClient';
+import { recoveredMessage } from './backoff';
+import { isFatalWorkerError, WorkerUnavailable, type WorkerEvent } from './pipelineClient';
 import { invalidate } from './steps';
-import { cancelled, message, onWorkerCrash, pipeline, progress } from './worker';
+import { cancelled, message, onWorkerEvent, pipeline, progress } from './worker';
+
+export { openFromLocation } from './linkFetch';
 
 type Role = 'calibration' | 'evaluation';
 
@@ -23,6 +26,8 @@ const opened: {
   tokenizer: File | null;
   texts: Record<Role, File | null>;
 } = { model: null, tokenizer: null, texts: { calibration: null, evaluation: null } };
+/** The model being loaded when the worker failed: a restarted worker (or Try again) loads it. */
+let asked: typeof opened.model = null;
 
 /** Model loads run one after another, in the order asked, so the last one the user asked for wins. */
 let loadQueue: Promise<unknown> = Promise.resolve();
@@ -34,20 +39,55 @@ function queued<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-onWorkerCrash((text) => {
+onWorkerEvent(workerEvent);
+
+function workerEvent(e: WorkerEvent): void {
   const s = useExplorer.getState();
+  if (e.kind === 'started') {
+    const cause = s.worker.cause;
+    useExplorer.setState({
+      worker: { restarts: s.worker.restarts + 1, state: 'running', cause, message: cause && recoveredMessage(cause) },
+    });
+    void reapply();
+    return;
+  }
   invalidate('calibration');
+  const pending = asked ?? opened.model;
+  const worker = { ...s.worker, message: e.message, state: e.kind === 'failed' ? 'failed' : 'waiting', cause: e.cause };
+  if (e.kind === 'restarting') {
+    // The model panel shows a load in progress: a restarted worker is given the model again.
+    useExplorer.setState({
+      worker: worker as typeof s.worker,
+      model: { ...s.model, status: pending ? 'running' : 'idle', progress: null, error: null },
+    });
+    return;
+  }
+  const name = s.model.summary?.name;
   useExplorer.setState({
-    worker: { restarts: s.worker.restarts + 1, message: text },
-    model: { ...s.model, status: opened.model ? 'running' : 'idle', progress: null, error: null },
+    worker: worker as typeof s.worker,
+    model: {
+      ...s.model,
+      status: s.model.summary ? 'done' : 'error',
+      progress: null,
+      error:
+        'No model can be loaded or used while the pipeline worker is stopped (see the message above). ' +
+        (pending || name ? `Try again loads ${name ?? 'the model'} again.` : 'Try again starts it.'),
+    },
   });
-  void reapply();
-});
+}
+
+/** The user's Try again after the client gave up: a fresh worker, given what was opened. */
+export function retryWorker(): void {
+  patch('model', { error: null });
+  pipeline().retry();
+}
 
 /** After a restart: the same model, tokenizer and texts go to the new worker; advance() redoes the rest. */
 async function reapply(): Promise<void> {
   try {
-    const m = opened.model;
+    const m = asked ?? opened.model;
+    // The embedded default model (and its texts) never reached the worker: open it as on a first visit.
+    if (!opened.model && useExplorer.getState().settings.model.kind === 'default') return await openDefaultModel();
     if (!m) return;
     if (m.kind === 'files') await loadFiles(m.files, false);
     else if (m.kind === 'urls') await loadUrls(m.urls, false);
@@ -56,6 +96,8 @@ async function reapply(): Promise<void> {
       const f = opened.texts[role];
       if (f) await sendText(role, f);
     }
+  } catch {
+    // The worker failed again while being given its inputs: its next start (or the final message) says so.
   } finally {
     advance();
   }
@@ -68,6 +110,8 @@ async function readFile(f: File): Promise<NamedBytes> {
 /** A model step failed: the previous model stays (the worker keeps it too). */
 function modelFailed(e: unknown): void {
   if (isFatalWorkerError(e)) return; // the crash handler reports it and restarts
+  // A bad file is not tried again; a model asked for while no worker runs is loaded once one does.
+  if (!(e instanceof WorkerUnavailable)) asked = null;
   const hasModel = !!useExplorer.getState().model.summary;
   patch('model', {
     status: hasModel ? 'done' : cancelled(e) ? 'idle' : 'error',
@@ -86,9 +130,11 @@ async function loadModel(
   // The worker stops what runs before it swaps the model; the cancel flag reaches it between batches.
   pipeline().cancel();
   patch('model', { status: 'running', error: null, progress: null });
+  asked = record;
   try {
     const summary = await job();
     opened.model = record;
+    asked = null;
     patch('model', { status: 'done', summary, progress: null });
     const { model, tokenizer } = sources();
     const sel = useExplorer.getState().settings.selection;
@@ -133,7 +179,7 @@ function loadFiles(files: File[], sourceChanged = true): Promise<void> {
   });
 }
 
-function loadUrls(urls: string[], sourceChanged = true): Promise<boolean> {
+export function loadUrls(urls: string[], sourceChanged = true): Promise<boolean> {
   return queued(() =>
     loadModel(
       () =>
@@ -150,7 +196,7 @@ function loadUrls(urls: string[], sourceChanged = true): Promise<boolean> {
   );
 }
 
-function loadRandom(shape: RandomShape, seed: number, sourceChanged = true): Promise<void> {
+export function loadRandom(shape: RandomShape, seed: number, sourceChanged = true): Promise<void> {
   return queued(async () => {
     const ok = await loadModel(
       () => pipeline().call((api) => api.loadRandom(shape, seed)),
@@ -231,7 +277,23 @@ async function sendText(role: Role, file: File): Promise<void> {
   useExplorer.setState((s) => ({ texts: { ...s.texts, [role]: summary, error: null } }));
 }
 
-export async function openText(role: Role, file: File, isDefault = false): Promise<void> {
+export function openText(role: Role, file: File, isDefault = false): Promise<void> {
+  return openTextAs(role, file, isDefault ? { kind: 'default' } : { kind: 'file', name: file.name });
+}
+
+/** A text a link names by URL, fetched here (after the user agreed: linkFetch.ts); its source stays the URL. */
+export async function openTextUrl(role: Role, url: string): Promise<void> {
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText}`.trim());
+    const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || `${role}.txt`);
+    await openTextAs(role, new File([await res.blob()], name, { type: 'text/plain' }), { kind: 'url', url });
+  } catch (e) {
+    useExplorer.setState((s) => ({ texts: { ...s.texts, error: `${url}: ${message(e)}` } }));
+  }
+}
+
+async function openTextAs(role: Role, file: File, source: ShareState['calibration']): Promise<void> {
   // New calibration text: a calibration still running for the old one stops and ends silently.
   if (role === 'calibration') {
     pipeline().cancel();
@@ -240,7 +302,6 @@ export async function openText(role: Role, file: File, isDefault = false): Promi
   try {
     await sendText(role, file);
     opened.texts[role] = file;
-    const source = isDefault ? ({ kind: 'default' } as const) : ({ kind: 'file', name: file.name } as const);
     setSettings(role === 'calibration' ? { calibration: source } : { evaluation: source });
     useExplorer.setState((s) => ({ filesAsked: s.filesAsked.filter((f) => f.role !== role) }));
     invalidate(role === 'calibration' ? 'calibration' : 'perplexity');
@@ -274,19 +335,4 @@ export async function openDefaultModel(): Promise<void> {
     await openText(role, new File([await res.blob()], path.split('/').pop()!, { type: 'text/plain' }), true);
   }
   advance();
-}
-
-/** Reads the state a link carries; asks for local files it names and fetches URL/random models itself. */
-export function openFromLocation(hash: string): void {
-  const decoded = decodeShareHash(hash);
-  if (!decoded.present || decoded.state.model.kind === 'default') void openDefaultModel();
-  if (!decoded.present) return;
-  useExplorer.setState({ settings: decoded.state, urlErrors: decoded.errors, filesAsked: filesToAsk(decoded.state) });
-  const m = decoded.state.model;
-  if (m.kind === 'random') void loadRandom(m.shape, m.seed, false).then(advance);
-  else if (m.kind === 'url')
-    void loadUrls(
-      [m.url, ...(decoded.state.tokenizer?.kind === 'url' ? [decoded.state.tokenizer.url] : [])],
-      false,
-    ).then(advance);
 }

@@ -5,7 +5,9 @@ import type { StateCreator } from 'zustand';
 import type { BlockRanking } from '../core/fgmp/index';
 import type { HwParamKey } from '../core/hw/index';
 import type * as R from '../core/pipeline/results';
+import type { FetchItem } from '../core/url/fetchPolicy';
 import { DEFAULT_SHARE_STATE, type ShareState, type ShareUrlError } from '../core/url/shareState';
+import type { WorkerCause } from './backoff';
 
 export type StepStatus = 'idle' | 'running' | 'done' | 'error';
 
@@ -26,12 +28,20 @@ export interface SettingsSlice {
   urlErrors: ShareUrlError[];
   /** Local files a shared link names; the recipient is asked for them. */
   filesAsked: { role: FileRole; name: string }[];
+  /** A link's URL sources, waiting for the user's yes (nothing is fetched before): open.ts, Notices.tsx. */
+  linkFetch: { items: FetchItem[]; sizes: Record<string, string>; checking: boolean } | null;
 }
 
 export interface ModelSlice {
   model: Step & { summary: R.ModelSummary | null };
   texts: { calibration: R.TextSummary | null; evaluation: R.TextSummary | null; error: string | null };
-  worker: { restarts: number; message: string | null };
+  /** state: running, waiting to start again (back-off), or failed (the client gave up; Try again). */
+  worker: {
+    restarts: number;
+    message: string | null;
+    state: 'running' | 'waiting' | 'failed';
+    cause: WorkerCause | null;
+  };
 }
 
 export interface CalibrationSlice {
@@ -91,12 +101,13 @@ export const settingsSlice: Slice<SettingsSlice> = () => ({
   settings: structuredClone(DEFAULT_SHARE_STATE),
   urlErrors: [],
   filesAsked: [],
+  linkFetch: null,
 });
 
 export const modelSlice: Slice<ModelSlice> = () => ({
   model: { ...idle(), summary: null },
   texts: { calibration: null, evaluation: null, error: null },
-  worker: { restarts: 0, message: null },
+  worker: { restarts: 0, message: null, state: 'running', cause: null },
 });
 
 export const calibrationSlice: Slice<CalibrationSlice> = () => ({

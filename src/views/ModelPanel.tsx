@@ -11,6 +11,7 @@ import { cancelRunning, dismissModelError, openFiles, openRandom, openUrl } from
 export const ModelPanel = memo(function ModelPanel() {
   const model = useExplorer((s) => s.model);
   const filesAsked = useExplorer((s) => s.filesAsked);
+  const workerRunning = useExplorer((s) => s.worker.state === 'running');
   const asked = filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer');
   const [dragging, setDragging] = useState(false);
   const [url, setUrl] = useState('');
@@ -119,13 +120,13 @@ export const ModelPanel = memo(function ModelPanel() {
       {model.error && (
         <ErrorBox onDismiss={dismissModelError}>
           <span data-testid="model-error">{model.error}</span>
-          {model.summary && <span className="block">Still using {model.summary.name}.</span>}
+          {model.summary && workerRunning && <span className="block">Still using {model.summary.name}.</span>}
         </ErrorBox>
       )}
       {model.summary ? (
         <ModelInfo summary={model.summary} />
       ) : (
-        model.status !== 'running' && <p className="mt-2 text-xs">No model loaded yet.</p>
+        model.status !== 'running' && workerRunning && <p className="mt-2 text-xs">No model loaded yet.</p>
       )}
     </section>
   );
@@ -159,9 +160,12 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
           </div>
         ))}
       </dl>
-      {summary.warnings.map((w) => (
-        <Note key={w}>{w}</Note>
-      ))}
+      <NonFiniteNote summary={summary} />
+      {summary.warnings
+        .filter((w) => !/^\d+ (NaN|infinite \(±Inf\)) weight values in /.test(w))
+        .map((w) => (
+          <Note key={w}>{w}</Note>
+        ))}
       <details className="mt-1 text-xs">
         <summary className="cursor-pointer select-none">Tensors ({summary.tensors.length})</summary>
         <div className="max-h-56 overflow-auto">
@@ -172,6 +176,7 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
                 <th className="font-medium">shape</th>
                 <th className="font-medium">type</th>
                 <th className="font-medium">NaN</th>
+                <th className="font-medium">Inf</th>
               </tr>
             </thead>
             <tbody>
@@ -180,13 +185,46 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
                   <td className="pr-2 font-mono">{t.name}</td>
                   <td className="pr-2">{t.shape.join('×')}</td>
                   <td className="pr-2">{t.dtype}</td>
-                  <td className={t.nanCount ? 'font-bold text-red-700' : ''}>{t.nanCount}</td>
+                  <td className={t.nonFinite.nan ? 'font-bold text-red-700 dark:text-red-400' : ''}>
+                    {t.nonFinite.nan}
+                  </td>
+                  <td className={t.nonFinite.inf ? 'font-bold text-red-700 dark:text-red-400' : ''}>
+                    {t.nonFinite.inf}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       </details>
+    </div>
+  );
+}
+
+/** NaN and ±Inf weights, counted apart, with the tensors that hold them (the loaders load them so they can be seen). */
+function NonFiniteNote({ summary }: { summary: ModelSummary }) {
+  const { nan, inf } = summary.nonFinite;
+  if (nan === 0 && inf === 0) return null;
+  const named = (pick: (t: ModelSummary['tensors'][number]) => number) => {
+    const hit = summary.tensors.filter((t) => pick(t) > 0);
+    const shown = hit.slice(0, 4).map((t) => `${t.name} (${pick(t).toLocaleString('en-US')})`);
+    return shown.join(', ') + (hit.length > 4 ? ` and ${hit.length - 4} more tensors` : '');
+  };
+  const count = (n: number) => n.toLocaleString('en-US');
+  return (
+    <div
+      role="alert"
+      data-testid="non-finite"
+      data-nan={nan}
+      data-inf={inf}
+      className="my-1 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+    >
+      <b>
+        This model has {count(nan)} NaN and {count(inf)} infinite (±Inf) weights.
+      </b>{' '}
+      Quantized and float perplexities computed from them are not meaningful.
+      {nan > 0 && <span className="block">NaN in {named((t) => t.nonFinite.nan)}.</span>}
+      {inf > 0 && <span className="block">±Inf in {named((t) => t.nonFinite.inf)}.</span>}
     </div>
   );
 }

@@ -41,8 +41,9 @@ export function loadModel(files: NamedBytes[], maxBytes = Infinity): { model: Ll
       format: report.format,
       variant: report.variant,
       bytes: report.bytes,
-      tensors: report.tensors.map((t) => ({ ...t })),
+      tensors: report.tensors.map((t) => ({ ...t, nonFinite: { ...t.nonFinite } })),
       nanCount: report.nanCount,
+      nonFinite: { ...report.nonFinite },
       warnings: [...report.warnings],
     }),
   };
@@ -62,14 +63,20 @@ export function loadRandomModel(shape: RandomShape, seed: number): { model: Llam
       bytes: parameterCount(model.config) * 4,
       tensors: [...namedTensorShapes(model)],
       nanCount: 0,
+      nonFinite: { nan: 0, inf: 0 },
       warnings: [],
     }),
   };
 }
 
-/** Adds or replaces the tokenizer of a model (in place). */
-export function attachTokenizer(model: LlamaModel, file: NamedBytes): void {
-  model.tokenizer = loadTokenizerFile(file as InputFile, model.config.vocabSize);
+/**
+ * Adds or replaces the tokenizer of a model (in place). Returns the loader's warnings (a vocabulary cut to
+ * the embedding, …) for the model summary.
+ */
+export function attachTokenizer(model: LlamaModel, file: NamedBytes): string[] {
+  const warnings: string[] = [];
+  model.tokenizer = loadTokenizerFile(file as InputFile, model.config.vocabSize, undefined, warnings);
+  return warnings;
 }
 
 /** A text file as text (CRLF read as LF), with its size in characters and tokens (counted on a prefix). */
@@ -100,6 +107,7 @@ function* namedTensorShapes(model: LlamaModel): Generator<TensorRow> {
     dtype: 'F32',
     numel: c.vocabSize * c.dim,
     nanCount: 0,
+    nonFinite: { nan: 0, inf: 0 },
   };
   for (let l = 0; l < c.nLayers; l++)
     for (const p of PROJECTIONS) {
@@ -111,6 +119,7 @@ function* namedTensorShapes(model: LlamaModel): Generator<TensorRow> {
         dtype: 'F32',
         numel: s[0] * s[1],
         nanCount: 0,
+        nonFinite: { nan: 0, inf: 0 },
       };
     }
 }

@@ -67,8 +67,14 @@ export class Pipeline {
 
   loadTokenizer(file: R.NamedBytes): R.ModelSummary {
     const model = this.requireModel();
-    attachTokenizer(model, file);
-    this.summary = { ...this.summary!, tokenizer: file.name, tokenizerVocab: model.tokenizer!.vocabSize };
+    const warnings = attachTokenizer(model, file);
+    const s = this.summary!;
+    this.summary = {
+      ...s,
+      tokenizer: file.name,
+      tokenizerVocab: model.tokenizer!.vocabSize,
+      warnings: [...new Set([...s.warnings, ...warnings])],
+    };
     this.resetDerived();
     return this.summary;
   }

@@ -38,6 +38,8 @@ export interface TensorRow {
   dtype: string;
   numel: number;
   nanCount: number;
+  /** NaN and ±Inf weights in the loaded float32 tensor, counted apart (nan equals nanCount). */
+  nonFinite: { nan: number; inf: number };
 }
 export interface ModelSummary {
   name: string;
@@ -48,6 +50,8 @@ export interface ModelSummary {
   parameters: number;
   tensors: TensorRow[];
   nanCount: number;
+  /** NaN and ±Inf weights over all tensors. */
+  nonFinite: { nan: number; inf: number };
   warnings: string[];
   /** Name of the tokenizer file or "embedded" (GGUF/HF), or null when none is loaded. */
   tokenizer: string | null;

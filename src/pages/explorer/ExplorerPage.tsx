@@ -5,9 +5,10 @@
 import { useEffect, useRef } from 'react';
 import '../../views/explorer.css';
 import { VIEWS, type ViewId } from '../../core/url/shareState';
-import { advance, clearUrlErrors, dismissWorkerMessage, updateSettings } from '../../store/actions';
+import { advance, clearUrlErrors, updateSettings } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
 import { ModelPanel } from '../../views/ModelPanel';
+import { LinkFetchDialog, WorkerNotice } from '../../views/Notices';
 import { ControlsPanel, DataPanel } from '../../views/Controls';
 import { ErrorBox, Note } from '../../views/ui';
 import { useDerived, useShownPerplexity, useThemeClass, useUrlSync } from './hooks';
@@ -16,15 +17,11 @@ import { SharePanel } from './SharePanel';
 import { SummaryFigures } from './Summary';
 
 function Messages() {
-  const worker = useExplorer((s) => s.worker);
   const urlErrors = useExplorer((s) => s.urlErrors);
   return (
     <>
-      {worker.message && (
-        <ErrorBox onDismiss={dismissWorkerMessage}>
-          <span data-testid="worker-error">{worker.message}</span>
-        </ErrorBox>
-      )}
+      <WorkerNotice />
+      <LinkFetchDialog />
       {urlErrors.length > 0 && (
         <ErrorBox onDismiss={clearUrlErrors}>
           <div data-testid="url-errors">
