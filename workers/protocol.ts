@@ -27,40 +27,14 @@ export type WireQuantizeResult = Omit<QuantizeResult, 'ranking'> & { ranking: Wi
 
 /** The policy's BlockRanking in the form that crosses the worker boundary (arrays shared, grids dropped). */
 export function rankingToWire(r: BlockRanking): WireRanking {
-  return {
-    kind: r.kind,
-    totalBlocks: r.totalBlocks,
-    scores: r.scores,
-    order: r.order,
-    tensors: r.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      rows: t.grid.rows,
-      cols: t.grid.cols,
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
-  };
+  const tensors = r.tensors.map(({ grid, ...t }) => ({ ...t, rows: grid.rows, cols: grid.cols }));
+  return { kind: r.kind, totalBlocks: r.totalBlocks, scores: r.scores, order: r.order, tensors };
 }
 
 /** Rebuilds the policy's BlockRanking from its wire form (no copy of the arrays). */
 export function rankingFromWire(w: WireRanking): BlockRanking {
-  return {
-    kind: w.kind,
-    totalBlocks: w.totalBlocks,
-    scores: w.scores,
-    order: w.order,
-    tensors: w.tensors.map((t) => ({
-      layer: t.layer,
-      proj: t.proj,
-      grid: blockGrid(t.rows, t.cols),
-      offset: t.offset,
-      order: t.order,
-      ranks: t.ranks,
-    })),
-    layers: [...new Set(w.tensors.map((t) => t.layer))],
-  };
+  const tensors = w.tensors.map(({ rows, cols, ...t }) => ({ ...t, grid: blockGrid(rows, cols) }));
+  return { ...w, tensors, layers: [...new Set(w.tensors.map((t) => t.layer))] };
 }
 
 export const quantizeToWire = (q: QuantizeResult): WireQuantizeResult => ({ ...q, ranking: rankingToWire(q.ranking) });
