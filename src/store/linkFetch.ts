@@ -15,15 +15,18 @@ let pendingState: ShareState | null = null;
 /** Reads the state a link carries; asks for local files it names and, before any fetch, for its URLs. */
 export function openFromLocation(hash: string): void {
   const decoded = decodeShareHash(hash);
-  if (!decoded.present || decoded.state.model.kind === 'default') void openDefaultModel();
-  if (!decoded.present) return;
+  if (!decoded.present) return void openDefaultModel();
   const { items, refused } = fetchesOf(decoded.state);
   const urlErrors = [
     ...decoded.errors,
     ...refused.map((r) => ({ field: r.role, value: '', message: `${r.reason}; it was not fetched` })),
   ];
   const previous = useExplorer.getState().settings;
-  const shown = items.length ? withoutFetches(decoded.state, previous) : decoded.state;
+  const shown = keepRefused(
+    items.length ? withoutFetches(decoded.state, previous) : decoded.state,
+    previous,
+    urlErrors,
+  );
   pendingState = items.length ? decoded.state : null;
   useExplorer.setState({
     settings: shown,
@@ -33,7 +36,20 @@ export function openFromLocation(hash: string): void {
     linkFetch: items.length ? { items, sizes: {}, checking: false } : null,
   });
   const m = shown.model;
+  // The default model loads unless the link's own model waits for the answer (Cancel opens it then).
+  if (m.kind === 'default' && !items.some((i) => i.role === 'model')) void openDefaultModel();
   if (m.kind === 'random') void loadRandom(m.shape, m.seed, false).then(advance);
+}
+
+/** A source the link got wrong (a refused scheme, a bad name) keeps what the user had, not the default. */
+function keepRefused(state: ShareState, previous: ShareState, errors: { field: string }[]): ShareState {
+  const out = { ...state };
+  const bad = new Set(errors.map((e) => e.field));
+  if (bad.has('model')) out.model = previous.model;
+  if (bad.has('tok') || bad.has('tokenizer')) out.tokenizer = previous.tokenizer;
+  if (bad.has('calib') || bad.has('calibration')) out.calibration = previous.calibration;
+  if (bad.has('eval') || bad.has('evaluation')) out.evaluation = previous.evaluation;
+  return out;
 }
 
 function sameSource(role: 'model' | 'tokenizer' | 'calibration' | 'evaluation', a: ShareState, b: ShareState) {
