@@ -1,22 +1,16 @@
 // Lesson 1: what a number format can represent. The number line, the bit fields and the rounding
 // all come from the core's encode/decode; this file only lays them out.
-import { useMemo, useState } from 'react';
-import * as d3 from 'd3';
-import { getScalarFormat, Minifloat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
+import { useState } from 'react';
+import { getScalarFormat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
-import { NumberField, Segmented, Select } from '../../views/inputs';
-import { Axis, OKABE_ITO } from '../../views/charts';
+import { NumberField, Select } from '../../views/inputs';
 import { exact, parseNumber, sig } from './fmt';
-import { bitFields, neighbours, rangeAndPrecision, valuesInRange } from './formatsModel';
+import { bitFields, neighbours } from './formatsModel';
+import { NumberLine, RangeComparison, RoundingLine } from './formatsCharts';
 
 const FORMAT_OPTIONS = SCALAR_FORMATS.map((f) => ({ value: f.id, label: f.name }));
 
 /** A readable default window: the whole line for narrow formats, a window around 1 for wide ones. */
-const AXIS_OPTIONS: readonly { value: AxisKind; label: string }[] = [
-  { value: 'linear', label: 'linear' },
-  { value: 'symlog', label: 'symmetric log' },
-];
-
 export function defaultRange(f: ScalarFormat): [number, number] {
   if (f.kind === 'e8m0') return [2 ** -4, 16];
   if (f.kind !== 'float' || f.bits <= 8) return [f.kind === 'int' && !f.signed ? 0 : -f.maxFinite, f.maxFinite];
@@ -25,6 +19,7 @@ export function defaultRange(f: ScalarFormat): [number, number] {
   return [1 - 32 * (ulp / 2), 1 + 32 * ulp];
 }
 
+// Okabe–Ito (src/views/charts/palette) as literal Tailwind classes: Tailwind reads class names from the source.
 const FIELD_COLOURS: Record<string, string> = {
   sign: 'bg-[#CC79A7] text-black',
   exponent: 'bg-[#56B4E9] text-black',
@@ -103,87 +98,6 @@ export function FormatsLesson() {
   );
 }
 
-type AxisKind = 'linear' | 'symlog';
-
-function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; hi: number; x: number | null }) {
-  const { values, truncated } = useMemo(() => valuesInRange(format, lo, hi), [format, lo, hi]);
-  const [axisKind, setAxisKind] = useState<AxisKind>('linear');
-  const width = 900;
-  const scale = useMemo(() => {
-    const range = [20, width - 20];
-    if (axisKind === 'linear') return d3.scaleLinear().domain([lo, hi]).range(range);
-    // Symmetric log: linear within the smallest positive step, logarithmic beyond, so every binade gets room.
-    const smallest = values.find((v) => v > 0) ?? 1;
-    return d3.scaleSymlog().constant(smallest).domain([lo, hi]).range(range);
-  }, [lo, hi, axisKind, values]);
-  const ticks = axisKind === 'linear' ? scale.ticks(10) : symlogTicks(lo, hi);
-  const rounded = x === null ? null : format.round(x);
-  const inView = (v: number | null) => v !== null && Number.isFinite(v) && v >= lo && v <= hi;
-  return (
-    <Section title="Every representable value in the range">
-      <p className="text-sm">
-        <Num testId="range-count">{values.length}</Num>
-        {truncated ? '+' : ''} values of {format.name} lie in [{exact(lo)}, {exact(hi)}]
-        {truncated ? ' (only the first ones are drawn; narrow the range)' : ''}. The largest finite value is{' '}
-        <Num testId="format-max">{exact(format.maxFinite)}</Num>
-        {format.kind === 'float' && (
-          <>
-            , the smallest normal <Num testId="format-min-normal">{exact(format.minNormal)}</Num> and the smallest
-            subnormal <Num testId="format-min-subnormal">{exact(format.minSubnormal)}</Num>
-          </>
-        )}
-        .
-      </p>
-      <svg
-        viewBox={`0 0 ${width} 90`}
-        className="w-full max-w-5xl"
-        role="img"
-        aria-label={`Number line: ${values.length} values of ${format.name} between ${exact(lo)} and ${exact(hi)}`}
-        data-testid="number-line"
-      >
-        <g>
-          {values.map((v) => (
-            <line
-              key={v}
-              x1={scale(v)}
-              x2={scale(v)}
-              y1={22}
-              y2={50}
-              stroke={OKABE_ITO.blue}
-              strokeWidth={values.length > 400 ? 0.5 : 1.5}
-              className="dark:stroke-sky-300"
-            >
-              <title>{exact(v)}</title>
-            </line>
-          ))}
-        </g>
-        {x !== null && inView(x) && (
-          <g>
-            <path d={`M${scale(x)},12 l-5,-8 h10 z`} fill={OKABE_ITO.vermillion} />
-          </g>
-        )}
-        {rounded !== null && inView(rounded) && (
-          <circle cx={scale(rounded)} cy={36} r={5} fill="none" stroke={OKABE_ITO.vermillion} strokeWidth={2.5} />
-        )}
-        <Axis
-          scale={scale}
-          orient="bottom"
-          transform="translate(0,52)"
-          tickValues={ticks}
-          tickFormat={(v) => sig(v, 3)}
-        />
-      </svg>
-      <div className="flex flex-wrap items-end gap-4">
-        <Segmented label="Axis" value={axisKind} options={AXIS_OPTIONS} onChange={setAxisKind} testId="axis-kind" />
-        <p className="text-xs text-slate-600 dark:text-slate-400">
-          Blue ticks: representable values. Red triangle: the typed value; red circle: the value it rounds to. The log
-          axis shows that a float format spaces its values evenly within each binade.
-        </p>
-      </div>
-    </Section>
-  );
-}
-
 function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
   const code = format.encode(x);
   const rounded = format.round(x);
@@ -236,200 +150,6 @@ function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
         .{saturated && ' The value is beyond the largest finite value, so it saturates.'}
       </p>
       <RoundingLine format={format} x={x} below={below} above={above} rounded={rounded} />
-    </Section>
-  );
-}
-
-/** A zoom on the two neighbours of x, their midpoint and the winner of round-to-nearest-even. */
-function RoundingLine(props: {
-  format: ScalarFormat;
-  x: number;
-  below: number | null;
-  above: number | null;
-  rounded: number;
-}) {
-  const { format, x, below, above, rounded } = props;
-  if (below === null || above === null || below === above || !Number.isFinite(x)) {
-    return (
-      <p className="text-sm" data-testid="rounding-note">
-        {below === above
-          ? `${exact(x)} is representable exactly: no rounding.`
-          : `${exact(x)} lies outside the finite range.`}
-      </p>
-    );
-  }
-  const mid = (below + above) / 2;
-  const tie = x === mid;
-  const evenCode = (v: number) => {
-    const c = format.encode(v);
-    return format instanceof Minifloat || format.kind === 'nf4' ? c % 2 === 0 : Math.abs(c) % 2 === 0;
-  };
-  const pad = (above - below) * 0.35;
-  const width = 900;
-  const scale = d3
-    .scaleLinear()
-    .domain([below - pad, above + pad])
-    .range([20, width - 20]);
-  const tickFormat = (v: number) => exact(v);
-  return (
-    <div className="flex flex-col gap-1">
-      <p className="text-sm" data-testid="rounding-note">
-        {exact(x)} lies between <Num testId="neighbour-below">{exact(below)}</Num> and{' '}
-        <Num testId="neighbour-above">{exact(above)}</Num>, whose midpoint is <Num testId="midpoint">{exact(mid)}</Num>.{' '}
-        {tie
-          ? `It sits exactly on the midpoint: the tie goes to the neighbour with the even code (last bit 0), ${exact(rounded)}.`
-          : `It is nearer to ${exact(rounded)}.`}
-      </p>
-      <svg
-        viewBox={`0 0 ${width} 70`}
-        className="w-full max-w-5xl"
-        role="img"
-        aria-label={`Rounding of ${exact(x)} to ${exact(rounded)}`}
-      >
-        <line x1={scale(below)} x2={scale(above)} y1={30} y2={30} stroke="currentColor" strokeOpacity={0.4} />
-        {[below, above].map((v) => (
-          <g key={v}>
-            <line x1={scale(v)} x2={scale(v)} y1={18} y2={42} stroke={OKABE_ITO.blue} strokeWidth={3} />
-            <text x={scale(v)} y={12} textAnchor="middle" fontSize={11} fill="currentColor">
-              {evenCode(v) ? 'even code' : 'odd code'}
-            </text>
-          </g>
-        ))}
-        <line x1={scale(mid)} x2={scale(mid)} y1={20} y2={40} stroke="currentColor" strokeDasharray="3 3" />
-        <path d={`M${scale(x)},24 l-5,-9 h10 z`} fill={OKABE_ITO.vermillion} />
-        <path
-          d={`M${scale(x)},34 Q${(scale(x) + scale(rounded)) / 2},52 ${scale(rounded)},36`}
-          fill="none"
-          stroke={OKABE_ITO.vermillion}
-          strokeWidth={2}
-          markerEnd="url(#learn-arrow)"
-        />
-        <defs>
-          <marker id="learn-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">
-            <path d="M0,0 L10,5 L0,10 z" fill={OKABE_ITO.vermillion} />
-          </marker>
-        </defs>
-        <Axis
-          scale={scale}
-          orient="bottom"
-          transform="translate(0,50)"
-          tickValues={[below, mid, above]}
-          tickFormat={tickFormat}
-        />
-      </svg>
-    </div>
-  );
-}
-
-/** Axis ticks for a symmetric log scale: 0 and signed powers of ten inside [lo, hi]. */
-function symlogTicks(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  const top = Math.max(Math.abs(lo), Math.abs(hi));
-  for (let k = Math.floor(Math.log10(top)); k >= Math.floor(Math.log10(top)) - 4; k--) {
-    for (const v of [10 ** k, -(10 ** k)]) if (v >= lo && v <= hi) out.push(v);
-  }
-  if (lo <= 0 && hi >= 0) out.push(0);
-  return out.sort((a, b) => a - b);
-}
-
-/** Dynamic range (binades between the smallest and largest positive value) and precision of every format. */
-function RangeComparison({ selected }: { selected: string }) {
-  const rows = SCALAR_FORMATS.map((f) => ({ f, ...rangeAndPrecision(f) }));
-  const width = 900;
-  const rowH = 20;
-  const left = 150;
-  const lows = rows.map(({ f }) => Math.log2(f.kind === 'int' ? 1 : f.minSubnormal));
-  const highs = rows.map(({ f }) => Math.log2(f.maxFinite));
-  const scale = d3
-    .scaleLinear()
-    .domain([Math.floor(Math.min(...lows) / 10) * 10, Math.ceil(Math.max(...highs) / 10) * 10])
-    .range([left, width - 20]);
-  const height = rows.length * rowH + 40;
-  return (
-    <Section title="Dynamic range and precision compared">
-      <Prose>
-        <p>
-          Each bar spans a format&apos;s positive values on a log₂ scale, from the smallest (subnormal) value to the
-          largest; the darker part is the normal range, where the relative precision is constant. More exponent bits buy
-          range, more mantissa bits buy precision.
-        </p>
-      </Prose>
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        className="w-full max-w-5xl"
-        role="img"
-        aria-label="Dynamic range of every format on a log2 axis"
-      >
-        {rows.map(({ f }, i) => {
-          const y = i * rowH + 4;
-          const lowNormal = Math.log2(f.kind === 'int' ? 1 : f.minNormal);
-          return (
-            <g key={f.id} fontWeight={f.id === selected ? 700 : 400}>
-              <text x={left - 6} y={y + 12} textAnchor="end" fontSize={11} fill="currentColor">
-                {f.id.toUpperCase()}
-              </text>
-              <rect
-                x={scale(lows[i])}
-                y={y + 3}
-                width={Math.max(1, scale(highs[i]) - scale(lows[i]))}
-                height={12}
-                fill={OKABE_ITO.skyBlue}
-              />
-              <rect
-                x={scale(lowNormal)}
-                y={y + 3}
-                width={Math.max(1, scale(highs[i]) - scale(lowNormal))}
-                height={12}
-                fill={OKABE_ITO.blue}
-                stroke={f.id === selected ? OKABE_ITO.vermillion : 'none'}
-                strokeWidth={2}
-              />
-            </g>
-          );
-        })}
-        <Axis
-          scale={scale}
-          orient="bottom"
-          transform={`translate(0,${rows.length * rowH + 6})`}
-          ticks={12}
-          label="log₂ of the value"
-          labelOffset={32}
-        />
-      </svg>
-      <div className="overflow-x-auto">
-        <table className="text-sm" data-testid="range-table">
-          <thead>
-            <tr className="border-b border-slate-300 text-left dark:border-slate-700">
-              <th className="px-2 py-1">Format</th>
-              <th className="px-2 py-1 text-right">Bits</th>
-              <th className="px-2 py-1 text-right">Largest</th>
-              <th className="px-2 py-1 text-right">Smallest positive</th>
-              <th className="px-2 py-1 text-right">Range (binades)</th>
-              <th className="px-2 py-1 text-right">Relative step</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ f, binades, relStep }) => (
-              <tr
-                key={f.id}
-                data-testid={`range-row-${f.id}`}
-                className={`border-b border-slate-200 dark:border-slate-800 ${f.id === selected ? 'bg-sky-50 dark:bg-sky-950' : ''}`}
-              >
-                <td className="px-2 py-0.5">{f.name}</td>
-                <td className="px-2 py-0.5 text-right font-mono">{f.bits}</td>
-                <td className="px-2 py-0.5 text-right font-mono">
-                  {f.maxFinite >= 1e6 ? sig(f.maxFinite) : exact(f.maxFinite)}
-                </td>
-                <td className="px-2 py-0.5 text-right font-mono">{sig(f.kind === 'int' ? 1 : f.minSubnormal)}</td>
-                <td className="px-2 py-0.5 text-right font-mono" data-testid={`binades-${f.id}`}>
-                  {binades.toFixed(1)}
-                </td>
-                <td className="px-2 py-0.5 text-right font-mono">{sig(relStep, 3)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
     </Section>
   );
 }
