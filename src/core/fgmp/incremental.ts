@@ -25,27 +25,12 @@ export class IncrementalBudget {
   /** Current FP8 block count per tensor. */
   readonly counts: Uint32Array;
   private last: BudgetAnswer | null = null;
-  /** Block column of each block, per tensor (built on first touch: no division in the flip loop). */
-  private readonly columnOf: (Uint16Array | undefined)[];
 
   constructor(ranking: BlockRanking) {
     this.ranking = ranking;
     this.masks = ranking.tensors.map((t) => new Uint8Array(t.grid.blockCount));
     this.columnCounts = ranking.tensors.map((t) => new Float64Array(t.grid.blocksPerRow));
     this.counts = new Uint32Array(ranking.tensors.length);
-    this.columnOf = ranking.tensors.map(() => undefined);
-  }
-
-  private columns(i: number): Uint16Array {
-    let c = this.columnOf[i];
-    if (!c) {
-      const { rows, blocksPerRow } = this.ranking.tensors[i].grid;
-      if (blocksPerRow > 65535) throw new Error(`tensor ${i} has ${blocksPerRow} block columns (max 65535)`);
-      c = new Uint16Array(rows * blocksPerRow);
-      for (let r = 0, b = 0; r < rows; r++) for (let j = 0; j < blocksPerRow; j++) c[b++] = j;
-      this.columnOf[i] = c;
-    }
-    return c;
   }
 
   /** The last answer (null before the first step). */
@@ -71,13 +56,14 @@ export class IncrementalBudget {
       const { order } = tensors[i];
       const mask = this.masks[i];
       const cols = this.columnCounts[i];
-      const colOf = this.columns(i);
+      const bpr = tensors[i].grid.blocksPerRow;
       const on = to > from ? 1 : 0;
       const d = on ? 1 : -1;
       for (let j = Math.min(from, to), end = Math.max(from, to); j < end; j++) {
         const b = order[j];
         mask[b] = on;
-        cols[colOf[b]] += d;
+        // b mod bpr: a float division beats a table lookup here (the blocks come in random order).
+        cols[b - ((b / bpr) | 0) * bpr] += d;
       }
       changed += on ? to - from : from - to;
       this.counts[i] = to;
