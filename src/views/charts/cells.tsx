@@ -80,8 +80,8 @@ export function Heatmap(props: {
       ref={ref}
       width={w}
       height={h}
-      // Fixed CSS size: flex parents must not stretch the pixels.
-      style={{ width: w, height: h }}
+      // Fixed CSS size (flex parents must not stretch the pixels), shrinking only to fit a phone's width.
+      style={{ width: w, maxWidth: '100%', height: 'auto', aspectRatio: `${w} / ${h}` }}
       role="img"
       aria-label={props.label}
       data-testid={props.testId}
