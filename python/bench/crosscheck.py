@@ -22,6 +22,7 @@ sys.path.insert(0, PYTHON_DIR)
 import torch  # noqa: E402
 
 from fgmp_torch import safetensors_io as st  # noqa: E402
+from fgmp_torch.histogram import default_spec, histogram_row  # noqa: E402
 
 SHARED = os.environ.get('FGMP_SHARED_DATA') or os.path.join(os.path.dirname(REPO), 'shared', 'data')
 MODEL = os.path.join(SHARED, 'models', 'stories260K.bin')
@@ -91,8 +92,14 @@ def main():
                 n = int(b * s.numel() + 0.5)
                 return set(torch.sort(s, descending=True, stable=True).indices[:n].tolist())
             sets.append(len(fp8(x) ^ fp8(y)))
-        # Scores that fall in a different histogram column (half the L1 distance of the rows).
-        hist = ' / '.join(str(int((x[n] - y[n]).abs().sum()) // 2) for n in ('weight.hist.fgmp', 'weight.hist.unweighted', 'weight.hist.error', 'weight.hist.magnitude', 'act.hist'))
+        # Scores that fall in a different histogram column (half the L1 distance of the rows), binned with the
+        # default spec on both sides (producers may choose different histogram ranges).
+        spec = default_spec()
+
+        def moved(fmt):
+            return sum(int((histogram_row(x[fmt.format(k)], spec) - histogram_row(y[fmt.format(k)], spec)).abs().sum()) // 2 for k in keys)
+        pols = ('fgmp', 'unweighted', 'error', 'magnitude')
+        hist = ' / '.join([str(moved('weight.{}.score.' + pol)) for pol in pols] + [str(moved('act.{}.scores'))])
         return clip_same, blocks, fg, af, sets, hist
 
     import shutil  # noqa: PLC0415

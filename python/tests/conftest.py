@@ -87,6 +87,16 @@ def ts_calib(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope='session')
+def ts_cli_profile(tmp_path_factory):
+    """The TS-made profile of the cross-check calibration, by `fgmp profile` itself."""
+    need_shared()
+    path = str(tmp_path_factory.mktemp('ts_cli') / 'stories260K.ts.safetensors')
+    run_fgmp('profile', MODEL, '--tokenizer', TOK512, '--calib', TRAIN_TEXT, '--calib-tokens', str(CAL_SEQS * CAL_LEN),
+             '--seq-len', str(CAL_LEN), '--threads', '1', '--out', path)
+    return path
+
+
 def profile_args(out: str, *extra: str) -> list[str]:
     return ['profile', MODEL, '--tokenizer', TOK512, '--calib', TRAIN_TEXT, '--calib-tokens', str(CAL_SEQS * CAL_LEN),
             '--seq-len', str(CAL_LEN), '--out', out, '--json', *extra]

@@ -109,8 +109,13 @@ def test_ts_reader_answers_the_torch_profile_as_the_ts_profile(ts_calib, torch_p
         assert abs(a['tau'] - b['tau']) <= 0.02 * abs(b['tau']), a['budget']
 
 
-def test_fgmp_run_profile_gives_the_same_layer_shares_on_both_profiles(ts_calib, torch_profiles):
-    torch_file, ts_file = torch_profiles[1][0], os.path.join(ts_calib, 'ts.profile.safetensors')
+def test_fgmp_run_profile_gives_the_same_layer_shares_on_both_profiles(ts_cli_profile, torch_profiles):
+    torch_file, ts_file = torch_profiles[1][0], ts_cli_profile  # the TS profile by `fgmp profile`
+    meta_t, meta_s = st.read_header(torch_file)[0]['__metadata__'], st.read_header(ts_file)[0]['__metadata__']
+    for key in ('fgmp.model', 'fgmp.tensors', 'fgmp.quantization', 'fgmp.policies', 'fgmp.activations'):
+        assert json.loads(meta_t[key]) == json.loads(meta_s[key]), key
+    cal_t, cal_s = json.loads(meta_t['fgmp.calibration']), json.loads(meta_s['fgmp.calibration'])
+    assert cal_t['textSha256'] == cal_s['textSha256'] and cal_t['tokens'] == cal_s['tokens']
     for b in (0.05, 0.3):  # every budget's per-tensor counts are compared through the TS reader above
         ours = run_fgmp('run', '--profile', torch_file, '--budget', str(b), '--act-budget', str(b))
         theirs = run_fgmp('run', '--profile', ts_file, '--budget', str(b), '--act-budget', str(b))
