@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lcg32, unit } from '../random';
 import {
   activationColumnCounts,
   ENERGY_COMPONENTS,
@@ -11,13 +12,7 @@ import {
 import { DEFAULT_HW_PARAMS, HW_PARAM_KEYS, hwParams } from './params';
 import { blockGrid } from '../fgmp/blocks';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const lcg = (seed: number) => unit(lcg32(seed));
 
 const randomMask = (n: number, p: number, rnd: () => number) =>
   Uint8Array.from({ length: n }, () => (rnd() < p ? 1 : 0));
