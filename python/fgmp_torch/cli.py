@@ -89,7 +89,12 @@ def worker(rank: int, world: int, args, local_rank: int) -> int:
         os.environ['WORLD_SIZE'] = str(world)
         dist.init_process_group('nccl' if args.device == 'cuda' else 'gloo', rank=rank, world_size=world)
     try:
-        summary = run_profile(args, rank, world, device)
+        try:
+            summary = run_profile(args, rank, world, device)
+        except (ValueError, FileNotFoundError) as e:  # bad input: the same on every rank, before any collective
+            if rank == 0:
+                print(f'error: {e}', file=sys.stderr)
+            return 2
         if world > 1:
             dist.barrier()  # rank 0 writes the file; the others wait for it before leaving the group
     finally:

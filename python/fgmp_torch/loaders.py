@@ -222,7 +222,7 @@ def load_hf_transformers(path: str, device_map=None, dtype=None):
     try:
         from transformers import LlamaForCausalLM  # noqa: PLC0415
     except ImportError as e:  # pragma: no cover - depends on the machine
-        raise RuntimeError('transformers is not installed: pip install transformers accelerate (or use the built-in loader)') from e
+        raise SystemExit('error: --engine transformers needs transformers: pip install transformers accelerate (or use the built-in loader)') from e
     kw = {}
     if dtype is not None:
         kw['torch_dtype'] = dtype

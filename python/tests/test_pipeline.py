@@ -150,3 +150,18 @@ def test_histogram_only_activation_profile_opens_and_answers(tmp_path):
     check = _check(path)
     for a in check['activations']:
         assert abs(a['share'] - a['budget']) < 0.02  # histogram answers: within a bin of the request
+
+
+def test_cli_errors_are_one_line_and_exit_2(tmp_path):
+    need_shared()
+    from conftest import run_profile_cli  # noqa: PLC0415
+    out = str(tmp_path / 'x.safetensors')
+    short = tmp_path / 'short.txt'
+    short.write_text('Once upon a time.\n')
+    r = run_profile_cli('profile', MODEL, '--tokenizer', TOK512, '--calib', str(short), '--out', out)
+    assert r.returncode == 2 and 'gives only 0 sequences of 256 tokens' in r.stderr and 'Traceback' not in r.stderr
+    r = run_profile_cli('profile', MODEL, '--tokenizer', TOK512, '--calib', TRAIN_TEXT, '--seq-len', '1024', '--out', out)
+    assert r.returncode != 0 and "exceeds the model's context 512" in r.stderr
+    r = run_profile_cli('profile', MODEL, '--calib', TRAIN_TEXT, '--out', out)
+    assert r.returncode != 0 and 'needs --tokenizer' in r.stderr
+    assert not os.path.exists(out)
