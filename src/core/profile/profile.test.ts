@@ -6,6 +6,8 @@ import { allMasks, answerBudget, buildRanking, prepareWeights } from '../fgmp/in
 import { tauForShare } from '../actquant/tau.ts';
 import { projectionShape, randomModel, type LlamaConfig } from '../model/types.ts';
 import { activationAnswer, profileRanking, WeightAnswerer } from './answer.ts';
+import { answerProfile } from './result.ts';
+import { simulateHardware } from '../hw/index.ts';
 import { buildMeta, writeModelProfile, type ProfileBuildInput } from './build.ts';
 import { bufferSource, encodeHeader } from './container.ts';
 import { blocksPerRow, defaultHistogramSpec, weightScoreName } from './format.ts';
@@ -169,6 +171,38 @@ describe('profile of a random model', () => {
         expect(Math.abs(b.perTensor[i].fp8 - r.fp8)).toBeLessThanOrEqual(b.perTensor[i].slack),
       );
       expect(a.perTensor.every((r) => r.slack === 0)).toBe(true);
+    }
+  });
+});
+
+describe('run answers from histograms', () => {
+  it('memory and energy from FP8 counts equal the hardware model on the answer’s masks', async () => {
+    const { profile } = await modelProfile();
+    const w = await WeightAnswerer.create(profile, 'fgmp', 'histogram');
+    for (const actBudget of [null, 0.3]) {
+      const hist = await answerProfile(profile, { policy: 'fgmp', budget: 0.3, actBudget, mode: 'histogram' }, w);
+      expect(hist.source.weights).toBe('histogram');
+      const a = w.answer(0.3);
+      const act = actBudget === null ? null : await activationAnswer(profile, actBudget, 'global', 'histogram');
+      const live = simulateHardware(
+        profile.tensors.map((t, i) => ({
+          layer: t.layer,
+          proj: t.proj,
+          rows: t.rows,
+          cols: t.cols,
+          weightMask: a.mask(i),
+          tokens: 4096,
+          activationFp8Share: act ? act.shares[i] : 1,
+        })),
+        undefined,
+        { fp8Scale: 'tensor' },
+      );
+      // down has 40 input features (a tail block of 8): its FP8 elements are interpolated (hwCounts.ts), a few
+      // bits here; tensors whose rows are whole blocks are exact (hwCounts.test.ts).
+      expect(Math.abs(hist.weightBits - live.weightBits.mixed)).toBeLessThan(1e-4 * live.weightBits.mixed);
+      expect(Math.abs((hist.energy as { total: number }).total - live.total.total)).toBeLessThan(
+        1e-4 * live.total.total,
+      );
     }
   });
 });

@@ -7,9 +7,11 @@ import {
   DEFAULT_HW_PARAMS,
   ENERGY_COMPONENTS,
   simulateHardware,
+  type HardwareReport,
   type HwParams,
   type LinearInput,
 } from '../hw/index.ts';
+import { CountHardware } from './hwCounts.ts';
 import type { ClipMode, PolicyKind } from '../fgmp/index.ts';
 import type { Projection } from '../model/types.ts';
 import { activationAnswer, WeightAnswerer, type AnswerSource } from './answer.ts';
@@ -75,6 +77,20 @@ export function findSweepPoint(
 /** Hardware token count: the evaluation positions of the profile's sweep, else 4,096 (the CLI's default evaluation). */
 export const hardwareTokens = (profile: Profile): number => profile.meta.evaluation?.positions ?? 4096;
 
+const countCache = new WeakMap<Profile, Map<string, { params: HwParams; hw: CountHardware }>>();
+
+/** The count-based hardware model of a profile (cached per token count and parameter table). */
+export function countHardware(profile: Profile, tokens: number, params: HwParams = DEFAULT_HW_PARAMS): CountHardware {
+  let m = countCache.get(profile);
+  if (!m) countCache.set(profile, (m = new Map()));
+  const key = String(tokens);
+  const hit = m.get(key);
+  if (hit && hit.params === params) return hit.hw;
+  const hw = CountHardware.build(profile.tensors, tokens, params, { fp8Scale: profile.meta.quantization.fp8Scaling });
+  m.set(key, { params, hw });
+  return hw;
+}
+
 export async function answerProfile(
   profile: Profile,
   q: ProfileQuery,
@@ -109,16 +125,27 @@ export async function answerProfile(
       actSource = 'calibration';
     }
   }
-  const inputs: LinearInput[] = profile.tensors.map((t, i) => ({
-    layer: t.layer,
-    proj: t.proj,
-    rows: t.rows,
-    cols: t.cols,
-    weightMask: w.mask(i),
-    tokens,
-    activationFp8Share: q.actBudget === null ? 1 : (actShares[i] ?? 0),
-  }));
-  const hw = simulateHardware(inputs, q.hw ?? DEFAULT_HW_PARAMS, { fp8Scale: fp8Scaling });
+  const shares = profile.tensors.map((_, i) => (q.actBudget === null ? 1 : (actShares[i] ?? 0)));
+  const params = q.hw ?? DEFAULT_HW_PARAMS;
+  let hw: HardwareReport;
+  if (w.source === 'histogram') {
+    // No masks at this size: memory and energy from the FP8 counts (hwCounts.ts), probes built once per profile.
+    hw = countHardware(profile, tokens, params).report(
+      w.perTensor.map((r) => r.fp8),
+      shares,
+    );
+  } else {
+    const inputs: LinearInput[] = profile.tensors.map((t, i) => ({
+      layer: t.layer,
+      proj: t.proj,
+      rows: t.rows,
+      cols: t.cols,
+      weightMask: w.mask(i),
+      tokens,
+      activationFp8Share: shares[i],
+    }));
+    hw = simulateHardware(inputs, params, { fp8Scale: fp8Scaling });
+  }
   const computedEnergy = {
     total: hw.total.total,
     vsFp8: hw.vsFp8,
