@@ -10,6 +10,7 @@ import { patch, setSettings, useExplorer } from './explorerStore';
 import { recoveredMessage } from './backoff';
 import { isFatalWorkerError, WorkerUnavailable, type WorkerEvent } from './pipelineClient';
 import { invalidate } from './steps';
+import { openDefaultProfile } from './profile';
 import { cancelled, message, onWorkerEvent, pipeline, progress } from './worker';
 
 export { openFromLocation } from './linkFetch';
@@ -62,18 +63,20 @@ function workerEvent(e: WorkerEvent): void {
     });
     return;
   }
-  const name = s.model.summary?.name;
   useExplorer.setState({
     worker: worker as typeof s.worker,
-    model: {
-      ...s.model,
-      status: s.model.summary ? 'done' : 'error',
-      progress: null,
-      error:
-        'No model can be loaded or used while the pipeline worker is stopped (see the message above). ' +
-        (pending || name ? `Try again loads ${name ?? 'the model'} again.` : 'Try again starts it.'),
-    },
+    model: { ...s.model, status: s.model.summary ? 'done' : 'error', progress: null, error: workerStoppedNote() },
   });
+}
+
+/** The model panel's line while no worker runs (the worker notice above says why). */
+function workerStoppedNote(): string {
+  const name = useExplorer.getState().model.summary?.name;
+  if (pipeline().state === 'waiting') return 'The pipeline worker is being started again; the model is loaded then.';
+  return (
+    'No model can be loaded or used while the pipeline worker is stopped (see the message above). ' +
+    (asked || opened.model || name ? `Try again loads ${name ?? 'the model'} again.` : 'Try again starts it.')
+  );
 }
 
 /** The user's Try again after the client gave up: a fresh worker, given what was opened. */
@@ -116,7 +119,7 @@ function modelFailed(e: unknown): void {
   patch('model', {
     status: hasModel ? 'done' : cancelled(e) ? 'idle' : 'error',
     progress: null,
-    error: cancelled(e) ? null : message(e),
+    error: cancelled(e) ? null : e instanceof WorkerUnavailable ? workerStoppedNote() : message(e),
   });
 }
 
@@ -319,6 +322,8 @@ async function openTextAs(role: Role, file: File, source: ShareState['calibratio
 export async function openDefaultModel(): Promise<void> {
   const url = (p: string) => new URL(sitePath(p), document.baseURI).href;
   const before = userLoads;
+  // The shipped profile makes every view live at once; live calibration replaces it (profile.ts).
+  if (useExplorer.getState().profile.status === 'idle') void openDefaultProfile();
   const probe = await fetch(url(DEFAULT_MODEL.checkpoint), { method: 'HEAD' }).catch(() => null);
   if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream'))
     return;

@@ -14,7 +14,7 @@ import { useExplorer } from '../store/explorerStore';
 import { ErrorBox, Note } from './ui';
 
 /** The worker's state: a note while it is started again, a final alert with Try again once given up. */
-export function WorkerNotice() {
+export function WorkerNotice({ className = '' }: { className?: string }) {
   const worker = useExplorer((s) => s.worker);
   if (!worker.message) return null;
   if (worker.state === 'failed')
@@ -23,7 +23,7 @@ export function WorkerNotice() {
         role="alert"
         data-testid="worker-failed"
         data-cause={worker.cause ?? ''}
-        className="my-1 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        className={`${className} rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200`}
       >
         <p className="font-semibold">The explorer cannot compute anything right now.</p>
         <p className="mt-1 text-xs" data-testid="worker-error">
@@ -34,18 +34,20 @@ export function WorkerNotice() {
         </button>
       </div>
     );
-  if (worker.state === 'waiting')
-    return (
-      <Note>
-        <span data-testid="worker-error" data-cause={worker.cause ?? ''}>
-          {worker.message}
-        </span>
-      </Note>
-    );
   return (
-    <ErrorBox onDismiss={dismissWorkerMessage}>
-      <span data-testid="worker-error">{worker.message}</span>
-    </ErrorBox>
+    <div className={className}>
+      {worker.state === 'waiting' ? (
+        <Note>
+          <span data-testid="worker-error" data-cause={worker.cause ?? ''}>
+            {worker.message}
+          </span>
+        </Note>
+      ) : (
+        <ErrorBox onDismiss={dismissWorkerMessage}>
+          <span data-testid="worker-error">{worker.message}</span>
+        </ErrorBox>
+      )}
+    </div>
   );
 }
 

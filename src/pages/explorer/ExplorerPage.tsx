@@ -20,7 +20,6 @@ function Messages() {
   const urlErrors = useExplorer((s) => s.urlErrors);
   return (
     <>
-      <WorkerNotice />
       <LinkFetchDialog />
       {urlErrors.length > 0 && (
         <ErrorBox onDismiss={clearUrlErrors}>
@@ -82,6 +81,8 @@ export function ExplorerPage() {
 
   return (
     <div className="mx-auto grid max-w-[1800px] gap-3 lg:grid-cols-[20rem_1fr]">
+      {/* Above both columns: on a phone the model panel's "see above" must still hold. */}
+      <WorkerNotice className="lg:col-span-2" />
       <aside className="space-y-3">
         <ModelPanel />
         <DataPanel />
