@@ -78,11 +78,12 @@ export default async function profileBench(): Promise<void> {
     ]);
     const act = median(await timeRuns(() => activationAnswer(p0, 0.3, 'global', 'histogram'), 21, 2));
     rows.push(['activation budget answer (histograms)', '', act, (act / 1).toFixed(4)]);
-    // The whole `fgmp run --profile` answer: shares plus weight bits and energy from masks (405 M blocks).
+    // The whole `fgmp run --profile` answer: shares, weight bits and energy from FP8 counts (hwCounts.ts; its
+    // probes are built in the warm-up run, once per profile).
     const full = median(
       await timeRuns(() => answerProfile(p0, { policy: 'fgmp', budget: 0.3, actBudget: 0.3 }, answerer), 3, 1),
     );
-    rows.push(['run --profile answer (shares + memory + energy from masks)', '', full, '']);
+    rows.push(['run --profile answer (shares + memory + energy from counts)', '', full, '']);
     const big = p0.tensorIndex(31, 'down');
     const [s, e] = p0.byteRange(`weight.L31.down.score.fgmp`);
     const remote = await Profile.open(rangeSource(url, (u, i) => fetch(u, i)));
