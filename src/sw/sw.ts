@@ -22,8 +22,7 @@ interface SwScope {
   readonly location: Location;
   readonly registration: { readonly scope: string };
   readonly clients: { claim(): Promise<void> };
-  skipWaiting(): Promise<void>;
-  addEventListener(type: 'install' | 'activate', f: (e: SwEvent) => void): void;
+  addEventListener(type: 'activate', f: (e: SwEvent) => void): void;
   addEventListener(type: 'fetch', f: (e: SwFetchEvent) => void): void;
 }
 const sw = self as unknown as SwScope;
@@ -32,8 +31,10 @@ const sw = self as unknown as SwScope;
 precache((self as unknown as { __WB_MANIFEST: (PrecacheEntry | string)[] }).__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Take over at once: on the first visit the page reloads under this worker to become isolated.
-sw.addEventListener('install', () => void sw.skipWaiting());
+// First install: activate at once and take the open page, which reloads under this worker to become
+// isolated (register.ts). An update does not skip waiting: it takes over once no tab runs the old build,
+// because an old page may still load chunks (a restarted pipeline worker, a lazy import) that the new
+// cache and the host no longer have.
 sw.addEventListener('activate', (e) => e.waitUntil(sw.clients.claim()));
 
 sw.addEventListener('fetch', (event) => {
