@@ -21,6 +21,14 @@ export {
   type TensorShare,
   type WeightAnswer,
 } from './answer.ts';
-export { answerProfile, findSweepPoint, hardwareTokens, type ProfileQuery, type ProfileResult } from './result.ts';
+export {
+  answerProfile,
+  countHardware,
+  findSweepPoint,
+  hardwareTokens,
+  type ProfileQuery,
+  type ProfileResult,
+} from './result.ts';
+export { CountHardware } from './hwCounts.ts';
 export { ProfileWriter, memorySink, encodeMeta, type ByteSink, type TensorData, type WriterOptions } from './writer.ts';
 export { buildMeta, clipIndices, writeModelProfile, type ProfileBuildInput } from './build.ts';
