@@ -12,6 +12,7 @@ export const ModelPanel = memo(function ModelPanel() {
   const model = useExplorer((s) => s.model);
   const filesAsked = useExplorer((s) => s.filesAsked);
   const workerRunning = useExplorer((s) => s.worker.state === 'running');
+  const linkAsks = useExplorer((s) => !!s.linkFetch?.items.some((i) => i.role === 'model'));
   const asked = filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer');
   const [dragging, setDragging] = useState(false);
   const [url, setUrl] = useState('');
@@ -126,7 +127,12 @@ export const ModelPanel = memo(function ModelPanel() {
       {model.summary ? (
         <ModelInfo summary={model.summary} />
       ) : (
-        model.status !== 'running' && workerRunning && <p className="mt-2 text-xs">No model loaded yet.</p>
+        model.status !== 'running' &&
+        workerRunning && (
+          <p className="mt-2 text-xs">
+            {linkAsks ? 'The link names a model on another site: waiting for your answer.' : 'No model loaded yet.'}
+          </p>
+        )
       )}
     </section>
   );

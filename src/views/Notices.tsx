@@ -66,7 +66,7 @@ export function LinkFetchDialog() {
   const hosts = hostsOf(ask.items);
   const hostList = hosts.join(', ');
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-3">
+    <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-3 dark:bg-black/70">
       <div
         role="dialog"
         aria-modal="true"
