@@ -48,6 +48,13 @@ describe('what a link may fetch', () => {
       'b.example',
     ]);
     expect(fetchesOf(DEFAULT_SHARE_STATE)).toEqual({ items: [], refused: [] });
+    // A tokenizer URL beside a local model is not fetched (nor asked about): only with a model URL.
+    const local = state({
+      model: { kind: 'file', name: 'm.bin' },
+      tokenizer: { kind: 'url', url: 'https://b.example/t' },
+    });
+    expect(fetchesOf(local).items).toEqual([]);
+    expect(withoutFetches(local, DEFAULT_SHARE_STATE)).toEqual(local);
   });
 
   it('the link parser refuses non-http(s) model URLs before the policy sees them', () => {

@@ -9,7 +9,7 @@
 // declares once the user agrees to fetch.
 import type { ShareState } from './shareState';
 
-export type FetchRole = 'model' | 'tokenizer' | 'calibration' | 'evaluation';
+export type FetchRole = 'model' | 'tokenizer' | 'calibration' | 'evaluation' | 'profile';
 
 /** One address a link would fetch. */
 export interface FetchItem {
@@ -24,6 +24,7 @@ export const ROLE_TEXT: Record<FetchRole, string> = {
   tokenizer: 'tokenizer',
   calibration: 'calibration text',
   evaluation: 'evaluation text',
+  profile: 'FGMP profile (read in pieces by HTTP Range)',
 };
 
 /** Only http(s) may be fetched; the reason otherwise names the scheme. */
@@ -49,9 +50,13 @@ export function fetchesOf(state: ShareState): { items: FetchItem[]; refused: { r
     ['tokenizer', state.tokenizer],
     ['calibration', state.calibration],
     ['evaluation', state.evaluation],
+    ['profile', state.profile ?? null],
   ];
   for (const [role, s] of sources) {
     if (s?.kind !== 'url' || s.url === undefined) continue;
+    // A tokenizer URL is fetched with a model URL (the worker loads both); beside a local model it stays
+    // a setting the link shows, never fetched.
+    if (role === 'tokenizer' && state.model.kind !== 'url') continue;
     const check = checkFetchUrl(s.url);
     if (check.ok) items.push({ role, url: s.url, host: check.host });
     else refused.push({ role, reason: `${ROLE_TEXT[role]}: ${check.reason}` });
@@ -69,9 +74,9 @@ export function withoutFetches(state: ShareState, previous: ShareState): ShareSt
     out.model = previous.model;
     out.tokenizer = previous.tokenizer;
   }
-  if (state.tokenizer?.kind === 'url') out.tokenizer = previous.tokenizer;
   if (state.calibration.kind === 'url') out.calibration = previous.calibration;
   if (state.evaluation.kind === 'url') out.evaluation = previous.evaluation;
+  if (state.profile?.kind === 'url') out.profile = previous.profile ?? null;
   return out;
 }
 
