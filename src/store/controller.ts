@@ -11,6 +11,7 @@ import { activationsKey, detailKey, quantKey, sweepKey } from './keys';
 import { schedulePerplexity } from './perplexity';
 import { isFatalWorkerError } from './pipelineClient';
 import { invalidate, ticket } from './steps';
+import { refreshProfile } from './profile';
 import { cancelled, message, pipeline, progress } from './worker';
 import * as Comlink from 'comlink';
 
@@ -124,6 +125,7 @@ export function advance(): void {
   const st = useExplorer.getState();
   const s = st.settings;
   const summary = st.model.summary;
+  if (st.profile.profile) void refreshProfile();
   if (st.model.status !== 'done' || !summary) return;
   if (summary.tokenizer && st.texts.calibration && st.calibration.status === 'idle') return void calibrate();
   if (st.calibration.status === 'running') return;

@@ -13,6 +13,7 @@ import {
   viewSlice,
   type ExplorerState,
 } from './slices';
+import { profileSlice } from './profile';
 
 export type { ExplorerState, QuantState, Step, StepStatus } from './slices';
 
@@ -23,6 +24,7 @@ const slices = (...a: Parameters<typeof settingsSlice>): ExplorerState => ({
   ...quantizationSlice(...a),
   ...evaluationSlice(...a),
   ...viewSlice(...a),
+  ...profileSlice(),
 });
 
 export const useExplorer = create<ExplorerState>()(slices);

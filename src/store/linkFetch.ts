@@ -8,6 +8,7 @@ import { decodeShareHash, filesToAsk, type ShareState } from '../core/url/shareS
 import { advance } from './controller';
 import { patch, setSettings, useExplorer } from './explorerStore';
 import { loadRandom, loadUrls, openDefaultModel, openTextUrl } from './open';
+import { openProfileUrl } from './profile';
 
 /** The link's state, URL sources included, while the user is asked. */
 let pendingState: ShareState | null = null;
@@ -74,6 +75,8 @@ export async function acceptLinkFetch(): Promise<void> {
     const u = url(role);
     if (u) await openTextUrl(role, u);
   }
+  const profile = url('profile');
+  if (profile) await openProfileUrl(profile);
   advance();
 }
 

@@ -8,6 +8,7 @@ import type * as R from '../core/pipeline/results';
 import type { FetchItem } from '../core/url/fetchPolicy';
 import { DEFAULT_SHARE_STATE, type ShareState, type ShareUrlError } from '../core/url/shareState';
 import type { WorkerCause } from './backoff';
+import type { ProfileSlice } from './profile';
 
 export type StepStatus = 'idle' | 'running' | 'done' | 'error';
 
@@ -93,7 +94,8 @@ export type ExplorerState = SettingsSlice &
   CalibrationSlice &
   QuantizationSlice &
   EvaluationSlice &
-  ViewSlice;
+  ViewSlice &
+  ProfileSlice;
 
 type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 

@@ -14,6 +14,8 @@
 //   policy   fgmp | random | magnitude | unweighted | uniform
 //   clip     fisher | mse | none               fp8  per-tensor | per-channel
 //   sel      LAYER.PROJ[.BLOCK]                 view heatmap | blocks | clipping | energy | tradeoff
+//   prof     (optional) 1:url:URL | 1:file:NAME  an FGMP profile the views answer from (field version 1
+//            first, so the field can change on its own; a URL is asked about before it is fetched)
 //
 // The state is in the core's vocabulary (src/core/pipeline/vocabulary.ts: PolicyKind, ClipMode,
 // Fp8Scaling 'tensor' | 'row'); the URL keeps its own spellings, translated here only, at encode and decode
@@ -70,7 +72,12 @@ export interface ShareState {
   fp8Scaling: Fp8Scaling;
   selection: Selection;
   view: ViewId;
+  /** An FGMP profile the views answer from (docs/profile-format.md); absent or null: none. */
+  profile?: FileOrUrl | null;
 }
+
+/** Version of the prof= field's value ("1:url:…"). */
+export const PROFILE_FIELD_VERSION = 1;
 
 export const DEFAULT_SHARE_STATE: ShareState = {
   model: { kind: 'default' },
@@ -142,6 +149,7 @@ export function encodeShareQuery(state: ShareState): string {
   const s = state.selection;
   p.set('sel', `${s.layer}.${s.projection}${s.block === null ? '' : `.${s.block}`}`);
   p.set('view', state.view);
+  if (state.profile) p.set('prof', `${PROFILE_FIELD_VERSION}:${sourceToString(state.profile)}`);
   return p.toString();
 }
 
@@ -158,6 +166,7 @@ const KNOWN = new Set([
   'eval',
   'ctok',
   'etok',
+  'prof',
   'budget',
   'abudget',
   'policy',
@@ -352,7 +361,23 @@ export function decodeShareQuery(query: string): DecodedShare {
   }
   if ((raw = get('sel')) !== null) state.selection = parseSelection(raw, errors) ?? state.selection;
   if ((raw = get('view')) !== null) state.view = parseEnum('view', raw, VIEWS, errors) ?? state.view;
+  if ((raw = get('prof')) !== null) state.profile = parseProfileField(raw, errors);
   return { state, errors, present: true };
+}
+
+function parseProfileField(raw: string, errors: ShareUrlError[]): FileOrUrl | null {
+  const m = /^(\d+):(.*)$/s.exec(raw);
+  if (!m || Number(m[1]) !== PROFILE_FIELD_VERSION) {
+    errors.push({
+      field: 'prof',
+      value: raw,
+      message: m
+        ? `prof: field version ${m[1]}; this app reads version ${PROFILE_FIELD_VERSION} (the profile is not opened)`
+        : `prof: expected "${PROFILE_FIELD_VERSION}:url:URL" or "${PROFILE_FIELD_VERSION}:file:NAME", got "${raw}"`,
+    });
+    return null;
+  }
+  return parseFileOrUrl('prof', m[2], errors);
 }
 
 /** Reads the query part of a location hash such as "#/explorer?v=1&budget=0.3". */

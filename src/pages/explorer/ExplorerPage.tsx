@@ -15,6 +15,7 @@ import { useDerived, useShownPerplexity, useThemeClass, useUrlSync } from './hoo
 import { BlocksPanel, ClippingPanel, EnergyPanel, HeatmapPanel, TradeoffPanel, VIEW_TITLES } from './panels';
 import { SharePanel } from './SharePanel';
 import { SummaryFigures } from './Summary';
+import { BackgroundCalibration, ProfilePanel, usePageDrop } from '../../views/ProfilePanel';
 
 function Messages() {
   const urlErrors = useExplorer((s) => s.urlErrors);
@@ -59,6 +60,7 @@ function ViewNav({ onGo }: { onGo: (v: ViewId) => void }) {
 export function ExplorerPage() {
   useUrlSync();
   useThemeClass();
+  usePageDrop();
   const d = useDerived();
   const ppl = useShownPerplexity();
   const summary = useExplorer((s) => s.model.summary);
@@ -87,11 +89,13 @@ export function ExplorerPage() {
         <ModelPanel />
         <DataPanel />
         <ControlsPanel />
+        <ProfilePanel />
         <SharePanel d={d} ppl={ppl} />
       </aside>
 
       <div className="min-w-0 space-y-3">
         <Messages />
+        <BackgroundCalibration />
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
         <ViewNav onGo={goView} />
         {!summary && (
@@ -103,7 +107,7 @@ export function ExplorerPage() {
         <div className="grid gap-3 2xl:grid-cols-2">
           <HeatmapPanel d={d} />
           <BlocksPanel d={d} />
-          <ClippingPanel />
+          <ClippingPanel d={d} />
           <EnergyPanel d={d} ppl={ppl} />
           <TradeoffPanel d={d} ppl={ppl} />
         </div>

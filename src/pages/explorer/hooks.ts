@@ -10,6 +10,7 @@ import { crashWorkerForTest, openFromLocation } from '../../store/actions';
 import { deriveForBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
+import { profileApplies } from '../../store/profile';
 
 declare global {
   interface Window {
@@ -70,11 +71,17 @@ export function useDerived() {
   const settings = useExplorer((s) => s.settings);
   const summary = useExplorer((s) => s.model.summary);
   const quant = useExplorer((s) => s.quant);
-  const activationShares = useExplorer((s) => s.activations.shares);
+  const liveShares = useExplorer((s) => s.activations.shares);
   const hwOverrides = useExplorer((s) => s.hwOverrides);
+  // The profile's answers stand in until live quantization answers (profile.ts says when it applies).
+  const fromProfile = useExplorer(profileApplies);
+  const profile = useExplorer((s) => s.profile);
   const params = useMemo(() => hwParams(hwOverrides), [hwOverrides]);
-  const tokens = summary?.config.maxSeqLen ?? 256;
-  const ranking = quant.status === 'done' ? quant.ranking : null;
+  const config = fromProfile ? profile.profile!.meta.model.config : summary?.config;
+  const tokens = config?.maxSeqLen ?? 256;
+  const profileRanking = profile.ranking?.policy === settings.policy ? profile.ranking.ranking : null;
+  const ranking = fromProfile ? profileRanking : quant.status === 'done' ? quant.ranking : null;
+  const activationShares = fromProfile ? (profile.activations?.shares ?? null) : liveShares;
   const { weightBudget, activationBudget, fp8Scaling } = settings;
   // Mask buffers reused by every slider move (one allocation per ranking).
   const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
@@ -114,7 +121,18 @@ export function useDerived() {
     const t = ranking.tensors[selIndex];
     return ranking.scores.subarray(t.offset, t.offset + t.grid.blockCount);
   }, [ranking, selIndex]);
-  return { derived, ranking, params, tokens, blocksPerTensor, selMask: selMaskCopy, selScores };
+  return {
+    derived,
+    ranking,
+    params,
+    tokens,
+    blocksPerTensor,
+    selMask: selMaskCopy,
+    selScores,
+    nLayers: config?.nLayers ?? 0,
+    /** Where the views' numbers come from: the profile (its name) or live calibration. */
+    source: fromProfile ? { kind: 'profile' as const, name: profile.name ?? '', origin: profile.origin } : null,
+  };
 }
 
 export type Derivation = ReturnType<typeof useDerived>;

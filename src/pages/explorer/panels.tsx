@@ -11,6 +11,9 @@ import { EnergyView } from '../../views/EnergyView';
 import { LayerHeatmap, ShareLegend } from '../../views/LayerHeatmap';
 import { TradeoffView } from '../../views/TradeoffView';
 import { ErrorBox, Panel, ProgressBar } from '../../views/ui';
+import { FromProfile } from '../../views/ProfilePanel';
+import { POLICIES } from '../../core/url/shareState';
+import type { SweepPoint } from '../../core/pipeline/results';
 import type { Derivation, ShownPerplexity } from './hooks';
 
 export const VIEW_TITLES: Record<ViewId, string> = {
@@ -21,26 +24,36 @@ export const VIEW_TITLES: Record<ViewId, string> = {
   tradeoff: 'Trade-off',
 };
 
-function Placeholder() {
-  const quantizing = useExplorer((s) => s.quant.status === 'running');
-  return (
-    <div className="flex h-24 items-center justify-center text-xs text-slate-500">
-      Waiting for a model{quantizing ? ' (quantizing…)' : ''}.
-    </div>
+/** What the view waits for, said as it is (no "waiting for a model" while one is shown as loaded). */
+function Placeholder({ what }: { what?: string }) {
+  const text = useExplorer((s) =>
+    s.profile.status === 'loading'
+      ? 'Opening the profile…'
+      : s.model.status === 'running'
+        ? 'Loading the model…'
+        : s.calibration.status === 'running'
+          ? 'Calibrating; this view fills when it ends.'
+          : s.quant.status === 'running'
+            ? 'Quantizing…'
+            : s.model.summary || s.profile.profile
+              ? (what ?? 'Computing…')
+              : 'Open a model or an FGMP profile.',
   );
+  return <div className="flex h-24 items-center justify-center text-xs text-slate-500">{text}</div>;
 }
 
-/** The selected tensor's detail, when it belongs to the selection. */
-function useDetail() {
+/** The selected tensor's detail, when it belongs to the selection (from the profile while its answers show). */
+function useDetail(d?: Derivation) {
   const sel = useExplorer((s) => s.settings.selection);
-  const detail = useExplorer((s) => s.detail);
+  const live = useExplorer((s) => s.detail);
+  const fromProfile = useExplorer((s) => s.profile.detail);
+  const detail = d?.source && fromProfile ? { ...live, data: fromProfile.data, blockCurve: null } : live;
   const data =
     detail.data && detail.data.layer === sel.layer && detail.data.proj === sel.projection ? detail.data : null;
-  return { sel, detail, data };
+  return { sel, detail, data, profileScores: d?.source ? (fromProfile?.scores ?? null) : null };
 }
 
 export function HeatmapPanel({ d }: { d: Derivation }) {
-  const summary = useExplorer((s) => s.model.summary);
   const sel = useExplorer((s) => s.settings.selection);
   const { derived } = d;
   return (
@@ -57,13 +70,17 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
         </>
       }
     >
-      {summary && derived ? (
-        <div className="flex flex-wrap gap-6">
+      <FromProfile
+        source={d.source}
+        what="weight shares from its block scores; activation shares from its calibration activation scores"
+      />
+      {derived ? (
+        <div className="flex flex-wrap gap-6" data-testid="heatmaps">
           <div>
             <h3 className="text-xs font-medium">Weights</h3>
             <LayerHeatmap
               kind="weights"
-              nLayers={summary.config.nLayers}
+              nLayers={d.nLayers}
               shares={derived.weightShare}
               blocks={d.blocksPerTensor}
               selected={sel}
@@ -76,7 +93,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
             </h3>
             <LayerHeatmap
               kind="activations"
-              nLayers={summary.config.nLayers}
+              nLayers={d.nLayers}
               shares={derived.activationShare}
               selected={sel}
               onSelect={(l, p) => select(l, p)}
@@ -92,17 +109,15 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
 }
 
 export function BlocksPanel({ d }: { d: Derivation }) {
-  const summary = useExplorer((s) => s.model.summary);
   const blockColour = useExplorer((s) => s.blockColour);
-  const { sel, detail, data } = useDetail();
-  const tensors = summary
-    ? Array.from({ length: summary.config.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat()
-    : [];
+  const { sel, detail, data, profileScores } = useDetail(d);
+  const tensors = Array.from({ length: d.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat();
+  const scores = d.selScores ?? profileScores;
   const selected = tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection);
   return (
     <Panel
       id="blocks"
-      title={`${VIEW_TITLES.blocks}${summary ? ` · layer ${sel.layer} ${sel.projection}` : ''}`}
+      title={`${VIEW_TITLES.blocks}${d.nLayers ? ` · layer ${sel.layer} ${sel.projection}` : ''}`}
       exportName="fgmp-block-grid"
       explain="Every cell is one block of 16 consecutive input weights of one output row. Orange blocks are kept in FP8, blue ones in NVFP4; switch to the score to see why. Wheel or +/− zoom, drag pans."
       actions={
@@ -139,12 +154,16 @@ export function BlocksPanel({ d }: { d: Derivation }) {
         </>
       }
     >
-      {data && d.selMask && d.selScores ? (
+      <FromProfile
+        source={d.source}
+        what="block scores, clip ratios (read by Range when the tensor is selected); no weights"
+      />
+      {data && d.selMask && scores ? (
         <BlockGrid
           key={`${data.layer}/${data.proj}`}
           detail={data}
           mask={d.selMask}
-          scores={d.selScores}
+          scores={scores}
           colour={blockColour}
           selectedBlock={sel.block}
           onSelectBlock={(b) => select(sel.layer, sel.projection, b)}
@@ -158,8 +177,8 @@ export function BlocksPanel({ d }: { d: Derivation }) {
   );
 }
 
-export function ClippingPanel() {
-  const { sel, detail, data } = useDetail();
+export function ClippingPanel({ d }: { d?: Derivation }) {
+  const { sel, detail, data } = useDetail(d);
   return (
     <Panel
       id="clipping"
@@ -167,7 +186,13 @@ export function ClippingPanel() {
       exportName="fgmp-clipping"
       explain="NVFP4 error when each block's scale uses α · amax instead of amax. Clipping trades a larger error on the few largest values for a finer grid for all others. FGMP picks α per block by the Fisher-weighted error (the loss it predicts); bars show how often each α was chosen."
     >
-      {data ? <ClippingView detail={data} blockCurve={detail.blockCurve} block={sel.block} /> : <Placeholder />}
+      {d?.source ? (
+        <Placeholder what="The clipping curves need the weights; a profile holds only each block's chosen clip ratio (block grid)." />
+      ) : data ? (
+        <ClippingView detail={data} blockCurve={detail.blockCurve} block={sel.block} />
+      ) : (
+        <Placeholder />
+      )}
     </Panel>
   );
 }
@@ -183,6 +208,10 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
       exportName="fgmp-energy"
       explain="A block-granular datapath: each weight block meets every token's activation block at the same inputs, and the pair's precisions set the MAC energy. Memory traffic follows the bits stored. Parameters are editable; sources are listed."
     >
+      <FromProfile
+        source={d.source}
+        what="FP8 block counts and calibration activation shares; the hardware model is computed here"
+      />
       {hw ? (
         <EnergyView
           hw={hw}
@@ -206,7 +235,19 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
 export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
   const sweep = useExplorer((s) => s.sweep);
   const settings = useExplorer((s) => s.settings);
+  const meta = useExplorer((s) => (d.source ? s.profile.profile?.meta : null));
   const { derived } = d;
+  // The profile's evaluation sweep at this activation budget, until a live sweep has points.
+  const profilePoints: SweepPoint[] = (meta?.evaluation?.points ?? [])
+    .filter((p) => p.actBudget === settings.activationBudget && (POLICIES as string[]).includes(p.policy))
+    .map((p) => ({
+      policy: p.policy as SweepPoint['policy'],
+      weightBudget: p.budget,
+      ppl: p.ppl,
+      meanNll: p.meanNll,
+      energyVsFp8: (p.energy as { vsFp8: number }).vsFp8,
+    }));
+  const points = sweep.points.length ? sweep.points : profilePoints;
   return (
     <Panel
       id="tradeoff"
@@ -229,9 +270,12 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
         <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />
       )}
       {sweep.error && <ErrorBox>{sweep.error}</ErrorBox>}
+      {!sweep.points.length && profilePoints.length > 0 && (
+        <FromProfile source={d.source} what={`its evaluation sweep (${profilePoints.length} points)`} />
+      )}
       {derived ? (
         <TradeoffView
-          points={sweep.points}
+          points={points}
           current={{
             policy: settings.policy,
             share: derived.answer.fp8Share,
@@ -244,7 +288,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       ) : (
         <Placeholder />
       )}
-      {!sweep.points.length && derived && (
+      {!points.length && derived && (
         <p className="text-xs text-slate-600 dark:text-slate-400">
           Run the sweep to draw every policy ({5 * SWEEP_BUDGETS.length} perplexity evaluations on{' '}
           {settings.evaluationTokens.toLocaleString('en-US')} tokens; budgets 0 and 1 are shared).
