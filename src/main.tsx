@@ -3,7 +3,10 @@ import { createRoot } from 'react-dom/client';
 import './index.css';
 import { App } from './App';
 import { registerServiceWorker } from './sw/register';
+import { startTheme } from './store/theme';
 
+// The theme before the first paint, on every route (a lesson link opened directly included).
+startTheme();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

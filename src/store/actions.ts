@@ -22,7 +22,7 @@ export const dismissModelError = () => patch('model', { error: null });
 export const dismissTextError = () => patch('texts', { error: null });
 export const dismissWorkerMessage = () => patch('worker', { message: null });
 export const clearUrlErrors = () => useExplorer.setState({ urlErrors: [] });
-export const toggleTheme = () => useExplorer.setState((s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' }));
+export { toggleTheme } from './theme';
 export const setBlockColour = (blockColour: 'precision' | 'score') => useExplorer.setState({ blockColour });
 export const setHwOverride = (key: HwParamKey, value: number | undefined) =>
   useExplorer.setState((s) => ({ hwOverrides: { ...s.hwOverrides, [key]: value } }));

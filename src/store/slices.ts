@@ -9,6 +9,7 @@ import type { FetchItem } from '../core/url/fetchPolicy';
 import { DEFAULT_SHARE_STATE, type ShareState, type ShareUrlError } from '../core/url/shareState';
 import type { WorkerCause } from './backoff';
 import type { ProfileSlice } from './profile';
+import { initialTheme } from './theme';
 
 export type StepStatus = 'idle' | 'running' | 'done' | 'error';
 
@@ -130,6 +131,5 @@ export const evaluationSlice: Slice<EvaluationSlice> = () => ({
 export const viewSlice: Slice<ViewSlice> = () => ({
   hwOverrides: {},
   blockColour: 'precision',
-  theme:
-    typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+  theme: initialTheme(),
 });

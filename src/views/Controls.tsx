@@ -2,7 +2,7 @@
 // clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
 import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
-import { CLIPPINGS, FP8_SCALING_URL, MAX_TOKENS, POLICIES } from '../core/url/shareState';
+import { CLIPPINGS, FP8_SCALING_URL, POLICIES, TOKEN_LIMITS } from '../core/url/shareState';
 import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
 import { Select, Slider } from './inputs';
@@ -129,7 +129,7 @@ function TokensInput({
 }) {
   const commit = (el: HTMLInputElement) => {
     const v = Number(el.value);
-    if (Number.isInteger(v) && v >= 256 && v <= MAX_TOKENS && v !== value) onCommit(v);
+    if (Number.isInteger(v) && v >= TOKEN_LIMITS.min && v <= TOKEN_LIMITS.max && v !== value) onCommit(v);
     else el.value = String(value);
   };
   return (
@@ -141,8 +141,9 @@ function TokensInput({
         id={id}
         key={value}
         type="number"
-        min={256}
-        step={256}
+        min={TOKEN_LIMITS.min}
+        max={TOKEN_LIMITS.max}
+        step={TOKEN_LIMITS.step}
         defaultValue={value}
         className="input"
         onBlur={(e) => commit(e.currentTarget)}

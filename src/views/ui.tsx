@@ -2,7 +2,14 @@
 // bars that say tokens, rate and time left, and error boxes.
 import { useRef, type ReactNode } from 'react';
 import type { Progress } from '../core/pipeline/results';
-import { downloadBlob, exportPanelPng, exportPanelSvg } from './exporting';
+import { contextLines, exportContext } from '../store/exports';
+import { downloadBlob, exportPanelPng, exportPanelSvg, type FigureContext } from './exporting';
+
+/** A panel's figure context at the moment of export: its title, the model, the settings, the share URL. */
+function figureContext(title: string): FigureContext {
+  const c = exportContext(title);
+  return { title: `${title} (FGMP Explorer)`, lines: contextLines(c) };
+}
 
 export function Panel(props: {
   id: string;
@@ -35,14 +42,22 @@ export function Panel(props: {
               <button
                 type="button"
                 className="btn-ghost"
-                onClick={() => ref.current && exportPanelSvg(ref.current, props.exportName!)}
+                aria-label={`Export ${props.title} as SVG`}
+                title={`Export ${props.title} as SVG`}
+                onClick={() =>
+                  ref.current && exportPanelSvg(ref.current, props.exportName!, figureContext(props.title))
+                }
               >
                 SVG
               </button>
               <button
                 type="button"
                 className="btn-ghost"
-                onClick={() => ref.current && void exportPanelPng(ref.current, props.exportName!)}
+                aria-label={`Export ${props.title} as PNG`}
+                title={`Export ${props.title} as PNG (2× pixels)`}
+                onClick={() =>
+                  ref.current && void exportPanelPng(ref.current, props.exportName!, figureContext(props.title))
+                }
               >
                 PNG
               </button>
@@ -59,6 +74,11 @@ export function Panel(props: {
 function formatAmount(n: number, unit: Progress['unit']): string {
   if (unit === 'bytes') return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** A progress unit (plural: tokens, points, tensors) agreeing with the amount as shown: "1 point/s", "2 points/s". */
+export function unitWord(unit: string, amount: number): string {
+  return Math.round(amount) === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit;
 }
 
 export function formatDuration(s: number): string {
@@ -79,10 +99,11 @@ export function ProgressBar({
 }) {
   if (!progress) return null;
   const frac = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
-  const unit = progress.unit === 'bytes' ? '' : ` ${progress.unit}`;
+  const shown = progress.total > 0 ? progress.total : progress.done;
+  const unit = progress.unit === 'bytes' ? '' : ` ${unitWord(progress.unit, shown)}`;
   const rate =
     progress.rate > 0
-      ? `${formatAmount(progress.rate, progress.unit)}${progress.unit === 'bytes' ? '' : ` ${progress.unit}`}/s`
+      ? `${formatAmount(progress.rate, progress.unit)}${progress.unit === 'bytes' ? '' : ` ${unitWord(progress.unit, progress.rate)}`}/s`
       : '';
   return (
     <div className="my-1 text-xs" data-testid={testId}>
@@ -123,7 +144,7 @@ export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismi
       role="alert"
       className="my-1 flex items-start gap-2 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
     >
-      <div className="flex-1 whitespace-pre-wrap">{children}</div>
+      <div className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{children}</div>
       {onDismiss && (
         <button type="button" aria-label="Dismiss" className="font-bold" onClick={onDismiss}>
           ×
@@ -135,7 +156,7 @@ export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismi
 
 export function Note({ children }: { children: ReactNode }) {
   return (
-    <p className="my-1 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+    <p className="my-1 rounded bg-amber-50 px-2 py-1 text-xs [overflow-wrap:anywhere] text-amber-900 dark:bg-amber-950 dark:text-amber-200">
       {children}
     </p>
   );
@@ -143,4 +164,13 @@ export function Note({ children }: { children: ReactNode }) {
 
 export function saveText(name: string, text: string, type = 'text/plain') {
   downloadBlob(new Blob([text], { type }), name);
+}
+
+/** A name that may be very long (a file name from a share link): one line, cut with "…", in full on hover. */
+export function LongName({ name, className }: { name: string; className?: string }) {
+  return (
+    <span className={`inline-block max-w-full truncate align-bottom ${className ?? ''}`} title={name}>
+      {name}
+    </span>
+  );
 }

@@ -8,6 +8,7 @@ import {
   encodeShareUrl,
   filesToAsk,
   SHARE_VERSION,
+  TOKEN_LIMITS,
   type ShareState,
 } from './shareState';
 
@@ -76,8 +77,15 @@ describe('share URL schema', () => {
     expect(a.errors[0].message).toMatch(/"abc" is not a number/);
     const b = decodeShareQuery('v=1&budget=1.7&abudget=-0.1');
     expect(b.errors.map((e) => e.field)).toEqual(['budget', 'abudget']);
-    expect(b.errors[0].message).toMatch(/1\.7 is outside \[0, 1\]/);
-    for (const bad of ['', '0x1', '1e-1', ' 0.3', 'NaN', 'Infinity']) {
+    expect(b.errors[0].message).toMatch(/1\.7 is out of range \(0–1\)/);
+    expect(b.errors[1].message).toMatch(/-0\.1 is out of range \(0–1\)/);
+    // Numbers in any spelling people use are numbers: too large or negative is out of range, not "not a number".
+    for (const big of ['1e308', '-0.5', '2E3', '+1.5'])
+      expect(decodeShareQuery(`v=1&budget=${encodeURIComponent(big)}`).errors[0].message, big).toBe(
+        `budget: ${big} is out of range (0–1) (a share of blocks: 0.3 means 30% in FP8)`,
+      );
+    expect(decodeShareQuery('v=1&budget=3e-1').state.weightBudget).toBe(0.3);
+    for (const bad of ['', '0x1', '1e', ' 0.3', 'NaN', 'Infinity']) {
       expect(decodeShareQuery(`v=1&budget=${encodeURIComponent(bad)}`).errors[0]?.field, bad).toBe('budget');
     }
     expect(decodeShareQuery('v=1&budget=1').state.weightBudget).toBe(1);
@@ -115,6 +123,18 @@ describe('share URL schema', () => {
     expect(decodeShareQuery('v=1&model=random:stories110M').errors[0].message).toMatch(/unknown random shape/);
     expect(decodeShareQuery('v=1&model=ftp').errors[0].message).toMatch(/expected "file:NAME" or "url:URL"/);
     expect(decodeShareQuery('v=1&ctok=12.5').errors[0].field).toBe('ctok');
+  });
+
+  it('token counts: one limit (TOKEN_LIMITS) for the link and the field, named in the message', () => {
+    expect(TOKEN_LIMITS).toEqual({ min: 256, max: 4194304, step: 256 });
+    expect(decodeShareQuery('v=1&ctok=2').errors[0].message).toBe('ctok: 2 tokens is out of range (256–4194304)');
+    expect(decodeShareQuery('v=1&etok=4194305').errors[0].message).toBe(
+      'etok: 4194305 tokens is out of range (256–4194304)',
+    );
+    expect(decodeShareQuery('v=1&ctok=256&etok=4194304').errors).toEqual([]);
+    expect(decodeShareQuery('v=1&ctok=1e4').errors[0].message).toBe(
+      'ctok: expected a whole number of tokens from 256 to 4194304, got "1e4"',
+    );
   });
 
   it('lists the local files a recipient must provide', () => {

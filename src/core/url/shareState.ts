@@ -97,7 +97,19 @@ export const DEFAULT_SHARE_STATE: ShareState = {
   view: 'heatmap',
 };
 
-export const MAX_TOKENS = 1 << 22;
+/**
+ * Calibration and evaluation token counts: the one limit the share URL and the explorer's fields both
+ * use (at least one calibration sequence of 256 tokens; at most 4M tokens).
+ */
+export const TOKEN_LIMITS = { min: 256, max: 1 << 22, step: 256 } as const;
+export const MAX_TOKENS = TOKEN_LIMITS.max;
+/** A budget is a share of blocks. */
+export const BUDGET_LIMITS = { min: 0, max: 1 } as const;
+
+/** "out of range (min–max)", the one wording for a number outside its limits. */
+export function outOfRange(limits: { min: number; max: number }): string {
+  return `out of range (${limits.min}–${limits.max})`;
+}
 
 /** One problem found while reading a share URL: which field, the raw value, and what is wrong. */
 export interface ShareUrlError {
@@ -239,9 +251,12 @@ function parseModelSource(raw: string, errors: ShareUrlError[]): ModelSource | n
   return parseFileOrUrl('model', raw, errors);
 }
 
+/** A number as people write it (sign, decimals, exponent): 1e308 and -0.5 are numbers, out of range. */
+const NUMBER_SYNTAX = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
 function parseShare(field: string, raw: string, errors: ShareUrlError[]): number | null {
-  // Strict decimal: Number('') is 0 and Number('0x1') is 1, neither is a budget.
-  if (!/^(?:\d+(?:\.\d+)?|\.\d+)$/.test(raw)) {
+  // Number('') is 0 and Number('0x1') is 1, neither is a budget: the syntax first.
+  if (!NUMBER_SYNTAX.test(raw)) {
     errors.push({
       field,
       value: raw,
@@ -250,11 +265,11 @@ function parseShare(field: string, raw: string, errors: ShareUrlError[]): number
     return null;
   }
   const x = Number(raw);
-  if (x < 0 || x > 1) {
+  if (!(x >= BUDGET_LIMITS.min && x <= BUDGET_LIMITS.max)) {
     errors.push({
       field,
       value: raw,
-      message: `${field}: ${raw} is outside [0, 1] (it is a share of blocks: 0.3 means 30% in FP8)`,
+      message: `${field}: ${raw} is ${outOfRange(BUDGET_LIMITS)} (a share of blocks: 0.3 means 30% in FP8)`,
     });
     return null;
   }
@@ -262,15 +277,20 @@ function parseShare(field: string, raw: string, errors: ShareUrlError[]): number
 }
 
 function parseTokens(field: string, raw: string, errors: ShareUrlError[]): number | null {
-  if (!/^\d+$/.test(raw) || Number(raw) < 2 || Number(raw) > MAX_TOKENS) {
+  if (!/^\d+$/.test(raw)) {
     errors.push({
       field,
       value: raw,
-      message: `${field}: expected a whole number of tokens from 2 to ${MAX_TOKENS}, got "${raw}"`,
+      message: `${field}: expected a whole number of tokens from ${TOKEN_LIMITS.min} to ${TOKEN_LIMITS.max}, got "${raw}"`,
     });
     return null;
   }
-  return Number(raw);
+  const n = Number(raw);
+  if (n < TOKEN_LIMITS.min || n > TOKEN_LIMITS.max) {
+    errors.push({ field, value: raw, message: `${field}: ${raw} tokens is ${outOfRange(TOKEN_LIMITS)}` });
+    return null;
+  }
+  return n;
 }
 
 function parseEnum<T extends string>(

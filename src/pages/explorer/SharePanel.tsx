@@ -1,14 +1,13 @@
-// Share and export: copy the link that reproduces the state, save CSV/JSON of what the budgets decide,
-// switch the theme.
+// Share and export: copy the link that reproduces the state, save CSV/JSON of what the budgets decide
+// (the theme button is in the app's header, App.tsx).
 import { useState } from 'react';
-import { shareUrl, toggleTheme } from '../../store/actions';
+import { shareUrl } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
-import { csvExports, stateJson } from '../../store/exports';
+import { csvExports, exportContext, stateJson } from '../../store/exports';
 import { saveText } from '../../views/ui';
 import type { Derivation, ShownPerplexity } from './hooks';
 
 export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
-  const theme = useExplorer((s) => s.theme);
   const [copied, setCopied] = useState<string | null>(null);
   const copyLink = async () => {
     const url = shareUrl();
@@ -23,7 +22,7 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
     const { ranking, derived } = d;
     if (!ranking || !derived) return;
     if (format === 'csv') {
-      const csv = csvExports(ranking, derived);
+      const csv = csvExports(ranking, derived, exportContext(''));
       saveText('fgmp-tensors.csv', csv.tensors, 'text/csv');
       saveText('fgmp-blocks.csv', csv.blocks, 'text/csv');
       return;
@@ -53,9 +52,6 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
       </button>
       <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('json')}>
         Export JSON
-      </button>
-      <button type="button" className="btn-ghost ml-auto" aria-pressed={theme === 'dark'} onClick={toggleTheme}>
-        {theme === 'dark' ? 'Light theme' : 'Dark theme'}
       </button>
       {copied && (
         <div className="w-full break-all" role="status" data-testid="copy-status">

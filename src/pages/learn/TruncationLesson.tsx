@@ -1,5 +1,6 @@
 // Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error,
-// and, with a model loaded in the explorer, its perplexity (computed in the pipeline worker).
+// and the perplexity of the app's model (computed in the pipeline worker); opened directly, the lesson loads
+// the default model itself, as the explorer does.
 import { useEffect, useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/formats';
@@ -20,6 +21,7 @@ import {
   type MantissaMode,
 } from './truncationModel';
 import { useExplorer } from '../../store/explorerStore';
+import { openDefaultModel } from '../../store/actions';
 import {
   requestTruncationPerplexity,
   truncationContext,
@@ -114,6 +116,12 @@ export function TruncationLesson() {
   );
 }
 
+/** No model yet and the settings name the default one (a lesson link opened directly). */
+function needsDefaultModel(): boolean {
+  const st = useExplorer.getState();
+  return !st.model.summary && st.model.status !== 'running' && st.settings.model.kind === 'default';
+}
+
 /** Perplexity of the explorer's model with every linear weight reduced to `keep` mantissa bits (worker). */
 function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
   const model = useExplorer((s) => s.model);
@@ -128,6 +136,11 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
   useEffect(() => {
     if (context) requestTruncationPerplexity(keep, mode);
   }, [context, keep, mode]);
+  // Opened directly (no model yet, the settings on the default one): load it, as the explorer would.
+  const [defaultTried, setDefaultTried] = useState(() => !needsDefaultModel());
+  useEffect(() => {
+    if (needsDefaultModel()) void openDefaultModel().finally(() => setDefaultTried(true));
+  }, []);
 
   const box = 'rounded border p-2 text-sm';
   const warn = `${box} border-amber-400 bg-amber-50 dark:border-amber-600 dark:bg-amber-950`;
@@ -136,13 +149,18 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
       the explorer
     </a>
   );
+  if (!model.summary && model.status !== 'running' && !defaultTried)
+    return (
+      <p className={box} aria-live="polite" data-testid="truncation-loading">
+        Loading the default model (the explorer&apos;s) to compute its perplexity with the bits chosen above…
+      </p>
+    );
   if (!model.summary && model.status !== 'running')
     return (
       <p className={warn} data-testid="no-model">
-        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}. Open{' '}
-        {explorerLink}: it loads the default model by itself (or one of yours) and calibrates it; come back here to see
-        its perplexity with every linear weight reduced to the bits chosen above. Meanwhile the tensor error above is
-        computed live.
+        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}: this build
+        has no default model. Open one of yours in {explorerLink}; come back here to see its perplexity with every
+        linear weight reduced to the bits chosen above. Meanwhile the tensor error above is computed live.
       </p>
     );
   if (!context)
