@@ -11,8 +11,8 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-// The Content-Security-Policy (src/sw/policy.ts) as a <meta>. Build only: the dev server's React refresh preamble is an inline script. Right after the charset, before
-// any script or style the page loads.
+// The Content-Security-Policy (src/sw/policy.ts) as a <meta>, right after the charset, before any script
+// or style the page loads. Build only: the dev server's React refresh preamble is an inline script.
 const contentSecurityPolicy = (): Plugin => ({
   name: 'fgmp-content-security-policy',
   apply: 'build',
