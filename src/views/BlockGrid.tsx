@@ -310,26 +310,30 @@ function BlockInfo({
         Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> ·
         score {scores[block].toExponential(3)} · clip ratio {detail.clipRatio[block].toFixed(2)}
       </div>
-      <table className="mt-1 w-full tabular-nums">
-        <thead>
-          <tr className="text-left text-slate-500">
-            <th className="font-normal">value</th>
-            <th className="font-normal">NVFP4</th>
-            <th className="font-normal">FP8</th>
-            {detail.fisher && <th className="font-normal">Fisher</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {rowsOut.map((i) => (
-            <tr key={i}>
-              <td>{fmt(detail.weight[i])}</td>
-              <td>{fmt(detail.qLo[i])}</td>
-              <td>{fmt(detail.qHi[i])}</td>
-              {detail.fisher && <td>{detail.fisher[i].toExponential(1)}</td>}
+      {detail.weight.length === 0 ? (
+        <p className="mt-1 text-slate-600 dark:text-slate-400">From a profile: no weights to show.</p>
+      ) : (
+        <table className="mt-1 w-full tabular-nums">
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th className="font-normal">value</th>
+              <th className="font-normal">NVFP4</th>
+              <th className="font-normal">FP8</th>
+              {detail.fisher && <th className="font-normal">Fisher</th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rowsOut.map((i) => (
+              <tr key={i}>
+                <td>{fmt(detail.weight[i])}</td>
+                <td>{fmt(detail.qLo[i])}</td>
+                <td>{fmt(detail.qHi[i])}</td>
+                {detail.fisher && <td>{detail.fisher[i].toExponential(1)}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { deriveForBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
 import { profileApplies } from '../../store/profile';
+import { deriveFromCounts, scoreOrder, topBlocksMask } from '../../store/profileCounts';
 
 declare global {
   interface Window {
@@ -85,21 +86,24 @@ export function useDerived() {
   const { weightBudget, activationBudget, fp8Scaling } = settings;
   // Mask buffers reused by every slider move (one allocation per ranking).
   const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
+  const counts = fromProfile && profile.answerer?.policy === settings.policy ? profile.answerer.answerer : null;
   const derived = useMemo(
     () =>
-      ranking
-        ? timedDerive(
-            ranking,
-            activationShares,
-            weightBudget,
-            activationBudget,
-            tokens,
-            params,
-            fp8Scaling,
-            masksBuffer,
-          )
-        : null,
-    [ranking, activationShares, weightBudget, activationBudget, tokens, params, fp8Scaling, masksBuffer],
+      counts
+        ? deriveFromCounts(profile.profile!, counts, activationShares, weightBudget, activationBudget, tokens, params)
+        : ranking
+          ? timedDerive(
+              ranking,
+              activationShares,
+              weightBudget,
+              activationBudget,
+              tokens,
+              params,
+              fp8Scaling,
+              masksBuffer,
+            )
+          : null,
+    [ranking, counts, activationShares, weightBudget, activationBudget, tokens, params, fp8Scaling, masksBuffer], // eslint-disable-line react-hooks/exhaustive-deps
   );
   useLayoutEffect(() => {
     if (window.__fgmp) {
@@ -113,7 +117,17 @@ export function useDerived() {
   );
   const sel = settings.selection;
   const selIndex = ranking ? findTensor(ranking, sel.layer, sel.projection) : -1;
-  const selMask = derived && selIndex >= 0 ? derived.masks[selIndex] : null;
+  const countScores = counts ? profile.detail?.scores : null;
+  const countIndex = counts
+    ? profile.profile!.tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection)
+    : -1;
+  const countOrder = useMemo(() => (countScores ? scoreOrder(countScores) : null), [countScores]);
+  const countMask = useMemo(
+    () =>
+      countOrder && derived && countIndex >= 0 ? topBlocksMask(countOrder, derived.answer.fp8Counts[countIndex]) : null,
+    [countOrder, derived, countIndex],
+  );
+  const selMask = countMask ?? (derived && selIndex >= 0 ? derived.masks[selIndex] : null);
   // Copies so that React sees a change (the buffers are reused between slider moves).
   const selMaskCopy = useMemo(() => (selMask ? selMask.slice() : null), [selMask, derived]); // eslint-disable-line react-hooks/exhaustive-deps
   const selScores = useMemo(() => {
