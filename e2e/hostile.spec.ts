@@ -8,7 +8,11 @@ import { test, expect, type Page } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { randomModel } from '../src/core/model/types';
+import { writeLlama2cVersioned } from '../src/core/model/loaders/fixtures';
 
 const SHOTS = path.resolve('e2e-artifacts/screenshots');
 const MODEL = readFileSync('public/models/sotu-llama.bin');
@@ -181,4 +185,45 @@ test.describe('share links that name URLs', () => {
     // The model's source is still the one the user had (default), not the refused address.
     expect(decodeURIComponent(page.url())).toContain('model=default');
   });
+});
+
+test('NaN and ±Inf weights: the model panel counts them apart and names the tensors', async ({ page }) => {
+  test.setTimeout(200_000);
+  const m = randomModel(
+    {
+      dim: 32,
+      hiddenDim: 64,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      vocabSize: 32,
+      maxSeqLen: 32,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      sharedClassifier: false,
+    },
+    7,
+  );
+  m.weights.layers[0].q.set([NaN, NaN, Infinity], 0);
+  m.weights.layers[1].down.set([-Infinity, Infinity, -Infinity, Infinity], 10);
+  const file = path.join(tmpdir(), 'nonfinite.bin');
+  writeFileSync(file, writeLlama2cVersioned(m, 1));
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto('/#/explorer?v=1&model=file:nonfinite.bin&policy=magnitude&clip=mse');
+  await page.getByLabel('Open checkpoint and tokenizer files').setInputFiles(file);
+  const note = page.getByTestId('non-finite');
+  await expect(note).toHaveAttribute('data-nan', '2', { timeout: 60_000 });
+  await expect(note).toHaveAttribute('data-inf', '5');
+  await expect(note).toContainText('This model has 2 NaN and 5 infinite (±Inf) weights.');
+  await expect(note).toContainText('NaN in layers.0.q (2).');
+  await expect(note).toContainText('±Inf in layers.0.q (1), layers.1.down (4).');
+  await page.getByText('Tensors (').click();
+  const row = page.getByTestId('tensor-table').locator('tr', { hasText: 'layers.1.down' });
+  await expect(row.locator('td').nth(3)).toHaveText('0');
+  await expect(row.locator('td').nth(4)).toHaveText('4');
+  // The views render such a model too (the clipping chart of a NaN tensor once threw and blanked the page).
+  await expect(page.getByTestId('heatmap-weights')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('model-panel')).toBeVisible();
+  expect(pageErrors).toEqual([]);
 });

@@ -74,7 +74,8 @@ function CurveChart(props: {
     .range([HEIGHT - m.bottom, m.top])
     .clamp(true);
   const points = (vals: number[]) => vals.map((v, i) => [curve.grid[i], v] as const);
-  const best = (vals: number[]) => curve.grid[d3.minIndex(vals)];
+  // d3.minIndex is -1 when every value is NaN (a tensor with NaN/Inf weights): say NaN, do not throw.
+  const best = (vals: number[]) => curve.grid[d3.minIndex(vals)] ?? NaN;
   const innerH = HEIGHT - m.top - m.bottom;
   return (
     <Plot
