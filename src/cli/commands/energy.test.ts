@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../tests/support/cli';
 import { ENERGY_COMPONENTS } from '../../core/hw/energy.ts';
+import { tinyConfig, writeTinyCheckpoint } from '../../../tests/support/models';
 
 describe('fgmp energy', () => {
   it('--shape llama2-7b at the paper point: −14 % ± 1.5 vs all-FP8, the documented JSON fields', async () => {
@@ -70,26 +71,7 @@ describe('fgmp energy', () => {
 
 describe('fgmp energy MODEL', () => {
   it('costs the policy masks and the realised activation counts: the same total as fgmp run', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { writeLlama2c } = await import('../../core/model/writers/llama2c');
-    const { randomModel } = await import('../../core/model/types');
-    const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-energy-'));
-    const modelPath = path.join(dir, 'tiny.bin');
-    const cfg = {
-      dim: 32,
-      hiddenDim: 40,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      vocabSize: 40,
-      maxSeqLen: 32,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      sharedClassifier: true,
-    };
-    writeFileSync(modelPath, writeLlama2c(randomModel(cfg, 5, 0.2)));
+    const modelPath = writeTinyCheckpoint(tinyConfig(), 5, 0.2);
     const common = [
       modelPath,
       '--seqs',

@@ -4,21 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
 import { ggufLlamaMetadata, ggufTensors, hfFiles, writeGguf } from '../../core/model/loaders/fixtures';
-import { randomModel, type LlamaConfig } from '../../core/model/types';
+import { randomModel } from '../../core/model/types';
 import { runCli } from '../../../tests/support/cli';
+import { tinyConfig } from '../../../tests/support/models';
 
-const cfg: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 64,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 40,
-  maxSeqLen: 32,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: false,
-};
+const cfg = tinyConfig({ hiddenDim: 64, sharedClassifier: false });
 
 describe.skipIf(!hasSharedData)(`fgmp info on stories260K (real data; ${SKIP_REASON} when absent)`, () => {
   it('--json gives config, parameter counts, tokenizer and per-tensor statistics', async () => {

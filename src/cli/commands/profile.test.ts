@@ -8,8 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
 import { runCli } from '../../../tests/support/cli';
-import { writeLlama2c } from '../../core/model/writers/llama2c';
-import { randomModel, type LlamaConfig } from '../../core/model/types';
+import { tinyConfig, writeTinyCheckpoint } from '../../../tests/support/models';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-profile-cli-'));
 
@@ -123,20 +122,8 @@ describe.skipIf(!hasSharedData)('fgmp run --profile equals fgmp run on stories26
 });
 
 describe('fgmp profile and run --profile: errors', () => {
-  const cfg: LlamaConfig = {
-    dim: 32,
-    hiddenDim: 40,
-    nLayers: 1,
-    nHeads: 4,
-    nKvHeads: 2,
-    vocabSize: 40,
-    maxSeqLen: 32,
-    ropeTheta: 10000,
-    normEps: 1e-5,
-    sharedClassifier: true,
-  };
-  const modelPath = path.join(dir, 'tiny.bin');
-  writeFileSync(modelPath, writeLlama2c(randomModel(cfg, 5, 0.2)));
+  const cfg = tinyConfig({ nLayers: 1 });
+  const modelPath = writeTinyCheckpoint(cfg, 5, 0.2);
   const out = path.join(dir, 'tiny.profile.safetensors');
 
   it('writes a data-free profile and answers from it; clear errors', { timeout: 300_000 }, async () => {

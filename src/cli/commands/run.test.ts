@@ -1,28 +1,13 @@
 // fgmp run / fgmp sweep: JSON shapes, data-free calibration on a tiny random llama2.c file, clear errors.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../../../tests/support/sharedData';
-import { writeLlama2c } from '../../core/model/writers/llama2c';
-import { randomModel, type LlamaConfig } from '../../core/model/types';
 import { runCli } from '../../../tests/support/cli';
+import { tinyConfig, writeTinyCheckpoint } from '../../../tests/support/models';
 
-const cfg: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 40,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 40,
-  maxSeqLen: 32,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-};
-const dir = mkdtempSync(path.join(tmpdir(), 'fgmp-run-'));
-const modelPath = path.join(dir, 'tiny.bin');
-writeFileSync(modelPath, writeLlama2c(randomModel(cfg, 5, 0.2)));
+const cfg = tinyConfig();
+const modelPath = writeTinyCheckpoint(cfg, 5, 0.2);
+const dir = path.dirname(modelPath);
 const small = ['--seqs', '3', '--seq-len', '16', '--eval-tokens', '40'];
 
 const RUN_KEYS = ['policy', 'budget', 'actBudget', 'clip', 'ppl', 'fp8Share', 'layers', 'weightBits', 'energy'];

@@ -174,7 +174,7 @@ function dataSource(
   ids?: string,
 ): DataSource {
   if ([file, seed, ids].filter((x) => x !== undefined).length > 1)
-    throw new UsageError(`give one of --${what} FILE, --${what}-seed N or --${what}-ids FILE`);
+    throw new UsageError(`give --${what} FILE, --${what}-seed N or --${what}-ids FILE: one of them, not both`);
   if (ids !== undefined)
     return {
       kind: 'ids',

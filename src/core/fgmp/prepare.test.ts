@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig } from '../model/types';
+import { PROJECTIONS, projectionShape, randomModel } from '../model/types';
 import { simulateHardware } from '../hw/energy';
 import { allMasks, answerBudget } from './policy';
 import { buildRanking, POLICY_KINDS, prepareWeights } from './prepare';
 import { magnitudeScores } from './scores';
+import { tinyConfig } from '../../../tests/support/models';
 
 // Tiny shape with a hidden size that is not a multiple of 16 (down has 40 cols: 2 blocks + 8).
-const config: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 40,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 64,
-  maxSeqLen: 16,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-};
+const config = tinyConfig({ vocabSize: 64, maxSeqLen: 16 });
 const model = randomModel(config, 3);
 const fisherOf = (layer: number, proj: (typeof PROJECTIONS)[number]) => {
   const [r, c] = projectionShape(config, proj);

@@ -7,7 +7,7 @@ import { ModelProto } from './onnxProto';
 import { GraphBuilder, floatAttr } from './builder';
 import { buildForwardBackwardGraph, buildForwardGraph } from './llama';
 import { shapeConfig } from '../model/shapes';
-import type { LlamaConfig } from '../model/types';
+import { tinyConfig } from '../../../tests/support/models';
 
 const protobufjs = (m: Model): Uint8Array => ModelProto.encode(ModelProto.fromObject(m)).finish();
 
@@ -107,18 +107,7 @@ describe('encodeModel', () => {
     expect(Buffer.from(g.toBytes()).toString('hex')).toBe(Buffer.from(protobufjs(g.toModel())).toString('hex'));
   });
 
-  const small: LlamaConfig = {
-    dim: 32,
-    hiddenDim: 40,
-    nLayers: 2,
-    nHeads: 4,
-    nKvHeads: 2,
-    vocabSize: 50,
-    maxSeqLen: 16,
-    ropeTheta: 10000,
-    normEps: 1e-5,
-    sharedClassifier: true,
-  };
+  const small = tinyConfig({ vocabSize: 50, maxSeqLen: 16 });
   for (const [name, config] of [
     ['a small GQA config', small],
     ['the stories260K shape', shapeConfig('stories260K')],

@@ -1,6 +1,6 @@
 // Calibration against the plain-TypeScript reference (float64) on a tiny random model, and the data helpers.
 import { describe, expect, it } from 'vitest';
-import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig } from '../model/types.ts';
+import { PROJECTIONS, projectionShape, randomModel } from '../model/types.ts';
 import { referenceBackward } from '../model/reference/index.ts';
 import { LlamaEngine } from '../runtime/engine.ts';
 import { randomIds, relativeError } from '../graph/testUtil.ts';
@@ -12,19 +12,9 @@ import {
   tensorKey,
   type Progress,
 } from './calibrate.ts';
+import { tinyConfig } from '../../../tests/support/models';
 
-const config: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 40,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 50,
-  maxSeqLen: 16,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-};
+const config = tinyConfig({ vocabSize: 50, maxSeqLen: 16 });
 const model = randomModel(config, 3, 0.3);
 
 describe('Fisher calibration', () => {

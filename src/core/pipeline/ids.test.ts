@@ -2,25 +2,15 @@
 // calibration batches are padded with lossMask 0; the result must equal calibrating each sequence alone, and
 // scoring must equal the plain-TypeScript reference forward of each sequence.
 import { describe, expect, it } from 'vitest';
-import { randomModel, type LlamaConfig } from '../model/types.ts';
+import { randomModel } from '../model/types.ts';
 import { referenceForward } from '../model/reference/forward.ts';
 import { LlamaEngine } from '../runtime/engine.ts';
 import { mulberry32 } from '../random.ts';
 import { calibrate, idSequences, tensorKey } from './calibrate.ts';
 import { setupSession } from './setup.ts';
+import { tinyConfig } from '../../../tests/support/models';
 
-const cfg: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 48,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 50,
-  maxSeqLen: 24,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-};
+const cfg = tinyConfig({ hiddenDim: 48, vocabSize: 50, maxSeqLen: 24 });
 const model = randomModel(cfg, 3, 0.3);
 const next = mulberry32(9);
 const seqs = [7, 12, 3, 24, 9].map((n) => Array.from({ length: n + 1 }, () => next() % cfg.vocabSize));

@@ -1,21 +1,11 @@
 // Behaviour of the reference engine on random models: KV-cache generation vs the full forward, causality,
 // the linear-input hook, targets, and clear errors for bad input.
 import { describe, expect, it } from 'vitest';
-import { PROJECTIONS, projectionShape, randomModel, type LlamaConfig, type Projection } from '../types';
+import { PROJECTIONS, projectionShape, randomModel, type Projection } from '../types';
 import { referenceBackward, referenceForward, referenceGenerate, type RefArray } from './index';
+import { tinyConfig } from '../../../../tests/support/models';
 
-const config: LlamaConfig = {
-  dim: 32,
-  hiddenDim: 48,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: 40,
-  maxSeqLen: 32,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: false,
-};
+const config = tinyConfig({ hiddenDim: 48, sharedClassifier: false });
 const tokens = [1, 7, 30, 2, 2, 19, 5, 38, 11];
 
 describe('reference forward', () => {
