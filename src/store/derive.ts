@@ -2,7 +2,13 @@
 // the UI thread on each slider move, so it is O(tensors · log blocks) for the policy answer plus one
 // O(blocks) pass for masks, memory and energy (a few ms for a stories15M-sized model).
 import { answerBudget, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
-import { simulateHardware, type HardwareReport, type HwParams, type LinearInput } from '../core/hw/index';
+import {
+  simulateHardware,
+  type HardwareOptions,
+  type HardwareReport,
+  type HwParams,
+  type LinearInput,
+} from '../core/hw/index';
 import { tensorKey, type Fp8Scaling } from '../core/pipeline/vocabulary';
 
 export { tensorKey };
@@ -26,14 +32,17 @@ export function deriveForBudget(
   ranking: BlockRanking,
   /** FP8 share of calibration activation blocks per tensorKey for the activation budget (from the worker), or null. */
   activationShares: Record<string, number> | null,
-  weightBudget: number,
+  /** The FP8 share of weight blocks, or the answer already made (pins, bits, layerwise: instrumentsDerive.ts). */
+  weightBudget: number | BudgetAnswer,
   activationBudget: number,
   tokens: number,
   params: HwParams,
   fp8Scaling: Fp8Scaling,
   masksOut?: Uint8Array[],
+  /** The energy model's preset (prefill, decode, on-chip); default prefill. */
+  preset?: HardwareOptions['preset'],
 ): Derived {
-  const answer = answerBudget(ranking, weightBudget);
+  const answer = typeof weightBudget === 'number' ? answerBudget(ranking, weightBudget) : weightBudget;
   const weightShare = new Map<string, number>();
   const activationShare = new Map<string, number>();
   const masks: Uint8Array[] = [];
@@ -55,7 +64,7 @@ export function deriveForBudget(
       activationFp8Share: a,
     });
   });
-  const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling });
+  const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling, preset });
   return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks, hardware };
 }
 

@@ -19,13 +19,16 @@ export const activationsKey = (s: ShareState) => JSON.stringify(['act', s.activa
 
 /** A configuration's perplexity, or the all-FP8 / all-NVFP4 baseline at the same settings. */
 export function perplexityKey(s: ShareState, variant: Exclude<EvaluateVariant, 'float'> = 'mixed'): string {
-  const base = variant === 'mixed' ? s : { ...s, weightBudget: 0, activationBudget: 0, policy: 'fgmp' as const };
+  const base =
+    variant === 'mixed'
+      ? s
+      : { ...s, weightBudget: 0, activationBudget: 0, policy: 'fgmp' as const, pins: '', layerwise: false };
   return JSON.stringify(['ppl', variant, configurationKey(base)]);
 }
 
 /** The sweep: everything but the weight budget and the policy. */
 export const sweepKey = (s: ShareState) =>
-  JSON.stringify(['sweep', configurationKey({ ...s, weightBudget: 0, policy: 'fgmp' })]);
+  JSON.stringify(['sweep', configurationKey({ ...s, weightBudget: 0, policy: 'fgmp', pins: '', layerwise: false })]);
 
 /**
  * What a truncation perplexity depends on besides (k, mode): the model and its evaluation tokens. Null until

@@ -4,10 +4,12 @@
 // configuration in flight is cancelled; a job stopped by another step is asked again if still wanted.
 import type { MantissaMode } from '../core/formats/truncate';
 import type { EvaluateResult, TruncationResult } from '../core/pipeline/results';
+import type { ShareState } from '../core/url/shareState';
 import { advance } from './controller';
 import { patch, useExplorer, type ExplorerState } from './explorerStore';
 import { perplexityKey, truncationContext, truncationKey } from './keys';
 import { isFatalWorkerError } from './pipelineClient';
+import { abState, pinsApply } from './instrumentsDerive';
 import type { PerplexityJob } from './slices';
 import { ticket } from './steps';
 import { cancelled, message, pipeline, progress } from './worker';
@@ -21,23 +23,35 @@ let configurationsWanted = false;
 /** The truncation the lesson shows now, and the model context it was asked for. */
 let truncationWanted: { job: PerplexityJob; context: string } | null = null;
 
-/** The configuration's jobs: this configuration, then the two baselines at the same settings. */
-function configurationJobs(st: ExplorerState): PerplexityJob[] {
-  if (st.calibration.status !== 'done') return [];
-  const s = st.settings;
-  const base = {
+/** The request for a configuration: pins (where they apply), layerwise, and KL beside perplexity. */
+function request(s: ShareState, variant: 'mixed' | 'fp8' | 'nvfp4') {
+  return {
     policy: s.policy,
     clipping: s.clipping,
     fp8Scaling: s.fp8Scaling,
     weightBudget: s.weightBudget,
     activationBudget: s.activationBudget,
     evaluationTokens: s.evaluationTokens,
+    variant,
+    pins: pinsApply(s) ? (s.pins ?? '') : '',
+    layerwise: s.layerwise ?? false,
+    kl: true,
   };
-  return (['mixed', 'fp8', 'nvfp4'] as const).map((variant) => ({
+}
+
+/** The configuration's jobs: this configuration, the two baselines at the same settings, then A/B's B. */
+function configurationJobs(st: ExplorerState): PerplexityJob[] {
+  if (st.calibration.status !== 'done') return [];
+  const s = st.settings;
+  const jobs: PerplexityJob[] = (['mixed', 'fp8', 'nvfp4'] as const).map((variant) => ({
     kind: 'configuration',
     key: perplexityKey(s, variant),
-    request: { ...base, variant },
+    request: request(s, variant),
   }));
+  const b = abState(s);
+  if (b) jobs.push({ kind: 'configuration', key: perplexityKey(b), request: request(b, 'mixed') });
+  // A job that failed is not asked again until the settings change (its error is shown).
+  return jobs.filter((j) => j.key !== st.perplexity.error?.key);
 }
 
 /** The next job to run: the lesson's truncation first (a direct request), then the configuration's. */

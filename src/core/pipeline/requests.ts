@@ -1,6 +1,7 @@
 // The app's requests (results.ts: EvaluateRequest, SweepRequest, TruncationRequest) as FgmpSession calls:
 // a variant becomes its budgets, a sweep its points, a truncation a transformed-weight evaluation. The
 // same FgmpSession methods `fgmp run` and `fgmp sweep` call, so the figures are the CLI's.
+import { parsePins } from '../fgmp/pins.ts';
 import { reduceMantissa } from '../formats/truncate.ts';
 import type { FgmpSession } from './evaluate.ts';
 import type * as R from './results.ts';
@@ -37,7 +38,16 @@ export async function evaluateRequest(
   }
   const [budget, actBudget] =
     req.variant === 'fp8' ? [1, 1] : req.variant === 'nvfp4' ? [0, 0] : [req.weightBudget, req.activationBudget];
-  const config = { policy: req.policy, budget, actBudget, clip: req.clipping, fp8Scaling: req.fp8Scaling };
+  const mixed = req.variant === 'mixed';
+  const config = {
+    policy: mixed && req.layerwise ? ('layerwise' as const) : req.policy,
+    budget,
+    actBudget,
+    clip: req.clipping,
+    fp8Scaling: req.fp8Scaling,
+    pins: mixed ? parsePins(req.pins ?? '') : [],
+    kl: req.kl ?? false,
+  };
   const r = await session.evaluate({ ...config, actTau: 'global' }, opts);
   return {
     meanNll: r.meanNll,
@@ -51,6 +61,8 @@ export async function evaluateRequest(
     weightBitsPerWeight: r.weightBitsPerWeight,
     energyVsFp8: r.energy.vsFp8,
     actFp8Share: r.actFp8Share,
+    kl: r.kl,
+    energyComponents: r.energy.components,
   };
 }
 
@@ -70,6 +82,7 @@ export async function sweepRequest(
     clip: req.clipping,
     fp8Scaling: req.fp8Scaling,
     actTau: 'global' as const,
+    kl: req.kl ?? false,
   };
   await session.sweep(base, req.budgets, req.policies, {
     signal: o.signal,
@@ -80,6 +93,7 @@ export async function sweepRequest(
         ppl: r.ppl,
         meanNll: r.meanNll,
         energyVsFp8: r.energy.vsFp8,
+        kl: r.kl,
       };
       points.push(p);
       o.onPoint?.(p);

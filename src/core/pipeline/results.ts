@@ -3,6 +3,7 @@
 // protocol (workers/protocol.ts) re-exports them; nothing here knows about workers or React.
 import type { BlockRanking } from '../fgmp/index.ts';
 import type { LlamaConfig, Projection } from '../model/types.ts';
+import type { KlStats } from '../eval/kl.ts';
 import type { ClipMode, Fp8Scaling, PolicyKind } from './vocabulary.ts';
 
 export type Stage = 'fetch' | 'load' | 'tokenize' | 'calibrate' | 'quantize' | 'evaluate' | 'sweep';
@@ -108,6 +109,10 @@ export interface EvaluateResult {
   /** Energy of one pass over the evaluation tokens with the realised activation masks, relative to all-FP8. */
   energyVsFp8: number | null;
   actFp8Share: number | null;
+  /** KL statistics against the float32 model (null unless the request asked for kl, and for 'float'). */
+  kl?: KlStats | null;
+  /** Energy by component in pJ (src/core/hw ENERGY_COMPONENTS) for one pass over the evaluation tokens. */
+  energyComponents?: Record<string, number> | null;
 }
 export interface QuantizeRequest {
   policy: PolicyKind;
@@ -128,12 +133,20 @@ export interface EvaluateRequest extends QuantizeRequest {
   activationBudget: number;
   evaluationTokens: number;
   variant: EvaluateVariant;
+  /** Whole tensors pinned, as the CLI's --pin SPEC (global policies; 'mixed' only). */
+  pins?: string;
+  /** The layerwise baseline over this (FGMP) ranking at FGMP's bits ('mixed' only). */
+  layerwise?: boolean;
+  /** Also KL statistics against the float32 model (EvalConfig.kl). */
+  kl?: boolean;
 }
 export interface SweepRequest extends Omit<QuantizeRequest, 'policy'> {
   policies: PolicyKind[];
   budgets: number[];
   activationBudget: number;
   evaluationTokens: number;
+  /** Also KL statistics at every point. */
+  kl?: boolean;
 }
 export interface SweepPoint {
   policy: PolicyKind;
@@ -142,6 +155,7 @@ export interface SweepPoint {
   meanNll: number;
   /** Simulated energy relative to all-FP8 (1 = same). */
   energyVsFp8: number;
+  kl?: KlStats | null;
 }
 export interface TruncationRequest {
   /** Mantissa bits kept, 0..23 (23: float32 unchanged). */

@@ -96,7 +96,7 @@ describe('share URL schema', () => {
     const r = decodeShareQuery('v=1&policy=best&clip=huber&fp8=per-row&view=map&sel=1.qkv');
     expect(r.errors.map((e) => e.field)).toEqual(['policy', 'clip', 'fp8', 'sel', 'view']);
     expect(r.errors[0].message).toBe(
-      'policy: unknown value "best" (expected one of fgmp, random, magnitude, unweighted, uniform)',
+      'policy: unknown value "best" (expected one of fgmp, random, magnitude, unweighted, uniform, layerwise)',
     );
     expect(r.errors[3].message).toMatch(/PROJECTION one of q, k, v, o, gate, up, down/);
     expect(r.state.policy).toBe('fgmp');

@@ -16,12 +16,19 @@
 //   sel      LAYER.PROJ[.BLOCK]                 view heatmap | blocks | clipping | energy | tradeoff
 //   prof     (optional) 1:url:URL | 1:file:NAME  an FGMP profile the views answer from (field version 1
 //            first, so the field can change on its own; a URL is asked about before it is fetched)
+//   pin, bpw, ab  (optional) pins, a budget in bits per weight, A/B configuration B: instrumentFields.ts
 //
 // The state is in the core's vocabulary (src/core/pipeline/vocabulary.ts: PolicyKind, ClipMode,
 // Fp8Scaling 'tensor' | 'row'); the URL keeps its own spellings, translated here only, at encode and decode
 // (fp8=per-tensor | per-channel), so links already shared still open the same state.
 
 import { PROJECTIONS, type Projection } from '../model/types';
+import {
+  INSTRUMENT_FIELDS,
+  decodeInstrumentFields,
+  encodeInstrumentFields,
+  type InstrumentState,
+} from './instrumentFields';
 import {
   RANDOM_SHAPES,
   type ClipMode,
@@ -58,7 +65,7 @@ export interface Selection {
   block: number | null;
 }
 
-export interface ShareState {
+export interface ShareState extends InstrumentState {
   model: ModelSource;
   tokenizer: FileOrUrl | null;
   calibration: TextSource;
@@ -155,13 +162,15 @@ export function encodeShareQuery(state: ShareState): string {
   p.set('etok', String(state.evaluationTokens));
   p.set('budget', String(roundBudget(state.weightBudget)));
   p.set('abudget', String(roundBudget(state.activationBudget)));
-  p.set('policy', state.policy);
+  // policy=layerwise: whole tensors chosen over FGMP's ranking (state: policy fgmp, layerwise true).
+  p.set('policy', state.layerwise ? 'layerwise' : state.policy);
   p.set('clip', state.clipping);
   p.set('fp8', FP8_SCALING_URL[state.fp8Scaling]);
   const s = state.selection;
   p.set('sel', `${s.layer}.${s.projection}${s.block === null ? '' : `.${s.block}`}`);
   p.set('view', state.view);
   if (state.profile) p.set('prof', `${PROFILE_FIELD_VERSION}:${sourceToString(state.profile)}`);
+  encodeInstrumentFields(p, state);
   return p.toString();
 }
 
@@ -186,6 +195,7 @@ const KNOWN = new Set([
   'fp8',
   'sel',
   'view',
+  ...INSTRUMENT_FIELDS,
 ]);
 
 function parseFileOrUrl(field: string, raw: string, errors: ShareUrlError[]): FileOrUrl | null {
@@ -372,7 +382,11 @@ export function decodeShareQuery(query: string): DecodedShare {
   if ((raw = get('budget')) !== null) state.weightBudget = parseShare('budget', raw, errors) ?? state.weightBudget;
   if ((raw = get('abudget')) !== null)
     state.activationBudget = parseShare('abudget', raw, errors) ?? state.activationBudget;
-  if ((raw = get('policy')) !== null) state.policy = parseEnum('policy', raw, POLICIES, errors) ?? state.policy;
+  if ((raw = get('policy')) !== null) {
+    const policy = parseEnum('policy', raw, [...POLICIES, 'layerwise' as const], errors) ?? state.policy;
+    state.policy = policy === 'layerwise' ? 'fgmp' : policy;
+    if (policy === 'layerwise') state.layerwise = true;
+  }
   if ((raw = get('clip')) !== null) state.clipping = parseEnum('clip', raw, CLIPPINGS, errors) ?? state.clipping;
   if ((raw = get('fp8')) !== null) {
     const spelled = parseEnum('fp8', raw, Object.values(FP8_SCALING_URL), errors);
@@ -382,6 +396,7 @@ export function decodeShareQuery(query: string): DecodedShare {
   if ((raw = get('sel')) !== null) state.selection = parseSelection(raw, errors) ?? state.selection;
   if ((raw = get('view')) !== null) state.view = parseEnum('view', raw, VIEWS, errors) ?? state.view;
   if ((raw = get('prof')) !== null) state.profile = parseProfileField(raw, errors);
+  decodeInstrumentFields(p, state, errors);
   return { state, errors, present: true };
 }
 
@@ -429,8 +444,9 @@ export function configurationKey(state: ShareState): string {
     state.evaluationTokens,
     roundBudget(state.weightBudget),
     roundBudget(state.activationBudget),
-    state.policy,
+    state.layerwise ? 'layerwise' : state.policy,
     state.clipping,
     FP8_SCALING_URL[state.fp8Scaling],
+    state.pins ?? '',
   ].join('|');
 }

@@ -10,6 +10,7 @@ import { crashWorkerForTest, openFromLocation } from '../../store/actions';
 import { deriveForBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
+import { useHwPreset, useInstrumentAnswer } from './instrumentHooks';
 import { profileApplies } from '../../store/profile';
 import { deriveFromCounts, scoreOrder, topBlocksMask } from '../../store/profileCounts';
 
@@ -86,6 +87,9 @@ export function useDerived() {
   const { weightBudget, activationBudget, fp8Scaling } = settings;
   // Mask buffers reused by every slider move (one allocation per ranking).
   const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
+  // Bits, pins and layerwise answered first (instrumentHooks.ts); the energy model's preset.
+  const instrument = useInstrumentAnswer(ranking);
+  const preset = useHwPreset();
   const counts = fromProfile && profile.answerer?.policy === settings.policy ? profile.answerer.answerer : null;
   const derived = useMemo(
     () =>
@@ -95,15 +99,29 @@ export function useDerived() {
           ? timedDerive(
               ranking,
               activationShares,
-              weightBudget,
+              instrument?.answer ?? weightBudget,
               activationBudget,
               tokens,
               params,
               fp8Scaling,
               masksBuffer,
+              preset,
             )
           : null,
-    [ranking, counts, activationShares, weightBudget, activationBudget, tokens, params, fp8Scaling, masksBuffer], // eslint-disable-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [
+      ranking,
+      counts,
+      activationShares,
+      weightBudget,
+      activationBudget,
+      tokens,
+      params,
+      fp8Scaling,
+      masksBuffer,
+      instrument,
+      preset,
+    ],
   );
   useLayoutEffect(() => {
     if (window.__fgmp) {
@@ -143,6 +161,9 @@ export function useDerived() {
     blocksPerTensor,
     selMask: selMaskCopy,
     selScores,
+    /** The instruments' answer (bits range, pins per tensor, refusals): instrumentsDerive.ts. */
+    instrument,
+    activationShares,
     nLayers: config?.nLayers ?? 0,
     /** Where the views' numbers come from: the profile (its name) or live calibration. */
     source: fromProfile ? { kind: 'profile' as const, name: profile.name ?? '', origin: profile.origin } : null,
