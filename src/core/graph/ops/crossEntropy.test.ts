@@ -2,23 +2,11 @@
 // per-token NLL, and dlogits of Σ_s (mean NLL over the scored tokens of sequence s).
 import { describe, expect, it } from 'vitest';
 import { crossEntropyBackward as refCrossEntropyBackward, rowNll } from '../../model/reference/ops';
-import { randomModel } from '../../model/types';
 import { randomIds, relativeError } from '../testUtil';
 import { crossEntropy, crossEntropyBackward } from './crossEntropy';
-import { f64, normals, OpGraph } from './opTestUtil';
+import { f64, normals, opConfig, OpGraph } from './opTestUtil';
 
-const config = randomModel({
-  dim: 8,
-  hiddenDim: 12,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 2,
-  vocabSize: 8,
-  maxSeqLen: 8,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-}).config;
+const config = opConfig();
 const TOL = 1e-5;
 
 describe('graph op crossEntropy', () => {

@@ -2,23 +2,11 @@
 // dx, the per-sequence weight gradients as Fisher Σ_s g_s² and gradient sum Σ_s g_s, and the activation Fisher.
 import { describe, expect, it } from 'vitest';
 import { linear as refLinear, linearInputGrad, linearWeightGrad } from '../../model/reference/ops';
-import { randomModel } from '../../model/types';
 import { relativeError } from '../testUtil';
 import { linear, linearBackward } from './linear';
-import { f64, normals, OpGraph } from './opTestUtil';
+import { f64, normals, opConfig, OpGraph } from './opTestUtil';
 
-const config = randomModel({
-  dim: 8,
-  hiddenDim: 12,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 2,
-  vocabSize: 8,
-  maxSeqLen: 8,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-}).config;
+const config = opConfig();
 const TOL = 1e-5;
 
 describe('graph op linear', () => {

@@ -3,8 +3,25 @@
 import { GraphBuilder } from '../builder.ts';
 import { createSession, f32, i64, runSession, type ort } from '../../runtime/ort.ts';
 import { boxMuller, mulberry32, unitOpen } from '../../random.ts';
-import type { LlamaConfig } from '../../model/types.ts';
+import { randomModel, type LlamaConfig } from '../../model/types.ts';
 import { GraphContext } from './context.ts';
+
+/** The config a one-op graph is built for: 8 wide, 1 layer, 2 heads, vocabulary 8, context 8; overridable. */
+export function opConfig(over: Partial<LlamaConfig> = {}): LlamaConfig {
+  return randomModel({
+    dim: 8,
+    hiddenDim: 12,
+    nLayers: 1,
+    nHeads: 2,
+    nKvHeads: 2,
+    vocabSize: 8,
+    maxSeqLen: 8,
+    ropeTheta: 10000,
+    normEps: 1e-5,
+    sharedClassifier: true,
+    ...over,
+  }).config;
+}
 
 /** Deterministic normal(0, sd) samples, rounded to float32. */
 export function normals(n: number, seed: number, sd = 1): Float32Array {

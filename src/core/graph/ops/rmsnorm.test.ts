@@ -1,23 +1,11 @@
 // rmsnorm and rmsnormBackward as a one-op graph in onnxruntime against reference/ops.ts (float64).
 import { describe, expect, it } from 'vitest';
 import { rmsnorm as refRmsnorm, rmsnormBackward as refRmsnormBackward } from '../../model/reference/ops';
-import { randomModel } from '../../model/types';
 import { relativeError } from '../testUtil';
 import { rmsnorm, rmsnormBackward } from './rmsnorm';
-import { f64, normals, OpGraph } from './opTestUtil';
+import { f64, normals, opConfig, OpGraph } from './opTestUtil';
 
-const config = randomModel({
-  dim: 24,
-  hiddenDim: 32,
-  nLayers: 1,
-  nHeads: 4,
-  nKvHeads: 4,
-  vocabSize: 8,
-  maxSeqLen: 8,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-}).config;
+const config = opConfig({ dim: 24, hiddenDim: 32, nHeads: 4, nKvHeads: 4 });
 const TOL = 1e-5;
 
 describe('graph op rmsnorm', () => {

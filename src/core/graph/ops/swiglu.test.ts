@@ -1,23 +1,11 @@
 // swiglu and swigluBackward as a one-op graph in onnxruntime against reference/ops.ts (float64).
 import { describe, expect, it } from 'vitest';
 import { swiglu as refSwiglu, swigluBackward as refSwigluBackward } from '../../model/reference/ops';
-import { randomModel } from '../../model/types';
 import { relativeError } from '../testUtil';
 import { swiglu, swigluBackward } from './swiglu';
-import { f64, normals, OpGraph } from './opTestUtil';
+import { f64, normals, opConfig, OpGraph } from './opTestUtil';
 
-const config = randomModel({
-  dim: 8,
-  hiddenDim: 20,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 2,
-  vocabSize: 8,
-  maxSeqLen: 8,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: true,
-}).config;
+const config = opConfig({ hiddenDim: 20 });
 const TOL = 1e-5;
 
 describe('graph op swiglu', () => {
