@@ -46,9 +46,14 @@ test('a worker script that cannot load: bounded restarts, a final message naming
     attempts++;
     return route.abort('blockedbyclient');
   });
+  const t0 = Date.now();
   await page.goto('/');
   const failed = page.getByTestId('worker-failed');
   await expect(failed).toBeVisible({ timeout: 120_000 });
+  // Printed, not asserted: the back-off's waits add up to 7.5 s.
+  console.log(
+    `blocked worker script: final message after ${((Date.now() - t0) / 1000).toFixed(1)} s, ${attempts} starts`,
+  );
   await expect(failed).toHaveAttribute('data-cause', 'load');
   await expect(failed).toContainText('its script failed to load');
   await expect(failed).toContainText('started 5 times over 7.5 s');
