@@ -1,62 +1,73 @@
 // Number formats: the table of every scalar format (DESIGN.md §2) and a probe that shows, for a
 // typed value, its code, bits, decoded value and rounding error in each format. All numbers come
 // from src/core/formats; this component only lays them out.
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { SCALAR_FORMATS, SCHEMES, formatNumber, parseValueInput, probeAll } from '../core/formats/index.ts';
 
 const cell = 'border-b border-slate-200 px-2 py-1 dark:border-slate-800';
 const head = `${cell} text-left font-medium`;
 
+/** A wide table scrolls inside its own box (keyboard-focusable), never the page (issue 15: 390 px, 200 % zoom). */
+function ScrollX({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} className="max-w-full overflow-x-auto">
+      {children}
+    </div>
+  );
+}
+
 function FormatsTable() {
   return (
-    <table data-testid="formats-table" className="text-sm">
-      <thead>
-        <tr>
-          {[
-            'id',
-            'format',
-            'bits',
-            'exp',
-            'man',
-            'bias',
-            'max finite',
-            'min normal',
-            'min subnormal',
-            'inf',
-            'NaN',
-          ].map((h) => (
-            <th key={h} className={head}>
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {SCALAR_FORMATS.map((f) => (
-          <tr key={f.id} data-testid={`fmt-row-${f.id}`}>
-            <td className={`${cell} font-mono`}>{f.id}</td>
-            <td className={cell}>{f.name}</td>
-            <td className={cell} data-testid={`fmt-bits-${f.id}`}>
-              {f.bits}
-            </td>
-            <td className={cell}>{f.expBits}</td>
-            <td className={cell}>{f.manBits}</td>
-            <td className={cell}>{f.bias}</td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-max-${f.id}`}>
-              {formatNumber(f.maxFinite)}
-            </td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-minnormal-${f.id}`}>
-              {formatNumber(f.minNormal)}
-            </td>
-            <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>
-              {f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}
-            </td>
-            <td className={cell}>{f.hasInf ? 'yes' : 'no'}</td>
-            <td className={cell}>{f.hasNaN ? 'yes' : 'no'}</td>
+    <ScrollX label="Number formats table">
+      <table data-testid="formats-table" className="text-sm">
+        <thead>
+          <tr>
+            {[
+              'id',
+              'format',
+              'bits',
+              'exp',
+              'man',
+              'bias',
+              'max finite',
+              'min normal',
+              'min subnormal',
+              'inf',
+              'NaN',
+            ].map((h) => (
+              <th key={h} className={head}>
+                {h}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {SCALAR_FORMATS.map((f) => (
+            <tr key={f.id} data-testid={`fmt-row-${f.id}`}>
+              <td className={`${cell} font-mono`}>{f.id}</td>
+              <td className={cell}>{f.name}</td>
+              <td className={cell} data-testid={`fmt-bits-${f.id}`}>
+                {f.bits}
+              </td>
+              <td className={cell}>{f.expBits}</td>
+              <td className={cell}>{f.manBits}</td>
+              <td className={cell}>{f.bias}</td>
+              <td className={`${cell} font-mono`} data-testid={`fmt-max-${f.id}`}>
+                {formatNumber(f.maxFinite)}
+              </td>
+              <td className={`${cell} font-mono`} data-testid={`fmt-minnormal-${f.id}`}>
+                {formatNumber(f.minNormal)}
+              </td>
+              <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>
+                {f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}
+              </td>
+              <td className={cell}>{f.hasInf ? 'yes' : 'no'}</td>
+              <td className={cell}>{f.hasNaN ? 'yes' : 'no'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 
@@ -82,41 +93,43 @@ function ValueProbe() {
           {parsed.error}
         </p>
       ) : (
-        <table data-testid="probe-table" className="text-sm">
-          <thead>
-            <tr>
-              {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map(
-                (h) => (
-                  <th key={h} className={head}>
-                    {h}
-                  </th>
-                ),
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.id} data-testid={`probe-row-${r.id}`}>
-                <td className={`${cell} font-mono`}>{r.id}</td>
-                <td className={`${cell} font-mono`} data-testid={`probe-hex-${r.id}`}>
-                  {r.hex}
-                </td>
-                <td className={`${cell} font-mono`} data-testid={`probe-bits-${r.id}`}>
-                  {r.bits}
-                </td>
-                <td className={`${cell} font-mono`} data-testid={`probe-value-${r.id}`}>
-                  {r.value}
-                </td>
-                <td className={`${cell} font-mono`} data-testid={`probe-abs-${r.id}`}>
-                  {r.absError}
-                </td>
-                <td className={`${cell} font-mono`} data-testid={`probe-rel-${r.id}`}>
-                  {r.relError}
-                </td>
+        <ScrollX label="Encodings of the value">
+          <table data-testid="probe-table" className="text-sm">
+            <thead>
+              <tr>
+                {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map(
+                  (h) => (
+                    <th key={h} className={head}>
+                      {h}
+                    </th>
+                  ),
+                )}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-testid={`probe-row-${r.id}`}>
+                  <td className={`${cell} font-mono`}>{r.id}</td>
+                  <td className={`${cell} font-mono`} data-testid={`probe-hex-${r.id}`}>
+                    {r.hex}
+                  </td>
+                  <td className={`${cell} font-mono`} data-testid={`probe-bits-${r.id}`}>
+                    {r.bits}
+                  </td>
+                  <td className={`${cell} font-mono`} data-testid={`probe-value-${r.id}`}>
+                    {r.value}
+                  </td>
+                  <td className={`${cell} font-mono`} data-testid={`probe-abs-${r.id}`}>
+                    {r.absError}
+                  </td>
+                  <td className={`${cell} font-mono`} data-testid={`probe-rel-${r.id}`}>
+                    {r.relError}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
       )}
       <p className="text-xs text-slate-600 dark:text-slate-400">
         Round to nearest, ties to even; values beyond the range saturate to the largest finite value. INT, UINT and NF4

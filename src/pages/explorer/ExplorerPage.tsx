@@ -111,7 +111,7 @@ export function ExplorerPage() {
           <EnergyPanel d={d} ppl={ppl} />
           <TradeoffPanel d={d} ppl={ppl} />
         </div>
-        <p className="text-xs text-slate-500">
+        <p className="text-xs text-slate-600 dark:text-slate-400">
           Worker restarts: {restarts}. Perplexity engine: {ppl.engine}.{' '}
           <button type="button" className="underline" onClick={() => advance()}>
             retry pending steps

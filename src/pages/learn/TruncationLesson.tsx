@@ -235,7 +235,7 @@ function BitsView({ x, keep }: { x: number; keep: number }) {
         <span className="bg-[#CC79A7] px-0.5 text-black">{bits[0]}</span>
         <span className="bg-[#56B4E9] px-0.5 text-black">{bits.slice(1, 9)}</span>
         <span className="bg-[#E69F00] px-0.5 text-black">{bits.slice(9, 9 + keep)}</span>
-        <span className="px-0.5 text-slate-400 line-through dark:text-slate-500">{bits.slice(9 + keep)}</span>
+        <span className="px-0.5 text-slate-600 line-through dark:text-slate-400">{bits.slice(9 + keep)}</span>
       </span>
       <span className="text-xs text-slate-600 dark:text-slate-400">
         (sign, exponent, kept mantissa, dropped mantissa)
