@@ -23,19 +23,10 @@ import {
   type ProfileMeta,
   type StoredPolicy,
 } from '../src/core/profile/index';
+import { shapeConfig } from '../src/core/model/shapes';
 
-export const LLAMA2_7B: LlamaConfig = {
-  dim: 4096,
-  hiddenDim: 11008,
-  nLayers: 32,
-  nHeads: 32,
-  nKvHeads: 32,
-  vocabSize: 32000,
-  maxSeqLen: 4096,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  sharedClassifier: false,
-};
+/** Llama-2-7B's published config (src/core/model/shapes.ts). */
+export const LLAMA2_7B: LlamaConfig = shapeConfig('llama2-7b');
 
 export const DEFAULT_7B_PATH = path.join(tmpdir(), 'fgmp-llama2-7b-shape.profile.safetensors');
 

@@ -440,3 +440,22 @@ export function simulateHardware(
     },
   };
 }
+
+/** The energy figures a run reports (fgmp run --json's `energy`): totals, groups, components, per layer. */
+export function energySummary(hw: HardwareReport) {
+  return {
+    total: hw.total.total,
+    vsFp8: hw.vsFp8,
+    vsNvfp4: hw.vsNvfp4,
+    datapath: hw.total.datapath,
+    activationUnit: hw.total.activationUnit,
+    weightMemory: hw.total.weightMemory,
+    activationMemory: hw.total.activationMemory,
+    components: Object.fromEntries(ENERGY_COMPONENTS.map((k) => [k, hw.total[k]])) as Record<EnergyComponent, number>,
+    perLayer: hw.perLayer.map((l) => ({
+      layer: l.layer,
+      total: l.energy.total,
+      vsFp8: l.energy.total / l.allFp8.total,
+    })),
+  };
+}

@@ -24,7 +24,7 @@ import {
 import { layerWeightName, projectionInFeatures, weightShape } from '../graph/names.ts';
 import {
   DEFAULT_HW_PARAMS,
-  ENERGY_COMPONENTS,
+  energySummary,
   simulateHardware,
   type HardwareOptions,
   type HardwareReport,
@@ -371,21 +371,7 @@ export class FgmpSession {
       weightBits: hw.weightBits.mixed,
       weightBitsPerWeight: hw.weightBits.bitsPerWeight,
       weightMemoryVsFp8: hw.weightBits.mixed / hw.weightBits.allFp8,
-      energy: {
-        total: hw.total.total,
-        vsFp8: hw.vsFp8,
-        vsNvfp4: hw.vsNvfp4,
-        datapath: hw.total.datapath,
-        activationUnit: hw.total.activationUnit,
-        weightMemory: hw.total.weightMemory,
-        activationMemory: hw.total.activationMemory,
-        components: Object.fromEntries(ENERGY_COMPONENTS.map((k) => [k, hw.total[k]])),
-        perLayer: hw.perLayer.map((l) => ({
-          layer: l.layer,
-          total: l.energy.total,
-          vsFp8: l.energy.total / l.allFp8.total,
-        })),
-      },
+      energy: energySummary(hw),
       kl: kl ? kl.result() : null,
       pins: formatPins(c.pins),
       tau: taus ? (c.actTau === 'global' ? taus[0].tau : taus.map((t) => t.tau)) : null,

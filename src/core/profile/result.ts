@@ -5,7 +5,7 @@
 // calibration activations (`source.activations` says which).
 import {
   DEFAULT_HW_PARAMS,
-  ENERGY_COMPONENTS,
+  energySummary,
   simulateHardware,
   type HardwareReport,
   type HwParams,
@@ -146,21 +146,7 @@ export async function answerProfile(
     }));
     hw = simulateHardware(inputs, params, { fp8Scale: fp8Scaling });
   }
-  const computedEnergy = {
-    total: hw.total.total,
-    vsFp8: hw.vsFp8,
-    vsNvfp4: hw.vsNvfp4,
-    datapath: hw.total.datapath,
-    activationUnit: hw.total.activationUnit,
-    weightMemory: hw.total.weightMemory,
-    activationMemory: hw.total.activationMemory,
-    components: Object.fromEntries(ENERGY_COMPONENTS.map((k) => [k, hw.total[k]])),
-    perLayer: hw.perLayer.map((l) => ({
-      layer: l.layer,
-      total: l.energy.total,
-      vsFp8: l.energy.total / l.allFp8.total,
-    })),
-  };
+  const computedEnergy = energySummary(hw);
   const energy =
     q.actBudget !== null && actSource === 'sweep' && point?.energy
       ? (point.energy as Record<string, unknown>)
