@@ -3,9 +3,8 @@
 // flips the blocks at positions [min(c, c'), max(c, c')) of the tensor's policy order, so the masks
 // and column counts are updated by difference in O(|c' − c|). The shares come from answerBlockCount
 // (O(tensors · log blocks)); the energy from src/core/hw on the column counts: with activations given
-// as a share, a tensor's energy depends on its weight mask only through the FP8 count per column, and
-// when every column is a full block (cols % 16 == 0) only through their sum, so hw's weightFp8Share
-// input gives the mask's energy in O(block columns); tensors with a short last block pass their mask.
+// as a share, a tensor's energy depends on its weight mask only through the FP8 count per column, which hw
+// takes as it is (LinearInput.weightFp8PerColumn): the mask's energy in O(block columns).
 import { answerBlockCount, type BlockRanking, type BudgetAnswer } from './policy';
 import { simulateHardware, type HardwareOptions, type HardwareReport, type LinearInput } from '../hw/index';
 import type { HwParams } from '../hw/index';
@@ -72,14 +71,19 @@ export class IncrementalBudget {
     return { answer, changed };
   }
 
-  /** hw inputs for the current masks (see the header for why the share input is exact). */
+  /** hw inputs for the current masks (see the header for why the column counts are exact). */
   hardwareInputs(tokens: number, activationFp8Share: number): LinearInput[] {
     return this.ranking.tensors.map((t, i) => {
-      const { rows, cols, blockCount } = t.grid;
-      const base = { layer: t.layer, proj: t.proj, rows, cols, tokens, activationFp8Share };
-      return cols % 16 === 0
-        ? { ...base, weightFp8Share: this.counts[i] / blockCount }
-        : { ...base, weightMask: this.masks[i] };
+      const { rows, cols } = t.grid;
+      return {
+        layer: t.layer,
+        proj: t.proj,
+        rows,
+        cols,
+        tokens,
+        activationFp8Share,
+        weightFp8PerColumn: this.columnCounts[i],
+      };
     });
   }
 

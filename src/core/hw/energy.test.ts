@@ -183,6 +183,10 @@ describe('energy', () => {
     expect(b.counts).toEqual(a.counts);
     for (const k of ENERGY_COMPONENTS) expect(b.energy[k]).toBeCloseTo(a.energy[k], 9);
     expect(() => simulateLinear({ ...base })).toThrow(/weight mask or a weight FP8 share/);
+    // Per-column counts (what incremental answers keep) give the mask's energy exactly.
+    const c = simulateLinear({ ...base, weightFp8PerColumn: Float64Array.from([1, 1, 1]) });
+    expect(c.energy).toEqual(a.energy);
+    expect(() => simulateLinear({ ...base, weightFp8PerColumn: new Float64Array(2) })).toThrow(/2 entries, expected 3/);
   });
 
   it('FGMP-like masks land between all-NVFP4 and all-FP8; per-layer sums equal the total', () => {

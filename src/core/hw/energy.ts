@@ -23,7 +23,12 @@ export interface LinearInput {
   cols: number;
   /** Weight precision mask [rows, blockCols], 1 = FP8. */
   weightMask?: Uint8Array;
-  /** Used when weightMask is absent (a shape without a model): FP8 share of weight blocks in every column, in expectation. */
+  /**
+   * FP8 weight blocks per block column (over rows), when the caller keeps them (fgmp/incremental.ts): the energy
+   * depends on the mask only through these counts.
+   */
+  weightFp8PerColumn?: Float64Array;
+  /** Used when neither mask nor column counts are given (a shape without a model): FP8 share in every column, in expectation. */
   weightFp8Share?: number;
   /** Tokens processed in the pass. */
   tokens: number;
@@ -295,7 +300,13 @@ export function simulateLinear(
   const tokens = input.tokens;
   let w8: Float64Array;
   if (input.weightMask) w8 = weightColumnCounts(grid, input.weightMask);
-  else {
+  else if (input.weightFp8PerColumn) {
+    if (input.weightFp8PerColumn.length !== grid.blocksPerRow)
+      throw new Error(
+        `weight column counts have ${input.weightFp8PerColumn.length} entries, expected ${grid.blocksPerRow}`,
+      );
+    w8 = input.weightFp8PerColumn;
+  } else {
     const share = input.weightFp8Share;
     if (share === undefined) throw new Error('give a weight mask or a weight FP8 share');
     if (!(share >= 0 && share <= 1)) throw new Error(`weight FP8 share must be in [0, 1], got ${share}`);
