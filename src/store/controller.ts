@@ -186,6 +186,8 @@ export async function runSweep(): Promise<void> {
           activationBudget: s.activationBudget,
           // The same evaluation tokens as the current configuration: its point lies on its policy's line.
           evaluationTokens: s.evaluationTokens,
+          // KL against float32 at every point: the trade-off chart's other y axes.
+          kl: true,
         },
         progress((p) => current() && patch('sweep', { progress: p })),
         Comlink.proxy((p: SweepPoint) => {

@@ -7,8 +7,12 @@ import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '.
 import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
 import { Select, Slider } from './inputs';
 import { cancelRunning, dismissTextError, openText, recalibrate, updateSettings } from '../store/actions';
+import { storageInputs, totalStorageBits } from '../core/fgmp/index';
+import { BitsBudgetField, BudgetModeControl, PinControls } from './InstrumentControls';
+import { useInstrumentAnswer } from './instrumentHooks';
 
-const POLICY_LABEL: Record<PolicyKind, string> = {
+const POLICY_LABEL: Record<PolicyKind | 'layerwise', string> = {
+  layerwise: 'Layerwise (whole tensors)',
   error: 'Quantization error',
   fgmp: 'FGMP (Fisher-weighted)',
   random: 'Random blocks',
@@ -159,26 +163,38 @@ const budgetText = (v: number) => `${(v * 100).toFixed(1)}% of blocks in FP8`;
 export function ControlsPanel() {
   const s = useExplorer((st) => st.settings);
   const quant = useExplorer((st) => st.quant);
+  const ranking = quant.status === 'done' ? quant.ranking : null;
+  const answer = useInstrumentAnswer(ranking);
+  // Bits per weight now (what the bits field starts from), as the run's weight bits count them.
+  const bitsNow = () =>
+    ranking && answer
+      ? totalStorageBits(storageInputs(ranking, answer.answer), { fp8Scale: s.fp8Scaling, metadata: 'always' })
+          .bitsPerWeight
+      : null;
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="controls-title" className="mb-2 text-sm font-semibold">
         Budgets and quantization
       </h2>
-      <Slider
-        compact
-        accent="fp8"
-        id="weight-budget"
-        testId="weight-budget"
-        label="Weight precision budget"
-        value={s.weightBudget}
-        min={0}
-        max={1}
-        step={0.01}
-        format={budgetFormat}
-        valueText={budgetText}
-        onChange={(v) => updateSettings({ weightBudget: v })}
-        help="Share of all weight blocks kept in FP8; the rest are NVFP4. One global threshold on the block score."
-      />
+      <BudgetModeControl bitsNow={bitsNow} />
+      <BitsBudgetField answer={answer} />
+      {(s.bpw ?? null) === null && (
+        <Slider
+          compact
+          accent="fp8"
+          id="weight-budget"
+          testId="weight-budget"
+          label="Weight precision budget"
+          value={s.weightBudget}
+          min={0}
+          max={1}
+          step={0.01}
+          format={budgetFormat}
+          valueText={budgetText}
+          onChange={(v) => updateSettings({ weightBudget: v })}
+          help="Share of all weight blocks kept in FP8; the rest are NVFP4. One global threshold on the block score."
+        />
+      )}
       <Slider
         compact
         accent="fp8"
@@ -199,9 +215,11 @@ export function ControlsPanel() {
           compact
           id="policy-select"
           label="Policy"
-          value={s.policy}
-          options={POLICIES.map((p) => ({ value: p, label: POLICY_LABEL[p] }))}
-          onChange={(policy: PolicyKind) => updateSettings({ policy })}
+          value={s.layerwise ? 'layerwise' : s.policy}
+          options={[...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: POLICY_LABEL[p] }))}
+          onChange={(p: PolicyKind | 'layerwise') =>
+            updateSettings(p === 'layerwise' ? { policy: 'fgmp', layerwise: true } : { policy: p, layerwise: false })
+          }
         />
         <Select
           compact
@@ -220,6 +238,7 @@ export function ControlsPanel() {
           onChange={(fp8Scaling: Fp8Scaling) => updateSettings({ fp8Scaling })}
         />
       </div>
+      <PinControls answer={answer} ranking={ranking} />
       {quant.status === 'running' && <ProgressBar progress={quant.progress} />}
       {quant.status === 'error' && quant.error && <Note>{quant.error}</Note>}
       {quant.notes.map((n) => (

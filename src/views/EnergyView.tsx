@@ -2,7 +2,14 @@
 // activation unit, memory traffic) with the all-FP8 and all-NVFP4 references, totals, bits per weight,
 // and the editable parameter table with sources.
 import * as d3 from 'd3';
-import { HW_PARAM_KEYS, type HardwareReport, type HwParamKey, type HwParams } from '../core/hw/index';
+import {
+  HW_PARAM_KEYS,
+  type HardwarePreset,
+  type HardwareReport,
+  type HwParamKey,
+  type HwParams,
+} from '../core/hw/index';
+import { ComponentTable, PresetSelect } from './EnergyComponents';
 import { formatBits, formatPercent } from '../store/derive';
 import { BarsX, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend, Plot } from './charts';
 
@@ -43,14 +50,25 @@ export function EnergyView({
   overrides,
   onOverride,
   measured,
+  preset = 'prefill',
+  onPreset,
 }: {
+  /** Where weights come from (src/core/hw HardwarePreset); the selector shows when onPreset is given. */
+  preset?: HardwarePreset;
+  onPreset?: (p: HardwarePreset) => void;
   hw: HardwareReport;
   params: HwParams;
   tokens: number;
   overrides: Partial<Record<HwParamKey, number>>;
   onOverride: (k: HwParamKey, v: number | undefined) => void;
   /** The pipeline's figures for this configuration on the evaluation text (realised activation masks, default parameters). */
-  measured: { energyVsFp8: number; actFp8Share: number | null; tokens: number } | null;
+  measured: {
+    energyVsFp8: number;
+    actFp8Share: number | null;
+    tokens: number;
+    /** pJ by component as `fgmp run` reports them (energy.components). */
+    components?: Record<string, number> | null;
+  } | null;
 }) {
   const rows = energyRows(hw, params);
   const width = 520;
@@ -181,6 +199,10 @@ export function EnergyView({
           </>
         )}
       </dl>
+      <div className="w-full">
+        {onPreset && <PresetSelect preset={preset} onPreset={onPreset} />}
+        <ComponentTable hw={hw} measured={preset === 'prefill' ? (measured?.components ?? null) : null} />
+      </div>
       <details className="w-full text-xs">
         <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
         <table className="mt-1 w-full">
@@ -212,6 +234,11 @@ export function EnergyView({
                 </td>
                 <td className="pr-2">{params[k].unit}</td>
                 <td className="text-slate-600 dark:text-slate-400">
+                  {params[k].fitted && (
+                    <b className="mr-1" data-testid={`fitted-${k}`}>
+                      fitted to the FGMP headline
+                    </b>
+                  )}
                   {params[k].assumption ? '(assumption) ' : ''}
                   {params[k].source}
                 </td>

@@ -30,9 +30,53 @@ export interface HeatmapProps {
   blocks?: Map<string, number>;
   selected: { layer: number; projection: Projection };
   onSelect: (layer: number, projection: Projection) => void;
+  /** Pinned tensors by tensorKey, marked on their cells (weights only). */
+  pinned?: Map<string, 'fp8' | 'nvfp4'>;
 }
 
-export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect }: HeatmapProps) {
+/** A pinned cell's mark: P8 (pinned FP8) or P4 (pinned NVFP4), ink on a white halo for either fill. */
+function PinMarks({
+  pinned,
+  x,
+  y,
+}: {
+  pinned: Map<string, 'fp8' | 'nvfp4'>;
+  x: d3.ScaleBand<Projection>;
+  y: d3.ScaleBand<number>;
+}) {
+  return (
+    <g pointerEvents="none" data-testid="pin-marks">
+      {[...pinned].map(([key, p]) => {
+        const m = /^L(\d+)\.(\w+)$/.exec(key);
+        const layer = Number(m?.[1]);
+        const px = x(m?.[2] as Projection);
+        const py = y(layer);
+        if (px === undefined || py === undefined) return null;
+        return (
+          <text
+            key={key}
+            data-pin={`${layer}-${m![2]}`}
+            data-precision={p}
+            x={px + x.bandwidth() / 2}
+            y={py + y.bandwidth() / 2}
+            dy="0.35em"
+            textAnchor="middle"
+            fontSize={9}
+            fontWeight={700}
+            fill={PALETTE.outlineDark}
+            stroke={PALETTE.outlineLight}
+            strokeWidth={2.5}
+            paintOrder="stroke"
+          >
+            {p === 'fp8' ? 'P8' : 'P4'}
+          </text>
+        );
+      })}
+    </g>
+  );
+}
+
+export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect, pinned }: HeatmapProps) {
   const cell = { w: 34, h: Math.max(14, Math.min(26, Math.floor(260 / Math.max(1, nLayers)))) };
   const margin = { top: 18, left: 44, right: 4, bottom: 4 };
   const x = useMemo(
@@ -70,7 +114,8 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
     const n = blocks?.get(tensorKey(layer, proj));
     const count =
       n !== undefined ? ` (${Math.round(s * n).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} blocks)` : '';
-    return `layer ${layer} ${proj}: ${(s * 100).toFixed(1)}% FP8${count}`;
+    const pin = pinned?.get(tensorKey(layer, proj));
+    return `layer ${layer} ${proj}: ${(s * 100).toFixed(1)}% FP8${count}${pin ? `, pinned ${pin.toUpperCase()}` : ''}`;
   };
 
   const onKey = (e: KeyboardEvent) => {
@@ -142,6 +187,7 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
               };
             }}
           />
+          {pinned && pinned.size > 0 && <PinMarks pinned={pinned} x={x} y={y} />}
         </g>
       </svg>
       <div className="mt-1 h-4 text-xs tabular-nums text-slate-700 dark:text-slate-300" aria-live="polite">

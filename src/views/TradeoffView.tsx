@@ -16,6 +16,22 @@ interface Current {
   stale: boolean;
 }
 
+/** The y axis: perplexity, or quality against float32 (mean KL, top-1 agreement) from the same runs. */
+export type TradeoffMetric = 'ppl' | 'kl' | 'top1';
+export const METRICS: Record<
+  TradeoffMetric,
+  { label: string; short: string; of: (p: SweepPoint) => number; format: (y: number) => string }
+> = {
+  ppl: { label: 'perplexity', short: 'ppl', of: (p) => p.ppl, format: d3.format('.3~f') },
+  kl: { label: 'mean KL vs float32 (nats)', short: 'KL', of: (p) => p.kl?.kl ?? NaN, format: d3.format('.2~g') },
+  top1: {
+    label: 'top-1 agreement with float32',
+    short: 'top-1',
+    of: (p) => p.kl?.top1 ?? NaN,
+    format: d3.format('.1%'),
+  },
+};
+
 const WIDTH = 360;
 const HEIGHT = 230;
 const M = { top: 10, right: 20, bottom: 36, left: 46 };
@@ -28,7 +44,9 @@ function PplChart({
   xFormat,
   baselines,
   domain,
+  metric,
 }: {
+  metric: TradeoffMetric;
   points: SweepPoint[];
   current: Current;
   xOf: (p: { share: number; energyVsFp8: number }) => number;
@@ -42,8 +60,9 @@ function PplChart({
     .domain(domain)
     .nice()
     .range([M.left, WIDTH - M.right]);
+  const m = METRICS[metric];
   const ys = [
-    ...points.map((p) => p.ppl),
+    ...points.map(m.of),
     ...(current.ppl ? [current.ppl] : []),
     baselines.fp8 ?? NaN,
     baselines.nvfp4 ?? NaN,
@@ -56,17 +75,17 @@ function PplChart({
     .nice()
     .range([HEIGHT - M.bottom, M.top]);
   const byPolicy = d3.group(points, (p) => p.policy);
-  const xy = (p: SweepPoint) => [xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 }), p.ppl] as const;
+  const xy = (p: SweepPoint) => [xOf({ share: p.weightBudget, energyVsFp8: p.energyVsFp8 }), m.of(p)] as const;
   const innerW = WIDTH - M.left - M.right;
   return (
     <Plot
       compact
       margin={{ left: M.left, bottom: M.bottom }}
       x={{ scale: x, ticks: 5, grid: HEIGHT - M.top - M.bottom, tickFormat: xFormat, label: xLabel, labelOffset: 32 }}
-      y={{ scale: y, ticks: 5, grid: innerW, tickFormat: d3.format('.3~f'), label: 'perplexity', labelOffset: 35 }}
+      y={{ scale: y, ticks: 5, grid: innerW, tickFormat: m.format, label: m.label, labelOffset: 35 }}
       width={WIDTH}
       height={HEIGHT}
-      label={`Perplexity against ${xLabel}, one line per block-selection rule`}
+      label={`${m.label[0].toUpperCase()}${m.label.slice(1)} against ${xLabel}, one line per block-selection rule`}
     >
       {baselines.fp8 !== undefined && (
         <RuleY
@@ -76,7 +95,7 @@ function PplChart({
           x2={WIDTH - M.right}
           dash="4 3"
           opacity={0.6}
-          label={`all-FP8 ${baselines.fp8.toFixed(3)}`}
+          label={`all-FP8 ${m.format(baselines.fp8)}`}
         />
       )}
       {baselines.nvfp4 !== undefined && (
@@ -87,13 +106,13 @@ function PplChart({
           x2={WIDTH - M.right}
           stroke={PALETTE.reference}
           dash="2 3"
-          label={`all-NVFP4 ${baselines.nvfp4.toFixed(3)}`}
+          label={`all-NVFP4 ${m.format(baselines.nvfp4)}`}
           labelBelow
         />
       )}
       {[...byPolicy].map(([policy, pts]) => {
         const st = POLICY_STYLE[policy];
-        const sorted = [...pts].sort((a, b) => a.weightBudget - b.weightBudget);
+        const sorted = pts.filter((p) => Number.isFinite(m.of(p))).sort((a, b) => a.weightBudget - b.weightBudget);
         return (
           <g key={policy}>
             <Line data={sorted.map(xy)} x={x} y={y} stroke={st.colour} strokeWidth={1.8} dash={st.dash} />
@@ -106,13 +125,13 @@ function PplChart({
               size={28}
               title={(i) => {
                 const p = sorted[i];
-                return `${st.label}: ${(p.weightBudget * 100).toFixed(0)}% FP8, energy ${(p.energyVsFp8 * 100).toFixed(1)}% of all-FP8, ppl ${p.ppl.toFixed(4)}`;
+                return `${st.label}: ${(p.weightBudget * 100).toFixed(0)}% FP8, energy ${(p.energyVsFp8 * 100).toFixed(1)}% of all-FP8, ${m.short} ${m.format(m.of(p))}`;
               }}
             />
           </g>
         );
       })}
-      {current.ppl !== null && (
+      {current.ppl !== null && Number.isFinite(current.ppl) && (
         <g transform={`translate(${x(xOf(current))},${y(current.ppl)})`} opacity={current.stale ? 0.4 : 1}>
           <circle r={7} fill="none" stroke="currentColor" strokeWidth={2} />
           <text x={9} y={-8} fontSize={10} fill="currentColor">
@@ -128,10 +147,13 @@ export function TradeoffView({
   points,
   current,
   baselines,
+  metric = 'ppl',
 }: {
   points: SweepPoint[];
+  /** current.ppl and the baselines are in the metric's terms. */
   current: Current;
   baselines: { fp8?: number; nvfp4?: number };
+  metric?: TradeoffMetric;
 }) {
   const policies = [...new Set(points.map((p) => p.policy))];
   const eDomain = d3.extent([...points.map((p) => p.energyVsFp8), current.energyVsFp8, 1]) as [number, number];
@@ -145,6 +167,7 @@ export function TradeoffView({
           xOf={(p) => p.share}
           xLabel="share of weight blocks in FP8"
           xFormat={percent}
+          metric={metric}
           baselines={baselines}
           domain={[0, 1]}
         />
@@ -154,18 +177,21 @@ export function TradeoffView({
           xOf={(p) => p.energyVsFp8}
           xLabel="simulated energy (all-FP8 = 100%)"
           xFormat={percent}
+          metric={metric}
           baselines={baselines}
           domain={eDomain}
         />
       </div>
       <SwatchLegend
         className="mt-1 gap-x-4"
-        items={(policies.length ? policies : POLICIES).map((p) => ({
-          label: POLICY_STYLE[p].label,
-          colour: POLICY_STYLE[p].colour,
-          kind: 'line' as const,
-          dash: POLICY_STYLE[p].dash,
-        }))}
+        items={(policies.length ? policies : POLICIES)
+          .filter((p) => p in POLICY_STYLE)
+          .map((p) => ({
+            label: POLICY_STYLE[p].label,
+            colour: POLICY_STYLE[p].colour,
+            kind: 'line' as const,
+            dash: POLICY_STYLE[p].dash,
+          }))}
       />
     </div>
   );

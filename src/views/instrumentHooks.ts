@@ -2,19 +2,28 @@
 // src/store/instrumentsDerive.ts) that the masks, memory and energy are computed from, and the A/B
 // comparison's configuration B derived the same way from its own ranking.
 import { useMemo } from 'react';
-import type { BlockRanking } from '../../core/fgmp/index';
-import type { HwParams } from '../../core/hw/index';
-import { deriveForBudget, type Derived } from '../../store/derive';
-import { useExplorer } from '../../store/explorerStore';
-import { useInstruments } from '../../store/instruments';
-import { abDifference, abState, answerConfiguration, type InstrumentAnswer } from '../../store/instrumentsDerive';
+import type { BlockRanking } from '../core/fgmp/index';
+import type { HwParams } from '../core/hw/index';
+import { deriveForBudget, type Derived } from '../store/derive';
+import { useExplorer } from '../store/explorerStore';
+import { useInstruments } from '../store/instruments';
+import { abDifference, abState, answerConfiguration, type InstrumentAnswer } from '../store/instrumentsDerive';
+
+let last: { ranking: BlockRanking; key: string; answer: InstrumentAnswer } | null = null;
+
+/** answerConfiguration, remembered once: the controls and the views ask the same question each frame. */
+function cachedAnswer(ranking: BlockRanking, c: Parameters<typeof answerConfiguration>[1]): InstrumentAnswer {
+  const key = JSON.stringify(c);
+  if (last?.ranking !== ranking || last.key !== key) last = { ranking, key, answer: answerConfiguration(ranking, c) };
+  return last.answer;
+}
 
 /** The configuration's answer for the ranking (null without one). */
 export function useInstrumentAnswer(ranking: BlockRanking | null): InstrumentAnswer | null {
   const s = useExplorer((st) => st.settings);
   const { weightBudget, policy, fp8Scaling, pins, bpw, layerwise } = s;
   return useMemo(
-    () => (ranking ? answerConfiguration(ranking, { weightBudget, policy, fp8Scaling, pins, bpw, layerwise }) : null),
+    () => (ranking ? cachedAnswer(ranking, { weightBudget, policy, fp8Scaling, pins, bpw, layerwise }) : null),
     [ranking, weightBudget, policy, fp8Scaling, pins, bpw, layerwise],
   );
 }

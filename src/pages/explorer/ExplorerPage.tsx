@@ -14,6 +14,7 @@ import { ErrorBox, Note } from '../../views/ui';
 import { useDerived, useShownPerplexity, useThemeClass, useUrlSync } from './hooks';
 import { BlocksPanel, ClippingPanel, EnergyPanel, HeatmapPanel, TradeoffPanel, VIEW_TITLES } from './panels';
 import { SharePanel } from './SharePanel';
+import { AbPanel } from './instrumentPanels';
 import { SummaryFigures } from './Summary';
 import { BackgroundCalibration, ProfilePanel, usePageDrop } from '../../views/ProfilePanel';
 
@@ -110,6 +111,7 @@ export function ExplorerPage() {
           <ClippingPanel d={d} />
           <EnergyPanel d={d} ppl={ppl} />
           <TradeoffPanel d={d} ppl={ppl} />
+          <AbPanel d={d} />
         </div>
         <p className="text-xs text-slate-600 dark:text-slate-400">
           Worker restarts: {restarts}. Perplexity engine: {ppl.engine}.{' '}

@@ -50,7 +50,7 @@ export function SummaryFigures({
   return (
     <section
       aria-label="Summary"
-      className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-4 dark:border-slate-700 dark:bg-slate-900"
+      className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-5 dark:border-slate-700 dark:bg-slate-900"
     >
       <Figure
         label="Perplexity"
@@ -60,6 +60,7 @@ export function SummaryFigures({
         stale={ppl.stale}
         sub={<PerplexitySub ppl={ppl} calibrated={calibrated} />}
       />
+      <KlFigure ppl={ppl} />
       <Figure
         label="Weight blocks in FP8"
         testId="fp8-share"
@@ -86,6 +87,33 @@ export function SummaryFigures({
         sub={hw ? `energy saved: ${formatPercent(1 - hw.vsFp8)} · vs all-NVFP4 ${formatSigned(hw.vsNvfp4 - 1)}` : ''}
       />
     </section>
+  );
+}
+
+/** Quality beyond perplexity: KL of the next-token distributions against float32 (as llama-perplexity). */
+function KlFigure({ ppl }: { ppl: ShownPerplexity }) {
+  const kl = ppl.current?.kl ?? null;
+  const stale = !kl && (ppl.lastShown?.kl ?? null) !== null;
+  const shown = kl ?? ppl.lastShown?.kl ?? null;
+  return (
+    <Figure
+      label="KL vs float32 (mean)"
+      testId="kl"
+      value={shown?.kl ?? null}
+      text={shown ? shown.kl.toFixed(5) : '—'}
+      stale={stale}
+      sub={
+        shown ? (
+          <span data-testid="kl-stats" data-median={shown.klMedian} data-p99={shown.klP99} data-top1={shown.top1}>
+            median {shown.klMedian.toFixed(5)} · p99 {shown.klP99.toFixed(4)} · top-1 {formatPercent(shown.top1, 2)} ·
+            Δp {shown.dpMean >= 0 ? '+' : '−'}
+            {Math.abs(shown.dpMean).toFixed(4)} (RMS {shown.dpRms.toFixed(4)})
+          </span>
+        ) : (
+          ''
+        )
+      }
+    />
   );
 }
 

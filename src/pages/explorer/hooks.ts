@@ -10,9 +10,9 @@ import { crashWorkerForTest, openFromLocation } from '../../store/actions';
 import { deriveForBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
-import { useHwPreset, useInstrumentAnswer } from './instrumentHooks';
+import { useHwPreset, useInstrumentAnswer } from '../../views/instrumentHooks';
 import { profileApplies } from '../../store/profile';
-import { deriveFromCounts, scoreOrder, topBlocksMask } from '../../store/profileCounts';
+import { deriveFromCounts, sortedScores, topBlocksMask } from '../../store/profileCounts';
 
 declare global {
   interface Window {
@@ -139,11 +139,13 @@ export function useDerived() {
   const countIndex = counts
     ? profile.profile!.tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection)
     : -1;
-  const countOrder = useMemo(() => (countScores ? scoreOrder(countScores) : null), [countScores]);
+  const countSorted = useMemo(() => (countScores ? sortedScores(countScores) : null), [countScores]);
   const countMask = useMemo(
     () =>
-      countOrder && derived && countIndex >= 0 ? topBlocksMask(countOrder, derived.answer.fp8Counts[countIndex]) : null,
-    [countOrder, derived, countIndex],
+      countScores && countSorted && derived && countIndex >= 0
+        ? topBlocksMask(countScores, countSorted, derived.answer.fp8Counts[countIndex])
+        : null,
+    [countScores, countSorted, derived, countIndex],
   );
   const selMask = countMask ?? (derived && selIndex >= 0 ? derived.masks[selIndex] : null);
   // Copies so that React sees a change (the buffers are reused between slider moves).
@@ -188,6 +190,8 @@ export function useShownPerplexity() {
   const engine = Object.values(perplexity.cache).find((e) => e.kind === 'configuration')?.result.engine ?? '—';
   return {
     current,
+    /** The last configuration shown (its KL stands in, marked stale, like its perplexity). */
+    lastShown,
     shownPpl,
     stale: !current && shownPpl !== null,
     fp8Base: get(perplexityKey(settings, 'fp8')),

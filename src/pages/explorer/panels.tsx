@@ -15,6 +15,8 @@ import { FromProfile } from '../../views/ProfilePanel';
 import { POLICIES } from '../../core/url/shareState';
 import type { SweepPoint } from '../../core/pipeline/results';
 import type { Derivation, ShownPerplexity } from './hooks';
+import { setHwPreset, useInstruments } from '../../store/instruments';
+import { PinModeToggle, TradeoffMetricSelect, useCellAction, useMetric, usePinned } from './instrumentPanels';
 
 export const VIEW_TITLES: Record<ViewId, string> = {
   heatmap: 'Layer heatmaps',
@@ -56,17 +58,21 @@ function useDetail(d?: Derivation) {
 export function HeatmapPanel({ d }: { d: Derivation }) {
   const sel = useExplorer((s) => s.settings.selection);
   const { derived } = d;
+  const pinned = usePinned(d);
+  const onWeightCell = useCellAction();
   return (
     <Panel
       id="heatmap"
       title={VIEW_TITLES.heatmap}
       exportName="fgmp-heatmaps"
+      actions={<PinModeToggle />}
       explain={
         <>
           Each cell is one linear projection of one layer, coloured by the share of its 16-value blocks kept in FP8. One
           global threshold on the block score decides, so sensitive layers get more FP8. Activation blocks are chosen
           per token at run time; the right map shows the share on calibration text. Click a cell (or use the arrow keys
-          and Enter) to inspect its blocks.
+          and Enter) to inspect its blocks; with “Click pins” on, a click on a weight cell pins the whole tensor (FP8,
+          then NVFP4, then off: P8 / P4 marks). Pinned blocks count toward the budget.
         </>
       }
     >
@@ -84,7 +90,8 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
               shares={derived.weightShare}
               blocks={d.blocksPerTensor}
               selected={sel}
-              onSelect={(l, p) => select(l, p)}
+              pinned={pinned}
+              onSelect={onWeightCell}
             />
           </div>
           <div>
@@ -198,6 +205,7 @@ export function ClippingPanel({ d }: { d?: Derivation }) {
 }
 
 export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+  const preset = useInstruments((s) => s.hwPreset);
   const overrides = useExplorer((s) => s.hwOverrides);
   const hw = d.derived?.hardware;
   const c = ppl.current;
@@ -214,6 +222,8 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
       />
       {hw ? (
         <EnergyView
+          preset={preset}
+          onPreset={setHwPreset}
           hw={hw}
           params={d.params}
           tokens={d.tokens}
@@ -221,7 +231,12 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
           onOverride={setHwOverride}
           measured={
             c && c.energyVsFp8 !== null
-              ? { energyVsFp8: c.energyVsFp8, actFp8Share: c.actFp8Share, tokens: c.tokens }
+              ? {
+                  energyVsFp8: c.energyVsFp8,
+                  actFp8Share: c.actFp8Share,
+                  tokens: c.tokens,
+                  components: c.energyComponents,
+                }
               : null
           }
         />
@@ -237,6 +252,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
   const settings = useExplorer((s) => s.settings);
   const meta = useExplorer((s) => (d.source ? s.profile.profile?.meta : null));
   const { derived } = d;
+  const metric = useMetric(ppl);
   // The profile's evaluation sweep at this activation budget, until a live sweep has points.
   const profilePoints: SweepPoint[] = (meta?.evaluation?.points ?? [])
     .filter((p) => p.actBudget === settings.activationBudget && (POLICIES as string[]).includes(p.policy))
@@ -256,14 +272,17 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       className="2xl:col-span-2"
       explain="Perplexity of the quantized model (weights and activations) for every policy over a range of budgets. FGMP should stay closest to all-FP8 for the same share of FP8 blocks or the same energy."
       actions={
-        <button
-          type="button"
-          className="btn-ghost"
-          disabled={sweep.status === 'running' || !d.ranking || ppl.error !== null}
-          onClick={() => void runSweep()}
-        >
-          {sweep.points.length ? 'Run sweep again' : 'Run sweep'}
-        </button>
+        <>
+          <TradeoffMetricSelect />
+          <button
+            type="button"
+            className="btn-ghost"
+            disabled={sweep.status === 'running' || !d.ranking || ppl.error !== null}
+            onClick={() => void runSweep()}
+          >
+            {sweep.points.length ? 'Run sweep again' : 'Run sweep'}
+          </button>
+        </>
       }
     >
       {sweep.status === 'running' && (
@@ -280,10 +299,11 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
             policy: settings.policy,
             share: derived.answer.fp8Share,
             energyVsFp8: derived.hardware.vsFp8,
-            ppl: ppl.shownPpl,
+            ppl: metric.current,
             stale: ppl.stale,
           }}
-          baselines={{ fp8: ppl.fp8Base?.ppl, nvfp4: ppl.nvfp4Base?.ppl }}
+          baselines={metric.baselines}
+          metric={metric.id}
         />
       ) : (
         <Placeholder />

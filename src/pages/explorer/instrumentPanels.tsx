@@ -1,0 +1,162 @@
+// The instruments' panel parts (issue 14): the heatmap's pin mode and pin marks, and the A/B comparison
+// panel (configuration B's controls, both weight heatmaps, the difference heatmap, both figures).
+import { useMemo } from 'react';
+import type { EvaluateResult } from '../../core/pipeline/results';
+import { select } from '../../store/actions';
+import { tensorKey } from '../../store/derive';
+import { useExplorer } from '../../store/explorerStore';
+import { perplexityKey } from '../../store/keys';
+import {
+  cyclePinAt,
+  setPinMode,
+  setTradeoffY,
+  startAb,
+  stopAb,
+  updateAb,
+  useInstruments,
+  type TradeoffY,
+} from '../../store/instruments';
+import { AbControls, AbTable, DiffHeatmap, DiffLegend } from '../../views/AbView';
+import { useAbDerived } from '../../views/instrumentHooks';
+import { LayerHeatmap, ShareLegend } from '../../views/LayerHeatmap';
+import { Toggle } from '../../views/inputs';
+import { ErrorBox, Panel } from '../../views/ui';
+import type { Derivation, ShownPerplexity } from './hooks';
+
+/** Pinned tensors by tensorKey, from the configuration's answer. */
+export function usePinned(d: Pick<Derivation, 'ranking' | 'instrument'>): Map<string, 'fp8' | 'nvfp4'> {
+  return useMemo(() => {
+    const m = new Map<string, 'fp8' | 'nvfp4'>();
+    d.instrument?.pins.forEach((p, i) => {
+      const t = d.ranking?.tensors[i];
+      if (p && t) m.set(tensorKey(t.layer, t.proj), p);
+    });
+    return m;
+  }, [d.ranking, d.instrument]);
+}
+
+/** A heatmap click in pin mode cycles the tensor's pin; otherwise it selects the tensor. */
+export function useCellAction(): (layer: number, proj: Parameters<typeof select>[1]) => void {
+  const pinMode = useInstruments((s) => s.pinMode);
+  return (l, p) => (pinMode ? cyclePinAt(l, p) : select(l, p));
+}
+
+export function PinModeToggle() {
+  const pinMode = useInstruments((s) => s.pinMode);
+  return <Toggle label="Click pins (FP8 → NVFP4 → off)" checked={pinMode} onChange={setPinMode} testId="pin-mode" />;
+}
+
+const configResult = (cache: ReturnType<typeof useExplorer.getState>['perplexity']['cache'], key: string) =>
+  cache[key]?.kind === 'configuration' ? (cache[key].result as EvaluateResult) : undefined;
+
+export function AbPanel({ d }: { d: Derivation }) {
+  const settings = useExplorer((s) => s.settings);
+  const cache = useExplorer((s) => s.perplexity.cache);
+  const sel = settings.selection;
+  const { b, bDerived, difference, abRanking } = useAbDerived(d, d.activationShares, d.tokens, d.params);
+  const pinnedA = usePinned(d);
+  const pinnedB = usePinned({ ranking: abRanking.ranking, instrument: bDerived?.instrument ?? null });
+  const ab = settings.ab;
+  return (
+    <Panel
+      id="ab"
+      title="A/B comparison"
+      exportName="fgmp-ab"
+      className="2xl:col-span-2"
+      explain="A is the configuration set on the left; B differs in policy, weight budget, clipping or pins (data, FP8 scaling and activations are shared). The difference map colours each tensor by the share of its blocks that are FP8 in A only (vermillion) or in B only (blue)."
+      actions={
+        ab ? (
+          <button type="button" className="btn-ghost" onClick={stopAb}>
+            Stop comparing
+          </button>
+        ) : (
+          <button type="button" className="btn-ghost" data-testid="ab-start" onClick={startAb} disabled={!d.derived}>
+            Compare with B
+          </button>
+        )
+      }
+    >
+      {!ab ? (
+        <p className="text-xs text-slate-600 dark:text-slate-400">
+          Start a comparison: B begins as a copy of A; change its policy, budget, clipping or pins.
+        </p>
+      ) : (
+        <div className="flex flex-col gap-3">
+          <AbControls ab={ab} onChange={updateAb} />
+          {abRanking.error && <ErrorBox>{abRanking.error}</ErrorBox>}
+          {bDerived?.instrument.error && <ErrorBox>B: {bDerived.instrument.error}</ErrorBox>}
+          {d.derived && bDerived && difference ? (
+            <>
+              <div className="flex flex-wrap gap-6">
+                {(
+                  [
+                    ['A', d.derived, pinnedA],
+                    ['B', bDerived, pinnedB],
+                  ] as const
+                ).map(([name, x, pinned]) => (
+                  <div key={name} data-testid={`ab-heatmap-${name}`}>
+                    <h3 className="text-xs font-medium">{name}: weights</h3>
+                    <LayerHeatmap
+                      kind="weights"
+                      nLayers={d.nLayers}
+                      shares={x.weightShare}
+                      blocks={d.blocksPerTensor}
+                      selected={sel}
+                      pinned={pinned}
+                      onSelect={(l, p) => select(l, p)}
+                    />
+                  </div>
+                ))}
+                <div>
+                  <h3 className="text-xs font-medium">Difference (FP8 in A only / B only)</h3>
+                  <DiffHeatmap nLayers={d.nLayers} difference={difference} />
+                </div>
+              </div>
+              <div className="flex flex-wrap items-start gap-6">
+                <ShareLegend label="FP8 share of blocks" />
+                <DiffLegend />
+              </div>
+              <AbTable
+                a={{ derived: d.derived, ppl: configResult(cache, perplexityKey(settings)) }}
+                b={{ derived: bDerived, ppl: b ? configResult(cache, perplexityKey(b)) : undefined }}
+                difference={difference}
+              />
+            </>
+          ) : (
+            <p className="text-xs text-slate-600 dark:text-slate-400">
+              {abRanking.running ? 'Ranking blocks for B…' : 'Waiting for a calibrated model.'}
+            </p>
+          )}
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+/** The trade-off chart's y axis and the current configuration's and baselines' values on it. */
+export function useMetric(ppl: ShownPerplexity) {
+  const id = useInstruments((s) => s.tradeoffY);
+  const of = (r: EvaluateResult | undefined): number | undefined =>
+    !r ? undefined : id === 'ppl' ? r.ppl : id === 'kl' ? r.kl?.kl : r.kl?.top1;
+  const current = id === 'ppl' ? ppl.shownPpl : (of(ppl.current ?? ppl.lastShown) ?? null);
+  return { id, current, baselines: { fp8: of(ppl.fp8Base), nvfp4: of(ppl.nvfp4Base) } };
+}
+
+export function TradeoffMetricSelect() {
+  const id = useInstruments((s) => s.tradeoffY);
+  return (
+    <label className="flex items-center gap-1">
+      y axis
+      <select
+        className="input !w-auto"
+        data-testid="tradeoff-y"
+        value={id}
+        onChange={(e) => setTradeoffY(e.target.value as TradeoffY)}
+      >
+        <option value="ppl">perplexity</option>
+        <option value="kl">mean KL</option>
+        <option value="top1">top-1 agreement</option>
+      </select>
+    </label>
+  );
+}
