@@ -6,6 +6,8 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
 
 const SHOTS = path.resolve('e2e-artifacts/screenshots');
 const LESSONS = ['formats', 'truncation', 'uniform', 'granularity', 'outliers', 'calibration', 'tour'];
@@ -137,6 +139,36 @@ test('the truncation lesson opened directly loads the default model and shows it
   const ppl = Number(await page.getByTestId('ppl-truncated').getAttribute('data-value'));
   expect(ppl).toBeGreaterThan(1);
   expect(Number.isFinite(ppl)).toBe(true);
+});
+
+test('files are recognised by their bytes and the user is told what each became', async ({ page }) => {
+  test.skip(!hasSharedData, SKIP_REASON);
+  test.setTimeout(300_000);
+  await page.goto('/#/explorer');
+  await settle(page, 'explorer');
+  const picker = page.getByLabel('Open checkpoint and tokenizer files');
+  const report = page.getByTestId('file-report');
+  const text = readFileSync(sharedPath('text/tinystories_valid_head.txt'));
+  // A checkpoint named notes.txt, its tokenizer named vocab.dat, a text named weights.bin, and junk.
+  await picker.setInputFiles([
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: readFileSync(sharedPath('models/stories260K.bin')) },
+    { name: 'vocab.dat', mimeType: 'application/octet-stream', buffer: readFileSync(sharedPath('models/tok512.bin')) },
+    { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: text.subarray(0, 20_000) },
+    { name: 'junk.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0xff, 0x00, 0x13, 0x37, 0x00]) },
+  ]);
+  await expect(page.getByTestId('model-name')).toHaveText('notes.txt', { timeout: 60_000 });
+  await expect(report).toContainText('notes.txt→ the model (llama2.c checkpoint (dim 64, 5 layers, vocabulary 512))');
+  await expect(report).toContainText('vocab.dat→ its tokenizer');
+  await expect(report).toContainText('weights.bin→ the calibration text (20,000 characters)');
+  await expect(report).toContainText('junk.bin→ not opened: not a checkpoint, tokenizer, profile or text');
+  await page.screenshot({ path: `${SHOTS}/polish-file-report-1440.png` });
+  // A tokenizer alone attaches to the model open now when it fits.
+  await picker.setInputFiles(sharedPath('models/tok512.bin'));
+  await expect(report).toContainText('tok512.bin→ the tokenizer of notes.txt');
+  // A checkpoint alone: loaded, and the report says a tokenizer is missing.
+  await picker.setInputFiles(sharedPath('models/stories260K.bin'));
+  await expect(report).toContainText('stories260K.bin→ the model');
+  await expect(report).toContainText('has no tokenizer');
 });
 
 test('screenshots of every route: 1440×900 and 390×844, light and dark', async ({ page }) => {

@@ -14,7 +14,8 @@ export {
   updateSettings,
   crashWorkerForTest,
 } from './controller';
-export { openDefaultModel, openFiles, openFromLocation, openRandom, openText, openUrl, retryWorker } from './open';
+export { openDefaultModel, openFromLocation, openRandom, openText, openUrl, retryWorker } from './open';
+export { openFiles } from './openFiles';
 export { acceptLinkFetch, cancelLinkFetch, checkLinkFetchSizes } from './linkFetch';
 export { requestTruncationPerplexity } from './perplexity';
 

@@ -15,15 +15,8 @@ import { refreshProfile } from './profile';
 import { cancelled, message, pipeline, progress } from './worker';
 import * as Comlink from 'comlink';
 
-export {
-  openFiles,
-  openRandom,
-  openText,
-  openUrl,
-  openFromLocation,
-  openDefaultModel,
-  normaliseModelUrl,
-} from './open';
+export { openFiles } from './openFiles';
+export { openRandom, openText, openUrl, openFromLocation, openDefaultModel, normaliseModelUrl } from './open';
 export { perplexityKey } from './keys';
 
 export const SWEEP_BUDGETS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 1];

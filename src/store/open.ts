@@ -154,7 +154,7 @@ async function loadModel(
   }
 }
 
-function loadFiles(files: File[], sourceChanged = true): Promise<void> {
+export function loadFiles(files: File[], sourceChanged = true): Promise<void> {
   return queued(async () => {
     let name = '';
     const ok = await loadModel(
@@ -215,7 +215,7 @@ export function loadRandom(shape: RandomShape, seed: number, sourceChanged = tru
   });
 }
 
-async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
+export async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
   try {
     const summary = await pipeline().call(async (api) => api.loadTokenizer(await readFile(file)));
     opened.tokenizer = file;
@@ -231,19 +231,9 @@ async function loadTokenizer(file: File, sourceChanged = true): Promise<void> {
   advance();
 }
 
-/** Model panel: files from the picker or a drop (checkpoint, optionally its tokenizer; .txt files become calibration text). */
-export async function openFiles(files: File[]): Promise<void> {
+/** A model the user asked for (the default model then steps back): openFiles.ts counts its loads here. */
+export function countUserLoad(): void {
   userLoads++;
-  const texts = files.filter((f) => /\.(txt|text|md)$/i.test(f.name));
-  const others = files.filter((f) => !texts.includes(f));
-  const s = useExplorer.getState();
-  if (others.length === 1 && s.model.summary && /tok|vocab/i.test(others[0].name) && others[0].size < 4 * 2 ** 20) {
-    await loadTokenizer(others[0]);
-  } else if (others.length > 0) {
-    await loadFiles(others);
-  }
-  for (const t of texts) await openText(useExplorer.getState().texts.calibration ? 'evaluation' : 'calibration', t);
-  advance();
 }
 
 /** Hugging Face page links (…/blob/…) become download links (…/resolve/…). */

@@ -34,8 +34,17 @@ export interface SettingsSlice {
   linkFetch: { items: FetchItem[]; sizes: Record<string, string>; checking: boolean } | null;
 }
 
+/** What one chosen or dropped file became (openFiles.ts; shown in the model panel). */
+export interface FileReportLine {
+  name: string;
+  became: string;
+  ok: boolean;
+}
+
 export interface ModelSlice {
   model: Step & { summary: R.ModelSummary | null };
+  /** The files last chosen or dropped, each recognised by its bytes, and what each became. */
+  fileReport: FileReportLine[];
   texts: { calibration: R.TextSummary | null; evaluation: R.TextSummary | null; error: string | null };
   /** state: running, waiting to start again (back-off), or failed (the client gave up; Try again). */
   worker: {
@@ -109,6 +118,7 @@ export const settingsSlice: Slice<SettingsSlice> = () => ({
 
 export const modelSlice: Slice<ModelSlice> = () => ({
   model: { ...idle(), summary: null },
+  fileReport: [],
   texts: { calibration: null, evaluation: null, error: null },
   worker: { restarts: 0, message: null, state: 'running', cause: null },
 });

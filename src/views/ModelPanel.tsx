@@ -3,7 +3,7 @@
 // errors stay in the panel and the previous model stays usable.
 import { memo, useState, type DragEvent, type FormEvent } from 'react';
 import { useExplorer } from '../store/explorerStore';
-import { ErrorBox, Note, ProgressBar } from './ui';
+import { ErrorBox, LongName, Note, ProgressBar } from './ui';
 import type { ModelSummary } from '../core/pipeline/results';
 import { cancelRunning, dismissModelError, openFiles, openRandom, openUrl } from '../store/actions';
 
@@ -11,6 +11,7 @@ import { cancelRunning, dismissModelError, openFiles, openRandom, openUrl } from
 export const ModelPanel = memo(function ModelPanel() {
   const model = useExplorer((s) => s.model);
   const filesAsked = useExplorer((s) => s.filesAsked);
+  const fileReport = useExplorer((s) => s.fileReport);
   const workerRunning = useExplorer((s) => s.worker.state === 'running');
   const linkAsks = useExplorer((s) => !!s.linkFetch?.items.some((i) => i.role === 'model'));
   const asked = filesAsked.filter((f) => f.role === 'model' || f.role === 'tokenizer');
@@ -70,6 +71,18 @@ export const ModelPanel = memo(function ModelPanel() {
         llama2.c .bin (+ tokenizer .bin), GGUF, or model.safetensors + config.json (+ tokenizer.json). Or drop the files
         anywhere on this panel.
       </p>
+      {fileReport.length > 0 && (
+        <ul role="status" data-testid="file-report" className="mt-1 space-y-0.5 text-xs">
+          {fileReport.map((r, i) => (
+            <li key={i} data-ok={r.ok} className="flex min-w-0 gap-1">
+              <LongName name={r.name} className="max-w-[40%] shrink-0 font-medium" />
+              <span className={`min-w-0 [overflow-wrap:anywhere] ${r.ok ? '' : 'text-amber-800 dark:text-amber-300'}`}>
+                → {r.became}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       <form onSubmit={onUrl} className="mt-2 space-y-1">
         <label className="block text-xs font-medium" htmlFor="model-url">
           Checkpoint URL

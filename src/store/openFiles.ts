@@ -1,0 +1,102 @@
+// Files the user chose or dropped: each is recognised by its bytes (src/core/model/loaders/detect.ts),
+// never by its name, routed to what it is (checkpoint and tokenizer, tokenizer alone, FGMP profile, texts)
+// and the user is told what each became (fileReport, shown in the model panel).
+import { DETECT_HEAD_BYTES, detectFile, type FileKind } from '../core/model/loaders/detect';
+import { advance } from './controller';
+import { useExplorer } from './explorerStore';
+import { countUserLoad, loadFiles, loadTokenizer, openText } from './open';
+import { openProfileFile } from './profile';
+import type { FileReportLine } from './slices';
+
+/** Model panel: files from the picker or a drop, each recognised by its bytes (detect.ts), never its name. */
+export async function openFiles(files: File[]): Promise<void> {
+  countUserLoad();
+  const seen = await Promise.all(
+    files.map(async (file) => {
+      const head = new Uint8Array(await file.slice(0, DETECT_HEAD_BYTES).arrayBuffer());
+      return { file, d: detectFile(head, file.size) };
+    }),
+  );
+  const of = (k: FileKind) => seen.filter((x) => x.d.kind === k);
+  const report: FileReportLine[] = of('unknown').map(({ file, d }) => ({
+    name: file.name,
+    ok: false,
+    became: `not opened: ${d.reason}`,
+  }));
+  const say = () => useExplorer.setState({ fileReport: [...report] });
+  say();
+  const models = of('checkpoint');
+  const tokenizers = of('tokenizer');
+  if (models.length) {
+    await loadFiles([...models, ...tokenizers].map((x) => x.file));
+    const st = useExplorer.getState();
+    const ok = st.model.status === 'done' && !st.model.error;
+    for (const { file, d } of models)
+      report.push({
+        name: file.name,
+        ok,
+        became: ok ? `the model (${d.reason})` : `not loaded: ${st.model.error ?? d.reason}`,
+      });
+    for (const { file } of tokenizers)
+      report.push({ name: file.name, ok, became: ok ? 'its tokenizer' : 'not used (the model did not load)' });
+    if (ok && !st.model.summary?.tokenizer)
+      report.push({
+        name: models[0].file.name,
+        ok: false,
+        became:
+          'has no tokenizer: calibration and perplexity need one. Open its tokenizer file (tokenizer.bin or tokenizer.json) too; meanwhile the views show weight-only answers.',
+      });
+  } else if (tokenizers.length) {
+    const { file } = tokenizers[0];
+    if (!useExplorer.getState().model.summary)
+      report.push({
+        name: file.name,
+        ok: false,
+        became: 'a tokenizer, but no model is loaded to attach it to: open the checkpoint with it',
+      });
+    else {
+      await loadTokenizer(file);
+      const err = useExplorer.getState().model.error;
+      const name = useExplorer.getState().model.summary?.name;
+      report.push(
+        err?.startsWith(`Tokenizer ${file.name}`)
+          ? { name: file.name, ok: false, became: `not attached: ${err.slice(`Tokenizer ${file.name}: `.length)}` }
+          : { name: file.name, ok: true, became: `the tokenizer of ${name}` },
+      );
+    }
+    for (const { file } of tokenizers.slice(1))
+      report.push({ name: file.name, ok: false, became: 'not used (one tokenizer at a time)' });
+  }
+  say();
+  for (const { file } of of('profile')) {
+    // Known to be a profile by its bytes: the profile store opens it (profile.ts).
+    const ok = await openProfileFile(file);
+    report.push({
+      name: file.name,
+      ok,
+      became: ok ? 'the FGMP profile the views answer from' : 'a profile that did not open (see the profile panel)',
+    });
+  }
+  // Texts: the first becomes the calibration text, a second the evaluation text; the report says which.
+  const roles = ['calibration', 'evaluation'] as const;
+  for (const [i, { file }] of of('text').entries()) {
+    const role = roles[i];
+    if (!role) {
+      report.push({ name: file.name, ok: false, became: 'not used (two texts at most: calibration, then evaluation)' });
+      continue;
+    }
+    await openText(role, file);
+    const t = useExplorer.getState().texts[role];
+    report.push(
+      t?.name === file.name
+        ? { name: file.name, ok: true, became: `the ${role} text (${t.characters.toLocaleString('en-US')} characters)` }
+        : {
+            name: file.name,
+            ok: false,
+            became: `not used as the ${role} text: ${useExplorer.getState().texts.error ?? 'refused'}`,
+          },
+    );
+  }
+  say();
+  advance();
+}
