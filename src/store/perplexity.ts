@@ -122,10 +122,9 @@ export function schedulePerplexity(): void {
     configurationsWanted = true;
     const st = useExplorer.getState();
     const running = st.perplexity.running;
+    // A configuration no longer wanted (A's or A/B's B; a baseline only when its settings changed).
     const stale =
-      running?.kind === 'configuration' &&
-      running.request.variant === 'mixed' &&
-      running.key !== perplexityKey(st.settings);
+      running?.kind === 'configuration' && !configurationJobs(st).some((j) => j.key === running.key);
     if (stale) pipeline().cancel();
     else void pump();
   }, PERPLEXITY_DEBOUNCE_MS);

@@ -2,7 +2,15 @@
 // all-NVFP4 references, the same breakdown `fgmp energy` and `fgmp run --json` (energy.components) print,
 // and the preset that says where weights come from (prefill, decode, on-chip).
 import * as d3 from 'd3';
-import { ENERGY_COMPONENTS, HARDWARE_PRESETS, type HardwarePreset, type HardwareReport } from '../core/hw/index';
+import {
+  ENERGY_COMPONENTS,
+  HARDWARE_PRESETS,
+  HW_PARAM_KEYS,
+  type HardwarePreset,
+  type HardwareReport,
+  type HwParamKey,
+  type HwParams,
+} from '../core/hw/index';
 import { Select } from './inputs';
 
 const PRESET_LABEL: Record<HardwarePreset, string> = {
@@ -70,5 +78,63 @@ export function ComponentTable({ hw, measured }: { hw: HardwareReport; measured:
         </tr>
       </tbody>
     </table>
+  );
+}
+
+/** The editable parameter table with units and sources; the one number fitted to the FGMP headline is marked. */
+export function HwParamTable({
+  params,
+  overrides,
+  onOverride,
+}: {
+  params: HwParams;
+  overrides: Partial<Record<HwParamKey, number>>;
+  onOverride: (k: HwParamKey, v: number | undefined) => void;
+}) {
+  return (
+    <details className="w-full text-xs">
+      <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
+      <table className="mt-1 w-full">
+        <thead>
+          <tr className="text-left text-slate-500">
+            <th className="font-normal">parameter</th>
+            <th className="font-normal">value</th>
+            <th className="font-normal">unit</th>
+            <th className="font-normal">source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {HW_PARAM_KEYS.map((k) => (
+            <tr key={k} className="align-top">
+              <td className="pr-2 font-mono">{k}</td>
+              <td className="pr-2">
+                <input
+                  type="number"
+                  aria-label={`Hardware parameter ${k}`}
+                  className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
+                  step="any"
+                  min={0}
+                  value={overrides[k] ?? params[k].value}
+                  onChange={(e) => {
+                    const v = Number(e.target.value);
+                    onOverride(k, e.target.value === '' || !(v >= 0) ? undefined : v);
+                  }}
+                />
+              </td>
+              <td className="pr-2">{params[k].unit}</td>
+              <td className="text-slate-600 dark:text-slate-400">
+                {params[k].fitted && (
+                  <b className="mr-1" data-testid={`fitted-${k}`}>
+                    fitted to the FGMP headline
+                  </b>
+                )}
+                {params[k].assumption ? '(assumption) ' : ''}
+                {params[k].source}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }

@@ -2,14 +2,8 @@
 // activation unit, memory traffic) with the all-FP8 and all-NVFP4 references, totals, bits per weight,
 // and the editable parameter table with sources.
 import * as d3 from 'd3';
-import {
-  HW_PARAM_KEYS,
-  type HardwarePreset,
-  type HardwareReport,
-  type HwParamKey,
-  type HwParams,
-} from '../core/hw/index';
-import { ComponentTable, PresetSelect } from './EnergyComponents';
+import { type HardwarePreset, type HardwareReport, type HwParamKey, type HwParams } from '../core/hw/index';
+import { ComponentTable, HwParamTable, PresetSelect } from './EnergyComponents';
 import { formatBits, formatPercent } from '../store/derive';
 import { BarsX, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend, Plot } from './charts';
 
@@ -203,50 +197,7 @@ export function EnergyView({
         {onPreset && <PresetSelect preset={preset} onPreset={onPreset} />}
         <ComponentTable hw={hw} measured={preset === 'prefill' ? (measured?.components ?? null) : null} />
       </div>
-      <details className="w-full text-xs">
-        <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
-        <table className="mt-1 w-full">
-          <thead>
-            <tr className="text-left text-slate-500">
-              <th className="font-normal">parameter</th>
-              <th className="font-normal">value</th>
-              <th className="font-normal">unit</th>
-              <th className="font-normal">source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {HW_PARAM_KEYS.map((k) => (
-              <tr key={k} className="align-top">
-                <td className="pr-2 font-mono">{k}</td>
-                <td className="pr-2">
-                  <input
-                    type="number"
-                    aria-label={`Hardware parameter ${k}`}
-                    className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
-                    step="any"
-                    min={0}
-                    value={overrides[k] ?? params[k].value}
-                    onChange={(e) => {
-                      const v = Number(e.target.value);
-                      onOverride(k, e.target.value === '' || !(v >= 0) ? undefined : v);
-                    }}
-                  />
-                </td>
-                <td className="pr-2">{params[k].unit}</td>
-                <td className="text-slate-600 dark:text-slate-400">
-                  {params[k].fitted && (
-                    <b className="mr-1" data-testid={`fitted-${k}`}>
-                      fitted to the FGMP headline
-                    </b>
-                  )}
-                  {params[k].assumption ? '(assumption) ' : ''}
-                  {params[k].source}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      <HwParamTable params={params} overrides={overrides} onOverride={onOverride} />
     </div>
   );
 }
