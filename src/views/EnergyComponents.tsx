@@ -40,44 +40,49 @@ const pj = (x: number) => `${d3.format('.4~s')(x * 1e-12)}J`;
 /** pJ by component: mixed, all-FP8, all-NVFP4, the share of the mixed total, and the run's own figures. */
 export function ComponentTable({ hw, measured }: { hw: HardwareReport; measured: Record<string, number> | null }) {
   return (
-    <table className="w-full max-w-2xl text-xs tabular-nums" data-testid="energy-components">
-      <thead>
-        <tr className="text-left text-slate-600 dark:text-slate-400">
-          <th className="pr-2 font-normal">component</th>
-          <th className="pr-2 text-right font-normal">mixed</th>
-          <th className="pr-2 text-right font-normal">share</th>
-          <th className="pr-2 text-right font-normal">all-FP8</th>
-          <th className="pr-2 text-right font-normal">all-NVFP4</th>
-          {measured && (
-            <th className="text-right font-normal" title="fgmp run's energy.components on the evaluation tokens">
-              fgmp run (evaluation)
-            </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {ENERGY_COMPONENTS.map((k) => (
-          <tr key={k} data-testid={`energy-component-${k}`} data-pj={hw.total[k]}>
-            <td className="pr-2 font-mono">{k}</td>
-            <td className="pr-2 text-right">{pj(hw.total[k])}</td>
-            <td className="pr-2 text-right">{((100 * hw.total[k]) / hw.total.total).toFixed(1)}%</td>
-            <td className="pr-2 text-right">{pj(hw.allFp8[k])}</td>
-            <td className="pr-2 text-right">{pj(hw.allNvfp4[k])}</td>
-            {measured && <td className="text-right">{measured[k] === undefined ? '—' : pj(measured[k])}</td>}
+    <div className="max-w-2xl overflow-x-auto">
+      <table className="w-full text-xs tabular-nums" data-testid="energy-components">
+        <thead>
+          <tr className="text-left text-slate-600 dark:text-slate-400">
+            <th className="pr-2 font-normal">component</th>
+            <th className="pr-2 text-right font-normal">mixed</th>
+            <th className="pr-2 text-right font-normal">share</th>
+            <th className="pr-2 text-right font-normal">all-FP8</th>
+            <th className="pr-2 text-right font-normal">all-NVFP4</th>
+            {measured && (
+              <th
+                className="text-right font-normal"
+                title="fgmp run's energy.components: the evaluation tokens, realised activation masks, default parameters"
+              >
+                fgmp run (evaluation tokens)
+              </th>
+            )}
           </tr>
-        ))}
-        <tr className="font-semibold">
-          <td className="pr-2">total</td>
-          <td className="pr-2 text-right">{pj(hw.total.total)}</td>
-          <td className="pr-2 text-right">100%</td>
-          <td className="pr-2 text-right">{pj(hw.allFp8.total)}</td>
-          <td className="pr-2 text-right">{pj(hw.allNvfp4.total)}</td>
-          {measured && (
-            <td className="text-right">{pj(ENERGY_COMPONENTS.reduce((s, k) => s + (measured[k] ?? 0), 0))}</td>
-          )}
-        </tr>
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {ENERGY_COMPONENTS.map((k) => (
+            <tr key={k} data-testid={`energy-component-${k}`} data-pj={hw.total[k]}>
+              <td className="pr-2 font-mono">{k}</td>
+              <td className="pr-2 text-right">{pj(hw.total[k])}</td>
+              <td className="pr-2 text-right">{((100 * hw.total[k]) / hw.total.total).toFixed(1)}%</td>
+              <td className="pr-2 text-right">{pj(hw.allFp8[k])}</td>
+              <td className="pr-2 text-right">{pj(hw.allNvfp4[k])}</td>
+              {measured && <td className="text-right">{measured[k] === undefined ? '—' : pj(measured[k])}</td>}
+            </tr>
+          ))}
+          <tr className="font-semibold">
+            <td className="pr-2">total</td>
+            <td className="pr-2 text-right">{pj(hw.total.total)}</td>
+            <td className="pr-2 text-right">100%</td>
+            <td className="pr-2 text-right">{pj(hw.allFp8.total)}</td>
+            <td className="pr-2 text-right">{pj(hw.allNvfp4.total)}</td>
+            {measured && (
+              <td className="text-right">{pj(ENERGY_COMPONENTS.reduce((s, k) => s + (measured[k] ?? 0), 0))}</td>
+            )}
+          </tr>
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -94,47 +99,50 @@ export function HwParamTable({
   return (
     <details className="w-full text-xs">
       <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
-      <table className="mt-1 w-full">
-        <thead>
-          <tr className="text-left text-slate-500">
-            <th className="font-normal">parameter</th>
-            <th className="font-normal">value</th>
-            <th className="font-normal">unit</th>
-            <th className="font-normal">source</th>
-          </tr>
-        </thead>
-        <tbody>
-          {HW_PARAM_KEYS.map((k) => (
-            <tr key={k} className="align-top">
-              <td className="pr-2 font-mono">{k}</td>
-              <td className="pr-2">
-                <input
-                  type="number"
-                  aria-label={`Hardware parameter ${k}`}
-                  className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
-                  step="any"
-                  min={0}
-                  value={overrides[k] ?? params[k].value}
-                  onChange={(e) => {
-                    const v = Number(e.target.value);
-                    onOverride(k, e.target.value === '' || !(v >= 0) ? undefined : v);
-                  }}
-                />
-              </td>
-              <td className="pr-2">{params[k].unit}</td>
-              <td className="text-slate-600 dark:text-slate-400">
-                {params[k].fitted && (
-                  <b className="mr-1" data-testid={`fitted-${k}`}>
-                    fitted to the FGMP headline
-                  </b>
-                )}
-                {params[k].assumption ? '(assumption) ' : ''}
-                {params[k].source}
-              </td>
+      {/* Sources are long: the table scrolls sideways on a phone rather than widening the page. */}
+      <div className="overflow-x-auto">
+        <table className="mt-1 w-full">
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th className="font-normal">parameter</th>
+              <th className="font-normal">value</th>
+              <th className="font-normal">unit</th>
+              <th className="font-normal">source</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {HW_PARAM_KEYS.map((k) => (
+              <tr key={k} className="align-top">
+                <td className="pr-2 font-mono">{k}</td>
+                <td className="pr-2">
+                  <input
+                    type="number"
+                    aria-label={`Hardware parameter ${k}`}
+                    className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
+                    step="any"
+                    min={0}
+                    value={overrides[k] ?? params[k].value}
+                    onChange={(e) => {
+                      const v = Number(e.target.value);
+                      onOverride(k, e.target.value === '' || !(v >= 0) ? undefined : v);
+                    }}
+                  />
+                </td>
+                <td className="pr-2">{params[k].unit}</td>
+                <td className="text-slate-600 dark:text-slate-400">
+                  {params[k].fitted && (
+                    <b className="mr-1" data-testid={`fitted-${k}`}>
+                      fitted to the FGMP headline
+                    </b>
+                  )}
+                  {params[k].assumption ? '(assumption) ' : ''}
+                  {params[k].source}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </details>
   );
 }
