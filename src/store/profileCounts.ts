@@ -44,15 +44,23 @@ export function deriveFromCounts(
   return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks: [], hardware };
 }
 
-/** Block ids of one tensor, highest score first (ties by block id, as the live ranking breaks them). */
-export function scoreOrder(scores: Float64Array): Uint32Array {
-  const ids = Uint32Array.from({ length: scores.length }, (_, i) => i);
-  return ids.sort((a, b) => scores[b] - scores[a] || a - b);
+/** One tensor's block scores sorted ascending (the typed-array sort: ~10× faster than ids with a comparator). */
+export function sortedScores(scores: Float64Array): Float64Array {
+  return Float64Array.from(scores).sort();
 }
 
-/** The fp8 highest-scoring blocks of one tensor, from its scoreOrder. */
-export function topBlocksMask(order: Uint32Array, fp8: number): Uint8Array {
-  const m = new Uint8Array(order.length);
-  for (let j = 0; j < Math.min(fp8, order.length); j++) m[order[j]] = 1;
+/**
+ * The fp8 highest-scoring blocks of one tensor in O(blocks): every block above the fp8-th largest score, then
+ * blocks equal to it by ascending id (the live ranking's tie order) until fp8 are chosen.
+ */
+export function topBlocksMask(scores: Float64Array, sorted: Float64Array, fp8: number): Uint8Array {
+  const n = scores.length;
+  const m = new Uint8Array(n);
+  const k = Math.min(fp8, n);
+  if (k <= 0) return m;
+  const thr = sorted[n - k];
+  let above = 0;
+  for (let i = 0; i < n; i++) if (scores[i] > thr) ((m[i] = 1), above++);
+  for (let i = 0, left = k - above; i < n && left > 0; i++) if (scores[i] === thr) ((m[i] = 1), left--);
   return m;
 }
