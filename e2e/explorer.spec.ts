@@ -218,12 +218,18 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
       0,
     );
     expect(ones).toBe(Math.round(0.5 * 14240));
-    const svg = await download(page.locator('[data-view="heatmap"]'), 'SVG');
+    // Export buttons are named per panel (issue 15); a figure carries its title, model and share URL.
+    const svg = await download(page.locator('[data-view="heatmap"]'), 'Export Layer heatmaps as SVG');
     expect(svg.bytes.toString('utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    const png = await download(page.locator('[data-view="energy"]'), 'PNG');
+    expect(svg.bytes.toString('utf8')).toContain('<title>Layer heatmaps (FGMP Explorer)</title>');
+    expect(svg.bytes.toString('utf8')).toContain('Model: stories260K.bin');
+    const png = await download(page.locator('[data-view="energy"]'), 'Export Energy and memory as PNG');
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     const csv = await download(page, 'Export CSV');
-    expect(csv.bytes.toString('utf8').split('\n')[0]).toBe(
+    // Leading "# " lines: title, model, settings, share URL; then the header row.
+    const csvLines = csv.bytes.toString('utf8').split('\n');
+    expect(csvLines[1]).toBe('# Model: stories260K.bin');
+    expect(csvLines.find((l) => !l.startsWith('#'))).toBe(
       'layer,projection,blocks,fp8_blocks,weight_fp8_share,activation_fp8_share,weight_bits,energy_pj',
     );
     // Copy link puts the address (which always carries the state) on the clipboard.

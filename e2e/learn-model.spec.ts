@@ -46,7 +46,9 @@ async function setBits(page: Page, keep: number) {
   await expect(page.getByTestId('keep-shown')).toHaveText(String(keep));
 }
 
-test('truncation lesson: perplexity of the default model with truncated weights equals the core in Node', async ({ page }) => {
+test('truncation lesson: perplexity of the default model with truncated weights equals the core in Node', async ({
+  page,
+}) => {
   test.setTimeout(400_000);
   mkdirSync(SHOTS, { recursive: true });
   const session = await nodeSession();
@@ -117,10 +119,14 @@ test('truncation lesson: perplexity of the default model with truncated weights 
   }
 });
 
-test('truncation lesson without a model: says so and links to the explorer', async ({ page }) => {
+test('truncation lesson opened directly: loads the default model itself; the explorer then has it', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
   await page.goto('/#/learn/truncation');
-  await expect(page.getByTestId('no-model')).toContainText('No model is loaded');
-  await page.getByTestId('truncation-explorer-link').click();
+  await expect(page.getByTestId('no-model')).toHaveCount(0);
+  await expect(page.getByTestId('truncation-ppl')).toBeVisible({ timeout: 240_000 });
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Explorer' }).click();
   await expect(page).toHaveURL(/#\/explorer/);
   await expect(page.getByTestId('model-name')).toHaveText('sotu-llama.bin', { timeout: 60_000 });
 });

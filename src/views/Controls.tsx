@@ -4,7 +4,7 @@ import { memo } from 'react';
 import { useExplorer } from '../store/explorerStore';
 import { CLIPPINGS, FP8_SCALING_URL, POLICIES, TOKEN_LIMITS } from '../core/url/shareState';
 import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
-import { ErrorBox, Note, ProgressBar, formatDuration } from './ui';
+import { ErrorBox, Note, ProgressBar, formatDuration, LongName } from './ui';
 import { Select, Slider } from './inputs';
 import { cancelRunning, dismissTextError, openText, recalibrate, updateSettings } from '../store/actions';
 import { storageInputs, totalStorageBits } from '../core/fgmp/index';
@@ -42,7 +42,8 @@ export const DataPanel = memo(function DataPanel() {
       </h2>
       {asked.map((f) => (
         <Note key={f.role}>
-          The shared link used <b>{f.name}</b> as {f.role} text: open it below.
+          The shared link used <LongName name={f.name} className="max-w-full font-bold" /> as {f.role} text: open it
+          below.
         </Note>
       ))}
       {(['calibration', 'evaluation'] as const).map((role) => (

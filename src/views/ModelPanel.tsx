@@ -48,7 +48,9 @@ export const ModelPanel = memo(function ModelPanel() {
         <Note>
           The shared link was made with local files. Open{' '}
           {asked.map((f) => (
-            <b key={f.name}>{f.name} </b>
+            <span key={f.name}>
+              <LongName name={f.name} className="max-w-full font-bold" />{' '}
+            </span>
           ))}
           to reproduce its numbers.
         </Note>
@@ -169,7 +171,8 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
   return (
     <div className="mt-2" data-testid="model-info">
       <div className="text-xs">
-        <b data-testid="model-name">{summary.name}</b> · {summary.variant} · {(summary.bytes / 2 ** 20).toFixed(2)} MiB
+        <LongName name={summary.name} className="max-w-full font-bold" testId="model-name" /> · {summary.variant} ·{' '}
+        {(summary.bytes / 2 ** 20).toFixed(2)} MiB
       </div>
       <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 text-xs tabular-nums" data-testid="model-config">
         {rows.map(([k, v]) => (

@@ -167,9 +167,13 @@ export function saveText(name: string, text: string, type = 'text/plain') {
 }
 
 /** A name that may be very long (a file name from a share link): one line, cut with "…", in full on hover. */
-export function LongName({ name, className }: { name: string; className?: string }) {
+export function LongName({ name, className, testId }: { name: string; className?: string; testId?: string }) {
   return (
-    <span className={`inline-block max-w-full truncate align-bottom ${className ?? ''}`} title={name}>
+    <span
+      className={`inline-block max-w-full truncate align-bottom ${className ?? ''}`}
+      title={name}
+      data-testid={testId}
+    >
       {name}
     </span>
   );

@@ -86,7 +86,8 @@ export function ExplorerPage() {
     <div className="mx-auto grid max-w-[1800px] gap-3 lg:grid-cols-[20rem_1fr]">
       {/* Above both columns: on a phone the model panel's "see above" must still hold. */}
       <WorkerNotice className="lg:col-span-2" />
-      <aside className="space-y-3">
+      {/* Phones: the results first, the panels that change them after (order; wide screens keep two columns). */}
+      <aside className="order-2 min-w-0 space-y-3 lg:order-none">
         <ModelPanel />
         <DataPanel />
         <ControlsPanel />
@@ -94,7 +95,7 @@ export function ExplorerPage() {
         <SharePanel d={d} ppl={ppl} />
       </aside>
 
-      <div className="min-w-0 space-y-3">
+      <div className="order-1 min-w-0 space-y-3 lg:order-none">
         <Messages />
         <BackgroundCalibration />
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
