@@ -60,7 +60,15 @@ export function topBlocksMask(scores: Float64Array, sorted: Float64Array, fp8: n
   if (k <= 0) return m;
   const thr = sorted[n - k];
   let above = 0;
-  for (let i = 0; i < n; i++) if (scores[i] > thr) ((m[i] = 1), above++);
-  for (let i = 0, left = k - above; i < n && left > 0; i++) if (scores[i] === thr) ((m[i] = 1), left--);
+  for (let i = 0; i < n; i++)
+    if (scores[i] > thr) {
+      m[i] = 1;
+      above++;
+    }
+  for (let i = 0, left = k - above; i < n && left > 0; i++)
+    if (scores[i] === thr) {
+      m[i] = 1;
+      left--;
+    }
   return m;
 }
