@@ -168,7 +168,7 @@ function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
       <p className={warn} data-testid="truncation-waiting">
         {calibration.status === 'error'
           ? `The explorer could not calibrate ${model.summary?.name ?? 'the model'} (${calibration.error}); the perplexity needs its evaluation session. See `
-          : `The explorer is ${model.status === 'running' ? 'loading' : 'calibrating'} ${model.summary?.name ?? 'the model'}; the perplexity appears here once it is ready (see `}
+          : `The app is ${model.status === 'running' ? 'loading' : 'calibrating'} ${model.summary?.name ?? 'the model'}; the perplexity appears here once it is ready (progress in `}
         {explorerLink}
         {calibration.status === 'error' ? '.' : ').'}
       </p>
