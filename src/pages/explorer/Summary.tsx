@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import { formatPercent } from '../../store/derive';
 import type { Derivation, ShownPerplexity } from './hooks';
+import { useExplorer } from '../../store/explorerStore';
 
 export function formatSigned(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}%`;
@@ -17,6 +18,14 @@ const RUNNING_LABEL = {
 
 function PerplexitySub({ ppl, calibrated }: { ppl: ShownPerplexity; calibrated: boolean }) {
   const { current, fp8Base, running, progress, error } = ppl;
+  // Said as it is: a loaded model and text are being calibrated, not missing.
+  const waiting = useExplorer((s) =>
+    s.calibration.status === 'running' || s.model.status === 'running'
+      ? 'after calibration (running)'
+      : s.model.summary?.tokenizer && s.texts.calibration
+        ? ''
+        : 'needs the tokenizer and a calibration text',
+  );
   return (
     <>
       {current && fp8Base
@@ -25,7 +34,7 @@ function PerplexitySub({ ppl, calibrated }: { ppl: ShownPerplexity; calibrated: 
           ? `all-FP8 ${fp8Base.ppl.toFixed(3)}`
           : calibrated
             ? ''
-            : 'needs the tokenizer and a calibration text'}
+            : waiting}
       {running && (
         <span className="block">
           computing {RUNNING_LABEL[running]}…{' '}
