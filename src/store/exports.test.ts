@@ -23,6 +23,15 @@ describe('exports stand alone', () => {
 
   it('long figure lines (a share URL) wrap into pieces that keep the figure width', () => {
     expect(wrapLine('abcdefg', 3)).toEqual(['abc', 'def', 'g']);
+    // At a space or an '&' in the second half of a piece; never a word cut in two when it can be helped.
+    expect(wrapLine('4096 calibration / 4096 evaluation tokens', 20)).toEqual([
+      '4096 calibration /',
+      '4096 evaluation',
+      'tokens',
+    ]);
+    expect(wrapLine('v=1&model=default&calib=x', 20)).toEqual(['v=1&model=default&', 'calib=x']);
+    // No break in the second half: cut at the width.
+    expect(wrapLine('v=1&model=default', 14)).toEqual(['v=1&model=defa', 'ult']);
     expect(wrapLine('', 3)).toEqual(['']);
     expect(wrapLine('x'.repeat(1000), 100).every((p) => p.length === 100)).toBe(true);
   });

@@ -27,11 +27,22 @@ export function downloadBlob(blob: Blob, name: string): void {
 const escapeXml = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-/** Long lines (a share URL) cut into pieces of at most `n` characters so the figure keeps its width. */
+/**
+ * Long lines cut into pieces of at most `n` characters so the figure keeps its width: after a space or a
+ * URL's '&' where there is one in the piece's second half, else exactly at `n` (an unbroken name).
+ */
 export function wrapLine(line: string, n: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < line.length; i += n) out.push(line.slice(i, i + n));
-  return out.length ? out : [''];
+  let rest = line;
+  while (rest.length > n) {
+    const piece = rest.slice(0, n);
+    const at = Math.max(piece.lastIndexOf(' '), piece.lastIndexOf('&'));
+    const cut = at >= n / 2 ? at + 1 : n;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut);
+  }
+  out.push(rest);
+  return out;
 }
 
 /** The panel's HTML legends (SwatchLegend: a swatch <svg> then its label), as label and swatch markup. */
@@ -65,6 +76,14 @@ export function panelSvg(panel: HTMLElement, context?: FigureContext): { svg: st
   }
   for (const el of parts) {
     const r = el.getBoundingClientRect();
+    // Each chart's accessible name as its caption (the panel's HTML labels are not in the SVG); legends have theirs.
+    const caption = el.getAttribute('aria-label');
+    if (context && caption && !caption.startsWith('Colour legend'))
+      for (const piece of wrapLine(caption, Math.max(40, Math.floor(width / 5.8)))) {
+        y += 12;
+        body.push(`<text x="0" y="${y}" font-size="10" font-weight="600">${escapeXml(piece)}</text>`);
+      }
+    if (context && caption && !caption.startsWith('Colour legend')) y += 4;
     if (el instanceof HTMLCanvasElement) {
       body.push(`<image x="0" y="${y}" width="${r.width}" height="${r.height}" href="${el.toDataURL('image/png')}"/>`);
     } else {
@@ -80,7 +99,8 @@ export function panelSvg(panel: HTMLElement, context?: FigureContext): { svg: st
   // HTML legends: one row per entry, wrapped to the figure's width.
   let x = 0;
   for (const l of htmlLegends(panel)) {
-    const w = 18 + l.label.length * 6;
+    // 11 px text: about 6.6 px a character (a little generous, so labels never run into the next swatch).
+    const w = 26 + Math.ceil(l.label.length * 6.6);
     if (x > 0 && x + w > width) {
       x = 0;
       y += 16;
@@ -89,7 +109,7 @@ export function panelSvg(panel: HTMLElement, context?: FigureContext): { svg: st
       `<svg x="${x}" y="${y}" width="22" height="12" overflow="visible">${l.swatch}</svg>` +
         `<text x="${x + 26}" y="${y + 10}" font-size="11">${escapeXml(l.label)}</text>`,
     );
-    x += w + 12;
+    x += w + 14;
   }
   if (x > 0) y += 20;
   const height = Math.max(1, y - 8);
