@@ -42,6 +42,9 @@ test('7B-shaped profile: open, budget answers, block grid by Range (medians prin
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect(page.getByTestId('profile-status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
     await expect(cells).toHaveCount(32 * 7);
+    await expect
+      .poll(() => page.evaluate(() => window.__fgmp!.store.getState().profile.openMs), { timeout: 60_000 })
+      .not.toBeNull();
     opens.push(await page.evaluate(() => window.__fgmp!.store.getState().profile.openMs!));
     painted.push(await page.evaluate(() => (window as unknown as { __painted: number }).__painted));
   }

@@ -19,7 +19,7 @@ import {
 } from '../core/profile/index';
 import type { Projection } from '../core/model/types';
 import { tensorKey } from '../core/pipeline/vocabulary';
-import type { ShareState } from '../core/url/shareState';
+import type { FileOrUrl, ShareState } from '../core/url/shareState';
 import { patch, useExplorer, type ExplorerState } from './explorerStore';
 
 /** Block scores a tab ranks exactly (the rest answer from histograms): 32 M blocks, 256 MiB of float64. */
@@ -101,7 +101,12 @@ let generation = 0;
 const inflight = { ranking: '', activations: NaN, detail: '' };
 
 /** Opens a profile from a byte source; the views switch to it once its first answer is ready. */
-async function openSource(origin: ProfileOrigin, name: string, source: () => Promise<ByteSource>): Promise<boolean> {
+async function openSource(
+  origin: ProfileOrigin,
+  name: string,
+  source: () => Promise<ByteSource>,
+  field: FileOrUrl | null = null,
+): Promise<boolean> {
   const t0 = performance.now();
   const mine = ++generation;
   inflight.ranking = '';
@@ -112,10 +117,13 @@ async function openSource(origin: ProfileOrigin, name: string, source: () => Pro
   try {
     const profile = await Profile.open(await source());
     if (mine !== generation) return false;
-    patch('profile', { profile });
+    // Ready: the views draw as each answer lands (weights first), not after all of them.
+    patch('profile', { profile, status: 'done' });
+    // The share link names a file or URL profile from the moment it shows.
+    if (field) useExplorer.setState((s) => ({ settings: { ...s.settings, profile: field } }));
     await refreshProfile();
     if (mine !== generation) return false;
-    patch('profile', { status: 'done', openMs: performance.now() - t0 });
+    patch('profile', { openMs: performance.now() - t0 });
     return true;
   } catch (e) {
     if (mine === generation)
@@ -143,20 +151,20 @@ export function fileSource(file: Blob): ByteSource {
 }
 
 export async function openProfileFile(file: File): Promise<boolean> {
-  const ok = await openSource('file', file.name, async () => fileSource(file));
-  if (ok) useExplorer.setState((s) => ({ settings: { ...s.settings, profile: { kind: 'file', name: file.name } } }));
-  return ok;
+  return openSource('file', file.name, async () => fileSource(file), { kind: 'file', name: file.name });
 }
 
 /** A URL read by HTTP Range requests (Hugging Face `resolve/` links serve them): header first, tensors on demand. */
 export async function openProfileUrl(url: string): Promise<boolean> {
-  const ok = await openSource('url', url, async () =>
-    rangeSource(url, (u, init) => fetch(u, init), {
-      onRequest: () => useExplorer.setState((s) => ({ profile: { ...s.profile, requests: s.profile.requests + 1 } })),
-    }),
+  return openSource(
+    'url',
+    url,
+    async () =>
+      rangeSource(url, (u, init) => fetch(u, init), {
+        onRequest: () => useExplorer.setState((s) => ({ profile: { ...s.profile, requests: s.profile.requests + 1 } })),
+      }),
+    { kind: 'url', url },
   );
-  if (ok) useExplorer.setState((s) => ({ settings: { ...s.settings, profile: { kind: 'url', url } } }));
-  return ok;
 }
 
 /** Whether a file is an FGMP profile (by content: a safetensors header with fgmp metadata). */
@@ -211,8 +219,11 @@ export async function refreshProfile(): Promise<void> {
   }
   if (p.activations?.budget !== activationBudget && inflight.activations !== activationBudget) {
     inflight.activations = activationBudget;
+    // After the weight answer and one task: the heatmap paints before the activation τ work starts.
+    const weightsFirst = jobs.length ? jobs[0].then(() => new Promise((r) => setTimeout(r, 0))) : Promise.resolve();
     jobs.push(
-      activationAnswer(profile, activationBudget)
+      weightsFirst
+        .then(() => activationAnswer(profile, activationBudget))
         .then(
           (a) => {
             const shares: Record<string, number> = {};
