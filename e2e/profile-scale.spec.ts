@@ -1,6 +1,6 @@
 // The 7B-shaped profile in Chromium (issue 11 item 7): open time, budget answer time and paint frame, one
 // tensor's block grid by Range. Skips unless FGMP_7B_PROFILE_URL names the file served with Range support
-// (make it with scripts/make-7b-profile.ts; docs/profile-format.md §10 has the commands and the medians).
+// (make it with scripts/make-7b-profile.ts; docs/profile-format.md §11 has the commands and the medians).
 import { test, expect } from '@playwright/test';
 
 const URL_7B = process.env.FGMP_7B_PROFILE_URL;
