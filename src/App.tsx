@@ -72,9 +72,10 @@ export function App() {
   const page = pages.find((p) => p.id === pageId) ?? null;
   return (
     <div className="min-h-screen bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+      {/* Phones: title and theme button on one line, the pages under them. */}
       <header className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-slate-200 px-4 py-2 dark:border-slate-800">
         <h1 className="text-lg font-semibold">FGMP Explorer</h1>
-        <nav aria-label="Pages" className="flex flex-wrap gap-2">
+        <nav aria-label="Pages" className="order-3 flex w-full flex-wrap gap-2 sm:order-2 sm:w-auto">
           {pages.map((p) => (
             <a
               key={p.id}
@@ -88,7 +89,7 @@ export function App() {
         </nav>
         <button
           type="button"
-          className="btn-ghost ml-auto text-sm"
+          className="btn-ghost order-2 ml-auto text-sm sm:order-3"
           aria-pressed={theme === 'dark'}
           onClick={toggleTheme}
         >
