@@ -87,7 +87,8 @@ test('the shipped profile populates the explorer before calibration ends; live n
     .toBe(JSON.stringify(fromProfile.acts));
   expect(await sharesOf(page, 'weights')).toEqual(fromProfile.weights);
   expect(await figures(page)).toEqual(profileFigures);
-  expect(populatedMs, `heatmap populated ${populatedMs} ms after opening`).toBeLessThan(2000);
+  // The time itself is a measurement (logged above, docs/profile-format.md §11), not a limit: the order is what is
+  // asserted, so a busy machine cannot fail it.
   expect(running).toBe('true');
   expect(calibratedThen).toBe(false);
   expect(outside).toEqual([]);
