@@ -143,6 +143,12 @@ test('instruments: KL equals fgmp run; pins in the link survive a reload; bits g
   expect(bOnly).toBe(cells.reduce((s, c) => s + c.bOnly, 0));
   expect(aOnly).toBeGreaterThan(0); // magnitude and FGMP pick different blocks
   await expect(page.getByTestId('ab-row-ppl')).not.toHaveAttribute('data-b', '', { timeout: 300_000 });
+  // B's own pins: every down projection FP8 in B (marked on B's heatmap, spelled as --pin in the link).
+  await page.getByTestId('ab-pins').fill('*.down=fp8');
+  await page.getByTestId('ab-pins').press('Enter');
+  await expect(page).toHaveURL(/[?&]ab=1%3Amagnitude%3A[\d.]+%3Afisher%3A\*\.down%3Dfp8(&|$)/);
+  await expect(page.getByTestId('ab-heatmap-B').locator('[data-pin]')).toHaveCount(4);
+  await expect(page.getByTestId('ab-heatmap-B').locator('[data-cell="3-down"]')).toHaveAttribute('data-share', '1');
   await page.getByTestId('energy-components').scrollIntoViewIfNeeded();
   await shots(page, 'instruments-ab');
 });

@@ -9,6 +9,8 @@ import type { Derived } from '../store/derive';
 import type { AbDifference } from '../store/instrumentsDerive';
 import { tensorKey } from '../store/derive';
 import { Axis, ColorLegend, HeatCells, OKABE_ITO } from './charts';
+import { useState } from 'react';
+import { canonicalPins } from '../core/url/instrumentFields';
 import { Select, Slider } from './inputs';
 
 /** −1 (every block FP8 in B only) … 0 (same) … +1 (every block FP8 in A only): blue ↔ orange, grey at 0. */
@@ -120,6 +122,44 @@ export function AbControls({ ab, onChange }: { ab: AbConfig; onChange: (v: Parti
         format={(v) => `${(v * 100).toFixed(1)}% FP8`}
         onChange={(weightBudget) => onChange({ weightBudget })}
       />
+      <AbPins pins={ab.pins} onPins={(pins) => onChange({ pins })} />
+    </div>
+  );
+}
+
+/** B's pins as the CLI's --pin SPEC, applied on Enter or leaving the field; a malformed spec says why. */
+function AbPins({ pins, onPins }: { pins: string; onPins: (pins: string) => void }) {
+  const [draft, setDraft] = useState({ for: pins, text: pins, error: null as string | null });
+  const d = draft.for === pins ? draft : { for: pins, text: pins, error: null };
+  const apply = () => {
+    try {
+      const spec = canonicalPins(d.text);
+      setDraft({ for: spec, text: spec, error: null });
+      if (spec !== pins) onPins(spec);
+    } catch (e) {
+      setDraft({ ...d, error: (e as Error).message });
+    }
+  };
+  return (
+    <div>
+      <label htmlFor="ab-pins" className="block font-medium">
+        B: pins (as <code>--pin</code>)
+      </label>
+      <input
+        id="ab-pins"
+        data-testid="ab-pins"
+        className="input font-mono"
+        placeholder="e.g. *.down=fp8"
+        value={d.text}
+        onChange={(e) => setDraft({ for: pins, text: e.target.value, error: null })}
+        onBlur={apply}
+        onKeyDown={(e) => e.key === 'Enter' && apply()}
+      />
+      {d.error && (
+        <span role="alert" className="text-red-700 dark:text-red-400">
+          {d.error}
+        </span>
+      )}
     </div>
   );
 }
