@@ -9,9 +9,10 @@ import {
   type PointerEvent,
   type WheelEvent,
 } from 'react';
-import * as d3 from 'd3';
+import type * as d3 from 'd3';
 import type { TensorDetail } from '../core/pipeline/results';
-import { ColorLegend, PALETTE, SEQUENTIAL, SwatchLegend } from './charts';
+import { ColorLegend, PALETTE, SwatchLegend } from './charts';
+import { paintGrid, useBlockBitmap, useScoreScale } from './blockGridPaint';
 import { BLOCK_SIZE, blockGrid, blockSpan } from './blockSpan';
 
 export const FP8_COLOUR = PALETTE.fp8;
@@ -44,106 +45,14 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
   const drag = useRef<{ x: number; y: number; tx: number; ty: number; moved: boolean } | null>(null);
   // (The parent keys this component by tensor, so a new tensor starts unzoomed.)
 
-  const scoreScale = useMemo(() => {
-    let lo = Infinity;
-    let hi = 0;
-    for (let i = 0; i < scores.length; i++) {
-      const s = scores[i];
-      if (s > 0 && s < lo) lo = s;
-      if (s > hi) hi = s;
-    }
-    if (!(hi > 0)) return null;
-    if (!(lo < hi)) lo = hi / 10;
-    return d3.scaleSequentialLog(SEQUENTIAL.cividis).domain([lo, hi]).clamp(true);
-  }, [scores]);
-
-  // One pixel per block; the visible canvas scales it (crisp, no smoothing).
-  const bitmap = useMemo(() => {
-    const c = document.createElement('canvas');
-    c.width = bpr;
-    c.height = rows;
-    return c;
-  }, [bpr, rows]);
-
-  useLayoutEffect(() => {
-    const ctx = bitmap.getContext('2d')!;
-    const img = ctx.createImageData(bpr, rows);
-    const px = new Uint32Array(img.data.buffer);
-    const rgba = (hex: string) => {
-      const c = d3.color(hex)!.rgb();
-      return (255 << 24) | (c.b << 16) | (c.g << 8) | c.r;
-    };
-    if (colour === 'precision' || !scoreScale) {
-      const on = rgba(FP8_COLOUR);
-      const off = rgba(NVFP4_COLOUR);
-      for (let b = 0; b < mask.length; b++) px[b] = mask[b] ? on : off;
-    } else {
-      const lut = d3.range(256).map((i) => rgba(SEQUENTIAL.cividis(i / 255)));
-      const [lo, hi] = scoreScale.domain();
-      const llo = Math.log(lo);
-      const span = Math.log(hi) - llo || 1;
-      for (let b = 0; b < scores.length; b++) {
-        const s = scores[b];
-        const t = s > 0 ? Math.max(0, Math.min(1, (Math.log(s) - llo) / span)) : 0;
-        px[b] = lut[Math.round(t * 255)];
-      }
-    }
-    ctx.putImageData(img, 0, 0);
-  }, [bitmap, mask, scores, colour, scoreScale, bpr, rows]);
-
+  const scoreScale = useScoreScale(scores);
+  const bitmap = useBlockBitmap(mask, scores, colour, scoreScale, bpr, rows);
   const sx = (W / bpr) * view.k;
   const sy = (H / rows) * view.k;
-
-  useLayoutEffect(() => {
-    const canvas = canvasRef.current!;
-    const dpr = window.devicePixelRatio || 1;
-    // Resizing reallocates the backing store: only when the pixel ratio changed.
-    if (canvas.width !== W * dpr || canvas.height !== H * dpr) {
-      canvas.width = W * dpr;
-      canvas.height = H * dpr;
-    }
-    const ctx = canvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, W, H);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(bitmap, view.tx, view.ty, bpr * sx, rows * sy);
-    // Grid lines between blocks once cells are large enough to tell apart.
-    if (sx >= 6 && sy >= 6) {
-      ctx.strokeStyle = 'rgba(255,255,255,0.35)';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (let c = 0; c <= bpr; c++) {
-        const x = Math.round(view.tx + c * sx) + 0.5;
-        ctx.moveTo(x, Math.max(0, view.ty));
-        ctx.lineTo(x, Math.min(H, view.ty + rows * sy));
-      }
-      for (let r = 0; r <= rows; r++) {
-        const y = Math.round(view.ty + r * sy) + 0.5;
-        ctx.moveTo(Math.max(0, view.tx), y);
-        ctx.lineTo(Math.min(W, view.tx + bpr * sx), y);
-      }
-      ctx.stroke();
-    }
-    // Outlines in black then white so they show on both cell colours.
-    for (const [b, width] of [
-      [hover, 1.5],
-      [selectedBlock, 2.5],
-    ] as const) {
-      if (b === null || b >= rows * bpr) continue;
-      const r = Math.floor(b / bpr);
-      const c = b - r * bpr;
-      const x = view.tx + c * sx - 2;
-      const y = view.ty + r * sy - 2;
-      const w = Math.max(4, sx) + 4;
-      const h = Math.max(4, sy) + 4;
-      ctx.strokeStyle = PALETTE.outlineDark;
-      ctx.lineWidth = width + 2;
-      ctx.strokeRect(x, y, w, h);
-      ctx.strokeStyle = PALETTE.outlineLight;
-      ctx.lineWidth = width;
-      ctx.strokeRect(x, y, w, h);
-    }
-  }, [bitmap, view, sx, sy, bpr, rows, hover, selectedBlock, mask, scores, colour]);
+  useLayoutEffect(
+    () => paintGrid(canvasRef.current!, bitmap, { ...view, sx, sy, W, H }, bpr, rows, hover, selectedBlock),
+    [bitmap, view, sx, sy, bpr, rows, hover, selectedBlock, mask, scores, colour],
+  );
 
   // Pointer position in the canvas's own W × H units (CSS may shrink it on a narrow screen).
   const local = (clientX: number, clientY: number) => {

@@ -82,7 +82,6 @@ export function EnergyView({
     .nice()
     .range([m.left, width - m.right]);
   const nj = (pj: number) => d3.format('.3~s')(pj * 1e-12) + 'J';
-  const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
   return (
     <div className="flex flex-wrap gap-4">
       <div className="min-w-0 max-w-full">
@@ -98,7 +97,7 @@ export function EnergyView({
           }}
           width={width}
           height={height}
-          label="Energy per layer, stacked by component, with all-FP8 (black tick) and all-NVFP4 (grey tick) references"
+          label="Energy per layer, stacked by component, with all-FP8 (solid tick) and all-NVFP4 (dashed grey tick) references"
         >
           {rows.map(([layer, r], i) => {
             const y = m.top + i * (barH + 6);
@@ -153,51 +152,64 @@ export function EnergyView({
           ]}
         />
       </div>
-      <dl
-        className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums"
-        data-testid="energy-totals"
-      >
-        <dt>Energy (mixed)</dt>
-        <dd>{nj(hw.total.total)}</dd>
-        <dt>vs all-FP8</dt>
-        <dd data-testid="energy-ratio-fp8">{formatPercent(hw.vsFp8 - 1)}</dd>
-        <dt>vs all-NVFP4</dt>
-        <dd>{formatPercent(hw.vsNvfp4 - 1)}</dd>
-        <dt className="mt-2 font-semibold">Weight memory</dt>
-        <dd className="mt-2" data-testid="memory-mixed" data-bits={hw.weightBits.mixed}>
-          {formatBits(hw.weightBits.mixed)}
-        </dd>
-        <dt>all-FP8</dt>
-        <dd>{formatBits(hw.weightBits.allFp8)}</dd>
-        <dt>all-NVFP4</dt>
-        <dd>{formatBits(hw.weightBits.allNvfp4)}</dd>
-        <dt>saved vs FP8</dt>
-        <dd>{formatPercent(memSavedFp8)}</dd>
-        <dt>bits per weight</dt>
-        <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
-        {measured && (
-          <>
-            <dt
-              className="mt-2 font-semibold"
-              title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters"
-            >
-              Measured on evaluation
-            </dt>
-            <dd className="mt-2" data-testid="energy-measured">
-              {formatPercent(measured.energyVsFp8 - 1)} vs FP8
-            </dd>
-            <dt>activation FP8 share</dt>
-            <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>
-            <dt>tokens</dt>
-            <dd>{measured.tokens.toLocaleString('en-US')}</dd>
-          </>
-        )}
-      </dl>
+      <EnergyTotals hw={hw} measured={measured} nj={nj} />
       <div className="w-full">
         {onPreset && <PresetSelect preset={preset} onPreset={onPreset} />}
         <ComponentTable hw={hw} measured={preset === 'prefill' ? (measured?.components ?? null) : null} />
       </div>
       <HwParamTable params={params} overrides={overrides} onOverride={onOverride} />
     </div>
+  );
+}
+
+/** Energy and weight-memory totals, and the pipeline's own figures for this configuration when it has run. */
+function EnergyTotals({
+  hw,
+  measured,
+  nj,
+}: {
+  hw: HardwareReport;
+  measured: { energyVsFp8: number; actFp8Share: number | null; tokens: number } | null;
+  nj: (pj: number) => string;
+}) {
+  const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
+  return (
+    <dl className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums" data-testid="energy-totals">
+      <dt>Energy (mixed)</dt>
+      <dd>{nj(hw.total.total)}</dd>
+      <dt>vs all-FP8</dt>
+      <dd data-testid="energy-ratio-fp8">{formatPercent(hw.vsFp8 - 1)}</dd>
+      <dt>vs all-NVFP4</dt>
+      <dd>{formatPercent(hw.vsNvfp4 - 1)}</dd>
+      <dt className="mt-2 font-semibold">Weight memory</dt>
+      <dd className="mt-2" data-testid="memory-mixed" data-bits={hw.weightBits.mixed}>
+        {formatBits(hw.weightBits.mixed)}
+      </dd>
+      <dt>all-FP8</dt>
+      <dd>{formatBits(hw.weightBits.allFp8)}</dd>
+      <dt>all-NVFP4</dt>
+      <dd>{formatBits(hw.weightBits.allNvfp4)}</dd>
+      <dt>saved vs FP8</dt>
+      <dd>{formatPercent(memSavedFp8)}</dd>
+      <dt>bits per weight</dt>
+      <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
+      {measured && (
+        <>
+          <dt
+            className="mt-2 font-semibold"
+            title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters"
+          >
+            Measured on evaluation
+          </dt>
+          <dd className="mt-2" data-testid="energy-measured">
+            {formatPercent(measured.energyVsFp8 - 1)} vs FP8
+          </dd>
+          <dt>activation FP8 share</dt>
+          <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>
+          <dt>tokens</dt>
+          <dd>{measured.tokens.toLocaleString('en-US')}</dd>
+        </>
+      )}
+    </dl>
   );
 }
