@@ -137,3 +137,35 @@ describe('fgmp run and sweep: KL, pins, bits budgets, layerwise', () => {
     }
   }, 240_000);
 });
+
+describe('fgmp profile with token id files', () => {
+  it('--calib-ids / --eval-ids: the profile answers as fgmp run on the same ids', async () => {
+    const ids = path.join(dir, 'p-calib.ids');
+    const evalIds = path.join(dir, 'p-eval.ids');
+    writeFileSync(ids, '1 2 3 4 5 6 7 8\n3 9 27 1 2\n5 6 7 8 9 10 11 12 13 14 15 16\n');
+    writeFileSync(evalIds, '1 5 9 13 17 21\n2 4 6 8\n');
+    const out = path.join(dir, 'ids.profile.safetensors');
+    const common = ['--calib-ids', ids, '--engine', 'wasm'];
+    const p = await runCli(['profile', modelPath, ...common, '--eval-ids', evalIds, '--budgets', '0.3', '--out', out]);
+    expect(p.code, p.err).toBe(0);
+    expect(p.err).toMatch(/calibration: 3 x 11 tokens from .*p-calib\.ids/);
+    const fromProfile = JSON.parse((await runCli(['run', '--profile', out, '--budget', '0.3', '--json'])).out);
+    const live = await runCli([
+      'run',
+      modelPath,
+      ...common,
+      '--eval-ids',
+      evalIds,
+      '--budget',
+      '0.3',
+      '--kl',
+      'off',
+      '--json',
+    ]);
+    const j = JSON.parse(live.out);
+    expect(fromProfile.layers.map((l: { fp8Share: number }) => l.fp8Share)).toEqual(
+      j.layers.map((l: { fp8Share: number }) => l.fp8Share),
+    );
+    expect(fromProfile.ppl).toBeCloseTo(j.ppl, 9);
+  }, 180_000);
+});

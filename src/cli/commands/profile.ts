@@ -12,17 +12,18 @@ import { defaultModelFiles, modelArgument, tokenizerFor } from '../defaultModel.
 import { DEFAULT_MODEL } from '../../core/data/index.ts';
 import { fileSink } from '../profileFile.ts';
 import { loadModelFromArgs } from './info.ts';
-import { clipOption, intOption, policyOption, resultJson, shareOption } from './run.ts';
+import { clipOption, intOption, policyOption, readIdSequences, resultJson, shareOption } from './run.ts';
 import {
   calibrate,
   encodeTextPrefix,
+  idSequences,
   sampledSequences,
   sampledStream,
   textSequences,
   type TokenSequences,
 } from '../../core/pipeline/calibrate.ts';
 import { FgmpSession } from '../../core/pipeline/evaluate.ts';
-import { slidingWindows } from '../../core/eval/windows.ts';
+import { sequenceWindows, slidingWindows } from '../../core/eval/windows.ts';
 import { LlamaEngine } from '../../core/runtime/engine.ts';
 import { POLICY_KINDS, type PolicyKind } from '../../core/fgmp/index.ts';
 import {
@@ -34,8 +35,8 @@ import {
 } from '../../core/profile/index.ts';
 
 const usage =
-  `fgmp profile [MODEL] [--tokenizer TOK] (--calib FILE | --calib-seed N) [--calib-tokens N | --seqs N] [--seq-len N] ` +
-  `[--eval FILE | --eval-seed N] [--eval-tokens N] [--budgets LIST] [--act-budgets LIST|same|none] [--sweep-policies LIST] ` +
+  `fgmp profile [MODEL] [--tokenizer TOK] (--calib FILE | --calib-seed N | --calib-ids FILE) [--calib-tokens N | --seqs N] [--seq-len N] ` +
+  `[--eval FILE | --eval-seed N | --eval-ids FILE] [--eval-tokens N] [--budgets LIST] [--act-budgets LIST|same|none] [--sweep-policies LIST] ` +
   `[--clip fisher|mse|none] [--fp8-scaling tensor|row] [--act-scores full|histogram] [--seed N] [--threads N] ${engineUsage} --out FILE [--json]\n` +
   'The calibration is the one fgmp run does with the same options (MODEL omitted: the default model with its texts). ' +
   '--budgets adds an evaluation sweep: every policy (or --sweep-policies) at each budget, weights only and with activations at ' +
@@ -45,6 +46,8 @@ const options = {
   tokenizer: { type: 'string' },
   calib: { type: 'string' },
   'calib-seed': { type: 'string' },
+  'calib-ids': { type: 'string' },
+  'eval-ids': { type: 'string' },
   'calib-tokens': { type: 'string' },
   seqs: { type: 'string' },
   'seq-len': { type: 'string' },
@@ -103,19 +106,26 @@ const command: Command = {
     const nameOf = (p: string) => sourceNames.get(p) ?? p;
     if (modelArg.isDefault) {
       v.tokenizer = tokenizerFor(modelArg, v.tokenizer);
-      if (v.calib === undefined && v['calib-seed'] === undefined) v.calib = defaultModelFiles.calibrationText;
-      if (v.eval === undefined && v['eval-seed'] === undefined && v.budgets !== undefined)
+      if (v.calib === undefined && v['calib-seed'] === undefined && v['calib-ids'] === undefined)
+        v.calib = defaultModelFiles.calibrationText;
+      if (
+        v.eval === undefined &&
+        v['eval-seed'] === undefined &&
+        v['eval-ids'] === undefined &&
+        v.budgets !== undefined
+      )
         v.eval = defaultModelFiles.evaluationText;
       // Sources named relative to the repository (DEFAULT_MODEL's paths): the shipped profile names no machine path.
       sourceNames.set(defaultModelFiles.calibrationText, DEFAULT_MODEL.calibrationText);
       sourceNames.set(defaultModelFiles.evaluationText, DEFAULT_MODEL.evaluationText);
     }
-    if (v.calib !== undefined && v['calib-seed'] !== undefined)
-      throw new UsageError('give --calib FILE or --calib-seed N, not both');
-    if (v.eval !== undefined && v['eval-seed'] !== undefined)
-      throw new UsageError('give --eval FILE or --eval-seed N, not both');
-    if (v.calib === undefined && v['calib-seed'] === undefined)
-      throw new UsageError(`give --calib FILE or --calib-seed N\nusage: ${usage}`);
+    const given = (...xs: (string | undefined)[]) => xs.filter((x) => x !== undefined).length;
+    if (given(v.calib, v['calib-seed'], v['calib-ids']) > 1)
+      throw new UsageError('give --calib FILE, --calib-seed N or --calib-ids FILE: one of them, not both');
+    if (given(v.eval, v['eval-seed'], v['eval-ids']) > 1)
+      throw new UsageError('give --eval FILE, --eval-seed N or --eval-ids FILE: one of them, not both');
+    if (given(v.calib, v['calib-seed'], v['calib-ids']) === 0)
+      throw new UsageError(`give --calib FILE, --calib-seed N or --calib-ids FILE\nusage: ${usage}`);
     const clip = clipOption(v.clip ?? 'fisher');
     const fp8Scaling = v['fp8-scaling'] ?? 'tensor';
     if (fp8Scaling !== 'tensor' && fp8Scaling !== 'row')
@@ -157,8 +167,15 @@ const command: Command = {
       const t = readText(v.calib, 'calibration text');
       textSha = t.sha;
       calibSeqs = textSequences(needTok('calibration text'), t.text, seqs, seqLen, nameOf(v.calib));
+    } else if (v['calib-ids'] !== undefined) {
+      const ids = readIdSequences(v['calib-ids'], 'calibration ids');
+      try {
+        calibSeqs = idSequences(ids, c.vocabSize, c.maxSeqLen, v['calib-ids']);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
     } else calibSeqs = sampledSequences(model, seqs, seqLen, intOption(v['calib-seed'], 'calib-seed', 1, 0)!);
-    io.stderr(`calibration: ${seqs} x ${seqLen} tokens from ${calibSeqs.source}\n`);
+    io.stderr(`calibration: ${calibSeqs.count} x ${calibSeqs.seqLen} tokens from ${calibSeqs.source}\n`);
     const engine = LlamaEngine.forModel(model, runtime);
     let calib;
     try {
@@ -170,8 +187,15 @@ const command: Command = {
     const evalTokens = intOption(v['eval-tokens'], 'eval-tokens', 4096)!;
     let evalStream: number[] = Array.from(calibSeqs.tokens.subarray(1, 3));
     let evalInfo: Omit<EvaluationInfo, 'points' | 'float32Ppl' | 'float32MeanNll'> | null = null;
+    let windows: ReturnType<typeof sequenceWindows> | undefined;
     if (budgets.length > 0) {
-      if (v.eval !== undefined) {
+      if (v['eval-ids'] !== undefined) {
+        // Each line scored alone (inputs s[0:n−1], targets s[1:n]), as fgmp run --eval-ids.
+        const ids = readIdSequences(v['eval-ids'], 'evaluation ids');
+        windows = sequenceWindows(ids);
+        evalStream = ids.flat();
+        evalInfo = { source: v['eval-ids'], textSha256: null, seed: null, tokens: 0, positions: 0 };
+      } else if (v.eval !== undefined) {
         const t = readText(v.eval, 'evaluation text');
         if (v.calib !== undefined && t.sha === textSha)
           throw new UsageError('calibration and evaluation text are the same: give different files');
@@ -182,10 +206,10 @@ const command: Command = {
         evalStream = sampledStream(model, evalTokens, es).slice(0, evalTokens);
         evalInfo = { source: `model samples (seed ${es})`, textSha256: null, seed: es, tokens: 0, positions: 0 };
       }
-      if (evalStream.length < evalTokens)
+      if (!windows && evalStream.length < evalTokens)
         throw new UsageError(`${evalInfo.source} gives only ${evalStream.length} tokens, ${evalTokens} asked`);
     }
-    const session = new FgmpSession(model, calib, calibSeqs, evalStream, { runtime, seed });
+    const session = new FgmpSession(model, calib, calibSeqs, evalStream, { runtime, seed, windows });
     try {
       const activationScores = await session.calibrationScores();
       let evaluation: EvaluationInfo | null = null;
@@ -242,7 +266,10 @@ const command: Command = {
               seqLen: calib.seqLen,
               source: calibSeqs.source,
               textSha256: textSha,
-              seed: v.calib === undefined ? intOption(v['calib-seed'], 'calib-seed', 1, 0)! : null,
+              seed:
+                v['calib-seed'] !== undefined || (v.calib === undefined && v['calib-ids'] === undefined)
+                  ? intOption(v['calib-seed'], 'calib-seed', 1, 0)!
+                  : null,
               meanNll: calib.meanNll,
               seconds: calib.seconds,
               engine: runtime.engine === 'native' ? 'onnxruntime-node' : 'onnxruntime-web wasm',
