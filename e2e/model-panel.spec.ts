@@ -155,7 +155,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
     // Still usable: the previous model is loaded and the views answer the slider.
     await expectStories260K(page);
     await page.getByLabel('Policy').selectOption('magnitude');
-    await page.getByLabel('Clipping').selectOption('mse');
+    await page.getByLabel('Clipping', { exact: true }).selectOption('mse');
     await page.getByLabel('Weight precision budget').fill('0.4');
     await expect(page.getByTestId('fp8-share')).toHaveText('40.0%');
     console.log(`oversized header message: ${giantMessage}`);

@@ -3,7 +3,7 @@
 // and the user is told what each became (fileReport, shown in the model panel).
 import { DETECT_HEAD_BYTES, detectFile, type FileKind } from '../core/model/loaders/detect';
 import { advance } from './controller';
-import { useExplorer } from './explorerStore';
+import { patch, useExplorer } from './explorerStore';
 import { countUserLoad, loadFiles, loadTokenizer, openText } from './open';
 import { openProfileFile } from './profile';
 import type { FileReportLine } from './slices';
@@ -25,6 +25,14 @@ export async function openFiles(files: File[]): Promise<void> {
   }));
   const say = () => useExplorer.setState({ fileReport: [...report] });
   say();
+  if (report.length === files.length) {
+    // Nothing in the choice is usable: say so where the model panel shows errors (the open model stays).
+    const first = of('unknown')[0];
+    patch('model', {
+      error: `${first.file.name}: not a model checkpoint, tokenizer, text or profile (${first.d.reason})`,
+    });
+    return;
+  }
   const models = of('checkpoint');
   const tokenizers = of('tokenizer');
   if (models.length) {
