@@ -2,7 +2,7 @@
 // apply and load, the TS quantizers otherwise. Same options and results as quantizeNvfp4 /
 // quantizeE4M3 / quantizeMx, bit for bit (kernels.test.ts). The TS functions stay the oracle.
 import { quantizeNvfp4, nvfp4TensorScale, type Nvfp4Options, type Nvfp4Result } from './nvfp4.ts';
-import { quantizeFp8, fp8Scale, type Fp8Options, type Fp8Result } from './fp8.ts';
+import { quantizeFp8, fp8Scales, type Fp8Options, type Fp8Result } from './fp8.ts';
 import { quantizeMx, type MxElement, type MxOptions, type MxResult } from './mx.ts';
 import { blockLayout, finiteAbsMax } from './layout.ts';
 import { E4M3_TABLE } from './fast.ts';
@@ -64,17 +64,7 @@ export function quantizeFp8Fast(x: Float32Array, kind: 'e4m3' | 'e5m2' = 'e4m3',
   if (!k || kind !== 'e4m3') return quantizeFp8(x, kind, options);
   const layout = blockLayout(x.length, Math.max(1, options.rowLength ?? x.length), options.rowLength);
   const { rows, rowLength } = layout;
-  let scales: Float32Array;
-  const given = options.scale;
-  if (typeof given === 'number') scales = Float32Array.of(given);
-  else if (given) {
-    if (given.length !== rows && given.length !== 1)
-      throw new RangeError(`scale has ${given.length} entries, expected 1 or ${rows}`);
-    scales = Float32Array.from(given);
-  } else if (options.perRow) {
-    scales = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) scales[r] = fp8Scale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength), kind);
-  } else scales = Float32Array.of(fp8Scale(k.absMax(x), kind));
+  const scales = fp8Scales(x, kind, options, rows, rowLength, (v) => k.absMax(v));
   for (const s of scales)
     if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
   const values = options.out ?? new Float32Array(x.length);

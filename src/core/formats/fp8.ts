@@ -34,20 +34,37 @@ export function fp8Scale(amax: number, kind: Fp8Kind = 'e4m3'): number {
   return s > 0 ? s : 1.401298464324817e-45;
 }
 
+/**
+ * The FP8 scales of a tensor: the given one(s), one per row (absmax of each row) or one for the tensor (absmax,
+ * from `tensorAbsMax` when the caller has a faster one: the SIMD kernel).
+ */
+export function fp8Scales(
+  x: Float32Array,
+  kind: Fp8Kind,
+  options: Fp8Options,
+  rows: number,
+  rowLength: number,
+  tensorAbsMax: (x: Float32Array) => number = (v) => finiteAbsMax(v),
+): Float32Array {
+  const given = options.scale;
+  if (typeof given === 'number') return Float32Array.of(given);
+  if (given) {
+    if (given.length !== rows && given.length !== 1)
+      throw new RangeError(`scale has ${given.length} entries, expected 1 or ${rows}`);
+    return Float32Array.from(given);
+  }
+  if (options.perRow) {
+    const scales = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) scales[r] = fp8Scale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength), kind);
+    return scales;
+  }
+  return Float32Array.of(fp8Scale(tensorAbsMax(x), kind));
+}
+
 export function quantizeFp8(x: Float32Array, kind: Fp8Kind = 'e4m3', options: Fp8Options = {}): Fp8Result {
   const layout = blockLayout(x.length, Math.max(1, options.rowLength ?? x.length), options.rowLength);
   const { rows, rowLength } = layout;
-  let scales: Float32Array;
-  const given = options.scale;
-  if (typeof given === 'number') scales = Float32Array.of(given);
-  else if (given) {
-    if (given.length !== rows && given.length !== 1)
-      throw new RangeError(`scale has ${given.length} entries, expected 1 or ${rows}`);
-    scales = Float32Array.from(given);
-  } else if (options.perRow) {
-    scales = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) scales[r] = fp8Scale(finiteAbsMax(x, r * rowLength, (r + 1) * rowLength), kind);
-  } else scales = Float32Array.of(fp8Scale(finiteAbsMax(x), kind));
+  const scales = fp8Scales(x, kind, options, rows, rowLength);
   for (const s of scales)
     if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
 
