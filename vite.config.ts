@@ -79,6 +79,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tests/**/*.test.ts', 'workers/**/*.test.ts'],
     environment: 'node',
+    // The string catalog, so components rendered in tests show English rather than keys.
+    setupFiles: ['src/i18n/index.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './index.css';
+import './i18n';
 import { App } from './App';
 import { registerServiceWorker } from './sw/register';
 import { startTheme } from './store/theme';
