@@ -141,7 +141,14 @@ export function textSequences(
  * Data-free sequences: the model samples stories itself (temperature 1, seeded, reference engine); stories
  * are joined into one stream (each sample starts at BOS and ends at the model's BOS/EOS) and cut into windows.
  */
-export function sampledStream(model: LlamaModel, tokens: number, seed: number, bos = 1): number[] {
+export function sampledStream(
+  model: LlamaModel,
+  tokens: number,
+  seed: number,
+  bos = 1,
+  /** Called after each sample with the tokens so far (progress; it may throw to stop). */
+  onSample?: (tokens: number) => void,
+): number[] {
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const stream: number[] = [];
   for (let k = 0; stream.length < tokens; k++) {
@@ -154,13 +161,20 @@ export function sampledStream(model: LlamaModel, tokens: number, seed: number, b
     const body = sample.slice(1).filter((t, i, a) => !(i === a.length - 1 && (t === 1 || t === 2)));
     if (body.length === 0) continue;
     stream.push(...body);
+    onSample?.(Math.min(stream.length, tokens));
   }
   return stream;
 }
 
-export function sampledSequences(model: LlamaModel, count: number, seqLen: number, seed: number): TokenSequences {
+export function sampledSequences(
+  model: LlamaModel,
+  count: number,
+  seqLen: number,
+  seed: number,
+  onSample?: (tokens: number) => void,
+): TokenSequences {
   return sequencesFromStream(
-    sampledStream(model, count * seqLen, seed),
+    sampledStream(model, count * seqLen, seed, 1, onSample),
     count,
     seqLen,
     1,
