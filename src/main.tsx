@@ -4,10 +4,12 @@ import './index.css';
 import './i18n';
 import { App } from './App';
 import { registerServiceWorker } from './sw/register';
+import { startLanguage } from './store/language';
 import { startTheme } from './store/theme';
 
-// The theme before the first paint, on every route (a lesson link opened directly included).
+// The theme and the language before the first paint, on every route (a lesson link opened directly included).
 startTheme();
+startLanguage();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
