@@ -12,7 +12,15 @@ import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.t
 import type * as R from './results.ts';
 import { checkTruncation, evaluateRequest, sweepRequest, truncationRequest } from './requests.ts';
 import { calibrationSequences, calibrationShape, evaluationStream, runCalibration } from './setup.ts';
-import { tensorKey, type ClipMode, type DataSource, type Fp8Scaling, type RandomShape } from './vocabulary.ts';
+import {
+  describeSource,
+  heldApartSeed,
+  tensorKey,
+  type ClipMode,
+  type DataSource,
+  type Fp8Scaling,
+  type RandomShape,
+} from './vocabulary.ts';
 
 export interface PipelineOptions {
   /** One thread by default, as the CLI: the same summation order, hence the same numbers. */
@@ -35,6 +43,10 @@ export class Pipeline {
   private model: LlamaModel | null = null;
   private summary: R.ModelSummary | null = null;
   private readonly texts = new Map<Role, DataSource & { kind: 'text' }>();
+  /** A role given a seed uses the model's own samples (data-free), whatever text it holds. */
+  private readonly seeds = new Map<Role, number>();
+  /** Sampled evaluation streams per seed, the longest asked (a shorter ask is its prefix: sampledStream). */
+  private readonly sampledEval = new Map<number, number[]>();
   private calib: { result: CalibrationResult; sequences: TokenSequences; source: DataSource } | null = null;
   private session: { key: string; session: FgmpSession } | null = null;
   /** Policies without Fisher, before calibration: quantized tensors and rankings per clip|scale(|policy). */
@@ -87,9 +99,50 @@ export class Pipeline {
     return summary;
   }
 
+  /**
+   * Data-free data (`fgmp run --calib-seed N --eval-seed M`): the role uses the model's own samples with
+   * this seed; null goes back to its text (or, for evaluation, the calibration text's held-out tail).
+   */
+  setSamples(role: Role, seed: number | null): void {
+    if (seed !== null && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
+      throw new Error(`a sampling seed is an integer from 0 to 4294967295, got ${seed}`);
+    if ((this.seeds.get(role) ?? null) === seed) return;
+    if (seed === null) this.seeds.delete(role);
+    else this.seeds.set(role, seed);
+    if (role === 'calibration') this.resetDerived();
+    else void this.dropSession();
+  }
+
+  /** Where a role's tokens come from now (undefined: nothing given). */
+  private source(role: Role): DataSource | undefined {
+    const seed = this.seeds.get(role);
+    if (seed !== undefined) return { kind: 'samples', seed };
+    return this.texts.get(role);
+  }
+
+  /** The evaluation source: samples, text, or the calibration text's held-out tail (what `fgmp run` defaults to). */
+  private evaluationSource(): DataSource {
+    const given = this.source('evaluation');
+    if (given) return given;
+    const cal = this.calib?.source;
+    // The CLI's default: without --eval, calibration samples are evaluated on samples of seed 2 (3 if taken).
+    if (cal?.kind === 'samples') return { kind: 'samples', seed: heldApartSeed(cal.seed) };
+    return { kind: 'held-out' };
+  }
+
+  /** The model's own samples for evaluation: sampled once per seed (with progress when asked), then sliced. */
+  private sampledEvaluation(seed: number, tokens: number, o?: StepOptions): number[] {
+    const hit = this.sampledEval.get(seed);
+    if (hit && hit.length >= tokens) return hit.slice(0, tokens);
+    const stream = evaluationStream(this.requireModel(), { kind: 'samples', seed }, tokens, undefined, o);
+    this.sampledEval.set(seed, stream);
+    return stream.slice();
+  }
+
   private setModel(model: LlamaModel, summary: R.ModelSummary): R.ModelSummary {
     this.model = model;
     this.summary = summary;
+    this.sampledEval.clear();
     this.resetDerived();
     return summary;
   }
@@ -116,19 +169,44 @@ export class Pipeline {
 
   // ---- calibration ----
 
-  /** Fisher calibration as `fgmp run --calib-tokens N` does it (setup.ts: same sequences, same engine). */
-  async calibrate(calibrationTokens: number, o: StepOptions = {}): Promise<R.CalibrationSummary> {
+  /**
+   * Fisher calibration as `fgmp run --calib-tokens N` does it (setup.ts: same sequences, same engine), on the
+   * calibration text or, data-free, on the model's own samples (`data.calibrationSeed`, as --calib-seed).
+   * `data` sets both roles' seeds first (one message, so the data cannot lag behind the request); with
+   * `evaluationTokens`, sampled evaluation tokens are drawn here too, under this step's progress and cancel.
+   */
+  async calibrate(
+    calibrationTokens: number,
+    o: StepOptions = {},
+    data?: { calibrationSeed: number | null; evaluationSeed: number | null; evaluationTokens?: number },
+  ): Promise<R.CalibrationSummary> {
     const model = this.requireModel();
-    if (!model.tokenizer) throw new Error('the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too');
-    const source = this.texts.get('calibration');
-    if (!source) throw new Error('no calibration text: choose a text file');
+    if (data) {
+      this.setSamples('calibration', data.calibrationSeed);
+      this.setSamples('evaluation', data.evaluationSeed);
+    }
+    const source = this.source('calibration');
+    if (source?.kind !== 'samples') {
+      if (!model.tokenizer)
+        throw new Error(
+          'the model has no tokenizer: open its tokenizer file (e.g. tok512.bin) too, or calibrate on samples of the model itself (a seed)',
+        );
+      if (!source) throw new Error('no calibration text: choose a text file');
+    }
+    const evalSeed = this.seeds.get('evaluation');
+    if (source.kind === 'samples' && evalSeed === source.seed)
+      throw new Error(
+        `calibration and evaluation seeds are both ${evalSeed}: they must differ so the two sets are held apart`,
+      );
     const { sequences: count, seqLen } = calibrationShape(model.config, calibrationTokens);
-    const sequences = calibrationSequences(model, source, count, seqLen);
     const generation = this.generation;
+    const sequences = calibrationSequences(model, source, count, seqLen, o);
     const result = await runCalibration(model, sequences, { runtime: this.runtime, ...o });
     if (generation !== this.generation)
       throw new Error('the model or its data changed during calibration; calibrate again');
     this.calib = { result, sequences, source };
+    const ev = this.evaluationSource();
+    if (ev.kind === 'samples' && data?.evaluationTokens) this.sampledEvaluation(ev.seed, data.evaluationTokens, o);
     await this.dropSession();
     return {
       tokens: result.tokens,
@@ -137,6 +215,11 @@ export class Pipeline {
       meanNll: result.meanNll,
       seconds: result.seconds,
       engine: this.engineName,
+      data: {
+        kind: source.kind === 'samples' ? 'samples' : 'text',
+        description: describeSource(source),
+        seed: source.kind === 'samples' ? source.seed : null,
+      },
     };
   }
 
@@ -144,12 +227,15 @@ export class Pipeline {
   private fgmp(evaluationTokens: number): FgmpSession {
     const model = this.requireModel();
     if (!this.calib) throw new Error('not calibrated yet: choose a calibration text');
-    const text = this.texts.get('evaluation');
-    const key = `${evaluationTokens}|${text?.name ?? '(held out)'}`;
+    const source = this.evaluationSource();
+    const key = `${evaluationTokens}|${source.kind}|${describeSource(source)}`;
     if (this.session?.key === key) return this.session.session;
     void this.dropSession();
-    // No evaluation text: the calibration text after the part calibration used.
-    const stream = evaluationStream(model, text ?? { kind: 'held-out' }, evaluationTokens, this.calib);
+    // No evaluation text: the calibration text after the part calibration used (or samples, see above).
+    const stream =
+      source.kind === 'samples'
+        ? this.sampledEvaluation(source.seed, evaluationTokens)
+        : evaluationStream(model, source, evaluationTokens, this.calib);
     if (stream.length < 2) throw new Error('the evaluation text holds fewer than 2 tokens');
     const session = new FgmpSession(model, this.calib.result, this.calib.sequences, stream, {
       runtime: this.runtime,

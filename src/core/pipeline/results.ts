@@ -72,6 +72,8 @@ export interface CalibrationSummary {
   meanNll: number;
   seconds: number;
   engine: string;
+  /** What the model was calibrated on: a text (by name) or its own samples (seed); describeSource's words. */
+  data: { kind: 'text' | 'samples'; description: string; seed: number | null };
 }
 export interface TensorDetail {
   layer: number;

@@ -20,7 +20,7 @@ import {
 } from './calibrate.ts';
 import { FgmpSession, type FgmpSessionOptions } from './evaluate.ts';
 import { sequenceWindows } from '../eval/windows.ts';
-import type { Progress } from './results.ts';
+import { tokenProgress, type Progress } from './results.ts';
 import { describeSource, type DataSource } from './vocabulary.ts';
 
 export { describeSource, type DataSource } from './vocabulary.ts';
@@ -41,12 +41,33 @@ function needTokenizer(model: LlamaModel, s: DataSource): void {
     );
 }
 
+/** Long data steps (the model sampling its own tokens): stop and progress, as calibration's. */
+export interface DataOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Per-sample progress of the model's own samples; stops at the next sample once the signal is aborted. */
+function sampling(label: string, total: number, o?: DataOptions): ((tokens: number) => void) | undefined {
+  if (!o?.signal && !o?.onProgress) return undefined;
+  const t0 = performance.now();
+  o.signal?.throwIfAborted();
+  o.onProgress?.({ stage: 'calibrate', label, done: 0, total, unit: 'tokens', rate: 0, etaSeconds: NaN });
+  return (done) => {
+    o.signal?.throwIfAborted();
+    o.onProgress?.(tokenProgress('calibrate', label, done, total, t0));
+  };
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
 /** The calibration sequences of a data source (text through the tokenizer, or the model's own samples). */
 export function calibrationSequences(
   model: LlamaModel,
   source: DataSource,
   sequences: number,
   seqLen: number,
+  o?: DataOptions,
 ): TokenSequences {
   if (source.kind === 'held-out') throw new Error('calibration data cannot be "held out": give a text or a seed');
   if (seqLen > model.config.maxSeqLen)
@@ -56,7 +77,17 @@ export function calibrationSequences(
     return idSequences(source.sequences, model.config.vocabSize, model.config.maxSeqLen, source.name);
   return source.kind === 'text'
     ? textSequences(model.tokenizer!, source.text, sequences, seqLen, source.name)
-    : sampledSequences(model, sequences, seqLen, source.seed);
+    : sampledSequences(
+        model,
+        sequences,
+        seqLen,
+        source.seed,
+        sampling(
+          `Sampling ${count(sequences * seqLen)} calibration tokens from the model (seed ${source.seed})`,
+          sequences * seqLen,
+          o,
+        ),
+      );
 }
 
 /**
@@ -68,12 +99,16 @@ export function evaluationStream(
   source: DataSource,
   tokens: number,
   calibration?: { source: DataSource; sequences: TokenSequences },
+  o?: DataOptions,
 ): number[] {
   if (!Number.isInteger(tokens) || tokens < 1)
     throw new Error(`evaluation tokens must be a positive integer, got ${tokens}`);
   needTokenizer(model, source);
   if (source.kind === 'text') return encodeTextPrefix(model.tokenizer!, source.text, tokens).slice(0, tokens);
-  if (source.kind === 'samples') return sampledStream(model, tokens, source.seed).slice(0, tokens);
+  if (source.kind === 'samples') {
+    const label = `Sampling ${count(tokens)} evaluation tokens from the model (seed ${source.seed})`;
+    return sampledStream(model, tokens, source.seed, 1, sampling(label, tokens, o)).slice(0, tokens);
+  }
   if (source.kind === 'ids') return source.sequences.flat();
   const cal = calibration?.source;
   if (cal?.kind !== 'text' || !model.tokenizer) throw new Error('held-out evaluation tokens need a calibration text');

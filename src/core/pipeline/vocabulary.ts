@@ -35,5 +35,11 @@ export function describeSource(s: DataSource): string {
       : 'the calibration text after its calibration part';
 }
 
+/**
+ * The evaluation seed held apart from a calibration seed: the CLI's default 2 (`fgmp run` without
+ * --eval-seed), or 3 when calibration took 2 (then `fgmp run --calib-seed 2 --eval-seed 3`).
+ */
+export const heldApartSeed = (calibrationSeed: number): number => (calibrationSeed === 2 ? 3 : 2);
+
 /** The one tensor key: "L{layer}.{proj}" (Fisher maps, activation shares, per-tensor figures). */
 export const tensorKey = (layer: number, proj: Projection): string => `L${layer}.${proj}`;
