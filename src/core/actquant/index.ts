@@ -2,3 +2,4 @@
 export * from './rule.ts';
 export * from './graph.ts';
 export * from './tau.ts';
+export * from './shareIndex.ts';
