@@ -48,7 +48,10 @@ describe('ActivationShareIndex', () => {
 
   it('hand-computed: two sites, 40 % of 10 blocks', () => {
     // Pooled descending: 9 8 7 | 6 5 4 3 2 1 0 → k = 4: FP8 are 9, 8, 7, 6; τ = 5 (the highest NVFP4 score).
-    const index = ActivationShareIndex.fromScores([Float32Array.from([0, 9, 2, 7]), Float32Array.from([5, 8, 1, 6, 3, 4])]);
+    const index = ActivationShareIndex.fromScores([
+      Float32Array.from([0, 9, 2, 7]),
+      Float32Array.from([5, 8, 1, 6, 3, 4]),
+    ]);
     const a = index.answer(0.4);
     expect(a.tau.tau).toBe(5);
     expect([...a.shares]).toEqual([2 / 4, 2 / 6]);
