@@ -63,17 +63,20 @@ export class ActivationShareIndex implements OrderedScores {
   /** Sorts each site's scores once (tensor order; each array is [tokens, blocks per row], any layout). */
   static fromScores(scores: readonly ArrayLike<number>[]): ActivationShareIndex {
     return ActivationShareIndex.fromParts({
-      sorted: scores.map((s) => {
-        const out = new Float32Array(s.length);
-        let n = 0;
-        for (let i = 0; i < s.length; i++) {
-          const v = s[i];
-          if (v === v) out[n++] = v === 0 ? 0 : v;
-        }
-        return out.slice(0, n).sort();
-      }),
+      sorted: scores.map(ActivationShareIndex.sortScores),
       blocks: scores.map((s) => s.length),
     });
+  }
+
+  /** One site's part: its non-NaN scores ascending, −0 as +0. */
+  static sortScores(s: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(s.length);
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i];
+      if (v === v) out[n++] = v === 0 ? 0 : v;
+    }
+    return out.slice(0, n).sort();
   }
 
   static fromParts(p: ShareIndexParts): ActivationShareIndex {

@@ -7,6 +7,7 @@ import { answerBudget, rankGlobally, rankPerTensor, type BlockRanking, type Budg
 import { randomScores } from '../fgmp/scores.ts';
 import type { PolicyKind } from '../fgmp/prepare.ts';
 import { tauForShare } from '../actquant/tau.ts';
+import { ActivationShareIndex } from '../actquant/shareIndex.ts';
 import { PROJECTIONS, type Projection } from '../model/types.ts';
 import { blocksPerRow, STORED_POLICIES, type StoredPolicy } from './format.ts';
 import type { Profile } from './reader.ts';
@@ -277,4 +278,41 @@ function subIndex(index: HistogramIndex, rows: number[]): HistogramIndex {
   const sub = new Int32Array(rows.length * C);
   rows.forEach((r, j) => sub.set(index.rows.subarray(r * C, (r + 1) * C), j * C));
   return new (index.constructor as typeof HistogramIndex)(sub, rows.length, index.spec);
+}
+
+/** Activation budgets answered synchronously, as often as a slider moves ('global' τ, as the explorer uses). */
+export interface ActivationAnswerer {
+  source: AnswerSource;
+  /** Realised FP8 share per site (tensor order) on the calibration activations: activationAnswer's shares. */
+  shares(actBudget: number): Float64Array;
+}
+
+/**
+ * Loads what every activation answer needs once: each site's stored scores sorted (ActivationShareIndex, one
+ * task per site so a page stays responsive), or the activation histograms of a profile that holds only those.
+ */
+export async function activationAnswerer(profile: Profile): Promise<ActivationAnswerer> {
+  if (profile.meta.activations.scores === 'full') {
+    const sorted: Float32Array[] = [];
+    const blocks: number[] = [];
+    for (let i = 0; i < profile.tensors.length; i++) {
+      const s = (await profile.activationScores(i)) as Float32Array;
+      sorted.push(ActivationShareIndex.sortScores(s));
+      blocks.push(s.length);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const index = ActivationShareIndex.fromParts({ sorted, blocks });
+    return { source: 'block scores', shares: (b) => index.answer(b).shares };
+  }
+  const index = await profile.histogram('activations');
+  const M = profile.meta.activations.tokens;
+  const n = profile.tensors.map((t) => M * blocksPerRow(t.cols));
+  return {
+    source: 'histogram',
+    shares(b) {
+      if (!(b >= 0 && b <= 1)) throw new Error(`activation budget must be in [0, 1], got ${b}`);
+      const h = index.answerBudget(b);
+      return Float64Array.from(n, (blocks, i) => h.fp8Counts[i] / blocks);
+    },
+  };
 }

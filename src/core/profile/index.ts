@@ -14,9 +14,11 @@ export {
 } from './histogram.ts';
 export {
   activationAnswer,
+  activationAnswerer,
   profileRanking,
   WeightAnswerer,
   type ActivationAnswer,
+  type ActivationAnswerer,
   type AnswerSource,
   type TensorShare,
   type WeightAnswer,
