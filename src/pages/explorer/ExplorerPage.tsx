@@ -3,6 +3,7 @@
 // thread in one pass (hooks.ts useDerived → store/derive.ts) and repaints in the same frame; perplexity
 // follows from the worker. URL sync: hooks.ts; summary: Summary.tsx; panels: panels.tsx.
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import '../../views/explorer.css';
 import { VIEWS, type ViewId } from '../../core/url/shareState';
 import { advance, clearUrlErrors, updateSettings } from '../../store/actions';
@@ -19,6 +20,7 @@ import { SummaryFigures } from './Summary';
 import { BackgroundCalibration, ProfilePanel, usePageDrop } from '../../views/ProfilePanel';
 
 function Messages() {
+  const { t } = useTranslation('explorer');
   const urlErrors = useExplorer((s) => s.urlErrors);
   return (
     <>
@@ -26,7 +28,8 @@ function Messages() {
       {urlErrors.length > 0 && (
         <ErrorBox onDismiss={clearUrlErrors}>
           <div data-testid="url-errors">
-            <b>This link has problems; the affected settings keep their defaults:</b>
+            <b>{t('page.urlErrors')}</b>
+            {/* The messages themselves come from the share-URL decoder, shared with the CLI: English. */}
             <ul className="list-disc pl-4">
               {urlErrors.map((e, i) => (
                 <li key={i}>{e.message}</li>
@@ -40,9 +43,10 @@ function Messages() {
 }
 
 function ViewNav({ onGo }: { onGo: (v: ViewId) => void }) {
+  const { t } = useTranslation('explorer');
   const view = useExplorer((s) => s.settings.view);
   return (
-    <nav aria-label="Views" className="flex flex-wrap gap-1 text-xs">
+    <nav aria-label={t('page.views')} className="flex flex-wrap gap-1 text-xs">
       {VIEWS.map((v) => (
         <button
           key={v}
@@ -51,7 +55,7 @@ function ViewNav({ onGo }: { onGo: (v: ViewId) => void }) {
           aria-current={view === v ? 'true' : undefined}
           onClick={() => onGo(v)}
         >
-          {VIEW_TITLES[v]}
+          {t(VIEW_TITLES[v])}
         </button>
       ))}
     </nav>
@@ -59,6 +63,7 @@ function ViewNav({ onGo }: { onGo: (v: ViewId) => void }) {
 }
 
 export function ExplorerPage() {
+  const { t } = useTranslation('explorer');
   useUrlSync();
   useThemeClass();
   usePageDrop();
@@ -101,10 +106,7 @@ export function ExplorerPage() {
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
         <ViewNav onGo={goView} />
         {!summary && (
-          <Note>
-            Open a small Llama checkpoint (for example stories260K.bin with tok512.bin) and a text to calibrate on, or
-            try a random stories15M-shaped model. Everything runs in this browser tab.
-          </Note>
+          <Note>{t('page.empty')}</Note>
         )}
         <div className="grid gap-3 2xl:grid-cols-2">
           <HeatmapPanel d={d} />
@@ -115,9 +117,9 @@ export function ExplorerPage() {
           <AbPanel d={d} />
         </div>
         <p className="text-xs text-slate-600 dark:text-slate-400">
-          Worker restarts: {restarts}. Perplexity engine: {ppl.engine}.{' '}
+          {t('page.footer', { restarts, engine: ppl.engine })}{' '}
           <button type="button" className="underline" onClick={() => advance()}>
-            retry pending steps
+            {t('page.retry')}
           </button>
         </p>
       </div>

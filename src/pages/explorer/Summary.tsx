@@ -1,6 +1,7 @@
 // The summary row: perplexity (with the all-FP8 baseline, staleness and what is being computed), the
 // realised FP8 share of weight blocks, bits per weight and energy against all-FP8.
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { formatPercent } from '../../store/derive';
 import type { Derivation, ShownPerplexity } from './hooks';
 import { useExplorer } from '../../store/explorerStore';
@@ -9,35 +10,30 @@ export function formatSigned(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}%`;
 }
 
-const RUNNING_LABEL = {
-  mixed: 'this configuration',
-  fp8: 'the all-FP8 baseline',
-  nvfp4: 'the all-NVFP4 baseline',
-  float: 'float32',
-};
-
 function PerplexitySub({ ppl, calibrated }: { ppl: ShownPerplexity; calibrated: boolean }) {
+  const { t } = useTranslation('explorer');
   const { current, fp8Base, running, progress, error } = ppl;
   // Said as it is: a loaded model and text are being calibrated, not missing.
-  const waiting = useExplorer((s) =>
+  const waitingKey = useExplorer((s) =>
     s.calibration.status === 'running' || s.model.status === 'running'
-      ? 'after calibration (running)'
+      ? 'afterCalibration'
       : s.model.summary?.tokenizer && s.texts.calibration
-        ? ''
-        : 'needs the tokenizer and a calibration text',
+        ? null
+        : 'needsData',
   );
+  const waiting = waitingKey ? t(`summary.${waitingKey}`) : '';
   return (
     <>
       {current && fp8Base
-        ? `${formatSigned(current.ppl / fp8Base.ppl - 1)} vs all-FP8 (${fp8Base.ppl.toFixed(3)})`
+        ? t('summary.vsFp8', { delta: formatSigned(current.ppl / fp8Base.ppl - 1), base: fp8Base.ppl.toFixed(3) })
         : fp8Base
-          ? `all-FP8 ${fp8Base.ppl.toFixed(3)}`
+          ? t('summary.fp8Only', { base: fp8Base.ppl.toFixed(3) })
           : calibrated
             ? ''
             : waiting}
       {running && (
         <span className="block">
-          computing {RUNNING_LABEL[running]}…{' '}
+          {t('summary.computing', { what: t(`summary.running.${running}`) })}{' '}
           {progress ? `${Math.round((100 * progress.done) / Math.max(1, progress.total))}%` : ''}
         </span>
       )}
@@ -55,14 +51,15 @@ export function SummaryFigures({
   ppl: ShownPerplexity;
   calibrated: boolean;
 }) {
+  const { t } = useTranslation('explorer');
   const hw = derived?.hardware;
   return (
     <section
-      aria-label="Summary"
+      aria-label={t('summary.label')}
       className="grid grid-cols-2 gap-2 rounded-lg border border-slate-200 bg-white p-3 md:grid-cols-5 dark:border-slate-700 dark:bg-slate-900"
     >
       <Figure
-        label="Perplexity"
+        label={t('summary.ppl')}
         testId="ppl"
         value={ppl.shownPpl}
         text={ppl.shownPpl === null ? '—' : ppl.shownPpl.toFixed(3)}
@@ -71,29 +68,36 @@ export function SummaryFigures({
       />
       <KlFigure ppl={ppl} />
       <Figure
-        label="Weight blocks in FP8"
+        label={t('summary.fp8Share')}
         testId="fp8-share"
         value={derived?.answer.fp8Share ?? null}
         text={derived ? formatPercent(derived.answer.fp8Share) : '—'}
         sub={
           derived
-            ? `${derived.answer.k.toLocaleString('en-US')} of ${derived.answer.totalBlocks.toLocaleString('en-US')} blocks`
+            ? t('summary.blocksOf', {
+                k: derived.answer.k.toLocaleString('en-US'),
+                total: derived.answer.totalBlocks.toLocaleString('en-US'),
+              })
             : ''
         }
       />
       <Figure
-        label="Bits per weight"
+        label={t('summary.bits')}
         testId="weight-bits"
         value={hw?.weightBits.bitsPerWeight ?? null}
         text={hw ? hw.weightBits.bitsPerWeight.toFixed(3) : '—'}
-        sub={hw ? `memory saved vs FP8: ${formatPercent(1 - hw.weightBits.mixed / hw.weightBits.allFp8)}` : ''}
+        sub={hw ? t('summary.memorySaved', { pct: formatPercent(1 - hw.weightBits.mixed / hw.weightBits.allFp8) }) : ''}
       />
       <Figure
-        label="Energy vs all-FP8"
+        label={t('summary.energy')}
         testId="energy-vs-fp8"
         value={hw?.vsFp8 ?? null}
         text={hw ? formatSigned(hw.vsFp8 - 1) : '—'}
-        sub={hw ? `energy saved: ${formatPercent(1 - hw.vsFp8)} · vs all-NVFP4 ${formatSigned(hw.vsNvfp4 - 1)}` : ''}
+        sub={
+          hw
+            ? t('summary.energySaved', { pct: formatPercent(1 - hw.vsFp8), delta: formatSigned(hw.vsNvfp4 - 1) })
+            : ''
+        }
       />
     </section>
   );
@@ -101,12 +105,13 @@ export function SummaryFigures({
 
 /** Quality beyond perplexity: KL of the next-token distributions against float32 (as llama-perplexity). */
 function KlFigure({ ppl }: { ppl: ShownPerplexity }) {
+  const { t } = useTranslation('explorer');
   const kl = ppl.current?.kl ?? null;
   const stale = !kl && (ppl.lastShown?.kl ?? null) !== null;
   const shown = kl ?? ppl.lastShown?.kl ?? null;
   return (
     <Figure
-      label="KL vs float32 (mean)"
+      label={t('summary.kl')}
       testId="kl"
       value={shown?.kl ?? null}
       text={shown ? shown.kl.toFixed(5) : '—'}
@@ -114,9 +119,13 @@ function KlFigure({ ppl }: { ppl: ShownPerplexity }) {
       sub={
         shown ? (
           <span data-testid="kl-stats" data-median={shown.klMedian} data-p99={shown.klP99} data-top1={shown.top1}>
-            median {shown.klMedian.toFixed(5)} · p99 {shown.klP99.toFixed(4)} · top-1 {formatPercent(shown.top1, 2)} ·
-            Δp {shown.dpMean >= 0 ? '+' : '−'}
-            {Math.abs(shown.dpMean).toFixed(4)} (RMS {shown.dpRms.toFixed(4)})
+            {t('summary.klStats', {
+              median: shown.klMedian.toFixed(5),
+              p99: shown.klP99.toFixed(4),
+              top1: formatPercent(shown.top1, 2),
+              dp: `${shown.dpMean >= 0 ? '+' : '−'}${Math.abs(shown.dpMean).toFixed(4)}`,
+              rms: shown.dpRms.toFixed(4),
+            })}
           </span>
         ) : (
           ''
@@ -141,6 +150,7 @@ function Figure({
   sub?: ReactNode;
   stale?: boolean;
 }) {
+  const { t } = useTranslation('explorer');
   return (
     <div>
       <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
@@ -150,10 +160,10 @@ function Figure({
         data-stale={stale ? 'true' : 'false'}
         aria-busy={stale}
         className={`text-2xl font-semibold tabular-nums ${stale ? 'stale' : ''}`}
-        title={stale ? 'Stale: recomputing for the current settings' : undefined}
+        title={stale ? t('summary.staleTitle') : undefined}
       >
         {text}
-        {stale && <span className="ml-1 align-middle text-xs font-normal">(stale)</span>}
+        {stale && <span className="ml-1 align-middle text-xs font-normal">{t('summary.stale')}</span>}
       </div>
       <div className="text-xs tabular-nums text-slate-600 dark:text-slate-400">{sub}</div>
     </div>
