@@ -5,12 +5,12 @@
 import { CheckpointError } from '../src/core/model/loaders/index';
 import type { Projection } from '../src/core/model/types';
 import { Pipeline, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
+import { chooseEngineHere, type EngineChoice, type EnginePreference } from '../src/core/runtime/engineChoice';
 import type * as P from './protocol';
 import { quantizeToWire } from './protocol';
 
 /** Files above this are refused before reading (a browser tab cannot hold much more). */
 export const MAX_MODEL_BYTES = 1.5 * 2 ** 30;
-const ENGINE = 'src/core/pipeline (onnxruntime-web wasm, 1 thread)';
 const MIB = (b: number) => (b / 2 ** 20).toFixed(0);
 
 export class CancelledError extends Error {
@@ -24,7 +24,7 @@ type Role = 'calibration' | 'evaluation';
 type TensorRequest = P.QuantizeRequest & { evaluationTokens: number };
 
 export class PipelineService {
-  private readonly core = new Pipeline({ runtime: { threads: 1 }, engineName: ENGINE, maxModelBytes: MAX_MODEL_BYTES });
+  private setup: Promise<{ choice: EngineChoice; core: Pipeline }> | null = null;
   private abort = new AbortController();
   private lock: Promise<unknown> = Promise.resolve();
   /**
@@ -32,6 +32,17 @@ export class PipelineService {
    * its event loop, so a cancel message would wait until the step ends; the flag is read between batches.
    */
   private cancelFlag: Int32Array | null = null;
+
+  /** The engine (engineChoice.ts), chosen once, before the first session; the first caller's preference holds. */
+  engine(pref?: EnginePreference): Promise<EngineChoice> {
+    this.setup ??= chooseEngineHere(pref).then((choice) => {
+      const { runtime, engineName } = choice;
+      return { choice, core: new Pipeline({ runtime, engineName, maxModelBytes: MAX_MODEL_BYTES }) };
+    });
+    return this.setup.then((s) => s.choice);
+  }
+
+  private readonly core = async (): Promise<Pipeline> => (await this.engine(), (await this.setup!).core);
 
   useCancelFlag(buffer: SharedArrayBuffer): void {
     this.cancelFlag = new Int32Array(buffer);
@@ -142,6 +153,10 @@ export class PipelineService {
 
   activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
     return this.exclusive(undefined, (o) => this.core.activationShares(activationBudget, evaluationTokens, o));
+  }
+
+  activationIndex(evaluationTokens: number): ReturnType<Pipeline['activationIndex']> {
+    return this.exclusive(undefined, (o) => this.core.activationIndex(evaluationTokens, o));
   }
 
   evaluate(req: P.EvaluateRequest, onProgress?: P.ProgressCallback): Promise<P.EvaluateResult> {

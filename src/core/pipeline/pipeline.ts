@@ -8,6 +8,7 @@ import { PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { CalibrationResult, TokenSequences } from './calibrate.ts';
 import { FgmpSession } from './evaluate.ts';
+import { ActivationShareIndex, type ShareIndexParts } from '../actquant/shareIndex.ts';
 import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.ts';
 import type * as R from './results.ts';
 import { checkTruncation, evaluateRequest, sweepRequest, truncationRequest } from './requests.ts';
@@ -329,6 +330,22 @@ export class Pipeline {
     });
     cache.set(activationBudget, out);
     return out;
+  }
+
+  /**
+   * Every calibration activation score, sorted per site (ActivationShareIndex parts, keyed by tensorKey in site
+   * order): the page answers any activation budget from it on its own thread, with the τ of activationShares.
+   */
+  async activationIndex(
+    evaluationTokens: number,
+    o: StepOptions = {},
+  ): Promise<{ keys: string[]; parts: ShareIndexParts } | null> {
+    if (!this.calib) return null;
+    const session = this.fgmp(evaluationTokens);
+    const scores = await session.calibrationScores(o);
+    const keys = session.sites.map((s) => tensorKey(s.layer, s.proj));
+    const sites = keys.map((k) => scores.get(k)!);
+    return { keys, parts: { sorted: sites.map(ActivationShareIndex.sortScores), blocks: sites.map((s) => s.length) } };
   }
 
   /** Everything the block grid and clipping views show for one tensor. */
