@@ -1,6 +1,7 @@
 // Lesson 1: what a number format can represent. The number line, the bit fields and the rounding
 // all come from the core's encode/decode; this file only lays them out.
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { getScalarFormat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { NumberField, Select } from '../../views/inputs';
@@ -29,6 +30,7 @@ const FIELD_COLOURS: Record<string, string> = {
 };
 
 export function FormatsLesson() {
+  const { t } = useTranslation('learn');
   const [formatId, setFormatId] = useState('e4m3');
   const format = getScalarFormat(formatId);
   const [rangeText, setRangeText] = useState<[string, string]>(
@@ -44,50 +46,47 @@ export function FormatsLesson() {
   const loParsed = parseNumber(rangeText[0]);
   const hiParsed = parseNumber(rangeText[1]);
   const valueParsed = parseNumber(valueText);
+  const refusal = (p: ReturnType<typeof parseNumber>, text: string) =>
+    'error' in p ? t(`number.${p.reason}`, { text }) : null;
   let rangeError: string | null = null;
-  if ('error' in loParsed) rangeError = loParsed.error;
-  else if ('error' in hiParsed) rangeError = hiParsed.error;
-  else if (!(loParsed.value < hiParsed.value)) rangeError = 'The start of the range must be below its end.';
+  if ('error' in loParsed) rangeError = refusal(loParsed, rangeText[0]);
+  else if ('error' in hiParsed) rangeError = refusal(hiParsed, rangeText[1]);
+  else if (!(loParsed.value < hiParsed.value)) rangeError = t('formats.rangeOrder');
   const [lo, hi] =
     rangeError || 'error' in loParsed || 'error' in hiParsed ? defaultRange(format) : [loParsed.value, hiParsed.value];
 
   return (
     <div className="flex flex-col gap-6">
       <Prose>
-        <p>
-          A number format is a finite list of values. Floating-point formats spend some bits on an exponent (how far
-          from 1) and the rest on a mantissa (how finely each power of two is divided), so their values crowd near zero
-          and spread out far from it. Integer formats space their values evenly. Pick a format and a range to see every
-          value it can hold there.
-        </p>
+        <p>{t('formats.intro')}</p>
       </Prose>
       <Controls>
         <Select
-          label="Format"
+          label={t('formats.format')}
           value={formatId}
           options={FORMAT_OPTIONS}
           onChange={chooseFormat}
           testId="format-select"
         />
         <NumberField
-          label="Range from"
+          label={t('formats.rangeFrom')}
           text={rangeText[0]}
           onText={(t) => setRangeText([t, rangeText[1]])}
           error={rangeError && 'error' in loParsed ? rangeError : null}
           testId="range-lo"
         />
         <NumberField
-          label="Range to"
+          label={t('formats.rangeTo')}
           text={rangeText[1]}
           onText={(t) => setRangeText([rangeText[0], t])}
           error={rangeError && !('error' in loParsed) ? rangeError : null}
           testId="range-hi"
         />
         <NumberField
-          label="Value to encode"
+          label={t('formats.valueToEncode')}
           text={valueText}
           onText={setValueText}
-          error={'error' in valueParsed ? valueParsed.error : null}
+          error={refusal(valueParsed, valueText)}
           testId="value-input"
         />
       </Controls>
@@ -99,6 +98,7 @@ export function FormatsLesson() {
 }
 
 function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
+  const { t } = useTranslation('learn');
   const code = format.encode(x);
   const rounded = format.round(x);
   const hasCode = Number.isFinite(code);
@@ -109,14 +109,23 @@ function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
   const codeHex =
     hasCode && format.kind !== 'int' ? `0x${code.toString(16).toUpperCase().padStart(codeWidth, '0')}` : String(code);
   return (
-    <Section title="Encoding the typed value">
+    <Section title={t('formats.encoding.title')}>
       {fields ? (
         <div className="flex flex-col gap-2">
           <div className="flex items-center gap-3">
             <span className="text-sm">
-              Code <Num testId="code">{codeHex}</Num>:
+              <Trans
+                t={t}
+                i18nKey="formats.encoding.code"
+                values={{ code: codeHex }}
+                components={{ c: <Num testId="code" /> }}
+              />
             </span>
-            <div className="flex font-mono text-sm" data-testid="bit-fields" aria-label="Bit fields">
+            <div
+              className="flex font-mono text-sm"
+              data-testid="bit-fields"
+              aria-label={t('formats.encoding.bitFields')}
+            >
               {fields.fields.map((fld) => (
                 <span
                   key={fld.name}
@@ -124,30 +133,35 @@ function Encoding({ format, x }: { format: ScalarFormat; x: number }) {
                   data-testid={`field-${fld.name}`}
                 >
                   <span className="tracking-widest">{fld.bits}</span>
-                  <span className="text-[10px]">{fld.name}</span>
+                  <span className="text-[10px]">{t(`formats.field.${fld.name}`)}</span>
                 </span>
               ))}
             </div>
           </div>
           <p className="font-mono text-sm" data-testid="arithmetic">
-            {fields.arithmetic}
+            {fields.words ? t(`formats.arith.${fields.words}`, { math: fields.math }) : fields.math}
           </p>
         </div>
       ) : (
-        <p className="text-sm">
-          {format.name} has no code for {exact(x)}.
-        </p>
+        <p className="text-sm">{t('formats.encoding.noCode', { format: format.name, x: exact(x) })}</p>
       )}
       <p className="text-sm">
-        {exact(x)} rounds to <Num testId="rounded">{exact(rounded)}</Num>; the error is{' '}
-        <Num testId="abs-error">{sig(rounded - x)}</Num>
-        {x !== 0 && Number.isFinite(rounded) && (
-          <>
-            {' '}
-            (<Num testId="rel-error">{sig(Math.abs((rounded - x) / x))}</Num> relative)
-          </>
-        )}
-        .{saturated && ' The value is beyond the largest finite value, so it saturates.'}
+        <Trans
+          t={t}
+          i18nKey={x !== 0 && Number.isFinite(rounded) ? 'formats.encoding.roundsRel' : 'formats.encoding.rounds'}
+          values={{
+            x: exact(x),
+            rounded: exact(rounded),
+            error: sig(rounded - x),
+            rel: sig(Math.abs((rounded - x) / x)),
+            saturates: saturated ? t('formats.encoding.saturates') : '',
+          }}
+          components={{
+            r: <Num testId="rounded" />,
+            e: <Num testId="abs-error" />,
+            rel: <Num testId="rel-error" />,
+          }}
+        />
       </p>
       <RoundingLine format={format} x={x} below={below} above={above} rounded={rounded} />
     </Section>

@@ -1,6 +1,8 @@
 // The teaching pages: one entry in the app's header, seven lessons under #/learn/<lesson>.
 // Each lesson pairs a short explanation with controls; every number is computed by src/core.
 import { useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18n } from '../../i18n';
 import { FormatsLesson } from './FormatsLesson';
 import { TruncationLesson } from './TruncationLesson';
 import { UniformLesson } from './UniformLesson';
@@ -11,18 +13,29 @@ import { TourLesson } from './TourLesson';
 
 export interface Lesson {
   id: string;
-  title: string;
+  /** The numbered title in the current language (learn:page.titles.<id>). */
+  readonly title: string;
   render: () => ReactNode;
 }
 
+function lesson(id: string, render: () => ReactNode): Lesson {
+  return {
+    id,
+    get title() {
+      return i18n.t(`learn:page.titles.${id}`);
+    },
+    render,
+  };
+}
+
 export const LESSONS: readonly Lesson[] = [
-  { id: 'formats', title: '1. Number formats', render: () => <FormatsLesson /> },
-  { id: 'truncation', title: '2. Precision truncation', render: () => <TruncationLesson /> },
-  { id: 'uniform', title: '3. Uniform quantization', render: () => <UniformLesson /> },
-  { id: 'granularity', title: '4. Granularity', render: () => <GranularityLesson /> },
-  { id: 'outliers', title: '5. Outliers and activations', render: () => <OutliersLesson /> },
-  { id: 'calibration', title: '6. Calibration and clipping', render: () => <CalibrationLesson /> },
-  { id: 'tour', title: '7. From concepts to FGMP', render: () => <TourLesson /> },
+  lesson('formats', () => <FormatsLesson />),
+  lesson('truncation', () => <TruncationLesson />),
+  lesson('uniform', () => <UniformLesson />),
+  lesson('granularity', () => <GranularityLesson />),
+  lesson('outliers', () => <OutliersLesson />),
+  lesson('calibration', () => <CalibrationLesson />),
+  lesson('tour', () => <TourLesson />),
 ];
 
 /** The lesson named by a hash like #/learn/formats (query part ignored); the first lesson otherwise. */
@@ -33,6 +46,7 @@ export function lessonIdFromHash(hash: string): string {
 }
 
 export function LearnPage() {
+  const { t } = useTranslation('learn');
   const [lessonId, setLessonId] = useState(() => lessonIdFromHash(window.location.hash));
   useEffect(() => {
     const onHash = () => setLessonId(lessonIdFromHash(window.location.hash));
@@ -45,7 +59,7 @@ export function LearnPage() {
   const next = LESSONS[index + 1];
   return (
     <div className="flex flex-col gap-4 md:flex-row">
-      <nav aria-label="Lessons" className="shrink-0 md:w-56">
+      <nav aria-label={t('page.lessons')} className="shrink-0 md:w-56">
         <ol className="flex flex-wrap gap-1 md:flex-col">
           {LESSONS.map((l) => (
             <li key={l.id}>
@@ -67,7 +81,7 @@ export function LearnPage() {
       <article className="flex min-w-0 flex-1 flex-col gap-4" data-testid={`lesson-${lesson.id}`}>
         <h2 className="text-xl font-semibold">{lesson.title}</h2>
         {lesson.render()}
-        <nav aria-label="Previous and next lesson" className="mt-4 flex justify-between text-sm">
+        <nav aria-label={t('page.prevNext')} className="mt-4 flex justify-between text-sm">
           {prev ? (
             <a className="text-sky-800 underline dark:text-sky-300" href={`#/learn/${prev.id}`}>
               ← {prev.title}

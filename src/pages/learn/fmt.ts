@@ -30,12 +30,16 @@ export function pct(v: number, digits = 1): string {
   return `${(100 * v).toFixed(digits)}%`;
 }
 
+/** Why a typed number was refused: the catalog key learn:number.<reason> words it in each language. */
+export type NumberRefusal = 'empty' | 'notANumber' | 'tooLarge';
+
 /** Parses what a user typed as a number: accepts decimals, exponents, a unicode minus; rejects the rest. */
-export function parseNumber(text: string): { value: number } | { error: string } {
+export function parseNumber(text: string): { value: number } | { error: string; reason: NumberRefusal } {
   const t = text.trim().replace(/−/g, '-');
-  if (t === '') return { error: 'Type a number, for example 0.3 or -1.5e-3.' };
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return { error: `“${text}” is not a number.` };
+  if (t === '') return { error: 'Type a number, for example 0.3 or -1.5e-3.', reason: 'empty' };
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t))
+    return { error: `“${text}” is not a number.`, reason: 'notANumber' };
   const v = Number(t);
-  if (!Number.isFinite(v)) return { error: `“${text}” is too large for a float64.` };
+  if (!Number.isFinite(v)) return { error: `“${text}” is too large for a float64.`, reason: 'tooLarge' };
   return { value: v };
 }

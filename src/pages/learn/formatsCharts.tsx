@@ -2,6 +2,7 @@
 // formats on one log axis. Values come from the core's encode/decode.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
+import { Trans, useTranslation } from 'react-i18next';
 import { Minifloat, SCALAR_FORMATS, type ScalarFormat } from '../../core/formats';
 import { Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented } from '../../views/inputs';
@@ -10,14 +11,13 @@ import { exact, sig } from './fmt';
 import { rangeAndPrecision, valuesInRange } from './formatsModel';
 
 type AxisKind = 'linear' | 'symlog';
-const AXIS_OPTIONS: readonly { value: AxisKind; label: string }[] = [
-  { value: 'linear', label: 'linear' },
-  { value: 'symlog', label: 'symmetric log' },
-];
+const AXIS_KINDS: readonly AxisKind[] = ['linear', 'symlog'];
 
 export function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: number; hi: number; x: number | null }) {
   const { values, truncated } = useMemo(() => valuesInRange(format, lo, hi), [format, lo, hi]);
   const [axisKind, setAxisKind] = useState<AxisKind>('linear');
+  const { t } = useTranslation('learn');
+  const axisOptions = AXIS_KINDS.map((k) => ({ value: k, label: t(`formats.numberLine.axis.${k}`) }));
   const width = 900;
   const scale = useMemo(() => {
     const range = [20, width - 20];
@@ -30,25 +30,40 @@ export function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: nu
   const rounded = x === null ? null : format.round(x);
   const inView = (v: number | null) => v !== null && Number.isFinite(v) && v >= lo && v <= hi;
   return (
-    <Section title="Every representable value in the range">
+    <Section title={t('formats.numberLine.title')}>
       <p className="text-sm">
-        <Num testId="range-count">{values.length}</Num>
-        {truncated ? '+' : ''} values of {format.name} lie in [{exact(lo)}, {exact(hi)}]
-        {truncated ? ' (only the first ones are drawn; narrow the range)' : ''}. The largest finite value is{' '}
-        <Num testId="format-max">{exact(format.maxFinite)}</Num>
-        {format.kind === 'float' && (
-          <>
-            , the smallest normal <Num testId="format-min-normal">{exact(format.minNormal)}</Num> and the smallest
-            subnormal <Num testId="format-min-subnormal">{exact(format.minSubnormal)}</Num>
-          </>
-        )}
-        .
+        <Trans
+          t={t}
+          i18nKey={format.kind === 'float' ? 'formats.numberLine.summaryFloat' : 'formats.numberLine.summary'}
+          values={{
+            n: values.length,
+            plus: truncated ? '+' : '',
+            format: format.name,
+            lo: exact(lo),
+            hi: exact(hi),
+            note: truncated ? t('formats.numberLine.truncated') : '',
+            max: exact(format.maxFinite),
+            minNormal: exact(format.minNormal),
+            minSubnormal: exact(format.minSubnormal),
+          }}
+          components={{
+            count: <Num testId="range-count" />,
+            max: <Num testId="format-max" />,
+            normal: <Num testId="format-min-normal" />,
+            sub: <Num testId="format-min-subnormal" />,
+          }}
+        />
       </p>
       <svg
         viewBox={`0 0 ${width} 90`}
         className="w-full max-w-5xl"
         role="img"
-        aria-label={`Number line: ${values.length} values of ${format.name} between ${exact(lo)} and ${exact(hi)}`}
+        aria-label={t('formats.numberLine.aria', {
+          n: values.length,
+          format: format.name,
+          lo: exact(lo),
+          hi: exact(hi),
+        })}
         data-testid="number-line"
       >
         <g>
@@ -84,11 +99,14 @@ export function NumberLine({ format, lo, hi, x }: { format: ScalarFormat; lo: nu
         />
       </svg>
       <div className="flex flex-wrap items-end gap-4">
-        <Segmented label="Axis" value={axisKind} options={AXIS_OPTIONS} onChange={setAxisKind} testId="axis-kind" />
-        <p className="text-xs text-slate-600 dark:text-slate-400">
-          Blue ticks: representable values. Red triangle: the typed value; red circle: the value it rounds to. The log
-          axis shows that a float format spaces its values evenly within each binade.
-        </p>
+        <Segmented
+          label={t('formats.numberLine.axis.label')}
+          value={axisKind}
+          options={axisOptions}
+          onChange={setAxisKind}
+          testId="axis-kind"
+        />
+        <p className="text-xs text-slate-600 dark:text-slate-400">{t('formats.numberLine.key')}</p>
       </div>
     </Section>
   );
@@ -103,12 +121,11 @@ export function RoundingLine(props: {
   rounded: number;
 }) {
   const { format, x, below, above, rounded } = props;
+  const { t } = useTranslation('learn');
   if (below === null || above === null || below === above || !Number.isFinite(x)) {
     return (
       <p className="text-sm" data-testid="rounding-note">
-        {below === above
-          ? `${exact(x)} is representable exactly: no rounding.`
-          : `${exact(x)} lies outside the finite range.`}
+        {t(below === above ? 'formats.rounding.exact' : 'formats.rounding.outside', { x: exact(x) })}
       </p>
     );
   }
@@ -128,24 +145,29 @@ export function RoundingLine(props: {
   return (
     <div className="flex flex-col gap-1">
       <p className="text-sm" data-testid="rounding-note">
-        {exact(x)} lies between <Num testId="neighbour-below">{exact(below)}</Num> and{' '}
-        <Num testId="neighbour-above">{exact(above)}</Num>, whose midpoint is <Num testId="midpoint">{exact(mid)}</Num>.{' '}
-        {tie
-          ? `It sits exactly on the midpoint: the tie goes to the neighbour with the even code (last bit 0), ${exact(rounded)}.`
-          : `It is nearer to ${exact(rounded)}.`}
+        <Trans
+          t={t}
+          i18nKey={tie ? 'formats.rounding.tie' : 'formats.rounding.nearer'}
+          values={{ x: exact(x), below: exact(below), above: exact(above), mid: exact(mid), rounded: exact(rounded) }}
+          components={{
+            below: <Num testId="neighbour-below" />,
+            above: <Num testId="neighbour-above" />,
+            mid: <Num testId="midpoint" />,
+          }}
+        />
       </p>
       <svg
         viewBox={`0 0 ${width} 70`}
         className="w-full max-w-5xl"
         role="img"
-        aria-label={`Rounding of ${exact(x)} to ${exact(rounded)}`}
+        aria-label={t('formats.rounding.aria', { x: exact(x), rounded: exact(rounded) })}
       >
         <line x1={scale(below)} x2={scale(above)} y1={30} y2={30} stroke="currentColor" strokeOpacity={0.4} />
         {[below, above].map((v) => (
           <g key={v}>
             <line x1={scale(v)} x2={scale(v)} y1={18} y2={42} stroke={OKABE_ITO.blue} strokeWidth={3} />
             <text x={scale(v)} y={12} textAnchor="middle" fontSize={11} fill="currentColor">
-              {evenCode(v) ? 'even code' : 'odd code'}
+              {t(evenCode(v) ? 'formats.rounding.evenCode' : 'formats.rounding.oddCode')}
             </text>
           </g>
         ))}
@@ -188,6 +210,7 @@ export function symlogTicks(lo: number, hi: number): number[] {
 
 /** Dynamic range (binades between the smallest and largest positive value) and precision of every format. */
 export function RangeComparison({ selected }: { selected: string }) {
+  const { t } = useTranslation('learn');
   const rows = SCALAR_FORMATS.map((f) => ({ f, ...rangeAndPrecision(f) }));
   const width = 900;
   const rowH = 20;
@@ -200,19 +223,15 @@ export function RangeComparison({ selected }: { selected: string }) {
     .range([left, width - 20]);
   const height = rows.length * rowH + 40;
   return (
-    <Section title="Dynamic range and precision compared">
+    <Section title={t('formats.ranges.title')}>
       <Prose>
-        <p>
-          Each bar spans a format&apos;s positive values on a log₂ scale, from the smallest (subnormal) value to the
-          largest; the darker part is the normal range, where the relative precision is constant. More exponent bits buy
-          range, more mantissa bits buy precision.
-        </p>
+        <p>{t('formats.ranges.text')}</p>
       </Prose>
       <svg
         viewBox={`0 0 ${width} ${height}`}
         className="w-full max-w-5xl"
         role="img"
-        aria-label="Dynamic range of every format on a log2 axis"
+        aria-label={t('formats.ranges.aria')}
       >
         {rows.map(({ f }, i) => {
           const y = i * rowH + 4;
@@ -246,7 +265,7 @@ export function RangeComparison({ selected }: { selected: string }) {
           orient="bottom"
           transform={`translate(0,${rows.length * rowH + 6})`}
           ticks={12}
-          label="log₂ of the value"
+          label={t('formats.ranges.axis')}
           labelOffset={32}
         />
       </svg>
@@ -254,12 +273,12 @@ export function RangeComparison({ selected }: { selected: string }) {
         <table className="text-sm" data-testid="range-table">
           <thead>
             <tr className="border-b border-slate-300 text-left dark:border-slate-700">
-              <th className="px-2 py-1">Format</th>
-              <th className="px-2 py-1 text-right">Bits</th>
-              <th className="px-2 py-1 text-right">Largest</th>
-              <th className="px-2 py-1 text-right">Smallest positive</th>
-              <th className="px-2 py-1 text-right">Range (binades)</th>
-              <th className="px-2 py-1 text-right">Relative step</th>
+              <th className="px-2 py-1">{t('formats.ranges.format')}</th>
+              <th className="px-2 py-1 text-right">{t('formats.ranges.bits')}</th>
+              <th className="px-2 py-1 text-right">{t('formats.ranges.largest')}</th>
+              <th className="px-2 py-1 text-right">{t('formats.ranges.smallest')}</th>
+              <th className="px-2 py-1 text-right">{t('formats.ranges.binades')}</th>
+              <th className="px-2 py-1 text-right">{t('formats.ranges.relStep')}</th>
             </tr>
           </thead>
           <tbody>

@@ -70,6 +70,9 @@ export interface BitFields {
   fields: { name: 'sign' | 'exponent' | 'mantissa' | 'integer' | 'index'; bits: string }[];
   /** The arithmetic that gives the value, with the field values substituted. */
   arithmetic: string;
+  /** The same without its words: the formula, and which words go around it (learn:formats.arith.<words>). */
+  math: string;
+  words: 'twosComplement' | 'unsigned' | 'allOnes' | 'special' | 'subnormal' | null;
   /** The value the arithmetic yields (the core's decode of the code). */
   value: number;
 }
@@ -83,11 +86,14 @@ export function bitFields(f: ScalarFormat, code: number): BitFields {
   if (f.kind === 'int') {
     const width = f.bits;
     const pattern = code < 0 ? (2 ** width + code).toString(2) : bin(code, width);
+    const math = `${pattern} = ${show(code)}`;
     return {
       fields: [{ name: 'integer', bits: pattern }],
       arithmetic: f.signed
-        ? `two's complement ${pattern} = ${show(code)}`
-        : `unsigned ${pattern} = ${show(code)} (the zero point and scale of lesson 3 map it to a real value)`,
+        ? `two's complement ${math}`
+        : `unsigned ${math} (the zero point and scale of lesson 3 map it to a real value)`,
+      math,
+      words: f.signed ? 'twosComplement' : 'unsigned',
       value,
     };
   }
@@ -95,13 +101,18 @@ export function bitFields(f: ScalarFormat, code: number): BitFields {
     return {
       fields: [{ name: 'index', bits: bin(code, 4) }],
       arithmetic: `NF4 level[${code}] = ${show(value)}`,
+      math: `NF4 level[${code}] = ${show(value)}`,
+      words: null,
       value,
     };
   }
   if (f.kind === 'e8m0') {
+    const math = code === 255 ? 'NaN' : `2^(${code} − 127) = 2^${show(code - 127)} = ${show(value)}`;
     return {
       fields: [{ name: 'exponent', bits: bin(code, 8) }],
-      arithmetic: code === 255 ? 'all ones = NaN' : `2^(${code} − 127) = 2^${show(code - 127)} = ${show(value)}`,
+      arithmetic: code === 255 ? 'all ones = NaN' : math,
+      math,
+      words: code === 255 ? 'allOnes' : null,
       value,
     };
   }
@@ -116,14 +127,18 @@ export function bitFields(f: ScalarFormat, code: number): BitFields {
     { name: 'exponent', bits: bin(e, f.expBits) },
     { name: 'mantissa', bits: bin(man, m) },
   ];
-  let arithmetic: string;
-  if (!Number.isFinite(value)) arithmetic = `special code: ${show(value)}`;
-  else if (e === 0) arithmetic = `subnormal: (−1)^${s} × 2^(1 − ${f.bias}) × (${man}/${2 ** m}) = ${show(value)}`;
+  let math: string;
+  let words: BitFields['words'] = null;
+  if (!Number.isFinite(value)) [math, words] = [show(value), 'special'];
+  else if (e === 0)
+    [math, words] = [`(−1)^${s} × 2^(1 − ${f.bias}) × (${man}/${2 ** m}) = ${show(value)}`, 'subnormal'];
   else
-    arithmetic = `(−1)^${s} × 2^(${e} − ${f.bias}) × (1 + ${man}/${2 ** m}) = ${s ? '−' : ''}${show(2 ** (e - f.bias))} × ${show(
+    math = `(−1)^${s} × 2^(${e} − ${f.bias}) × (1 + ${man}/${2 ** m}) = ${s ? '−' : ''}${show(2 ** (e - f.bias))} × ${show(
       1 + man / 2 ** m,
     )} = ${show(value)}`;
-  return { fields, arithmetic, value };
+  const arithmetic =
+    words === 'special' ? `special code: ${math}` : words === 'subnormal' ? `subnormal: ${math}` : math;
+  return { fields, arithmetic, math, words, value };
 }
 
 /** Dynamic range in binades (log2 of largest over smallest positive value) and the relative spacing. */

@@ -6,8 +6,9 @@ export function Controls({ children }: { children: ReactNode }) {
   return <div className="flex flex-wrap items-end gap-4 rounded bg-slate-50 p-3 dark:bg-slate-900">{children}</div>;
 }
 
-/** A computed number in running text, exposed to tests by its test id. */
-export function Num({ children, testId }: { children: ReactNode; testId?: string }) {
+/** A computed number in running text, exposed to tests by its test id. In a catalog sentence it is a
+ * <Trans> component ({ n: <Num testId="…" /> }) whose children come from the translated text. */
+export function Num({ children, testId }: { children?: ReactNode; testId?: string }) {
   return (
     <span className="font-mono font-semibold" data-testid={testId}>
       {children}
