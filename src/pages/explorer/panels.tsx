@@ -1,5 +1,6 @@
 // The explorer's five view panels (heatmaps, block grid, clipping, energy and memory, trade-off): each reads
 // the store and the page's derivation and hands plain props to a view in src/views.
+import { useTranslation } from 'react-i18next';
 import { PROJECTIONS, type Projection } from '../../core/model/types';
 import { SWEEP_BUDGETS } from '../../store/controller';
 import { cancelRunning, runSweep, select, setBlockColour, setHwOverride } from '../../store/actions';
@@ -18,29 +19,32 @@ import type { Derivation, ShownPerplexity } from './hooks';
 import { setHwPreset, useInstruments } from '../../store/instruments';
 import { PinModeToggle, TradeoffMetricSelect, useCellAction, useMetric, usePinned } from './instrumentPanels';
 
+/** Each view's title, as a catalog key (explorer namespace). */
 export const VIEW_TITLES: Record<ViewId, string> = {
-  heatmap: 'Layer heatmaps',
-  blocks: 'Block grid',
-  clipping: 'Clipping',
-  energy: 'Energy and memory',
-  tradeoff: 'Trade-off',
+  heatmap: 'views.heatmap',
+  blocks: 'views.blocks',
+  clipping: 'views.clipping',
+  energy: 'views.energy',
+  tradeoff: 'views.tradeoff',
 };
 
 /** What the view waits for, said as it is (no "waiting for a model" while one is shown as loaded). */
 function Placeholder({ what }: { what?: string }) {
-  const text = useExplorer((s) =>
+  const { t } = useTranslation('explorer');
+  const key = useExplorer((s) =>
     s.profile.status === 'loading'
-      ? 'Opening the profile…'
+      ? 'openingProfile'
       : s.model.status === 'running'
-        ? 'Loading the model…'
+        ? 'loadingModel'
         : s.calibration.status === 'running'
-          ? 'Calibrating; this view fills when it ends.'
+          ? 'calibrating'
           : s.quant.status === 'running'
-            ? 'Quantizing…'
+            ? 'quantizing'
             : s.model.summary || s.profile.profile
-              ? (what ?? 'Computing…')
-              : 'Open a model or an FGMP profile.',
+              ? null
+              : 'openModel',
   );
+  const text = key ? t(`placeholder.${key}`) : (what ?? t('placeholder.computing'));
   return <div className="flex h-24 items-center justify-center text-xs text-slate-500">{text}</div>;
 }
 
@@ -56,6 +60,7 @@ function useDetail(d?: Derivation) {
 }
 
 export function HeatmapPanel({ d }: { d: Derivation }) {
+  const { t } = useTranslation('explorer');
   const sel = useExplorer((s) => s.settings.selection);
   const { derived } = d;
   const pinned = usePinned(d);
@@ -63,27 +68,19 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
   return (
     <Panel
       id="heatmap"
-      title={VIEW_TITLES.heatmap}
+      title={t(VIEW_TITLES.heatmap)}
       exportName="fgmp-heatmaps"
       actions={<PinModeToggle />}
-      explain={
-        <>
-          Each cell is one linear projection of one layer, coloured by the share of its 16-value blocks kept in FP8. One
-          global threshold on the block score decides, so sensitive layers get more FP8. Activation blocks are chosen
-          per token at run time; the right map shows the share on calibration text. Click a cell (or use the arrow keys
-          and Enter) to inspect its blocks; with “Click pins” on, a click on a weight cell pins the whole tensor (FP8,
-          then NVFP4, then off: P8 / P4 marks). Pinned blocks count toward the budget.
-        </>
-      }
+      explain={t('heatmap.explain')}
     >
       <FromProfile
         source={d.source}
-        what="weight shares from its block scores; activation shares from its calibration activation scores"
+        what={t('heatmap.fromProfile')}
       />
       {derived ? (
         <div className="flex flex-wrap gap-6" data-testid="heatmaps">
           <div>
-            <h3 className="text-xs font-medium">Weights</h3>
+            <h3 className="text-xs font-medium">{t('heatmap.weights')}</h3>
             <LayerHeatmap
               kind="weights"
               nLayers={d.nLayers}
@@ -96,7 +93,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
           </div>
           <div>
             <h3 className="text-xs font-medium">
-              Activations {derived.activationCalibrated ? '(calibration text)' : '(no calibration: budget shown)'}
+              {derived.activationCalibrated ? t('heatmap.activationsCalibrated') : t('heatmap.activationsBudget')}
             </h3>
             <LayerHeatmap
               kind="activations"
@@ -106,7 +103,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
               onSelect={(l, p) => select(l, p)}
             />
           </div>
-          <ShareLegend label="FP8 share of blocks" />
+          <ShareLegend label={t('heatmap.legend')} />
         </div>
       ) : (
         <Placeholder />
@@ -116,6 +113,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
 }
 
 export function BlocksPanel({ d }: { d: Derivation }) {
+  const { t } = useTranslation('explorer');
   const blockColour = useExplorer((s) => s.blockColour);
   const { sel, detail, data, profileScores } = useDetail(d);
   const tensors = Array.from({ length: d.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat();
@@ -124,27 +122,27 @@ export function BlocksPanel({ d }: { d: Derivation }) {
   return (
     <Panel
       id="blocks"
-      title={`${VIEW_TITLES.blocks}${d.nLayers ? ` · layer ${sel.layer} ${sel.projection}` : ''}`}
+      title={`${t(VIEW_TITLES.blocks)}${d.nLayers ? t('blocks.titleLayer', { layer: sel.layer, proj: sel.projection }) : ''}`}
       exportName="fgmp-block-grid"
-      explain="Every cell is one block of 16 consecutive input weights of one output row. Orange blocks are kept in FP8, blue ones in NVFP4; switch to the score to see why. Wheel or +/− zoom, drag pans."
+      explain={t('blocks.explain')}
       actions={
         <>
           <label className="flex items-center gap-1">
-            Colour
+            {t('blocks.colour')}
             <select
               className="input !w-auto"
               value={blockColour}
               onChange={(e) => setBlockColour(e.target.value as 'precision' | 'score')}
             >
-              <option value="precision">precision</option>
-              <option value="score">score (log)</option>
+              <option value="precision">{t('blocks.precision')}</option>
+              <option value="score">{t('blocks.score')}</option>
             </select>
           </label>
           <label className="flex items-center gap-1">
-            Tensor
+            {t('blocks.tensor')}
             <select
               className="input !w-auto"
-              aria-label="Tensor"
+              aria-label={t('blocks.tensor')}
               value={selected < 0 ? '' : String(selected)}
               onChange={(e) => {
                 const t: { layer: number; proj: Projection } = tensors[Number(e.target.value)];
@@ -163,7 +161,7 @@ export function BlocksPanel({ d }: { d: Derivation }) {
     >
       <FromProfile
         source={d.source}
-        what="block scores, clip ratios (read by Range when the tensor is selected); no weights"
+        what={t('blocks.fromProfile')}
       />
       {data && d.selMask && scores ? (
         <BlockGrid
@@ -185,16 +183,17 @@ export function BlocksPanel({ d }: { d: Derivation }) {
 }
 
 export function ClippingPanel({ d }: { d?: Derivation }) {
+  const { t } = useTranslation('explorer');
   const { sel, detail, data } = useDetail(d);
   return (
     <Panel
       id="clipping"
-      title={`${VIEW_TITLES.clipping} · ${sel.block === null ? `whole tensor L${sel.layer} ${sel.projection}` : `block ${sel.block}`}`}
+      title={`${t(VIEW_TITLES.clipping)} · ${sel.block === null ? t('clipping.wholeTensor', { layer: sel.layer, proj: sel.projection }) : t('clipping.block', { block: sel.block })}`}
       exportName="fgmp-clipping"
-      explain="NVFP4 error when each block's scale uses α · amax instead of amax. Clipping trades a larger error on the few largest values for a finer grid for all others. FGMP picks α per block by the Fisher-weighted error (the loss it predicts); bars show how often each α was chosen."
+      explain={t('clipping.explain')}
     >
       {d?.source ? (
-        <Placeholder what="The clipping curves need the weights; a profile holds only each block's chosen clip ratio (block grid)." />
+        <Placeholder what={t('clipping.needsWeights')} />
       ) : data ? (
         <ClippingView detail={data} blockCurve={detail.blockCurve} block={sel.block} />
       ) : (
@@ -207,18 +206,19 @@ export function ClippingPanel({ d }: { d?: Derivation }) {
 export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
   const preset = useInstruments((s) => s.hwPreset);
   const overrides = useExplorer((s) => s.hwOverrides);
+  const { t } = useTranslation('explorer');
   const hw = d.derived?.hardware;
   const c = ppl.current;
   return (
     <Panel
       id="energy"
-      title={VIEW_TITLES.energy}
+      title={t(VIEW_TITLES.energy)}
       exportName="fgmp-energy"
-      explain="A block-granular datapath: each weight block meets every token's activation block at the same inputs, and the pair's precisions set the MAC energy. Memory traffic follows the bits stored. Parameters are editable; sources are listed."
+      explain={t('energy.explain')}
     >
       <FromProfile
         source={d.source}
-        what="FP8 block counts and calibration activation shares; the hardware model is computed here"
+        what={t('energy.fromProfile')}
       />
       {hw ? (
         <EnergyView
@@ -264,13 +264,14 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       energyVsFp8: (p.energy as { vsFp8: number }).vsFp8,
     }));
   const points = sweep.points.length ? sweep.points : profilePoints;
+  const { t } = useTranslation('explorer');
   return (
     <Panel
       id="tradeoff"
-      title={VIEW_TITLES.tradeoff}
+      title={t(VIEW_TITLES.tradeoff)}
       exportName="fgmp-tradeoff"
       className="2xl:col-span-2"
-      explain="Perplexity of the quantized model (weights and activations) for every policy over a range of budgets. FGMP should stay closest to all-FP8 for the same share of FP8 blocks or the same energy."
+      explain={t('tradeoff.explain')}
       actions={
         <>
           <TradeoffMetricSelect />
@@ -280,7 +281,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
             disabled={sweep.status === 'running' || !d.ranking || ppl.error !== null}
             onClick={() => void runSweep()}
           >
-            {sweep.points.length ? 'Run sweep again' : 'Run sweep'}
+            {sweep.points.length ? t('tradeoff.runAgain') : t('tradeoff.run')}
           </button>
         </>
       }
@@ -290,7 +291,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       )}
       {sweep.error && <ErrorBox>{sweep.error}</ErrorBox>}
       {!sweep.points.length && profilePoints.length > 0 && (
-        <FromProfile source={d.source} what={`its evaluation sweep (${profilePoints.length} points)`} />
+        <FromProfile source={d.source} what={t('tradeoff.fromProfile', { count: profilePoints.length })} />
       )}
       {derived ? (
         <TradeoffView
@@ -310,8 +311,10 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       )}
       {!points.length && derived && (
         <p className="text-xs text-slate-600 dark:text-slate-400">
-          Run the sweep to draw every policy ({5 * SWEEP_BUDGETS.length} perplexity evaluations on{' '}
-          {settings.evaluationTokens.toLocaleString('en-US')} tokens; budgets 0 and 1 are shared).
+          {t('tradeoff.hint', {
+            runs: 5 * SWEEP_BUDGETS.length,
+            tokens: settings.evaluationTokens.toLocaleString('en-US'),
+          })}
         </p>
       )}
     </Panel>
