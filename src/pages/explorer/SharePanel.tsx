@@ -1,6 +1,7 @@
 // Share and export: copy the link that reproduces the state, save CSV/JSON of what the budgets decide
 // (the theme button is in the app's header, App.tsx).
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { shareUrl } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
 import { csvExports, exportContext, stateJson } from '../../store/exports';
@@ -8,12 +9,13 @@ import { saveText } from '../../views/ui';
 import type { Derivation, ShownPerplexity } from './hooks';
 
 export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+  const { t } = useTranslation('explorer');
   const [copied, setCopied] = useState<string | null>(null);
   const copyLink = async () => {
     const url = shareUrl();
     try {
       await navigator.clipboard.writeText(url);
-      setCopied('Link copied.');
+      setCopied(t('share.copied'));
     } catch {
       setCopied(url);
     }
@@ -42,16 +44,16 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
   return (
     <section
       className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white p-3 text-xs dark:border-slate-700 dark:bg-slate-900"
-      aria-label="Share and export"
+      aria-label={t('share.label')}
     >
       <button type="button" className="btn" onClick={() => void copyLink()}>
-        Copy link
+        {t('share.copy')}
       </button>
       <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('csv')}>
-        Export CSV
+        {t('share.csv')}
       </button>
       <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('json')}>
-        Export JSON
+        {t('share.json')}
       </button>
       {copied && (
         <div className="w-full break-all" role="status" data-testid="copy-status">

@@ -1,6 +1,7 @@
 // The instruments' panel parts (issue 14): the heatmap's pin mode and pin marks, and the A/B comparison
 // panel (configuration B's controls, both weight heatmaps, the difference heatmap, both figures).
 import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { EvaluateResult } from '../../core/pipeline/results';
 import { select } from '../../store/actions';
 import { tensorKey } from '../../store/derive';
@@ -42,14 +43,16 @@ export function useCellAction(): (layer: number, proj: Parameters<typeof select>
 }
 
 export function PinModeToggle() {
+  const { t } = useTranslation('explorer');
   const pinMode = useInstruments((s) => s.pinMode);
-  return <Toggle label="Click pins (FP8 → NVFP4 → off)" checked={pinMode} onChange={setPinMode} testId="pin-mode" />;
+  return <Toggle label={t('ab.pinMode')} checked={pinMode} onChange={setPinMode} testId="pin-mode" />;
 }
 
 const configResult = (cache: ReturnType<typeof useExplorer.getState>['perplexity']['cache'], key: string) =>
   cache[key]?.kind === 'configuration' ? (cache[key].result as EvaluateResult) : undefined;
 
 export function AbPanel({ d }: { d: Derivation }) {
+  const { t } = useTranslation('explorer');
   const settings = useExplorer((s) => s.settings);
   const cache = useExplorer((s) => s.perplexity.cache);
   const sel = settings.selection;
@@ -60,31 +63,31 @@ export function AbPanel({ d }: { d: Derivation }) {
   return (
     <Panel
       id="ab"
-      title="A/B comparison"
+      title={t('ab.title')}
       exportName="fgmp-ab"
       className="2xl:col-span-2"
-      explain="A is the configuration set on the left; B differs in policy, weight budget, clipping or pins (data, FP8 scaling and activations are shared). The difference map colours each tensor by the share of its blocks that are FP8 in A only (vermillion) or in B only (blue)."
+      explain={t('ab.explain')}
       actions={
         ab ? (
           <button type="button" className="btn-ghost" onClick={stopAb}>
-            Stop comparing
+            {t('ab.stop')}
           </button>
         ) : (
           <button type="button" className="btn-ghost" data-testid="ab-start" onClick={startAb} disabled={!d.derived}>
-            Compare with B
+            {t('ab.start')}
           </button>
         )
       }
     >
       {!ab ? (
         <p className="text-xs text-slate-600 dark:text-slate-400">
-          Start a comparison: B begins as a copy of A; change its policy, budget, clipping or pins.
+          {t('ab.intro')}
         </p>
       ) : (
         <div className="flex flex-col gap-3">
           <AbControls ab={ab} onChange={updateAb} />
           {abRanking.error && <ErrorBox>{abRanking.error}</ErrorBox>}
-          {bDerived?.instrument.error && <ErrorBox>B: {bDerived.instrument.error}</ErrorBox>}
+          {bDerived?.instrument.error && <ErrorBox>{t('ab.bError', { error: bDerived.instrument.error })}</ErrorBox>}
           {d.derived && bDerived && difference ? (
             <>
               <div className="flex flex-wrap gap-6">
@@ -95,7 +98,7 @@ export function AbPanel({ d }: { d: Derivation }) {
                   ] as const
                 ).map(([name, x, pinned]) => (
                   <div key={name} data-testid={`ab-heatmap-${name}`}>
-                    <h3 className="text-xs font-medium">{name}: weights</h3>
+                    <h3 className="text-xs font-medium">{t('ab.weights', { name })}</h3>
                     <LayerHeatmap
                       kind="weights"
                       nLayers={d.nLayers}
@@ -108,12 +111,12 @@ export function AbPanel({ d }: { d: Derivation }) {
                   </div>
                 ))}
                 <div>
-                  <h3 className="text-xs font-medium">Difference (FP8 in A only / B only)</h3>
+                  <h3 className="text-xs font-medium">{t('ab.difference')}</h3>
                   <DiffHeatmap nLayers={d.nLayers} difference={difference} />
                 </div>
               </div>
               <div className="flex flex-wrap items-start gap-6">
-                <ShareLegend label="FP8 share of blocks" />
+                <ShareLegend label={t('heatmap.legend')} />
                 <DiffLegend />
               </div>
               <AbTable
@@ -124,7 +127,7 @@ export function AbPanel({ d }: { d: Derivation }) {
             </>
           ) : (
             <p className="text-xs text-slate-600 dark:text-slate-400">
-              {abRanking.running ? 'Ranking blocks for B…' : 'Waiting for a calibrated model.'}
+              {abRanking.running ? t('ab.ranking') : t('ab.waiting')}
             </p>
           )}
         </div>
@@ -143,19 +146,20 @@ export function useMetric(ppl: ShownPerplexity) {
 }
 
 export function TradeoffMetricSelect() {
+  const { t } = useTranslation('explorer');
   const id = useInstruments((s) => s.tradeoffY);
   return (
     <label className="flex items-center gap-1">
-      y axis
+      {t('tradeoff.yAxis')}
       <select
         className="input !w-auto"
         data-testid="tradeoff-y"
         value={id}
         onChange={(e) => setTradeoffY(e.target.value as TradeoffY)}
       >
-        <option value="ppl">perplexity</option>
-        <option value="kl">mean KL</option>
-        <option value="top1">top-1 agreement</option>
+        <option value="ppl">{t('tradeoff.metric.ppl')}</option>
+        <option value="kl">{t('tradeoff.metric.kl')}</option>
+        <option value="top1">{t('tradeoff.metric.top1')}</option>
       </select>
     </label>
   );
