@@ -1,14 +1,27 @@
 // Small shared pieces of the explorer's UI: panels with an explanation and export buttons, progress
 // bars that say tokens, rate and time left, and error boxes.
 import { useRef, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18n } from '../i18n';
 import type { Progress } from '../core/pipeline/results';
 import { contextLines, exportContext } from '../store/exports';
 import { downloadBlob, exportPanelPng, exportPanelSvg, type FigureContext } from './exporting';
+import { progressLabel } from './progressLabel';
 
-/** A panel's figure context at the moment of export: its title, the model, the settings, the share URL. */
+/** A panel's figure context at the moment of export: its title, the model, the settings, the share URL. The
+ * settings line is the CSV's (English identifiers); its labels are said in the interface's language. */
 function figureContext(title: string): FigureContext {
   const c = exportContext(title);
-  return { title: `${title} (FGMP Explorer)`, lines: contextLines(c) };
+  const english = contextLines(c);
+  const lines =
+    i18n.language === 'en'
+      ? english
+      : [
+          i18n.t('common:export.model', { model: c.model }),
+          i18n.t('common:export.settings', { settings: c.settings }),
+          i18n.t('common:export.shareUrl', { url: c.shareUrl }),
+        ];
+  return { title: i18n.t('common:export.title', { title, app: i18n.t('common:app.title') }), lines };
 }
 
 export function Panel(props: {
@@ -20,6 +33,7 @@ export function Panel(props: {
   exportName?: string;
   className?: string;
 }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLElement>(null);
   return (
     <section
@@ -42,8 +56,8 @@ export function Panel(props: {
               <button
                 type="button"
                 className="btn-ghost"
-                aria-label={`Export ${props.title} as SVG`}
-                title={`Export ${props.title} as SVG`}
+                aria-label={t('export.svg', { title: props.title })}
+                title={t('export.svg', { title: props.title })}
                 onClick={() =>
                   ref.current && exportPanelSvg(ref.current, props.exportName!, figureContext(props.title))
                 }
@@ -53,8 +67,8 @@ export function Panel(props: {
               <button
                 type="button"
                 className="btn-ghost"
-                aria-label={`Export ${props.title} as PNG`}
-                title={`Export ${props.title} as PNG (2× pixels)`}
+                aria-label={t('export.png', { title: props.title })}
+                title={t('export.pngTitle', { title: props.title })}
                 onClick={() =>
                   ref.current && void exportPanelPng(ref.current, props.exportName!, figureContext(props.title))
                 }
@@ -78,14 +92,14 @@ function formatAmount(n: number, unit: Progress['unit']): string {
 
 /** A progress unit (plural: tokens, points, tensors) agreeing with the amount as shown: "1 point/s", "2 points/s". */
 export function unitWord(unit: string, amount: number): string {
-  return Math.round(amount) === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  return i18n.t(`common:progress.unit.${unit}`, { count: Math.round(amount), defaultValue: unit });
 }
 
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return '…';
-  if (s < 1) return '<1 s';
-  if (s < 90) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 1) return i18n.t('common:duration.underSecond');
+  if (s < 90) return i18n.t('common:duration.seconds', { s: Math.round(s) });
+  return i18n.t('common:duration.minutes', { m: Math.floor(s / 60), s: Math.round(s % 60) });
 }
 
 export function ProgressBar({
@@ -97,7 +111,9 @@ export function ProgressBar({
   onCancel?: () => void;
   testId?: string;
 }) {
+  const { t } = useTranslation();
   if (!progress) return null;
+  const label = progressLabel(progress.label);
   const frac = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   const shown = progress.total > 0 ? progress.total : progress.done;
   const unit = progress.unit === 'bytes' ? '' : ` ${unitWord(progress.unit, shown)}`;
@@ -110,7 +126,7 @@ export function ProgressBar({
       <div className="flex items-center gap-2">
         <div
           role="progressbar"
-          aria-label={progress.label}
+          aria-label={label}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={Math.round(frac * 100)}
@@ -123,22 +139,23 @@ export function ProgressBar({
         </div>
         {onCancel && (
           <button type="button" className="btn-ghost" onClick={onCancel}>
-            Cancel
+            {t('progress.cancel')}
           </button>
         )}
       </div>
       <div className="mt-0.5 text-slate-600 tabular-nums dark:text-slate-400">
-        {progress.label}: {formatAmount(progress.done, progress.unit)}
+        {label}: {formatAmount(progress.done, progress.unit)}
         {progress.total > 0 ? ` / ${formatAmount(progress.total, progress.unit)}` : ''}
         {unit}
         {rate && ` · ${rate}`}
-        {progress.total > 0 && progress.rate > 0 && ` · ${formatDuration(progress.etaSeconds)} left`}
+        {progress.total > 0 && progress.rate > 0 && ` · ${t('progress.left', { time: formatDuration(progress.etaSeconds) })}`}
       </div>
     </div>
   );
 }
 
 export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismiss?: () => void }) {
+  const { t } = useTranslation();
   return (
     <div
       role="alert"
@@ -146,7 +163,7 @@ export function ErrorBox({ children, onDismiss }: { children: ReactNode; onDismi
     >
       <div className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{children}</div>
       {onDismiss && (
-        <button type="button" aria-label="Dismiss" className="font-bold" onClick={onDismiss}>
+        <button type="button" aria-label={t('dismiss')} className="font-bold" onClick={onDismiss}>
           ×
         </button>
       )}
