@@ -6,6 +6,7 @@ import { encodeShareUrl, type ShareState } from '../core/url/shareState';
 import type { Projection } from '../core/model/types';
 import type { SweepPoint } from '../core/pipeline/results';
 import { quantizeFromWire } from '../../workers/protocol';
+import { ActivationShareIndex } from '../core/actquant/shareIndex';
 import { patch, setSettings, useExplorer } from './explorerStore';
 import { activationsKey, detailKey, quantKey, sweepKey } from './keys';
 import { schedulePerplexity } from './perplexity';
@@ -98,18 +99,19 @@ async function fetchDetail(): Promise<void> {
   }
 }
 
-/** Activation FP8 shares for the activation budget: one round trip to the worker (cached there). */
-async function fetchActivationShares(): Promise<void> {
+/** The calibration activation scores, sorted per site: one round trip per calibration, then no worker per budget. */
+async function fetchActivationIndex(): Promise<void> {
   const s = useExplorer.getState().settings;
   const key = activationsKey(s);
   const current = ticket('activations');
   patch('activations', { key });
   const mine = () => current() && useExplorer.getState().activations.key === key;
   try {
-    const shares = await pipeline().call((api) => api.activationShares(s.activationBudget, s.evaluationTokens));
-    if (mine()) patch('activations', { shares });
+    const got = await pipeline().call((api) => api.activationIndex(s.evaluationTokens));
+    const index = got && { keys: got.keys, index: ActivationShareIndex.fromParts(got.parts) };
+    if (mine()) patch('activations', { index });
   } catch (e) {
-    if (!isFatalWorkerError(e) && mine()) patch('activations', { shares: null });
+    if (!isFatalWorkerError(e) && mine()) patch('activations', { index: null });
   }
 }
 
@@ -140,7 +142,7 @@ export function advance(): void {
   }
   if (st.quant.status !== 'done' || st.quant.key !== quantKey(s)) return;
   if (st.detail.key !== detailKey(s)) void fetchDetail();
-  if (calibrated && st.activations.key !== activationsKey(s)) void fetchActivationShares();
+  if (calibrated && st.activations.key !== activationsKey(s)) void fetchActivationIndex();
   if (calibrated) schedulePerplexity();
 }
 

@@ -1,6 +1,7 @@
 // Pure functions from the store's compact structures to what the views draw. Everything here runs on
 // the UI thread on each slider move, so it is O(tensors · log blocks) for the policy answer plus one
 // O(blocks) pass for masks, memory and energy (a few ms for a stories15M-sized model).
+import type { ActivationShareIndex } from '../core/actquant/shareIndex';
 import { answerBudget, tensorMask, type BlockRanking, type BudgetAnswer } from '../core/fgmp/index';
 import {
   simulateHardware,
@@ -30,7 +31,7 @@ export interface Derived {
  */
 export function deriveForBudget(
   ranking: BlockRanking,
-  /** FP8 share of calibration activation blocks per tensorKey for the activation budget (from the worker), or null. */
+  /** FP8 share of calibration activation blocks per tensorKey at the activation budget (liveActivationShares), or null. */
   activationShares: Record<string, number> | null,
   /** The FP8 share of weight blocks, or the answer already made (pins, bits, layerwise: instrumentsDerive.ts). */
   weightBudget: number | BudgetAnswer,
@@ -66,6 +67,15 @@ export function deriveForBudget(
   });
   const hardware = simulateHardware(inputs, params, { fp8Scale: fp8Scaling, preset });
   return { answer, weightShare, activationShare, activationCalibrated: activationShares !== null, masks, hardware };
+}
+
+/** The live calibration's FP8 share of activation blocks per tensorKey at a budget (slices.ts activations.index). */
+export function liveActivationShares(
+  live: { keys: string[]; index: ActivationShareIndex },
+  activationBudget: number,
+): Record<string, number> {
+  const shares = live.index.answer(activationBudget).shares;
+  return Object.fromEntries(live.keys.map((k, i) => [k, shares[i]]));
 }
 
 /** Bytes as a short human string (KiB/MiB). */

@@ -14,8 +14,8 @@ export const quantKey = (s: Settings) => JSON.stringify(['quant', s.policy, s.cl
 export const detailKey = (s: ShareState) =>
   JSON.stringify(['detail', s.clipping, s.fp8Scaling, s.selection.layer, s.selection.projection, s.selection.block]);
 
-/** Activation shares: the activation budget on the evaluation session. */
-export const activationsKey = (s: ShareState) => JSON.stringify(['act', s.activationBudget, s.evaluationTokens]);
+/** The calibration activation scores (every activation budget is answered from them): the evaluation session. */
+export const activationsKey = (s: ShareState) => JSON.stringify(['act', s.evaluationTokens]);
 
 /** A configuration's perplexity, or the all-FP8 / all-NVFP4 baseline at the same settings. */
 export function perplexityKey(s: ShareState, variant: Exclude<EvaluateVariant, 'float'> = 'mixed'): string {

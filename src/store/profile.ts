@@ -2,18 +2,20 @@
 // file, or a URL read by HTTP Range. Until live calibration answers, the views derive from it: for profiles
 // with block scores (every model a tab can hold) the policy's BlockRanking comes from the stored scores
 // through the live ranking code (src/core/profile/answer.ts), so heatmap shares, bits and energy equal the
-// live ones; activation shares come from the live τ rule on the stored calibration activation scores.
+// live ones; activation shares come from the live τ rule on the stored calibration activation scores, sorted
+// once (activationAnswerer) so that each activation slider move is answered on this thread in the same frame.
 // Profiles too large for every score (a 7B model) answer from per-tensor histograms (profileCounts.ts).
 import type { BlockRanking } from '../core/fgmp/index';
 import type { PolicyKind } from '../core/pipeline/vocabulary';
 import type { TensorDetail } from '../core/pipeline/results';
 import {
-  activationAnswer,
+  activationAnswerer,
   bufferSource,
   Profile,
   profileRanking,
   rangeSource,
   WeightAnswerer,
+  type ActivationAnswerer,
   type ByteSource,
   type StoredPolicy,
 } from '../core/profile/index';
@@ -42,8 +44,8 @@ export interface ProfileState {
   ranking: { policy: PolicyKind; ranking: BlockRanking } | null;
   /** Histogram answers (models too large to rank in a tab). */
   answerer: { policy: PolicyKind; answerer: WeightAnswerer } | null;
-  /** Realised FP8 share of calibration activation blocks per tensorKey at one activation budget. */
-  activations: { budget: number; shares: Record<string, number> } | null;
+  /** Realised FP8 share of calibration activation blocks per site (tensor order) at any activation budget. */
+  activations: ActivationAnswerer | null;
   /** The selected tensor's block grid from the profile: clip ratios (and, histogram profiles, scores) by Range. */
   detail: { key: string; data: TensorDetail; scores: Float64Array | null; ms: number } | null;
   /** HTTP requests made for the profile (URL profiles; one per Range read). */
@@ -98,7 +100,7 @@ export function profileApplies(st: ExplorerState): boolean {
 }
 
 let generation = 0;
-const inflight = { ranking: '', activations: NaN, detail: '' };
+const inflight = { ranking: '', activations: false, detail: '' };
 
 /** Opens a profile from a byte source; the views switch to it once its first answer is ready. */
 async function openSource(
@@ -110,7 +112,7 @@ async function openSource(
   const t0 = performance.now();
   const mine = ++generation;
   inflight.ranking = '';
-  inflight.activations = NaN;
+  inflight.activations = false;
   inflight.detail = '';
   const modelKey = modelKeyOf(useExplorer.getState().settings);
   useExplorer.setState({ profile: { ...initialProfile(), status: 'loading', origin, name, modelKey } });
@@ -181,6 +183,15 @@ export async function isProfileFile(file: File): Promise<boolean> {
   }
 }
 
+/** The profile's FP8 share of calibration activation blocks per tensorKey at a budget (null until loaded). */
+export function profileActivationShares(p: ProfileState, activationBudget: number): Record<string, number> | null {
+  if (!p.activations || !p.profile) return null;
+  const shares = p.activations.shares(activationBudget);
+  const out: Record<string, number> = {};
+  p.profile.tensors.forEach((t, i) => (out[tensorKey(t.layer, t.proj)] = shares[i]));
+  return out;
+}
+
 /** Forgets the profile (a model or a different profile takes its place). */
 export function closeProfile(): void {
   generation++;
@@ -194,7 +205,6 @@ export async function refreshProfile(): Promise<void> {
   const profile = p.profile;
   if (!profile || p.status === 'error') return;
   const mine = generation;
-  const { activationBudget } = st.settings;
   // The policies a profile answers (its stored scores, per-layer uniform and the seeded random baseline).
   const policy = st.settings.policy as PolicyKind;
   const answerable = (PROFILE_POLICIES as readonly string[]).includes(policy);
@@ -217,25 +227,23 @@ export async function refreshProfile(): Promise<void> {
         }),
     );
   }
-  if (p.activations?.budget !== activationBudget && inflight.activations !== activationBudget) {
-    inflight.activations = activationBudget;
-    // After the weight answer and one task: the heatmap paints before the activation τ work starts.
+  if (!p.activations && !inflight.activations) {
+    inflight.activations = true;
+    // After the weight answer and one task: the heatmap paints before the activation scores are sorted.
     const weightsFirst = jobs.length ? jobs[0].then(() => new Promise((r) => setTimeout(r, 0))) : Promise.resolve();
     jobs.push(
       weightsFirst
-        .then(() => activationAnswer(profile, activationBudget))
+        .then(() => activationAnswerer(profile))
         .then(
-          (a) => {
-            const shares: Record<string, number> = {};
-            profile.tensors.forEach((t, i) => (shares[tensorKey(t.layer, t.proj)] = a.shares[i]));
-            if (mine === generation) patch('profile', { activations: { budget: activationBudget, shares } });
+          (activations) => {
+            if (mine === generation) patch('profile', { activations });
           },
           (e) => {
             if (mine === generation) patch('profile', { error: message(e) });
           },
         )
         .finally(() => {
-          if (inflight.activations === activationBudget) inflight.activations = NaN;
+          if (mine === generation) inflight.activations = false;
         }),
     );
   }

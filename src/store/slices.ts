@@ -2,6 +2,7 @@
 // view. Each declares its part of the state and its initial value; explorerStore.ts composes them, steps.ts
 // says which part each pipeline step owns and what depends on what.
 import type { StateCreator } from 'zustand';
+import type { ActivationShareIndex } from '../core/actquant/shareIndex';
 import type { BlockRanking } from '../core/fgmp/index';
 import type { HwParamKey } from '../core/hw/index';
 import type * as R from '../core/pipeline/results';
@@ -57,8 +58,11 @@ export interface ModelSlice {
 
 export interface CalibrationSlice {
   calibration: Step & { summary: R.CalibrationSummary | null };
-  /** FP8 share of calibration activation blocks per tensorKey at the activation budget (the pipeline's τ). */
-  activations: { key: string | null; shares: Record<string, number> | null };
+  /**
+   * The calibration activation scores sorted per site (tensorKeys in site order), from the worker once per
+   * calibration: every activation budget's τ and shares are answered from it on this thread (hooks.ts).
+   */
+  activations: { key: string | null; index: { keys: string[]; index: ActivationShareIndex } | null };
 }
 
 export interface QuantState extends Step {
@@ -125,7 +129,7 @@ export const modelSlice: Slice<ModelSlice> = () => ({
 
 export const calibrationSlice: Slice<CalibrationSlice> = () => ({
   calibration: { ...idle(), summary: null },
-  activations: { key: null, shares: null },
+  activations: { key: null, index: null },
 });
 
 export const quantizationSlice: Slice<QuantizationSlice> = () => ({

@@ -11,7 +11,8 @@ import { deriveForBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
 import { useHwPreset, useInstrumentAnswer } from '../../views/instrumentHooks';
-import { profileApplies } from '../../store/profile';
+import { profileActivationShares, profileApplies } from '../../store/profile';
+import { liveActivationShares } from '../../store/derive';
 import { deriveFromCounts, sortedScores, topBlocksMask } from '../../store/profileCounts';
 
 declare global {
@@ -73,7 +74,7 @@ export function useDerived() {
   const settings = useExplorer((s) => s.settings);
   const summary = useExplorer((s) => s.model.summary);
   const quant = useExplorer((s) => s.quant);
-  const liveShares = useExplorer((s) => s.activations.shares);
+  const liveIndex = useExplorer((s) => s.activations.index);
   const hwOverrides = useExplorer((s) => s.hwOverrides);
   // The profile's answers stand in until live quantization answers (profile.ts says when it applies).
   const fromProfile = useExplorer(profileApplies);
@@ -83,8 +84,16 @@ export function useDerived() {
   const tokens = config?.maxSeqLen ?? 256;
   const profileRanking = profile.ranking?.policy === settings.policy ? profile.ranking.ranking : null;
   const ranking = fromProfile ? profileRanking : quant.status === 'done' ? quant.ranking : null;
-  const activationShares = fromProfile ? (profile.activations?.shares ?? null) : liveShares;
   const { weightBudget, activationBudget, fp8Scaling } = settings;
+  // Both answered here from the calibration scores sorted once (no worker round trip per activation budget).
+  const activationShares = useMemo(
+    () =>
+      fromProfile
+        ? profileActivationShares(profile, activationBudget)
+        : liveIndex && liveActivationShares(liveIndex, activationBudget),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [fromProfile, fromProfile && profile.activations, fromProfile && profile.profile, liveIndex, activationBudget],
+  );
   // Mask buffers reused by every slider move (one allocation per ranking).
   const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
   // Bits, pins and layerwise answered first (instrumentHooks.ts); the energy model's preset.
