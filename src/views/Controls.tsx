@@ -1,6 +1,8 @@
 // Data (calibration / evaluation text), calibration progress, and the policy controls: budgets, policy,
 // clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
 import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18n } from '../i18n';
 import { useExplorer } from '../store/explorerStore';
 import { CLIPPINGS, FP8_SCALING_URL, POLICIES, TOKEN_LIMITS } from '../core/url/shareState';
 import { FP8_SCALINGS, type ClipMode, type Fp8Scaling, type PolicyKind } from '../core/pipeline/vocabulary';
@@ -11,22 +13,10 @@ import { storageInputs, totalStorageBits } from '../core/fgmp/index';
 import { BitsBudgetField, BudgetModeControl, PinControls } from './InstrumentControls';
 import { useInstrumentAnswer } from './instrumentHooks';
 
-const POLICY_LABEL: Record<PolicyKind | 'layerwise', string> = {
-  layerwise: 'Layerwise (whole tensors)',
-  error: 'Quantization error',
-  fgmp: 'FGMP (Fisher-weighted)',
-  random: 'Random blocks',
-  magnitude: 'Largest magnitude',
-  unweighted: 'Unweighted error',
-  uniform: 'Per-layer uniform',
-};
-const CLIP_LABEL: Partial<Record<ClipMode, string>> = {
-  fisher: 'Fisher-weighted MSE',
-  mse: 'Plain MSE',
-  none: 'No clipping',
-};
+// Option labels: explorer:controls.policies.<policy>, explorer:controls.clippings.<mode>.
 
 export const DataPanel = memo(function DataPanel() {
+  const { t } = useTranslation('explorer');
   const texts = useExplorer((s) => s.texts);
   const cal = useExplorer((s) => s.calibration);
   const filesAsked = useExplorer((s) => s.filesAsked);
@@ -38,18 +28,19 @@ export const DataPanel = memo(function DataPanel() {
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="data-panel-title" className="mb-1 text-sm font-semibold">
-        Data and calibration
+        {t('data.title')}
       </h2>
       {asked.map((f) => (
         <Note key={f.role}>
-          The shared link used <LongName name={f.name} className="max-w-full font-bold" /> as {f.role} text: open it
-          below.
+          {t('data.askedBefore')}
+          <LongName name={f.name} className="max-w-full font-bold" />
+          {t(f.role === 'calibration' ? 'data.askedAfterCalibration' : 'data.askedAfterEvaluation')}
         </Note>
       ))}
       {(['calibration', 'evaluation'] as const).map((role) => (
         <div key={role} className="mb-2">
           <label className="block text-xs font-medium" htmlFor={`${role}-text`}>
-            {role === 'calibration' ? 'Calibration text' : 'Evaluation text'}
+            {role === 'calibration' ? t('data.calibrationText') : t('data.evaluationText')}
           </label>
           <input
             id={`${role}-text`}
@@ -64,23 +55,19 @@ export const DataPanel = memo(function DataPanel() {
           />
           <div className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${role}-text-info`}>
             {texts[role]
-              ? `${texts[role]!.name}: ${texts[role]!.characters.toLocaleString('en-US')} characters${
-                  texts[role]!.tokens
-                    ? `, ${texts[role]!.tokens.toLocaleString('en-US')} tokens${texts[role]!.tokensCounted < texts[role]!.characters ? ` in the first ${texts[role]!.tokensCounted.toLocaleString('en-US')}` : ''}`
-                    : ''
-                }; uses ${(role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US')} tokens`
+              ? textInfo(texts[role]!, role === 'calibration' ? tokens[0] : tokens[1])
               : role === 'evaluation'
-                ? 'None: the calibration text after its calibration tokens is held out for evaluation.'
+                ? t('data.noEvaluation')
                 : hasTokenizer
-                  ? 'Choose a text to calibrate on.'
-                  : 'Needs the model and its tokenizer first.'}
+                  ? t('data.chooseText')
+                  : t('data.needsTokenizer')}
           </div>
         </div>
       ))}
       <div className="mb-2 grid grid-cols-2 gap-2 text-xs">
         <TokensInput
           id="calibration-tokens"
-          label="Calibration tokens"
+          label={t('data.calibrationTokens')}
           value={calibrationTokens}
           onCommit={(v) => {
             updateSettings({ calibrationTokens: v });
@@ -89,7 +76,7 @@ export const DataPanel = memo(function DataPanel() {
         />
         <TokensInput
           id="evaluation-tokens"
-          label="Evaluation tokens"
+          label={t('data.evaluationTokens')}
           value={evaluationTokens}
           onCommit={(v) => updateSettings({ evaluationTokens: v })}
         />
@@ -100,11 +87,16 @@ export const DataPanel = memo(function DataPanel() {
       )}
       {cal.status === 'done' && cal.summary && (
         <div className="text-xs" data-testid="calibration-done">
-          Calibrated on {cal.summary.tokens.toLocaleString('en-US')} tokens ({cal.summary.sequences} ×{' '}
-          {cal.summary.sequenceLength}) in {formatDuration(cal.summary.seconds)} · mean NLL{' '}
-          {cal.summary.meanNll.toFixed(4)} ·{' '}
+          {t('data.calibrated', {
+            tokens: cal.summary.tokens.toLocaleString('en-US'),
+            sequences: cal.summary.sequences,
+            length: cal.summary.sequenceLength,
+            time: formatDuration(cal.summary.seconds),
+            nll: cal.summary.meanNll.toFixed(4),
+          })}{' '}
+          ·{' '}
           <button type="button" className="underline" onClick={recalibrate}>
-            recalibrate
+            {t('data.recalibrate')}
           </button>
         </div>
       )}
@@ -112,13 +104,27 @@ export const DataPanel = memo(function DataPanel() {
         <ErrorBox>
           {cal.error}{' '}
           <button type="button" className="underline" onClick={recalibrate}>
-            Calibrate again
+            {t('data.calibrateAgain')}
           </button>
         </ErrorBox>
       )}
     </section>
   );
 });
+
+/** What a chosen text holds and what the run uses of it. */
+function textInfo(
+  text: { name: string; characters: number; tokens: number; tokensCounted: number },
+  uses: number,
+): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const tokens = !text.tokens
+    ? ''
+    : text.tokensCounted < text.characters
+      ? i18n.t('explorer:data.tokensInFirst', { tokens: n(text.tokens), first: n(text.tokensCounted) })
+      : i18n.t('explorer:data.tokens', { tokens: n(text.tokens) });
+  return i18n.t('explorer:data.textInfo', { name: text.name, characters: n(text.characters), tokens, uses: n(uses) });
+}
 
 /** A token count, applied on Enter or when the field loses focus (each change reruns calibration or evaluation). */
 function TokensInput({
@@ -159,9 +165,10 @@ function TokensInput({
 }
 
 const budgetFormat = (v: number) => `${(v * 100).toFixed(1)}% FP8`;
-const budgetText = (v: number) => `${(v * 100).toFixed(1)}% of blocks in FP8`;
+const budgetText = (v: number) => i18n.t('explorer:controls.budgetText', { pct: (v * 100).toFixed(1) });
 
 export function ControlsPanel() {
+  const { t } = useTranslation('explorer');
   const s = useExplorer((st) => st.settings);
   const quant = useExplorer((st) => st.quant);
   const ranking = quant.status === 'done' ? quant.ranking : null;
@@ -175,7 +182,7 @@ export function ControlsPanel() {
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="controls-title" className="mb-2 text-sm font-semibold">
-        Budgets and quantization
+        {t('controls.title')}
       </h2>
       <BudgetModeControl bitsNow={bitsNow} />
       <BitsBudgetField answer={answer} />
@@ -185,7 +192,7 @@ export function ControlsPanel() {
           accent="fp8"
           id="weight-budget"
           testId="weight-budget"
-          label="Weight precision budget"
+          label={t('controls.weightBudget')}
           value={s.weightBudget}
           min={0}
           max={1}
@@ -193,7 +200,7 @@ export function ControlsPanel() {
           format={budgetFormat}
           valueText={budgetText}
           onChange={(v) => updateSettings({ weightBudget: v })}
-          help="Share of all weight blocks kept in FP8; the rest are NVFP4. One global threshold on the block score."
+          help={t('controls.weightHelp')}
         />
       )}
       <Slider
@@ -201,7 +208,7 @@ export function ControlsPanel() {
         accent="fp8"
         id="activation-budget"
         testId="activation-budget"
-        label="Activation precision budget"
+        label={t('controls.activationBudget')}
         value={s.activationBudget}
         min={0}
         max={1}
@@ -209,15 +216,15 @@ export function ControlsPanel() {
         format={budgetFormat}
         valueText={budgetText}
         onChange={(v) => updateSettings({ activationBudget: v })}
-        help="Share of activation blocks the on-the-fly unit keeps in FP8 (threshold τ placed on calibration activations)."
+        help={t('controls.activationHelp')}
       />
       <div className="grid grid-cols-1 gap-2">
         <Select
           compact
           id="policy-select"
-          label="Policy"
+          label={t('controls.policy')}
           value={s.layerwise ? 'layerwise' : s.policy}
-          options={[...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: POLICY_LABEL[p] }))}
+          options={[...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: t(`controls.policies.${p}`) }))}
           onChange={(p: PolicyKind | 'layerwise') =>
             updateSettings(p === 'layerwise' ? { policy: 'fgmp', layerwise: true } : { policy: p, layerwise: false })
           }
@@ -225,15 +232,15 @@ export function ControlsPanel() {
         <Select
           compact
           id="clipping-select"
-          label="Clipping"
+          label={t('controls.clipping')}
           value={s.clipping}
-          options={CLIPPINGS.map((c) => ({ value: c, label: CLIP_LABEL[c] ?? c }))}
+          options={CLIPPINGS.map((c) => ({ value: c, label: t(`controls.clippings.${c}`) }))}
           onChange={(clipping: ClipMode) => updateSettings({ clipping })}
         />
         <Select
           compact
           id="fp8-scaling-select"
-          label="FP8 scaling"
+          label={t('controls.fp8Scaling')}
           value={s.fp8Scaling}
           options={FP8_SCALINGS.map((c) => ({ value: c, label: FP8_SCALING_URL[c] }))}
           onChange={(fp8Scaling: Fp8Scaling) => updateSettings({ fp8Scaling })}
