@@ -1,18 +1,29 @@
 // Incremental budget answers (issue 16): a budget change touches only the blocks that change precision.
-// Each tensor keeps its mask and its FP8 weight blocks per block column; moving from c to c' FP8 blocks
-// flips the blocks at positions [min(c, c'), max(c, c')) of the tensor's policy order, so the masks
-// and column counts are updated by difference in O(|c' − c|). The shares come from answerBlockCount
-// (O(tensors · log blocks)); the energy from src/core/hw on the column counts: with activations given
-// as a share, a tensor's energy depends on its weight mask only through the FP8 count per column, which hw
-// takes as it is (LinearInput.weightFp8PerColumn): the mask's energy in O(block columns).
+// Each tensor keeps its mask and its FP8 weight blocks per block column. Moving from c to c' FP8 blocks flips
+// the blocks at positions [min(c, c'), max(c, c')) of the tensor's policy order; on a long jump it is cheaper
+// to clear (or set) the whole mask with one fill and write only the c' (or N − c') blocks that differ from
+// it, so a mask costs O(min(|c' − c|, c', N − c')) writes. The column counts come from checkpoints: the
+// counts of the first q·S blocks of the order, every S positions, so any c' is the nearest checkpoint plus
+// at most S/2 blocks, O(min(|c' − c|, S/2 + block columns)) per tensor. The shares come from
+// answerBlockCount (O(tensors · log blocks)); the energy from src/core/hw's HardwareModel on the column
+// counts: with activations given as a share, a tensor's energy depends on its mask only through the FP8
+// count per column, which hw takes as it is, in O(block columns).
 import { answerBlockCount, type BlockRanking, type BudgetAnswer } from './policy';
-import { simulateHardware, type HardwareOptions, type HardwareReport, type LinearInput } from '../hw/index';
+import { HardwareModel, type HardwareOptions, type HardwareReport, type LinearInput } from '../hw/index';
 import type { HwParams } from '../hw/index';
 
 export interface BudgetStep {
   answer: BudgetAnswer;
   /** Blocks that changed precision in this step. */
   changed: number;
+}
+
+/** Positions of the policy order between column-count checkpoints (default). */
+const CHECKPOINT = 1024;
+
+export interface IncrementalOptions {
+  /** Positions between column-count checkpoints (memory: ⌈n/S⌉ + 1 rows of block columns per tensor). */
+  checkpointEvery?: number;
 }
 
 export class IncrementalBudget {
@@ -23,13 +34,33 @@ export class IncrementalBudget {
   readonly columnCounts: Float64Array[];
   /** Current FP8 block count per tensor. */
   readonly counts: Uint32Array;
+  /** Per tensor: block columns of its first q·S ordered blocks, q = 0..⌈n/S⌉ (the last at n), row q. */
+  private readonly checkpoints: Uint32Array[];
+  private readonly every: number;
   private last: BudgetAnswer | null = null;
+  private model: { tokens: number; shares: number[]; params?: HwParams; options: string; hw: HardwareModel } | null =
+    null;
 
-  constructor(ranking: BlockRanking) {
+  constructor(ranking: BlockRanking, options: IncrementalOptions = {}) {
+    const S = options.checkpointEvery ?? CHECKPOINT;
+    if (!(Number.isInteger(S) && S >= 1)) throw new Error(`checkpointEvery must be a positive integer, got ${S}`);
+    this.every = S;
     this.ranking = ranking;
     this.masks = ranking.tensors.map((t) => new Uint8Array(t.grid.blockCount));
     this.columnCounts = ranking.tensors.map((t) => new Float64Array(t.grid.blocksPerRow));
     this.counts = new Uint32Array(ranking.tensors.length);
+    this.checkpoints = ranking.tensors.map((t) => {
+      const { blockCount: n, blocksPerRow: bpr } = t.grid;
+      const q = Math.ceil(n / S);
+      const out = new Uint32Array((q + 1) * bpr);
+      const run = new Uint32Array(bpr);
+      for (let j = 0; j < n; j++) {
+        if (j % S === 0) out.set(run, (j / S) * bpr);
+        run[t.order[j] % bpr]++;
+      }
+      out.set(run, q * bpr);
+      return out;
+    });
   }
 
   /** The last answer (null before the first step). */
@@ -45,34 +76,87 @@ export class IncrementalBudget {
 
   /** Moves to exactly k FP8 blocks. */
   setBlockCount(k: number, budget?: number): BudgetStep {
-    const answer = answerBlockCount(this.ranking, k, budget);
-    let changed = 0;
+    return this.setAnswer(answerBlockCount(this.ranking, k, budget));
+  }
+
+  /**
+   * Moves to any answer of this ranking given as FP8 counts per tensor, each tensor's first blocks of its own
+   * order (pins, bits per weight, layerwise: whatever answerFromCounts made).
+   */
+  setAnswer(answer: BudgetAnswer): BudgetStep {
     const tensors = this.ranking.tensors;
+    if (answer.fp8Counts.length !== tensors.length)
+      throw new Error(`the answer has ${answer.fp8Counts.length} tensor counts, the ranking ${tensors.length} tensors`);
+    for (let i = 0; i < tensors.length; i++)
+      if (answer.fp8Counts[i] > tensors[i].grid.blockCount)
+        throw new Error(
+          `tensor ${i} cannot keep ${answer.fp8Counts[i]} of ${tensors[i].grid.blockCount} blocks in FP8`,
+        );
+    let changed = 0;
     for (let i = 0; i < tensors.length; i++) {
       const from = this.counts[i];
       const to = answer.fp8Counts[i];
       if (from === to) continue;
-      const { order } = tensors[i];
-      const mask = this.masks[i];
-      const cols = this.columnCounts[i];
-      const bpr = tensors[i].grid.blocksPerRow;
-      const on = to > from ? 1 : 0;
-      const d = on ? 1 : -1;
-      for (let j = Math.min(from, to), end = Math.max(from, to); j < end; j++) {
-        const b = order[j];
-        mask[b] = on;
-        // b mod bpr: a float division beats a table lookup here (the blocks come in random order).
-        cols[b - ((b / bpr) | 0) * bpr] += d;
-      }
-      changed += on ? to - from : from - to;
+      this.moveMask(i, from, to);
+      this.moveColumns(i, from, to);
+      changed += to > from ? to - from : from - to;
       this.counts[i] = to;
     }
     this.last = answer;
     return { answer, changed };
   }
 
+  /** Tensor i's mask from `from` to `to` FP8 blocks: the cheaper of flipping the difference and fill + rewrite. */
+  private moveMask(i: number, from: number, to: number): void {
+    const { order } = this.ranking.tensors[i];
+    const mask = this.masks[i];
+    const n = order.length;
+    const d = to > from ? to - from : from - to;
+    if (d <= to && d <= n - to) {
+      const on = to > from ? 1 : 0;
+      for (let j = Math.min(from, to), end = Math.max(from, to); j < end; j++) mask[order[j]] = on;
+    } else if (to <= n - to) {
+      mask.fill(0);
+      for (let j = 0; j < to; j++) mask[order[j]] = 1;
+    } else {
+      mask.fill(1);
+      for (let j = to; j < n; j++) mask[order[j]] = 0;
+    }
+  }
+
+  /** Tensor i's FP8 blocks per column: by difference on a short move, else from the nearest checkpoint. */
+  private moveColumns(i: number, from: number, to: number): void {
+    const { order, grid } = this.ranking.tensors[i];
+    const bpr = grid.blocksPerRow;
+    const n = order.length;
+    const cols = this.columnCounts[i];
+    const q = Math.floor(to / this.every);
+    const below = q * this.every;
+    const above = Math.min(below + this.every, n);
+    const up = to - below <= above - to;
+    const base = up ? below : above;
+    const d = to > from ? to - from : from - to;
+    // b mod bpr by a float division: faster than % on the random block ids.
+    if (d <= (up ? to - below : above - to) + bpr) {
+      const step = to > from ? 1 : -1;
+      for (let j = Math.min(from, to), end = Math.max(from, to); j < end; j++) {
+        const b = order[j];
+        cols[b - ((b / bpr) | 0) * bpr] += step;
+      }
+      return;
+    }
+    const cp = this.checkpoints[i];
+    const row = (up ? q : q + 1) * bpr;
+    for (let c = 0; c < bpr; c++) cols[c] = cp[row + c];
+    const step = up ? 1 : -1;
+    for (let j = Math.min(base, to), end = Math.max(base, to); j < end; j++) {
+      const b = order[j];
+      cols[b - ((b / bpr) | 0) * bpr] += step;
+    }
+  }
+
   /** hw inputs for the current masks (see the header for why the column counts are exact). */
-  hardwareInputs(tokens: number, activationFp8Share: number): LinearInput[] {
+  hardwareInputs(tokens: number, activationFp8Share: number | ArrayLike<number>): LinearInput[] {
     return this.ranking.tensors.map((t, i) => {
       const { rows, cols } = t.grid;
       return {
@@ -81,14 +165,36 @@ export class IncrementalBudget {
         rows,
         cols,
         tokens,
-        activationFp8Share,
+        activationFp8Share: typeof activationFp8Share === 'number' ? activationFp8Share : activationFp8Share[i],
         weightFp8PerColumn: this.columnCounts[i],
       };
     });
   }
 
-  /** Energy of the current masks (src/core/hw's simulateHardware). */
-  energy(tokens: number, activationFp8Share: number, params?: HwParams, options?: HardwareOptions): HardwareReport {
-    return simulateHardware(this.hardwareInputs(tokens, activationFp8Share), params, options);
+  /**
+   * Energy of the current masks (src/core/hw's simulateHardware, the same numbers). Activations as one FP8 share
+   * or one per tensor (ranking order). The hardware model is kept while tokens, shares, params and options stay.
+   */
+  energy(
+    tokens: number,
+    activationFp8Share: number | ArrayLike<number>,
+    params?: HwParams,
+    options: HardwareOptions = {},
+  ): HardwareReport {
+    const shares = typeof activationFp8Share === 'number' ? [activationFp8Share] : Array.from(activationFp8Share);
+    const opts = JSON.stringify(options);
+    const m = this.model;
+    const same =
+      m &&
+      m.tokens === tokens &&
+      m.params === params &&
+      m.options === opts &&
+      m.shares.length === shares.length &&
+      m.shares.every((s, i) => s === shares[i]);
+    if (!same) {
+      const hw = new HardwareModel(this.hardwareInputs(tokens, activationFp8Share), params, options);
+      this.model = { tokens, shares, params, options: opts, hw };
+    }
+    return this.model!.hw.report(this.columnCounts);
   }
 }

@@ -3,6 +3,7 @@ import { lcg32, unit } from '../random';
 import {
   activationColumnCounts,
   ENERGY_COMPONENTS,
+  HardwareModel,
   pairCounts,
   simulateHardware,
   simulateLinear,
@@ -231,6 +232,54 @@ describe('energy', () => {
       /activation mask or an activation FP8 share/,
     );
     expect(() => simulateLinear({ ...base, weightMask: new Uint8Array(4), activationFp8Share: 2 })).toThrow(/\[0, 1\]/);
+  });
+});
+
+describe('HardwareModel (one model, many weight masks)', () => {
+  it('gives exactly simulateHardware on the masks, mask after mask, for every preset and option', () => {
+    const rnd = lcg(21);
+    const shapes = [
+      [0, 'q', 5, 48, 7],
+      [0, 'down', 3, 172, 7],
+      [1, 'q', 1, 5, 7],
+      [1, 'up', 8, 16, 7],
+    ] as const;
+    const actMasks = shapes.map(([, , , cols, tokens]) => randomMask(tokens * Math.ceil(cols / 16), 0.4, rnd));
+    const optionSets = [
+      {},
+      { preset: 'decode' as const },
+      { preset: 'on-chip' as const, batchTokens: 3 },
+      { mixedPrecisionOverheads: false, fp8Scale: 'row' as const },
+    ];
+    for (const options of optionSets)
+      for (const withActMask of [false, true]) {
+        const inputs = shapes.map(([layer, proj, rows, cols, tokens], i) => ({
+          layer,
+          proj,
+          rows,
+          cols,
+          tokens,
+          ...(withActMask ? { activationMask: actMasks[i] } : { activationFp8Share: 0.35 }),
+        }));
+        const model = new HardwareModel(inputs, DEFAULT_HW_PARAMS, options);
+        for (let r = 0; r < 4; r++) {
+          const p = r === 0 ? 0 : r === 3 ? 1 : rnd();
+          const masks = inputs.map((s) => randomMask(blockGrid(s.rows, s.cols).blockCount, p, rnd));
+          const want = simulateHardware(
+            inputs.map((s, i) => ({ ...s, weightMask: masks[i] })),
+            DEFAULT_HW_PARAMS,
+            options,
+          );
+          const got = model.report(inputs.map((s, i) => weightColumnCounts(blockGrid(s.rows, s.cols), masks[i])));
+          expect(got).toEqual(want);
+        }
+      }
+  });
+
+  it('rejects column counts of the wrong shape', () => {
+    const model = new HardwareModel([{ layer: 0, proj: 'q', rows: 2, cols: 32, tokens: 3, activationFp8Share: 0.5 }]);
+    expect(() => model.report([new Float64Array(3)])).toThrow(/weight column counts have 3 entries, expected 2/);
+    expect(() => model.report([])).toThrow(/0 column count arrays for 1 linear layers/);
   });
 });
 

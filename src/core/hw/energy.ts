@@ -285,8 +285,148 @@ const zeroEnergy = (): EnergyBreakdown => ({
   activationMemory: 0,
   total: 0,
 });
+const ENERGY_KEYS = Object.keys(zeroEnergy()) as (keyof EnergyBreakdown)[];
 function addInto(a: EnergyBreakdown, b: EnergyBreakdown): void {
-  for (const k of Object.keys(a) as (keyof EnergyBreakdown)[]) a[k] += b[k];
+  for (const k of ENERGY_KEYS) a[k] += b[k];
+}
+
+/** A linear layer without its weight precisions: shape, tokens and the activation side (mask or share). */
+export type LinearShape = Omit<LinearInput, 'weightMask' | 'weightFp8PerColumn' | 'weightFp8Share'>;
+
+/**
+ * One linear layer's energy model with everything its weight precisions do not change computed once (the
+ * activation column counts and bits, the all-FP8 / all-NVFP4 references): `report` then costs O(block columns)
+ * for each weight mask, given as its FP8 count per column. simulateLinear is `new LinearEnergyModel(...).report`.
+ */
+export class LinearEnergyModel {
+  readonly grid: BlockGrid;
+  private readonly a8: Float64Array;
+  private readonly overheads: boolean;
+  private readonly actBits: number;
+  private readonly actBlocks: number;
+  private readonly reads: number;
+  private readonly outputs: number;
+  private readonly activationShare: number;
+  private readonly allFp8: EnergyBreakdown;
+  private readonly allNvfp4: EnergyBreakdown;
+
+  constructor(
+    readonly shape: LinearShape,
+    private readonly params: HwParams = DEFAULT_HW_PARAMS,
+    private readonly options: HardwareOptions = {},
+  ) {
+    const grid = (this.grid = blockGrid(shape.rows, shape.cols));
+    const tokens = shape.tokens;
+    this.overheads = options.mixedPrecisionOverheads ?? true;
+    const a8 = (this.a8 = activationColumnCounts(grid, tokens, shape.activationMask, shape.activationFp8Share));
+    this.actBits = activationBits(grid, tokens, a8, this.overheads);
+    this.actBlocks = tokens * grid.blocksPerRow;
+    this.reads = weightReads(tokens, options);
+    this.outputs = grid.rows * tokens;
+    this.activationShare = this.actBlocks ? a8.reduce((s, x) => s + x, 0) / this.actBlocks : 0;
+
+    const total = grid.rows * tokens * grid.blocksPerRow;
+    const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
+    const allW8 = new Float64Array(grid.blocksPerRow).fill(grid.rows);
+    const allA8 = new Float64Array(grid.blocksPerRow).fill(tokens);
+    const none = new Float64Array(grid.blocksPerRow);
+    const fp8WeightBits = storageFromCounts(
+      grid.rows,
+      grid.cols,
+      grid.blockCount,
+      grid.rows * grid.cols,
+      uniform,
+    ).totalBits;
+    const nvfp4WeightBits = storageFromCounts(grid.rows, grid.cols, 0, 0, uniform).totalBits;
+    this.allFp8 = energyOf(
+      params,
+      this.tally(
+        { w8a8: total, w8a4: 0, w4a8: 0, w4a4: 0 },
+        fp8WeightBits,
+        activationBits(grid, tokens, allA8, false),
+        allW8,
+        allA8,
+        false,
+      ),
+      false,
+      options,
+    );
+    this.allNvfp4 = energyOf(
+      params,
+      this.tally(
+        { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: total },
+        nvfp4WeightBits,
+        activationBits(grid, tokens, none, false),
+        none,
+        none,
+        false,
+      ),
+      false,
+      options,
+    );
+  }
+
+  private tally(c: PairCounts, wBits: number, aBits: number, w: Float64Array, a: Float64Array, flags: boolean): Tally {
+    return {
+      counts: c,
+      operandBits: operandBits(this.grid, this.shape.tokens, w, a, flags),
+      outputs: this.outputs,
+      activationBlocks: this.actBlocks,
+      weightBits: wBits,
+      activationBits: aBits,
+      weightReads: this.reads,
+    };
+  }
+
+  /** The report for FP8 weight blocks per block column `w8` (over rows). */
+  report(w8: Float64Array): LinearReport {
+    const { grid, options, overheads } = this;
+    if (w8.length !== grid.blocksPerRow)
+      throw new Error(`weight column counts have ${w8.length} entries, expected ${grid.blocksPerRow}`);
+    const counts = pairCounts(grid, this.shape.tokens, w8, this.a8);
+    let fp8Blocks = 0;
+    let fp8Elements = 0;
+    for (let c = 0; c < grid.blocksPerRow; c++) {
+      fp8Blocks += w8[c];
+      fp8Elements += w8[c] * blockLength(grid, c);
+    }
+    const storage = { fp8Scale: options.fp8Scale, metadata: overheads ? ('always' as const) : ('never' as const) };
+    const weightBits = storageFromCounts(grid.rows, grid.cols, fp8Blocks, fp8Elements, storage).totalBits;
+    const energy = energyOf(
+      this.params,
+      this.tally(counts, weightBits, this.actBits, w8, this.a8, overheads),
+      overheads,
+      options,
+    );
+    return {
+      layer: this.shape.layer,
+      proj: this.shape.proj,
+      counts,
+      weightBits,
+      activationBits: this.actBits,
+      weightFp8Share: fp8Blocks / grid.blockCount,
+      activationFp8Share: this.activationShare,
+      energy,
+      allFp8: { ...this.allFp8 },
+      allNvfp4: { ...this.allNvfp4 },
+    };
+  }
+}
+
+/** FP8 weight blocks per block column of one input: from its mask, its column counts or its share. */
+function weightCounts(input: LinearInput, grid: BlockGrid): Float64Array {
+  if (input.weightMask) return weightColumnCounts(grid, input.weightMask);
+  if (input.weightFp8PerColumn) {
+    if (input.weightFp8PerColumn.length !== grid.blocksPerRow)
+      throw new Error(
+        `weight column counts have ${input.weightFp8PerColumn.length} entries, expected ${grid.blocksPerRow}`,
+      );
+    return input.weightFp8PerColumn;
+  }
+  const share = input.weightFp8Share;
+  if (share === undefined) throw new Error('give a weight mask or a weight FP8 share');
+  if (!(share >= 0 && share <= 1)) throw new Error(`weight FP8 share must be in [0, 1], got ${share}`);
+  return new Float64Array(grid.blocksPerRow).fill(share * grid.rows);
 }
 
 /** Counts and energy of one linear layer for one pass over `tokens` tokens. */
@@ -295,124 +435,37 @@ export function simulateLinear(
   params: HwParams = DEFAULT_HW_PARAMS,
   options: HardwareOptions = {},
 ): LinearReport {
-  const grid = blockGrid(input.rows, input.cols);
-  const overheads = options.mixedPrecisionOverheads ?? true;
-  const tokens = input.tokens;
-  let w8: Float64Array;
-  if (input.weightMask) w8 = weightColumnCounts(grid, input.weightMask);
-  else if (input.weightFp8PerColumn) {
-    if (input.weightFp8PerColumn.length !== grid.blocksPerRow)
-      throw new Error(
-        `weight column counts have ${input.weightFp8PerColumn.length} entries, expected ${grid.blocksPerRow}`,
-      );
-    w8 = input.weightFp8PerColumn;
-  } else {
-    const share = input.weightFp8Share;
-    if (share === undefined) throw new Error('give a weight mask or a weight FP8 share');
-    if (!(share >= 0 && share <= 1)) throw new Error(`weight FP8 share must be in [0, 1], got ${share}`);
-    w8 = new Float64Array(grid.blocksPerRow).fill(share * grid.rows);
-  }
-  const a8 = activationColumnCounts(grid, tokens, input.activationMask, input.activationFp8Share);
-  const counts = pairCounts(grid, tokens, w8, a8);
-  let fp8Blocks = 0;
-  let fp8Elements = 0;
-  for (let c = 0; c < grid.blocksPerRow; c++) {
-    fp8Blocks += w8[c];
-    fp8Elements += w8[c] * blockLength(grid, c);
-  }
-  const storage = { fp8Scale: options.fp8Scale, metadata: overheads ? ('always' as const) : ('never' as const) };
-  const weightBits = storageFromCounts(grid.rows, grid.cols, fp8Blocks, fp8Elements, storage).totalBits;
-  const actBits = activationBits(grid, tokens, a8, overheads);
-  const actBlocks = tokens * grid.blocksPerRow;
-  const reads = weightReads(tokens, options);
-  const outputs = grid.rows * tokens;
-  const tally = (
-    c: PairCounts,
-    wBits: number,
-    aBits: number,
-    w: Float64Array,
-    a: Float64Array,
-    flags: boolean,
-  ): Tally => ({
-    counts: c,
-    operandBits: operandBits(grid, tokens, w, a, flags),
-    outputs,
-    activationBlocks: actBlocks,
-    weightBits: wBits,
-    activationBits: aBits,
-    weightReads: reads,
-  });
-  const energy = energyOf(params, tally(counts, weightBits, actBits, w8, a8, overheads), overheads, options);
-
-  const total = grid.rows * tokens * grid.blocksPerRow;
-  const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
-  const allW8 = new Float64Array(grid.blocksPerRow).fill(grid.rows);
-  const allA8 = new Float64Array(grid.blocksPerRow).fill(tokens);
-  const none = new Float64Array(grid.blocksPerRow);
-  const fp8WeightBits = storageFromCounts(
-    grid.rows,
-    grid.cols,
-    grid.blockCount,
-    grid.rows * grid.cols,
-    uniform,
-  ).totalBits;
-  const nvfp4WeightBits = storageFromCounts(grid.rows, grid.cols, 0, 0, uniform).totalBits;
-  const allFp8 = energyOf(
-    params,
-    tally(
-      { w8a8: total, w8a4: 0, w4a8: 0, w4a4: 0 },
-      fp8WeightBits,
-      activationBits(grid, tokens, allA8, false),
-      allW8,
-      allA8,
-      false,
-    ),
-    false,
-    options,
-  );
-  const allNvfp4 = energyOf(
-    params,
-    tally(
-      { w8a8: 0, w8a4: 0, w4a8: 0, w4a4: total },
-      nvfp4WeightBits,
-      activationBits(grid, tokens, none, false),
-      none,
-      none,
-      false,
-    ),
-    false,
-    options,
-  );
-  return {
-    layer: input.layer,
-    proj: input.proj,
-    counts,
-    weightBits,
-    activationBits: actBits,
-    weightFp8Share: fp8Blocks / grid.blockCount,
-    activationFp8Share: actBlocks ? a8.reduce((s, x) => s + x, 0) / actBlocks : 0,
-    energy,
-    allFp8,
-    allNvfp4,
-  };
+  const w8 = weightCounts(input, blockGrid(input.rows, input.cols));
+  return new LinearEnergyModel(input, params, options).report(w8);
 }
 
-/** Per linear layer, per transformer layer and total energy and weight memory, against all-FP8 and all-NVFP4. */
-export function simulateHardware(
-  inputs: readonly LinearInput[],
-  params: HwParams = DEFAULT_HW_PARAMS,
-  options: HardwareOptions = {},
-): HardwareReport {
-  const perLinear = inputs.map((i) => simulateLinear(i, params, options));
+/** What no weight precision changes in a set of linear layers: the uniform storage and the element count. */
+interface UniformTotals {
+  elements: number;
+  fp8Bits: number;
+  nvfp4Bits: number;
+}
+
+function uniformTotals(shapes: readonly LinearShape[], options: HardwareOptions): UniformTotals {
+  const out = { elements: 0, fp8Bits: 0, nvfp4Bits: 0 };
+  const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
+  for (const { rows, cols } of shapes) {
+    out.elements += rows * cols;
+    const g = blockGrid(rows, cols);
+    out.fp8Bits += storageFromCounts(rows, cols, g.blockCount, rows * cols, uniform).totalBits;
+    out.nvfp4Bits += storageFromCounts(rows, cols, 0, 0, uniform).totalBits;
+  }
+  return out;
+}
+
+/** Per transformer layer and total, from the per-linear reports. */
+function aggregate(perLinear: LinearReport[], u: UniformTotals): HardwareReport {
   const total = zeroEnergy();
   const allFp8 = zeroEnergy();
   const allNvfp4 = zeroEnergy();
   const layers = new Map<number, HardwareReport['perLayer'][number]>();
   let mixedBits = 0;
-  let elements = 0;
-  let fp8Bits = 0;
-  let nvfp4Bits = 0;
-  for (const [k, r] of perLinear.entries()) {
+  for (const r of perLinear) {
     addInto(total, r.energy);
     addInto(allFp8, r.allFp8);
     addInto(allNvfp4, r.allNvfp4);
@@ -427,12 +480,6 @@ export function simulateHardware(
     addInto(l.allNvfp4, r.allNvfp4);
     l.weightBits += r.weightBits;
     mixedBits += r.weightBits;
-    const { rows, cols } = inputs[k];
-    elements += rows * cols;
-    const g = blockGrid(rows, cols);
-    const uniform = { fp8Scale: options.fp8Scale, metadata: 'never' as const };
-    fp8Bits += storageFromCounts(rows, cols, g.blockCount, rows * cols, uniform).totalBits;
-    nvfp4Bits += storageFromCounts(rows, cols, 0, 0, uniform).totalBits;
   }
   return {
     perLinear,
@@ -444,12 +491,46 @@ export function simulateHardware(
     vsNvfp4: total.total / allNvfp4.total,
     weightBits: {
       mixed: mixedBits,
-      allFp8: fp8Bits,
-      allNvfp4: nvfp4Bits,
-      bitsPerWeight: elements ? mixedBits / elements : 0,
-      elements,
+      allFp8: u.fp8Bits,
+      allNvfp4: u.nvfp4Bits,
+      bitsPerWeight: u.elements ? mixedBits / u.elements : 0,
+      elements: u.elements,
     },
   };
+}
+
+/** Per linear layer, per transformer layer and total energy and weight memory, against all-FP8 and all-NVFP4. */
+export function simulateHardware(
+  inputs: readonly LinearInput[],
+  params: HwParams = DEFAULT_HW_PARAMS,
+  options: HardwareOptions = {},
+): HardwareReport {
+  const perLinear = inputs.map((i) => simulateLinear(i, params, options));
+  return aggregate(perLinear, uniformTotals(inputs, options));
+}
+
+/**
+ * simulateHardware for many weight masks of the same layers (fgmp/incremental.ts): the per-layer models and
+ * uniform totals are built once, each report costs O(Σ block columns) from the FP8 counts per column.
+ */
+export class HardwareModel {
+  private readonly linears: LinearEnergyModel[];
+  private readonly uniform: UniformTotals;
+
+  constructor(shapes: readonly LinearShape[], params: HwParams = DEFAULT_HW_PARAMS, options: HardwareOptions = {}) {
+    this.linears = shapes.map((s) => new LinearEnergyModel(s, params, options));
+    this.uniform = uniformTotals(shapes, options);
+  }
+
+  /** The report for FP8 weight blocks per block column, one array per layer in the shapes' order. */
+  report(weightFp8PerColumn: readonly Float64Array[]): HardwareReport {
+    if (weightFp8PerColumn.length !== this.linears.length)
+      throw new Error(`${weightFp8PerColumn.length} column count arrays for ${this.linears.length} linear layers`);
+    return aggregate(
+      this.linears.map((m, i) => m.report(weightFp8PerColumn[i])),
+      this.uniform,
+    );
+  }
 }
 
 /** The energy figures a run reports (fgmp run --json's `energy`): totals, groups, components, per layer. */
