@@ -2,7 +2,8 @@
 // being started again, or given up on with the cause and a Try again), and the question a shared link asks
 // before it fetches anything from another host (src/store/linkFetch.ts; policy: src/core/url/fetchPolicy.ts).
 import { useEffect, useRef } from 'react';
-import { hostsOf, ROLE_TEXT } from '../core/url/fetchPolicy';
+import { useTranslation } from 'react-i18next';
+import { hostsOf } from '../core/url/fetchPolicy';
 import {
   acceptLinkFetch,
   cancelLinkFetch,
@@ -15,6 +16,7 @@ import { ErrorBox, Note } from './ui';
 
 /** The worker's state: a note while it is started again, a final alert with Try again once given up. */
 export function WorkerNotice({ className = '' }: { className?: string }) {
+  const { t } = useTranslation('explorer');
   const worker = useExplorer((s) => s.worker);
   if (!worker.message) return null;
   if (worker.state === 'failed')
@@ -25,12 +27,12 @@ export function WorkerNotice({ className = '' }: { className?: string }) {
         data-cause={worker.cause ?? ''}
         className={`${className} rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200`}
       >
-        <p className="font-semibold">The explorer cannot compute anything right now.</p>
+        <p className="font-semibold">{t('worker.failed')}</p>
         <p className="mt-1 text-xs" data-testid="worker-error">
           {worker.message}
         </p>
         <button type="button" className="btn mt-2" onClick={retryWorker}>
-          Try again
+          {t('worker.retry')}
         </button>
       </div>
     );
@@ -53,6 +55,7 @@ export function WorkerNotice({ className = '' }: { className?: string }) {
 
 /** A shared link's URLs, shown before anything is fetched: which host, which address, and (if asked) the size. */
 export function LinkFetchDialog() {
+  const { t } = useTranslation('explorer');
   const ask = useExplorer((s) => s.linkFetch);
   const fetchButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -75,24 +78,27 @@ export function LinkFetchDialog() {
         className="w-full max-w-lg rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
       >
         <h2 id="link-fetch-title" className="text-base font-semibold">
-          Download from {hosts.length === 1 ? 'another site' : `${hosts.length} other sites`}?
+          {t('linkFetch.title', { count: hosts.length })}
         </h2>
         <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-          This link asks the explorer to fetch files from{' '}
+          {t('linkFetch.before')}
           <b className="text-slate-900 dark:text-slate-100" data-testid="link-fetch-hosts">
             {hostList}
           </b>
-          . Nothing has been requested from {hosts.length === 1 ? 'that host' : 'those hosts'} yet; the host will see
-          your address when you agree. Files are loaded into this tab only.
+          {t('linkFetch.after', { count: hosts.length })}
         </p>
         <ul className="mt-2 space-y-1" data-testid="link-fetch-items">
           {ask.items.map((item) => (
             <li key={item.role} className="rounded bg-slate-50 px-2 py-1 text-xs dark:bg-slate-800">
               <div>
-                <span className="font-medium">{ROLE_TEXT[item.role]}</span> from <b>{item.host}</b>
+                <span className="font-medium">{t(`linkFetch.role.${item.role}`)}</span>
+                {t('linkFetch.from')}
+                <b>{item.host}</b>
                 {' · '}
                 <span data-testid="link-fetch-size">
-                  size: {ask.sizes[item.url] ?? (ask.checking ? 'asking…' : 'not known until the host is asked')}
+                  {t('linkFetch.size', {
+                    size: ask.sizes[item.url] ?? (ask.checking ? t('linkFetch.asking') : t('linkFetch.unknownSize')),
+                  })}
                 </span>
               </div>
               <div className="font-mono break-all text-slate-600 dark:text-slate-400">{item.url}</div>
@@ -101,7 +107,7 @@ export function LinkFetchDialog() {
         </ul>
         <div className="mt-3 flex flex-wrap gap-2">
           <button ref={fetchButton} type="button" className="btn" onClick={() => void acceptLinkFetch()}>
-            Fetch from {hosts.length === 1 ? hostList : `${hosts.length} hosts`}
+            {hosts.length === 1 ? t('linkFetch.fetchOne', { host: hostList }) : t('linkFetch.fetchMany', { count: hosts.length })}
           </button>
           <button
             type="button"
@@ -109,14 +115,14 @@ export function LinkFetchDialog() {
             disabled={ask.checking || Object.keys(ask.sizes).length > 0}
             onClick={() => void checkLinkFetchSizes()}
           >
-            Ask the host for the size
+            {t('linkFetch.askSize')}
           </button>
           <button type="button" className="btn-ghost" onClick={cancelLinkFetch}>
-            Cancel
+            {t('common:progress.cancel')}
           </button>
         </div>
         <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
-          Cancel keeps what you have open; the link&apos;s other settings (budgets, policy, view) stay applied.
+          {t('linkFetch.cancelNote')}
         </p>
       </div>
     </div>
