@@ -1,8 +1,9 @@
 // Lesson 2: how many mantissa bits do weights need? Drop bits of a seeded Gaussian tensor and watch the error,
 // and the perplexity of the app's model (computed in the pipeline worker); opened directly, the lesson loads
 // the default model itself, as the explorer does.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
+import { Trans, useTranslation } from 'react-i18next';
 import { BF16, errorMetrics, FP32, quantizeGrouped, TF32 } from '../../core/formats';
 
 /** Kept-bit range of the SQNR-per-bit fit (away from 0 bits and from exactness at 23). */
@@ -20,26 +21,15 @@ import {
   truncationTensor,
   type MantissaMode,
 } from './truncationModel';
-import { useExplorer } from '../../store/explorerStore';
-import { openDefaultModel } from '../../store/actions';
-import {
-  requestTruncationPerplexity,
-  truncationContext,
-  truncationError,
-  truncationKey,
-  truncationProgress,
-  truncationResult,
-  truncationRunning,
-} from '../../store/truncation';
+import { ModelPerplexity } from './truncationPerplexity';
 
 type Mode = MantissaMode;
 
-const MODE_OPTIONS: readonly { value: Mode; label: string }[] = [
-  { value: 'truncate', label: 'Truncation' },
-  { value: 'round', label: 'Rounding (RNE)' },
-];
+const MODES: readonly Mode[] = ['truncate', 'round'];
 
 export function TruncationLesson() {
+  const { t } = useTranslation('learn');
+  const modeOptions = MODES.map((m) => ({ value: m, label: t(`truncation.mode.${m}`) }));
   const weights = useMemo(() => truncationTensor(), []);
   const curve = useMemo(() => truncationCurve(weights), [weights]);
   const [keep, setKeep] = useState<number>(BF16.manBits);
@@ -65,16 +55,17 @@ export function TruncationLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          A float32 weight has <Num>{FP32.manBits}</Num> mantissa bits. How many does a network need? Here a seeded
-          Gaussian tensor of <Num testId="tensor-size">{weights.length}</Num> weights (standard deviation{' '}
-          <Num>{exact(TRUNCATION_TENSOR.std)}</Num>, like a linear layer&apos;s) keeps only the top mantissa bits; the
-          exponent is untouched, so the relative error of each weight is bounded by the bits kept. Truncation simply
-          zeroes the dropped bits (rounds toward zero); rounding picks the nearest value, ties to even.
+          <Trans
+            t={t}
+            i18nKey="truncation.intro"
+            values={{ manBits: FP32.manBits, size: weights.length, std: exact(TRUNCATION_TENSOR.std) }}
+            components={{ n: <Num />, size: <Num testId="tensor-size" /> }}
+          />
         </p>
       </Prose>
       <Controls>
         <Slider
-          label="Mantissa bits kept"
+          label={t('truncation.keepBits')}
           value={keep}
           min={0}
           max={FP32.manBits}
@@ -82,169 +73,93 @@ export function TruncationLesson() {
           onChange={setKeep}
           testId="keep-bits"
         />
-        <Segmented label="Dropping bits by" value={mode} options={MODE_OPTIONS} onChange={setMode} testId="mode" />
+        <Segmented label={t('truncation.dropBy')} value={mode} options={modeOptions} onChange={setMode} testId="mode" />
       </Controls>
-      <Section title="Error of the tensor">
+      <Section title={t('truncation.errorTitle')}>
         <p className="text-sm">
-          Keeping <Num testId="keep-shown">{keep}</Num> of {FP32.manBits} mantissa bits by{' '}
-          {mode === 'truncate' ? 'truncation' : 'rounding'}: SQNR <Num testId="sqnr">{db(chosen.sqnrDb)}</Num>, mean
-          squared error <Num testId="mse">{sig(chosen.mse)}</Num>, largest error{' '}
-          <Num testId="max-abs">{sig(chosen.maxAbs)}</Num>. The largest relative error is{' '}
-          <Num testId="max-rel">{sig(maxRel)}</Num>, within the bound 2^−{mode === 'truncate' ? keep : keep + 1} ={' '}
-          <Num testId="rel-bound">{sig(relBound)}</Num> that {keep} kept bits guarantee
-          {mode === 'round' ? ' when rounding' : ''}. The first weight, <Num>{exact(example)}</Num>, becomes{' '}
-          <Num testId="example-after">{exact(exampleAfter)}</Num>.
+          <Trans
+            t={t}
+            i18nKey={`truncation.error.${mode}`}
+            values={{
+              keep,
+              total: FP32.manBits,
+              sqnr: db(chosen.sqnrDb),
+              mse: sig(chosen.mse),
+              maxAbs: sig(chosen.maxAbs),
+              maxRel: sig(maxRel),
+              exp: mode === 'truncate' ? keep : keep + 1,
+              bound: sig(relBound),
+              example: exact(example),
+              after: exact(exampleAfter),
+            }}
+            components={{
+              n: <Num />,
+              keep: <Num testId="keep-shown" />,
+              sqnr: <Num testId="sqnr" />,
+              mse: <Num testId="mse" />,
+              maxAbs: <Num testId="max-abs" />,
+              maxRel: <Num testId="max-rel" />,
+              bound: <Num testId="rel-bound" />,
+              after: <Num testId="example-after" />,
+            }}
+          />
         </p>
         <p className="text-sm">
-          Each mantissa bit is worth about <Num testId="db-per-bit">{slope.toFixed(2)}</Num> dB of SQNR (slope of the
-          rounding curve between <Num>{SLOPE_FIT[0]}</Num> and <Num>{SLOPE_FIT[1]}</Num> bits). Truncation costs about{' '}
-          <Num testId="trunc-penalty">{(point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1)}</Num> dB against
-          rounding at this width. BF16 (<Num>{BF16.manBits}</Num> bits, rounded) gives{' '}
-          <Num testId="bf16-sqnr">{db(bf16.sqnrDb)}</Num> and TF32 (<Num>{TF32.manBits}</Num> bits){' '}
-          <Num testId="tf32-sqnr">{db(tf32.sqnrDb)}</Num>
-          {bf16.mse === curve[BF16.manBits].round.mse && tf32.mse === curve[TF32.manBits].round.mse
-            ? `: exactly the rounding curve at ${BF16.manBits} and ${TF32.manBits} bits.`
-            : ': (they differ from the rounding curve here, which would be a bug in the core).'}
+          <Trans
+            t={t}
+            i18nKey={
+              bf16.mse === curve[BF16.manBits].round.mse && tf32.mse === curve[TF32.manBits].round.mse
+                ? 'truncation.slope.match'
+                : 'truncation.slope.bug'
+            }
+            values={{
+              slope: slope.toFixed(2),
+              from: SLOPE_FIT[0],
+              to: SLOPE_FIT[1],
+              penalty: (point.round.sqnrDb - point.truncate.sqnrDb).toFixed(1),
+              bf16Bits: BF16.manBits,
+              tf32Bits: TF32.manBits,
+              bf16: db(bf16.sqnrDb),
+              tf32: db(tf32.sqnrDb),
+            }}
+            components={{
+              n: <Num />,
+              slope: <Num testId="db-per-bit" />,
+              penalty: <Num testId="trunc-penalty" />,
+              bf16: <Num testId="bf16-sqnr" />,
+              tf32: <Num testId="tf32-sqnr" />,
+            }}
+          />
         </p>
         <BitsView x={example} keep={keep} />
         <ErrorCurve curve={curve} keep={keep} mode={mode} />
       </Section>
-      <Section title="Perplexity">
+      <Section title={t('truncation.perplexityTitle')}>
         <ModelPerplexity keep={keep} mode={mode} />
       </Section>
     </div>
   );
 }
 
-/** No model yet and the settings name the default one (a lesson link opened directly). */
-function needsDefaultModel(): boolean {
-  const st = useExplorer.getState();
-  return !st.model.summary && st.model.status !== 'running' && st.settings.model.kind === 'default';
-}
-
-/** Perplexity of the explorer's model with every linear weight reduced to `keep` mantissa bits (worker). */
-function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
-  const model = useExplorer((s) => s.model);
-  const calibration = useExplorer((s) => s.calibration);
-  const evaluationText = useExplorer((s) => s.texts.evaluation?.name ?? null);
-  const context = useExplorer(truncationContext);
-  const key = context ? truncationKey(context, keep, mode) : null;
-  const result = useExplorer(truncationResult(key));
-  const running = useExplorer(truncationRunning(key));
-  const progress = useExplorer(truncationProgress(key));
-  const error = useExplorer(truncationError(key));
-  useEffect(() => {
-    if (context) requestTruncationPerplexity(keep, mode);
-  }, [context, keep, mode]);
-  // Opened directly (no model yet, the settings on the default one): load it, as the explorer would.
-  const [defaultTried, setDefaultTried] = useState(() => !needsDefaultModel());
-  useEffect(() => {
-    if (needsDefaultModel()) void openDefaultModel().finally(() => setDefaultTried(true));
-  }, []);
-
-  const box = 'rounded border p-2 text-sm';
-  const warn = `${box} border-amber-400 bg-amber-50 dark:border-amber-600 dark:bg-amber-950`;
-  const explorerLink = (
-    <a href="#/explorer" className="text-sky-700 underline dark:text-sky-300" data-testid="truncation-explorer-link">
-      the explorer
-    </a>
-  );
-  if (!model.summary && model.status !== 'running' && !defaultTried)
-    return (
-      <p className={box} aria-live="polite" data-testid="truncation-loading">
-        Loading the default model (the explorer&apos;s) to compute its perplexity with the bits chosen above…
-      </p>
-    );
-  if (!model.summary && model.status !== 'running')
-    return (
-      <p className={warn} data-testid="no-model">
-        No model is loaded in the app{model.status === 'error' && model.error ? ` (${model.error})` : ''}: this build
-        has no default model. Open one of yours in {explorerLink}; come back here to see its perplexity with every
-        linear weight reduced to the bits chosen above. Meanwhile the tensor error above is computed live.
-      </p>
-    );
-  if (!context)
-    return (
-      <p className={warn} data-testid="truncation-waiting">
-        {calibration.status === 'error'
-          ? `The explorer could not calibrate ${model.summary?.name ?? 'the model'} (${calibration.error}); the perplexity needs its evaluation session. See `
-          : `The app is ${model.status === 'running' ? 'loading' : 'calibrating'} ${model.summary?.name ?? 'the model'}; the perplexity appears here once it is ready (progress in `}
-        {explorerLink}
-        {calibration.status === 'error' ? '.' : ').'}
-      </p>
-    );
-  if (error)
-    return (
-      <p
-        className="rounded border border-red-500 bg-red-50 p-2 text-sm dark:border-red-500 dark:bg-red-950"
-        role="alert"
-        data-testid="truncation-error"
-      >
-        The pipeline worker could not compute the perplexity: {error}
-      </p>
-    );
-  if (!result)
-    return (
-      <p className={box} aria-live="polite" data-testid="truncation-computing">
-        computing… perplexity of {model.summary!.name} with {keep} mantissa bits (
-        {mode === 'truncate' ? 'truncated' : 'rounded'}) in the pipeline worker
-        {running && progress && progress.total > 0
-          ? ` (${Math.round((100 * progress.done) / progress.total)}% of ${progress.label.toLowerCase()})`
-          : ''}
-      </p>
-    );
-  const verb = mode === 'truncate' ? 'truncated' : 'rounded';
-  return (
-    <div className="flex flex-col gap-2 text-sm" data-testid="truncation-ppl">
-      <p>
-        {model.summary!.name} on <Num testId="ppl-tokens">{result.tokens}</Num> evaluation tokens
-        {evaluationText ? ` of ${evaluationText}` : ''}, with {result.weights} {verb} to <Num>{result.keep}</Num>{' '}
-        mantissa bits (token embedding, norms and classifier stay float32): perplexity{' '}
-        <span className="font-mono font-semibold" data-testid="ppl-truncated" data-value={result.ppl}>
-          {result.ppl.toFixed(4)}
-        </span>{' '}
-        against{' '}
-        <span className="font-mono font-semibold" data-testid="ppl-float32" data-value={result.float32Ppl}>
-          {result.float32Ppl.toFixed(4)}
-        </span>{' '}
-        in float32 (<Num testId="ppl-ratio">{(result.ppl / result.float32Ppl).toFixed(4)}</Num>×, mean NLL{' '}
-        <Num testId="nll-delta">
-          {(result.meanNll - result.float32MeanNll >= 0 ? '+' : '−') +
-            Math.abs(result.meanNll - result.float32MeanNll).toExponential(2)}
-        </Num>{' '}
-        nats).
-        {result.keep === 23 ? ' All 23 bits kept: the float32 model itself.' : ''}
-      </p>
-      <p className="text-xs text-slate-600 dark:text-slate-400">
-        Computed in the pipeline worker ({result.engine}), {result.seconds.toFixed(2)} s; each (bits, mode) pair is
-        computed once.
-      </p>
-    </div>
-  );
-}
-
 function BitsView({ x, keep }: { x: number; keep: number }) {
+  const { t } = useTranslation('learn');
   const bits = new Uint32Array(new Float32Array([x]).buffer)[0].toString(2).padStart(32, '0');
   return (
     <div className="flex flex-wrap items-center gap-2 text-sm">
-      <span>Bits of the first weight:</span>
-      <span
-        className="font-mono"
-        aria-label={`sign, 8 exponent bits, ${keep} kept and ${23 - keep} dropped mantissa bits`}
-      >
+      <span>{t('truncation.bits.title')}</span>
+      <span className="font-mono" aria-label={t('truncation.bits.aria', { keep, dropped: 23 - keep })}>
         <span className="bg-[#CC79A7] px-0.5 text-black">{bits[0]}</span>
         <span className="bg-[#56B4E9] px-0.5 text-black">{bits.slice(1, 9)}</span>
         <span className="bg-[#E69F00] px-0.5 text-black">{bits.slice(9, 9 + keep)}</span>
         <span className="px-0.5 text-slate-600 line-through dark:text-slate-400">{bits.slice(9 + keep)}</span>
       </span>
-      <span className="text-xs text-slate-600 dark:text-slate-400">
-        (sign, exponent, kept mantissa, dropped mantissa)
-      </span>
+      <span className="text-xs text-slate-600 dark:text-slate-400">{t('truncation.bits.key')}</span>
     </div>
   );
 }
 
 function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncationCurve>; keep: number; mode: Mode }) {
+  const { t } = useTranslation('learn');
   const width = 720;
   const height = 260;
   const m = { l: 56, r: 120, t: 10, b: 40 };
@@ -259,19 +174,19 @@ function ErrorCurve({ curve, keep, mode }: { curve: ReturnType<typeof truncation
     .domain([0, Math.ceil(maxDb / 20) * 20])
     .range([height - m.b, m.t]);
   const series = [
-    { key: 'truncate' as const, label: 'truncation', color: OKABE_ITO.vermillion, dash: '' },
-    { key: 'round' as const, label: 'rounding', color: OKABE_ITO.blue, dash: '6 3' },
+    { key: 'truncate' as const, label: t('truncation.curve.truncate'), color: OKABE_ITO.vermillion, dash: '' },
+    { key: 'round' as const, label: t('truncation.curve.round'), color: OKABE_ITO.blue, dash: '6 3' },
   ];
   return (
     <Plot
       margin={{ left: m.l, bottom: m.b }}
-      x={{ scale: x, ticks: 12, label: 'mantissa bits kept' }}
-      y={{ scale: y, ticks: 6, label: 'SQNR (dB)' }}
+      x={{ scale: x, ticks: 12, label: t('truncation.curve.x') }}
+      y={{ scale: y, ticks: 6, label: t('truncation.curve.y') }}
       responsive
       width={width}
       height={height}
       className="w-full max-w-3xl"
-      label="SQNR against mantissa bits kept, for truncation and rounding"
+      label={t('truncation.curve.aria')}
     >
       {series.map((s) => (
         <Line
