@@ -33,16 +33,10 @@ export class PipelineService {
    */
   private cancelFlag: Int32Array | null = null;
 
-  /** The engine (engineChoice.ts), chosen once, before the first session; the first caller's preference holds. */
-  engine(pref?: EnginePreference): Promise<EngineChoice> {
-    this.setup ??= chooseEngineHere(pref).then((choice) => {
-      const { runtime, engineName } = choice;
-      return { choice, core: new Pipeline({ runtime, engineName, maxModelBytes: MAX_MODEL_BYTES }) };
-    });
-    return this.setup.then((s) => s.choice);
-  }
-
-  private readonly core = async (): Promise<Pipeline> => (await this.engine(), (await this.setup!).core);
+  /** The engine (engineChoice.ts): chosen once, before the first session; the first caller's preference holds. */
+  engine = async (pref?: EnginePreference): Promise<EngineChoice> => (await this.ready(pref)).choice;
+  private ready = (pref?: EnginePreference) => (this.setup ??= chooseEngineHere(pref).then(this.withCore));
+  private withCore = (c: EngineChoice) => ({ choice: c, core: new Pipeline({ ...c, maxModelBytes: MAX_MODEL_BYTES }) });
 
   useCancelFlag(buffer: SharedArrayBuffer): void {
     this.cancelFlag = new Int32Array(buffer);
@@ -70,13 +64,14 @@ export class PipelineService {
    */
   private exclusive<T>(
     onProgress: P.ProgressCallback | undefined,
-    job: (o: StepOptions) => T | Promise<T>,
+    job: (o: StepOptions, core: Pipeline) => T | Promise<T>,
   ): Promise<T> {
     const start = async () => {
       if (this.cancelFlag) Atomics.store(this.cancelFlag, 0, 0);
+      const { core } = await this.ready();
       const signal = this.abort.signal;
       try {
-        const out = await job({ signal, onProgress: this.throttle(onProgress) });
+        const out = await job({ signal, onProgress: this.throttle(onProgress) }, core);
         if (signal.aborted) throw new CancelledError();
         return out;
       } catch (e) {
@@ -113,11 +108,11 @@ export class PipelineService {
   }
 
   private loadNow(files: P.NamedBytes[], onProgress?: P.ProgressCallback): Promise<P.ModelSummary> {
-    return this.exclusive(onProgress, (o) => {
+    return this.exclusive(onProgress, (o, c) => {
       const total = files.reduce((s, f) => s + f.bytes.byteLength, 0);
       const report = byteProgress('load', 'Parsing checkpoint', total, o.onProgress!);
       report(0);
-      const summary = this.core.load(files);
+      const summary = c.load(files);
       report(total);
       return summary;
     });
@@ -125,12 +120,12 @@ export class PipelineService {
 
   loadRandom(shape: RandomShape, seed: number): Promise<P.ModelSummary> {
     this.supersede();
-    return this.exclusive(undefined, () => this.core.loadRandom(shape, seed));
+    return this.exclusive(undefined, (_, c) => c.loadRandom(shape, seed));
   }
 
   loadTokenizer(file: P.NamedBytes): Promise<P.ModelSummary> {
     this.supersede();
-    return this.exclusive(undefined, () => this.core.loadTokenizer(file));
+    return this.exclusive(undefined, (_, c) => c.loadTokenizer(file));
   }
 
   /** Fetches files (e.g. Hugging Face resolve/ links) with byte progress, then loads them. */
@@ -144,28 +139,28 @@ export class PipelineService {
   setText(role: Role, name: string, bytes: Uint8Array): Promise<P.TextSummary> {
     // New calibration text makes a running calibration moot; a new evaluation text just waits its turn.
     if (role === 'calibration') this.supersede();
-    return this.exclusive(undefined, () => this.core.setText(role, name, bytes));
+    return this.exclusive(undefined, (_, c) => c.setText(role, name, bytes));
   }
 
   calibrate(calibrationTokens: number, onProgress?: P.ProgressCallback): Promise<P.CalibrationSummary> {
-    return this.exclusive(onProgress, (o) => this.core.calibrate(calibrationTokens, o));
+    return this.exclusive(onProgress, (o, c) => c.calibrate(calibrationTokens, o));
   }
 
   activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
-    return this.exclusive(undefined, (o) => this.core.activationShares(activationBudget, evaluationTokens, o));
+    return this.exclusive(undefined, (o, c) => c.activationShares(activationBudget, evaluationTokens, o));
   }
 
   activationIndex(evaluationTokens: number): ReturnType<Pipeline['activationIndex']> {
-    return this.exclusive(undefined, (o) => this.core.activationIndex(evaluationTokens, o));
+    return this.exclusive(undefined, (o, c) => c.activationIndex(evaluationTokens, o));
   }
 
   evaluate(req: P.EvaluateRequest, onProgress?: P.ProgressCallback): Promise<P.EvaluateResult> {
-    return this.exclusive(onProgress, (o) => this.core.evaluate(req, o));
+    return this.exclusive(onProgress, (o, c) => c.evaluate(req, o));
   }
 
   /** Perplexity with every linear weight reduced to `keep` mantissa bits (the truncation lesson). */
   truncationPerplexity(req: P.TruncationRequest, onProgress?: P.ProgressCallback): Promise<P.TruncationResult> {
-    return this.exclusive(onProgress, (o) => this.core.truncation(req, o));
+    return this.exclusive(onProgress, (o, c) => c.truncation(req, o));
   }
 
   sweep(
@@ -173,21 +168,21 @@ export class PipelineService {
     onProgress?: P.ProgressCallback,
     onPoint?: (p: P.SweepPoint) => void,
   ): Promise<P.SweepPoint[]> {
-    return this.exclusive(onProgress, (o) => this.core.sweep(req, { ...o, onPoint }));
+    return this.exclusive(onProgress, (o, c) => c.sweep(req, { ...o, onPoint }));
   }
 
   // Quick steps (no onnxruntime): answered at once, outside the lock.
 
   async quantize(req: TensorRequest, onProgress?: P.ProgressCallback): Promise<P.WireQuantizeResult> {
-    return quantizeToWire(this.core.quantize(req, this.throttle(onProgress)));
+    return quantizeToWire((await this.ready()).core.quantize(req, this.throttle(onProgress)));
   }
 
   async tensorDetail(req: TensorRequest & { layer: number; proj: Projection }): Promise<P.TensorDetail> {
-    return this.core.tensorDetail(req);
+    return (await this.ready()).core.tensorDetail(req);
   }
 
   async blockCurve(layer: number, proj: Projection, block: number): Promise<P.BlockCurve> {
-    return this.core.blockCurve(layer, proj, block);
+    return (await this.ready()).core.blockCurve(layer, proj, block);
   }
 
   // ---- fetch with progress ----

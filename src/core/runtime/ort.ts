@@ -36,6 +36,14 @@ export interface RuntimeOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
+// Vite emits both files as hashed assets (new URL(…, import.meta.url) is its asset syntax); in Node these
+// are plain file URLs, unused. The JSEP build: the one that also has the WebGPU EP.
+const ORT_MODULE = {
+  mjs: new URL('../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.mjs', import.meta.url),
+  wasm: new URL('../../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm', import.meta.url),
+};
+const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+
 let initialisedThreads: number | null = null;
 
 /**
@@ -60,6 +68,7 @@ export function configureOrt(opts: RuntimeOptions = {}): number {
     effective = 1;
   }
   ort.env.wasm.numThreads = effective;
+  if (!inNode) ort.env.wasm.wasmPaths = { mjs: ORT_MODULE.mjs.href, wasm: ORT_MODULE.wasm.href };
   ort.env.logLevel = 'error';
   initialisedThreads = threads;
   return effective;
