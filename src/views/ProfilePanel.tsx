@@ -2,6 +2,7 @@
 // URL (read by HTTP Range); each view says which of its numbers come from the profile; while the default
 // model's shipped profile is shown, the live calibration that will replace it runs with a progress bar.
 import { memo, useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { cancelRunning, openFiles } from '../store/actions';
 import { useExplorer } from '../store/explorerStore';
 import { closeProfile, isProfileFile, openProfileFile, openProfileUrl, profileApplies } from '../store/profile';
@@ -16,21 +17,24 @@ export interface ProfileSourceInfo {
 
 /** One line above a view: which of its numbers come from the profile. */
 export function FromProfile({ source, what }: { source: ProfileSourceInfo | null; what?: string }) {
+  const { t } = useTranslation('explorer');
   if (!source) return null;
   return (
     <p
       className="mb-1 rounded bg-sky-50 px-2 py-0.5 text-xs text-sky-900 dark:bg-sky-950 dark:text-sky-200"
       data-testid="from-profile"
     >
-      From the profile <b className="break-all">{source.name}</b>
-      {source.origin === 'default' ? ' (shipped with the default model; live calibration replaces it)' : ''}
-      {what ? `: ${what}.` : '.'}
+      {t('profile.from')}
+      <b className="break-all">{source.name}</b>
+      {source.origin === 'default' ? t('profile.shipped') : ''}
+      {what ? t('profile.what', { what }) : t('profile.end')}
     </p>
   );
 }
 
 /** The calibration running behind the shipped profile: tokens, rate, time left, Cancel, from its first moment. */
 export const BackgroundCalibration = memo(function BackgroundCalibration() {
+  const { t } = useTranslation('explorer');
   const shown = useExplorer(profileApplies);
   const origin = useExplorer((s) => s.profile.origin);
   const cal = useExplorer((s) => s.calibration);
@@ -40,7 +44,7 @@ export const BackgroundCalibration = memo(function BackgroundCalibration() {
   // Before the worker's first report the bar says what it waits for, at 0 of the tokens asked.
   const starting: Progress = {
     stage: 'calibrate',
-    label: model === 'running' ? 'Loading the model for live calibration' : 'Live calibration starting',
+    label: model === 'running' ? t('profile.loadingForCalibration') : t('profile.calibrationStarting'),
     done: 0,
     total: tokens,
     unit: 'tokens',
@@ -50,14 +54,13 @@ export const BackgroundCalibration = memo(function BackgroundCalibration() {
   const running = cal.status === 'running' || model === 'running' || cal.status === 'idle';
   return (
     <section
-      aria-label="Background calibration"
+      aria-label={t('profile.background')}
       data-testid="background-calibration"
       data-running={running ? 'true' : 'false'}
       className="rounded-lg border border-sky-200 bg-white p-2 text-xs dark:border-sky-900 dark:bg-slate-900"
     >
       <p>
-        Every view shows the default model&apos;s shipped profile. Live calibration on {tokens.toLocaleString('en-US')}{' '}
-        tokens runs in the background and replaces it with the same numbers when it ends.
+        {t('profile.backgroundText', { tokens: tokens.toLocaleString('en-US') })}
       </p>
       {running && (
         <ProgressBar
@@ -104,6 +107,7 @@ export function usePageDrop(): void {
 
 /** Open a profile: file or URL; what is open and where its numbers come from. */
 export const ProfilePanel = memo(function ProfilePanel() {
+  const { t } = useTranslation('explorer');
   const p = useExplorer((s) => s.profile);
   const shown = useExplorer(profileApplies);
   const [url, setUrl] = useState('');
@@ -117,13 +121,14 @@ export const ProfilePanel = memo(function ProfilePanel() {
       data-testid="profile-panel"
       className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900"
     >
-      <h2 className="mb-1 text-sm font-semibold">FGMP profile</h2>
+      <h2 className="mb-1 text-sm font-semibold">{t('profile.title')}</h2>
       <p className="mb-1 text-xs text-slate-600 dark:text-slate-400">
-        A profile (<code>fgmp profile</code>) holds a model&apos;s block scores, clip ratios and calibration activations
-        without its weights: every view answers from it at once.
+        {t('profile.introBefore')}
+        <code>fgmp profile</code>
+        {t('profile.introAfter')}
       </p>
       <label className="block text-xs font-medium" htmlFor="profile-file">
-        Open a profile file
+        {t('profile.openFile')}
       </label>
       <input
         id="profile-file"
@@ -138,30 +143,36 @@ export const ProfilePanel = memo(function ProfilePanel() {
       />
       <form onSubmit={onUrl} className="flex gap-1">
         <input
-          aria-label="Profile URL"
+          aria-label={t('profile.url')}
           className="input text-xs"
           placeholder="https://huggingface.co/…/resolve/main/x.profile.safetensors"
           value={url}
           onChange={(e) => setUrl(e.target.value)}
         />
         <button type="submit" className="btn-ghost text-xs">
-          Open
+          {t('profile.open')}
         </button>
       </form>
       <div className="mt-1 text-xs" data-testid="profile-status" data-status={p.status}>
-        {p.status === 'loading' && <span>Opening {p.name}…</span>}
+        {p.status === 'loading' && <span>{t('profile.opening', { name: p.name })}</span>}
         {p.status === 'done' && meta && (
           <span>
-            <b className="break-all">{p.name}</b>: {meta.model.name}, {meta.model.config.nLayers} layers,{' '}
-            {p.profile!.totalBlocks.toLocaleString('en-US')} blocks, calibrated on{' '}
-            {meta.calibration.tokens.toLocaleString('en-US')} tokens ({meta.calibration.engine})
-            {p.answerer ? '; budgets answered from histograms (within the bound the format states)' : ''}
-            {p.origin === 'url' ? ` · ${p.requests} HTTP requests` : ''}
-            {p.openMs !== null ? ` · opened in ${Math.round(p.openMs)} ms` : ''}.{' '}
-            {shown ? 'The views show it.' : 'Live calibration replaced it.'}{' '}
+            <b className="break-all">{p.name}</b>
+            {t('profile.status', {
+              model: meta.model.name,
+              layers: meta.model.config.nLayers,
+              blocks: p.profile!.totalBlocks.toLocaleString('en-US'),
+              tokens: meta.calibration.tokens.toLocaleString('en-US'),
+              engine: meta.calibration.engine,
+            })}
+            {p.answerer ? t('profile.histograms') : ''}
+            {p.origin === 'url' ? t('profile.requests', { count: p.requests }) : ''}
+            {p.openMs !== null ? t('profile.openedIn', { ms: Math.round(p.openMs) }) : ''}
+            {t('profile.end')}{' '}
+            {shown ? t('profile.shown') : t('profile.replaced')}{' '}
             {p.origin !== 'default' && (
               <button type="button" className="underline" onClick={closeProfile}>
-                Close
+                {t('profile.close')}
               </button>
             )}
           </span>
