@@ -6,6 +6,7 @@ import type { ActivationShareIndex } from '../core/actquant/shareIndex';
 import type { BlockRanking } from '../core/fgmp/index';
 import type { HwParamKey } from '../core/hw/index';
 import type * as R from '../core/pipeline/results';
+import type { EngineChoice } from '../core/runtime/engineChoice';
 import type { FetchItem } from '../core/url/fetchPolicy';
 import { DEFAULT_SHARE_STATE, type ShareState, type ShareUrlError } from '../core/url/shareState';
 import type { WorkerCause } from './backoff';
@@ -54,6 +55,8 @@ export interface ModelSlice {
     state: 'running' | 'waiting' | 'failed';
     cause: WorkerCause | null;
   };
+  /** The worker's engine (wasm threads, WebGPU) and why: shown by EngineStatus, never in the share link. */
+  engine: { choice: EngineChoice | null; error: string | null };
 }
 
 export interface CalibrationSlice {
@@ -125,6 +128,7 @@ export const modelSlice: Slice<ModelSlice> = () => ({
   fileReport: [],
   texts: { calibration: null, evaluation: null, error: null },
   worker: { restarts: 0, message: null, state: 'running', cause: null },
+  engine: { choice: null, error: null },
 });
 
 export const calibrationSlice: Slice<CalibrationSlice> = () => ({
