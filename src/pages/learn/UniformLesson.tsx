@@ -2,6 +2,7 @@
 // user drags. Scales, zero points, codes and dequantized values come from the core's quantizeGrouped.
 import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import * as d3 from 'd3';
+import { Trans, useTranslation } from 'react-i18next';
 import { errorMetrics, INT4, INT8, quantizeGrouped, UINT4, UINT8 } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented } from '../../views/inputs';
@@ -32,6 +33,7 @@ export function quantizeBoth(points: readonly number[], bits: Bits) {
 }
 
 export function UniformLesson() {
+  const { t } = useTranslation('learn');
   const [points, setPoints] = useState<number[]>(initialUniformSample);
   const [bits, setBits] = useState<Bits>('4');
   const { x, sym, asym } = useMemo(() => quantizeBoth(points, bits), [points, bits]);
@@ -56,52 +58,95 @@ export function UniformLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          Uniform quantization maps a real interval onto evenly spaced integer codes: q = round(x / scale) (+ a zero
-          point), and back: x̂ = scale · (q − zero point). <b>Absmax</b> (symmetric) sets scale = max|x| / qmax and keeps
-          0 at code 0; <b>zero-point</b> (asymmetric) stretches the codes over [min, max] instead. Drag the points (or
-          focus one and use the arrow keys; Shift moves faster) and watch the buckets follow. Drag one point far to the
-          right: a single outlier stretches every bucket.
+          <Trans t={t} i18nKey="uniform.intro" components={{ b: <b /> }} />
         </p>
       </Prose>
       <Controls>
-        <Segmented label="Integer width" value={bits} options={BITS_OPTIONS} onChange={setBits} testId="int-bits" />
+        <Segmented
+          label={t('uniform.width')}
+          value={bits}
+          options={BITS_OPTIONS}
+          onChange={setBits}
+          testId="int-bits"
+        />
         <button
           type="button"
           className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
           onClick={() => setPoints(initialUniformSample())}
         >
-          Reset points
+          {t('uniform.reset')}
         </button>
       </Controls>
       <DragPlot points={points} setPoints={setPoints} sym={sym} asym={asym} />
-      <Section title="What the two schemes did">
+      <Section title={t('uniform.schemesTitle')}>
         <div className="grid max-w-4xl gap-4 md:grid-cols-2">
           <div className="text-sm" data-testid="sym-summary">
-            <p className="font-semibold">Absmax, {symFmt.name}</p>
+            <p className="font-semibold">{t('uniform.sym.title', { format: symFmt.name })}</p>
             <p>
-              scale = <Num testId="sym-scale">{sig(sym.scales[0], 6)}</Num> (max|x| / {symFmt.maxFinite}); the data
-              reach <Num testId="sym-used">{used(sym.codes)}</Num> of {symLevels} codes. MSE{' '}
-              <Num testId="sym-mse">{sig(symErr.mse)}</Num>, SQNR{' '}
-              <Num testId="sym-sqnr">{symErr.sqnrDb.toFixed(1)} dB</Num>.
+              <Trans
+                t={t}
+                i18nKey="uniform.sym.text"
+                values={{
+                  scale: sig(sym.scales[0], 6),
+                  qmax: symFmt.maxFinite,
+                  used: used(sym.codes),
+                  levels: symLevels,
+                  mse: sig(symErr.mse),
+                  sqnr: symErr.sqnrDb.toFixed(1),
+                }}
+                components={{
+                  scale: <Num testId="sym-scale" />,
+                  used: <Num testId="sym-used" />,
+                  mse: <Num testId="sym-mse" />,
+                  sqnr: <Num testId="sym-sqnr" />,
+                }}
+              />
             </p>
           </div>
           <div className="text-sm" data-testid="asym-summary">
-            <p className="font-semibold">Zero point, {asymFmt.name}</p>
+            <p className="font-semibold">{t('uniform.asym.title', { format: asymFmt.name })}</p>
             <p>
-              scale = <Num testId="asym-scale">{sig(asym.scales[0], 6)}</Num>, zero point ={' '}
-              <Num testId="asym-zp">{asym.zeroPoints![0]}</Num>; the data reach{' '}
-              <Num testId="asym-used">{used(asym.codes)}</Num> of {asymLevels} codes. MSE{' '}
-              <Num testId="asym-mse">{sig(asymErr.mse)}</Num>, SQNR{' '}
-              <Num testId="asym-sqnr">{asymErr.sqnrDb.toFixed(1)} dB</Num>.
+              <Trans
+                t={t}
+                i18nKey="uniform.asym.text"
+                values={{
+                  scale: sig(asym.scales[0], 6),
+                  zp: asym.zeroPoints![0],
+                  used: used(asym.codes),
+                  levels: asymLevels,
+                  mse: sig(asymErr.mse),
+                  sqnr: asymErr.sqnrDb.toFixed(1),
+                }}
+                components={{
+                  scale: <Num testId="asym-scale" />,
+                  zp: <Num testId="asym-zp" />,
+                  used: <Num testId="asym-used" />,
+                  mse: <Num testId="asym-mse" />,
+                  sqnr: <Num testId="asym-sqnr" />,
+                }}
+              />
             </p>
           </div>
         </div>
         <p className="max-w-3xl text-sm" data-testid="bucket-example">
-          Dequantization gives back the bucket&apos;s level, not the point: the first point{' '}
-          <Num testId="p0-value">{sig(x[first], 6)}</Num> gets code <Num testId="p0-code">{sym.codes[first]}</Num> and
-          comes back as <Num testId="p0-sym">{sig(sym.values[first], 6)}</Num> under absmax, and as code{' '}
-          <Num>{asym.codes[first]}</Num> → <Num testId="p0-asym">{sig(asym.values[first], 6)}</Num> with the zero point.
-          Every point in the same bucket comes back as the same value.
+          <Trans
+            t={t}
+            i18nKey="uniform.bucket"
+            values={{
+              value: sig(x[first], 6),
+              code: sym.codes[first],
+              sym: sig(sym.values[first], 6),
+              asymCode: asym.codes[first],
+              asym: sig(asym.values[first], 6),
+            }}
+            components={{
+              n: <Num />,
+              value: <Num testId="p0-value" />,
+              code: <Num testId="p0-code" />,
+              sym: <Num testId="p0-sym" />,
+              asym: <Num testId="p0-asym" />,
+            }}
+          />
         </p>
       </Section>
     </div>
@@ -115,6 +160,7 @@ function DragPlot(props: {
   asym: ReturnType<typeof quantizeBoth>['asym'];
 }) {
   const { points, setPoints, sym, asym } = props;
+  const { t } = useTranslation('learn');
   const width = 960;
   const height = 270;
   const svgRef = useRef<SVGSVGElement>(null);
@@ -125,8 +171,8 @@ function DragPlot(props: {
     .range([30, width - 20])
     .clamp(true);
   const rows = [
-    { y: 130, label: 'absmax (symmetric)', result: sym, levels: symLevels(sym) },
-    { y: 210, label: 'zero point (asymmetric)', result: asym, levels: asymLevels(asym) },
+    { y: 130, label: t('uniform.plot.sym'), result: sym, levels: symLevels(sym) },
+    { y: 210, label: t('uniform.plot.asym'), result: asym, levels: asymLevels(asym) },
   ];
   const toValue = (clientX: number) => {
     const svg = svgRef.current!;
@@ -159,15 +205,15 @@ function DragPlot(props: {
       onPointerLeave={() => setDragging(null)}
       data-testid="drag-plot"
       role="group"
-      aria-label="Sample points and their quantized values"
+      aria-label={t('uniform.plot.aria')}
     >
       <text x={30} y={14} fontSize={12} fill="currentColor">
-        original points (drag them)
+        {t('uniform.plot.original')}
       </text>
       {rows.map((r) => (
         <g key={r.label}>
           <text x={30} y={r.y - 24} fontSize={12} fill="currentColor">
-            {r.label}: levels (ticks), bucket edges (faint), dequantized values (squares)
+            {t('uniform.plot.row', { label: r.label })}
           </text>
           {r.levels.edges.map((v) => (
             <line
@@ -234,7 +280,7 @@ function DragPlot(props: {
           strokeWidth={dragging === i ? 2.5 : 1}
           tabIndex={0}
           role="slider"
-          aria-label={`Sample point ${i + 1}`}
+          aria-label={t('uniform.plot.point', { i: i + 1 })}
           aria-valuemin={UNIFORM_DOMAIN[0]}
           aria-valuemax={UNIFORM_DOMAIN[1]}
           aria-valuenow={p}

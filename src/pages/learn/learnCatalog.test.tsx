@@ -8,6 +8,7 @@ import { catalogs, i18n } from '../../i18n';
 import { LearnPage, LESSONS } from './LearnPage';
 import { FormatsLesson } from './FormatsLesson';
 import { TruncationLesson } from './TruncationLesson';
+import { UniformLesson } from './UniformLesson';
 
 function leaves(node: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (node !== null && typeof node === 'object') {
@@ -21,6 +22,7 @@ const text = (html: string) => html.replace(/<[^>]*>/g, ' ');
 const PAGES: [string, ComponentType][] = [
   ['formats', FormatsLesson],
   ['truncation', TruncationLesson],
+  ['uniform', UniformLesson],
 ];
 
 afterAll(() => i18n.changeLanguage('en'));
