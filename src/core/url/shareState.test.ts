@@ -137,6 +137,40 @@ describe('share URL schema', () => {
     );
   });
 
+  it('data-free seeds: calib=seed:N and eval=seed:M travel in the link; links without them decode as before', () => {
+    const s: ShareState = {
+      ...custom,
+      tokenizer: null,
+      calibration: { kind: 'samples', seed: 1 },
+      evaluation: { kind: 'samples', seed: 2 },
+    };
+    const q = new URLSearchParams(encodeShareQuery(s));
+    expect(q.get('calib')).toBe('seed:1');
+    expect(q.get('eval')).toBe('seed:2');
+    expect(decodeShareQuery(q.toString())).toEqual({ state: s, errors: [], present: true });
+    expect(decodeShareQuery('v=1&calib=seed:4294967295').state.calibration).toEqual({
+      kind: 'samples',
+      seed: 4294967295,
+    });
+    // A link made before seeds existed: the same state as then.
+    const old = decodeShareQuery('v=1&model=file:stories260K.bin&calib=file:a.txt&eval=default&budget=0.3');
+    expect(old.errors).toEqual([]);
+    expect(old.state.calibration).toEqual({ kind: 'file', name: 'a.txt' });
+    expect(old.state.evaluation).toEqual({ kind: 'default' });
+    // The seed decides the numbers: it is part of the configuration key; nothing is asked for.
+    expect(configurationKey(s)).not.toBe(configurationKey({ ...s, calibration: { kind: 'samples', seed: 3 } }));
+    expect(filesToAsk(s)).toEqual([{ role: 'model', name: 'stories260K.bin' }]);
+    expect(decodeShareQuery('v=1&calib=seed:4294967296').errors[0].message).toBe(
+      'calib: seed 4294967296 is out of range (0–4294967295)',
+    );
+    const bad = decodeShareQuery('v=1&eval=seed:-1');
+    expect(bad.errors[0].message).toBe('eval: expected a whole-number seed after "seed:" (e.g. seed:1), got "-1"');
+    expect(bad.state.evaluation).toEqual({ kind: 'default' });
+    expect(decodeShareQuery('v=1&calib=nope').errors[0].message).toBe(
+      'calib: expected "default", "file:NAME", "url:URL" or "seed:N", got "nope"',
+    );
+  });
+
   it('lists the local files a recipient must provide', () => {
     expect(filesToAsk(custom)).toEqual([
       { role: 'model', name: 'stories260K.bin' },

@@ -7,8 +7,9 @@
 //   v        schema version (this module writes and reads 1)
 //   model    default | file:NAME | url:URL | random:stories15M[:SEED]
 //   tok      (optional) file:NAME | url:URL  tokenizer beside a checkpoint that has none
-//   calib    default | file:NAME | url:URL   calibration text
-//   eval     default | file:NAME | url:URL   evaluation text
+//   calib    default | file:NAME | url:URL | seed:N   calibration text, or data-free: N seeds the model's
+//            own samples (`fgmp run --calib-seed N`)
+//   eval     default | file:NAME | url:URL | seed:N   evaluation text, or the model's samples (--eval-seed N)
 //   ctok     calibration tokens (integer)      etok  evaluation tokens (integer)
 //   budget   weight blocks in FP8, share in [0, 1]   abudget  activation blocks in FP8, share in [0, 1]
 //   policy   fgmp | random | magnitude | unweighted | uniform
@@ -55,8 +56,13 @@ export type ModelSource =
   | { kind: 'random'; shape: RandomShape; seed: number };
 
 export type FileOrUrl = { kind: 'file'; name: string } | { kind: 'url'; url: string };
-/** Where a calibration or evaluation text comes from (the pipeline's DataSource is the tokens it gives). */
-export type TextSource = { kind: 'default' } | FileOrUrl;
+/** The model's own samples with this seed: data-free calibration or evaluation (as --calib-seed / --eval-seed). */
+export type SampledSource = { kind: 'samples'; seed: number };
+/** Where calibration or evaluation tokens come from (the pipeline's DataSource is the tokens it gives). */
+export type TextSource = { kind: 'default' } | FileOrUrl | SampledSource;
+
+/** Seeds the URL and the pipeline accept (the CLI's --calib-seed takes any integer ≥ 0; 32 bits here). */
+export const SEED_LIMITS = { min: 0, max: 0xffffffff } as const;
 
 export interface Selection {
   layer: number;
@@ -147,6 +153,8 @@ function sourceToString(s: ModelSource | TextSource | FileOrUrl): string {
       return `url:${s.url}`;
     case 'random':
       return `random:${s.shape}:${s.seed}`;
+    case 'samples':
+      return `seed:${s.seed}`;
   }
 }
 
@@ -226,12 +234,31 @@ function parseFileOrUrl(field: string, raw: string, errors: ShareUrlError[]): Fi
     }
     return { kind: 'url', url };
   }
-  errors.push({ field, value: raw, message: `${field}: expected "file:NAME" or "url:URL", got "${raw}"` });
+  errors.push({
+    field,
+    value: raw,
+    message: `${field}: expected ${field === 'calib' || field === 'eval' ? '"default", "file:NAME", "url:URL" or "seed:N"' : '"file:NAME" or "url:URL"'}, got "${raw}"`,
+  });
   return null;
 }
 
 function parseTextSource(field: string, raw: string, errors: ShareUrlError[]): TextSource | null {
   if (raw === 'default') return { kind: 'default' };
+  if (raw.startsWith('seed:')) {
+    const t = raw.slice(5);
+    const seed = Number(t);
+    if (!/^\d+$/.test(t) || !(seed >= SEED_LIMITS.min && seed <= SEED_LIMITS.max)) {
+      errors.push({
+        field,
+        value: raw,
+        message: /^\d+$/.test(t)
+          ? `${field}: seed ${t} is ${outOfRange(SEED_LIMITS)}`
+          : `${field}: expected a whole-number seed after "seed:" (e.g. seed:1), got "${t}"`,
+      });
+      return null;
+    }
+    return { kind: 'samples', seed };
+  }
   return parseFileOrUrl(field, raw, errors);
 }
 
