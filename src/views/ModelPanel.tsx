@@ -2,6 +2,7 @@
 // URL; loading runs in the worker with a progress bar; the config and tensor table of what is loaded;
 // errors stay in the panel and the previous model stays usable.
 import { memo, useState, type DragEvent, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useExplorer } from '../store/explorerStore';
 import { ErrorBox, LongName, Note, ProgressBar } from './ui';
 import type { ModelSummary } from '../core/pipeline/results';
@@ -9,6 +10,7 @@ import { cancelRunning, dismissModelError, openFiles, openRandom, openUrl } from
 
 /** Memoised: it reads the store itself, so the page's re-renders (a slider move) need not touch it. */
 export const ModelPanel = memo(function ModelPanel() {
+  const { t } = useTranslation('explorer');
   const model = useExplorer((s) => s.model);
   const filesAsked = useExplorer((s) => s.filesAsked);
   const fileReport = useExplorer((s) => s.fileReport);
@@ -42,21 +44,21 @@ export const ModelPanel = memo(function ModelPanel() {
       className={`rounded-lg border p-3 text-sm ${dragging ? 'border-sky-500 bg-sky-50 dark:bg-sky-950' : 'border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900'}`}
     >
       <h2 id="model-panel-title" className="mb-1 text-sm font-semibold">
-        Model
+        {t('model.title')}
       </h2>
       {asked.length > 0 && (
         <Note>
-          The shared link was made with local files. Open{' '}
+          {t('model.askedBefore')}{' '}
           {asked.map((f) => (
             <span key={f.name}>
               <LongName name={f.name} className="max-w-full font-bold" />{' '}
             </span>
           ))}
-          to reproduce its numbers.
+          {t('model.askedAfter')}
         </Note>
       )}
       <label className="block text-xs font-medium" htmlFor="model-files">
-        Open checkpoint and tokenizer files
+        {t('model.openFiles')}
       </label>
       <input
         id="model-files"
@@ -70,8 +72,7 @@ export const ModelPanel = memo(function ModelPanel() {
         }}
       />
       <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-        llama2.c .bin (+ tokenizer .bin), GGUF, or model.safetensors + config.json (+ tokenizer.json). Or drop the files
-        anywhere on this panel.
+        {t('model.formats')}
       </p>
       {fileReport.length > 0 && (
         <ul role="status" data-testid="file-report" className="mt-1 space-y-0.5 text-xs">
@@ -87,7 +88,7 @@ export const ModelPanel = memo(function ModelPanel() {
       )}
       <form onSubmit={onUrl} className="mt-2 space-y-1">
         <label className="block text-xs font-medium" htmlFor="model-url">
-          Checkpoint URL
+          {t('model.url')}
         </label>
         <input
           id="model-url"
@@ -98,7 +99,7 @@ export const ModelPanel = memo(function ModelPanel() {
           className="input"
         />
         <label className="block text-xs font-medium" htmlFor="tokenizer-url">
-          Tokenizer URL (optional)
+          {t('model.tokenizerUrl')}
         </label>
         <input
           id="tokenizer-url"
@@ -109,10 +110,10 @@ export const ModelPanel = memo(function ModelPanel() {
         />
         <div className="flex gap-2">
           <button type="submit" className="btn">
-            Fetch
+            {t('model.fetch')}
           </button>
           <button type="button" className="btn-ghost text-xs" onClick={() => void openRandom(1)}>
-            Random stories15M-shaped model
+            {t('model.random')}
           </button>
         </div>
       </form>
@@ -121,7 +122,7 @@ export const ModelPanel = memo(function ModelPanel() {
           progress={
             model.progress ?? {
               stage: 'load',
-              label: 'Loading',
+              label: t('model.loading'),
               done: 0,
               total: 0,
               unit: 'bytes',
@@ -136,7 +137,7 @@ export const ModelPanel = memo(function ModelPanel() {
       {model.error && (
         <ErrorBox onDismiss={dismissModelError}>
           <span data-testid="model-error">{model.error}</span>
-          {model.summary && workerRunning && <span className="block">Still using {model.summary.name}.</span>}
+          {model.summary && workerRunning && <span className="block">{t('model.stillUsing', { name: model.summary.name })}</span>}
         </ErrorBox>
       )}
       {model.summary ? (
@@ -145,7 +146,7 @@ export const ModelPanel = memo(function ModelPanel() {
         model.status !== 'running' &&
         workerRunning && (
           <p className="mt-2 text-xs">
-            {linkAsks ? 'The link names a model on another site: waiting for your answer.' : 'No model loaded yet.'}
+            {linkAsks ? t('model.linkAsks') : t('model.none')}
           </p>
         )
       )}
@@ -154,19 +155,18 @@ export const ModelPanel = memo(function ModelPanel() {
 });
 
 function ModelInfo({ summary }: { summary: ModelSummary }) {
+  const { t } = useTranslation('explorer');
   const c = summary.config;
+  // Keys: explorer:model.config.<key>.
   const rows: [string, string | number][] = [
     ['dim', c.dim],
     ['hidden', c.hiddenDim],
     ['layers', c.nLayers],
-    ['heads / kv heads', `${c.nHeads} / ${c.nKvHeads}`],
+    ['heads', `${c.nHeads} / ${c.nKvHeads}`],
     ['vocab', c.vocabSize],
     ['context', c.maxSeqLen],
     ['parameters', summary.parameters.toLocaleString('en-US')],
-    [
-      'tokenizer',
-      summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : 'none — open one to calibrate',
-    ],
+    ['tokenizer', summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : t('model.noTokenizer')],
   ];
   return (
     <div className="mt-2" data-testid="model-info">
@@ -177,7 +177,7 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
       <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 text-xs tabular-nums" data-testid="model-config">
         {rows.map(([k, v]) => (
           <div key={k} className="contents">
-            <dt className="text-slate-600 dark:text-slate-400">{k}</dt>
+            <dt className="text-slate-600 dark:text-slate-400">{t(`model.config.${k}`)}</dt>
             <dd>{v}</dd>
           </div>
         ))}
@@ -189,29 +189,29 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
           <Note key={w}>{w}</Note>
         ))}
       <details className="mt-1 text-xs">
-        <summary className="cursor-pointer select-none">Tensors ({summary.tensors.length})</summary>
+        <summary className="cursor-pointer select-none">{t('model.tensors', { count: summary.tensors.length })}</summary>
         <div className="max-h-56 overflow-auto">
           <table className="w-full tabular-nums" data-testid="tensor-table">
             <thead className="sticky top-0 bg-white text-left dark:bg-slate-900">
               <tr>
-                <th className="font-medium">name</th>
-                <th className="font-medium">shape</th>
-                <th className="font-medium">type</th>
+                <th className="font-medium">{t('model.column.name')}</th>
+                <th className="font-medium">{t('model.column.shape')}</th>
+                <th className="font-medium">{t('model.column.type')}</th>
                 <th className="font-medium">NaN</th>
                 <th className="font-medium">Inf</th>
               </tr>
             </thead>
             <tbody>
-              {summary.tensors.map((t) => (
-                <tr key={t.name} title={t.storedName}>
-                  <td className="pr-2 font-mono">{t.name}</td>
-                  <td className="pr-2">{t.shape.join('×')}</td>
-                  <td className="pr-2">{t.dtype}</td>
-                  <td className={t.nonFinite.nan ? 'font-bold text-red-700 dark:text-red-400' : ''}>
-                    {t.nonFinite.nan}
+              {summary.tensors.map((x) => (
+                <tr key={x.name} title={x.storedName}>
+                  <td className="pr-2 font-mono">{x.name}</td>
+                  <td className="pr-2">{x.shape.join('×')}</td>
+                  <td className="pr-2">{x.dtype}</td>
+                  <td className={x.nonFinite.nan ? 'font-bold text-red-700 dark:text-red-400' : ''}>
+                    {x.nonFinite.nan}
                   </td>
-                  <td className={t.nonFinite.inf ? 'font-bold text-red-700 dark:text-red-400' : ''}>
-                    {t.nonFinite.inf}
+                  <td className={x.nonFinite.inf ? 'font-bold text-red-700 dark:text-red-400' : ''}>
+                    {x.nonFinite.inf}
                   </td>
                 </tr>
               ))}
@@ -225,12 +225,13 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
 
 /** NaN and ±Inf weights, counted apart, with the tensors that hold them (the loaders load them so they can be seen). */
 function NonFiniteNote({ summary }: { summary: ModelSummary }) {
+  const { t } = useTranslation('explorer');
   const { nan, inf } = summary.nonFinite;
   if (nan === 0 && inf === 0) return null;
   const named = (pick: (t: ModelSummary['tensors'][number]) => number) => {
-    const hit = summary.tensors.filter((t) => pick(t) > 0);
-    const shown = hit.slice(0, 4).map((t) => `${t.name} (${pick(t).toLocaleString('en-US')})`);
-    return shown.join(', ') + (hit.length > 4 ? ` and ${hit.length - 4} more tensors` : '');
+    const hit = summary.tensors.filter((x) => pick(x) > 0);
+    const shown = hit.slice(0, 4).map((x) => `${x.name} (${pick(x).toLocaleString('en-US')})`);
+    return shown.join(', ') + (hit.length > 4 ? t('model.moreTensors', { count: hit.length - 4 }) : '');
   };
   const count = (n: number) => n.toLocaleString('en-US');
   return (
@@ -241,12 +242,9 @@ function NonFiniteNote({ summary }: { summary: ModelSummary }) {
       data-inf={inf}
       className="my-1 rounded border border-red-300 bg-red-50 px-2 py-1 text-xs text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
     >
-      <b>
-        This model has {count(nan)} NaN and {count(inf)} infinite (±Inf) weights.
-      </b>{' '}
-      Quantized and float perplexities computed from them are not meaningful.
-      {nan > 0 && <span className="block">NaN in {named((t) => t.nonFinite.nan)}.</span>}
-      {inf > 0 && <span className="block">±Inf in {named((t) => t.nonFinite.inf)}.</span>}
+      <b>{t('model.nonFinite', { nan: count(nan), inf: count(inf) })}</b> {t('model.nonFiniteMeaning')}
+      {nan > 0 && <span className="block">{t('model.nanIn', { tensors: named((x) => x.nonFinite.nan) })}</span>}
+      {inf > 0 && <span className="block">{t('model.infIn', { tensors: named((x) => x.nonFinite.inf) })}</span>}
     </div>
   );
 }
