@@ -5,6 +5,7 @@
 // The store re-applies the user's settings after each start (open.ts).
 import * as Comlink from 'comlink';
 import type { PipelineApi } from '../../workers/pipeline.worker';
+import { parseEnginePreference, type EngineChoice } from '../core/runtime/engineChoice';
 import {
   classifyFailure,
   failedMessage,
@@ -63,6 +64,8 @@ export class PipelineClient {
   private failures = 0;
   /** Set while waiting to start again or after giving up: what calls are told. */
   private unavailable: string | null = null;
+  /** The running worker's engine (engineChoice.ts), asked for right after its first message. */
+  engine!: Promise<EngineChoice>;
 
   constructor(
     private readonly createWorker: () => Worker,
@@ -111,6 +114,9 @@ export class PipelineClient {
       },
       () => undefined,
     );
+    // Before any other call: the worker fixes its thread count at its first session (?threads=, ?engine=wasm).
+    this.engine = api.engine(parseEnginePreference(globalThis.location?.search ?? ''));
+    this.engine.catch(() => undefined);
   }
 
   private crash(e: Error): void {

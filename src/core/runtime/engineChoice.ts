@@ -6,9 +6,9 @@
 //    software one such as SwiftShader) and a short self-check against wasm (selfCheck.ts) passes within
 //    WEBGPU_TOLERANCE; else wasm, and the reason is kept for the UI.
 // The choice never enters the share link: both engines give the same numbers within the tolerance.
-// No DOM: the environment is passed in (a worker's `self`, or a fake in tests).
+// No DOM: the environment is passed in (a worker's `self`, or a fake in tests). No onnxruntime either (the
+// page imports the preference parser): selfCheck.ts runs the check and has chooseEngineHere.
 import type { RuntimeOptions } from './ort.ts';
-import { runSelfCheck } from './selfCheck.ts';
 
 /** More threads than this buy nothing on the explorer's models and cost a Web Worker each. */
 export const MAX_WASM_THREADS = 16;
@@ -184,7 +184,3 @@ export async function chooseEngine(
     engineName: `src/core/pipeline (onnxruntime-web ${what}, ${threads} thread${threads === 1 ? '' : 's'})`,
   };
 }
-
-/** The choice for this global scope (the pipeline worker's), with the real self-check. */
-export const chooseEngineHere = (pref: EnginePreference = {}): Promise<EngineChoice> =>
-  chooseEngine(globalThis as EngineEnvironment, (threads) => runSelfCheck(threads), pref);

@@ -5,7 +5,13 @@
 import { randomModel, type LlamaConfig } from '../model/types.ts';
 import { LlamaEngine, type TokenBatch } from './engine.ts';
 import type { ExecutionProvider } from './ort.ts';
-import type { SelfCheckFigures } from './engineChoice.ts';
+import {
+  chooseEngine,
+  type EngineChoice,
+  type EngineEnvironment,
+  type EnginePreference,
+  type SelfCheckFigures,
+} from './engineChoice.ts';
 
 /** Small, but with grouped KV heads and more than one layer, as the explorer's models have. */
 export const SELF_CHECK_CONFIG: LlamaConfig = {
@@ -90,3 +96,7 @@ export async function runSelfCheck(
   const other = await runOn(candidate, threads);
   return { ...compareRuns(ref, other), seconds: (performance.now() - t0) / 1000 };
 }
+
+/** The engine choice for this global scope (the pipeline worker's), with the real self-check. */
+export const chooseEngineHere = (pref: EnginePreference = {}): Promise<EngineChoice> =>
+  chooseEngine(globalThis as EngineEnvironment, (threads) => runSelfCheck(threads), pref);
