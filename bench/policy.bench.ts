@@ -47,7 +47,15 @@ async function timed(fn: () => unknown, runs: number, warmup: number): Promise<T
 async function budgetAnswers(
   ranking: BlockRanking,
   tokens: number,
-): Promise<{ step: Timing; jump: Timing; scratch: Timing; stepChanged: number; jumpChanged: number }> {
+): Promise<{
+  step: Timing;
+  jump: Timing;
+  scratch: Timing;
+  stepChanged: number;
+  jumpChanged: number;
+  /** Jumps with every mask moved one way only (the default takes the cheapest per tensor). */
+  jumpBy: Record<'flip' | 'fill' | 'scan', Timing>;
+}> {
   const inc = new IncrementalBudget(ranking);
   const stepChanged: number[] = [];
   const jumpChanged: number[] = [];
@@ -94,7 +102,20 @@ async function budgetAnswers(
     9,
     1,
   );
-  return { step, jump, scratch, stepChanged: median(stepChanged), jumpChanged: median(jumpChanged) };
+  const jumpBy = {} as Record<'flip' | 'fill' | 'scan', Timing>;
+  for (const how of ['flip', 'fill', 'scan'] as const) {
+    const one = new IncrementalBudget(ranking, { maskUpdate: how });
+    s = 7;
+    jumpBy[how] = await timed(
+      () => {
+        one.setBudget(rnd());
+        return one.energy(tokens, ACT_SHARE);
+      },
+      15,
+      2,
+    );
+  }
+  return { step, jump, scratch, stepChanged: median(stepChanged), jumpChanged: median(jumpChanged), jumpBy };
 }
 
 /** A global ranking of a shape's projections with random scores (no weights held). */
@@ -218,6 +239,8 @@ async function answersTable(ranking: BlockRanking, N: number): Promise<void> {
     ];
     answers.push(row('slider step (±1 % of blocks)', r.step, r.stepChanged));
     answers.push(row('jump to a random budget', r.jump, r.jumpChanged));
+    for (const how of ['flip', 'fill', 'scan'] as const)
+      answers.push(row(`  jump, every mask by ${how} (for comparison)`, r.jumpBy[how], r.jumpChanged));
     answers.push(row('from scratch (answerBudget + allMasks + hw on masks)', r.scratch, null));
   }
 

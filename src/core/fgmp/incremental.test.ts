@@ -79,10 +79,16 @@ describe('IncrementalBudget', () => {
     ['global', rankGlobally],
     ['per-tensor', rankPerTensor],
   ] as const)
-    for (const every of [1, 3, 1024])
-      it(`masks, column counts and the whole energy report equal a from-scratch answer after every step (${name}, checkpoints every ${every})`, () => {
+    for (const [every, maskUpdate] of [
+      [1, 'flip'],
+      [3, 'fill'],
+      [1024, 'scan'],
+      [3, 'cheapest'],
+      [1024, 'cheapest'],
+    ] as const)
+      it(`masks, column counts and the whole energy report equal a from-scratch answer after every step (${name}, checkpoints every ${every}, masks by ${maskUpdate})`, () => {
         const ranking = rank(tensors(3));
-        const inc = new IncrementalBudget(ranking, { checkpointEvery: every });
+        const inc = new IncrementalBudget(ranking, { checkpointEvery: every, maskUpdate });
         const u = lcg(8);
         // Slider steps, jumps, repeats, both ends.
         const budgets = [0.3, 0.31, 0.29, 0.29, 1, 0, 0.5, ...Array.from({ length: 30 }, () => u()), 0.05, 1, 1, 0];
@@ -100,18 +106,23 @@ describe('IncrementalBudget', () => {
         }
       });
 
-  it('long jumps both ways (each mask rewritten from a fill) and back, on tensors with many checkpoints', () => {
-    // 40..120 rows × up to 5 block columns: several checkpoints of 16 positions per tensor.
-    const ranking = rankGlobally(tensors(11, 120, 1000));
-    const N = ranking.totalBlocks;
-    const inc = new IncrementalBudget(ranking, { checkpointEvery: 16 });
-    for (const k of [0, N, 0, Math.round(0.9 * N), Math.round(0.1 * N), Math.round(0.9 * N), 1, N - 1, N, 7, 0]) {
-      inc.setBlockCount(k);
-      const want = referenceMasks(ranking, k);
-      expectState(inc, ranking, want);
-      expect(inc.masks.reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0)).toBe(k);
-    }
-  });
+  for (const maskUpdate of ['cheapest', 'flip', 'fill', 'scan'] as const)
+    it(`long jumps both ways and back, on tensors with many checkpoints and rank buckets (masks by ${maskUpdate})`, () => {
+      // 3..120 rows × 1..5 block columns (block counts not all multiples of 4: the word scan's tail), up to 600
+      // blocks: several checkpoints of 16 positions, rank buckets of up to 5 positions.
+      const ranking = rankGlobally(tensors(11, 120, 1000));
+      expect(ranking.tensors.some((t) => t.grid.blockCount % 4 !== 0 && t.grid.blockCount > 128)).toBe(true);
+      const N = ranking.totalBlocks;
+      const inc = new IncrementalBudget(ranking, { checkpointEvery: 16, maskUpdate });
+      const u = lcg(6);
+      const ks = [0, N, 0, Math.round(0.9 * N), Math.round(0.1 * N), Math.round(0.9 * N), 1, N - 1, N, 7, 0];
+      for (const k of [...ks, ...Array.from({ length: 12 }, () => Math.floor(u() * (N + 1)))]) {
+        inc.setBlockCount(k);
+        const want = referenceMasks(ranking, k);
+        expectState(inc, ranking, want);
+        expect(inc.masks.reduce((s, m) => s + m.reduce((a, b) => a + b, 0), 0)).toBe(k);
+      }
+    });
 
   it('ties at the threshold split by ascending block id, as a from-scratch answer', () => {
     // Two score levels: almost every budget cuts through a run of equal scores.
@@ -163,7 +174,9 @@ describe('IncrementalBudget', () => {
     expect(inc.energy(48, shares, undefined, opts)).toEqual(energyFromMasks(ranking, masks, 48, shares, opts));
     expect(inc.energy(16, 0.2)).toEqual(energyFromMasks(ranking, masks, 16, 0.2));
     inc.setBudget(0.7);
-    expect(inc.energy(16, 0.2)).toEqual(energyFromMasks(ranking, allMasks(ranking, answerBudget(ranking, 0.7)), 16, 0.2));
+    expect(inc.energy(16, 0.2)).toEqual(
+      energyFromMasks(ranking, allMasks(ranking, answerBudget(ranking, 0.7)), 16, 0.2),
+    );
   });
 
   it('a step touches only the blocks that change precision', () => {

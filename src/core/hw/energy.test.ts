@@ -215,6 +215,20 @@ describe('energy', () => {
     expect(rep.vsFp8).toBeCloseTo(rep.total.total / rep.allFp8.total, 15);
     const layerSum = rep.perLayer.reduce((s, l) => s + l.energy.total, 0);
     expect(layerSum).toBeCloseTo(rep.total.total, 9);
+    // Every field of every breakdown is summed (the totals add the fields one by one).
+    for (const part of ['energy', 'allFp8', 'allNvfp4'] as const)
+      for (const k of Object.keys(rep.perLinear[0][part]) as (keyof (typeof rep.perLinear)[0]['energy'])[]) {
+        const sum = rep.perLinear.reduce((s, r) => s + r[part][k], 0);
+        const whole = part === 'energy' ? rep.total : rep[part];
+        const layers = rep.perLayer.reduce((s, l) => s + l[part][k], 0);
+        // The mixed design pays every component; the uniform references skip some (no unit, FP8 no block scales).
+        if (part === 'energy') expect(sum).toBeGreaterThan(0);
+        if (sum === 0) expect([whole[k], layers]).toEqual([0, 0]);
+        else {
+          expect(whole[k] / sum).toBeCloseTo(1, 12);
+          expect(layers / sum).toBeCloseTo(1, 12);
+        }
+      }
     expect(rep.weightBits.mixed).toBe(rep.perLinear.reduce((s, r) => s + r.weightBits, 0));
     expect(rep.weightBits.elements).toBe(2 * (32 * 32 + 32 * 172));
     expect(rep.weightBits.allFp8).toBe(8 * rep.weightBits.elements + 4 * 32);
