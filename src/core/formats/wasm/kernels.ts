@@ -6,8 +6,23 @@
 // in cache, so main memory sees one read of the input and one write of the output, like a copy.
 // Rows whose length is not a multiple of the block are copied in padded with zeros.
 import { KERNELS_WASM_BASE64 } from './binary.generated.ts';
-import { LAYOUT, tableBytes } from './layout.ts';
+import { CODE_BUCKETS, CODE_SLOTS_MAX, LAYOUT, tableBytes } from './layout.ts';
 import { E4M3 } from '../scalar.ts';
+
+type SearchFn = (
+  x: number,
+  fisher: number,
+  nblocks: number,
+  grid: number,
+  ngrid: number,
+  mode: number,
+  bestCodes: number,
+  bestIdx: number,
+  curve: number,
+  table: number,
+  rowBytes: number,
+  keyHi: number,
+) => void;
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -22,7 +37,9 @@ interface Exports {
     nblocks: number,
     clip: number,
     given: number,
-    ts: number,
+    table: number,
+    rowBytes: number,
+    keyHi: number,
   ): void;
   mxfp4_quant(
     x: number,
@@ -33,30 +50,49 @@ interface Exports {
     nblocks: number,
     clip: number,
   ): void;
-  fp8_quant(x: number, out: number, codes: number, n16: number, s: number): void;
+  fp8_quant(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
+  fp8_quant_mul(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
   absmax(x: number, n16: number): number;
-  nvfp4_search(
-    x: number,
-    fisher: number,
-    nblocks: number,
-    grid: number,
-    ngrid: number,
-    mode: number,
-    bestCodes: number,
-    bestIdx: number,
-    curve: number,
-    ts: number,
-  ): void;
+  /** nvfp4_search_<hasF><objF><bounds> (search-source.ts). */
+  [search: `nvfp4_search_${number}`]: SearchFn;
+}
+
+/** The code table in linear memory: for which tensor scale and ratios it was built, and its extent. */
+interface CodeTable {
+  ts: number;
+  alphas: string;
+  rowBytes: number;
+  /** Buckets asked for. */
+  want: number;
+  /** Buckets filled (0: none; the kernels use code_from_p for buckets at or above). */
+  keyHi: number;
+}
+
+const f32box = new Float32Array(1);
+const u32box = new Uint32Array(f32box.buffer);
+const f32OfBits = (b: number) => ((u32box[0] = b), f32box[0]);
+
+/** Smallest float32 bits b with alpha · f32(b) >= p (the product exact in f64); 0x7f800000 when none is finite. */
+function boundaryBits(p: number, alpha: number): number {
+  if (!(p < Infinity)) return 0x7f800000;
+  f32box[0] = Math.min(p / alpha, 3.4028234663852886e38);
+  let b = u32box[0];
+  while (b < 0x7f800000 && alpha * f32OfBits(b) < p) b++;
+  while (b > 0 && alpha * f32OfBits(b - 1) >= p) b--;
+  return b;
 }
 
 /** Elements per streamed chunk (grown to one padded row when rows are longer). */
 const CHUNK = 16384;
+const ONE = Float32Array.of(1);
 
 export class WeightKernels {
   readonly exports: Exports;
   private f32!: Float32Array;
   private u8!: Uint8Array;
   private f64!: Float64Array;
+  private u32!: Uint32Array;
+  private table: CodeTable = { ts: NaN, alphas: '', rowBytes: 0, want: 0, keyHi: 0 };
   private capacity = 0;
   /** Byte offsets of the scratch arrays for the current capacity (elements). */
   private p = { x: 0, out: 0, codes: 0, fisher: 0, scodes: 0, scales: 0, clip: 0, idx: 0, grid: 0, curve: 0 };
@@ -72,17 +108,23 @@ export class WeightKernels {
     this.f32 = new Float32Array(buf);
     this.u8 = new Uint8Array(buf);
     this.f64 = new Float64Array(buf);
+    this.u32 = new Uint32Array(buf);
   }
 
   /** Scratch for `elements` (a multiple of 32) and their blocks; returns the layout. */
   private scratch(elements: number): typeof this.p {
     if (elements <= this.capacity) return this.p;
     const blocks = elements / 16;
-    const al = (n: number) => Math.ceil(n / 64) * 64;
-    let o = LAYOUT.scratch;
+    // Each array starts at its own offset modulo 4 KiB (stagger · k). Arrays at equal offsets mod 4 KiB
+    // (as page-aligned scratch and a JS array's data usually are) make a copy between them stall on
+    // 4K aliasing (a load waits for an unrelated store with the same low 12 address bits): copying
+    // results out of wasm memory ran 3.4x slower (32 ms against 9.5 ms for 16M floats).
+    const al = (n: number) => Math.ceil(n / 4096) * 4096;
+    let o: number = LAYOUT.scratch;
+    let k = 0;
     const take = (bytes: number) => {
-      const r = o;
-      o += al(bytes);
+      const r = o + ((k++ * 832) % 4096);
+      o = al(r + bytes);
       return r;
     };
     const p = {
@@ -163,6 +205,50 @@ export class WeightKernels {
     }
   }
 
+  /**
+   * Prepares tensor scale ts (threshold rows and the exact boundaries A[c]) and the code table for the
+   * ratios `alphas` (slot 0 must be 1 for nvfp4_quant), over the buckets up to that of `amaxHint` (the
+   * largest finite block amax; all buckets when absent). Each bucket holds at most one code boundary
+   * for any ratio (E4M3 codes are 1/16 of a binade or more apart, a bucket 1/16 of a binade or less); a
+   * bucket that would hold two (float32 subnormal amax) ends the table there, so code_from_p takes it.
+   */
+  private prepare(ts: number, alphas: Float32Array, amaxHint?: number): CodeTable {
+    const stride = Math.ceil(alphas.length / 4) * 4;
+    const rowBytes = 4 * stride;
+    f32box[0] = amaxHint ?? Infinity;
+    const want = Math.min(CODE_BUCKETS, amaxHint === undefined ? CODE_BUCKETS : (u32box[0] >>> 19) + 1);
+    const key = alphas.join(',');
+    const t = this.table;
+    if (t.ts === ts && t.alphas === key && t.rowBytes === rowBytes && t.want >= want) return t;
+    if (t.ts !== ts) this.exports.nvfp4_prepare(ts);
+    const A = this.f64.subarray(LAYOUT.amaxTable >> 3, (LAYOUT.amaxTable >> 3) + 128);
+    const tab = this.u32;
+    const base = LAYOUT.codeTable >> 2;
+    let keyHi = want;
+    for (let slot = 0; slot < alphas.length; slot++) {
+      const alpha = alphas[slot];
+      let k = 0;
+      let code = 0;
+      for (let c = 1; c <= 126 && k < keyHi; c++) {
+        const bb = boundaryBits(A[c], alpha);
+        const bk = bb >>> 19;
+        for (const end = Math.min(bk, keyHi); k < end; k++) tab[base + k * stride + slot] = (code << 20) | 0x80000;
+        if (bk >= keyHi) break;
+        if (bk < k) {
+          // A second boundary in bucket k - 1: the table stops before it.
+          keyHi = k - 1;
+          break;
+        }
+        tab[base + k * stride + slot] = (code << 20) | (bb & 0x7ffff);
+        k++;
+        code = c;
+      }
+      for (; k < keyHi; k++) tab[base + k * stride + slot] = (code << 20) | 0x80000;
+    }
+    this.table = { ts, alphas: key, rowBytes, want, keyHi };
+    return this.table;
+  }
+
   /** Largest finite |x[i]| (0 when there is none): what finiteAbsMax computes. */
   absMax(x: Float32Array): number {
     const n = x.length;
@@ -195,9 +281,10 @@ export class WeightKernels {
     out: { values: Float32Array; codes: Uint8Array; scaleCodes: Uint8Array; scales: Float32Array },
     clip?: ArrayLike<number>,
     givenCodes?: Uint8Array,
+    amaxHint?: number,
   ): void {
     const e = this.exports;
-    e.nvfp4_prepare(tensorScale);
+    const t = this.prepare(tensorScale, ONE, amaxHint);
     const bpr = Math.ceil(rowLength / 16);
     this.stream(
       x.length,
@@ -209,7 +296,7 @@ export class WeightKernels {
         const nb = rows * bpr;
         if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
         if (givenCodes) this.u8.set(givenCodes.subarray(r0 * bpr, r0 * bpr + nb), p.scodes);
-        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0, givenCodes ? 1 : 0, tensorScale);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0, givenCodes ? 1 : 0, LAYOUT.codeTable, t.rowBytes, t.keyHi);
       },
       (rows, r0, stride) => {
         const p = this.p;
@@ -254,6 +341,8 @@ export class WeightKernels {
   /** FP8 E4M3 with one scale per row (scales.length = rows) or per tensor (length 1). */
   fp8(x: Float32Array, rowLength: number, scales: Float32Array, values: Float32Array, codes: Uint8Array): void {
     const e = this.exports;
+    // Multiply by fl32(1/s) where that is a normal float32 (the kernel redoes near-midpoint groups).
+    const fp8 = (s: number) => (s >= 2 ** -125 && s <= 2 ** 125 ? e.fp8_quant_mul : e.fp8_quant);
     if (scales.length > 1) {
       // One kernel call per row (its own scale); rows padded to 16.
       this.stream(
@@ -264,13 +353,7 @@ export class WeightKernels {
         (rows, r0, stride) => {
           const p = this.p;
           for (let r = 0; r < rows; r++)
-            e.fp8_quant(
-              p.x + 4 * r * stride,
-              p.out + 4 * r * stride,
-              p.codes + r * stride,
-              stride / 16,
-              scales[r0 + r],
-            );
+            fp8(scales[r0 + r])(p.x + 4 * r * stride, p.out + 4 * r * stride, p.codes + r * stride, stride / 16, scales[r0 + r], 1 / scales[r0 + r]);
         },
         (rows, r0, stride) => this.collectElements(rows, r0, stride, rowLength, values, codes),
       );
@@ -286,7 +369,7 @@ export class WeightKernels {
         16,
         16,
         [{ src, dst: 'x' }],
-        (rows) => e.fp8_quant(this.p.x, this.p.out, this.p.codes, rows, s),
+        (rows) => fp8(s)(this.p.x, this.p.out, this.p.codes, rows, s, 1 / s),
         (rows, r0, stride) => this.collectElements(rows, r0, stride, 16, vals, cds),
       );
     flat(x.subarray(0, main), values.subarray(0, main), codes.subarray(0, main));
@@ -310,7 +393,15 @@ export class WeightKernels {
     x: Float32Array,
     rowLength: number,
     tensorScale: number,
-    options: { fisher?: Float32Array; grid: Float32Array; fisherObjective: boolean; sweep: boolean; curve?: boolean },
+    options: {
+      fisher?: Float32Array;
+      grid: Float32Array;
+      fisherObjective: boolean;
+      sweep: boolean;
+      curve?: boolean;
+      /** The largest finite |x| (bounds the code table); optional. */
+      amax?: number;
+    },
     out: {
       values: Float32Array;
       codes: Uint8Array;
@@ -321,13 +412,18 @@ export class WeightKernels {
   ): { curveMse: Float64Array; curveFisher: Float64Array } {
     const e = this.exports;
     const G = options.grid.length;
-    if (G < 1 || G > 64) throw new RangeError(`clip grid must have 1..64 ratios, got ${G}`);
-    e.nvfp4_prepare(tensorScale);
+    if (G < 1 || G > CODE_SLOTS_MAX - 4) throw new RangeError(`clip grid must have 1..64 ratios, got ${G}`);
+    const slots = new Float32Array(G + 1);
+    slots[0] = 1;
+    slots.set(options.grid, 1);
+    const t = this.prepare(tensorScale, slots, options.amax);
     const bpr = Math.ceil(rowLength / 16);
     const fisher = options.fisher;
     const inputs: { src: Float32Array; dst: 'x' | 'fisher' }[] = [{ src: x, dst: 'x' }];
     if (fisher) inputs.push({ src: fisher, dst: 'fisher' });
     const mode = (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0) | (options.curve === false ? 4 : 0);
+    const bounds = options.sweep || options.curve === false;
+    const search = e[`nvfp4_search_${fisher ? 1 : 0}${options.fisherObjective ? 1 : 0}${bounds ? 1 : 0}`];
     let first = true;
     this.stream(
       x.length,
@@ -342,8 +438,8 @@ export class WeightKernels {
           first = false;
         }
         const nb = rows * bpr;
-        e.nvfp4_search(p.x, fisher ? p.fisher : 0, nb, p.grid, G, mode, p.scodes, p.idx, p.curve, tensorScale);
-        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, tensorScale);
+        search(p.x, fisher ? p.fisher : 0, nb, p.grid, G, mode, p.scodes, p.idx, p.curve, LAYOUT.codeTable, t.rowBytes, t.keyHi);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, 0, 0, 0);
       },
       (rows, r0, stride) => {
         const p = this.p;

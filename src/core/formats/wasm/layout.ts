@@ -12,8 +12,23 @@ export const LAYOUT = {
   searchMemo: 0x2000,
   /** A[c] (f64 [128]): the smallest P = alpha·amax whose block-scale code is >= c, for the prepared ts. */
   amaxTable: 0x3000,
-  scratch: 0x10000,
+  /** Block-scale codes of the current block, one i32 per slot (slot 0: ratio 1; slot 1 + g: grid ratio g). */
+  codeBuf: 0x3400,
+  /** The current block's magnitudes and Fisher values, f32 [16] each (clip search). */
+  blockBuf: 0x3600,
+  /**
+   * Code table (codeTableBytes): for each amax bucket k (the float32 bits of the block amax >> 19, 4080
+   * finite buckets) and slot (a clip ratio), one u32: base code << 20 | threshold; the code of an amax
+   * with bits b in bucket k is base + ((b & 0x7ffff) >= threshold). Built by kernels.ts per tensor scale.
+   */
+  codeTable: 0x10000,
+  scratch: 0x130000,
 } as const;
+
+/** Buckets of the code table (finite float32 magnitudes have bits < 0x7f800000). */
+export const CODE_BUCKETS = 0x7f800000 >>> 19;
+/** Most slots per bucket (the clip-search grid has at most 64 ratios, plus ratio 1). */
+export const CODE_SLOTS_MAX = 68;
 
 /** Bytes the JS side writes at instantiation: the E4M3 value table and the E2M1 swizzle bytes. */
 export function tableBytes(e4m3Values: (code: number) => number): { offset: number; bytes: Uint8Array }[] {

@@ -28,14 +28,31 @@ const set = (name: string, expr: string) => `(local.set $${name} ${expr})`;
 const i32x4 = (n: number) => `(v128.const i32x4 ${n} ${n} ${n} ${n})`;
 const f32x4 = (n: number) => `(v128.const f32x4 ${n} ${n} ${n} ${n})`;
 
-/** Magnitude code (negated count of thresholds reached) of vector a against T0..T6, into local `cnt`. */
-function e2m1Count(a: string, cnt: string): string {
-  let e = `(f32x4.ge ${v(a)} ${v('T0')})`;
-  for (let k = 1; k < 7; k++) e = `(i32x4.add ${e} (f32x4.ge ${v(a)} ${v(`T${k}`)}))`;
-  return set(cnt, e);
+/**
+ * Magnitude code of vector a (non-negative) against T0..T6, into local `cnt` as m − 7 (minus the number
+ * of thresholds above a). Compared as integers: for non-negative floats the bit patterns order as the
+ * values, and integer compares issue on more execution ports than float compares. A NaN threshold (a
+ * zero scale) is above every finite a. Summed as a tree (a short dependency chain). `m0` keeps the
+ * float a >= T0 (false for NaN a), which the bounds use.
+ */
+function e2m1Count(a: string, cnt: string, m0?: string): string {
+  const lt = (k: number) => `(i32x4.gt_s ${v(`T${k}`)} ${v(a)})`;
+  const sum = `(i32x4.add (i32x4.add (i32x4.add ${lt(0)} ${lt(1)}) (i32x4.add ${lt(2)} ${lt(3)})) (i32x4.add (i32x4.add ${lt(4)} ${lt(5)}) ${lt(6)}))`;
+  return (m0 ? set(m0, `(f32x4.ge ${v(a)} ${v('T0')})`) + '\n' : '') + set(cnt, sum);
 }
 
-/** |value| of the E2M1 element from its negated count: swizzle of the value bytes, times S. */
+/**
+ * Block-scale code of the block amax (local $amax) from the code table (slot 0, ratio 1): one load and
+ * one compare; code_from_p for a bucket the table does not cover (keyHi = 0: no table).
+ */
+const tableCode = `(local.set $bits (i32.reinterpret_f32 (local.get $amax)))
+      (if (result i32) (i32.lt_u (i32.shr_u (local.get $bits) (i32.const 19)) (local.get $keyHi))
+        (then
+          (local.set $te (i32.load (i32.add (local.get $table) (i32.mul (i32.shr_u (local.get $bits) (i32.const 19)) (local.get $rowBytes)))))
+          (i32.add (i32.shr_u (local.get $te) (i32.const 20)) (i32.ge_u (i32.and (local.get $bits) (i32.const 0x7ffff)) (i32.and (local.get $te) (i32.const 0xfffff)))))
+        (else (call $code_from_p (f64.promote_f32 (local.get $amax)))))`;
+
+/** |value| of the E2M1 element from its count m − 7: swizzle of the value bytes, times S. */
 function e2m1Magnitude(cnt: string): string {
   const idx = `(i32x4.add (i32x4.mul ${v(cnt)} ${v('IDXM')}) ${v('IDXA')})`;
   return `(f32x4.mul (i8x16.swizzle ${v('VTAB')} ${idx}) ${v('S')})`;
@@ -59,7 +76,7 @@ function e2m1EncodeVectors(n: number): string {
     out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
     const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
     out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
-    const code = `(v128.or (v128.or (i32x4.neg ${v('cnt')}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)})) ${v('nan')})`;
+    const code = `(v128.or (v128.or (i32x4.add ${v('cnt')} ${i32x4(7)}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)})) ${v('nan')})`;
     out.push(set(`c${j % 4}`, code));
     if (j % 4 === 3) {
       const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')}))`;
@@ -99,8 +116,8 @@ const commonInit = `
     ${set('SIGN', i32x4(-0x80000000))}
     ${set('QNAN', i32x4(0x7fc00000))}
     ${set('VTAB', `(v128.load (i32.const ${LAYOUT.e2m1Bytes}))`)}
-    ${set('IDXM', i32x4(-0x02020000))}
-    ${set('IDXA', i32x4(0x01008080))}`;
+    ${set('IDXM', i32x4(0x02020000))}
+    ${set('IDXA', i32x4(0x0f0e8080))}`;
 
 /** Directed rounding of a positive f64 t to float32: smallest float32 > t (strict) or >= t. */
 const dirRound = `
@@ -176,35 +193,28 @@ ${MIDS.map((m, k) => `          (f32.store offset=${4 * k} (local.get $row) (cal
     (local.get $c))`;
 
 /**
- * NVFP4 over nblocks full 16-element blocks at x (rows padded to 16 by the caller). given = 0: scale
- * codes from the block amax (times clip[b] when clip != 0) and ts, written to scodes; given = 1: codes
- * read from scodes. Writes values, element codes and effective scales. nvfp4_prepare(ts) must have run.
+ * NVFP4 over nblocks full 16-element blocks at x (rows padded to 16 by the caller), one pass per block.
+ * given = 0: scale codes from the block amax (times clip[b] when clip != 0) and ts, written to scodes
+ * (through the code table when there is no clip); given = 1: codes read from scodes. Writes values,
+ * element codes (when codes != 0) and effective scales. nvfp4_prepare(ts) must have run.
  */
 const nvfp4Quant = `
   (func (export "nvfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
-        (param $nblocks i32) (param $clip i32) (param $given i32) (param $ts f64)
-    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $sc i32) (local $y f64)
+        (param $nblocks i32) (param $clip i32) (param $given i32) (param $table i32) (param $rowBytes i32) (param $keyHi i32)
+    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $sc i32) (local $bits i32) (local $te i32)
     ${commonLocals}
     ${commonInit}
     (if (i32.eqz (local.get $nblocks)) (then (return)))
-    ;; Pass 1 (independent iterations, so the scalar f64 scale arithmetic of many blocks overlaps).
-    (if (i32.eqz (local.get $given))
-      (then
-        (local.set $xp (local.get $x))
-        (loop $scalecodes
-          ${blockAmax(4)}
-          (local.set $y (f64.promote_f32 (local.get $amax)))
-          (if (local.get $clip)
-            (then (local.set $y (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (local.get $y)))))
-          (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (call $code_from_p (local.get $y)))
-          (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
-          (local.set $b (i32.add (local.get $b) (i32.const 1)))
-          (br_if $scalecodes (i32.lt_u (local.get $b) (local.get $nblocks))))))
-    ;; Pass 2: elements.
-    (local.set $b (i32.const 0))
     (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
     (loop $blocks
-      (local.set $sc (i32.load8_u (i32.add (local.get $scodes) (local.get $b))))
+      (if (local.get $given)
+        (then (local.set $sc (i32.load8_u (i32.add (local.get $scodes) (local.get $b)))))
+        (else
+          ${blockAmax(4)}
+          (if (local.get $clip)
+            (then (local.set $sc (call $code_from_p (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (f64.promote_f32 (local.get $amax))))))
+            (else (local.set $sc ${tableCode})))
+          (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (local.get $sc))))
       ${loadThresholdRow(`(i32.add (i32.const ${LAYOUT.nvfp4Table}) (i32.shl (local.get $sc) (i32.const 5)))`)}
       (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (f32x4.extract_lane 0 (local.get $S)))
       ${e2m1EncodeVectors(4)}
@@ -271,14 +281,28 @@ const fp8Scalar = `
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $el (i32.lt_u (local.get $i) (i32.const 16)))))`;
 
-/** One E4M3 vector step of fp8_quant (vector j of the 16-element group). */
-function fp8Vector(j: number): string {
-  const q = `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
+/**
+ * One E4M3 vector step of fp8_quant (vector j of the 16-element group). q = |x| / s, or |x| · r with
+ * r = fl32(1 / s) (mul): within 2 ulps of the quotient, so the rounding can differ from the exact one only
+ * when q lies within 2 ulps of an E4M3 midpoint (or on it); such groups are redone in scalar f64.
+ */
+function fp8Vector(j: number, mul: boolean): string {
+  const q = mul ? `(f32x4.mul (v128.and ${v('xv')} ${v('ABS')}) ${v('R')})` : `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
   const rn = `(v128.and (i32x4.add ${v('q')} (i32x4.add ${i32x4(0x7ffff)} (v128.and (i32x4.shr_u ${v('q')} (i32.const 20)) ${i32x4(1)}))) ${i32x4(-0x100000)})`;
   const rs = `(f32x4.sub (f32x4.add ${v('q')} ${f32x4(16384)}) ${f32x4(16384)})`;
   const codeN = `(i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)})`;
   const codeS = `(i32x4.trunc_sat_f32x4_s (f32x4.mul ${v('r')} ${f32x4(512)}))`;
   const k = `(f32x4.mul ${v('q')} ${f32x4(1024)})`;
+  // Normal range: the low 20 bits of q within `near` of the midpoint pattern 0x80000. Subnormal range:
+  // q·1024 (exact) within near · 2^-20 of an odd integer (ulp(q·1024) <= 2^-20 there).
+  const near = mul ? 3 : 0;
+  const normalTie = mul
+    ? `(i32x4.lt_u (i32x4.sub (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000 - near)}) ${i32x4(2 * near + 1)})`
+    : `(i32x4.eq (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)})`;
+  const subTie = mul
+    ? `(v128.and (f32x4.le (f32x4.abs (f32x4.sub ${v('k')} ${v('kn')})) ${f32x4(near * 2 ** -20)})
+          (i32x4.ne (v128.and (i32x4.trunc_sat_f32x4_s ${v('kn')}) ${i32x4(1)}) ${i32x4(0)}))`
+    : `(v128.and (f32x4.eq ${v('kn')} ${v('k')}) (i32x4.ne (v128.and (i32x4.trunc_sat_f32x4_s ${v('k')}) ${i32x4(1)}) ${i32x4(0)}))`;
   return [
     set('xv', `(v128.load offset=${16 * j} ${v('xp')})`),
     set('q', q),
@@ -291,13 +315,13 @@ function fp8Vector(j: number): string {
       `c${j}`,
       `(v128.bitselect ${i32x4(0x7f)} (v128.or (v128.bitselect ${codeS} ${codeN} ${v('sub')}) (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
     ),
-    // Ambiguous lanes: q exactly on an E4M3 midpoint (normal: low 20 bits 0x80000; subnormal: q·1024 odd integer).
-    set('ki', `(i32x4.trunc_sat_f32x4_s ${k})`),
+    // Ambiguous lanes: q on (or, with mul, near) an E4M3 midpoint.
+    set('k', k),
+    set('kn', mul ? `(f32x4.nearest ${v('k')})` : `(f32x4.convert_i32x4_s (i32x4.trunc_sat_f32x4_s ${v('k')}))`),
     set(
       'tie',
-      `(v128.or ${v('tie')} (v128.bitselect
-         (v128.and (f32x4.eq (f32x4.convert_i32x4_s ${v('ki')}) ${k}) (i32x4.ne (v128.and ${v('ki')} ${i32x4(1)}) ${i32x4(0)}))
-         (v128.and (i32x4.eq (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)}) (f32x4.lt ${v('q')} ${f32x4(448)}))
+      `(v128.or ${v('tie')} (v128.bitselect ${subTie}
+         (v128.and ${normalTie} (f32x4.lt ${v('q')} ${f32x4(448)}))
          ${v('sub')}))`,
     ),
   ].join('\n');
@@ -323,22 +347,27 @@ ${[0, 1, 2, 3]
     ${set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`)}
     (f32.reinterpret_i32 (i32x4.extract_lane 0 ${v('m')})))`;
 
-/** FP8 E4M3 with one scale s over n16 groups of 16 elements (caller pads). */
-const fp8Quant = `
-  (func (export "fp8_quant") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32)
+/**
+ * FP8 E4M3 with one scale s over n16 groups of 16 elements (caller pads): fp8_quant_mul multiplies by
+ * r = fl32(1/s) (the caller passes it when finite and s is normal), fp8_quant divides.
+ */
+function fp8Quant(mul: boolean): string {
+  return `
+  (func (export "fp8_quant${mul ? '_mul' : ''}") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32) (param $rcp f32)
     (local $g i32) (local $xp i32) (local $op i32) (local $cp i32)
-    (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $nan v128) (local $sgn v128) (local $ki v128) (local $tie v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $S v128)
+    (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $nan v128) (local $sgn v128) (local $k v128) (local $kn v128) (local $tie v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $S v128) (local $R v128)
     (local $ABS v128) (local $SIGN v128) (local $QNAN v128)
     ${set('ABS', i32x4(0x7fffffff))}
     ${set('SIGN', i32x4(-0x80000000))}
     ${set('QNAN', i32x4(0x7fc00000))}
     (local.set $S (f32x4.splat (local.get $s)))
+    (local.set $R (f32x4.splat (local.get $rcp)))
     (if (i32.eqz (local.get $n16)) (then (return)))
     (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
     (loop $groups
       (local.set $tie ${i32x4(0)})
-      ${[0, 1, 2, 3].map(fp8Vector).join('\n')}
+      ${[0, 1, 2, 3].map((j) => fp8Vector(j, mul)).join('\n')}
       (v128.store (local.get $cp) (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_u ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_u ${v('c2')} ${v('c3')})))
       (if (v128.any_true (local.get $tie))
         (then (call $fp8_scalar (local.get $xp) (local.get $op) (local.get $cp) (f64.promote_f32 (local.get $s)))))
@@ -347,6 +376,7 @@ const fp8Quant = `
       (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br_if $groups (i32.lt_u (local.get $g) (local.get $n16)))))`;
+}
 
 /** The whole module. */
 export function kernelsWat(): string {
@@ -360,8 +390,9 @@ export function kernelsWat(): string {
   ${nvfp4Quant}
   ${mxfp4Quant}
   ${fp8Scalar}
-  ${fp8Quant}
+  ${fp8Quant(false)}
+  ${fp8Quant(true)}
   ${absmax}
-  ${searchSource({ v, set, i32x4, e2m1Magnitude, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
+  ${searchSource({ v, set, i32x4, e2m1Magnitude, e2m1Count, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
 )`;
 }
