@@ -28,6 +28,9 @@ declare global {
   }
 }
 
+/** How long the settings rest before the address bar is written (a drag of a slider writes it once). */
+export const URL_REST_MS = 150;
+
 /** Opens the state a link carries, once; follows later hash changes; keeps the address bar current. */
 export function useUrlSync(): void {
   const settings = useExplorer((s) => s.settings);
@@ -46,11 +49,21 @@ export function useUrlSync(): void {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  // The address follows the settings once they rest (URL_REST_MS): history.replaceState costs a same-document
+  // navigation (and a favicon reload) on this thread, several milliseconds that a slider frame cannot spare.
   useEffect(() => {
-    if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
-      return;
-    const next = `#/explorer?${encodeShareQuery(settings)}`;
-    if (window.location.hash !== next) history.replaceState(null, '', next);
+    const write = () => {
+      if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
+        return;
+      const next = `#/explorer?${encodeShareQuery(useExplorer.getState().settings)}`;
+      if (window.location.hash !== next) history.replaceState(null, '', next);
+    };
+    const timer = setTimeout(write, URL_REST_MS);
+    window.addEventListener('pagehide', write);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('pagehide', write);
+    };
   }, [settings]);
 }
 
