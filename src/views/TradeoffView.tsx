@@ -1,6 +1,7 @@
 // Perplexity against the FP8 share of weight blocks and against simulated energy, one line per policy
 // (from the sweep), the all-FP8 / all-NVFP4 baselines and the current configuration marked.
 import * as d3 from 'd3';
+import { i18n } from '../i18n';
 import { POLICIES } from '../core/url/shareState';
 import type { PolicyKind } from '../core/pipeline/vocabulary';
 import type { SweepPoint } from '../core/pipeline/results';
@@ -16,21 +17,16 @@ interface Current {
   stale: boolean;
 }
 
-/** The y axis: perplexity, or quality against float32 (mean KL, top-1 agreement) from the same runs. */
+/** The y axis: perplexity, or quality against float32 (mean KL, top-1 agreement) from the same runs. Labels:
+ * common:chart.tradeoff.metric.<id> (axis) and .short.<id> (tooltips). */
 export type TradeoffMetric = 'ppl' | 'kl' | 'top1';
-export const METRICS: Record<
-  TradeoffMetric,
-  { label: string; short: string; of: (p: SweepPoint) => number; format: (y: number) => string }
-> = {
-  ppl: { label: 'perplexity', short: 'ppl', of: (p) => p.ppl, format: d3.format('.3~f') },
-  kl: { label: 'mean KL vs float32 (nats)', short: 'KL', of: (p) => p.kl?.kl ?? NaN, format: d3.format('.2~g') },
-  top1: {
-    label: 'top-1 agreement with float32',
-    short: 'top-1',
-    of: (p) => p.kl?.top1 ?? NaN,
-    format: d3.format('.1%'),
-  },
+export const METRICS: Record<TradeoffMetric, { of: (p: SweepPoint) => number; format: (y: number) => string }> = {
+  ppl: { of: (p) => p.ppl, format: d3.format('.3~f') },
+  kl: { of: (p) => p.kl?.kl ?? NaN, format: d3.format('.2~g') },
+  top1: { of: (p) => p.kl?.top1 ?? NaN, format: d3.format('.1%') },
 };
+const tr = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`common:chart.tradeoff.${key}`, values);
 
 const WIDTH = 360;
 const HEIGHT = 230;
@@ -61,6 +57,8 @@ function PplChart({
     .nice()
     .range([M.left, WIDTH - M.right]);
   const m = METRICS[metric];
+  const mLabel = tr(`metric.${metric}`);
+  const mShort = tr(`short.${metric}`);
   const ys = [
     ...points.map(m.of),
     ...(current.ppl ? [current.ppl] : []),
@@ -82,10 +80,10 @@ function PplChart({
       compact
       margin={{ left: M.left, bottom: M.bottom }}
       x={{ scale: x, ticks: 5, grid: HEIGHT - M.top - M.bottom, tickFormat: xFormat, label: xLabel, labelOffset: 32 }}
-      y={{ scale: y, ticks: 5, grid: innerW, tickFormat: m.format, label: m.label, labelOffset: 35 }}
+      y={{ scale: y, ticks: 5, grid: innerW, tickFormat: m.format, label: mLabel, labelOffset: 35 }}
       width={WIDTH}
       height={HEIGHT}
-      label={`${m.label[0].toUpperCase()}${m.label.slice(1)} against ${xLabel}, one line per block-selection rule`}
+      label={tr('chartLabel', { metric: `${mLabel[0].toUpperCase()}${mLabel.slice(1)}`, x: xLabel })}
     >
       {baselines.fp8 !== undefined && (
         <RuleY
@@ -95,7 +93,7 @@ function PplChart({
           x2={WIDTH - M.right}
           dash="4 3"
           opacity={0.6}
-          label={`all-FP8 ${m.format(baselines.fp8)}`}
+          label={tr('allFp8', { value: m.format(baselines.fp8) })}
         />
       )}
       {baselines.nvfp4 !== undefined && (
@@ -106,7 +104,7 @@ function PplChart({
           x2={WIDTH - M.right}
           stroke={PALETTE.reference}
           dash="2 3"
-          label={`all-NVFP4 ${m.format(baselines.nvfp4)}`}
+          label={tr('allNvfp4', { value: m.format(baselines.nvfp4) })}
           labelBelow
         />
       )}
@@ -125,7 +123,13 @@ function PplChart({
               size={28}
               title={(i) => {
                 const p = sorted[i];
-                return `${st.label}: ${(p.weightBudget * 100).toFixed(0)}% FP8, energy ${(p.energyVsFp8 * 100).toFixed(1)}% of all-FP8, ${m.short} ${m.format(m.of(p))}`;
+                return tr('point', {
+                  policy: st.label,
+                  share: (p.weightBudget * 100).toFixed(0),
+                  energy: (p.energyVsFp8 * 100).toFixed(1),
+                  metric: mShort,
+                  value: m.format(m.of(p)),
+                });
               }}
             />
           </g>
@@ -135,7 +139,7 @@ function PplChart({
         <g transform={`translate(${x(xOf(current))},${y(current.ppl)})`} opacity={current.stale ? 0.4 : 1}>
           <circle r={7} fill="none" stroke="currentColor" strokeWidth={2} />
           <text x={9} y={-8} fontSize={10} fill="currentColor">
-            {current.stale ? 'current (stale)' : 'current'}
+            {current.stale ? tr('currentStale') : tr('current')}
           </text>
         </g>
       )}
@@ -165,7 +169,7 @@ export function TradeoffView({
           points={points}
           current={current}
           xOf={(p) => p.share}
-          xLabel="share of weight blocks in FP8"
+          xLabel={tr('xShare')}
           xFormat={percent}
           metric={metric}
           baselines={baselines}
@@ -175,7 +179,7 @@ export function TradeoffView({
           points={points}
           current={current}
           xOf={(p) => p.energyVsFp8}
-          xLabel="simulated energy (all-FP8 = 100%)"
+          xLabel={tr('xEnergy')}
           xFormat={percent}
           metric={metric}
           baselines={baselines}

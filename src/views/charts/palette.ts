@@ -4,6 +4,7 @@
 // (shares, scores) and cividis (magnitudes, block scores), both perceptually uniform and theme-neutral.
 import * as d3 from 'd3';
 import type { PolicyKind } from '../../core/fgmp';
+import { i18n } from '../../i18n';
 
 export const OKABE_ITO = {
   orange: '#E69F00',
@@ -37,13 +38,22 @@ export const PALETTE = {
 } as const;
 
 /** Block-selection policies: one colour, dash and symbol each, in every chart and legend. */
+/** The label is read from the catalog (common:chart.policy.<policy>) each time, in the current language. */
+const policyStyle = (policy: PolicyKind, colour: string, dash: string, shape: d3.SymbolType) => ({
+  colour,
+  dash,
+  shape,
+  get label(): string {
+    return i18n.t(`common:chart.policy.${policy}`);
+  },
+});
 export const POLICY_STYLE: Record<PolicyKind, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
-  fgmp: { colour: OKABE_ITO.vermillion, label: 'FGMP (Fisher-weighted)', dash: '', shape: d3.symbolCircle },
-  uniform: { colour: OKABE_ITO.purple, label: 'per-layer uniform', dash: '6 3', shape: d3.symbolSquare },
-  unweighted: { colour: OKABE_ITO.blue, label: 'unweighted error', dash: '2 2', shape: d3.symbolTriangle },
-  error: { colour: OKABE_ITO.skyBlue, label: 'quantization error', dash: '4 2', shape: d3.symbolStar },
-  magnitude: { colour: OKABE_ITO.green, label: 'largest magnitude', dash: '8 2 2 2', shape: d3.symbolDiamond },
-  random: { colour: '#777777', label: 'random blocks', dash: '1 3', shape: d3.symbolCross },
+  fgmp: policyStyle('fgmp', OKABE_ITO.vermillion, '', d3.symbolCircle),
+  uniform: policyStyle('uniform', OKABE_ITO.purple, '6 3', d3.symbolSquare),
+  unweighted: policyStyle('unweighted', OKABE_ITO.blue, '2 2', d3.symbolTriangle),
+  error: policyStyle('error', OKABE_ITO.skyBlue, '4 2', d3.symbolStar),
+  magnitude: policyStyle('magnitude', OKABE_ITO.green, '8 2 2 2', d3.symbolDiamond),
+  random: policyStyle('random', '#777777', '1 3', d3.symbolCross),
 };
 
 /** Energy components of the simulated hardware, stacked in this order. */
