@@ -1,6 +1,7 @@
 // Opening things: a checkpoint (files, URLs, a random model, the embedded default model), its tokenizer,
 // the calibration and evaluation texts, and the state a shared link carries. What was opened is kept so a
 // restarted worker can be given the same inputs again; advance() (controller.ts) then redoes the rest.
+import * as Comlink from 'comlink';
 import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 import type { ModelSummary, NamedBytes } from '../core/pipeline/results';
 import type { RandomShape } from '../core/pipeline/vocabulary';
@@ -160,9 +161,14 @@ export function loadFiles(files: File[], sourceChanged = true): Promise<void> {
     const ok = await loadModel(
       async () => {
         const named = await Promise.all(files.map(readFile));
+        // Moved, not copied, to the worker: the page keeps no second copy of the weights (the File stays).
+        const moved = Comlink.transfer(
+          named,
+          named.map((f) => f.bytes.buffer),
+        );
         const s = await pipeline().call((api) =>
           api.load(
-            named,
+            moved,
             progress((p) => patch('model', { progress: p })),
           ),
         );
