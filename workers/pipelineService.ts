@@ -143,8 +143,13 @@ export class PipelineService {
     return this.exclusive(undefined, (_, c) => c.setText(role, name, bytes));
   }
 
-  calibrate(calibrationTokens: number, onProgress?: P.ProgressCallback): Promise<P.CalibrationSummary> {
-    return this.exclusive(onProgress, (o, c) => c.calibrate(calibrationTokens, o));
+  /** `data`: seeds for data-free calibration and evaluation (the model's own samples), null for the texts. */
+  calibrate(
+    calibrationTokens: number,
+    onProgress?: P.ProgressCallback,
+    data?: P.DataSeeds,
+  ): Promise<P.CalibrationSummary> {
+    return this.exclusive(onProgress, (o, c) => c.calibrate(calibrationTokens, o, data));
   }
 
   activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {

@@ -176,11 +176,7 @@ export class Pipeline {
    * `data` sets both roles' seeds first (one message, so the data cannot lag behind the request); with
    * `evaluationTokens`, sampled evaluation tokens are drawn here too, under this step's progress and cancel.
    */
-  async calibrate(
-    calibrationTokens: number,
-    o: StepOptions = {},
-    data?: { calibrationSeed: number | null; evaluationSeed: number | null; evaluationTokens?: number },
-  ): Promise<R.CalibrationSummary> {
+  async calibrate(calibrationTokens: number, o: StepOptions = {}, data?: R.DataSeeds): Promise<R.CalibrationSummary> {
     const model = this.requireModel();
     if (data) {
       this.setSamples('calibration', data.calibrationSeed);

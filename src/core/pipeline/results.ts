@@ -75,6 +75,15 @@ export interface CalibrationSummary {
   /** What the model was calibrated on: a text (by name) or its own samples (seed); describeSource's words. */
   data: { kind: 'text' | 'samples'; description: string; seed: number | null };
 }
+/**
+ * Data-free calibration and evaluation: seeds of the model's own samples (`--calib-seed` / `--eval-seed`),
+ * null for the texts; evaluationTokens: sample that many evaluation tokens during calibration already.
+ */
+export interface DataSeeds {
+  calibrationSeed: number | null;
+  evaluationSeed: number | null;
+  evaluationTokens?: number;
+}
 export interface TensorDetail {
   layer: number;
   proj: Projection;
