@@ -32,6 +32,17 @@ export interface SchemeResult {
   zeroedShare: number;
   /** Scales per double-quantization super-group (NF4 with double quantization only). */
   superGroup?: number;
+  /** The numbers in title and detail, for the catalog's wording (learn:granularity.scheme.<id>). */
+  counts: SchemeCounts;
+}
+
+export interface SchemeCounts {
+  scales: number;
+  /** Group or block size. */
+  size?: number;
+  tensorScales?: number;
+  superScales?: number;
+  doubleQuant?: boolean;
 }
 
 function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
@@ -47,6 +58,7 @@ function finish(
   x: Float32Array,
   values: Float32Array,
   bitsPerElement: number,
+  counts: SchemeCounts,
 ): SchemeResult {
   let nonzero = 0;
   let zeroed = 0;
@@ -64,6 +76,7 @@ function finish(
     metrics: errorMetrics(x, values),
     bitsPerElement,
     zeroedShare: nonzero ? zeroed / nonzero : 0,
+    counts,
   };
 }
 
@@ -82,7 +95,9 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
   const nf4Scales = nf4.rawScales.length;
   const nf4ScaleBits = nf4.doubleQuant ? nf4Scales * 8 + nf4.doubleQuant.superScales.length * 32 + 32 : nf4Scales * 32;
   return [
-    finish('tensor', 'INT4 per tensor', `1 FP32 scale`, x, perTensor.values, 4 + (32 * perTensor.scales.length) / n),
+    finish('tensor', 'INT4 per tensor', `1 FP32 scale`, x, perTensor.values, 4 + (32 * perTensor.scales.length) / n, {
+      scales: 1,
+    }),
     finish(
       'row',
       'INT4 per output channel (row)',
@@ -90,6 +105,7 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       perRow.values,
       4 + (32 * perRow.scales.length) / n,
+      { scales: perRow.scales.length },
     ),
     finish(
       'column',
@@ -98,6 +114,7 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       perCol,
       4 + (32 * perColT.scales.length) / n,
+      { scales: perColT.scales.length },
     ),
     finish(
       'group',
@@ -106,6 +123,7 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       perGroup.values,
       4 + (32 * perGroup.scales.length) / n,
+      { scales: perGroup.scales.length, size: groupSize },
     ),
     finish(
       'mxfp4',
@@ -114,6 +132,7 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       mx.values,
       4 + (8 * mx.scales.length) / n,
+      { scales: mx.scales.length, size: mx.layout.blockSize },
     ),
     finish(
       'nvfp4',
@@ -122,6 +141,7 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       nv.values,
       4 + (8 * nv.scales.length + 32 * nv.tensorScales.length) / n,
+      { scales: nv.scales.length, size: nv.layout.blockSize, tensorScales: nv.tensorScales.length },
     ),
     finish(
       'nf4',
@@ -132,6 +152,12 @@ export function runSchemes(x: Float32Array, groupSize: number, doubleQuant: bool
       x,
       nf4.values,
       4 + nf4ScaleBits / n,
+      {
+        scales: nf4Scales,
+        size: nf4.layout.blockSize,
+        superScales: nf4.doubleQuant?.superScales.length,
+        doubleQuant,
+      },
     ),
   ].map((s) => (s.id === 'nf4' && nf4.doubleQuant ? { ...s, superGroup: nf4.doubleQuant.superGroup } : s));
 }

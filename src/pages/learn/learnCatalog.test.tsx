@@ -9,6 +9,7 @@ import { LearnPage, LESSONS } from './LearnPage';
 import { FormatsLesson } from './FormatsLesson';
 import { TruncationLesson } from './TruncationLesson';
 import { UniformLesson } from './UniformLesson';
+import { GranularityLesson } from './GranularityLesson';
 
 function leaves(node: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (node !== null && typeof node === 'object') {
@@ -23,6 +24,7 @@ const PAGES: [string, ComponentType][] = [
   ['formats', FormatsLesson],
   ['truncation', TruncationLesson],
   ['uniform', UniformLesson],
+  ['granularity', GranularityLesson],
 ];
 
 afterAll(() => i18n.changeLanguage('en'));
