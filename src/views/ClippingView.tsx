@@ -6,6 +6,10 @@ import { E2M1, quantizeNvfp4 } from '../core/formats/index.ts';
 import type { BlockCurve, TensorDetail } from '../core/pipeline/results';
 import { BarsY, Dots, Key, Line, PALETTE, RuleX, Plot } from './charts';
 import { blockGrid, blockSpan } from './blockSpan';
+import { i18n } from '../i18n';
+
+const tc = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`explorer:clippingChart.${key}`, values);
 
 const WIDTH = 330;
 const HEIGHT = 200;
@@ -38,7 +42,7 @@ export const ClippingView = memo(function ClippingView({
           hasFisher={!!detail.fisher}
         />
       ) : (
-        <p className="text-xs">No curve.</p>
+        <p className="text-xs">{tc('noCurve')}</p>
       )}
       <Histogram detail={detail} block={block} />
     </div>
@@ -85,7 +89,7 @@ function CurveChart(props: {
         scale: x,
         ticks: 6,
         tickFormat: (t) => t.toFixed(1),
-        label: 'clip ratio α (block scale from α · amax)',
+        label: tc('x'),
         labelOffset: 30,
       }}
       y={{
@@ -93,12 +97,12 @@ function CurveChart(props: {
         ticks: 5,
         grid: WIDTH - m.left - m.right,
         tickFormat: (t) => t.toFixed(1),
-        label: 'error ÷ error at α = 1',
+        label: tc('y'),
         labelOffset: 35,
       }}
       width={WIDTH}
       height={HEIGHT}
-      label="Relative MSE and Fisher-weighted MSE against the clip ratio"
+      label={tc('label')}
     >
       {ratioShares && (
         <BarsY
@@ -110,7 +114,7 @@ function CurveChart(props: {
           data={[...ratioShares].map(([a, n]) => ({
             x: a,
             y: n / total,
-            title: `${((n / total) * 100).toFixed(1)}% of blocks chose α = ${a.toFixed(2)}`,
+            title: tc('bar', { pct: ((n / total) * 100).toFixed(1), alpha: a.toFixed(2) }),
           }))}
         />
       )}
@@ -127,18 +131,20 @@ function CurveChart(props: {
             textAnchor={chosen > 0.75 ? 'end' : 'start'}
             fontSize={10}
             fill="currentColor"
-          >{`chosen α = ${chosen.toFixed(2)}`}</text>
+          >
+            {tc('chosen', { alpha: chosen.toFixed(2) })}
+          </text>
         </g>
       )}
       <Key
         x={m.left + 6}
         y={HEIGHT - m.bottom - (fmse ? 24 : 10)}
         items={[
-          { label: `MSE (min at ${best(mse).toFixed(2)})`, colour: PALETTE.mse, kind: 'line' },
+          { label: tc('mse', { alpha: best(mse).toFixed(2) }), colour: PALETTE.mse, kind: 'line' },
           ...(fmse
             ? [
                 {
-                  label: `Fisher-weighted MSE (min at ${best(fmse).toFixed(2)})`,
+                  label: tc('fisher', { alpha: best(fmse).toFixed(2) }),
                   colour: PALETTE.fisher,
                   kind: 'line' as const,
                   dash: '5 3',
@@ -199,16 +205,14 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
         domainLine: false,
         tickFormat: d3.format('.2~g'),
         label:
-          block === null
-            ? 'weight value (whole tensor; select a block for its grid)'
-            : 'weight value · green: the block’s NVFP4 levels',
+          block === null ? tc('histX') : tc('histXBlock'),
         labelOffset: 30,
         labelSize: 10,
       }}
       y={{ scale: y, ticks: 4, tickSize: 4, domainLine: false, tickFormat: String }}
       width={WIDTH}
       height={HEIGHT}
-      label={block === null ? 'Histogram of the tensor values' : 'Histogram of the block values with its NVFP4 grid'}
+      label={block === null ? tc('hist') : tc('histBlock')}
     >
       {levels?.map((l, i) => (
         <RuleX key={i} x={l} scale={x} y1={m.top} y2={HEIGHT - m.bottom} stroke={PALETTE.level} opacity={0.8} />
