@@ -18,6 +18,7 @@ export { openDefaultModel, openFromLocation, openRandom, openText, openUrl, retr
 export { openFiles } from './openFiles';
 export { acceptLinkFetch, cancelLinkFetch, checkLinkFetchSizes } from './linkFetch';
 export { requestTruncationPerplexity } from './perplexity';
+export { showEngine } from './engine';
 
 export const dismissModelError = () => patch('model', { error: null });
 export const dismissTextError = () => patch('texts', { error: null });

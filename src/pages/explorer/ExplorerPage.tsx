@@ -18,6 +18,7 @@ import { SharePanel } from './SharePanel';
 import { AbPanel } from './instrumentPanels';
 import { SummaryFigures } from './Summary';
 import { BackgroundCalibration, ProfilePanel, usePageDrop } from '../../views/ProfilePanel';
+import { EngineStatus } from '../../views/EngineStatus';
 
 function Messages() {
   const { t } = useTranslation('explorer');
@@ -116,6 +117,7 @@ export function ExplorerPage() {
           <TradeoffPanel d={d} ppl={ppl} />
           <AbPanel d={d} />
         </div>
+        <EngineStatus />
         <p className="text-xs text-slate-600 dark:text-slate-400">
           {t('page.footer', { restarts, engine: ppl.engine })}{' '}
           <button type="button" className="underline" onClick={() => advance()}>
