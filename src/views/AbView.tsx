@@ -1,5 +1,6 @@
 // A/B comparison (issue 14): configuration A (the explorer's) and B side by side — both weight heatmaps, a
 // difference heatmap (blocks FP8 in A only / in B only, per tensor), and the figures of both with B − A.
+import { i18n } from '../i18n';
 import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import type { EvaluateResult } from '../core/pipeline/results';
@@ -41,7 +42,7 @@ export function DiffHeatmap({ nLayers, difference }: { nLayers: number; differen
       width={margin.left + cell.w * PROJECTIONS.length + margin.right}
       height={margin.top + cell.h * nLayers + margin.bottom}
       role="img"
-      aria-label={`Blocks FP8 in A only (${difference.aOnly}) and in B only (${difference.bOnly}) per layer and projection`}
+      aria-label={ta('diffLabel', { a: difference.aOnly, b: difference.bOnly })}
       className="block"
     >
       <g transform={`translate(${margin.left},${margin.top})`}>
@@ -63,7 +64,7 @@ export function DiffHeatmap({ nLayers, difference }: { nLayers: number; differen
               'data-a-only': c?.aOnly ?? '',
               'data-b-only': c?.bOnly ?? '',
               children: c ? (
-                <title>{`layer ${l} ${p}: ${c.aOnly} blocks FP8 in A only, ${c.bOnly} in B only (of ${c.blocks})`}</title>
+                <title>{ta('cell', { layer: l, proj: p, a: c.aOnly, b: c.bOnly, blocks: c.blocks })}</title>
               ) : undefined,
             };
           }}
@@ -79,13 +80,16 @@ const diffLegendScale = Object.assign((v: number) => diffColour(v), { domain: ()
 export const DiffLegend = () => (
   <ColorLegend
     scale={diffLegendScale}
-    title="FP8 in A only (+) / B only (−), share of the tensor's blocks"
+    title={ta('legendTitle')}
     width={200}
     tickValues={[-1, -0.5, 0, 0.5, 1]}
     tickFormat={(t) => `${t > 0 ? '+' : ''}${Math.round(t * 100)}%`}
-    description="diverging colour scale from blue (FP8 in B only) through light grey (same) to vermillion (FP8 in A only)"
+    description={ta('legendDescription')}
   />
 );
+
+const ta = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`explorer:abView.${key}`, values);
 
 const POLICY_OPTIONS = [...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: p }));
 
@@ -96,7 +100,7 @@ export function AbControls({ ab, onChange }: { ab: AbConfig; onChange: (v: Parti
       <Select
         compact
         id="ab-policy"
-        label="B: policy"
+        label={ta('policy')}
         value={ab.policy}
         options={POLICY_OPTIONS}
         onChange={(policy) => onChange({ policy })}
@@ -104,7 +108,7 @@ export function AbControls({ ab, onChange }: { ab: AbConfig; onChange: (v: Parti
       <Select
         compact
         id="ab-clipping"
-        label="B: clipping"
+        label={ta('clipping')}
         value={ab.clipping}
         options={CLIPPINGS.map((c) => ({ value: c, label: c }))}
         onChange={(clipping) => onChange({ clipping })}
@@ -114,7 +118,7 @@ export function AbControls({ ab, onChange }: { ab: AbConfig; onChange: (v: Parti
         accent="fp8"
         id="ab-budget"
         testId="ab-budget"
-        label="B: weight budget"
+        label={ta('budget')}
         value={ab.weightBudget}
         min={0}
         max={1}
@@ -143,13 +147,14 @@ function AbPins({ pins, onPins }: { pins: string; onPins: (pins: string) => void
   return (
     <div>
       <label htmlFor="ab-pins" className="block font-medium">
-        B: pins (as <code>--pin</code>)
+        {ta('pins')} <code>--pin</code>
+        {ta('pinsAfter')}
       </label>
       <input
         id="ab-pins"
         data-testid="ab-pins"
         className="input font-mono"
-        placeholder="e.g. *.down=fp8"
+        placeholder={i18n.t('explorer:instruments.pinsPlaceholder', { example: '*.down=fp8' })}
         value={d.text}
         onChange={(e) => setDraft({ for: pins, text: e.target.value, error: null })}
         onBlur={apply}
@@ -180,12 +185,12 @@ const fmt = {
 /** The figures of A and B and B − A: shares, bits, energy, perplexity, KL, top-1. */
 export function AbTable({ a, b, difference }: { a: AbFigures; b: AbFigures; difference: AbDifference | null }) {
   const rows: { label: string; id: string; of: (f: AbFigures) => number | undefined; f: (x: number) => string }[] = [
-    { label: 'Weight blocks in FP8', id: 'share', of: (x) => x.derived.answer.fp8Share, f: fmt.share },
-    { label: 'Bits per weight', id: 'bits', of: (x) => x.derived.hardware.weightBits.bitsPerWeight, f: fmt.bits },
-    { label: 'Energy vs all-FP8', id: 'energy', of: (x) => x.derived.hardware.vsFp8, f: fmt.ratio },
-    { label: 'Perplexity', id: 'ppl', of: (x) => x.ppl?.ppl, f: fmt.ppl },
-    { label: 'Mean KL (nats)', id: 'kl', of: (x) => x.ppl?.kl?.kl, f: fmt.kl },
-    { label: 'Top-1 agreement', id: 'top1', of: (x) => x.ppl?.kl?.top1, f: fmt.share },
+    { label: ta('row.share'), id: 'share', of: (x) => x.derived.answer.fp8Share, f: fmt.share },
+    { label: ta('row.bits'), id: 'bits', of: (x) => x.derived.hardware.weightBits.bitsPerWeight, f: fmt.bits },
+    { label: ta('row.energy'), id: 'energy', of: (x) => x.derived.hardware.vsFp8, f: fmt.ratio },
+    { label: ta('row.ppl'), id: 'ppl', of: (x) => x.ppl?.ppl, f: fmt.ppl },
+    { label: ta('row.kl'), id: 'kl', of: (x) => x.ppl?.kl?.kl, f: fmt.kl },
+    { label: ta('row.top1'), id: 'top1', of: (x) => x.ppl?.kl?.top1, f: fmt.share },
   ];
   return (
     <table className="text-xs tabular-nums" data-testid="ab-table">
@@ -213,10 +218,10 @@ export function AbTable({ a, b, difference }: { a: AbFigures; b: AbFigures; diff
         })}
         {difference && (
           <tr data-testid="ab-diff-counts" data-a-only={difference.aOnly} data-b-only={difference.bOnly}>
-            <td className="pr-3 pt-1">Blocks FP8 in one only</td>
+            <td className="pr-3 pt-1">{ta('oneOnly')}</td>
             <td className="pr-3 pt-1">{difference.aOnly.toLocaleString('en-US')}</td>
             <td className="pr-3 pt-1">{difference.bOnly.toLocaleString('en-US')}</td>
-            <td className="pt-1">{`${difference.both.toLocaleString('en-US')} in both`}</td>
+            <td className="pt-1">{ta('both', { n: difference.both.toLocaleString('en-US') })}</td>
           </tr>
         )}
       </tbody>
