@@ -11,7 +11,7 @@
 import { GraphBuilder } from './builder.ts';
 import { PROJECTIONS, type LlamaConfig, type Projection, validateConfig } from '../model/types.ts';
 import { GraphContext } from './ops/context.ts';
-import { rmsnorm, rmsnormBackward, type RmsnormSaved } from './ops/rmsnorm.ts';
+import { rmsnorm, rmsnormGainGrad, rmsnormInputGrad, type RmsnormSaved } from './ops/rmsnorm.ts';
 import { ropeApply, ropeBackward, ropeTables, type RopeTables } from './ops/rope.ts';
 import {
   attention,
@@ -199,12 +199,13 @@ class LlamaGraph {
     const dlogits = crossEntropyBackward(ctx, fwd.ce, 'lossMask');
     const dfin = g.op('Gemm', [dlogits, fwd.cls]);
     const dCls = o.gradSum ? g.op('Gemm', [dlogits, fwd.fin.normed], { transA: 1 }) : ''; // [V, dim], only for gradient sums
-    const finalNorm = rmsnormBackward(g, dfin, fwd.fin, 'finalNorm');
-    let dx = finalNorm.dx;
-    if (o.gradSum) {
-      g.output(finalNorm.dgain, gradSumName('finalNorm'), 'float32', [c.dim]);
-      if (!c.sharedClassifier) g.output(dCls, gradSumName('classifier'), 'float32', [c.vocabSize, c.dim]);
-    }
+    // Norm gains have gradients only in the gradient sums: without them (calibration) those nodes are not built.
+    const gainGrad = (dy: string, saved: RmsnormSaved, name: string): void => {
+      if (o.gradSum) g.output(rmsnormGainGrad(g, dy, saved), gradSumName(name), 'float32', [c.dim]);
+    };
+    gainGrad(dfin, fwd.fin, 'finalNorm');
+    let dx = rmsnormInputGrad(g, dfin, fwd.fin, 'finalNorm');
+    if (o.gradSum && !c.sharedClassifier) g.output(dCls, gradSumName('classifier'), 'float32', [c.vocabSize, c.dim]);
     for (let l = c.nLayers - 1; l >= 0; l--) {
       const s = fwd.tape[l];
       // Feed-forward block: x_out = xMid + down(swiglu(gate(n), up(n))), n = rmsnorm(xMid).
@@ -214,13 +215,9 @@ class LlamaGraph {
         this.linearBackward(l, 'gate', dGate, s.ffnNormed, o),
         this.linearBackward(l, 'up', dUp, s.ffnNormed, o),
       ]);
-      const ffn = rmsnormBackward(
-        g,
-        dFfnNormed,
-        rmsSaved(s.ffnNormed, s.ffnXhat, s.ffnInvRms),
-        layerWeightName(l, 'ffnNorm'),
-      );
-      const dxMid = g.op('Add', [dx, ffn.dx]);
+      const ffnSaved = rmsSaved(s.ffnNormed, s.ffnXhat, s.ffnInvRms);
+      gainGrad(dFfnNormed, ffnSaved, layerWeightName(l, 'ffnNorm'));
+      const dxMid = g.op('Add', [dx, rmsnormInputGrad(g, dFfnNormed, ffnSaved, layerWeightName(l, 'ffnNorm'))]);
       // Attention block: xMid = x + o(attention(rope(q(n)), rope(k(n)), v(n))), n = rmsnorm(x).
       const dAttnOut = this.linearBackward(l, 'o', dxMid, s.attention.attnOut, o);
       const { dq5, dk4, dv4 } = attentionBackward(ctx, this.chunks, dAttnOut, s.attention, s.k);
@@ -231,24 +228,13 @@ class LlamaGraph {
       const dkr = g.op('Transpose', [dk4], { perm: [0, 2, 1, 3] });
       const dk = g.op('Reshape', [ropeBackward(ctx, dkr, rope.cosK, rope.sinK), g.constI64([-1, ctx.kvDim])]);
       const dv = g.op('Reshape', [g.op('Transpose', [dv4], { perm: [0, 2, 1, 3] }), g.constI64([-1, ctx.kvDim])]);
-      const dAttnNormed = g.op('Add', [
-        g.op('Add', [
-          this.linearBackward(l, 'q', dq, s.attnNormed, o),
-          this.linearBackward(l, 'k', dk, s.attnNormed, o),
-        ]),
-        this.linearBackward(l, 'v', dv, s.attnNormed, o),
-      ]);
-      const attn = rmsnormBackward(
-        g,
-        dAttnNormed,
-        rmsSaved(s.attnNormed, s.attnXhat, s.attnInvRms),
-        layerWeightName(l, 'attnNorm'),
-      );
-      dx = g.op('Add', [dxMid, attn.dx]);
-      if (o.gradSum) {
-        g.output(ffn.dgain, gradSumName(layerWeightName(l, 'ffnNorm')), 'float32', [c.dim]);
-        g.output(attn.dgain, gradSumName(layerWeightName(l, 'attnNorm')), 'float32', [c.dim]);
-      }
+      const dqkv = (['q', 'k', 'v'] as const).map((p, i) => this.linearBackward(l, p, [dq, dk, dv][i], s.attnNormed, o));
+      // Below layer 0 only the gradient sums read the input gradient: calibration stops at the q, k, v outputs.
+      if (l === 0 && !o.gradSum) break;
+      const dAttnNormed = g.op('Add', [g.op('Add', [dqkv[0], dqkv[1]]), dqkv[2]]);
+      const attnSaved = rmsSaved(s.attnNormed, s.attnXhat, s.attnInvRms);
+      gainGrad(dAttnNormed, attnSaved, layerWeightName(l, 'attnNorm'));
+      dx = g.op('Add', [dxMid, rmsnormInputGrad(g, dAttnNormed, attnSaved, layerWeightName(l, 'attnNorm'))]);
     }
     if (o.gradSum) {
       // Embedding rows receive the gradients of their token positions (scatter-add), plus the shared classifier's.

@@ -28,10 +28,8 @@ export function linearWeightGrad(
   if (fisher) {
     const dyT = g.op('Transpose', [ctx.to3d(dy2d, out)], { perm: [0, 2, 1] }); // [B, out, T]
     const perSeq = g.op('MatMul', [dyT, ctx.to3d(x2d, inF)]); // [B, out, in]
-    g.output(g.op('ReduceSum', [g.op('Mul', [perSeq, perSeq]), g.constI64([0])], { keepdims: 0 }), fisher, 'float32', [
-      out,
-      inF,
-    ]);
+    // ReduceSumSquare: one pass over [B, out, in] instead of Mul then ReduceSum (same sums, same order).
+    g.output(g.op('ReduceSumSquare', [perSeq], { axes: [0], keepdims: 0 }), fisher, 'float32', [out, inF]);
     if (gradSum)
       g.output(g.op('ReduceSum', [perSeq, g.constI64([0])], { keepdims: 0 }), gradSum, 'float32', [out, inF]);
   } else if (gradSum) {
@@ -44,7 +42,7 @@ export function linearInputGrad(ctx: GraphContext, dy: string, weight: string, i
   const g = ctx.g;
   const dx = g.op('Gemm', [dy, weight]);
   if (actFisher)
-    g.output(g.op('ReduceSum', [g.op('Mul', [dx, dx]), g.constI64([0])], { keepdims: 0 }), actFisher, 'float32', [inF]);
+    g.output(g.op('ReduceSumSquare', [dx], { axes: [0], keepdims: 0 }), actFisher, 'float32', [inF]);
   return dx;
 }
 
