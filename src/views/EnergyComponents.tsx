@@ -12,23 +12,20 @@ import {
   type HwParams,
 } from '../core/hw/index';
 import { Select } from './inputs';
+import { useTranslation } from 'react-i18next';
 
-const PRESET_LABEL: Record<HardwarePreset, string> = {
-  prefill: 'prefill (weights from DRAM once per batch)',
-  decode: 'decode (weights from DRAM every token)',
-  'on-chip': 'on-chip (weights resident, no DRAM)',
-};
-
+// Preset labels: explorer:energyTable.preset.<preset>.
 export function PresetSelect({ preset, onPreset }: { preset: HardwarePreset; onPreset: (p: HardwarePreset) => void }) {
+  const { t } = useTranslation('explorer');
   return (
     <div className="mb-1 max-w-sm text-xs">
       <Select
         compact
         id="hw-preset"
         testId="hw-preset"
-        label="Energy preset"
+        label={t('energyTable.presetLabel')}
         value={preset}
-        options={HARDWARE_PRESETS.map((p) => ({ value: p, label: PRESET_LABEL[p] }))}
+        options={HARDWARE_PRESETS.map((p) => ({ value: p, label: t(`energyTable.preset.${p}`) }))}
         onChange={onPreset}
       />
     </div>
@@ -39,22 +36,20 @@ const pj = (x: number) => `${d3.format('.4~s')(x * 1e-12)}J`;
 
 /** pJ by component: mixed, all-FP8, all-NVFP4, the share of the mixed total, and the run's own figures. */
 export function ComponentTable({ hw, measured }: { hw: HardwareReport; measured: Record<string, number> | null }) {
+  const { t } = useTranslation('explorer');
   return (
     <div className="max-w-2xl overflow-x-auto">
       <table className="w-full text-xs tabular-nums" data-testid="energy-components">
         <thead>
           <tr className="text-left text-slate-600 dark:text-slate-400">
-            <th className="pr-2 font-normal">component</th>
-            <th className="pr-2 text-right font-normal">mixed</th>
-            <th className="pr-2 text-right font-normal">share</th>
-            <th className="pr-2 text-right font-normal">all-FP8</th>
-            <th className="pr-2 text-right font-normal">all-NVFP4</th>
+            <th className="pr-2 font-normal">{t('energyTable.component')}</th>
+            <th className="pr-2 text-right font-normal">{t('energyTable.mixed')}</th>
+            <th className="pr-2 text-right font-normal">{t('energyTable.share')}</th>
+            <th className="pr-2 text-right font-normal">{t('energyTable.allFp8')}</th>
+            <th className="pr-2 text-right font-normal">{t('energyTable.allNvfp4')}</th>
             {measured && (
-              <th
-                className="text-right font-normal"
-                title="fgmp run's energy.components: the evaluation tokens, realised activation masks, default parameters"
-              >
-                fgmp run (evaluation tokens)
+              <th className="text-right font-normal" title={t('energyTable.measuredTitle')}>
+                {t('energyTable.measured')}
               </th>
             )}
           </tr>
@@ -71,7 +66,7 @@ export function ComponentTable({ hw, measured }: { hw: HardwareReport; measured:
             </tr>
           ))}
           <tr className="font-semibold">
-            <td className="pr-2">total</td>
+            <td className="pr-2">{t('energyTable.total')}</td>
             <td className="pr-2 text-right">{pj(hw.total.total)}</td>
             <td className="pr-2 text-right">100%</td>
             <td className="pr-2 text-right">{pj(hw.allFp8.total)}</td>
@@ -96,18 +91,19 @@ export function HwParamTable({
   overrides: Partial<Record<HwParamKey, number>>;
   onOverride: (k: HwParamKey, v: number | undefined) => void;
 }) {
+  const { t } = useTranslation('explorer');
   return (
     <details className="w-full text-xs">
-      <summary className="cursor-pointer select-none">Hardware parameters (editable, with sources)</summary>
+      <summary className="cursor-pointer select-none">{t('energyTable.params')}</summary>
       {/* Sources are long: the table scrolls sideways on a phone rather than widening the page. */}
       <div className="overflow-x-auto">
         <table className="mt-1 w-full">
           <thead>
             <tr className="text-left text-slate-500">
-              <th className="font-normal">parameter</th>
-              <th className="font-normal">value</th>
-              <th className="font-normal">unit</th>
-              <th className="font-normal">source</th>
+              <th className="font-normal">{t('energyTable.parameter')}</th>
+              <th className="font-normal">{t('energyTable.value')}</th>
+              <th className="font-normal">{t('energyTable.unit')}</th>
+              <th className="font-normal">{t('energyTable.source')}</th>
             </tr>
           </thead>
           <tbody>
@@ -117,7 +113,7 @@ export function HwParamTable({
                 <td className="pr-2">
                   <input
                     type="number"
-                    aria-label={`Hardware parameter ${k}`}
+                    aria-label={t('energyTable.paramLabel', { key: k })}
                     className="w-24 rounded border border-slate-300 bg-transparent px-1 dark:border-slate-600"
                     step="any"
                     min={0}
@@ -132,10 +128,11 @@ export function HwParamTable({
                 <td className="text-slate-600 dark:text-slate-400">
                   {params[k].fitted && (
                     <b className="mr-1" data-testid={`fitted-${k}`}>
-                      fitted to the FGMP headline
+                      {t('energyTable.fitted')}
                     </b>
                   )}
-                  {params[k].assumption ? '(assumption) ' : ''}
+                  {params[k].assumption ? t('energyTable.assumption') : ''}
+                  {/* The sources are citations from the core's parameter table (shared with the CLI): English. */}
                   {params[k].source}
                 </td>
               </tr>
