@@ -9,6 +9,7 @@ import { quantizeFromWire } from '../../workers/protocol';
 import { ActivationShareIndex } from '../core/actquant/shareIndex';
 import { patch, setSettings, useExplorer } from './explorerStore';
 import { activationsKey, detailKey, quantKey, sweepKey } from './keys';
+import { calibratedOn, calibrationReady, dataSeeds, seedsChanged } from './dataFree';
 import { schedulePerplexity } from './perplexity';
 import { isFatalWorkerError } from './pipelineClient';
 import { invalidate, ticket } from './steps';
@@ -39,14 +40,17 @@ async function calibrate(): Promise<void> {
   const current = ticket('calibration');
   patch('calibration', { status: 'running', error: null, progress: null });
   try {
-    const tokens = useExplorer.getState().settings.calibrationTokens;
+    const s = useExplorer.getState().settings;
+    // The data seeds travel with the request (data-free calibration: dataFree.ts).
     const summary = await pipeline().call((api) =>
       api.calibrate(
-        tokens,
+        s.calibrationTokens,
         progress((p) => current() && patch('calibration', { progress: p })),
+        dataSeeds(s),
       ),
     );
     if (!current()) return;
+    calibratedOn(s);
     patch('calibration', { status: 'done', summary, progress: null });
     invalidate('calibration', { keepSelf: true });
   } catch (e) {
@@ -122,7 +126,8 @@ export function advance(): void {
   const summary = st.model.summary;
   if (st.profile.profile) void refreshProfile();
   if (st.model.status !== 'done' || !summary) return;
-  if (summary.tokenizer && st.texts.calibration && st.calibration.status === 'idle') return void calibrate();
+  if (seedsChanged(st)) return advance();
+  if (calibrationReady(st) && st.calibration.status === 'idle') return void calibrate();
   if (st.calibration.status === 'running') return;
   const calibrated = st.calibration.status === 'done';
   if (st.quant.status !== 'running' && st.quant.key !== quantKey(s)) {

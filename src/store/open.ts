@@ -7,6 +7,7 @@ import type { ModelSummary, NamedBytes } from '../core/pipeline/results';
 import type { RandomShape } from '../core/pipeline/vocabulary';
 import type { ShareState } from '../core/url/shareState';
 import { advance } from './controller';
+import { keepText, modelOpened, textOpened, textWaits } from './dataFree';
 import { patch, setSettings, useExplorer } from './explorerStore';
 import { recoveredMessage } from './backoff';
 import { isFatalWorkerError, WorkerUnavailable, type WorkerEvent } from './pipelineClient';
@@ -144,6 +145,8 @@ async function loadModel(
     const sel = useExplorer.getState().settings.selection;
     const selection = sel.layer < summary.config.nLayers ? sel : { layer: 0, projection: sel.projection, block: null };
     if (sourceChanged) setSettings({ model, tokenizer, selection });
+    // Without a usable tokenizer the model calibrates on its own samples (dataFree.ts).
+    modelOpened(record.kind === 'random' ? 'random' : summary.tokenizer ? 'tokenizer' : 'no-tokenizer');
     invalidate('model', { keepSelf: true });
     useExplorer.setState((st) => ({
       filesAsked: st.filesAsked.filter((f) => f.role !== 'model' && (f.role !== 'tokenizer' || !tokenizer)),
@@ -231,6 +234,8 @@ export async function loadTokenizer(file: File, sourceChanged = true): Promise<v
     invalidate('calibration');
     for (const role of ['calibration', 'evaluation'] as const)
       if (opened.texts[role]) await sendText(role, opened.texts[role]!);
+    // Texts kept while samples stood in for the tokenizer are used now.
+    modelOpened('tokenizer');
   } catch (e) {
     patch('model', { error: `Tokenizer ${file.name}: ${message(e)}` });
   }
@@ -293,6 +298,11 @@ export async function openTextUrl(role: Role, url: string): Promise<void> {
 }
 
 async function openTextAs(role: Role, file: File, source: ShareState['calibration']): Promise<void> {
+  // The model calibrates on its own samples for want of a tokenizer: the text waits for one (dataFree.ts).
+  if (textWaits(useExplorer.getState())) {
+    if (await keepText(role, file, source)) opened.texts[role] = file;
+    return;
+  }
   // New calibration text: a calibration still running for the old one stops and ends silently.
   if (role === 'calibration') {
     pipeline().cancel();
@@ -301,7 +311,7 @@ async function openTextAs(role: Role, file: File, source: ShareState['calibratio
   try {
     await sendText(role, file);
     opened.texts[role] = file;
-    setSettings(role === 'calibration' ? { calibration: source } : { evaluation: source });
+    textOpened(role, source);
     useExplorer.setState((s) => ({ filesAsked: s.filesAsked.filter((f) => f.role !== role) }));
     invalidate(role === 'calibration' ? 'calibration' : 'perplexity');
   } catch (e) {
