@@ -142,6 +142,7 @@ export function quantizeWeight(
   const f32Fisher = fisher ? (fisher instanceof Float32Array ? fisher : Float32Array.from(fisher)) : undefined;
   const r = nvfp4ClipSearch(w, cols, tensorScale, {
     fisher: f32Fisher,
+    amax,
     grid: clipGrid,
     fisherObjective: clipNeedsFisher(mode),
     sweep: mode.endsWith('-sweep'),

@@ -32,7 +32,8 @@ export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): 
     throw new RangeError(`clip has ${options.clip.length} ratios, expected one per block (${layout.blocks})`);
   if (ts !== undefined && (!(ts > 0) || !Number.isFinite(ts)))
     throw new RangeError(`tensorScale must be a positive finite number, got ${ts}`);
-  const tensorScale = ts !== undefined ? Math.fround(ts) : nvfp4TensorScale(k.absMax(x));
+  const amax = ts === undefined ? k.absMax(x) : undefined;
+  const tensorScale = amax !== undefined ? nvfp4TensorScale(amax) : Math.fround(ts!);
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
   const out = {
@@ -41,7 +42,7 @@ export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): 
     scaleCodes: new Uint8Array(layout.blocks),
     scales: new Float32Array(layout.blocks),
   };
-  if (layout.rows > 0) k.nvfp4(x, layout.rowLength, tensorScale, out, options.clip);
+  if (layout.rows > 0) k.nvfp4(x, layout.rowLength, tensorScale, out, options.clip, undefined, amax);
   return {
     ...out,
     blockScales: blockScalesOf(out.scaleCodes),
@@ -111,12 +112,15 @@ export interface ClipSearchQuantized {
   curveFisher: Float64Array;
 }
 
-/** The NVFP4 clip search (clipsearch.ts) and the quantization at the chosen scales. */
+/**
+ * The NVFP4 clip search (clipsearch.ts) and the quantization at the chosen scales. options.amax, when
+ * given, must be the finite absolute maximum of x (finiteAbsMax): it bounds the kernel's code table.
+ */
 export function nvfp4ClipSearch(
   x: Float32Array,
   rowLength: number,
   tensorScale: number,
-  options: ClipSearchOptions & { fisher?: Float32Array },
+  options: ClipSearchOptions & { fisher?: Float32Array; amax?: number },
   out?: Float32Array,
 ): ClipSearchQuantized {
   const layout = blockLayout(x.length, 16, rowLength);

@@ -421,7 +421,10 @@ export class WeightKernels {
     const fisher = options.fisher;
     const inputs: { src: Float32Array; dst: 'x' | 'fisher' }[] = [{ src: x, dst: 'x' }];
     if (fisher) inputs.push({ src: fisher, dst: 'fisher' });
-    const mode = (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0) | (options.curve === false ? 4 : 0);
+    const grid = options.grid;
+    const descending = grid.every((a, i) => i === 0 || a <= grid[i - 1]);
+    const mode =
+      (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0) | (options.curve === false ? 4 : 0) | (descending ? 8 : 0);
     const bounds = options.sweep || options.curve === false;
     const search = e[`nvfp4_search_${fisher ? 1 : 0}${options.fisherObjective ? 1 : 0}${bounds ? 1 : 0}`];
     let first = true;

@@ -8,8 +8,12 @@ export const LAYOUT = {
   e2m1Bytes: 0x0400,
   /** NVFP4 thresholds by block-scale code: [128][8] f32, T_0..T_6 and the effective scale s. */
   nvfp4Table: 0x1000,
-  /** Clip-search memo by code [128] x 32 B: block stamp i32; objective, lower bounds below / above, plain and Fisher errors f32. */
-  searchMemo: 0x2000,
+  /**
+   * Clip-search memo by code [128] x 32 B: block stamp i32; objective, lower bounds below / above, plain
+   * and Fisher errors f32. 0x800 away from nvfp4Table modulo 4 KiB, so reading a code's thresholds right
+   * after writing its memo entry does not stall on 4K aliasing.
+   */
+  searchMemo: 0x4800,
   /** A[c] (f64 [128]): the smallest P = alpha·amax whose block-scale code is >= c, for the prepared ts. */
   amaxTable: 0x3000,
   /** Block-scale codes of the current block, one i32 per slot (slot 0: ratio 1; slot 1 + g: grid ratio g). */

@@ -20,8 +20,9 @@ interface Helpers {
   v: (name: string) => string;
   set: (name: string, expr: string) => string;
   i32x4: (n: number) => string;
-  e2m1Magnitude: (cnt: string) => string;
-  e2m1Count: (a: string, cnt: string, m0?: string) => string;
+  e2m1Magnitude: (cnt: string, S?: string) => string;
+  e2m1Count: (a: string, cnt: string, m0?: string, th?: (k: number) => string) => string;
+  rowSplat: (k: number) => string;
   loadThresholdRow: (row: string) => string;
   blockAmax: (n: number) => string;
   commonLocals: string;
@@ -50,20 +51,21 @@ function searchFunction(h: Helpers, mode: Mode): string {
 
   /**
    * Evaluates the candidate code in local $cc: eP, eF (plain / Fisher error), obj, and lD, lU (bounds).
-   * A loop over the block's four vectors, read back from blockBuf: unrolled, the compiler hoisted all
-   * 28 compares ahead of their sums and spilled them to the stack. Sums start at −0 (−0 + t = t exactly).
+   * A loop over the block's four vectors, read back from blockBuf, thresholds read at each use (rowSplat):
+   * unrolled with thresholds in locals, the compiler hoisted all 28 compares ahead of their sums and
+   * spilled them and a sum to the stack. Sums start at −0 (−0 + t = t exactly).
    */
   const evaluate = (): string => {
-    const out = [h.loadThresholdRow(row(v('cc')))];
+    const out = [set('trow', row(v('cc')))];
     const withBounds = bounds && !objZero;
-    if (withBounds) out.push(set('SIX', `(f32x4.mul ${v('S')} (v128.const f32x4 6 6 6 6))`));
+    if (withBounds) out.push(set('SIX', `(f32x4.mul ${h.rowSplat(7)} (v128.const f32x4 6 6 6 6))`));
     const accs = ['accP', ...(hasF ? ['accF'] : []), ...(withBounds ? ['accD', 'accU'] : [])];
     for (const a of accs) out.push(set(a, '(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)'));
     out.push(set('j', '(i32.const 0)'));
     const body = [
       set('av', `(v128.load offset=${blockBuf} ${v('j')})`),
-      h.e2m1Count('av', 'cnt', withBounds ? 'm0' : undefined),
-      set('d', `(f32x4.sub ${v('av')} ${h.e2m1Magnitude('cnt')})`),
+      h.e2m1Count('av', 'cnt', withBounds ? 'm0' : undefined, h.rowSplat),
+      set('d', `(f32x4.sub ${v('av')} ${h.e2m1Magnitude('cnt', h.rowSplat(7))})`),
       set('dd', `(f32x4.mul ${v('d')} ${v('d')})`),
       set('accP', `(f32x4.add ${v('accP')} ${v('dd')})`),
     ];
@@ -119,12 +121,13 @@ ${body.join('\n')}
       (if (i32.lt_u (i32.shr_u (local.get $bits) (i32.const 19)) (local.get $keyHi))
         (then
           (local.set $trow (i32.add (local.get $table) (i32.mul (i32.shr_u (local.get $bits) (i32.const 19)) (local.get $rowBytes))))
-          (local.set $LO (i32x4.splat (i32.and (local.get $bits) (i32.const 0x7ffff))))
+          ;; bits & 0x7ffff >= threshold, as (bits & 0x7ffff) + 1 > threshold (one signed compare)
+          (local.set $LO (i32x4.splat (i32.add (i32.and (local.get $bits) (i32.const 0x7ffff)) (i32.const 1))))
           (local.set $k (i32.const 0))
           (loop $cv
             (local.set $e (v128.load (i32.add (local.get $trow) (local.get $k))))
             (v128.store offset=${codeBuf} (local.get $k)
-              (i32x4.sub (i32x4.shr_u (local.get $e) (i32.const 20)) (i32x4.ge_u (local.get $LO) (v128.and (local.get $e) ${h.i32x4(0xfffff)}))))
+              (i32x4.sub (i32x4.shr_u (local.get $e) (i32.const 20)) (i32x4.gt_s (local.get $LO) (v128.and (local.get $e) ${h.i32x4(0xfffff)}))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br_if $cv (i32.lt_u (local.get $k) (local.get $rowBytes)))))
         (else

@@ -35,11 +35,15 @@ const f32x4 = (n: number) => `(v128.const f32x4 ${n} ${n} ${n} ${n})`;
  * zero scale) is above every finite a. Summed as a tree (a short dependency chain). `m0` keeps the
  * float a >= T0 (false for NaN a), which the bounds use.
  */
-function e2m1Count(a: string, cnt: string, m0?: string): string {
-  const lt = (k: number) => `(i32x4.gt_s ${v(`T${k}`)} ${v(a)})`;
+function e2m1Count(a: string, cnt: string, m0?: string, th: (k: number) => string = (k) => v(`T${k}`)): string {
+  const lt = (k: number) => `(i32x4.gt_s ${th(k)} ${v(a)})`;
   const sum = `(i32x4.add (i32x4.add (i32x4.add ${lt(0)} ${lt(1)}) (i32x4.add ${lt(2)} ${lt(3)})) (i32x4.add (i32x4.add ${lt(4)} ${lt(5)}) ${lt(6)}))`;
-  return (m0 ? set(m0, `(f32x4.ge ${v(a)} ${v('T0')})`) + '\n' : '') + set(cnt, sum);
+  return (m0 ? set(m0, `(f32x4.ge ${v(a)} ${th(0)})`) + '\n' : '') + set(cnt, sum);
 }
+
+/** Threshold k (7: the scale s) of the table row at local $trow, splat: read at each use, so the
+ *  thresholds take no registers (held in locals, they spilled, and so did the sums that need them). */
+const rowSplat = (k: number) => `(v128.load32_splat offset=${4 * k} ${v('trow')})`;
 
 /**
  * Block-scale code of the block amax (local $amax) from the code table (slot 0, ratio 1): one load and
@@ -53,9 +57,9 @@ const tableCode = `(local.set $bits (i32.reinterpret_f32 (local.get $amax)))
         (else (call $code_from_p (f64.promote_f32 (local.get $amax)))))`;
 
 /** |value| of the E2M1 element from its count m − 7: swizzle of the value bytes, times S. */
-function e2m1Magnitude(cnt: string): string {
+function e2m1Magnitude(cnt: string, S = v('S')): string {
   const idx = `(i32x4.add (i32x4.mul ${v(cnt)} ${v('IDXM')}) ${v('IDXA')})`;
-  return `(f32x4.mul (i8x16.swizzle ${v('VTAB')} ${idx}) ${v('S')})`;
+  return `(f32x4.mul (i8x16.swizzle ${v('VTAB')} ${idx}) ${S})`;
 }
 
 /** Loads the 7 thresholds and the scale of table row `row` (byte address expression). */
@@ -66,24 +70,41 @@ function loadThresholdRow(row: string): string {
   return lines.join('\n');
 }
 
-/** E2M1-encodes vectors xv0..x(n-1) at xp into values at op and codes (bytes) at cp. */
+/**
+ * E2M1-encodes vectors x0..x(n-1) at xp into values at op and codes (bytes) at cp. Blocks without NaN
+ * (nearly all) take a path without the NaN selects: fewer live registers, so nothing spills.
+ */
 function e2m1EncodeVectors(n: number): string {
-  const out: string[] = [];
-  for (let j = 0; j < n; j++) {
-    out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
-    out.push(set('a', `(v128.and ${v('xv')} ${v('ABS')})`));
-    out.push(e2m1Count('a', 'cnt'));
-    out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
-    const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
-    out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
-    const code = `(v128.or (v128.or (i32x4.add ${v('cnt')} ${i32x4(7)}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)})) ${v('nan')})`;
-    out.push(set(`c${j % 4}`, code));
-    if (j % 4 === 3) {
-      const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')}))`;
-      out.push(`(v128.store offset=${4 * (j - 3)} ${v('cp')} ${bytes})`);
+  const body = (nan: boolean) => {
+    const out: string[] = [];
+    for (let j = 0; j < n; j++) {
+      out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
+      out.push(set('a', `(v128.and ${v('xv')} ${v('ABS')})`));
+      out.push(e2m1Count('a', 'cnt'));
+      const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
+      let code = `(v128.or (i32x4.add ${v('cnt')} ${i32x4(7)}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)}))`;
+      if (nan) {
+        out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
+        out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
+        code = `(v128.or ${code} ${v('nan')})`;
+      } else out.push(`(v128.store offset=${16 * j} ${v('op')} ${val})`);
+      out.push(set(`c${j % 4}`, code));
+      if (j % 4 === 3) {
+        const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')}))`;
+        out.push(`(v128.store offset=${4 * (j - 3)} ${v('cp')} ${bytes})`);
+      }
     }
-  }
-  return out.join('\n');
+    return out.join('\n');
+  };
+  // Any NaN in the block: |x| bits above those of +Inf (signed compare: |x| bits are non-negative).
+  let any = `(i32x4.gt_s (v128.and (v128.load ${v('xp')}) ${v('ABS')}) ${i32x4(0x7f800000)})`;
+  for (let j = 1; j < n; j++)
+    any = `(v128.or ${any} (i32x4.gt_s (v128.and (v128.load offset=${16 * j} ${v('xp')}) ${v('ABS')}) ${i32x4(0x7f800000)}))`;
+  return `(if (v128.any_true ${any})
+(then
+${body(true)})
+(else
+${body(false)}))`;
 }
 
 /** Largest finite |x| of n vectors at xp (integer max of the magnitude bits), as f32 into local amax. */
@@ -92,13 +113,14 @@ function blockAmax(n: number): string {
   for (let j = 0; j < n; j++) {
     const a = `(v128.and (v128.load offset=${16 * j} ${v('xp')}) ${v('ABS')})`;
     out.push(set('a', a));
-    out.push(set('m', `(i32x4.max_u ${v('m')} (v128.and ${v('a')} (i32x4.lt_u ${v('a')} ${i32x4(0x7f800000)})))`));
+    // Signed compares and max: |x| bits are non-negative (the unsigned forms take three instructions).
+    out.push(set('m', `(i32x4.max_s ${v('m')} (v128.and ${v('a')} (i32x4.lt_s ${v('a')} ${i32x4(0x7f800000)})))`));
   }
   out.push(
-    set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`),
+    set('m', `(i32x4.max_s ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`),
   );
   out.push(
-    set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`),
+    set('m', `(i32x4.max_s ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`),
   );
   out.push(set('amax', `(f32.reinterpret_i32 (i32x4.extract_lane 0 ${v('m')}))`));
   return out.join('\n');
@@ -393,6 +415,6 @@ export function kernelsWat(): string {
   ${fp8Quant(false)}
   ${fp8Quant(true)}
   ${absmax}
-  ${searchSource({ v, set, i32x4, e2m1Magnitude, e2m1Count, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
+  ${searchSource({ v, set, i32x4, e2m1Magnitude, e2m1Count, rowSplat, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
 )`;
 }
