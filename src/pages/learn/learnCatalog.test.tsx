@@ -10,6 +10,7 @@ import { FormatsLesson } from './FormatsLesson';
 import { TruncationLesson } from './TruncationLesson';
 import { UniformLesson } from './UniformLesson';
 import { GranularityLesson } from './GranularityLesson';
+import { OutliersLesson } from './OutliersLesson';
 
 function leaves(node: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (node !== null && typeof node === 'object') {
@@ -25,6 +26,7 @@ const PAGES: [string, ComponentType][] = [
   ['truncation', TruncationLesson],
   ['uniform', UniformLesson],
   ['granularity', GranularityLesson],
+  ['outliers', OutliersLesson],
 ];
 
 afterAll(() => i18n.changeLanguage('en'));
