@@ -2,7 +2,7 @@
 // from the one store; a budget change recomputes the policy answer, masks, memory and energy on this
 // thread in one pass (hooks.ts useDerived → store/derive.ts) and repaints in the same frame; perplexity
 // follows from the worker. URL sync: hooks.ts; summary: Summary.tsx; panels: panels.tsx.
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import '../../views/explorer.css';
 import { VIEWS, type ViewId } from '../../core/url/shareState';
@@ -63,6 +63,24 @@ function ViewNav({ onGo }: { onGo: (v: ViewId) => void }) {
   );
 }
 
+// A slider move re-renders this page (useDerived); the panels that read the store themselves, and take no
+// props that change with it, are memoised so that the move re-renders only what it changes.
+const goView = (v: ViewId) => {
+  updateSettings({ view: v });
+  document.getElementById(`view-${v}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+};
+const Steady = {
+  WorkerNotice: memo(WorkerNotice),
+  ModelPanel: memo(ModelPanel),
+  DataPanel: memo(DataPanel),
+  ControlsPanel: memo(ControlsPanel),
+  ProfilePanel: memo(ProfilePanel),
+  Messages: memo(Messages),
+  BackgroundCalibration: memo(BackgroundCalibration),
+  ViewNav: memo(ViewNav),
+  EngineStatus: memo(EngineStatus),
+};
+
 export function ExplorerPage() {
   const { t } = useTranslation('explorer');
   useUrlSync();
@@ -75,10 +93,6 @@ export function ExplorerPage() {
   const restarts = useExplorer((s) => s.worker.restarts);
   const calibrated = useExplorer((s) => s.calibration.status === 'done');
 
-  const goView = (v: ViewId) => {
-    updateSettings({ view: v });
-    document.getElementById(`view-${v}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
-  };
   // A link that names a view opens scrolled to it, once the views have something to show.
   const scrolled = useRef(false);
   useEffect(() => {
@@ -91,21 +105,21 @@ export function ExplorerPage() {
   return (
     <div className="mx-auto grid max-w-[1800px] gap-3 lg:grid-cols-[20rem_1fr]">
       {/* Above both columns: on a phone the model panel's "see above" must still hold. */}
-      <WorkerNotice className="lg:col-span-2" />
+      <Steady.WorkerNotice className="lg:col-span-2" />
       {/* Phones: the results first, the panels that change them after (order; wide screens keep two columns). */}
       <aside className="order-2 min-w-0 space-y-3 lg:order-none">
-        <ModelPanel />
-        <DataPanel />
-        <ControlsPanel />
-        <ProfilePanel />
+        <Steady.ModelPanel />
+        <Steady.DataPanel />
+        <Steady.ControlsPanel />
+        <Steady.ProfilePanel />
         <SharePanel d={d} ppl={ppl} />
       </aside>
 
       <div className="order-1 min-w-0 space-y-3 lg:order-none">
-        <Messages />
-        <BackgroundCalibration />
+        <Steady.Messages />
+        <Steady.BackgroundCalibration />
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
-        <ViewNav onGo={goView} />
+        <Steady.ViewNav onGo={goView} />
         {!summary && (
           <Note>{t('page.empty')}</Note>
         )}
@@ -117,7 +131,7 @@ export function ExplorerPage() {
           <TradeoffPanel d={d} ppl={ppl} />
           <AbPanel d={d} />
         </div>
-        <EngineStatus />
+        <Steady.EngineStatus />
         <p className="text-xs text-slate-600 dark:text-slate-400">
           {t('page.footer', { restarts, engine: ppl.engine })}{' '}
           <button type="button" className="underline" onClick={() => advance()}>
