@@ -6,16 +6,18 @@ import { type HardwarePreset, type HardwareReport, type HwParamKey, type HwParam
 import { ComponentTable, HwParamTable, PresetSelect } from './EnergyComponents';
 import { formatBits, formatPercent } from '../store/derive';
 import { BarsX, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend, Plot } from './charts';
+import { i18n } from '../i18n';
 
-const SEGMENTS = [
-  { key: 'w8a8', label: 'FP8×FP8 MACs' },
-  { key: 'w8a4', label: 'FP8 w × FP4 a' },
-  { key: 'w4a8', label: 'FP4 w × FP8 a' },
-  { key: 'w4a4', label: 'FP4×FP4 MACs' },
-  { key: 'unit', label: 'activation unit' },
-  { key: 'wmem', label: 'weight memory' },
-  { key: 'amem', label: 'activation memory' },
-] as const;
+const te = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`explorer:energyChart.${key}`, values);
+
+// Labels: explorer:energyChart.segment.<key>, read in the current language.
+const SEGMENTS = (['w8a8', 'w8a4', 'w4a8', 'w4a4', 'unit', 'wmem', 'amem'] as const).map((key) => ({
+  key,
+  get label(): string {
+    return te(`segment.${key}`);
+  },
+}));
 type SegKey = (typeof SEGMENTS)[number]['key'];
 
 export function energyRows(hw: HardwareReport, params: HwParams) {
@@ -92,12 +94,12 @@ export function EnergyView({
             scale: x,
             ticks: 5,
             tickFormat: nj,
-            label: `energy of one pass over ${tokens} tokens (linear layers)`,
+            label: te('x', { tokens }),
             labelOffset: 30,
           }}
           width={width}
           height={height}
-          label="Energy per layer, stacked by component, with all-FP8 (solid tick) and all-NVFP4 (dashed grey tick) references"
+          label={te('label')}
         >
           {rows.map(([layer, r], i) => {
             const y = m.top + i * (barH + 6);
@@ -108,7 +110,7 @@ export function EnergyView({
               x0: acc,
               x1: (acc += r[seg.key]),
               fill: ENERGY_COLOURS[seg.key],
-              title: `layer ${layer} ${seg.label}: ${nj(r[seg.key])}`,
+              title: te('segmentTitle', { layer, segment: seg.label, value: nj(r[seg.key]) }),
             }));
             return (
               <g key={layer}>
@@ -127,7 +129,7 @@ export function EnergyView({
                   y1={y - 2}
                   y2={y + barH + 2}
                   strokeWidth={2}
-                  title={`all-FP8: ${nj(r.fp8)}`}
+                  title={te('fp8Title', { value: nj(r.fp8) })}
                 />
                 <RuleX
                   x={r.nvfp4}
@@ -137,7 +139,7 @@ export function EnergyView({
                   stroke={PALETTE.reference}
                   strokeWidth={2}
                   dash="3 2"
-                  title={`all-NVFP4: ${nj(r.nvfp4)}`}
+                  title={te('nvfp4Title', { value: nj(r.nvfp4) })}
                 />
               </g>
             );
@@ -146,8 +148,8 @@ export function EnergyView({
         <SwatchLegend
           className="mt-1 max-w-[520px]"
           items={[
-            { label: 'all-FP8', colour: PALETTE.ink, kind: 'tick' },
-            { label: 'all-NVFP4', colour: PALETTE.reference, kind: 'tick', dash: '3 2' },
+            { label: te('allFp8'), colour: PALETTE.ink, kind: 'tick' },
+            { label: te('allNvfp4'), colour: PALETTE.reference, kind: 'tick', dash: '3 2' },
             ...SEGMENTS.map((s) => ({ label: s.label, colour: ENERGY_COLOURS[s.key] })),
           ]}
         />
@@ -175,38 +177,38 @@ function EnergyTotals({
   const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
   return (
     <dl className="grid h-fit grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs tabular-nums" data-testid="energy-totals">
-      <dt>Energy (mixed)</dt>
+      <dt>{te('totals.energy')}</dt>
       <dd>{nj(hw.total.total)}</dd>
-      <dt>vs all-FP8</dt>
+      <dt>{te('totals.vsFp8')}</dt>
       <dd data-testid="energy-ratio-fp8">{formatPercent(hw.vsFp8 - 1)}</dd>
-      <dt>vs all-NVFP4</dt>
+      <dt>{te('totals.vsNvfp4')}</dt>
       <dd>{formatPercent(hw.vsNvfp4 - 1)}</dd>
-      <dt className="mt-2 font-semibold">Weight memory</dt>
+      <dt className="mt-2 font-semibold">{te('totals.memory')}</dt>
       <dd className="mt-2" data-testid="memory-mixed" data-bits={hw.weightBits.mixed}>
         {formatBits(hw.weightBits.mixed)}
       </dd>
-      <dt>all-FP8</dt>
+      <dt>{te('allFp8')}</dt>
       <dd>{formatBits(hw.weightBits.allFp8)}</dd>
-      <dt>all-NVFP4</dt>
+      <dt>{te('allNvfp4')}</dt>
       <dd>{formatBits(hw.weightBits.allNvfp4)}</dd>
-      <dt>saved vs FP8</dt>
+      <dt>{te('totals.saved')}</dt>
       <dd>{formatPercent(memSavedFp8)}</dd>
-      <dt>bits per weight</dt>
+      <dt>{te('totals.bits')}</dt>
       <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
       {measured && (
         <>
           <dt
             className="mt-2 font-semibold"
-            title="From the perplexity run: activation blocks as the unit chose them on the evaluation tokens, default parameters"
+            title={te('totals.measuredTitle')}
           >
-            Measured on evaluation
+            {te('totals.measured')}
           </dt>
           <dd className="mt-2" data-testid="energy-measured">
-            {formatPercent(measured.energyVsFp8 - 1)} vs FP8
+            {te('totals.measuredVsFp8', { pct: formatPercent(measured.energyVsFp8 - 1) })}
           </dd>
-          <dt>activation FP8 share</dt>
+          <dt>{te('totals.actShare')}</dt>
           <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>
-          <dt>tokens</dt>
+          <dt>{te('totals.tokens')}</dt>
           <dd>{measured.tokens.toLocaleString('en-US')}</dd>
         </>
       )}
