@@ -1,7 +1,7 @@
 // The explorer page's hooks: URL sync (open the link once, follow hash changes, keep the address bar
 // current), the theme, and the per-frame derivation (policy answer, masks, memory, energy: derive.ts) with
 // what the views read from it. Everything here reads the store; nothing writes it except through actions.
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { findTensor } from '../../core/fgmp/index';
 import { hwParams } from '../../core/hw/index';
 import type { EvaluateResult } from '../../core/pipeline/results';
@@ -81,6 +81,27 @@ function timedDerive(...args: Parameters<typeof deriveForBudget>): ReturnType<ty
   if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
   return d;
 }
+
+/**
+ * A value that keeps its identity while its content does not change (a memoised view then skips the render):
+ * each call of the returned function gives the previous value back when `same` says they are equal.
+ */
+function steady<T>(same: (a: T, b: T) => boolean): (value: T) => T {
+  let last: T | undefined;
+  let has = false;
+  return (value) => {
+    if (!has || (last !== value && !same(last as T, value))) {
+      last = value;
+      has = true;
+    }
+    return last as T;
+  };
+}
+
+const sameShares = (a: Map<string, number> | null, b: Map<string, number> | null) =>
+  a !== null && b !== null && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+const sameMask = (a: Uint8Array | null, b: Uint8Array | null) =>
+  a !== null && b !== null && a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** What a budget decides, recomputed on this thread on every slider move, and the selected tensor's part. */
 export function useDerived() {
@@ -170,8 +191,17 @@ export function useDerived() {
     [countScores, countSorted, derived, countIndex],
   );
   const selMask = countMask ?? (derived && selIndex >= 0 ? derived.masks[selIndex] : null);
-  // Copies so that React sees a change (the buffers are reused between slider moves).
-  const selMaskCopy = useMemo(() => (selMask ? selMask.slice() : null), [selMask, derived]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Copies so that React sees a change (the buffers are reused between slider moves), kept while equal.
+  const [keepMask] = useState(() => steady(sameMask));
+  const [keepWeights] = useState(() => steady(sameShares));
+  const [keepActs] = useState(() => steady(sameShares));
+  const selMaskCopy = useMemo(() => keepMask(selMask ? selMask.slice() : null), [selMask, derived]); // eslint-disable-line react-hooks/exhaustive-deps
+  const weightShare = useMemo(() => keepWeights(derived?.weightShare ?? null), [derived, keepWeights]);
+  const activationShare = useMemo(() => keepActs(derived?.activationShare ?? null), [derived, keepActs]);
+  const source = useMemo(
+    () => (fromProfile ? { kind: 'profile' as const, name: profile.name ?? '', origin: profile.origin } : null),
+    [fromProfile, profile.name, profile.origin],
+  );
   const selScores = useMemo(() => {
     if (!ranking || selIndex < 0) return null;
     const t = ranking.tensors[selIndex];
@@ -190,7 +220,10 @@ export function useDerived() {
     activationShares,
     nLayers: config?.nLayers ?? 0,
     /** Where the views' numbers come from: the profile (its name) or live calibration. */
-    source: fromProfile ? { kind: 'profile' as const, name: profile.name ?? '', origin: profile.origin } : null,
+    source,
+    /** derived's shares, the same Map while unchanged (a weight move leaves the activation heatmap alone). */
+    weightShare,
+    activationShare,
   };
 }
 
