@@ -2,6 +2,7 @@
 // heavy-tailed histogram, then FGMP's Fisher-weighted clipping of NVFP4 blocks.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
+import { Trans, useTranslation } from 'react-i18next';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
 import { Segmented, Select, Slider } from '../../views/inputs';
 import { ColorLegend, Heatmap, SEQUENTIAL } from '../../views/charts';
@@ -26,12 +27,11 @@ import {
   type IntBits,
 } from './calibrationModel';
 
-const BITS_OPTIONS: readonly { value: IntBits; label: string }[] = [
-  { value: 'int8', label: 'INT8 per tensor' },
-  { value: 'int4', label: 'INT4 per tensor' },
-];
+const BITS: readonly IntBits[] = ['int8', 'int4'];
 
 export function CalibrationLesson() {
+  const { t } = useTranslation('learn');
+  const bitsOptions = BITS.map((b) => ({ value: b, label: t(`calibration.bits.${b}`) }));
   const x = useMemo(() => calibrationSample(), []);
   const [bits, setBits] = useState<IntBits>('int8');
   const [percentile, setPercentile] = useState(99.9);
@@ -44,16 +44,24 @@ export function CalibrationLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          A quantizer&apos;s scale comes from a threshold T: values beyond ±T are clipped, values inside are rounded on
-          a grid of step T / qmax. A larger T wastes levels on rare outliers; a smaller one clips them. Here{' '}
-          <Num>{CALIB_SAMPLE.n}</Num> values from a Student-t distribution with <Num>{CALIB_SAMPLE.nu}</Num> degrees of
-          freedom (heavy tails, like activations) are calibrated four ways.
+          <Trans
+            t={t}
+            i18nKey="calibration.intro"
+            values={{ n: CALIB_SAMPLE.n, nu: CALIB_SAMPLE.nu }}
+            components={{ n: <Num /> }}
+          />
         </p>
       </Prose>
       <Controls>
-        <Segmented label="Quantizer" value={bits} options={BITS_OPTIONS} onChange={setBits} testId="calib-bits" />
+        <Segmented
+          label={t('calibration.quantizer')}
+          value={bits}
+          options={bitsOptions}
+          onChange={setBits}
+          testId="calib-bits"
+        />
         <Slider
-          label="Percentile"
+          label={t('calibration.percentile')}
           value={percentile}
           min={99}
           max={99.99}
@@ -68,10 +76,10 @@ export function CalibrationLesson() {
         <table className="text-sm" data-testid="calib-table">
           <thead>
             <tr className="border-b border-slate-300 text-left dark:border-slate-700">
-              <th className="px-2 py-1">Method</th>
-              <th className="px-2 py-1 text-right">Threshold T</th>
+              <th className="px-2 py-1">{t('calibration.table.method')}</th>
+              <th className="px-2 py-1 text-right">{t('calibration.table.threshold')}</th>
               <th className="px-2 py-1 text-right">T / absmax</th>
-              <th className="px-2 py-1 text-right">Clipped</th>
+              <th className="px-2 py-1 text-right">{t('calibration.table.clipped')}</th>
               <th className="px-2 py-1 text-right">MSE</th>
               <th className="px-2 py-1 text-right">SQNR</th>
             </tr>
@@ -88,7 +96,7 @@ export function CalibrationLesson() {
                     className="mr-2 inline-block h-2 w-4 align-middle"
                     style={{ background: METHOD_COLOURS[r.id] }}
                   />
-                  {r.label}
+                  {t(`calibration.method.${r.id}`, { p: percentile })}
                 </td>
                 <td className="px-2 py-0.5 text-right font-mono" data-testid={`threshold-${r.id}`}>
                   {sig(r.threshold)}
@@ -126,41 +134,40 @@ function CalibrationSummary({
   const mse = byId.mse;
   const kl = byId.kl;
   const klWorse = kl.metrics.mse > mse.metrics.mse;
+  const { t } = useTranslation('learn');
   return (
     <p data-testid="calib-summary">
-      The MSE search tries clip ratios from 1 down to{' '}
-      <Num>{sig(table.search.curve[table.search.curve.length - 1].alpha, 2)}</Num> and keeps{' '}
-      <Num testId="mse-alpha">{sig(table.search.alpha, 3)}</Num> of the largest value <Num>{sig(table.amax)}</Num>,
-      clipping <Num>{pct(mse.clippedShare, 2)}</Num> of the sample. KL compares the histogram of |x| with its{' '}
-      <Num>{table.levels}</Num>-level quantized version for every candidate threshold and keeps the most similar one,{' '}
-      <Num testId="kl-threshold">{sig(kl.threshold)}</Num>, which clips <Num>{pct(kl.clippedShare, 2)}</Num>. Its MSE is{' '}
-      <Num>{sig(kl.metrics.mse)}</Num>, {klWorse ? 'higher' : 'not higher'} than the MSE-optimal{' '}
-      <Num>{sig(mse.metrics.mse)}</Num>
-      {klWorse
-        ? ': KL matches the shape of the bulk of the distribution, while the squared error of the few clipped extreme values dominates the MSE.'
-        : ': here matching the shape of the distribution also keeps the squared error low.'}{' '}
-      {bits === 'int8' ? (
-        <>
-          With INT4&apos;s <Num>{INT4_LEVELS}</Num> positive levels the MSE-optimal ratio is{' '}
-          <Num testId="other-alpha">{sig(otherAlpha, 3)}</Num> instead: fewer levels make resolution dearer than the
-          tails.
-        </>
-      ) : (
-        <>
-          With INT8 the MSE-optimal ratio is <Num testId="other-alpha">{sig(otherAlpha, 3)}</Num>.
-        </>
-      )}
+      <Trans
+        t={t}
+        i18nKey={`calibration.summary.${klWorse ? 'klWorse' : 'klNotWorse'}`}
+        values={{
+          lowest: sig(table.search.curve[table.search.curve.length - 1].alpha, 2),
+          alpha: sig(table.search.alpha, 3),
+          amax: sig(table.amax),
+          mseClipped: pct(mse.clippedShare, 2),
+          levels: table.levels,
+          kl: sig(kl.threshold),
+          klClipped: pct(kl.clippedShare, 2),
+          klMse: sig(kl.metrics.mse),
+          mse: sig(mse.metrics.mse),
+        }}
+        components={{ n: <Num />, alpha: <Num testId="mse-alpha" />, kl: <Num testId="kl-threshold" /> }}
+      />{' '}
+      <Trans
+        t={t}
+        i18nKey={`calibration.summary.${bits === 'int8' ? 'otherInt4' : 'otherInt8'}`}
+        values={{ levels: INT4_LEVELS, alpha: sig(otherAlpha, 3) }}
+        components={{ n: <Num />, alpha: <Num testId="other-alpha" /> }}
+      />
     </p>
   );
 }
 
-const IMPORTANCE_OPTIONS: { value: Importance; label: string }[] = [
-  { value: 'large', label: 'large weights matter most' },
-  { value: 'small', label: 'small weights matter most' },
-  { value: 'random', label: 'independent of magnitude' },
-];
+const IMPORTANCE: readonly Importance[] = ['large', 'small', 'random'];
 
 function FisherClipping() {
+  const { t } = useTranslation('learn');
+  const importanceOptions = IMPORTANCE.map((v) => ({ value: v, label: t(`calibration.fisher.importance.${v}`) }));
   const w = useMemo(() => fisherWeights(), []);
   const [importance, setImportance] = useState<Importance>('large');
   const fisher = useMemo(() => syntheticFisher(w, importance), [w, importance]);
@@ -173,47 +180,65 @@ function FisherClipping() {
   const argmin = (a: Float64Array) => grid[a.indexOf(Math.min(...a))];
   const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
   return (
-    <Section title="Fisher-weighted clipping (what FGMP does)">
+    <Section title={t('calibration.fisher.title')}>
       <Prose>
         <p>
-          Plain MSE treats every weight alike. FGMP weighs each weight&apos;s squared error by its Fisher information F
-          (how much the loss reacts to it) and, for every <Num>{NVFP4_BLOCK}</Num>-element NVFP4 block, picks the clip
-          ratio α from <Num>{grid[0].toFixed(2)}</Num> down to <Num>{grid[grid.length - 1].toFixed(2)}</Num> that
-          minimises Σ F·(w − Q(w; α))². No model is loaded here, so F is a synthetic importance vector over a seeded{' '}
-          <Num>{rows}</Num>×<Num>{cols}</Num> weight tensor; the explorer does this with a real model&apos;s Fisher.
+          <Trans
+            t={t}
+            i18nKey="calibration.fisher.intro"
+            values={{
+              block: NVFP4_BLOCK,
+              from: grid[0].toFixed(2),
+              to: grid[grid.length - 1].toFixed(2),
+              rows,
+              cols,
+            }}
+            components={{ n: <Num /> }}
+          />
         </p>
       </Prose>
       <Controls>
         <Select
-          label="Synthetic importance"
+          label={t('calibration.fisher.importanceLabel')}
           value={importance}
-          options={IMPORTANCE_OPTIONS}
+          options={importanceOptions}
           onChange={setImportance}
           testId="importance"
         />
       </Controls>
       <p className="max-w-3xl text-sm" data-testid="fisher-text">
-        With every block at the same ratio, plain MSE is lowest at α ={' '}
-        <Num testId="curve-mse-alpha">{argmin(r.curve.mse).toFixed(2)}</Num> and the Fisher-weighted MSE at α ={' '}
-        <Num testId="curve-fisher-alpha">{argmin(r.curve.fisherMse).toFixed(2)}</Num>. Searched per block, MSE clipping
-        picks a mean ratio of <Num testId="mean-mse-ratio">{mean(r.mse.ratios).toFixed(3)}</Num> and Fisher clipping{' '}
-        <Num testId="mean-fisher-ratio">{mean(r.fisher.ratios).toFixed(3)}</Num>. The weighted error is{' '}
-        <Num testId="weighted-none">{sig(r.none.weighted)}</Num> without clipping,{' '}
-        <Num testId="weighted-mse">{sig(r.mse.weighted)}</Num> with MSE clipping and{' '}
-        <Num testId="weighted-fisher">{sig(r.fisher.weighted)}</Num> with Fisher clipping, whose plain MSE is{' '}
-        <Num>{sig(r.fisher.mse)}</Num> (MSE clipping: <Num>{sig(r.mse.mse)}</Num>).
+        <Trans
+          t={t}
+          i18nKey="calibration.fisher.result"
+          values={{
+            curveMse: argmin(r.curve.mse).toFixed(2),
+            curveFisher: argmin(r.curve.fisherMse).toFixed(2),
+            meanMse: mean(r.mse.ratios).toFixed(3),
+            meanFisher: mean(r.fisher.ratios).toFixed(3),
+            none: sig(r.none.weighted),
+            mse: sig(r.mse.weighted),
+            fisher: sig(r.fisher.weighted),
+            fisherMse: sig(r.fisher.mse),
+            mseMse: sig(r.mse.mse),
+          }}
+          components={{
+            n: <Num />,
+            curveMse: <Num testId="curve-mse-alpha" />,
+            curveFisher: <Num testId="curve-fisher-alpha" />,
+            meanMse: <Num testId="mean-mse-ratio" />,
+            meanFisher: <Num testId="mean-fisher-ratio" />,
+            none: <Num testId="weighted-none" />,
+            mse: <Num testId="weighted-mse" />,
+            fisher: <Num testId="weighted-fisher" />,
+          }}
+        />
       </p>
       <div className="flex flex-wrap items-start gap-6">
         <ClipCurves grid={grid} mse={r.curve.mse} fisherMse={r.curve.fisherMse} />
         <div className="flex flex-col gap-2">
-          <span className="text-sm font-medium">Chosen α per block (rows × blocks)</span>
+          <span className="text-sm font-medium">{t('calibration.fisher.chosen')}</span>
           <div className="flex flex-wrap gap-4">
-            {(
-              [
-                ['mse', 'MSE', 'MSE'],
-                ['fisher', 'Fisher-weighted MSE', 'Fisher-weighted'],
-              ] as const
-            ).map(([id, by, caption]) => (
+            {(['mse', 'fisher'] as const).map((id) => (
               <figure key={id} className="flex flex-col gap-1 text-xs">
                 <Heatmap
                   values={r[id].ratios}
@@ -221,21 +246,31 @@ function FisherClipping() {
                   cols={blocksPerRow}
                   cell={14}
                   color={ratioColor}
-                  label={`Clip ratio chosen per block by ${by}`}
+                  label={t(`calibration.fisher.mapAria.${id}`)}
                   testId={`ratios-${id}`}
                 />
-                <figcaption>{caption}</figcaption>
+                <figcaption>{t(`calibration.fisher.mapCaption.${id}`)}</figcaption>
               </figure>
             ))}
           </div>
-          <ColorLegend scale={ratioScale} title="clip ratio α (viridis)" width={200} tickFormat={(v) => v.toFixed(2)} />
+          <ColorLegend
+            scale={ratioScale}
+            title={t('calibration.fisher.legend')}
+            width={200}
+            tickFormat={(v) => v.toFixed(2)}
+          />
         </div>
       </div>
       <p className="text-sm">
-        <a className="text-sky-800 underline dark:text-sky-300" href={explorerHash(0.3, { view: 'clipping' })}>
-          Open the explorer with Fisher clipping
-        </a>{' '}
-        to see the clipping curves of a real model&apos;s tensors.
+        <Trans
+          t={t}
+          i18nKey="calibration.fisher.link"
+          components={{
+            link: (
+              <a className="text-sky-800 underline dark:text-sky-300" href={explorerHash(0.3, { view: 'clipping' })} />
+            ),
+          }}
+        />
       </p>
     </Section>
   );

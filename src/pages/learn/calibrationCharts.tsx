@@ -1,6 +1,7 @@
 // Lesson 6's charts: the sample histogram with each method's thresholds, MSE against the threshold, and
 // the clipping curves of the Fisher-weighted tensor.
 import * as d3 from 'd3';
+import { useTranslation } from 'react-i18next';
 import { Axis, Dots, Key, Line, OKABE_ITO, Plot, RuleX } from '../../views/charts';
 import { sig } from './fmt';
 import type { CalibrationTable } from './calibrationModel';
@@ -12,14 +13,9 @@ export const METHOD_COLOURS: Record<string, string> = {
   percentile: OKABE_ITO.green,
 };
 export const METHOD_DASH: Record<string, string> = { absmax: '', mse: '6 3', kl: '2 3', percentile: '8 3 2 3' };
-export const METHOD_LABEL: Record<string, string> = {
-  absmax: 'absmax',
-  mse: 'MSE-optimal',
-  kl: 'KL (saturate)',
-  percentile: 'percentile',
-};
 
 export function Histogram({ x, rows, amax }: { x: Float32Array; rows: CalibrationTable['rows']; amax: number }) {
+  const { t } = useTranslation('learn');
   const width = 900;
   const height = 260;
   const m = { l: 50, r: 20, t: 30, b: 40 };
@@ -36,19 +32,19 @@ export function Histogram({ x, rows, amax }: { x: Float32Array; rows: Calibratio
   return (
     <Plot
       margin={{ left: m.l, bottom: m.b }}
-      x={{ scale: xs, ticks: 10, label: 'value' }}
+      x={{ scale: xs, ticks: 10, label: t('calibration.histogram.x') }}
       y={{
         scale: ys,
         tickValues: [1, 10, 100, 1000, 10000].filter((v) => v <= maxCount * 1.2),
         tickFormat: (v) => String(v),
-        label: 'count (log)',
+        label: t('calibration.histogram.y'),
         labelOffset: 38,
       }}
       responsive
       width={width}
       height={height}
       className="w-full max-w-5xl"
-      label="Histogram of the sample with the thresholds of each method"
+      label={t('calibration.histogram.aria')}
       testId="calib-histogram"
     >
       {bins.map((b, i) =>
@@ -85,7 +81,7 @@ export function Histogram({ x, rows, amax }: { x: Float32Array; rows: Calibratio
         step={210}
         fontSize={11}
         items={rows.map((r) => ({
-          label: METHOD_LABEL[r.id],
+          label: t(`calibration.key.${r.id}`),
           colour: METHOD_COLOURS[r.id],
           kind: 'line' as const,
           dash: METHOD_DASH[r.id],
@@ -104,6 +100,7 @@ export function MseCurve({
   amax: number;
   rows: CalibrationTable['rows'];
 }) {
+  const { t } = useTranslation('learn');
   const width = 560;
   const height = 240;
   const m = { l: 60, r: 14, t: 10, b: 40 };
@@ -128,7 +125,7 @@ export function MseCurve({
         viewBox={`0 0 ${width} ${height}`}
         className="w-full max-w-xl"
         role="img"
-        aria-label="Mean squared error against the clipping threshold"
+        aria-label={t('calibration.mseCurve.aria')}
       >
         <path d={path} fill="none" stroke="currentColor" strokeWidth={1.5} />
         {rows.map((r) =>
@@ -149,25 +146,32 @@ export function MseCurve({
           transform={`translate(0,${height - m.b})`}
           tickValues={[0.5, 1, 2, 5, 10, 20, 50, 100].filter((v) => v >= xs.domain()[0] && v <= xs.domain()[1])}
           tickFormat={(v) => sig(v, 2)}
-          label="threshold T (log)"
+          label={t('calibration.mseCurve.x')}
         />
-        <Axis scale={ys} orient="left" transform={`translate(${m.l},0)`} label="MSE (log)" labelOffset={46} />
+        <Axis
+          scale={ys}
+          orient="left"
+          transform={`translate(${m.l},0)`}
+          label={t('calibration.mseCurve.y')}
+          labelOffset={46}
+        />
       </svg>
       <figcaption className="text-xs text-slate-600 dark:text-slate-400">
-        MSE of the quantized sample against the threshold; dots: the four methods.
+        {t('calibration.mseCurve.caption')}
       </figcaption>
     </figure>
   );
 }
 
 export function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Float64Array; fisherMse: Float64Array }) {
+  const { t } = useTranslation('learn');
   const width = 460;
   const height = 240;
   const m = { l: 50, r: 14, t: 28, b: 40 };
   const norm = (a: Float64Array) => Array.from(a, (v) => v / a[0]);
   const series = [
     { label: 'MSE', data: norm(mse), color: OKABE_ITO.blue, dash: '' },
-    { label: 'Fisher-weighted MSE', data: norm(fisherMse), color: OKABE_ITO.vermillion, dash: '6 3' },
+    { label: t('calibration.clipCurves.fisher'), data: norm(fisherMse), color: OKABE_ITO.vermillion, dash: '6 3' },
   ];
   const all = series.flatMap((s) => s.data).filter(Number.isFinite);
   const xs = d3
@@ -181,13 +185,13 @@ export function ClipCurves({ grid, mse, fisherMse }: { grid: number[]; mse: Floa
   return (
     <Plot
       margin={{ left: m.l, bottom: m.b }}
-      x={{ scale: xs, ticks: 6, label: 'clip ratio α (all blocks)' }}
-      y={{ scale: ys, ticks: 5, label: 'relative to α = 1', labelOffset: 38 }}
+      x={{ scale: xs, ticks: 6, label: t('calibration.clipCurves.x') }}
+      y={{ scale: ys, ticks: 5, label: t('calibration.clipCurves.y'), labelOffset: 38 }}
       responsive
       width={width}
       height={height}
       className="w-full max-w-md"
-      label="Relative MSE and Fisher-weighted MSE against the clip ratio"
+      label={t('calibration.clipCurves.aria')}
     >
       {series.map((s) => {
         const best = s.data.indexOf(Math.min(...s.data));

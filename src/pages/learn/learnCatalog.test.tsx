@@ -11,6 +11,7 @@ import { TruncationLesson } from './TruncationLesson';
 import { UniformLesson } from './UniformLesson';
 import { GranularityLesson } from './GranularityLesson';
 import { OutliersLesson } from './OutliersLesson';
+import { CalibrationLesson } from './CalibrationLesson';
 
 function leaves(node: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (node !== null && typeof node === 'object') {
@@ -27,6 +28,7 @@ const PAGES: [string, ComponentType][] = [
   ['uniform', UniformLesson],
   ['granularity', GranularityLesson],
   ['outliers', OutliersLesson],
+  ['calibration', CalibrationLesson],
 ];
 
 afterAll(() => i18n.changeLanguage('en'));
