@@ -5,6 +5,10 @@ import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import { Axis, ColorLegend, HeatCells, PALETTE, shareColour } from './charts';
 import { tensorKey } from '../store/derive';
+import { i18n } from '../i18n';
+
+const th = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`explorer:heatmapChart.${key}`, values);
 
 export { shareColour };
 
@@ -17,7 +21,7 @@ export function ShareLegend({ label }: { label: string }) {
       width={200}
       tickValues={[0, 0.25, 0.5, 0.75, 1]}
       tickFormat={(t) => `${Math.round(t * 100)}%`}
-      description="colour scale from 0% (dark purple) to 100% (yellow)"
+      description={th('legendDescription')}
     />
   );
 }
@@ -110,12 +114,15 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
 
   const describe = (layer: number, proj: Projection) => {
     const s = shares.get(tensorKey(layer, proj));
-    if (s === undefined) return `layer ${layer} ${proj}: no data`;
+    if (s === undefined) return th('noData', { layer, proj });
     const n = blocks?.get(tensorKey(layer, proj));
     const count =
-      n !== undefined ? ` (${Math.round(s * n).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} blocks)` : '';
+      n !== undefined
+        ? th('count', { k: Math.round(s * n).toLocaleString('en-US'), n: n.toLocaleString('en-US') })
+        : '';
     const pin = pinned?.get(tensorKey(layer, proj));
-    return `layer ${layer} ${proj}: ${(s * 100).toFixed(1)}% FP8${count}${pin ? `, pinned ${pin.toUpperCase()}` : ''}`;
+    const pinText = pin ? th('pinned', { format: pin.toUpperCase() }) : '';
+    return th('cell', { layer, proj, pct: (s * 100).toFixed(1), count, pin: pinText });
   };
 
   const onKey = (e: KeyboardEvent) => {
@@ -146,7 +153,7 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
         width={width}
         height={height}
         role="grid"
-        aria-label={`FP8 share of ${kind === 'weights' ? 'weight' : 'activation'} blocks per layer and projection`}
+        aria-label={th(kind === 'weights' ? 'gridWeights' : 'gridActivations')}
         onKeyDown={onKey}
         className="block"
       >
@@ -158,7 +165,7 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
             x={x}
             y={y}
             rowLabel={(layer) => `L${layer}`}
-            rowProps={(layer) => ({ role: 'row', 'aria-label': `layer ${layer}` })}
+            rowProps={(layer) => ({ role: 'row', 'aria-label': th('row', { layer }) })}
             fill={(layer, proj) => {
               const s = shares.get(tensorKey(layer, proj));
               return s === undefined ? 'transparent' : shareColour(s);
