@@ -1,6 +1,7 @@
 // Every 16-value block of the selected tensor as one cell: FP8 vs NVFP4, or the policy's score on a log
 // scale. Canvas (one pixel per block, scaled), wheel/keys zoom, drag pans, hover/click/arrows inspect.
 import {
+  memo,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -9,6 +10,7 @@ import {
   type PointerEvent,
   type WheelEvent,
 } from 'react';
+import { useTranslation } from 'react-i18next';
 import type * as d3 from 'd3';
 import type { TensorDetail } from '../core/pipeline/results';
 import { ColorLegend, PALETTE, SwatchLegend } from './charts';
@@ -36,7 +38,11 @@ export interface BlockGridProps {
 const W = 560;
 const H = 300;
 
-export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelectBlock }: BlockGridProps) {
+/** Memoised: an activation-budget move (or a weight move that leaves this tensor's mask as it was) skips it. */
+export const BlockGrid = memo(BlockGridView);
+
+function BlockGridView({ detail, mask, scores, colour, selectedBlock, onSelectBlock }: BlockGridProps) {
+  const { t } = useTranslation('explorer');
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const bpr = blockGrid(detail.rows, detail.cols).blocksPerRow;
   const rows = detail.rows;
@@ -133,7 +139,7 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
             data-fp8-blocks={fp8Count}
             tabIndex={0}
             role="img"
-            aria-label={`Block grid of layer ${detail.layer} ${detail.proj}: ${rows} rows × ${bpr} blocks, ${fp8Count} in FP8. Arrow keys select a block, + and − zoom, 0 resets.`}
+            aria-label={t('blockGrid.label', { layer: detail.layer, proj: detail.proj, rows, bpr, fp8: fp8Count })}
             style={{ width: W, maxWidth: '100%', height: 'auto', aspectRatio: `${W} / ${H}`, touchAction: 'none' }}
             className="cursor-crosshair rounded border border-slate-300 outline-none focus-visible:ring-2 focus-visible:ring-amber-500 dark:border-slate-600"
             onWheel={onWheel}
@@ -145,12 +151,11 @@ export function BlockGrid({ detail, mask, scores, colour, selectedBlock, onSelec
           />
           <div className="mt-1 flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
             <span>
-              rows 0–{rows - 1} (output features) ↓ · block columns 0–{bpr - 1} ({BLOCK_SIZE} inputs each) → · zoom{' '}
-              {view.k.toFixed(1)}×
+              {t('blockGrid.axes', { lastRow: rows - 1, lastCol: bpr - 1, size: BLOCK_SIZE, zoom: view.k.toFixed(1) })}
             </span>
             {view.k > 1 && (
               <button type="button" className="btn-ghost" onClick={() => setView({ k: 1, tx: 0, ty: 0 })}>
-                Reset zoom
+                {t('blockGrid.resetZoom')}
               </button>
             )}
           </div>
@@ -169,20 +174,21 @@ function BlockLegend({
   colour: 'precision' | 'score';
   scoreScale: d3.ScaleSequential<string> | null;
 }) {
+  const { t } = useTranslation('explorer');
   if (colour === 'precision' || !scoreScale)
     return (
       <SwatchLegend
         className="mt-1"
         items={[
-          { label: 'FP8 E4M3 (8 bits/value)', colour: FP8_COLOUR },
-          { label: 'NVFP4 (4.5 bits/value)', colour: NVFP4_COLOUR },
+          { label: t('blockGrid.fp8'), colour: FP8_COLOUR },
+          { label: t('blockGrid.nvfp4'), colour: NVFP4_COLOUR },
         ]}
       />
     );
   return (
     <ColorLegend
       scale={scoreScale}
-      title="block score (log scale)"
+      title={t('blockGrid.score')}
       width={200}
       tickFormat={(v) => v.toExponential(0)}
     />
@@ -200,12 +206,9 @@ function BlockInfo({
   mask: Uint8Array;
   scores: Float64Array;
 }) {
+  const { t } = useTranslation('explorer');
   if (block === null || block >= mask.length)
-    return (
-      <p className="w-64 text-xs text-slate-600 dark:text-slate-400">
-        Hover over a block to see its values, score and clip ratio; click to select it (its clipping curve follows).
-      </p>
-    );
+    return <p className="w-64 text-xs text-slate-600 dark:text-slate-400">{t('blockGrid.hint')}</p>;
   const { row: r, col: c, start, end } = blockSpan(blockGrid(detail.rows, detail.cols), block);
   const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 0.01 ? x.toFixed(4) : x.toExponential(2));
   const rowsOut = [];
@@ -213,19 +216,20 @@ function BlockInfo({
   return (
     <div className="w-72 text-xs" data-testid="block-info">
       <div className="font-semibold">
-        Block {block} · row {r} · inputs {c * BLOCK_SIZE}–{c * BLOCK_SIZE + (end - start) - 1}
+        {t('blockGrid.block', { block, row: r, first: c * BLOCK_SIZE, last: c * BLOCK_SIZE + (end - start) - 1 })}
       </div>
       <div>
-        Precision: <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b> ·
-        score {scores[block].toExponential(3)} · clip ratio {detail.clipRatio[block].toFixed(2)}
+        {t('blockGrid.precision')}
+        <b style={{ color: mask[block] ? FP8_COLOUR : NVFP4_COLOUR }}>{mask[block] ? 'FP8' : 'NVFP4'}</b>
+        {t('blockGrid.scoreClip', { score: scores[block].toExponential(3), clip: detail.clipRatio[block].toFixed(2) })}
       </div>
       {detail.weight.length === 0 ? (
-        <p className="mt-1 text-slate-600 dark:text-slate-400">From a profile: no weights to show.</p>
+        <p className="mt-1 text-slate-600 dark:text-slate-400">{t('blockGrid.noWeights')}</p>
       ) : (
         <table className="mt-1 w-full tabular-nums">
           <thead>
             <tr className="text-left text-slate-500">
-              <th className="font-normal">value</th>
+              <th className="font-normal">{t('blockGrid.value')}</th>
               <th className="font-normal">NVFP4</th>
               <th className="font-normal">FP8</th>
               {detail.fisher && <th className="font-normal">Fisher</th>}

@@ -1,6 +1,6 @@
 // The instruments' panel parts (issue 14): the heatmap's pin mode and pin marks, and the A/B comparison
 // panel (configuration B's controls, both weight heatmaps, the difference heatmap, both figures).
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EvaluateResult } from '../../core/pipeline/results';
 import { select } from '../../store/actions';
@@ -39,7 +39,8 @@ export function usePinned(d: Pick<Derivation, 'ranking' | 'instrument'>): Map<st
 /** A heatmap click in pin mode cycles the tensor's pin; otherwise it selects the tensor. */
 export function useCellAction(): (layer: number, proj: Parameters<typeof select>[1]) => void {
   const pinMode = useInstruments((s) => s.pinMode);
-  return (l, p) => (pinMode ? cyclePinAt(l, p) : select(l, p));
+  // Stable while the mode is: the memoised heatmap skips slider moves that leave its shares alone.
+  return useCallback((l, p) => (pinMode ? cyclePinAt(l, p) : select(l, p)), [pinMode]);
 }
 
 export function PinModeToggle() {

@@ -1,5 +1,6 @@
 // The explorer's five view panels (heatmaps, block grid, clipping, energy and memory, trade-off): each reads
 // the store and the page's derivation and hands plain props to a view in src/views.
+import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PROJECTIONS, type Projection } from '../../core/model/types';
 import { SWEEP_BUDGETS } from '../../store/controller';
@@ -73,10 +74,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
       actions={<PinModeToggle />}
       explain={t('heatmap.explain')}
     >
-      <FromProfile
-        source={d.source}
-        what={t('heatmap.fromProfile')}
-      />
+      <FromProfile source={d.source} what={t('heatmap.fromProfile')} />
       {derived ? (
         <div className="flex flex-wrap gap-6" data-testid="heatmaps">
           <div>
@@ -84,7 +82,7 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
             <LayerHeatmap
               kind="weights"
               nLayers={d.nLayers}
-              shares={derived.weightShare}
+              shares={d.weightShare ?? derived.weightShare}
               blocks={d.blocksPerTensor}
               selected={sel}
               pinned={pinned}
@@ -98,9 +96,9 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
             <LayerHeatmap
               kind="activations"
               nLayers={d.nLayers}
-              shares={derived.activationShare}
+              shares={d.activationShare ?? derived.activationShare}
               selected={sel}
-              onSelect={(l, p) => select(l, p)}
+              onSelect={select}
             />
           </div>
           <ShareLegend label={t('heatmap.legend')} />
@@ -119,6 +117,10 @@ export function BlocksPanel({ d }: { d: Derivation }) {
   const tensors = Array.from({ length: d.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat();
   const scores = d.selScores ?? profileScores;
   const selected = tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection);
+  const onSelectBlock = useCallback(
+    (b: number | null) => select(sel.layer, sel.projection, b),
+    [sel.layer, sel.projection],
+  );
   return (
     <Panel
       id="blocks"
@@ -159,10 +161,7 @@ export function BlocksPanel({ d }: { d: Derivation }) {
         </>
       }
     >
-      <FromProfile
-        source={d.source}
-        what={t('blocks.fromProfile')}
-      />
+      <FromProfile source={d.source} what={t('blocks.fromProfile')} />
       {data && d.selMask && scores ? (
         <BlockGrid
           key={`${data.layer}/${data.proj}`}
@@ -171,7 +170,7 @@ export function BlocksPanel({ d }: { d: Derivation }) {
           scores={scores}
           colour={blockColour}
           selectedBlock={sel.block}
-          onSelectBlock={(b) => select(sel.layer, sel.projection, b)}
+          onSelectBlock={onSelectBlock}
         />
       ) : detail.error ? (
         <ErrorBox>{detail.error}</ErrorBox>
@@ -210,16 +209,8 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
   const hw = d.derived?.hardware;
   const c = ppl.current;
   return (
-    <Panel
-      id="energy"
-      title={t(VIEW_TITLES.energy)}
-      exportName="fgmp-energy"
-      explain={t('energy.explain')}
-    >
-      <FromProfile
-        source={d.source}
-        what={t('energy.fromProfile')}
-      />
+    <Panel id="energy" title={t(VIEW_TITLES.energy)} exportName="fgmp-energy" explain={t('energy.explain')}>
+      <FromProfile source={d.source} what={t('energy.fromProfile')} />
       {hw ? (
         <EnergyView
           preset={preset}
