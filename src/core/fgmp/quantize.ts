@@ -117,13 +117,13 @@ export function quantizeWeight(
   const granularity = options.fp8Scale ?? 'tensor';
   const { values: qHi, scales: fp8Scales } =
     granularity === 'tensor'
-      ? quantizeE4M3Fast(w, { rowLength: cols, scale: fp8Scale(amax) })
+      ? quantizeE4M3Fast(w, { rowLength: cols, scale: fp8Scale(amax), codes: false })
       : fakeQuantFp8(w, rows, cols, granularity);
   const clipRatio = new Float32Array(grid.blockCount);
 
   if (mode === 'none') {
     clipRatio.fill(1);
-    const qLo = quantizeNvfp4Fast(w, { rowLength: cols, tensorScale }).values;
+    const qLo = quantizeNvfp4Fast(w, { rowLength: cols, tensorScale, codes: false }).values;
     return {
       rows,
       cols,
@@ -143,6 +143,7 @@ export function quantizeWeight(
   const r = nvfp4ClipSearch(w, cols, tensorScale, {
     fisher: f32Fisher,
     amax,
+    codes: false,
     grid: clipGrid,
     fisherObjective: clipNeedsFisher(mode),
     sweep: mode.endsWith('-sweep'),

@@ -20,8 +20,16 @@ export function finiteAbsMaxFast(x: Float32Array): number {
   return k ? k.absMax(x) : finiteAbsMax(x);
 }
 
+/**
+ * Kernel-only option: `codes: false` leaves the element codes out (result codes empty): a caller that
+ * keeps only the values saves allocating and copying one byte per element.
+ */
+export interface CodesOption {
+  codes?: boolean;
+}
+
 /** quantizeNvfp4 through the kernel for 16-element blocks and one tensor scale (else the TS path). */
-export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): Nvfp4Result {
+export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options & CodesOption = {}): Nvfp4Result {
   const k = weightKernels();
   const blockSize = options.blockSize ?? 16;
   const ts = options.tensorScale;
@@ -38,7 +46,7 @@ export function quantizeNvfp4Fast(x: Float32Array, options: Nvfp4Options = {}): 
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
   const out = {
     values,
-    codes: new Uint8Array(x.length),
+    codes: new Uint8Array(options.codes === false ? 0 : x.length),
     scaleCodes: new Uint8Array(layout.blocks),
     scales: new Float32Array(layout.blocks),
   };
@@ -60,7 +68,11 @@ function blockScalesOf(codes: Uint8Array): Float32Array {
 }
 
 /** quantizeFp8 (E4M3) through the kernel; E5M2 takes the TS path. */
-export function quantizeFp8Fast(x: Float32Array, kind: 'e4m3' | 'e5m2' = 'e4m3', options: Fp8Options = {}): Fp8Result {
+export function quantizeFp8Fast(
+  x: Float32Array,
+  kind: 'e4m3' | 'e5m2' = 'e4m3',
+  options: Fp8Options & CodesOption = {},
+): Fp8Result {
   const k = weightKernels();
   if (!k || kind !== 'e4m3') return quantizeFp8(x, kind, options);
   const layout = blockLayout(x.length, Math.max(1, options.rowLength ?? x.length), options.rowLength);
@@ -70,12 +82,12 @@ export function quantizeFp8Fast(x: Float32Array, kind: 'e4m3' | 'e5m2' = 'e4m3',
     if (!(s > 0) || !Number.isFinite(s)) throw new RangeError(`FP8 scales must be positive finite, got ${s}`);
   const values = options.out ?? new Float32Array(x.length);
   if (values.length !== x.length) throw new RangeError(`out has length ${values.length}, expected ${x.length}`);
-  const codes = new Uint8Array(x.length);
+  const codes = new Uint8Array(options.codes === false ? 0 : x.length);
   if (rows > 0) k.fp8(x, rowLength, scales.length > 1 ? scales : Float32Array.of(scales[0]), values, codes);
   return { values, codes, scales };
 }
 
-export function quantizeE4M3Fast(x: Float32Array, options: Fp8Options = {}): Fp8Result {
+export function quantizeE4M3Fast(x: Float32Array, options: Fp8Options & CodesOption = {}): Fp8Result {
   return quantizeFp8Fast(x, 'e4m3', options);
 }
 
@@ -120,7 +132,7 @@ export function nvfp4ClipSearch(
   x: Float32Array,
   rowLength: number,
   tensorScale: number,
-  options: ClipSearchOptions & { fisher?: Float32Array; amax?: number },
+  options: ClipSearchOptions & CodesOption & { fisher?: Float32Array; amax?: number },
   out?: Float32Array,
 ): ClipSearchQuantized {
   const layout = blockLayout(x.length, 16, rowLength);
@@ -133,7 +145,7 @@ export function nvfp4ClipSearch(
   if (k && grid.length <= 64) {
     const o = {
       values,
-      codes: new Uint8Array(x.length),
+      codes: new Uint8Array(options.codes === false ? 0 : x.length),
       scaleCodes: new Uint8Array(layout.blocks),
       scales: new Float32Array(layout.blocks),
       gridIndex: new Uint8Array(layout.blocks),

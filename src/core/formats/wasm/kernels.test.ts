@@ -134,7 +134,11 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
     const ties: number[] = [];
     for (let c = 0; c < 126; c++) {
       const t = Math.fround(((E4M3_TABLE[c] + E4M3_TABLE[c + 1]) / 2) * s);
-      ties.push(t, nextUp(t), nextDown(t), -t);
+      // Exact ties, and 1..4 ulps either side: the reciprocal path redoes lanes within 3 ulps of a midpoint.
+      let up = t;
+      let down = t;
+      ties.push(t, -t);
+      for (let k = 1; k <= 4; k++) ties.push((up = nextUp(up)), (down = nextDown(down)));
     }
     for (const [rows, cols] of [
       [9, 172],
@@ -142,7 +146,8 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
       [1, 5],
     ] as const) {
       const x = nastyTensor(rows * cols, cols + 7, ties);
-      for (const opts of [{ scale: s }, {}, { rowLength: cols, perRow: true }, { rowLength: cols, scale: 1e-30 }]) {
+      // 1e-39 is a float32 subnormal: its reciprocal overflows, so that scale takes the dividing kernel.
+      for (const opts of [{ scale: s }, {}, { rowLength: cols, perRow: true }, { rowLength: cols, scale: 1e-30 }, { scale: 1e-39 }]) {
         const a = quantizeFp8(x, 'e4m3', opts);
         const b = quantizeE4M3Fast(x, opts);
         expect(bits(b.values)).toEqual(bits(a.values));
@@ -205,4 +210,38 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
               }
     }
   }, 120_000);
+  it('code table: subnormal block amaxes fall back to the exact rounding; an amax hint and codes: false change nothing else', () => {
+    // Only float32 subnormals: the default tensor scale is the smallest float32, and the code table's
+    // buckets (2^19 ulps) would hold many block-scale boundaries, so it stops and code_from_p takes over.
+    const u = lcg(77);
+    const tiny = Float32Array.from({ length: 12 * 160 }, () => (u() - 0.5) * 2e-41);
+    nvfp4Same(tiny, { rowLength: 160 });
+    expect(kernels!['table'].keyHi).toBeLessThan(0x7f800000 >>> 19);
+    const grid = [1, 0.9, 0.8, 0.7, 0.6, 0.5];
+    for (const x of [tiny, nastyTensor(12 * 160, 5)]) {
+      const ts = nvfp4TensorScale(finiteAbsMax(x));
+      const fisher = Float32Array.from({ length: x.length }, () => u());
+      for (const sweep of [false, true]) {
+        const opts = { fisher, grid, fisherObjective: true, sweep };
+        const ref = nvfp4ClipSearchReference(x, 160, ts, opts);
+        const plain = nvfp4ClipSearch(x, 160, ts, opts);
+        const hinted = nvfp4ClipSearch(x, 160, ts, { ...opts, amax: finiteAbsMax(x), codes: false });
+        for (const got of [plain, hinted]) {
+          expect(Array.from(got.scaleCodes)).toEqual(Array.from(ref.scaleCodes));
+          expect(Array.from(got.gridIndex)).toEqual(Array.from(ref.gridIndex));
+          expect(Array.from(got.curveFisher)).toEqual(Array.from(ref.curveFisher));
+        }
+        expect(bits(hinted.values)).toEqual(bits(plain.values));
+        expect(hinted.codes.length).toBe(0);
+      }
+    }
+    const x = nastyTensor(9 * 172, 8);
+    const full = quantizeE4M3Fast(x, { rowLength: 172 });
+    const valuesOnly = quantizeE4M3Fast(x, { rowLength: 172, codes: false });
+    expect(bits(valuesOnly.values)).toEqual(bits(full.values));
+    expect(valuesOnly.codes.length).toBe(0);
+    const n = quantizeNvfp4Fast(x, { rowLength: 172, codes: false });
+    expect(bits(n.values)).toEqual(bits(quantizeNvfp4(x, { rowLength: 172 }).values));
+    expect(n.codes.length).toBe(0);
+  });
 });

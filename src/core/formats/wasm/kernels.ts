@@ -182,7 +182,7 @@ export class WeightKernels {
     }
   }
 
-  /** Copies element results (values f32 and codes u8) of a chunk back into full-size arrays. */
+  /** Copies element results (values f32 and codes u8; codes skipped when empty) of a chunk back into full-size arrays. */
   private collectElements(
     rows: number,
     r0: number,
@@ -195,13 +195,13 @@ export class WeightKernels {
     if (stride === rowLength) {
       const n = rows * rowLength;
       values.set(this.f32.subarray(p.out >> 2, (p.out >> 2) + n), r0 * rowLength);
-      codes.set(this.u8.subarray(p.codes, p.codes + n), r0 * rowLength);
+      if (codes.length) codes.set(this.u8.subarray(p.codes, p.codes + n), r0 * rowLength);
       return;
     }
     for (let r = 0; r < rows; r++) {
       const o = r * stride;
       values.set(this.f32.subarray((p.out >> 2) + o, (p.out >> 2) + o + rowLength), (r0 + r) * rowLength);
-      codes.set(this.u8.subarray(p.codes + o, p.codes + o + rowLength), (r0 + r) * rowLength);
+      if (codes.length) codes.set(this.u8.subarray(p.codes + o, p.codes + o + rowLength), (r0 + r) * rowLength);
     }
   }
 
@@ -229,7 +229,7 @@ export class WeightKernels {
       const alpha = alphas[slot];
       let k = 0;
       let code = 0;
-      for (let c = 1; c <= 126 && k < keyHi; c++) {
+      for (let c = 1; c <= 126; c++) {
         const bb = boundaryBits(A[c], alpha);
         const bk = bb >>> 19;
         for (const end = Math.min(bk, keyHi); k < end; k++) tab[base + k * stride + slot] = (code << 20) | 0x80000;
@@ -380,7 +380,7 @@ export class WeightKernels {
       const tc = new Uint8Array(16);
       flat(t, tv, tc);
       values.set(tv.subarray(0, n - main), main);
-      codes.set(tc.subarray(0, n - main), main);
+      if (codes.length) codes.set(tc.subarray(0, n - main), main);
     }
   }
 
