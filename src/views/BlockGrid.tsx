@@ -186,12 +186,7 @@ function BlockLegend({
       />
     );
   return (
-    <ColorLegend
-      scale={scoreScale}
-      title={t('blockGrid.score')}
-      width={200}
-      tickFormat={(v) => v.toExponential(0)}
-    />
+    <ColorLegend scale={scoreScale} title={t('blockGrid.score')} width={200} tickFormat={(v) => v.toExponential(0)} />
   );
 }
 
