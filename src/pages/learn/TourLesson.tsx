@@ -2,6 +2,7 @@
 // two seeded tensors with a synthetic Fisher) that ends in the explorer with a prepared URL.
 import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
+import { Trans, useTranslation } from 'react-i18next';
 import { storageFromCounts } from '../../core/fgmp';
 import { E2M1, E4M3, NVFP4_BLOCK } from '../../core/formats';
 import { Controls, Num, Prose, Section } from '../../views/learn/prose';
@@ -27,6 +28,7 @@ const BUDGETS = Array.from({ length: 21 }, (_, i) => i / 20);
 const LARGE = { rows: 4096, cols: 4096 };
 
 export function TourLesson() {
+  const { t } = useTranslation('learn');
   const tensors = useMemo(() => tourTensors(), []);
   const [budget, setBudget] = useState(0.3);
   const at = useMemo(() => tourAtBudget(tensors, 'fgmp', budget), [tensors, budget]);
@@ -52,52 +54,57 @@ export function TourLesson() {
     <div className="flex flex-col gap-6">
       <Prose>
         <p>
-          FGMP (fine-grained mixed precision, Hooper et al. 2025) puts the pieces of the earlier lessons together: small
-          blocks with their own scales (lesson 4), two formats of different cost, a sensitivity measure that decides
-          which blocks get the better one, and Fisher-weighted clipping (lesson 6). Here it runs in miniature on two
-          seeded <Num>{tensors[0].rows}</Num>×<Num>{tensors[0].cols}</Num> tensors with a synthetic Fisher; the explorer
-          runs it on a real model.
+          <Trans
+            t={t}
+            i18nKey="tour.intro"
+            values={{ rows: tensors[0].rows, cols: tensors[0].cols }}
+            components={{ n: <Num /> }}
+          />
         </p>
       </Prose>
-      <Section title="Step 1: two formats on one block grid">
+      <Section title={t('tour.step1.title')}>
         <Prose>
           <p data-testid="tour-bits">
-            Every <Num>{NVFP4_BLOCK}</Num>-element block is either NVFP4 (<Num>{E2M1.bits}</Num>-bit E2M1 elements and
-            an <Num>{E4M3.bits}</Num>-bit E4M3 block scale: <Num testId="bits-nvfp4">{sig(large.nvfp4)}</Num> bits per
-            weight on a large tensor) or FP8 E4M3 (<Num testId="bits-fp8">{sig(large.fp8)}</Num> bits). Because both use
-            the same grid, any block can switch precision at the cost of one flag bit.
+            <Trans
+              t={t}
+              i18nKey="tour.step1.text"
+              values={{
+                block: NVFP4_BLOCK,
+                e2m1: E2M1.bits,
+                e4m3: E4M3.bits,
+                nvfp4: sig(large.nvfp4),
+                fp8: sig(large.fp8),
+              }}
+              components={{ n: <Num />, nvfp4: <Num testId="bits-nvfp4" />, fp8: <Num testId="bits-fp8" /> }}
+            />
           </p>
         </Prose>
       </Section>
-      <Section title="Step 2: score each block by how much NVFP4 would hurt">
+      <Section title={t('tour.step2.title')}>
         <Prose>
-          <p>
-            The score of block b is S(b) = Σ F_i · (Q_NVFP4(w_i) − Q_FP8(w_i))²: the Fisher-weighted change if the block
-            drops from FP8 to NVFP4, a second-order estimate of the loss increase. Brighter blocks below matter more;
-            the second tensor&apos;s Fisher is larger, as if its layer were more sensitive.
-          </p>
+          <p>{t('tour.step2.text')}</p>
         </Prose>
         <div className="flex flex-wrap items-end gap-6">
-          {tensors.map((t) => (
-            <figure key={t.proj} className="flex flex-col gap-1 text-xs">
+          {tensors.map((tensor) => (
+            <figure key={tensor.proj} className="flex flex-col gap-1 text-xs">
               <Heatmap
-                values={t.scores.fgmp}
-                rows={t.rows}
-                cols={Math.ceil(t.cols / 16)}
+                values={tensor.scores.fgmp}
+                rows={tensor.rows}
+                cols={Math.ceil(tensor.cols / 16)}
                 cell={12}
                 color={scoreColor}
-                label={`Block scores of the ${t.proj} tensor`}
+                label={t('tour.step2.aria', { proj: tensor.proj })}
               />
-              <figcaption>{t.proj} tensor scores</figcaption>
+              <figcaption>{t('tour.step2.caption', { proj: tensor.proj })}</figcaption>
             </figure>
           ))}
-          <ColorLegend scale={scoreScale} title="block score S (viridis, log)" width={220} />
+          <ColorLegend scale={scoreScale} title={t('tour.step2.legend')} width={220} />
         </div>
       </Section>
-      <Section title="Step 3: one global budget">
+      <Section title={t('tour.step3.title')}>
         <Controls>
           <Slider
-            label="Share of blocks in FP8"
+            label={t('tour.step3.slider')}
             value={budget}
             min={0}
             max={1}
@@ -109,19 +116,32 @@ export function TourLesson() {
         </Controls>
         <Prose>
           <p data-testid="tour-budget">
-            All blocks of all tensors are ranked together and the top <Num testId="budget-shown">{pct(budget, 0)}</Num>{' '}
-            (<Num testId="fp8-blocks">{at.answer.k}</Num> of <Num>{at.answer.totalBlocks}</Num> blocks) stay in FP8. One
-            threshold for the whole model means unequal shares per tensor: here{' '}
-            {at.masks.map((m, i) => (
-              <span key={m.proj}>
-                {i > 0 && ' and '}
-                <Num testId={`share-${m.proj}`}>{pct(m.share)}</Num> of {m.proj}
-              </span>
-            ))}
-            . These tensors then cost <Num testId="tour-bpw">{sig(at.bitsPerWeight)}</Num> bits per weight. On a large
-            tensor with a flag bit per block, this budget costs{' '}
-            <Num testId="large-bpw">{sig(mixedLarge.bitsPerWeight)}</Num> bits per weight,{' '}
-            <Num testId="saving">{pct(saving)}</Num> less than all-FP8.
+            <Trans
+              t={t}
+              i18nKey="tour.step3.text"
+              values={{
+                budget: pct(budget, 0),
+                k: at.answer.k,
+                total: at.answer.totalBlocks,
+                projA: at.masks[0].proj,
+                shareA: pct(at.masks[0].share),
+                projB: at.masks[1].proj,
+                shareB: pct(at.masks[1].share),
+                bpw: sig(at.bitsPerWeight),
+                large: sig(mixedLarge.bitsPerWeight),
+                saving: pct(saving),
+              }}
+              components={{
+                n: <Num />,
+                budget: <Num testId="budget-shown" />,
+                k: <Num testId="fp8-blocks" />,
+                shareA: <Num testId={`share-${at.masks[0].proj}`} />,
+                shareB: <Num testId={`share-${at.masks[1].proj}`} />,
+                bpw: <Num testId="tour-bpw" />,
+                large: <Num testId="large-bpw" />,
+                saving: <Num testId="saving" />,
+              }}
+            />
           </p>
         </Prose>
         <div className="flex flex-wrap items-start gap-6">
@@ -135,10 +155,10 @@ export function TourLesson() {
                     cols={m.mask.length / tensors[0].rows}
                     cell={12}
                     color={maskColor}
-                    label={`Precision of each block of the ${m.proj} tensor`}
+                    label={t('tour.step3.maskAria', { proj: m.proj })}
                     testId={`mask-${m.proj}`}
                   />
-                  <figcaption>{m.proj} blocks</figcaption>
+                  <figcaption>{t('tour.step3.maskCaption', { proj: m.proj })}</figcaption>
                 </figure>
               ))}
             </div>
@@ -152,19 +172,15 @@ export function TourLesson() {
           <PolicyCurves curves={curves} budget={budget} />
         </div>
       </Section>
-      <Section title="Step 4: activations on the fly">
+      <Section title={t('tour.step4.title')}>
         <Prose>
-          <p>
-            Activations change with every token, so their blocks cannot be chosen offline. FGMP scores each activation
-            block at run time with the per-channel Fisher and compares it with a threshold calibrated offline so that
-            the chosen share of activation blocks lands in FP8; a small hardware unit does this per block.
-          </p>
+          <p>{t('tour.step4.text')}</p>
         </Prose>
       </Section>
-      <Section title="Step 5: the real thing">
+      <Section title={t('tour.step5.title')}>
         <p className="text-sm">
           <a className="text-sky-800 underline dark:text-sky-300" href={hash} data-testid="explorer-link">
-            Open the explorer with FGMP at {pct(budget, 0)} FP8 weight and activation blocks and Fisher clipping
+            {t('tour.step5.link', { budget: pct(budget, 0) })}
           </a>
           <span className="ml-2 font-mono text-xs break-all text-slate-600 dark:text-slate-400">{hash}</span>
         </p>
@@ -180,6 +196,7 @@ function PolicyCurves({
   curves: { policy: TourPolicy; points: { budget: number; error: number }[] }[];
   budget: number;
 }) {
+  const { t } = useTranslation('learn');
   const width = 480;
   const height = 260;
   const m = { l: 60, r: 14, t: 50, b: 40 };
@@ -196,13 +213,13 @@ function PolicyCurves({
   return (
     <Plot
       margin={{ left: m.l, bottom: m.b }}
-      x={{ scale: xs, ticks: 5, tickFormat: (v) => pct(v, 0), label: 'share of blocks in FP8' }}
-      y={{ scale: ys, label: 'Fisher-weighted MSE (log)', labelOffset: 46 }}
+      x={{ scale: xs, ticks: 5, tickFormat: (v) => pct(v, 0), label: t('tour.curves.x') }}
+      y={{ scale: ys, label: t('tour.curves.y'), labelOffset: 46 }}
       responsive
       width={width}
       height={height}
       className="w-full max-w-lg"
-      label="Fisher-weighted error against the FP8 budget for three policies"
+      label={t('tour.curves.aria')}
     >
       {curves.map((c) => {
         const style = POLICY_STYLE[c.policy];
@@ -215,7 +232,7 @@ function PolicyCurves({
         step={14}
         fontSize={11}
         items={curves.map((c) => ({
-          label: POLICY_STYLE[c.policy].label,
+          label: t(`tour.curves.policy.${c.policy}`),
           colour: POLICY_STYLE[c.policy].colour,
           kind: 'line' as const,
           dash: POLICY_STYLE[c.policy].dash,

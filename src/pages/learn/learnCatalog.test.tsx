@@ -12,6 +12,7 @@ import { UniformLesson } from './UniformLesson';
 import { GranularityLesson } from './GranularityLesson';
 import { OutliersLesson } from './OutliersLesson';
 import { CalibrationLesson } from './CalibrationLesson';
+import { TourLesson } from './TourLesson';
 
 function leaves(node: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (node !== null && typeof node === 'object') {
@@ -29,6 +30,7 @@ const PAGES: [string, ComponentType][] = [
   ['granularity', GranularityLesson],
   ['outliers', OutliersLesson],
   ['calibration', CalibrationLesson],
+  ['tour', TourLesson],
 ];
 
 afterAll(() => i18n.changeLanguage('en'));
