@@ -2,6 +2,7 @@
 // value histogram with the block's NVFP4 quantization grid (block scale and E2M1 levels from the core).
 import { memo, useMemo } from 'react';
 import * as d3 from 'd3';
+import { useTranslation } from 'react-i18next';
 import { E2M1, quantizeNvfp4 } from '../core/formats/index.ts';
 import type { BlockCurve, TensorDetail } from '../core/pipeline/results';
 import { BarsY, Dots, Key, Line, PALETTE, RuleX, Plot } from './charts';
@@ -24,6 +25,7 @@ export const ClippingView = memo(function ClippingView({
   blockCurve: BlockCurve | null;
   block: number | null;
 }) {
+  useTranslation(); // re-render on a language change: the charts below read i18n.t
   const curve = block !== null && blockCurve && blockCurve.block === block ? blockCurve : detail.curve;
   const chosen = block !== null && block < detail.clipRatio.length ? detail.clipRatio[block] : null;
   const ratioShares = useMemo(() => {
@@ -204,8 +206,7 @@ function Histogram({ detail, block }: { detail: TensorDetail; block: number | nu
         tickSize: 4,
         domainLine: false,
         tickFormat: d3.format('.2~g'),
-        label:
-          block === null ? tc('histX') : tc('histXBlock'),
+        label: block === null ? tc('histX') : tc('histXBlock'),
         labelOffset: 30,
         labelSize: 10,
       }}

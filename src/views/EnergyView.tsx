@@ -197,10 +197,7 @@ function EnergyTotals({
       <dd>{hw.weightBits.bitsPerWeight.toFixed(3)}</dd>
       {measured && (
         <>
-          <dt
-            className="mt-2 font-semibold"
-            title={te('totals.measuredTitle')}
-          >
+          <dt className="mt-2 font-semibold" title={te('totals.measuredTitle')}>
             {te('totals.measured')}
           </dt>
           <dd className="mt-2" data-testid="energy-measured">

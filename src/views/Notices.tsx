@@ -107,7 +107,9 @@ export function LinkFetchDialog() {
         </ul>
         <div className="mt-3 flex flex-wrap gap-2">
           <button ref={fetchButton} type="button" className="btn" onClick={() => void acceptLinkFetch()}>
-            {hosts.length === 1 ? t('linkFetch.fetchOne', { host: hostList }) : t('linkFetch.fetchMany', { count: hosts.length })}
+            {hosts.length === 1
+              ? t('linkFetch.fetchOne', { host: hostList })
+              : t('linkFetch.fetchMany', { count: hosts.length })}
           </button>
           <button
             type="button"
@@ -121,9 +123,7 @@ export function LinkFetchDialog() {
             {t('common:progress.cancel')}
           </button>
         </div>
-        <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
-          {t('linkFetch.cancelNote')}
-        </p>
+        <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{t('linkFetch.cancelNote')}</p>
       </div>
     </div>
   );

@@ -59,9 +59,7 @@ export const BackgroundCalibration = memo(function BackgroundCalibration() {
       data-running={running ? 'true' : 'false'}
       className="rounded-lg border border-sky-200 bg-white p-2 text-xs dark:border-sky-900 dark:bg-slate-900"
     >
-      <p>
-        {t('profile.backgroundText', { tokens: tokens.toLocaleString('en-US') })}
-      </p>
+      <p>{t('profile.backgroundText', { tokens: tokens.toLocaleString('en-US') })}</p>
       {running && (
         <ProgressBar
           progress={cal.status === 'running' && cal.progress ? cal.progress : starting}
@@ -168,8 +166,7 @@ export const ProfilePanel = memo(function ProfilePanel() {
             {p.answerer ? t('profile.histograms') : ''}
             {p.origin === 'url' ? t('profile.requests', { count: p.requests }) : ''}
             {p.openMs !== null ? t('profile.openedIn', { ms: Math.round(p.openMs) }) : ''}
-            {t('profile.end')}{' '}
-            {shown ? t('profile.shown') : t('profile.replaced')}{' '}
+            {t('profile.end')} {shown ? t('profile.shown') : t('profile.replaced')}{' '}
             {p.origin !== 'default' && (
               <button type="button" className="underline" onClick={closeProfile}>
                 {t('profile.close')}

@@ -148,7 +148,9 @@ export function ProgressBar({
         {progress.total > 0 ? ` / ${formatAmount(progress.total, progress.unit)}` : ''}
         {unit}
         {rate && ` · ${rate}`}
-        {progress.total > 0 && progress.rate > 0 && ` · ${t('progress.left', { time: formatDuration(progress.etaSeconds) })}`}
+        {progress.total > 0 &&
+          progress.rate > 0 &&
+          ` · ${t('progress.left', { time: formatDuration(progress.etaSeconds) })}`}
       </div>
     </div>
   );

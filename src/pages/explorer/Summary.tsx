@@ -94,9 +94,7 @@ export function SummaryFigures({
         value={hw?.vsFp8 ?? null}
         text={hw ? formatSigned(hw.vsFp8 - 1) : '—'}
         sub={
-          hw
-            ? t('summary.energySaved', { pct: formatPercent(1 - hw.vsFp8), delta: formatSigned(hw.vsNvfp4 - 1) })
-            : ''
+          hw ? t('summary.energySaved', { pct: formatPercent(1 - hw.vsFp8), delta: formatSigned(hw.vsNvfp4 - 1) }) : ''
         }
       />
     </section>

@@ -81,9 +81,7 @@ export function AbPanel({ d }: { d: Derivation }) {
       }
     >
       {!ab ? (
-        <p className="text-xs text-slate-600 dark:text-slate-400">
-          {t('ab.intro')}
-        </p>
+        <p className="text-xs text-slate-600 dark:text-slate-400">{t('ab.intro')}</p>
       ) : (
         <div className="flex flex-col gap-3">
           <AbControls ab={ab} onChange={updateAb} />
