@@ -1,6 +1,6 @@
 // Layers × projections, coloured by the FP8 share of blocks (weights or activations). A roving-tabindex
 // grid: arrow keys move, Enter/Space selects; hovering shows the numbers.
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import { Axis, ColorLegend, HeatCells, PALETTE, shareColour } from './charts';
@@ -80,7 +80,13 @@ function PinMarks({
   );
 }
 
-export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect, pinned }: HeatmapProps) {
+/** One formatter for every cell's name (toLocaleString builds one per call: most of a slider move's render). */
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** Memoised: a slider move that leaves this map's shares alone (useDerived keeps the Map) skips it. */
+export const LayerHeatmap = memo(LayerHeatmapView);
+
+function LayerHeatmapView({ kind, nLayers, shares, blocks, selected, onSelect, pinned }: HeatmapProps) {
   const cell = { w: 34, h: Math.max(14, Math.min(26, Math.floor(260 / Math.max(1, nLayers)))) };
   const margin = { top: 18, left: 44, right: 4, bottom: 4 };
   const x = useMemo(
@@ -118,7 +124,7 @@ export function LayerHeatmap({ kind, nLayers, shares, blocks, selected, onSelect
     const n = blocks?.get(tensorKey(layer, proj));
     const count =
       n !== undefined
-        ? th('count', { k: Math.round(s * n).toLocaleString('en-US'), n: n.toLocaleString('en-US') })
+        ? th('count', { k: COUNT.format(Math.round(s * n)), n: COUNT.format(n) })
         : '';
     const pin = pinned?.get(tensorKey(layer, proj));
     const pinText = pin ? th('pinned', { format: pin.toUpperCase() }) : '';
