@@ -7,6 +7,21 @@ import { patch, useExplorer } from './explorerStore';
 import { countUserLoad, loadFiles, loadTokenizer, openText } from './open';
 import { openProfileFile } from './profile';
 import type { FileReportLine } from './slices';
+import { evaluationSeed, textWaits } from './dataFree';
+
+/** The report's line for a checkpoint without a usable tokenizer: what it is calibrated and evaluated on. */
+function dataFreeLine(): string {
+  const st = useExplorer.getState();
+  const c = st.settings.calibration;
+  const seed = c.kind === 'samples' ? c.seed : null;
+  const evalSeed = evaluationSeed(st);
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    `has no tokenizer: calibrated on ${n(st.settings.calibrationTokens)} tokens it samples itself (seed ${seed})` +
+    (evalSeed === null ? '' : `, perplexity on ${n(st.settings.evaluationTokens)} more (seed ${evalSeed})`) +
+    '. Open its tokenizer (tokenizer.bin or tokenizer.json) to use texts.'
+  );
+}
 
 /** Model panel: files from the picker or a drop, each recognised by its bytes (detect.ts), never its name. */
 export async function openFiles(files: File[]): Promise<void> {
@@ -33,12 +48,24 @@ export async function openFiles(files: File[]): Promise<void> {
     });
     return;
   }
+  // Something here is usable: messages of an earlier choice go (this one's own failures say so again).
+  patch('model', { error: null });
+  patch('texts', { error: null });
   const models = of('checkpoint');
   const tokenizers = of('tokenizer');
   if (models.length) {
     await loadFiles([...models, ...tokenizers].map((x) => x.file));
-    const st = useExplorer.getState();
-    const ok = st.model.status === 'done' && !st.model.error;
+    let st = useExplorer.getState();
+    let ok = st.model.status === 'done' && !st.model.error;
+    // A tokenizer that does not fit fails the whole load: the checkpoint alone then (calibrated data-free).
+    let tokError: string | null = null;
+    if (!ok && tokenizers.length) {
+      tokError = st.model.error;
+      await loadFiles(models.map((x) => x.file));
+      st = useExplorer.getState();
+      ok = st.model.status === 'done' && !st.model.error;
+      if (!ok) tokError = null;
+    }
     for (const { file, d } of models)
       report.push({
         name: file.name,
@@ -46,14 +73,13 @@ export async function openFiles(files: File[]): Promise<void> {
         became: ok ? `the model (${d.reason})` : `not loaded: ${st.model.error ?? d.reason}`,
       });
     for (const { file } of tokenizers)
-      report.push({ name: file.name, ok, became: ok ? 'its tokenizer' : 'not used (the model did not load)' });
+      report.push(
+        tokError
+          ? { name: file.name, ok: false, became: `not attached, it does not fit the model: ${tokError}` }
+          : { name: file.name, ok, became: ok ? 'its tokenizer' : 'not used (the model did not load)' },
+      );
     if (ok && !st.model.summary?.tokenizer)
-      report.push({
-        name: models[0].file.name,
-        ok: false,
-        became:
-          'has no tokenizer: calibration and perplexity need one. Open its tokenizer file (tokenizer.bin or tokenizer.json) too; meanwhile the views show weight-only answers.',
-      });
+      report.push({ name: models[0].file.name, ok: true, became: dataFreeLine() });
   } else if (tokenizers.length) {
     const { file } = tokenizers[0];
     if (!useExplorer.getState().model.summary)
@@ -64,12 +90,22 @@ export async function openFiles(files: File[]): Promise<void> {
       });
     else {
       await loadTokenizer(file);
-      const err = useExplorer.getState().model.error;
-      const name = useExplorer.getState().model.summary?.name;
+      const st = useExplorer.getState();
+      const err = st.model.error;
+      const name = st.model.summary?.name;
+      const vocab = st.model.summary?.config.vocabSize;
       report.push(
         err?.startsWith(`Tokenizer ${file.name}`)
-          ? { name: file.name, ok: false, became: `not attached: ${err.slice(`Tokenizer ${file.name}: `.length)}` }
-          : { name: file.name, ok: true, became: `the tokenizer of ${name}` },
+          ? {
+              name: file.name,
+              ok: false,
+              became: `not attached to ${name} (vocabulary ${vocab?.toLocaleString('en-US')}): ${err.slice(`Tokenizer ${file.name}: `.length)}`,
+            }
+          : {
+              name: file.name,
+              ok: true,
+              became: `the tokenizer of ${name}${st.settings.calibration.kind === 'samples' ? ` (calibration stays on the model's own samples until a calibration text is chosen)` : ''}`,
+            },
       );
     }
     for (const { file } of tokenizers.slice(1))
@@ -93,11 +129,18 @@ export async function openFiles(files: File[]): Promise<void> {
       report.push({ name: file.name, ok: false, became: 'not used (two texts at most: calibration, then evaluation)' });
       continue;
     }
+    const waits = textWaits(useExplorer.getState());
     await openText(role, file);
     const t = useExplorer.getState().texts[role];
     report.push(
       t?.name === file.name
-        ? { name: file.name, ok: true, became: `the ${role} text (${t.characters.toLocaleString('en-US')} characters)` }
+        ? {
+            name: file.name,
+            ok: true,
+            became:
+              `the ${role} text (${t.characters.toLocaleString('en-US')} characters)` +
+              (waits ? ': used once the model has a tokenizer; until then it is calibrated on its own samples' : ''),
+          }
         : {
             name: file.name,
             ok: false,

@@ -71,9 +71,7 @@ export const ModelPanel = memo(function ModelPanel() {
           if (files.length) void openFiles(files);
         }}
       />
-      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-        {t('model.formats')}
-      </p>
+      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{t('formats', { ns: 'files' })}</p>
       {fileReport.length > 0 && (
         <ul role="status" data-testid="file-report" className="mt-1 space-y-0.5 text-xs">
           {fileReport.map((r, i) => (
@@ -137,18 +135,16 @@ export const ModelPanel = memo(function ModelPanel() {
       {model.error && (
         <ErrorBox onDismiss={dismissModelError}>
           <span data-testid="model-error">{model.error}</span>
-          {model.summary && workerRunning && <span className="block">{t('model.stillUsing', { name: model.summary.name })}</span>}
+          {model.summary && workerRunning && (
+            <span className="block">{t('model.stillUsing', { name: model.summary.name })}</span>
+          )}
         </ErrorBox>
       )}
       {model.summary ? (
         <ModelInfo summary={model.summary} />
       ) : (
         model.status !== 'running' &&
-        workerRunning && (
-          <p className="mt-2 text-xs">
-            {linkAsks ? t('model.linkAsks') : t('model.none')}
-          </p>
-        )
+        workerRunning && <p className="mt-2 text-xs">{linkAsks ? t('model.linkAsks') : t('model.none')}</p>
       )}
     </section>
   );
@@ -166,7 +162,10 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
     ['vocab', c.vocabSize],
     ['context', c.maxSeqLen],
     ['parameters', summary.parameters.toLocaleString('en-US')],
-    ['tokenizer', summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : t('model.noTokenizer')],
+    [
+      'tokenizer',
+      summary.tokenizer ? `${summary.tokenizer} (${summary.tokenizerVocab})` : t('noTokenizer', { ns: 'files' }),
+    ],
   ];
   return (
     <div className="mt-2" data-testid="model-info">
@@ -189,7 +188,9 @@ function ModelInfo({ summary }: { summary: ModelSummary }) {
           <Note key={w}>{w}</Note>
         ))}
       <details className="mt-1 text-xs">
-        <summary className="cursor-pointer select-none">{t('model.tensors', { count: summary.tensors.length })}</summary>
+        <summary className="cursor-pointer select-none">
+          {t('model.tensors', { count: summary.tensors.length })}
+        </summary>
         <div className="max-h-56 overflow-auto">
           <table className="w-full tabular-nums" data-testid="tensor-table">
             <thead className="sticky top-0 bg-white text-left dark:bg-slate-900">

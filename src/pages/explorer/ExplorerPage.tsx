@@ -9,6 +9,7 @@ import { VIEWS, type ViewId } from '../../core/url/shareState';
 import { advance, clearUrlErrors, updateSettings } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
 import { ModelPanel } from '../../views/ModelPanel';
+import { DataFreeNotice } from '../../views/DataFreeNotice';
 import { LinkFetchDialog, WorkerNotice } from '../../views/Notices';
 import { ControlsPanel, DataPanel } from '../../views/Controls';
 import { ErrorBox, Note } from '../../views/ui';
@@ -117,6 +118,7 @@ export function ExplorerPage() {
 
       <div className="order-1 min-w-0 space-y-3 lg:order-none">
         <Steady.Messages />
+        <DataFreeNotice />
         <Steady.BackgroundCalibration />
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
         <Steady.ViewNav onGo={goView} />
