@@ -2,6 +2,7 @@
 // canvas (the block grid); an SVG export of a canvas embeds its pixels as an image. An exported figure
 // stands alone: a title, the model, the settings and the share URL above the charts, and the panel's HTML
 // legends (swatch + label) drawn under them.
+import { i18n } from '../i18n';
 
 /** What a figure says about itself (src/store/exports.ts exportContext gives it for the explorer). */
 export interface FigureContext {
@@ -78,12 +79,13 @@ export function panelSvg(panel: HTMLElement, context?: FigureContext): { svg: st
     const r = el.getBoundingClientRect();
     // Each chart's accessible name as its caption (the panel's HTML labels are not in the SVG); legends have theirs.
     const caption = el.getAttribute('aria-label');
-    if (context && caption && !caption.startsWith('Colour legend'))
+    const legend = caption?.startsWith(i18n.t('common:chart.legend.prefix')) ?? false;
+    if (context && caption && !legend)
       for (const piece of wrapLine(caption, Math.max(40, Math.floor(width / 5.8)))) {
         y += 12;
         body.push(`<text x="0" y="${y}" font-size="10" font-weight="600">${escapeXml(piece)}</text>`);
       }
-    if (context && caption && !caption.startsWith('Colour legend')) y += 4;
+    if (context && caption && !legend) y += 4;
     if (el instanceof HTMLCanvasElement) {
       body.push(`<image x="0" y="${y}" width="${r.width}" height="${r.height}" href="${el.toDataURL('image/png')}"/>`);
     } else {

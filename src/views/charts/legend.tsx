@@ -3,6 +3,7 @@
 import { useId } from 'react';
 import * as d3 from 'd3';
 import { Axis, decades } from './axis';
+import { i18n } from '../../i18n';
 
 /** A horizontal colour ramp with an axis: the legend of a heatmap (linear or log colour scale). */
 export function ColorLegend(props: {
@@ -30,7 +31,13 @@ export function ColorLegend(props: {
       width={width + 30}
       height={46}
       role="img"
-      aria-label={`Colour legend: ${props.title}, ${props.description ?? `from ${domain[0].toPrecision(3)} to ${domain[1].toPrecision(3)}`}`}
+      aria-label={i18n.t('common:chart.legend.label', {
+        prefix: i18n.t('common:chart.legend.prefix'),
+        title: props.title,
+        description:
+          props.description ??
+          i18n.t('common:chart.legend.range', { min: domain[0].toPrecision(3), max: domain[1].toPrecision(3) }),
+      })}
       data-testid={props.testId}
       className="overflow-visible"
     >
