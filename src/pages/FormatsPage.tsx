@@ -2,7 +2,19 @@
 // typed value, its code, bits, decoded value and rounding error in each format. All numbers come
 // from src/core/formats; this component only lays them out.
 import { useMemo, useState, type ReactNode } from 'react';
-import { SCALAR_FORMATS, SCHEMES, formatNumber, parseValueInput, probeAll } from '../core/formats/index.ts';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import {
+  MX_BLOCK,
+  MX_FORMATS,
+  NVFP4_BLOCK,
+  SCALAR_FORMATS,
+  SCHEMES,
+  formatNumber,
+  parseValueInput,
+  probeAll,
+  type SchemeInfo,
+} from '../core/formats/index.ts';
 
 const cell = 'border-b border-slate-200 px-2 py-1 dark:border-slate-800';
 const head = `${cell} text-left font-medium`;
@@ -16,27 +28,38 @@ function ScrollX({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+const TABLE_COLUMNS = [
+  'id',
+  'format',
+  'bits',
+  'exp',
+  'man',
+  'bias',
+  'maxFinite',
+  'minNormal',
+  'minSubnormal',
+  'inf',
+  'nan',
+];
+const PROBE_COLUMNS = ['format', 'code', 'bits', 'decoded', 'absError', 'relError'];
+
+/** A block format's layout in the current language (the core's description is the English of it). */
+function blockDescription(t: TFunction, b: SchemeInfo): string {
+  if (b.kind === 'nvfp4') return t('blocks.nvfp4', { n: NVFP4_BLOCK });
+  return t('blocks.mx', { n: MX_BLOCK, element: (MX_FORMATS[b.id] ?? b.id).toUpperCase() });
+}
+
 function FormatsTable() {
+  const { t } = useTranslation('formats');
+  const yes = (v: boolean) => t(v ? 'table.yes' : 'table.no');
   return (
-    <ScrollX label="Number formats table">
+    <ScrollX label={t('table.aria')}>
       <table data-testid="formats-table" className="text-sm">
         <thead>
           <tr>
-            {[
-              'id',
-              'format',
-              'bits',
-              'exp',
-              'man',
-              'bias',
-              'max finite',
-              'min normal',
-              'min subnormal',
-              'inf',
-              'NaN',
-            ].map((h) => (
+            {TABLE_COLUMNS.map((h) => (
               <th key={h} className={head}>
-                {h}
+                {t(`table.column.${h}`)}
               </th>
             ))}
           </tr>
@@ -61,8 +84,8 @@ function FormatsTable() {
               <td className={`${cell} font-mono`} data-testid={`fmt-minsub-${f.id}`}>
                 {f.hasSubnormals ? formatNumber(f.minSubnormal) : '—'}
               </td>
-              <td className={cell}>{f.hasInf ? 'yes' : 'no'}</td>
-              <td className={cell}>{f.hasNaN ? 'yes' : 'no'}</td>
+              <td className={cell}>{yes(f.hasInf)}</td>
+              <td className={cell}>{yes(f.hasNaN)}</td>
             </tr>
           ))}
         </tbody>
@@ -72,14 +95,21 @@ function FormatsTable() {
 }
 
 function ValueProbe() {
+  const { t } = useTranslation('formats');
   const [text, setText] = useState('0.3');
   const parsed = useMemo(() => parseValueInput(text), [text]);
   const rows = useMemo(() => ('value' in parsed ? probeAll(parsed.value) : []), [parsed]);
+  const typed = text.trim();
+  // The core's refusal, worded by the catalog: nothing typed, or not a number (long input shortened as there).
+  const refusal =
+    typed === ''
+      ? t('probe.empty')
+      : t('probe.notANumber', { text: typed.length > 40 ? typed.slice(0, 40) + '…' : typed });
   return (
     <section className="space-y-2">
-      <h2 className="text-base font-semibold">Round a value</h2>
+      <h2 className="text-base font-semibold">{t('probe.title')}</h2>
       <label className="flex items-center gap-2 text-sm">
-        Value
+        {t('probe.value')}
         <input
           data-testid="probe-input"
           className="w-64 rounded border border-slate-300 px-2 py-1 font-mono dark:border-slate-700 dark:bg-slate-900"
@@ -90,20 +120,18 @@ function ValueProbe() {
       </label>
       {'error' in parsed ? (
         <p role="alert" data-testid="probe-message" className="text-sm text-red-700 dark:text-red-400">
-          {parsed.error}
+          {refusal}
         </p>
       ) : (
-        <ScrollX label="Encodings of the value">
+        <ScrollX label={t('probe.aria')}>
           <table data-testid="probe-table" className="text-sm">
             <thead>
               <tr>
-                {['format', 'code (hex)', 'bits (sign|exponent|mantissa)', 'decoded', 'abs error', 'rel error'].map(
-                  (h) => (
-                    <th key={h} className={head}>
-                      {h}
-                    </th>
-                  ),
-                )}
+                {PROBE_COLUMNS.map((h) => (
+                  <th key={h} className={head}>
+                    {t(`probe.column.${h}`)}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
@@ -131,25 +159,23 @@ function ValueProbe() {
           </table>
         </ScrollX>
       )}
-      <p className="text-xs text-slate-600 dark:text-slate-400">
-        Round to nearest, ties to even; values beyond the range saturate to the largest finite value. INT, UINT and NF4
-        are shown unscaled (scale 1); in use they carry a per-tensor, per-channel or per-group scale.
-      </p>
+      <p className="text-xs text-slate-600 dark:text-slate-400">{t('probe.note')}</p>
     </section>
   );
 }
 
 export function FormatsPage() {
+  const { t } = useTranslation('formats');
   const blocks = SCHEMES.filter((s) => s.kind === 'nvfp4' || s.kind === 'mx');
   return (
     <div className="space-y-6">
       <section className="space-y-2">
-        <h2 className="text-base font-semibold">Number formats</h2>
+        <h2 className="text-base font-semibold">{t('title')}</h2>
         <FormatsTable />
         <ul className="list-disc pl-6 text-sm" data-testid="block-formats">
           {blocks.map((b) => (
             <li key={b.id}>
-              <span className="font-mono">{b.id}</span>: {b.description}
+              <span className="font-mono">{b.id}</span>: {blockDescription(t, b)}
             </li>
           ))}
         </ul>
