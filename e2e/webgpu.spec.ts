@@ -1,18 +1,22 @@
 // The WebGPU execution provider against the wasm (CPU) one, in Debian Chromium with --enable-unsafe-webgpu
 // (a SwiftShader software adapter here). The same ONNX graphs and weights run on both, in the page, through
 // the app's test hook (window.__fgmpRuntimeProbe, src/main.tsx -> src/core/runtime/epProbe.ts). Tolerances
-// and measured figures: docs/webgpu.md.
-import { test, expect } from '@playwright/test';
+// and measured figures: docs/webgpu.md. Also: the explorer's engine choice (src/core/runtime/engineChoice.ts)
+// stays on wasm on this software adapter and says why, and its self-check passes here when an adapter
+// that calls itself real is handed to it.
+import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import baseConfig from '../playwright.config';
+import { WEBGPU_TOLERANCE } from '../src/core/runtime/engineChoice';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
 
-// Tolerances of the WebGPU path against the CPU path (docs/webgpu.md says how they were chosen).
-const MAX_ABS_NLL_DIFF = 1e-4;
+// Tolerances of the WebGPU path against the CPU path (docs/webgpu.md says how they were chosen); the
+// engine choice's self-check uses the same (WEBGPU_TOLERANCE).
+const MAX_ABS_NLL_DIFF = WEBGPU_TOLERANCE.nll;
 /** max |Δlogit| / max |logit| over all positions and the vocabulary. */
-const MAX_REL_LOGIT_DIFF = 1e-5;
+const MAX_REL_LOGIT_DIFF = WEBGPU_TOLERANCE.logitRel;
 /** Per gradient output tensor: max |Δ| / max |wasm value|. */
-const MAX_REL_GRAD_DIFF = 1e-4;
+const MAX_REL_GRAD_DIFF = WEBGPU_TOLERANCE.gradRel;
 /** PROVENANCE.md: a correct forward reproduces the golden mean NLL of each sample to about 1e-4. */
 const GOLDEN_NLL_TOLERANCE = 2e-4;
 
@@ -44,6 +48,60 @@ interface Stats {
   };
 }
 
+/** The page's adapter as "vendor architecture", or null when requestAdapter() gives none. */
+const adapterOf = (page: Page) =>
+  page.evaluate(async () => {
+    type Adapter = { info: { vendor: string; architecture: string } };
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+    const a = gpu ? await gpu.requestAdapter() : null;
+    return a ? `${a.info.vendor} ${a.info.architecture}`.trim() : null;
+  });
+/** A page without the explorer: its pipeline worker would calibrate the default model alongside the probe. */
+const LEARN = '/#/learn';
+const NO_ADAPTER = 'no WebGPU adapter in this headless Chromium: navigator.gpu.requestAdapter() returned none';
+
+test.describe("the explorer's engine choice on the software adapter", () => {
+  test.setTimeout(300_000);
+
+  test('stays on wasm and shows why: the adapter is a fallback one', async ({ page }) => {
+    await page.goto('/');
+    const adapter = await adapterOf(page);
+    test.skip(adapter === null, NO_ADAPTER);
+    const status = page.getByTestId('engine-status');
+    await expect(status).not.toHaveAttribute('data-ep', '', { timeout: 120_000 });
+    await expect(status).toHaveAttribute('data-ep', 'wasm');
+    await expect(status).toHaveAttribute('data-webgpu', 'fallback');
+    await expect(status).toContainText(`WebGPU rejected: fallback adapter (${adapter})`);
+    console.log(`engine status: ${await status.textContent()} — ${await status.getAttribute('title')}`);
+    await status.scrollIntoViewIfNeeded();
+    await test.info().attach('engine-status.png', { body: await status.screenshot(), contentType: 'image/png' });
+  });
+
+  test('its self-check runs on WebGPU and passes within the stated tolerance; an adapter that says it is real is taken', async ({
+    page,
+  }) => {
+    await page.goto(LEARN);
+    test.skip((await adapterOf(page)) === null, NO_ADAPTER);
+    await page.waitForFunction(() => typeof window.__fgmpRuntimeProbe === 'function');
+    const got = await page.evaluate(async () => {
+      const probe = await window.__fgmpRuntimeProbe!();
+      const relabelled = { info: { vendor: 'e2e', architecture: 'relabelled', isFallbackAdapter: false } };
+      // One thread: this page's onnxruntime-web starts with the count the choice asks for.
+      const env = {
+        crossOriginIsolated: true,
+        navigator: { hardwareConcurrency: 1, gpu: { requestAdapter: async () => relabelled } },
+      };
+      const choice = await probe.chooseEngine(env, (threads) => probe.runSelfCheck(threads));
+      return { ep: choice.executionProvider, status: choice.webgpu.status, figures: choice.webgpu.check! };
+    });
+    console.log(JSON.stringify(got));
+    expect(got.figures.maxAbsNllDiff).toBeLessThan(MAX_ABS_NLL_DIFF);
+    expect(got.figures.maxRelLogitDiff).toBeLessThan(MAX_REL_LOGIT_DIFF);
+    expect(got.figures.worstRelGradDiff).toBeLessThan(MAX_REL_GRAD_DIFF);
+    expect(got).toMatchObject({ ep: 'webgpu', status: 'accepted' });
+  });
+});
+
 test.describe(`WebGPU execution provider vs wasm${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
   test.skip(!hasSharedData, SKIP_REASON);
   test.setTimeout(480_000);
@@ -61,20 +119,11 @@ test.describe(`WebGPU execution provider vs wasm${hasSharedData ? '' : ` (skippe
     await page.route('**/__test-data/stories260K.bin', (r) =>
       r.fulfill({ path: sharedPath('models/stories260K.bin'), contentType: 'application/octet-stream' }),
     );
-    await page.goto('/');
+    await page.goto(LEARN);
     await page.waitForFunction(() => typeof window.__fgmpRuntimeProbe === 'function');
 
-    const adapter = await page.evaluate(async () => {
-      type Adapter = { info: { vendor: string; architecture: string } };
-      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
-      if (!gpu) return null;
-      const a = await gpu.requestAdapter();
-      return a ? `${a.info.vendor} ${a.info.architecture}`.trim() : null;
-    });
-    test.skip(
-      adapter === null,
-      'no WebGPU adapter in this headless Chromium: navigator.gpu.requestAdapter() returned none',
-    );
+    const adapter = await adapterOf(page);
+    test.skip(adapter === null, NO_ADAPTER);
 
     const lines = readFileSync(sharedPath('golden/stories260K-samples-4x256.txt'), 'utf8').trim().split('\n');
     const sequences = lines.slice(0, SAMPLES).map((l) => l.trim().split(/\s+/).map(Number));
@@ -144,12 +193,10 @@ test.describe(`WebGPU execution provider vs wasm${hasSharedData ? '' : ` (skippe
 
     const report = JSON.stringify(stats, null, 1);
     await test.info().attach('webgpu-vs-wasm.json', { body: report, contentType: 'application/json' });
-    await test
-      .info()
-      .attach('webgpu-node-placements.txt', {
-        body: placements.join('\n') || '(no placement log)',
-        contentType: 'text/plain',
-      });
+    await test.info().attach('webgpu-node-placements.txt', {
+      body: placements.join('\n') || '(no placement log)',
+      contentType: 'text/plain',
+    });
     console.log(report);
     console.log(cpuFallbackSummary(placements));
 

@@ -116,5 +116,8 @@ export async function probeExecutionProvider(
   }
 }
 
-// For tests that need more than the probe (e.g. intermediate values through ForwardOptions.linearInputs).
+// For tests that need more than the probe (e.g. intermediate values through ForwardOptions.linearInputs),
+// and the engine choice with its self-check, run in the page by e2e/webgpu.spec.ts.
 export { LlamaEngine, parseLlama2c };
+export { chooseEngine, judgeAdapter, WEBGPU_TOLERANCE } from './engineChoice.ts';
+export { runSelfCheck } from './selfCheck.ts';
