@@ -1,9 +1,17 @@
 // Fake-quantize throughput over a 16M-element float32 tensor (million elements/s, median of runs),
 // next to a plain Float32Array copy (dst.set(src)) measured in the same run: the memory-bound
-// ceiling. Quantizers read 4 B and write 4 B (+1 B code) per element, like the copy. The wasm SIMD
-// kernels (formats/fastquant.ts) and the TS oracles side by side; then the Fisher clip search of a
-// whole stories15M-shaped model (prepareWeights, clip fisher: both versions of every weight) against a
-// copy of those weights. `npm run bench -- formats --json` also prints one JSON object
+// ceiling. What each row measures:
+//   copy          dst.set(src) of 64 MB into an allocated array: one memmove (glibc streams it).
+//   quantizers    quantizeNvfp4Fast / quantizeE4M3Fast / quantizeMxFast with `out` given: the input is
+//                 copied into wasm linear memory in 16K-element chunks, quantized there, and values
+//                 (4 B), codes (1 B, a fresh array) and block scales copied back out; NVFP4 and FP8 also
+//                 read the whole tensor once more first for its amax (the tensor scale).
+//   round trip    that chunked copy in and out of linear memory with no kernel (the wrappers' floor).
+//   kernel only   the kernel on one chunk already in linear memory (cache-resident), run over 16M
+//                 elements: the compute part without any copy.
+// Then the Fisher clip search of a whole stories15M-shaped model (prepareWeights, clip fisher: both
+// versions of every weight, fresh output arrays) against a copy of those weights.
+// `npm run bench -- formats --json` also prints one JSON object
 // {"copy", "nvfp4", "fp8", "mxfp4" (M elem/s, kernels), "clipSearchMs", "clipSearchCopyRatio", ...}
 // from process CPU time, with the wall-clock figures of the same run under "wall".
 import os from 'node:os';
@@ -17,6 +25,7 @@ import {
   quantizeNvfp4Fast,
   weightKernelEngine,
 } from '../src/core/formats/index.ts';
+import { weightKernels } from '../src/core/formats/wasm/kernels.ts';
 import { prepareWeights, type ClipMode } from '../src/core/fgmp/index.ts';
 import { MODEL_SHAPES } from '../src/core/model/shapes.ts';
 import { PROJECTIONS, projectionShape, randomModel, type Projection } from '../src/core/model/types.ts';
@@ -42,6 +51,25 @@ async function measure(fn: () => unknown, runs = RUNS): Promise<{ ms: number; cp
   return { ms: median(wall), cpuMs: median(cpu.slice(1)) };
 }
 
+/** The round trip through linear memory and each kernel alone (see the header); none without the kernels. */
+function kernelRows(src: Float32Array, dst: Float32Array): [string, string, () => unknown][] {
+  const k = weightKernels();
+  if (!k) return [];
+  const chunk = src.subarray(0, 16384);
+  const rows: [string, string, () => unknown][] = [
+    ['roundTrip', 'round trip through wasm memory, no kernel', () => k.roundTrip(src, dst)],
+  ];
+  for (const kind of ['nvfp4', 'fp8', 'mxfp4'] as const) {
+    const run = k.inPlace(kind, chunk);
+    rows.push([
+      `${kind}Kernel`,
+      `${kind.toUpperCase()} kernel only (data in wasm memory)`,
+      () => run(N / chunk.length),
+    ]);
+  }
+  return rows;
+}
+
 export default async function formatsBench(): Promise<void> {
   const json = process.argv.includes('--json');
   // Seeded, roughly Gaussian weights with a few outliers (what LLM weight tensors look like).
@@ -58,6 +86,7 @@ export default async function formatsBench(): Promise<void> {
     ['nvfp4', 'NVFP4 (16 E2M1 + E4M3 scale), wasm SIMD', () => quantizeNvfp4Fast(src, { rowLength, out: dst })],
     ['fp8', 'FP8 E4M3 per-tensor, wasm SIMD', () => quantizeE4M3Fast(src, { out: dst })],
     ['mxfp4', 'MXFP4 (32 E2M1 + E8M0 scale), wasm SIMD', () => quantizeMxFast(src, 'e2m1', { rowLength, out: dst })],
+    ...kernelRows(src, dst),
     ['nvfp4Ts', 'NVFP4, TS oracle', () => quantizeNvfp4(src, { rowLength, out: dst })],
     ['fp8Ts', 'FP8 E4M3 per-tensor, TS oracle', () => quantizeE4M3(src, { out: dst })],
     ['mxfp4Ts', 'MXFP4, TS oracle', () => quantizeMx(src, 'e2m1', { rowLength, out: dst })],
@@ -148,6 +177,16 @@ export default async function formatsBench(): Promise<void> {
           clipSearchCopyRatio: r1(clipMs.fisher.ms / copy.ms),
         },
         ts: { nvfp4: r1(cpuRate.nvfp4Ts), fp8: r1(cpuRate.fp8Ts), mxfp4: r1(cpuRate.mxfp4Ts) },
+        ...(cpuRate.roundTrip
+          ? {
+              roundTrip: r1(cpuRate.roundTrip),
+              kernelOnly: {
+                nvfp4: r1(cpuRate.nvfp4Kernel),
+                fp8: r1(cpuRate.fp8Kernel),
+                mxfp4: r1(cpuRate.mxfp4Kernel),
+              },
+            }
+          : {}),
         sweepMs: r1(clipMs['fisher-sweep'].cpuMs),
         loadAverage: r1(load0),
         cores: os.cpus().length,

@@ -147,7 +147,13 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
     ] as const) {
       const x = nastyTensor(rows * cols, cols + 7, ties);
       // 1e-39 is a float32 subnormal: its reciprocal overflows, so that scale takes the dividing kernel.
-      for (const opts of [{ scale: s }, {}, { rowLength: cols, perRow: true }, { rowLength: cols, scale: 1e-30 }, { scale: 1e-39 }]) {
+      for (const opts of [
+        { scale: s },
+        {},
+        { rowLength: cols, perRow: true },
+        { rowLength: cols, scale: 1e-30 },
+        { scale: 1e-39 },
+      ]) {
         const a = quantizeFp8(x, 'e4m3', opts);
         const b = quantizeE4M3Fast(x, opts);
         expect(bits(b.values)).toEqual(bits(a.values));

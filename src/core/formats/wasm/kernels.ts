@@ -86,6 +86,12 @@ function boundaryBits(p: number, alpha: number): number {
 const CHUNK = 16384;
 const ONE = Float32Array.of(1);
 
+function finiteAbsMax32(x: Float32Array): number {
+  let m = 0;
+  for (const v of x) if (Math.abs(v) > m && Math.abs(v) !== Infinity) m = Math.abs(v);
+  return m;
+}
+
 export class WeightKernels {
   readonly exports: Exports;
   private f32!: Float32Array;
@@ -249,6 +255,45 @@ export class WeightKernels {
     return this.table;
   }
 
+  /**
+   * For the bench: what the streaming costs without a kernel (x copied in and back out through the
+   * scratch, as every quantizer does), and a kernel alone on one chunk already in linear memory (run
+   * n times: the compute part, no copies). Same outputs as nothing: measurement only.
+   */
+  roundTrip(x: Float32Array, out: Float32Array): void {
+    // As rows of 16 (x.length a multiple of 16), so the chunks stay at the streaming size.
+    this.stream(
+      x.length,
+      16,
+      16,
+      [{ src: x, dst: 'x' }],
+      () => {},
+      (rows, r0, stride) => {
+        const p = this.p;
+        out.set(this.f32.subarray(p.out >> 2, (p.out >> 2) + rows * stride), r0 * stride);
+      },
+    );
+  }
+
+  inPlace(kind: 'nvfp4' | 'fp8' | 'mxfp4', chunk: Float32Array): (n: number) => void {
+    const e = this.exports;
+    const len = chunk.length - (chunk.length % 32);
+    const p = this.scratch(len);
+    this.f32.set(chunk.subarray(0, len), p.x >> 2);
+    const ts = Math.fround(finiteAbsMax32(chunk) / 2688) || 1;
+    const t = this.prepare(ts, ONE);
+    const s = Math.fround(finiteAbsMax32(chunk) / 448) || 1;
+    const run = {
+      nvfp4: () =>
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 16, 0, 0, LAYOUT.codeTable, t.rowBytes, t.keyHi),
+      fp8: () => e.fp8_quant_mul(p.x, p.out, p.codes, len / 16, s, 1 / s),
+      mxfp4: () => e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 32, 0),
+    }[kind];
+    return (n) => {
+      for (let i = 0; i < n; i++) run();
+    };
+  }
+
   /** Largest finite |x[i]| (0 when there is none): what finiteAbsMax computes. */
   absMax(x: Float32Array): number {
     const n = x.length;
@@ -296,7 +341,19 @@ export class WeightKernels {
         const nb = rows * bpr;
         if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
         if (givenCodes) this.u8.set(givenCodes.subarray(r0 * bpr, r0 * bpr + nb), p.scodes);
-        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0, givenCodes ? 1 : 0, LAYOUT.codeTable, t.rowBytes, t.keyHi);
+        e.nvfp4_quant(
+          p.x,
+          p.out,
+          p.codes,
+          p.scodes,
+          p.scales,
+          nb,
+          clip ? p.clip : 0,
+          givenCodes ? 1 : 0,
+          LAYOUT.codeTable,
+          t.rowBytes,
+          t.keyHi,
+        );
       },
       (rows, r0, stride) => {
         const p = this.p;
@@ -353,7 +410,14 @@ export class WeightKernels {
         (rows, r0, stride) => {
           const p = this.p;
           for (let r = 0; r < rows; r++)
-            fp8(scales[r0 + r])(p.x + 4 * r * stride, p.out + 4 * r * stride, p.codes + r * stride, stride / 16, scales[r0 + r], 1 / scales[r0 + r]);
+            fp8(scales[r0 + r])(
+              p.x + 4 * r * stride,
+              p.out + 4 * r * stride,
+              p.codes + r * stride,
+              stride / 16,
+              scales[r0 + r],
+              1 / scales[r0 + r],
+            );
         },
         (rows, r0, stride) => this.collectElements(rows, r0, stride, rowLength, values, codes),
       );
@@ -424,7 +488,10 @@ export class WeightKernels {
     const grid = options.grid;
     const descending = grid.every((a, i) => i === 0 || a <= grid[i - 1]);
     const mode =
-      (options.fisherObjective ? 1 : 0) | (options.sweep ? 2 : 0) | (options.curve === false ? 4 : 0) | (descending ? 8 : 0);
+      (options.fisherObjective ? 1 : 0) |
+      (options.sweep ? 2 : 0) |
+      (options.curve === false ? 4 : 0) |
+      (descending ? 8 : 0);
     const bounds = options.sweep || options.curve === false;
     const search = e[`nvfp4_search_${fisher ? 1 : 0}${options.fisherObjective ? 1 : 0}${bounds ? 1 : 0}`];
     let first = true;
@@ -441,7 +508,20 @@ export class WeightKernels {
           first = false;
         }
         const nb = rows * bpr;
-        search(p.x, fisher ? p.fisher : 0, nb, p.grid, G, mode, p.scodes, p.idx, p.curve, LAYOUT.codeTable, t.rowBytes, t.keyHi);
+        search(
+          p.x,
+          fisher ? p.fisher : 0,
+          nb,
+          p.grid,
+          G,
+          mode,
+          p.scodes,
+          p.idx,
+          p.curve,
+          LAYOUT.codeTable,
+          t.rowBytes,
+          t.keyHi,
+        );
         e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, 0, 0, 0);
       },
       (rows, r0, stride) => {

@@ -97,7 +97,9 @@ ${body.join('\n')}
     .map((j) =>
       [
         `(v128.store offset=${blockBuf + 16 * j} (i32.const 0) (v128.and (v128.load offset=${16 * j} ${v('xp')}) ${v('ABS')}))`,
-        hasF ? `(v128.store offset=${blockBuf + 64 + 16 * j} (i32.const 0) (v128.load offset=${16 * j} ${v('fp')}))` : '',
+        hasF
+          ? `(v128.store offset=${blockBuf + 64 + 16 * j} (i32.const 0) (v128.load offset=${16 * j} ${v('fp')}))`
+          : '',
       ].join('\n'),
     )
     .join('\n');
@@ -191,8 +193,12 @@ ${body.join('\n')}
     : '';
   const curve = `(local.set $cp (i32.add (local.get $curve) (i32.shl (local.get $g) (i32.const 3))))
             (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eP))))
-            ${hasF ? `(local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ngrid) (i32.const 3))))
-            (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eF))))` : ''}`;
+            ${
+              hasF
+                ? `(local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ngrid) (i32.const 3))))
+            (f64.store (local.get $cp) (f64.add (f64.load (local.get $cp)) (f64.promote_f32 (local.get $eF))))`
+                : ''
+            }`;
 
   const name = `nvfp4_search_${+hasF}${+objF}${+bounds}`;
   return `
@@ -254,6 +260,7 @@ ${body.join('\n')}
 export function searchSource(h: Helpers): string {
   const out: string[] = [];
   for (const hasF of [false, true])
-    for (const objF of [false, true]) for (const bounds of [false, true]) out.push(searchFunction(h, { hasF, objF, bounds }));
+    for (const objF of [false, true])
+      for (const bounds of [false, true]) out.push(searchFunction(h, { hasF, objF, bounds }));
   return out.join('\n');
 }

@@ -309,7 +309,9 @@ const fp8Scalar = `
  * when q lies within 2 ulps of an E4M3 midpoint (or on it); such groups are redone in scalar f64.
  */
 function fp8Vector(j: number, mul: boolean): string {
-  const q = mul ? `(f32x4.mul (v128.and ${v('xv')} ${v('ABS')}) ${v('R')})` : `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
+  const q = mul
+    ? `(f32x4.mul (v128.and ${v('xv')} ${v('ABS')}) ${v('R')})`
+    : `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
   const rn = `(v128.and (i32x4.add ${v('q')} (i32x4.add ${i32x4(0x7ffff)} (v128.and (i32x4.shr_u ${v('q')} (i32.const 20)) ${i32x4(1)}))) ${i32x4(-0x100000)})`;
   const rs = `(f32x4.sub (f32x4.add ${v('q')} ${f32x4(16384)}) ${f32x4(16384)})`;
   const codeN = `(i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)})`;
