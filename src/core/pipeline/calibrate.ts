@@ -246,13 +246,69 @@ export interface CalibrationResult {
 export { tensorKey };
 
 export interface CalibrateOptions {
-  /** Sequences per forward+backward run (default: as many as fit about 2,048 positions). */
+  /** Sequences per forward+backward run (default: calibrationBatchSize). */
   batchSize?: number;
+  /**
+   * How the weight Fisher is summed over batches (default 'auto'): 'float64' sums in float64 and rounds once;
+   * 'float32' sums in place in the float32 arrays the first batch returned (no second per-element copy).
+   * 'auto' takes float32 where it is bit-identical to float64 (at most 2 batches) or where float64 sums would
+   * exceed FISHER_FLOAT64_MAX_BYTES.
+   */
+  accumulate?: 'auto' | 'float32' | 'float64';
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
 
-/** Runs calibration over the sequences; deterministic (fixed batch order, float64 sums). */
+/**
+ * Activation memory of the forward+backward graph per position, about (bytes): per layer the tape the backward
+ * reads (8 values of dim, 2 of the KV width, 5 of the hidden size, one row of attention probabilities per
+ * head) and the classifier's probabilities, weighted probabilities and logit gradients (3 × vocab).
+ */
+export function fwdBwdBytesPerPosition(c: LlamaConfig, seqLen: number): number {
+  const kv = (c.dim / c.nHeads) * c.nKvHeads;
+  return 4 * (c.nLayers * (8 * c.dim + 2 * kv + 5 * c.hiddenDim + c.nHeads * seqLen) + 3 * c.vocabSize);
+}
+
+/**
+ * Activations one calibration run may hold (onnxruntime-web's wasm heap keeps its peak for the worker's life).
+ * stories260K and the default model keep their 8 × 256 batches; the stories110M shape runs one sequence at a time.
+ */
+export const CALIBRATION_ACTIVATION_BYTES = 512 * 2 ** 20;
+/** Above this, per-element float64 sums (8 bytes per linear weight) give way to float32 ones ('auto'). */
+export const FISHER_FLOAT64_MAX_BYTES = 256 * 2 ** 20;
+
+/** Sequences per run: about 2,048 positions, fewer where their activations would exceed CALIBRATION_ACTIVATION_BYTES. */
+export function calibrationBatchSize(c: LlamaConfig, seqLen: number): number {
+  const byMemory = Math.floor(CALIBRATION_ACTIVATION_BYTES / (fwdBwdBytesPerPosition(c, seqLen) * seqLen));
+  return Math.max(1, Math.min(Math.floor(2048 / seqLen), byMemory));
+}
+
+/**
+ * Frees an array's memory now rather than at the next garbage collection (ArrayBuffer.prototype.transfer, where
+ * the engine has it): on large models each batch returns hundreds of MB of Fisher that are dead once summed.
+ */
+function release(a: Float32Array): void {
+  const buffer = a.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (a.byteOffset === 0 && a.byteLength === buffer.byteLength) buffer.transfer?.(0);
+}
+
+/** Whether the weight Fisher is summed in float32 (see CalibrateOptions.accumulate). */
+export function fisherInFloat32(c: LlamaConfig, batches: number, mode: CalibrateOptions['accumulate'] = 'auto'): boolean {
+  if (mode === 'float32' || mode === 'float64') return mode === 'float32';
+  let linear = 0;
+  for (const p of PROJECTIONS) {
+    const [r, k] = projectionShape(c, p);
+    linear += r * k;
+  }
+  // Two float32 terms: their float64 sum rounded to float32 is their float32 sum (53 ≥ 2·24 + 2 bits: double
+  // rounding is innocuous), so up to 2 batches float32 is bit-identical.
+  return batches <= 2 || 8 * linear * c.nLayers > FISHER_FLOAT64_MAX_BYTES;
+}
+
+/**
+ * Runs calibration over the sequences; deterministic (fixed batch order). The weight Fisher of each batch is
+ * added tensor by tensor into one per-element sum (float64, or float32 in place: fisherInFloat32).
+ */
 export async function calibrate(
   engine: LlamaEngine,
   data: TokenSequences,
@@ -262,15 +318,16 @@ export async function calibrate(
   const { count, seqLen } = data;
   if (seqLen > c.maxSeqLen)
     throw new Error(`calibration sequence length ${seqLen} exceeds the model's context ${c.maxSeqLen}`);
-  const batchSize = opts.batchSize ?? Math.max(1, Math.floor(2048 / seqLen));
+  const batchSize = opts.batchSize ?? calibrationBatchSize(c, seqLen);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-  const wSum = new Map<string, Float64Array>();
+  const inFloat32 = fisherInFloat32(c, Math.ceil(count / batchSize), opts.accumulate);
+  const wSum = new Map<string, Float64Array | Float32Array>();
   const aSum = new Map<string, Float64Array>();
   for (let l = 0; l < c.nLayers; l++)
     for (const p of PROJECTIONS) {
       const [r, k] = projectionShape(c, p);
-      wSum.set(tensorKey(l, p), new Float64Array(r * k));
+      if (!inFloat32) wSum.set(tensorKey(l, p), new Float64Array(r * k));
       aSum.set(tensorKey(l, p), new Float64Array(k));
     }
   const total = count * seqLen;
@@ -294,8 +351,14 @@ export async function calibrate(
       for (const p of PROJECTIONS) {
         const key = tensorKey(l, p);
         const fw = res.outputs.get(fisherName(l, p))!;
-        const acc = wSum.get(key)!;
-        for (let i = 0; i < acc.length; i++) acc[i] += fw[i];
+        // Each batch's output is let go as soon as it is summed, so one per-element copy is alive at a time.
+        res.outputs.delete(fisherName(l, p));
+        const acc = wSum.get(key);
+        if (!acc) wSum.set(key, fw);
+        else {
+          for (let i = 0; i < acc.length; i++) acc[i] += fw[i];
+          release(fw);
+        }
         const fa = res.outputs.get(actFisherName(l, p))!;
         const accA = aSum.get(key)!;
         for (let i = 0; i < accA.length; i++) accA[i] += fa[i];
@@ -307,7 +370,11 @@ export async function calibrate(
   }
   const weightFisher = new Map<string, Float32Array>();
   const activationFisher = new Map<string, Float32Array>();
-  for (const [k, v] of wSum) weightFisher.set(k, Float32Array.from(v));
+  // Tensor by tensor, each float64 sum dropped once rounded (float32 sums are the result as they are).
+  for (const [k, v] of wSum) {
+    weightFisher.set(k, v instanceof Float32Array ? v : Float32Array.from(v));
+    wSum.delete(k);
+  }
   // Mean over the calibration tokens: padding (ragged id sequences) is neither a token nor a gradient.
   const scored = scoredPositions(data);
   for (const [k, v] of aSum)
