@@ -10,7 +10,7 @@ import { weightByName, weightInputNames, weightShape } from '../graph/names.ts';
 import { randomShapeModel } from '../model/shapes.ts';
 import { PROJECTIONS } from '../model/types.ts';
 import { createSession, f32, i64, runSession, type EngineKind, type ort } from '../runtime/ort.ts';
-import { emitActQuant } from './graph.ts';
+import { actFisherInputName, actMaskName, actQuantHook, actTauInputName, emitActQuant } from './graph.ts';
 import { ACT_BLOCK, actBlocksPerToken, padFisher, quantizeActivations } from './rule.ts';
 
 const ENGINES: EngineKind[] = ['native', 'wasm'];
@@ -124,6 +124,82 @@ describe.each(ENGINES)('activation unit on the %s engine', (engine) => {
         expect(bitDiffs(out[`post.${k}`].data as Float32Array, ts.out), `${k}: unit output vs rule(input)`).toBe(0);
       }
     expect(fp8).toBeGreaterThan(0);
+    await session.release();
+  });
+
+  it('through actQuantHook (one shared part per input: q, k, v and gate, up) every site outputs rule(its input) with its own Fisher and τ', async () => {
+    const model = randomShapeModel('random:stories260K:5');
+    const c = model.config;
+    const B = 1;
+    const T = 40;
+    const hook = actQuantHook('quantize', { masks: true });
+    const bytes = buildForwardGraph(c, {
+      linearInputHook: (g, input, site) => {
+        const k = `L${site.layer}.${site.projection}`;
+        const out = hook(g, input, site);
+        g.output(input, `pre.${k}`, 'float32', ['n', site.inFeatures]);
+        g.output(out, `post.${k}`, 'float32', ['n', site.inFeatures]);
+        return out;
+      },
+    });
+    const tokens = Array.from({ length: B * T }, (_, i) => (i * 104729 + 5) % c.vocabSize);
+    const feeds: Record<string, ort.Tensor> = { tokens: i64(tokens, [B, T]), targets: i64(tokens, [B, T]) };
+    for (const n of weightInputNames(c)) feeds[n] = f32(weightByName(model.weights, n), weightShape(c, n));
+    const fisher = new Map<string, Float32Array>();
+    const taus = new Map<string, number>();
+    const setTau = (k: string, tau: number) => {
+      taus.set(k, tau);
+      feeds[actTauInputName(Number(k.split('.')[0].slice(1)), k.split('.')[1] as (typeof PROJECTIONS)[number])] = f32(
+        Float32Array.of(tau),
+        [1],
+      );
+    };
+    for (let l = 0; l < c.nLayers; l++)
+      for (const [j, p] of PROJECTIONS.entries()) {
+        const inF = p === 'down' ? c.hiddenDim : c.dim;
+        const f = values(inF, 97 * l + 13 * j + 1).map((v) => v * v);
+        fisher.set(`L${l}.${p}`, f);
+        feeds[actFisherInputName(l, p)] = f32(padFisher(f, inF), [actBlocksPerToken(inF) * ACT_BLOCK]);
+        setTau(`L${l}.${p}`, 0);
+      }
+    const session = await createSession(bytes, { engine });
+    // τ per site at a different quantile of its own scores (on the first run's inputs), so the sites that share
+    // an input choose different blocks.
+    const first = await runSession(session, feeds, 'forward through the hook');
+    for (let l = 0; l < c.nLayers; l++)
+      for (const [j, p] of PROJECTIONS.entries()) {
+        const k = `L${l}.${p}`;
+        const x = first[`pre.${k}`].data as Float32Array;
+        const inF = x.length / (B * T);
+        const sc = quantizeActivations({ x, tokens: B * T, inFeatures: inF, fisher: fisher.get(k)!, tau: 0 }).scores;
+        const sorted = Float32Array.from(sc).sort();
+        setTau(k, sorted[Math.floor(sorted.length * (0.2 + 0.1 * j))]);
+      }
+    const out = await runSession(session, feeds, 'forward through the hook');
+    for (let l = 0; l < c.nLayers; l++) {
+      const masks = new Map<string, string>();
+      for (const p of PROJECTIONS) {
+        const k = `L${l}.${p}`;
+        const x = out[`pre.${k}`].data as Float32Array;
+        const inF = x.length / (B * T);
+        const ts = quantizeActivations({
+          x,
+          tokens: B * T,
+          inFeatures: inF,
+          fisher: fisher.get(k)!,
+          tau: taus.get(k)!,
+        });
+        expect(bitDiffs(out[`post.${k}`].data as Float32Array, ts.out), `${k}: output vs rule(input)`).toBe(0);
+        expect(Array.from(out[actMaskName(l, p)].data as Float32Array), `${k}: mask`).toEqual(Array.from(ts.mask));
+        masks.set(p, ts.mask.join(''));
+      }
+      // Layer 0's inputs do not depend on τ: there the sharing sites surely differ (else the test could not tell
+      // a shared choice from per-site ones).
+      if (l === 0) {
+        expect(new Set([masks.get('q'), masks.get('k'), masks.get('v')]).size).toBe(3);
+        expect(masks.get('gate')).not.toBe(masks.get('up'));
+      }
+    }
     await session.release();
   });
 });

@@ -1,6 +1,8 @@
 // The mixed-precision activation quantization unit (DESIGN.md §3 "Activations on the fly"), as the exact
 // float32 rule that the ONNX subgraph in graph.ts computes. Every line below is one IEEE float32 operation
-// of the graph, in the graph's order (Math.fround after each), so the two agree bit for bit.
+// (Math.fround after each); the graph does the same operations except where fewer ops give the same bits
+// (saturation as Min before rounding, the sign put back by Sign(x)·: graph.ts says why each is exact), and
+// the tests compare the two bit for bit.
 //
 // For one token x[0..in) of a linear layer's input and its 16-channel blocks (the last one shorter when
 // in % 16 != 0; it is padded with zeros, which change neither the maxima nor the score):
