@@ -6,10 +6,15 @@ import { type HardwarePreset, type HardwareReport, type HwParamKey, type HwParam
 import { ComponentTable, HwParamTable, PresetSelect } from './EnergyComponents';
 import { formatBits, formatPercent } from '../store/derive';
 import { BarsX, ENERGY_COLOURS, PALETTE, RuleX, SwatchLegend, Plot } from './charts';
-import { i18n } from '../i18n';
+import { memo } from 'react';
+import { catalogTemplate } from './catalogTemplate';
 
-const te = (key: string, values: Record<string, string | number> = {}): string =>
-  i18n.t(`explorer:energyChart.${key}`, values);
+// Nine titles per layer on every slider move: the catalog's raw strings, filled without an i18next call each.
+const te = catalogTemplate('explorer', 'energyChart');
+const SI = d3.format('.3~s');
+// Their props do not change with a budget: a slider move skips them.
+const ParamTable = memo(HwParamTable);
+const Presets = memo(PresetSelect);
 
 // Labels: explorer:energyChart.segment.<key>, read in the current language.
 const SEGMENTS = (['w8a8', 'w8a4', 'w4a8', 'w4a4', 'unit', 'wmem', 'amem'] as const).map((key) => ({
@@ -83,7 +88,7 @@ export function EnergyView({
     .domain([0, max])
     .nice()
     .range([m.left, width - m.right]);
-  const nj = (pj: number) => d3.format('.3~s')(pj * 1e-12) + 'J';
+  const nj = (pj: number) => SI(pj * 1e-12) + 'J';
   return (
     <div className="flex flex-wrap gap-4">
       <div className="min-w-0 max-w-full">
@@ -156,10 +161,10 @@ export function EnergyView({
       </div>
       <EnergyTotals hw={hw} measured={measured} nj={nj} />
       <div className="w-full">
-        {onPreset && <PresetSelect preset={preset} onPreset={onPreset} />}
+        {onPreset && <Presets preset={preset} onPreset={onPreset} />}
         <ComponentTable hw={hw} measured={preset === 'prefill' ? (measured?.components ?? null) : null} />
       </div>
-      <HwParamTable params={params} overrides={overrides} onOverride={onOverride} />
+      <ParamTable params={params} overrides={overrides} onOverride={onOverride} />
     </div>
   );
 }

@@ -5,10 +5,10 @@ import * as d3 from 'd3';
 import { PROJECTIONS, type Projection } from '../core/model/types';
 import { Axis, ColorLegend, HeatCells, PALETTE, shareColour } from './charts';
 import { tensorKey } from '../store/derive';
-import { i18n } from '../i18n';
+import { catalogTemplate } from './catalogTemplate';
 
-const th = (key: string, values: Record<string, string | number> = {}): string =>
-  i18n.t(`explorer:heatmapChart.${key}`, values);
+// Every cell's name on every slider move: the catalog's raw strings, filled without an i18next call each.
+const th = catalogTemplate('explorer', 'heatmapChart');
 
 export { shareColour };
 
@@ -122,10 +122,7 @@ function LayerHeatmapView({ kind, nLayers, shares, blocks, selected, onSelect, p
     const s = shares.get(tensorKey(layer, proj));
     if (s === undefined) return th('noData', { layer, proj });
     const n = blocks?.get(tensorKey(layer, proj));
-    const count =
-      n !== undefined
-        ? th('count', { k: COUNT.format(Math.round(s * n)), n: COUNT.format(n) })
-        : '';
+    const count = n !== undefined ? th('count', { k: COUNT.format(Math.round(s * n)), n: COUNT.format(n) }) : '';
     const pin = pinned?.get(tensorKey(layer, proj));
     const pinText = pin ? th('pinned', { format: pin.toUpperCase() }) : '';
     return th('cell', { layer, proj, pct: (s * 100).toFixed(1), count, pin: pinText });
