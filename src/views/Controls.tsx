@@ -25,6 +25,10 @@ export const DataPanel = memo(function DataPanel() {
   const calibrationTokens = useExplorer((s) => s.settings.calibrationTokens);
   const evaluationTokens = useExplorer((s) => s.settings.evaluationTokens);
   const tokens = [calibrationTokens, evaluationTokens] as const;
+  // Data-free (store/dataFree.ts): a role given a seed uses the model's own samples.
+  const seeds = [useExplorer((s) => s.settings.calibration), useExplorer((s) => s.settings.evaluation)].map((x) =>
+    x.kind === 'samples' ? x.seed : null,
+  );
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="data-panel-title" className="mb-1 text-sm font-semibold">
@@ -54,13 +58,19 @@ export const DataPanel = memo(function DataPanel() {
             }}
           />
           <div className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${role}-text-info`}>
-            {texts[role]
-              ? textInfo(texts[role]!, role === 'calibration' ? tokens[0] : tokens[1])
-              : role === 'evaluation'
-                ? t('data.noEvaluation')
-                : hasTokenizer
-                  ? t('data.chooseText')
-                  : t('data.needsTokenizer')}
+            {seeds[role === 'calibration' ? 0 : 1] !== null
+              ? t('dataFree.sampledRole', {
+                  ns: 'files',
+                  seed: seeds[role === 'calibration' ? 0 : 1],
+                  tokens: (role === 'calibration' ? tokens[0] : tokens[1]).toLocaleString('en-US'),
+                })
+              : texts[role]
+                ? textInfo(texts[role]!, role === 'calibration' ? tokens[0] : tokens[1])
+                : role === 'evaluation'
+                  ? t('data.noEvaluation')
+                  : hasTokenizer
+                    ? t('data.chooseText')
+                    : t('data.needsTokenizer')}
           </div>
         </div>
       ))}
