@@ -7,6 +7,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { MAX_WASM_THREADS } from '../src/core/runtime/engineChoice';
+
+// The app runs as many wasm threads as the page's cores on this cross-origin isolated preview
+// (src/core/runtime/engineChoice.ts); the CLI runs the same count, so the sums go in the same order.
+const WASM_THREADS = String(Math.min(availableParallelism(), MAX_WASM_THREADS));
 
 const SHOTS = path.resolve('e2e-artifacts/screenshots');
 
@@ -23,6 +29,8 @@ test('opens on the default model, calibrated, heatmap populated, offline; number
       // The app runs onnxruntime-web (wasm): compare with the same engine (the CLI's default is native).
       '--engine',
       'wasm',
+      '--threads',
+      WASM_THREADS,
       '--calib-tokens',
       '4096',
       '--eval-tokens',
@@ -46,6 +54,7 @@ test('opens on the default model, calibrated, heatmap populated, offline; number
   await page.goto('/');
   await expect(page.getByTestId('model-name')).toHaveText('sotu-llama.bin', { timeout: 60_000 });
   await expect(page.getByTestId('calibration-done')).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-threads', WASM_THREADS);
   await expect(page.getByTestId('ppl')).toHaveAttribute('data-stale', 'false', { timeout: 240_000 });
   await expect(page.getByTestId('ppl')).not.toHaveAttribute('data-value', '', { timeout: 240_000 });
 

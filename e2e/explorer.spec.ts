@@ -7,6 +7,12 @@ import path from 'node:path';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { MAX_WASM_THREADS } from '../src/core/runtime/engineChoice';
+
+// The app runs as many wasm threads as the page's cores on this cross-origin isolated preview
+// (src/core/runtime/engineChoice.ts); the CLI runs the same count, so the sums go in the same order.
+const WASM_THREADS = String(Math.min(availableParallelism(), MAX_WASM_THREADS));
 
 const execFileAsync = promisify(execFile);
 
@@ -76,6 +82,8 @@ async function cliRun(budget: number): Promise<CliResult> {
       // The app runs onnxruntime-web (wasm): compare with the same engine (the CLI's default is native).
       '--engine',
       'wasm',
+      '--threads',
+      WASM_THREADS,
       '--tokenizer',
       TOKENIZER,
       '--calib',
@@ -125,6 +133,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('model-config')).toContainText('64');
     await openTexts(page);
     await expect(page.getByTestId('calibration-done')).toBeVisible({ timeout: 150_000 });
+    await expect(page.getByTestId('engine-status')).toHaveAttribute('data-threads', WASM_THREADS);
 
     // Budget 0.3 (the default): every number against `fgmp run --budget 0.3 --act-budget 0.3`.
     const ppl03 = await settledPpl(page);
