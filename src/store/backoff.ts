@@ -2,6 +2,7 @@
 // PipelineClient (pipelineClient.ts) supplies the clock and the timer. A worker that cannot start (its
 // script blocked or missing) used to be restarted thousands of times a second; now each failed start waits
 // twice as long as the one before, and after MAX_STARTS failures in a row the client stops and says why.
+import { i18n } from '../i18n';
 
 /** Waits before the 2nd, 3rd, 4th and 5th start (ms); after the 5th failure the client gives up. */
 export const RESTART_DELAYS_MS = [500, 1000, 2000, 4000] as const;
@@ -43,42 +44,31 @@ export function restartDelay(failures: number): number | null {
   return failures <= RESTART_DELAYS_MS.length ? RESTART_DELAYS_MS[failures - 1] : null;
 }
 
-const CAUSE_TEXT: Record<WorkerCause, string> = {
-  load: 'its script failed to load (blocked by the network, an extension or a proxy, or a file missing after an update)',
-  memory: 'it ran out of memory',
-  message: 'a message to it could not be sent',
-  crash: 'it crashed',
-};
-
-const seconds = (ms: number) => `${ms / 1000} s`;
+// The messages are the UI's (in its language: explorer:worker.*); the detail is the browser's own words.
+const tw = (key: string, values: Record<string, string | number> = {}): string =>
+  i18n.t(`explorer:worker.${key}`, values);
+const why = (cause: WorkerCause, detail: string) =>
+  detail ? tw('why', { cause: tw(`cause.${cause}`), detail }) : tw(`cause.${cause}`);
+const seconds = (ms: number) => i18n.t('common:duration.seconds', { s: ms / 1000 });
 
 /** The message while the client waits to start the worker again. */
 export function restartingMessage(cause: WorkerCause, failures: number, delayMs: number, detail = ''): string {
-  const why = detail ? `${CAUSE_TEXT[cause]}: ${detail}` : CAUSE_TEXT[cause];
-  return (
-    `The pipeline worker stopped: ${why}. Starting it again in ${seconds(delayMs)} ` +
-    `(start ${failures + 1} of ${MAX_STARTS}); your settings are kept and will be re-applied.`
-  );
+  return tw('restarting', {
+    why: why(cause, detail),
+    delay: seconds(delayMs),
+    start: failures + 1,
+    max: MAX_STARTS,
+  });
 }
 
 /** The final message once the client has given up. */
 export function failedMessage(cause: WorkerCause, failures: number, detail = ''): string {
-  const why = detail ? `${CAUSE_TEXT[cause]}: ${detail}` : CAUSE_TEXT[cause];
   const total = RESTART_DELAYS_MS.slice(0, failures - 1).reduce((a, b) => a + b, 0);
-  const advice =
-    cause === 'load'
-      ? 'Check the connection and anything that blocks scripts on this site, or reload the page'
-      : cause === 'memory'
-        ? 'Close other tabs or open a smaller model'
-        : 'Reload the page if it happens again';
-  return (
-    `The pipeline worker could not be kept running: ${why}. It was started ${failures} times ` +
-    `over ${seconds(total)} and failed each time, so the explorer stopped trying. Your settings are kept. ` +
-    `${advice}, then choose Try again.`
-  );
+  const advice = tw(cause === 'load' ? 'advice.load' : cause === 'memory' ? 'advice.memory' : 'advice.other');
+  return tw('gaveUp', { why: why(cause, detail), failures, total: seconds(total), advice });
 }
 
 /** After a start that followed a failure: what happened, and that the settings go to the new worker. */
 export function recoveredMessage(cause: WorkerCause): string {
-  return `The pipeline worker stopped (${CAUSE_TEXT[cause]}) and was started again; your settings are being re-applied.`;
+  return tw('recovered', { cause: tw(`cause.${cause}`) });
 }
