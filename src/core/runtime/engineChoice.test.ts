@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SHARE_STATE, decodeShareQuery, encodeShareQuery } from '../url/shareState';
 import {
   chooseEngine,
   judgeAdapter,
@@ -180,5 +181,17 @@ describe('chooseEngine', () => {
     expect(c).toMatchObject({ executionProvider: 'wasm', threads: 1, threadReason: 'not-isolated' });
     expect(c.webgpu.status).toBe('off');
     expect(c.engineName).toBe('src/core/pipeline (onnxruntime-web wasm, 1 thread)');
+  });
+});
+
+describe('the share link', () => {
+  it('carries no engine: no field of the share state, no key of its query, and ?threads/?engine do not reach it', () => {
+    const engineLike = /engine|thread|webgpu|wasm|executionProvider/i;
+    expect(Object.keys(DEFAULT_SHARE_STATE).filter((k) => engineLike.test(k))).toEqual([]);
+    const query = encodeShareQuery(DEFAULT_SHARE_STATE);
+    expect([...new URLSearchParams(query).keys()].filter((k) => engineLike.test(k))).toEqual([]);
+    // A link with the engine preference's keys in it decodes to the same state as without them.
+    const withEngine = decodeShareQuery(`${query}&threads=1&engine=wasm`).state;
+    expect(withEngine).toEqual(decodeShareQuery(query).state);
   });
 });
