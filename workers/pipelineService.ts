@@ -5,8 +5,7 @@
 import { CheckpointError } from '../src/core/model/loaders/index';
 import type { Projection } from '../src/core/model/types';
 import { Pipeline, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
-import type { EngineChoice, EnginePreference } from '../src/core/runtime/engineChoice';
-import { chooseEngineHere } from '../src/core/runtime/selfCheck';
+import { chooseEngineHere, type EngineChoice, type EnginePreference } from '../src/core/runtime/selfCheck';
 import type * as P from './protocol';
 import { quantizeToWire } from './protocol';
 

@@ -97,6 +97,8 @@ export async function runSelfCheck(
   return { ...compareRuns(ref, other), seconds: (performance.now() - t0) / 1000 };
 }
 
+export type { EngineChoice, EnginePreference };
+
 /** The engine choice for this global scope (the pipeline worker's), with the real self-check. */
 export const chooseEngineHere = (pref: EnginePreference = {}): Promise<EngineChoice> =>
   chooseEngine(globalThis as EngineEnvironment, (threads) => runSelfCheck(threads), pref);
