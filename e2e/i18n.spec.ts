@@ -128,7 +128,7 @@ test.describe('browser language', () => {
 });
 
 test('axe-core: no violations on Chinese routes (light and dark)', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(600_000); // axe over the explorer's page takes minutes on a small machine
   for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
     for (const route of ['explorer', 'formats', 'learn/calibration']) {

@@ -21,6 +21,7 @@ import {
   type Precision,
 } from '../core/fgmp/pins';
 import type { Projection } from '../core/model/types';
+import { i18n } from '../i18n';
 import type { ShareState } from '../core/url/shareState';
 import { tensorKey } from '../core/pipeline/vocabulary';
 
@@ -69,21 +70,19 @@ export function answerConfiguration(ranking: BlockRanking, c: Config): Instrumen
     // Whole tensors under the bits FGMP spends at this share (flags included, as the run's weight bits).
     const target = totalStorageBits(storageInputs(ranking, answerBudget(ranking, share)), storage(c)).totalBits;
     const answer = answerLayerwise(ranking, target, storage(c)).answer;
-    if (pins.length) notes.push('Pins apply to the global policies, not to layerwise: ignored.');
+    if (pins.length) notes.push(i18n.t('explorer:instruments.notes.layerwise'));
     return { answer, bits, share, pins: none, error, notes };
   }
   let answer = answerBudget(ranking, share);
   if (pins.length && !pinsApply(c)) {
     notes.push(
-      c.policy === 'uniform'
-        ? 'Pins apply to the global policies, not to per-layer uniform: ignored.'
-        : 'A bits budget is answered without pins (as fgmp run --bpw): pins ignored.',
+      c.policy === 'uniform' ? i18n.t('explorer:instruments.notes.uniform') : i18n.t('explorer:instruments.notes.bpw'),
     );
     return { answer, bits, share, pins: none, error, notes };
   }
   if (!pins.length) return { answer, bits, share, pins: none, error, notes };
   const unmatched = unmatchedPins(ranking, pins);
-  if (unmatched.length) notes.push(`Pins that match no tensor: ${formatPins(unmatched)}.`);
+  if (unmatched.length) notes.push(i18n.t('explorer:instruments.notes.unmatched', { pins: formatPins(unmatched) }));
   try {
     answer = answerPinnedBudget(ranking, pins, share);
   } catch (e) {
