@@ -17,7 +17,7 @@ import {
 } from '../core/formats/index.ts';
 
 const cell = 'border-b border-slate-200 px-2 py-1 dark:border-slate-800';
-const head = `${cell} text-left font-medium`;
+const head = `${cell} whitespace-nowrap text-left font-medium`;
 
 /** A wide table scrolls inside its own box (keyboard-focusable), never the page (issue 15: 390 px, 200 % zoom). */
 function ScrollX({ label, children }: { label: string; children: ReactNode }) {

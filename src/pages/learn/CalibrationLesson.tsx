@@ -75,7 +75,7 @@ export function CalibrationLesson() {
       <div className="overflow-x-auto">
         <table className="text-sm" data-testid="calib-table">
           <thead>
-            <tr className="border-b border-slate-300 text-left dark:border-slate-700">
+            <tr className="border-b border-slate-300 text-left whitespace-nowrap dark:border-slate-700">
               <th className="px-2 py-1">{t('calibration.table.method')}</th>
               <th className="px-2 py-1 text-right">{t('calibration.table.threshold')}</th>
               <th className="px-2 py-1 text-right">T / absmax</th>

@@ -272,7 +272,7 @@ export function RangeComparison({ selected }: { selected: string }) {
       <div className="overflow-x-auto">
         <table className="text-sm" data-testid="range-table">
           <thead>
-            <tr className="border-b border-slate-300 text-left dark:border-slate-700">
+            <tr className="border-b border-slate-300 text-left whitespace-nowrap dark:border-slate-700">
               <th className="px-2 py-1">{t('formats.ranges.format')}</th>
               <th className="px-2 py-1 text-right">{t('formats.ranges.bits')}</th>
               <th className="px-2 py-1 text-right">{t('formats.ranges.largest')}</th>
