@@ -1,6 +1,7 @@
 // Opening things: a checkpoint (files, URLs, a random model, the embedded default model), its tokenizer,
 // the calibration and evaluation texts, and the state a shared link carries. What was opened is kept so a
-// restarted worker can be given the same inputs again; advance() (controller.ts) then redoes the rest.
+// restarted worker can be given the same inputs again; advance() (controller.ts) then redoes the rest. A model
+// without a usable tokenizer calibrates on its own samples; a refused tokenizer's stopped calibration reruns.
 import * as Comlink from 'comlink';
 import { DEFAULT_MODEL, sitePath } from '../core/data/index';
 import type { ModelSummary, NamedBytes } from '../core/pipeline/results';
@@ -19,7 +20,6 @@ export { openFromLocation } from './linkFetch';
 
 type Role = 'calibration' | 'evaluation';
 
-/** What was opened, kept so that a restarted worker can be given the same inputs again. */
 const opened: {
   model:
     | { kind: 'files'; files: File[] }
@@ -108,9 +108,10 @@ async function reapply(): Promise<void> {
   }
 }
 
-async function readFile(f: File): Promise<NamedBytes> {
-  return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
-}
+const readFile = async (f: File): Promise<NamedBytes> => ({
+  name: f.name,
+  bytes: new Uint8Array(await f.arrayBuffer()),
+});
 
 /** A model step failed: the previous model stays (the worker keeps it too). */
 function modelFailed(e: unknown): void {
@@ -145,7 +146,6 @@ async function loadModel(
     const sel = useExplorer.getState().settings.selection;
     const selection = sel.layer < summary.config.nLayers ? sel : { layer: 0, projection: sel.projection, block: null };
     if (sourceChanged) setSettings({ model, tokenizer, selection });
-    // Without a usable tokenizer the model calibrates on its own samples (dataFree.ts).
     modelOpened(record.kind === 'random' ? 'random' : summary.tokenizer ? 'tokenizer' : 'no-tokenizer');
     invalidate('model', { keepSelf: true });
     useExplorer.setState((st) => ({
@@ -231,21 +231,22 @@ export async function loadTokenizer(file: File, sourceChanged = true): Promise<v
     patch('model', { summary, error: null });
     if (sourceChanged) setSettings({ tokenizer: { kind: 'file', name: file.name } });
     useExplorer.setState((st) => ({ filesAsked: st.filesAsked.filter((f) => f.role !== 'tokenizer') }));
-    invalidate('calibration');
     for (const role of ['calibration', 'evaluation'] as const)
       if (opened.texts[role]) await sendText(role, opened.texts[role]!);
-    // Texts kept while samples stood in for the tokenizer are used now.
+    // A finished calibration on the model's own samples stands; texts that waited for a tokenizer come now.
+    const st = useExplorer.getState();
+    const stands = st.settings.calibration.kind === 'samples' && st.calibration.status === 'done';
+    invalidate(stands ? 'perplexity' : 'calibration');
     modelOpened('tokenizer');
   } catch (e) {
     patch('model', { error: `Tokenizer ${file.name}: ${message(e)}` });
+    if (useExplorer.getState().calibration.status !== 'done') invalidate('calibration');
   }
   advance();
 }
 
 /** A model the user asked for (the default model then steps back): openFiles.ts counts its loads here. */
-export function countUserLoad(): void {
-  userLoads++;
-}
+export const countUserLoad = (): void => void userLoads++;
 
 /** Hugging Face page links (…/blob/…) become download links (…/resolve/…). */
 export function normaliseModelUrl(url: string): string {
@@ -298,7 +299,7 @@ export async function openTextUrl(role: Role, url: string): Promise<void> {
 }
 
 async function openTextAs(role: Role, file: File, source: ShareState['calibration']): Promise<void> {
-  // The model calibrates on its own samples for want of a tokenizer: the text waits for one (dataFree.ts).
+  // Samples stand in for a missing tokenizer: the text waits for one (dataFree.ts).
   if (textWaits(useExplorer.getState())) {
     if (await keepText(role, file, source)) opened.texts[role] = file;
     return;

@@ -89,7 +89,14 @@ export async function openFiles(files: File[]): Promise<void> {
         became: 'a tokenizer, but no model is loaded to attach it to: open the checkpoint with it',
       });
     else {
+      const i = report.push({
+        name: file.name,
+        ok: true,
+        became: `a tokenizer: attaching it to ${useExplorer.getState().model.summary?.name}…`,
+      });
+      say();
       await loadTokenizer(file);
+      report.splice(i - 1, 1);
       const st = useExplorer.getState();
       const err = st.model.error;
       const name = st.model.summary?.name;

@@ -88,14 +88,17 @@ export class Pipeline {
       tokenizerVocab: model.tokenizer!.vocabSize,
       warnings: [...new Set([...s.warnings, ...warnings])],
     };
-    this.resetDerived();
+    // A calibration on the model's own samples does not read the tokenizer: it stands.
+    if (this.calib?.source.kind === 'samples') void this.dropSession();
+    else this.resetDerived();
     return this.summary;
   }
 
   setText(role: Role, name: string, bytes: Uint8Array): R.TextSummary {
     const { text, summary } = readText(this.model, name, bytes);
     this.texts.set(role, { kind: 'text', text, name });
-    if (role === 'calibration') this.resetDerived();
+    // A calibration on the model's own samples (a seed) does not read the text.
+    if (role === 'calibration' && !this.seeds.has('calibration')) this.resetDerived();
     else void this.dropSession();
     return summary;
   }
