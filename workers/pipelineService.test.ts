@@ -2,6 +2,7 @@
 // error, policies without Fisher rank before calibration, FGMP asks for calibration, and after calibration
 // the numbers are those of src/core/pipeline's FgmpSession configured like `fgmp run`.
 import { describe, expect, it } from 'vitest';
+import { ActivationShareIndex } from '../src/core/actquant/shareIndex';
 import { buildRanking, prepareWeights } from '../src/core/fgmp/index';
 import { hasSharedData, readShared, SKIP_REASON } from '../tests/support/sharedData';
 import { CancelledError, PipelineService } from './pipelineService';
@@ -79,10 +80,14 @@ describe.skipIf(!hasSharedData)(`pipeline service on stories260K${hasSharedData 
     };
     const q = await svc.quantize(req);
     expect(q.clippingUsed).toBe('fisher');
-    const shares = (await svc.activationShares(0.3, 511))!;
-    expect(Object.keys(shares)).toHaveLength(35);
-    const all = (await svc.activationShares(1, 511))!;
-    expect(Object.values(all).every((x) => x === 1)).toBe(true);
+    // The page answers activation budgets from the sorted calibration scores the worker sends once.
+    const { keys, parts } = (await svc.activationIndex(511))!;
+    expect(keys).toHaveLength(35);
+    const index = ActivationShareIndex.fromParts(parts);
+    expect(index.answer(1).shares.every((x) => x === 1)).toBe(true);
+    const share = index.answer(0.3).shares;
+    const fp8Blocks = parts.blocks.reduce((a, n, i) => a + share[i] * n, 0);
+    expect(Math.abs(fp8Blocks / index.total - 0.3)).toBeLessThan(0.01);
     const mixed = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'mixed' });
     const fp8 = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'fp8' });
     const nvfp4 = await svc.evaluate({ ...req, weightBudget: 0.3, activationBudget: 0.3, variant: 'nvfp4' });

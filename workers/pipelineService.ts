@@ -151,10 +151,6 @@ export class PipelineService {
     return this.exclusive(onProgress, (o, c) => c.calibrate(calibrationTokens, o, data));
   }
 
-  activationShares(activationBudget: number, evaluationTokens: number): Promise<Record<string, number> | null> {
-    return this.exclusive(undefined, (o, c) => c.activationShares(activationBudget, evaluationTokens, o));
-  }
-
   activationIndex(evaluationTokens: number): ReturnType<Pipeline['activationIndex']> {
     return this.exclusive(undefined, (o, c) => c.activationIndex(evaluationTokens, o));
   }
