@@ -8,6 +8,11 @@ import { countUserLoad, loadFiles, loadTokenizer, openText } from './open';
 import { openProfileFile } from './profile';
 import type { FileReportLine } from './slices';
 import { evaluationSeed, textWaits } from './dataFree';
+import { i18n } from '../i18n';
+
+// The report's words come from the catalog (files:report); reasons from the detector and loaders are the
+// core's, shared with the CLI, and stay English.
+const phrase = (key: string, values: Record<string, unknown> = {}): string => i18n.t(`files:report.${key}`, values);
 
 /** The report's line for a checkpoint without a usable tokenizer: what it is calibrated and evaluated on. */
 function dataFreeLine(): string {
@@ -16,11 +21,10 @@ function dataFreeLine(): string {
   const seed = c.kind === 'samples' ? c.seed : null;
   const evalSeed = evaluationSeed(st);
   const n = (x: number) => x.toLocaleString('en-US');
-  return (
-    `has no tokenizer: calibrated on ${n(st.settings.calibrationTokens)} tokens it samples itself (seed ${seed})` +
-    (evalSeed === null ? '' : `, perplexity on ${n(st.settings.evaluationTokens)} more (seed ${evalSeed})`) +
-    '. Open its tokenizer (tokenizer.bin or tokenizer.json) to use texts.'
-  );
+  const tokens = n(st.settings.calibrationTokens);
+  return evalSeed === null
+    ? phrase('dataFree', { tokens, seed })
+    : phrase('dataFreeEval', { tokens, seed, evalTokens: n(st.settings.evaluationTokens), evalSeed });
 }
 
 /** Model panel: files from the picker or a drop, each recognised by its bytes (detect.ts), never its name. */
@@ -36,7 +40,7 @@ export async function openFiles(files: File[]): Promise<void> {
   const report: FileReportLine[] = of('unknown').map(({ file, d }) => ({
     name: file.name,
     ok: false,
-    became: `not opened: ${d.reason}`,
+    became: phrase('notOpened', { reason: d.reason }),
   }));
   const say = () => useExplorer.setState({ fileReport: [...report] });
   say();
@@ -44,7 +48,7 @@ export async function openFiles(files: File[]): Promise<void> {
     // Nothing in the choice is usable: say so where the model panel shows errors (the open model stays).
     const first = of('unknown')[0];
     patch('model', {
-      error: `${first.file.name}: not a model checkpoint, tokenizer, text or profile (${first.d.reason})`,
+      error: phrase('notUsable', { name: first.file.name, reason: first.d.reason }),
     });
     return;
   }
@@ -70,13 +74,13 @@ export async function openFiles(files: File[]): Promise<void> {
       report.push({
         name: file.name,
         ok,
-        became: ok ? `the model (${d.reason})` : `not loaded: ${st.model.error ?? d.reason}`,
+        became: ok ? phrase('model', { reason: d.reason }) : phrase('notLoaded', { error: st.model.error ?? d.reason }),
       });
     for (const { file } of tokenizers)
       report.push(
         tokError
-          ? { name: file.name, ok: false, became: `not attached, it does not fit the model: ${tokError}` }
-          : { name: file.name, ok, became: ok ? 'its tokenizer' : 'not used (the model did not load)' },
+          ? { name: file.name, ok: false, became: phrase('tokenizerMisfit', { error: tokError }) }
+          : { name: file.name, ok, became: phrase(ok ? 'itsTokenizer' : 'tokenizerUnused') },
       );
     if (ok && !st.model.summary?.tokenizer)
       report.push({ name: models[0].file.name, ok: true, became: dataFreeLine() });
@@ -86,13 +90,13 @@ export async function openFiles(files: File[]): Promise<void> {
       report.push({
         name: file.name,
         ok: false,
-        became: 'a tokenizer, but no model is loaded to attach it to: open the checkpoint with it',
+        became: phrase('tokenizerNoModel'),
       });
     else {
       const i = report.push({
         name: file.name,
         ok: true,
-        became: `a tokenizer: attaching it to ${useExplorer.getState().model.summary?.name}…`,
+        became: phrase('attaching', { name: useExplorer.getState().model.summary?.name }),
       });
       say();
       await loadTokenizer(file);
@@ -106,17 +110,23 @@ export async function openFiles(files: File[]): Promise<void> {
           ? {
               name: file.name,
               ok: false,
-              became: `not attached to ${name} (vocabulary ${vocab?.toLocaleString('en-US')}): ${err.slice(`Tokenizer ${file.name}: `.length)}`,
+              became: phrase('notAttached', {
+                name,
+                vocab: vocab?.toLocaleString('en-US'),
+                error: err.slice(`Tokenizer ${file.name}: `.length),
+              }),
             }
           : {
               name: file.name,
               ok: true,
-              became: `the tokenizer of ${name}${st.settings.calibration.kind === 'samples' ? ` (calibration stays on the model's own samples until a calibration text is chosen)` : ''}`,
+              became: phrase(st.settings.calibration.kind === 'samples' ? 'tokenizerOfSamples' : 'tokenizerOf', {
+                name,
+              }),
             },
       );
     }
     for (const { file } of tokenizers.slice(1))
-      report.push({ name: file.name, ok: false, became: 'not used (one tokenizer at a time)' });
+      report.push({ name: file.name, ok: false, became: phrase('oneTokenizer') });
   }
   say();
   for (const { file } of of('profile')) {
@@ -125,7 +135,7 @@ export async function openFiles(files: File[]): Promise<void> {
     report.push({
       name: file.name,
       ok,
-      became: ok ? 'the FGMP profile the views answer from' : 'a profile that did not open (see the profile panel)',
+      became: phrase(ok ? 'profile' : 'profileFailed'),
     });
   }
   // Texts: the first becomes the calibration text, a second the evaluation text; the report says which.
@@ -133,7 +143,7 @@ export async function openFiles(files: File[]): Promise<void> {
   for (const [i, { file }] of of('text').entries()) {
     const role = roles[i];
     if (!role) {
-      report.push({ name: file.name, ok: false, became: 'not used (two texts at most: calibration, then evaluation)' });
+      report.push({ name: file.name, ok: false, became: phrase('twoTexts') });
       continue;
     }
     const waits = textWaits(useExplorer.getState());
@@ -144,14 +154,14 @@ export async function openFiles(files: File[]): Promise<void> {
         ? {
             name: file.name,
             ok: true,
-            became:
-              `the ${role} text (${t.characters.toLocaleString('en-US')} characters)` +
-              (waits ? ': used once the model has a tokenizer; until then it is calibrated on its own samples' : ''),
+            became: phrase(`${waits ? 'textWaits' : 'text'}.${role}`, {
+              characters: t.characters.toLocaleString('en-US'),
+            }),
           }
         : {
             name: file.name,
             ok: false,
-            became: `not used as the ${role} text: ${useExplorer.getState().texts.error ?? 'refused'}`,
+            became: phrase(`textRefused.${role}`, { error: useExplorer.getState().texts.error ?? phrase('refused') }),
           },
     );
   }
