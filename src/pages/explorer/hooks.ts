@@ -35,6 +35,9 @@ export const URL_REST_MS = 150;
 export function useUrlSync(): void {
   const settings = useExplorer((s) => s.settings);
   const opened = useRef(false);
+  // The hash this page last wrote or opened: a different one is a navigation the hashchange handler opens,
+  // which a pending write must not overwrite with the old settings.
+  const known = useRef(window.location.hash);
   useEffect(() => {
     if (!opened.current) {
       opened.current = true;
@@ -42,6 +45,7 @@ export function useUrlSync(): void {
       window.__fgmp = { lastCommit: 0, commits: 0, deriveMs: 0, crashWorker: crashWorkerForTest, store: useExplorer };
     }
     const onHash = () => {
+      known.current = window.location.hash;
       const q = window.location.hash.split('?')[1] ?? '';
       if (window.location.hash.startsWith('#/explorer') && q && q !== encodeShareQuery(useExplorer.getState().settings))
         openFromLocation(window.location.hash);
@@ -55,8 +59,10 @@ export function useUrlSync(): void {
     const write = () => {
       if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
         return;
+      if (window.location.hash !== known.current) return; // navigated meanwhile: onHash opens it
       const next = `#/explorer?${encodeShareQuery(useExplorer.getState().settings)}`;
       if (window.location.hash !== next) history.replaceState(null, '', next);
+      known.current = next;
     };
     const timer = setTimeout(write, URL_REST_MS);
     window.addEventListener('pagehide', write);

@@ -266,7 +266,7 @@ function FisherClipping() {
           t={t}
           i18nKey="calibration.fisher.link"
           components={{
-            link: (
+            explorer: (
               <a className="text-sky-800 underline dark:text-sky-300" href={explorerHash(0.3, { view: 'clipping' })} />
             ),
           }}

@@ -64,7 +64,7 @@ export function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
             reason:
               model.status === 'error' && model.error ? t('truncation.ppl.noModelReason', { error: model.error }) : '',
           }}
-          components={{ link }}
+          components={{ explorer: link }}
         />
       </p>
     );
@@ -77,7 +77,7 @@ export function ModelPerplexity({ keep, mode }: { keep: number; mode: Mode }) {
           t={t}
           i18nKey={`truncation.ppl.${which}`}
           values={{ name, error: calibration.error ?? '' }}
-          components={{ link }}
+          components={{ explorer: link }}
         />
       </p>
     );
