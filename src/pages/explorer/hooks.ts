@@ -57,7 +57,11 @@ export function useUrlSync(): void {
   // navigation (and a favicon reload) on this thread, several milliseconds that a slider frame cannot spare.
   useEffect(() => {
     const write = () => {
-      if (!window.location.hash.startsWith('#/explorer') && window.location.hash !== '' && window.location.hash !== '#/')
+      if (
+        !window.location.hash.startsWith('#/explorer') &&
+        window.location.hash !== '' &&
+        window.location.hash !== '#/'
+      )
         return;
       if (window.location.hash !== known.current) return; // navigated meanwhile: onHash opens it
       const next = `#/explorer?${encodeShareQuery(useExplorer.getState().settings)}`;
