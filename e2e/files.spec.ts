@@ -126,7 +126,7 @@ test.describe(`files${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`, () =>
       'notes.bin→ the calibration text (5,000 characters): used once the model has a tokenizer; until then it is calibrated on its own samples',
     );
     await expect(notice).toHaveAttribute('data-state', 'done');
-    expect(decodeURIComponent(page.url())).toContain('calib=seed:1');
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('calib=seed:1'); // the address follows once settings rest
     expect(await settledPpl(page)).toBe(pplShown);
   });
 

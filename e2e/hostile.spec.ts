@@ -161,7 +161,7 @@ test.describe('share links that name URLs', () => {
       'GET /m/linked-model.bin',
       'GET /m/linked-tok.bin',
     ]);
-    expect(decodeURIComponent(page.url())).toContain(`model=url:${base}/m/linked-model.bin`);
+    await expect.poll(() => decodeURIComponent(page.url())).toContain(`model=url:${base}/m/linked-model.bin`); // the address follows once settings rest
     await expect(page.getByTestId('fp8-share')).toHaveText('50.0%', { timeout: 120_000 });
   });
 

@@ -110,7 +110,7 @@ test.describe(`model panel${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`,
     await expect(page.getByTestId('model-progress')).toContainText(/Downloading stories260K\.bin: \d+/);
     await page.getByTestId('model-panel').screenshot({ path: 'e2e-artifacts/screenshots/model-panel-download.png' });
     await expectStories260K(page);
-    expect(decodeURIComponent(page.url())).toContain(`model=url:${base}/m/stories260K.bin`);
+    await expect.poll(() => decodeURIComponent(page.url())).toContain(`model=url:${base}/m/stories260K.bin`); // the address follows once settings rest
   });
 
   test('truncated, foreign and oversized inputs: clear errors, previous model kept', async ({ page }) => {
