@@ -188,7 +188,7 @@ test.describe('share links that name URLs', () => {
     expect(requests.filter((u) => /^(file|javascript|data):/.test(u))).toEqual([]);
     expect(seen.length).toBe(before);
     // The model's source is still the one the user had (default), not the refused address.
-    expect(decodeURIComponent(page.url())).toContain('model=default');
+    await expect.poll(() => decodeURIComponent(page.url())).toContain('model=default'); // once settings rest
   });
 });
 
