@@ -1,7 +1,8 @@
 // First-minute polish (issue 15): dark preference on a direct lesson link and the toggle kept across a
 // reload; unknown routes; share-link range messages; axe-core clean on every route (light and dark);
 // no horizontal scroll at 390 px and at 200 % zoom (a 100,000-character file name in a link included);
-// distinct export names; the truncation lesson opened directly shows the default model's perplexity.
+// distinct export names; the truncation lesson opened directly shows the default model's perplexity; files
+// dropped on any route open in the explorer.
 // Screenshots of every route at 1440×900 and 390×844, light and dark: e2e-artifacts/screenshots/polish-*.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -169,6 +170,32 @@ test('files are recognised by their bytes and the user is told what each became'
   await picker.setInputFiles(sharedPath('models/stories260K.bin'));
   await expect(report).toContainText('stories260K.bin→ the model');
   await expect(report).toContainText('has no tokenizer');
+});
+
+test('files dropped on a lesson or the formats page open in the explorer; the tab does not navigate away', async ({
+  page,
+}) => {
+  test.skip(!hasSharedData, SKIP_REASON);
+  for (const route of ['formats', 'learn/tour']) {
+    await page.goto(`/#/${route}`);
+    await settle(page, route);
+    const files = [
+      { name: 'stories260K.bin', data: readFileSync(sharedPath('models/stories260K.bin')).toString('base64') },
+      { name: 'tok512.bin', data: readFileSync(sharedPath('models/tok512.bin')).toString('base64') },
+    ];
+    const handled = await page.locator('main').evaluate((main, list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name));
+      main.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      // dispatchEvent is false when a listener called preventDefault: the browser's own drop (open the file
+      // in the tab) does not happen.
+      return !main.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    expect(handled, route).toBe(true);
+    await expect(page.getByTestId('model-name')).toHaveText('stories260K.bin');
+    await expect(page.getByTestId('model-config')).toContainText('tokenizer file (512)');
+    await page.goto('/#/explorer');
+  }
 });
 
 test('screenshots of every route: 1440×900 and 390×844, light and dark', async ({ page }) => {

@@ -10,6 +10,7 @@ import { ExplorerPage } from './pages/explorer/ExplorerPage';
 import { LearnPage, LESSONS } from './pages/learn/LearnPage';
 import { toggleTheme } from './store/actions';
 import { useExplorer } from './store/explorerStore';
+import { usePageDrop } from './views/ProfilePanel';
 import { setLanguage } from './store/language';
 
 interface PageEntry {
@@ -89,6 +90,12 @@ function LanguageMenu() {
   );
 }
 
+/** Files dropped on a page other than the explorer (which takes its own) open there. */
+function DropAnywhere() {
+  usePageDrop(true);
+  return null;
+}
+
 export function App() {
   const { t } = useTranslation();
   const [hash, setHash] = useState(() => window.location.hash);
@@ -128,6 +135,7 @@ export function App() {
         </button>
       </header>
       <main className="p-4">{page ? page.render() : <NotFound hash={hash} />}</main>
+      {page?.id !== 'explorer' && <DropAnywhere />}
     </div>
   );
 }

@@ -72,8 +72,12 @@ export const BackgroundCalibration = memo(function BackgroundCalibration() {
   );
 });
 
-/** Drops anywhere on the page: profiles (recognised by content) open as profiles, other files as a model. */
-export function usePageDrop(): void {
+/**
+ * Drops anywhere on the page: profiles (recognised by content) open as profiles, other files as a model.
+ * Off the explorer (`showExplorer`), the explorer is then opened to show what the files became; without
+ * this the browser would navigate the tab to the dropped file and the user's state would be gone.
+ */
+export function usePageDrop(showExplorer = false): void {
   useEffect(() => {
     const over = (e: DragEvent) => {
       if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
@@ -90,6 +94,7 @@ export function usePageDrop(): void {
         const kinds = await Promise.all(files.map(isProfileFile));
         const profile = files.find((_, i) => kinds[i]);
         const rest = files.filter((_, i) => !kinds[i]);
+        if (showExplorer) window.location.hash = '#/explorer';
         if (rest.length) await openFiles(rest);
         if (profile) await openProfileFile(profile);
       })();
@@ -100,7 +105,7 @@ export function usePageDrop(): void {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop, true);
     };
-  }, []);
+  }, [showExplorer]);
 }
 
 /** Open a profile: file or URL; what is open and where its numbers come from. */
