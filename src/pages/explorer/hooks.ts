@@ -7,7 +7,7 @@ import { hwParams } from '../../core/hw/index';
 import type { EvaluateResult } from '../../core/pipeline/results';
 import { encodeShareQuery } from '../../core/url/shareState';
 import { crashWorkerForTest, openFromLocation } from '../../store/actions';
-import { deriveForBudget, tensorKey } from '../../store/derive';
+import { deriveIncremental, IncrementalBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
 import { useHwPreset, useInstrumentAnswer } from '../../views/instrumentHooks';
@@ -84,10 +84,10 @@ export function useThemeClass(): void {
   }, [theme]);
 }
 
-/** deriveForBudget, timed for the latency measurement (window.__fgmp.deriveMs). */
-function timedDerive(...args: Parameters<typeof deriveForBudget>): ReturnType<typeof deriveForBudget> {
+/** deriveIncremental, timed for the latency measurement (window.__fgmp.deriveMs). */
+function timedDerive(...args: Parameters<typeof deriveIncremental>): ReturnType<typeof deriveIncremental> {
   const t0 = performance.now();
-  const d = deriveForBudget(...args);
+  const d = deriveIncremental(...args);
   if (window.__fgmp) window.__fgmp.deriveMs = performance.now() - t0;
   return d;
 }
@@ -138,8 +138,9 @@ export function useDerived() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [fromProfile, fromProfile && profile.activations, fromProfile && profile.profile, liveIndex, activationBudget],
   );
-  // Mask buffers reused by every slider move (one allocation per ranking).
-  const masksBuffer = useMemo(() => ranking?.tensors.map((t) => new Uint8Array(t.grid.blockCount)), [ranking]);
+  // The incremental answerer of this ranking (its masks are reused by every slider move; a new ranking, a
+  // new one): a move touches only the blocks that change precision (derive.ts deriveIncremental).
+  const incremental = useMemo(() => (ranking ? new IncrementalBudget(ranking) : null), [ranking]);
   // Bits, pins and layerwise answered first (instrumentHooks.ts); the energy model's preset.
   const instrument = useInstrumentAnswer(ranking);
   const preset = useHwPreset();
@@ -148,22 +149,21 @@ export function useDerived() {
     () =>
       counts
         ? deriveFromCounts(profile.profile!, counts, activationShares, weightBudget, activationBudget, tokens, params)
-        : ranking
+        : incremental
           ? timedDerive(
-              ranking,
+              incremental,
               activationShares,
               instrument?.answer ?? weightBudget,
               activationBudget,
               tokens,
               params,
               fp8Scaling,
-              masksBuffer,
               preset,
             )
           : null,
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [
-      ranking,
+      incremental,
       counts,
       activationShares,
       weightBudget,
@@ -171,7 +171,6 @@ export function useDerived() {
       tokens,
       params,
       fp8Scaling,
-      masksBuffer,
       instrument,
       preset,
     ],
