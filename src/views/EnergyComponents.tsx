@@ -32,7 +32,8 @@ export function PresetSelect({ preset, onPreset }: { preset: HardwarePreset; onP
   );
 }
 
-const pj = (x: number) => `${d3.format('.4~s')(x * 1e-12)}J`;
+const SI4 = d3.format('.4~s');
+const pj = (x: number) => `${SI4(x * 1e-12)}J`;
 
 /** pJ by component: mixed, all-FP8, all-NVFP4, the share of the mixed total, and the run's own figures. */
 export function ComponentTable({ hw, measured }: { hw: HardwareReport; measured: Record<string, number> | null }) {

@@ -12,6 +12,7 @@ import { catalogTemplate } from './catalogTemplate';
 // Nine titles per layer on every slider move: the catalog's raw strings, filled without an i18next call each.
 const te = catalogTemplate('explorer', 'energyChart');
 const SI = d3.format('.3~s');
+const nj = (pj: number) => SI(pj * 1e-12) + 'J';
 // Their props do not change with a budget: a slider move skips them.
 const ParamTable = memo(HwParamTable);
 const Presets = memo(PresetSelect);
@@ -24,6 +25,24 @@ const SEGMENTS = (['w8a8', 'w8a4', 'w4a8', 'w4a4', 'unit', 'wmem', 'amem'] as co
   },
 }));
 type SegKey = (typeof SEGMENTS)[number]['key'];
+
+const WIDTH = 520;
+const M = { top: 8, right: 16, bottom: 34, left: 40 };
+
+// Kept while the longest bar is (the all-FP8 reference, mostly): the memoised axis then skips a slider move.
+let lastScale: { max: number; x: d3.ScaleLinear<number, number> } | null = null;
+function energyScale(max: number): d3.ScaleLinear<number, number> {
+  if (lastScale?.max !== max)
+    lastScale = {
+      max,
+      x: d3
+        .scaleLinear()
+        .domain([0, max])
+        .nice()
+        .range([M.left, WIDTH - M.right]),
+    };
+  return lastScale.x;
+}
 
 export function energyRows(hw: HardwareReport, params: HwParams) {
   const rows = new Map<number, Record<SegKey, number> & { fp8: number; nvfp4: number }>();
@@ -72,9 +91,9 @@ export function EnergyView({
   } | null;
 }) {
   const rows = energyRows(hw, params);
-  const width = 520;
+  const width = WIDTH;
   const barH = 18;
-  const m = { top: 8, right: 16, bottom: 34, left: 40 };
+  const m = M;
   const height = m.top + rows.length * (barH + 6) + m.bottom;
   const max =
     d3.max(rows, ([, r]) =>
@@ -83,12 +102,7 @@ export function EnergyView({
         SEGMENTS.reduce((s, seg) => s + r[seg.key], 0),
       ),
     ) ?? 1;
-  const x = d3
-    .scaleLinear()
-    .domain([0, max])
-    .nice()
-    .range([m.left, width - m.right]);
-  const nj = (pj: number) => SI(pj * 1e-12) + 'J';
+  const x = energyScale(max);
   return (
     <div className="flex flex-wrap gap-4">
       <div className="min-w-0 max-w-full">

@@ -2,7 +2,7 @@
 // from the one store; a budget change recomputes the policy answer, masks, memory and energy on this
 // thread in one pass (hooks.ts useDerived → store/derive.ts) and repaints in the same frame; perplexity
 // follows from the worker. URL sync: hooks.ts; summary: Summary.tsx; panels: panels.tsx.
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import '../../views/explorer.css';
 import { VIEWS, type ViewId } from '../../core/url/shareState';
@@ -14,7 +14,15 @@ import { LinkFetchDialog, WorkerNotice } from '../../views/Notices';
 import { ControlsPanel, DataPanel } from '../../views/Controls';
 import { ErrorBox, Note } from '../../views/ui';
 import { useDerived, useShownPerplexity, useThemeClass, useUrlSync } from './hooks';
-import { BlocksPanel, ClippingPanel, EnergyPanel, HeatmapPanel, TradeoffPanel, VIEW_TITLES } from './panels';
+import {
+  BlocksPanel,
+  ClippingPanel,
+  EnergyPanel,
+  HeatmapPanel,
+  heatmapInputs,
+  TradeoffPanel,
+  VIEW_TITLES,
+} from './panels';
 import { SharePanel } from './SharePanel';
 import { AbPanel } from './instrumentPanels';
 import { SummaryFigures } from './Summary';
@@ -93,6 +101,11 @@ export function ExplorerPage() {
   const view = useExplorer((s) => s.settings.view);
   const restarts = useExplorer((s) => s.worker.restarts);
   const calibrated = useExplorer((s) => s.calibration.status === 'done');
+  // What the share panel exports, read when a button is pressed (the panel itself skips slider moves).
+  const latest = useRef({ d, ppl });
+  useLayoutEffect(() => {
+    latest.current = { d, ppl };
+  });
 
   // A link that names a view opens scrolled to it, once the views have something to show.
   const scrolled = useRef(false);
@@ -113,7 +126,7 @@ export function ExplorerPage() {
         <Steady.DataPanel />
         <Steady.ControlsPanel />
         <Steady.ProfilePanel />
-        <SharePanel d={d} ppl={ppl} />
+        <SharePanel latest={latest} ready={d.derived !== null} />
       </aside>
 
       <div className="order-1 min-w-0 space-y-3 lg:order-none">
@@ -122,13 +135,11 @@ export function ExplorerPage() {
         <Steady.BackgroundCalibration />
         <SummaryFigures derived={d.derived} ppl={ppl} calibrated={calibrated} />
         <Steady.ViewNav onGo={goView} />
-        {!summary && (
-          <Note>{t('page.empty')}</Note>
-        )}
+        {!summary && <Note>{t('page.empty')}</Note>}
         <div className="grid gap-3 2xl:grid-cols-2">
-          <HeatmapPanel d={d} />
-          <BlocksPanel d={d} />
-          <ClippingPanel d={d} />
+          <HeatmapPanel {...heatmapInputs(d)} />
+          <BlocksPanel source={d.source} nLayers={d.nLayers} selScores={d.selScores} selMask={d.selMask} />
+          <ClippingPanel source={d.source} />
           <EnergyPanel d={d} ppl={ppl} />
           <TradeoffPanel d={d} ppl={ppl} />
           <AbPanel d={d} />

@@ -1,6 +1,6 @@
 // Share and export: copy the link that reproduces the state, save CSV/JSON of what the budgets decide
 // (the theme button is in the app's header, App.tsx).
-import { useState } from 'react';
+import { memo, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { shareUrl } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
@@ -8,7 +8,14 @@ import { csvExports, exportContext, stateJson } from '../../store/exports';
 import { saveText } from '../../views/ui';
 import type { Derivation, ShownPerplexity } from './hooks';
 
-export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
+/** Memoised: the derivation is read from `latest` when an export is asked for, so a slider move skips it. */
+export const SharePanel = memo(function SharePanel({
+  latest,
+  ready,
+}: {
+  latest: RefObject<{ d: Derivation; ppl: ShownPerplexity }>;
+  ready: boolean;
+}) {
   const { t } = useTranslation('explorer');
   const [copied, setCopied] = useState<string | null>(null);
   const copyLink = async () => {
@@ -21,6 +28,7 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
     }
   };
   const exportData = (format: 'csv' | 'json') => {
+    const { d, ppl } = latest.current;
     const { ranking, derived } = d;
     if (!ranking || !derived) return;
     if (format === 'csv') {
@@ -49,10 +57,10 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
       <button type="button" className="btn" onClick={() => void copyLink()}>
         {t('share.copy')}
       </button>
-      <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('csv')}>
+      <button type="button" className="btn-ghost" disabled={!ready} onClick={() => exportData('csv')}>
         {t('share.csv')}
       </button>
-      <button type="button" className="btn-ghost" disabled={!d.derived} onClick={() => exportData('json')}>
+      <button type="button" className="btn-ghost" disabled={!ready} onClick={() => exportData('json')}>
         {t('share.json')}
       </button>
       {copied && (
@@ -62,4 +70,4 @@ export function SharePanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) 
       )}
     </section>
   );
-}
+});

@@ -6,6 +6,9 @@ import { formatPercent } from '../../store/derive';
 import type { Derivation, ShownPerplexity } from './hooks';
 import { useExplorer } from '../../store/explorerStore';
 
+/** One formatter for the block counts (toLocaleString builds one per call, on every slider move). */
+const COUNT = new Intl.NumberFormat('en-US');
+
 export function formatSigned(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}%`;
 }
@@ -75,8 +78,8 @@ export function SummaryFigures({
         sub={
           derived
             ? t('summary.blocksOf', {
-                k: derived.answer.k.toLocaleString('en-US'),
-                total: derived.answer.totalBlocks.toLocaleString('en-US'),
+                k: COUNT.format(derived.answer.k),
+                total: COUNT.format(derived.answer.totalBlocks),
               })
             : ''
         }

@@ -1,6 +1,6 @@
 // The instruments' panel parts (issue 14): the heatmap's pin mode and pin marks, and the A/B comparison
 // panel (configuration B's controls, both weight heatmaps, the difference heatmap, both figures).
-import { useCallback, useMemo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EvaluateResult } from '../../core/pipeline/results';
 import { select } from '../../store/actions';
@@ -52,7 +52,33 @@ export function PinModeToggle() {
 const configResult = (cache: ReturnType<typeof useExplorer.getState>['perplexity']['cache'], key: string) =>
   cache[key]?.kind === 'configuration' ? (cache[key].result as EvaluateResult) : undefined;
 
+/** The A/B panel: while no comparison runs, a memoised intro that slider moves skip. */
 export function AbPanel({ d }: { d: Derivation }) {
+  const on = useExplorer((s) => Boolean(s.settings.ab));
+  return on ? <AbComparison d={d} /> : <AbIntro ready={d.derived !== null} />;
+}
+
+const AbIntro = memo(function AbIntro({ ready }: { ready: boolean }) {
+  const { t } = useTranslation('explorer');
+  return (
+    <Panel
+      id="ab"
+      title={t('ab.title')}
+      exportName="fgmp-ab"
+      className="2xl:col-span-2"
+      explain={t('ab.explain')}
+      actions={
+        <button type="button" className="btn-ghost" data-testid="ab-start" onClick={startAb} disabled={!ready}>
+          {t('ab.start')}
+        </button>
+      }
+    >
+      <p className="text-xs text-slate-600 dark:text-slate-400">{t('ab.intro')}</p>
+    </Panel>
+  );
+});
+
+function AbComparison({ d }: { d: Derivation }) {
   const { t } = useTranslation('explorer');
   const settings = useExplorer((s) => s.settings);
   const cache = useExplorer((s) => s.perplexity.cache);

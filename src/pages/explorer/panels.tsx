@@ -1,6 +1,6 @@
 // The explorer's five view panels (heatmaps, block grid, clipping, energy and memory, trade-off): each reads
 // the store and the page's derivation and hands plain props to a view in src/views.
-import { useCallback } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PROJECTIONS, type Projection } from '../../core/model/types';
 import { SWEEP_BUDGETS } from '../../store/controller';
@@ -50,39 +50,51 @@ function Placeholder({ what }: { what?: string }) {
 }
 
 /** The selected tensor's detail, when it belongs to the selection (from the profile while its answers show). */
-function useDetail(d?: Derivation) {
+function useDetail(source: Derivation['source']) {
   const sel = useExplorer((s) => s.settings.selection);
   const live = useExplorer((s) => s.detail);
   const fromProfile = useExplorer((s) => s.profile.detail);
-  const detail = d?.source && fromProfile ? { ...live, data: fromProfile.data, blockCurve: null } : live;
+  const detail = source && fromProfile ? { ...live, data: fromProfile.data, blockCurve: null } : live;
   const data =
     detail.data && detail.data.layer === sel.layer && detail.data.proj === sel.projection ? detail.data : null;
-  return { sel, detail, data, profileScores: d?.source ? (fromProfile?.scores ?? null) : null };
+  return { sel, detail, data, profileScores: source ? (fromProfile?.scores ?? null) : null };
 }
 
-export function HeatmapPanel({ d }: { d: Derivation }) {
+// The panels are memoised on the parts of the derivation they draw (useDerived keeps those while their
+// content is): a slider move re-renders only the panels it changes (an activation move leaves the block
+// grid, A/B and clipping panels alone), and the parts that never change with a budget (actions, legends)
+// are kept elements, so React skips them.
+
+/** What the heatmap panel draws: both shares (kept while equal), the pins, and whether there is an answer. */
+type HeatmapInputs = Pick<
+  Derivation,
+  'source' | 'nLayers' | 'weightShare' | 'activationShare' | 'blocksPerTensor' | 'ranking' | 'instrument'
+> & { calibrated: boolean | null };
+
+export const HeatmapPanel = memo(function HeatmapPanel(d: HeatmapInputs) {
   const { t } = useTranslation('explorer');
   const sel = useExplorer((s) => s.settings.selection);
-  const { derived } = d;
   const pinned = usePinned(d);
   const onWeightCell = useCellAction();
+  const actions = useMemo(() => <PinModeToggle />, []);
+  const legend = useMemo(() => <ShareLegend label={t('heatmap.legend')} />, [t]);
   return (
     <Panel
       id="heatmap"
       title={t(VIEW_TITLES.heatmap)}
       exportName="fgmp-heatmaps"
-      actions={<PinModeToggle />}
+      actions={actions}
       explain={t('heatmap.explain')}
     >
       <FromProfile source={d.source} what={t('heatmap.fromProfile')} />
-      {derived ? (
+      {d.calibrated !== null && d.weightShare && d.activationShare ? (
         <div className="flex flex-wrap gap-6" data-testid="heatmaps">
           <div>
             <h3 className="text-xs font-medium">{t('heatmap.weights')}</h3>
             <LayerHeatmap
               kind="weights"
               nLayers={d.nLayers}
-              shares={d.weightShare ?? derived.weightShare}
+              shares={d.weightShare}
               blocks={d.blocksPerTensor}
               selected={sel}
               pinned={pinned}
@@ -91,29 +103,43 @@ export function HeatmapPanel({ d }: { d: Derivation }) {
           </div>
           <div>
             <h3 className="text-xs font-medium">
-              {derived.activationCalibrated ? t('heatmap.activationsCalibrated') : t('heatmap.activationsBudget')}
+              {d.calibrated ? t('heatmap.activationsCalibrated') : t('heatmap.activationsBudget')}
             </h3>
             <LayerHeatmap
               kind="activations"
               nLayers={d.nLayers}
-              shares={d.activationShare ?? derived.activationShare}
+              shares={d.activationShare}
               selected={sel}
               onSelect={select}
             />
           </div>
-          <ShareLegend label={t('heatmap.legend')} />
+          {legend}
         </div>
       ) : (
         <Placeholder />
       )}
     </Panel>
   );
-}
+});
 
-export function BlocksPanel({ d }: { d: Derivation }) {
+/** The heatmap panel's inputs from the derivation (spread into <HeatmapPanel>). */
+export const heatmapInputs = (d: Derivation): HeatmapInputs => ({
+  source: d.source,
+  nLayers: d.nLayers,
+  weightShare: d.weightShare,
+  activationShare: d.activationShare,
+  blocksPerTensor: d.blocksPerTensor,
+  ranking: d.ranking,
+  instrument: d.instrument,
+  calibrated: d.derived ? d.derived.activationCalibrated : null,
+});
+
+export const BlocksPanel = memo(function BlocksPanel(
+  d: Pick<Derivation, 'source' | 'nLayers' | 'selScores' | 'selMask'>,
+) {
   const { t } = useTranslation('explorer');
   const blockColour = useExplorer((s) => s.blockColour);
-  const { sel, detail, data, profileScores } = useDetail(d);
+  const { sel, detail, data, profileScores } = useDetail(d.source);
   const tensors = Array.from({ length: d.nLayers }, (_, l) => PROJECTIONS.map((p) => ({ layer: l, proj: p }))).flat();
   const scores = d.selScores ?? profileScores;
   const selected = tensors.findIndex((t) => t.layer === sel.layer && t.proj === sel.projection);
@@ -179,11 +205,11 @@ export function BlocksPanel({ d }: { d: Derivation }) {
       )}
     </Panel>
   );
-}
+});
 
-export function ClippingPanel({ d }: { d?: Derivation }) {
+export const ClippingPanel = memo(function ClippingPanel({ source }: { source: Derivation['source'] }) {
   const { t } = useTranslation('explorer');
-  const { sel, detail, data } = useDetail(d);
+  const { sel, detail, data } = useDetail(source);
   return (
     <Panel
       id="clipping"
@@ -191,7 +217,7 @@ export function ClippingPanel({ d }: { d?: Derivation }) {
       exportName="fgmp-clipping"
       explain={t('clipping.explain')}
     >
-      {d?.source ? (
+      {source ? (
         <Placeholder what={t('clipping.needsWeights')} />
       ) : data ? (
         <ClippingView detail={data} blockCurve={detail.blockCurve} block={sel.block} />
@@ -200,7 +226,7 @@ export function ClippingPanel({ d }: { d?: Derivation }) {
       )}
     </Panel>
   );
-}
+});
 
 export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
   const preset = useInstruments((s) => s.hwPreset);
@@ -244,18 +270,37 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
   const meta = useExplorer((s) => (d.source ? s.profile.profile?.meta : null));
   const { derived } = d;
   const metric = useMetric(ppl);
-  // The profile's evaluation sweep at this activation budget, until a live sweep has points.
-  const profilePoints: SweepPoint[] = (meta?.evaluation?.points ?? [])
-    .filter((p) => p.actBudget === settings.activationBudget && (POLICIES as string[]).includes(p.policy))
-    .map((p) => ({
-      policy: p.policy as SweepPoint['policy'],
-      weightBudget: p.budget,
-      ppl: p.ppl,
-      meanNll: p.meanNll,
-      energyVsFp8: (p.energy as { vsFp8: number }).vsFp8,
-    }));
+  // The profile's evaluation sweep at this activation budget, until a live sweep has points (kept while the
+  // activation budget is: the chart's memoised sweep marks then skip a weight move).
+  const profilePoints: SweepPoint[] = useMemo(
+    () =>
+      (meta?.evaluation?.points ?? [])
+        .filter((p) => p.actBudget === settings.activationBudget && (POLICIES as string[]).includes(p.policy))
+        .map((p) => ({
+          policy: p.policy as SweepPoint['policy'],
+          weightBudget: p.budget,
+          ppl: p.ppl,
+          meanNll: p.meanNll,
+          energyVsFp8: (p.energy as { vsFp8: number }).vsFp8,
+        })),
+    [meta, settings.activationBudget],
+  );
   const points = sweep.points.length ? sweep.points : profilePoints;
   const { t } = useTranslation('explorer');
+  const hasSweep = sweep.points.length > 0;
+  const disabled = sweep.status === 'running' || !d.ranking || ppl.error !== null;
+  // Kept while they are: a slider move skips the y-axis menu and the sweep button.
+  const actions = useMemo(
+    () => (
+      <>
+        <TradeoffMetricSelect />
+        <button type="button" className="btn-ghost" disabled={disabled} onClick={() => void runSweep()}>
+          {hasSweep ? t('tradeoff.runAgain') : t('tradeoff.run')}
+        </button>
+      </>
+    ),
+    [disabled, hasSweep, t],
+  );
   return (
     <Panel
       id="tradeoff"
@@ -263,19 +308,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
       exportName="fgmp-tradeoff"
       className="2xl:col-span-2"
       explain={t('tradeoff.explain')}
-      actions={
-        <>
-          <TradeoffMetricSelect />
-          <button
-            type="button"
-            className="btn-ghost"
-            disabled={sweep.status === 'running' || !d.ranking || ppl.error !== null}
-            onClick={() => void runSweep()}
-          >
-            {sweep.points.length ? t('tradeoff.runAgain') : t('tradeoff.run')}
-          </button>
-        </>
-      }
+      actions={actions}
     >
       {sweep.status === 'running' && (
         <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />

@@ -1,8 +1,11 @@
 // The chart frame: one <svg> with the attributes every chart shares (data-chart marks it for the panel's
 // SVG/PNG export, role and label for screen readers): fixed-size (shrinking to fit a narrow container) or
 // responsive (the width from CSS).
-import type { ReactNode, SVGProps } from 'react';
+import { memo, type ReactNode, type SVGProps } from 'react';
 import { Axis, type AxisProps } from './axis';
+
+// Memoised: a chart whose scale a slider move leaves alone (kept by the caller's useMemo) skips its axes.
+const SteadyAxis = memo(Axis) as typeof Axis;
 
 export interface Margins {
   top: number;
@@ -70,8 +73,8 @@ export function Plot({
   const style = compact ? { tickSize: 4, domainLine: false, labelSize: 10 } : {};
   return (
     <Chart {...chart}>
-      {x && <Axis orient="bottom" transform={`translate(0,${chart.height - margin.bottom})`} {...style} {...x} />}
-      {y && <Axis orient="left" transform={`translate(${margin.left},0)`} {...style} {...y} />}
+      {x && <SteadyAxis orient="bottom" transform={`translate(0,${chart.height - margin.bottom})`} {...style} {...x} />}
+      {y && <SteadyAxis orient="left" transform={`translate(${margin.left},0)`} {...style} {...y} />}
       {children}
     </Chart>
   );
