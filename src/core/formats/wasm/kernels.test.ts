@@ -111,6 +111,53 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
     nvfp4Same(Float32Array.from(xs), { tensorScale: ts });
   });
 
+  it('NVFP4 rounding path: quotients that float32 rounds onto an E2M1 midpoint (the threshold redo), exact ties, saturation', () => {
+    // A tensor scale with a long mantissa, so |x| / s is rarely exact: the float32 neighbours of m · s
+    // often divide to exactly m (a false tie the kernel must redo through the thresholds).
+    const ts = Math.fround(0.000367913366);
+    const xs: number[] = [];
+    let falseTies = 0;
+    let exactTies = 0;
+    for (let code = 1; code < 127; code++) {
+      const s = Math.fround(E4M3_TABLE[code] * ts);
+      const probes: number[] = [];
+      for (const m of [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, 6, 7, 8, 1e3]) {
+        let up = Math.fround(m * s);
+        let down = up;
+        probes.push(up, -up);
+        for (let k = 1; k <= 3; k++) probes.push((up = nextUp(up)), -(down = nextDown(down)));
+      }
+      for (const p of probes) {
+        const q = Math.abs(p) / s;
+        if (Math.fround(q) !== q && [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5].includes(Math.fround(q))) falseTies++;
+        if ([0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5].includes(q)) exactTies++;
+      }
+      for (let i = 0; i < probes.length; i += 15) {
+        const chunk = probes.slice(i, i + 15);
+        while (chunk.length < 15) chunk.push(0);
+        xs.push(6 * s, ...chunk);
+      }
+    }
+    expect(falseTies).toBeGreaterThan(50);
+    expect(exactTies).toBeGreaterThan(10);
+    const x = Float32Array.from(xs);
+    nvfp4Same(x, { tensorScale: ts });
+    // The same blocks with given scale codes (the clip search's final pass) and without element codes.
+    const ref = quantizeNvfp4(x, { tensorScale: ts });
+    const lower = ref.scaleCodes.map((c) => Math.max(1, c - 3));
+    const given = quantizeNvfp4(x, { tensorScale: ts, scaleCodes: lower });
+    const k = kernels!;
+    const out = {
+      values: new Float32Array(x.length),
+      codes: new Uint8Array(0),
+      scaleCodes: lower,
+      scales: new Float32Array(lower.length),
+    };
+    k.nvfp4(x, x.length, ts, out, undefined, lower);
+    expect(bits(out.values)).toEqual(bits(given.values));
+    expect(bits(out.scales)).toEqual(bits(given.scales));
+  });
+
   it('NVFP4: random tensors (rows of 172 and 4096), NaN/Inf/subnormals, clip ratios, tiny and explicit tensor scales', () => {
     for (const [rows, cols] of [
       [9, 172],
@@ -161,6 +208,32 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
         expect(bits(b.scales)).toEqual(bits(a.scales));
       }
     }
+  });
+
+  it('MXFP4 rounding path: every E2M1 value, midpoint and neighbour at scales from 2^-127 to 2^125', () => {
+    // Blocks of [amax, 31 probes]: the amax sets X = 2^(floor(log2 amax) - 2), the probes m · X and their
+    // float32 neighbours (exact ties round to the even code), including subnormal X and probes.
+    const xs: number[] = [];
+    for (const amax of [1.4e-45 * 7, 2 ** -126, 2 ** -100, 6 * 2 ** -3, 1, 5.9, 2 ** 90, 3e38]) {
+      const X = 2 ** Math.max(-127, Math.floor(Math.log2(amax)) - 2);
+      const probes: number[] = [];
+      for (const m of [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7]) {
+        const t = Math.fround(m * X);
+        if (Math.abs(t) > amax) continue;
+        probes.push(t, -t, nextUp(t), nextDown(t));
+      }
+      for (let i = 0; i < probes.length; i += 31) {
+        const chunk = probes.slice(i, i + 31).map((p) => (Math.abs(p) > amax ? 0 : p));
+        while (chunk.length < 31) chunk.push(0);
+        xs.push(amax, ...chunk);
+      }
+    }
+    const x = Float32Array.from(xs);
+    const a = quantizeMx(x, 'e2m1');
+    const b = quantizeMxFast(x, 'e2m1');
+    expect(bits(b.values)).toEqual(bits(a.values));
+    expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
+    expect(Array.from(b.scaleCodes)).toEqual(Array.from(a.scaleCodes));
   });
 
   it('MXFP4: random tensors, rows of 172, clip ratios, scales at the E8M0 limits', () => {

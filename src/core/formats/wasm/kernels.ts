@@ -28,6 +28,15 @@ interface Exports {
   memory: WebAssembly.Memory;
   e4m3_code(a: number): number;
   nvfp4_prepare(ts: number): void;
+  nvfp4_codes(
+    x: number,
+    scodes: number,
+    nblocks: number,
+    clip: number,
+    table: number,
+    rowBytes: number,
+    keyHi: number,
+  ): void;
   nvfp4_quant(
     x: number,
     out: number,
@@ -40,6 +49,7 @@ interface Exports {
     table: number,
     rowBytes: number,
     keyHi: number,
+    noCodes: number,
   ): void;
   mxfp4_quant(
     x: number,
@@ -284,8 +294,10 @@ export class WeightKernels {
     const t = this.prepare(ts, ONE);
     const s = Math.fround(finiteAbsMax32(chunk) / 448) || 1;
     const run = {
-      nvfp4: () =>
-        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 16, 0, 0, LAYOUT.codeTable, t.rowBytes, t.keyHi),
+      nvfp4: () => {
+        e.nvfp4_codes(p.x, p.scodes, len / 16, 0, LAYOUT.codeTable, t.rowBytes, t.keyHi);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 16, 0, 1, 0, 0, 0, 0);
+      },
       fp8: () => e.fp8_quant_mul(p.x, p.out, p.codes, len / 16, s, 1 / s),
       mxfp4: () => e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 32, 0),
     }[kind];
@@ -339,21 +351,13 @@ export class WeightKernels {
       (rows, r0) => {
         const p = this.p;
         const nb = rows * bpr;
-        if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
         if (givenCodes) this.u8.set(givenCodes.subarray(r0 * bpr, r0 * bpr + nb), p.scodes);
-        e.nvfp4_quant(
-          p.x,
-          p.out,
-          p.codes,
-          p.scodes,
-          p.scales,
-          nb,
-          clip ? p.clip : 0,
-          givenCodes ? 1 : 0,
-          LAYOUT.codeTable,
-          t.rowBytes,
-          t.keyHi,
-        );
+        else {
+          if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
+          // Codes first, then the elements (two passes over the cache-resident chunk; see nvfp4_codes).
+          e.nvfp4_codes(p.x, p.scodes, nb, clip ? p.clip : 0, LAYOUT.codeTable, t.rowBytes, t.keyHi);
+        }
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, 0, 0, 0, out.codes.length ? 0 : 1);
       },
       (rows, r0, stride) => {
         const p = this.p;
@@ -522,7 +526,7 @@ export class WeightKernels {
           t.rowBytes,
           t.keyHi,
         );
-        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, 0, 0, 0);
+        e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1, 0, 0, 0, out.codes.length ? 0 : 1);
       },
       (rows, r0, stride) => {
         const p = this.p;

@@ -70,41 +70,87 @@ function loadThresholdRow(row: string): string {
   return lines.join('\n');
 }
 
-/**
- * E2M1-encodes vectors x0..x(n-1) at xp into values at op and codes (bytes) at cp. Blocks without NaN
- * (nearly all) take a path without the NaN selects: fewer live registers, so nothing spills.
- */
-function e2m1EncodeVectors(n: number): string {
-  const body = (nan: boolean) => {
-    const out: string[] = [];
-    for (let j = 0; j < n; j++) {
-      out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
-      out.push(set('a', `(v128.and ${v('xv')} ${v('ABS')})`));
-      out.push(e2m1Count('a', 'cnt'));
-      const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
-      let code = `(v128.or (i32x4.add ${v('cnt')} ${i32x4(7)}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)}))`;
-      if (nan) {
-        out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
-        out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
-        code = `(v128.or ${code} ${v('nan')})`;
-      } else out.push(`(v128.store offset=${16 * j} ${v('op')} ${val})`);
-      out.push(set(`c${j % 4}`, code));
-      if (j % 4 === 3) {
-        const bytes = `(i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')}))`;
-        out.push(`(v128.store offset=${4 * (j - 3)} ${v('cp')} ${bytes})`);
-      }
-    }
-    return out.join('\n');
-  };
-  // Any NaN in the block: |x| bits above those of +Inf (signed compare: |x| bits are non-negative).
+/** Encodes vectors x0..x(n-1) at xp through the thresholds T0..T6 (nan: with the NaN selects). */
+function e2m1ThresholdBody(n: number, nan: boolean): string {
+  const out: string[] = [];
+  for (let j = 0; j < n; j++) {
+    out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
+    out.push(set('a', `(v128.and ${v('xv')} ${v('ABS')})`));
+    out.push(e2m1Count('a', 'cnt'));
+    const val = `(v128.or ${e2m1Magnitude('cnt')} (v128.and ${v('xv')} ${v('SIGN')}))`;
+    let code = `(v128.or (i32x4.add ${v('cnt')} ${i32x4(7)}) (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)}))`;
+    if (nan) {
+      out.push(set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`));
+      out.push(`(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} ${val} ${v('nan')}))`);
+      code = `(v128.or ${code} ${v('nan')})`;
+    } else out.push(`(v128.store offset=${16 * j} ${v('op')} ${val})`);
+    out.push(set(`c${j % 4}`, code));
+    if (j % 4 === 3) out.push(storeCodes(j));
+  }
+  return out.join('\n');
+}
+
+/** Stores the element codes of vectors j-3..j (locals c0..c3) as bytes at cp. */
+const storeCodes = (j: number) =>
+  `(v128.store offset=${4 * (j - 3)} ${v('cp')} (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_s ${v('c2')} ${v('c3')})))`;
+
+/** Whether any of the n vectors at xp holds a NaN: |x| bits above those of +Inf (signed compare). */
+function anyNaN(n: number): string {
   let any = `(i32x4.gt_s (v128.and (v128.load ${v('xp')}) ${v('ABS')}) ${i32x4(0x7f800000)})`;
   for (let j = 1; j < n; j++)
     any = `(v128.or ${any} (i32x4.gt_s (v128.and (v128.load offset=${16 * j} ${v('xp')}) ${v('ABS')}) ${i32x4(0x7f800000)}))`;
-  return `(if (v128.any_true ${any})
+  return `(v128.any_true ${any})`;
+}
+
+/**
+ * E2M1-encodes vectors x0..x(n-1) at xp into values at op and codes (bytes) at cp, through the
+ * thresholds (which must be loaded). Blocks without NaN (nearly all) take a path without the NaN
+ * selects: fewer live registers, so nothing spills.
+ */
+function e2m1EncodeVectors(n: number): string {
+  return `(if ${anyNaN(n)}
 (then
-${body(true)})
+${e2m1ThresholdBody(n, true)})
 (else
-${body(false)}))`;
+${e2m1ThresholdBody(n, false)}))`;
+}
+
+/**
+ * The same encoding by rounding instead of comparing (the scale S splat, positive and finite; x free of
+ * NaN): y = min(|x| / S, 8) in float32, then y + t − t with t = 2^(max(e(y), 0) + 22) rounds y to the
+ * E2M1 step of its binade (0.5 below 2, 1 in [2, 4), 2 above) with the float32 add's own ties-to-even,
+ * which are E2M1's (the step parity is the code parity); min(·, 6) saturates. fl32(|x| / S) lies on the
+ * same side of every E2M1 midpoint as the exact quotient (rounding is monotone and the midpoints are
+ * float32), so the result is exact unless y lands exactly on a midpoint (|y − r| = t · 2^-24): with
+ * `tieExact` such a tie is the exact one (S a power of two: the quotient is exact), else the lanes are
+ * flagged in local $tie and the caller redoes the block through the thresholds. Element codes from the
+ * bits of r: max((bits >> 22) − 252, 0), plus one for 0.5 (bits 0x3f000000).
+ */
+function e2m1RoundVectors(n: number, tieExact: boolean, codes = true): string {
+  const out: string[] = tieExact ? [] : [set('tie', i32x4(0))];
+  for (let j = 0; j < n; j++) {
+    out.push(set('xv', `(v128.load offset=${16 * j} ${v('xp')})`));
+    // pmin(y, 8) is minps: y is never NaN here (x has none, S is positive and finite).
+    out.push(set('a', `(f32x4.pmin (f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')}) ${v('K8')})`));
+    out.push(set('cnt', `(i32x4.add (i32x4.max_s (v128.and ${v('a')} ${v('KEXP')}) ${v('KONE')}) ${v('K22')})`));
+    out.push(set('m', `(f32x4.sub (f32x4.add ${v('a')} ${v('cnt')}) ${v('cnt')})`));
+    if (!tieExact)
+      out.push(
+        set(
+          'tie',
+          `(v128.or ${v('tie')} (i32x4.eq (v128.and (f32x4.sub ${v('a')} ${v('m')}) ${v('ABS')}) (i32x4.sub ${v('cnt')} ${i32x4(24 << 23)})))`,
+        ),
+      );
+    out.push(set('m', `(f32x4.pmin ${v('m')} ${v('K6')})`));
+    out.push(
+      `(v128.store offset=${16 * j} ${v('op')} (v128.or (f32x4.mul ${v('m')} ${v('S')}) (v128.and ${v('xv')} ${v('SIGN')})))`,
+    );
+    if (!codes) continue;
+    const code = `(i32x4.sub (i32x4.max_s (i32x4.sub (i32x4.shr_u ${v('m')} (i32.const 22)) ${i32x4(252)}) ${i32x4(0)}) (i32x4.eq ${v('m')} ${i32x4(0x3f000000)}))`;
+    out.push(set(`c${j % 4}`, `(v128.or ${code} (v128.and (i32x4.shr_u ${v('xv')} (i32.const 28)) ${i32x4(8)}))`));
+    if (j % 4 === 3) out.push(storeCodes(j));
+  }
+  return out.join('\n');
 }
 
 /** Largest finite |x| of n vectors at xp (integer max of the magnitude bits), as f32 into local amax. */
@@ -130,8 +176,9 @@ const commonLocals = `
     (local $xv v128) (local $a v128) (local $cnt v128) (local $nan v128) (local $m v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $T0 v128) (local $T1 v128) (local $T2 v128) (local $T3 v128) (local $T4 v128) (local $T5 v128) (local $T6 v128)
-    (local $S v128) (local $trow i32) (local $amax f32)
-    (local $ABS v128) (local $SIGN v128) (local $QNAN v128) (local $VTAB v128) (local $IDXM v128) (local $IDXA v128)`;
+    (local $S v128) (local $tie v128) (local $trow i32) (local $amax f32)
+    (local $ABS v128) (local $SIGN v128) (local $QNAN v128) (local $VTAB v128) (local $IDXM v128) (local $IDXA v128)
+    (local $K8 v128) (local $K6 v128) (local $KEXP v128) (local $KONE v128) (local $K22 v128)`;
 
 const commonInit = `
     ${set('ABS', i32x4(0x7fffffff))}
@@ -139,7 +186,12 @@ const commonInit = `
     ${set('QNAN', i32x4(0x7fc00000))}
     ${set('VTAB', `(v128.load (i32.const ${LAYOUT.e2m1Bytes}))`)}
     ${set('IDXM', i32x4(0x02020000))}
-    ${set('IDXA', i32x4(0x0f0e8080))}`;
+    ${set('IDXA', i32x4(0x0f0e8080))}
+    ${set('K8', f32x4(8))}
+    ${set('K6', f32x4(6))}
+    ${set('KEXP', i32x4(0x7f800000))}
+    ${set('KONE', i32x4(127 << 23))}
+    ${set('K22', i32x4(22 << 23))}`;
 
 /** Directed rounding of a positive f64 t to float32: smallest float32 > t (strict) or >= t. */
 const dirRound = `
@@ -215,15 +267,44 @@ ${MIDS.map((m, k) => `          (f32.store offset=${4 * k} (local.get $row) (cal
     (local.get $c))`;
 
 /**
+ * Clears the per-block v128 temporaries at the end of a loop iteration: a wasm local is a loop phi in
+ * V8's TurboFan, so a temporary's last value otherwise stays live around the loop (and spills).
+ */
+const deadTemps = [
+  'xv',
+  'a',
+  'cnt',
+  'm',
+  'nan',
+  'c0',
+  'c1',
+  'c2',
+  'c3',
+  'tie',
+  'T0',
+  'T1',
+  'T2',
+  'T3',
+  'T4',
+  'T5',
+  'T6',
+  'S',
+]
+  .map((t) => set(t, i32x4(0)))
+  .join(' ');
+
+/**
  * NVFP4 over nblocks full 16-element blocks at x (rows padded to 16 by the caller), one pass per block.
  * given = 0: scale codes from the block amax (times clip[b] when clip != 0) and ts, written to scodes
  * (through the code table when there is no clip); given = 1: codes read from scodes. Writes values,
- * element codes (when codes != 0) and effective scales. nvfp4_prepare(ts) must have run.
+ * element codes and effective scales; noCodes = 1 lets blocks on the rounding path skip the element
+ * codes (the caller keeps only values; codes may then be partly written). nvfp4_prepare(ts) must have run.
  */
 const nvfp4Quant = `
   (func (export "nvfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
         (param $nblocks i32) (param $clip i32) (param $given i32) (param $table i32) (param $rowBytes i32) (param $keyHi i32)
-    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $sc i32) (local $bits i32) (local $te i32)
+        (param $noCodes i32)
+    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $sc i32) (local $bits i32) (local $te i32) (local $s f32)
     ${commonLocals}
     ${commonInit}
     (if (i32.eqz (local.get $nblocks)) (then (return)))
@@ -237,12 +318,50 @@ const nvfp4Quant = `
             (then (local.set $sc (call $code_from_p (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (f64.promote_f32 (local.get $amax))))))
             (else (local.set $sc ${tableCode})))
           (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (local.get $sc))))
-      ${loadThresholdRow(`(i32.add (i32.const ${LAYOUT.nvfp4Table}) (i32.shl (local.get $sc) (i32.const 5)))`)}
-      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (f32x4.extract_lane 0 (local.get $S)))
-      ${e2m1EncodeVectors(4)}
+      (local.set $trow (i32.add (i32.const ${LAYOUT.nvfp4Table}) (i32.shl (local.get $sc) (i32.const 5))))
+      (local.set $s (f32.load offset=28 (local.get $trow)))
+      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (local.get $s))
+      ;; The rounding path (e2m1RoundVectors) for positive finite scales and NaN-free blocks; the
+      ;; thresholds for the rest and for blocks where a quotient lands on a midpoint.
+      (if (i32.or ${anyNaN(4)} (i32.eqz (i32.and (f32.gt (local.get $s) (f32.const 0)) (f32.lt (local.get $s) (f32.const inf)))))
+        (then
+          ${loadThresholdRow(v('trow'))}
+          ${e2m1EncodeVectors(4)})
+        (else
+          (local.set $S (f32x4.splat (local.get $s)))
+          (if (local.get $noCodes) (then ${e2m1RoundVectors(4, false, false)}) (else ${e2m1RoundVectors(4, false)}))
+          (if (v128.any_true (local.get $tie))
+            (then
+              ${loadThresholdRow(v('trow'))}
+              ${e2m1ThresholdBody(4, false)}))))
       (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
       (local.set $op (i32.add (local.get $op) (i32.const 64)))
       (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+      ${deadTemps}
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
+
+/**
+ * Block-scale codes only (the first half of nvfp4_quant with given = 0), into scodes: a pass of short,
+ * independent per-block chains that the core overlaps across blocks. nvfp4_quant with given = 1 then
+ * encodes the elements; fused in one loop, each block waited on its own amax → code → scale → element
+ * chain (28.6 ms against 16 + a few for the two passes over 16 Mi elements).
+ */
+const nvfp4Codes = `
+  (func (export "nvfp4_codes") (param $x i32) (param $scodes i32) (param $nblocks i32) (param $clip i32)
+        (param $table i32) (param $rowBytes i32) (param $keyHi i32)
+    (local $b i32) (local $xp i32) (local $bits i32) (local $te i32) (local $sc i32)
+    (local $a v128) (local $m v128) (local $amax f32) (local $ABS v128)
+    ${set('ABS', i32x4(0x7fffffff))}
+    (if (i32.eqz (local.get $nblocks)) (then (return)))
+    (local.set $xp (local.get $x))
+    (loop $blocks
+      ${blockAmax(4)}
+      (if (local.get $clip)
+        (then (local.set $sc (call $code_from_p (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (f64.promote_f32 (local.get $amax))))))
+        (else (local.set $sc ${tableCode})))
+      (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (local.get $sc))
+      (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
 
@@ -269,6 +388,10 @@ const mxfp4Quant = `
       (local.set $sf (f32.demote_f64 (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $e) (i32.const 1023))) (i64.const 52)))))
       (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (local.get $sf))
       (local.set $S (f32x4.splat (local.get $sf)))
+      ;; NaN-free blocks round (the scale is a power of two, so a midpoint quotient is an exact tie);
+      ;; blocks with a NaN go through the thresholds.
+      (if ${anyNaN(8)}
+        (then
 ${MIDS.map((m, k) => {
   const t = `(f32.mul (local.get $sf) (f32.const ${m}))`;
   const th =
@@ -277,10 +400,13 @@ ${MIDS.map((m, k) => {
       : t;
   return `      (local.set $T${k} (f32x4.splat ${th}))`;
 }).join('\n')}
-      ${e2m1EncodeVectors(8)}
+      ${e2m1EncodeVectors(8)})
+        (else
+          ${e2m1RoundVectors(8, true)}))
       (local.set $xp (i32.add (local.get $xp) (i32.const 128)))
       (local.set $op (i32.add (local.get $op) (i32.const 128)))
       (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
+      ${deadTemps}
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
 
@@ -398,6 +524,7 @@ function fp8Quant(mul: boolean): string {
       (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
       (local.set $op (i32.add (local.get $op) (i32.const 64)))
       (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+      ${['xv', 'q', 'r', 'sub', 'nan', 'sgn', 'k', 'kn', 'c0', 'c1', 'c2', 'c3'].map((t) => set(t, i32x4(0))).join(' ')}
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br_if $groups (i32.lt_u (local.get $g) (local.get $n16)))))`;
 }
@@ -412,6 +539,7 @@ export function kernelsWat(): string {
   ${e4m3Code}
   ${nvfp4Prepare}
   ${nvfp4Quant}
+  ${nvfp4Codes}
   ${mxfp4Quant}
   ${fp8Scalar}
   ${fp8Quant(false)}
