@@ -1,6 +1,6 @@
 // Data (calibration / evaluation text), calibration progress, and the policy controls: budgets, policy,
 // clipping, FP8 scaling. Every control has a visible label; sliders move by 1% with the arrow keys.
-import { memo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18n } from '../i18n';
 import { useExplorer } from '../store/explorerStore';
@@ -177,27 +177,52 @@ function TokensInput({
 const budgetFormat = (v: number) => `${(v * 100).toFixed(1)}% FP8`;
 const budgetText = (v: number) => i18n.t('explorer:controls.budgetText', { pct: (v * 100).toFixed(1) });
 
+// Memoised controls with stable props (module-level callbacks, options kept per language): a budget move
+// re-renders its own slider only, not the other one, the menus or the bits field (React 19 rewrites an
+// input's name and type attributes on every render of it, each a style invalidation).
+const SteadySlider = memo(Slider);
+const SteadySelect = memo(Select) as typeof Select;
+const SteadyPins = memo(PinControls);
+const SteadyBits = memo(BitsBudgetField);
+const SteadyMode = memo(BudgetModeControl);
+const setWeightBudget = (v: number) => updateSettings({ weightBudget: v });
+const setActivationBudget = (v: number) => updateSettings({ activationBudget: v });
+const setPolicy = (p: PolicyKind | 'layerwise') =>
+  updateSettings(p === 'layerwise' ? { policy: 'fgmp', layerwise: true } : { policy: p, layerwise: false });
+const setClipping = (clipping: ClipMode) => updateSettings({ clipping });
+const setFp8Scaling = (fp8Scaling: Fp8Scaling) => updateSettings({ fp8Scaling });
+const FP8_SCALING_OPTIONS = FP8_SCALINGS.map((c) => ({ value: c, label: FP8_SCALING_URL[c] }));
+
 export function ControlsPanel() {
   const { t } = useTranslation('explorer');
   const s = useExplorer((st) => st.settings);
   const quant = useExplorer((st) => st.quant);
   const ranking = quant.status === 'done' ? quant.ranking : null;
   const answer = useInstrumentAnswer(ranking);
+  const fp8Scaling = s.fp8Scaling;
   // Bits per weight now (what the bits field starts from), as the run's weight bits count them.
-  const bitsNow = () =>
-    ranking && answer
-      ? totalStorageBits(storageInputs(ranking, answer.answer), { fp8Scale: s.fp8Scaling, metadata: 'always' })
-          .bitsPerWeight
-      : null;
+  const bitsNow = useCallback(
+    () =>
+      ranking && answer
+        ? totalStorageBits(storageInputs(ranking, answer.answer), { fp8Scale: fp8Scaling, metadata: 'always' })
+            .bitsPerWeight
+        : null,
+    [ranking, answer, fp8Scaling],
+  );
+  const policyOptions = useMemo(
+    () => [...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: t(`controls.policies.${p}`) })),
+    [t],
+  );
+  const clippingOptions = useMemo(() => CLIPPINGS.map((c) => ({ value: c, label: t(`controls.clippings.${c}`) })), [t]);
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 id="controls-title" className="mb-2 text-sm font-semibold">
         {t('controls.title')}
       </h2>
-      <BudgetModeControl bitsNow={bitsNow} />
-      <BitsBudgetField answer={answer} />
+      <SteadyMode bitsNow={bitsNow} />
+      <SteadyBits answer={answer} />
       {(s.bpw ?? null) === null && (
-        <Slider
+        <SteadySlider
           compact
           accent="fp8"
           id="weight-budget"
@@ -209,11 +234,11 @@ export function ControlsPanel() {
           step={0.01}
           format={budgetFormat}
           valueText={budgetText}
-          onChange={(v) => updateSettings({ weightBudget: v })}
+          onChange={setWeightBudget}
           help={t('controls.weightHelp')}
         />
       )}
-      <Slider
+      <SteadySlider
         compact
         accent="fp8"
         id="activation-budget"
@@ -225,38 +250,36 @@ export function ControlsPanel() {
         step={0.01}
         format={budgetFormat}
         valueText={budgetText}
-        onChange={(v) => updateSettings({ activationBudget: v })}
+        onChange={setActivationBudget}
         help={t('controls.activationHelp')}
       />
       <div className="grid grid-cols-1 gap-2">
-        <Select
+        <SteadySelect
           compact
           id="policy-select"
           label={t('controls.policy')}
           value={s.layerwise ? 'layerwise' : s.policy}
-          options={[...POLICIES, 'layerwise' as const].map((p) => ({ value: p, label: t(`controls.policies.${p}`) }))}
-          onChange={(p: PolicyKind | 'layerwise') =>
-            updateSettings(p === 'layerwise' ? { policy: 'fgmp', layerwise: true } : { policy: p, layerwise: false })
-          }
+          options={policyOptions}
+          onChange={setPolicy}
         />
-        <Select
+        <SteadySelect
           compact
           id="clipping-select"
           label={t('controls.clipping')}
           value={s.clipping}
-          options={CLIPPINGS.map((c) => ({ value: c, label: t(`controls.clippings.${c}`) }))}
-          onChange={(clipping: ClipMode) => updateSettings({ clipping })}
+          options={clippingOptions}
+          onChange={setClipping}
         />
-        <Select
+        <SteadySelect
           compact
           id="fp8-scaling-select"
           label={t('controls.fp8Scaling')}
           value={s.fp8Scaling}
-          options={FP8_SCALINGS.map((c) => ({ value: c, label: FP8_SCALING_URL[c] }))}
-          onChange={(fp8Scaling: Fp8Scaling) => updateSettings({ fp8Scaling })}
+          options={FP8_SCALING_OPTIONS}
+          onChange={setFp8Scaling}
         />
       </div>
-      <PinControls answer={answer} ranking={ranking} />
+      <SteadyPins answer={answer} ranking={ranking} />
       {quant.status === 'running' && <ProgressBar progress={quant.progress} />}
       {quant.status === 'error' && quant.error && <Note>{quant.error}</Note>}
       {quant.notes.map((n) => (

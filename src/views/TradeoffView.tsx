@@ -180,7 +180,13 @@ export function TradeoffView({
   current,
   baselines,
   metric = 'ppl',
+  energyFloor,
 }: {
+  /**
+   * The all-NVFP4 energy against all-FP8 (the least any configuration spends), kept in the energy axis so that
+   * it stays put while the budgets move the current point (its sweep marks then skip the move).
+   */
+  energyFloor?: number;
   points: SweepPoint[];
   /** current.ppl and the baselines are in the metric's terms. */
   current: Current;
@@ -188,7 +194,12 @@ export function TradeoffView({
   metric?: TradeoffMetric;
 }) {
   const policies = [...new Set(points.map((p) => p.policy))];
-  const eDomain = d3.extent([...points.map((p) => p.energyVsFp8), current.energyVsFp8, 1]) as [number, number];
+  const eDomain = d3.extent([
+    ...points.map((p) => p.energyVsFp8),
+    current.energyVsFp8,
+    1,
+    ...(energyFloor === undefined ? [] : [energyFloor]),
+  ]) as [number, number];
   return (
     <div>
       <div className="flex flex-wrap gap-4">

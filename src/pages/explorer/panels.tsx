@@ -329,6 +329,7 @@ export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity 
           }}
           baselines={metric.baselines}
           metric={metric.id}
+          energyFloor={derived.hardware.allNvfp4.total / derived.hardware.allFp8.total}
         />
       ) : (
         <Placeholder />
