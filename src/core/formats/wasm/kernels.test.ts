@@ -206,6 +206,8 @@ describe.skipIf(!kernels)('wasm SIMD kernels (skipped: WebAssembly SIMD unavaila
         expect(bits(b.values)).toEqual(bits(a.values));
         expect(Array.from(b.codes)).toEqual(Array.from(a.codes));
         expect(bits(b.scales)).toEqual(bits(a.scales));
+        // Without element codes (the _nc kernels): the same values, tie groups included.
+        expect(bits(quantizeE4M3Fast(x, { ...opts, codes: false }).values)).toEqual(bits(a.values));
       }
     }
   });

@@ -62,6 +62,8 @@ interface Exports {
   ): void;
   fp8_quant(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
   fp8_quant_mul(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
+  fp8_quant_nc(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
+  fp8_quant_mul_nc(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
   absmax(x: number, n16: number): number;
   /** nvfp4_search_<hasF><objF><bounds> (search-source.ts). */
   [search: `nvfp4_search_${number}`]: SearchFn;
@@ -403,7 +405,10 @@ export class WeightKernels {
   fp8(x: Float32Array, rowLength: number, scales: Float32Array, values: Float32Array, codes: Uint8Array): void {
     const e = this.exports;
     // Multiply by fl32(1/s) where that is a normal float32 (the kernel redoes near-midpoint groups).
-    const fp8 = (s: number) => (s >= 2 ** -125 && s <= 2 ** 125 ? e.fp8_quant_mul : e.fp8_quant);
+    // Element codes are left out (the _nc kernels) when the caller keeps only values.
+    const nc = codes.length === 0;
+    const fp8 = (s: number) =>
+      s >= 2 ** -125 && s <= 2 ** 125 ? (nc ? e.fp8_quant_mul_nc : e.fp8_quant_mul) : nc ? e.fp8_quant_nc : e.fp8_quant;
     if (scales.length > 1) {
       // One kernel call per row (its own scale); rows padded to 16.
       this.stream(

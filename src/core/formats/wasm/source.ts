@@ -434,7 +434,7 @@ const fp8Scalar = `
  * r = fl32(1 / s) (mul): within 2 ulps of the quotient, so the rounding can differ from the exact one only
  * when q lies within 2 ulps of an E4M3 midpoint (or on it); such groups are redone in scalar f64.
  */
-function fp8Vector(j: number, mul: boolean): string {
+function fp8Vector(j: number, mul: boolean, codes = true): string {
   const q = mul
     ? `(f32x4.mul (v128.and ${v('xv')} ${v('ABS')}) ${v('R')})`
     : `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
@@ -461,10 +461,12 @@ function fp8Vector(j: number, mul: boolean): string {
     set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`),
     set('sgn', `(v128.and ${v('xv')} ${v('SIGN')})`),
     `(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} (v128.or (f32x4.mul ${v('r')} ${v('S')}) ${v('sgn')}) ${v('nan')}))`,
-    set(
-      `c${j}`,
-      `(v128.bitselect ${i32x4(0x7f)} (v128.or (v128.bitselect ${codeS} ${codeN} ${v('sub')}) (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
-    ),
+    codes
+      ? set(
+          `c${j}`,
+          `(v128.bitselect ${i32x4(0x7f)} (v128.or (v128.bitselect ${codeS} ${codeN} ${v('sub')}) (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
+        )
+      : '',
     // Ambiguous lanes: q on (or, with mul, near) an E4M3 midpoint.
     set('k', k),
     set('kn', mul ? `(f32x4.nearest ${v('k')})` : `(f32x4.convert_i32x4_s (i32x4.trunc_sat_f32x4_s ${v('k')}))`),
@@ -499,11 +501,12 @@ ${[0, 1, 2, 3]
 
 /**
  * FP8 E4M3 with one scale s over n16 groups of 16 elements (caller pads): fp8_quant_mul multiplies by
- * r = fl32(1/s) (the caller passes it when finite and s is normal), fp8_quant divides.
+ * r = fl32(1/s) (the caller passes it when finite and s is normal), fp8_quant divides; the _nc forms
+ * leave the element codes out (codes then only takes the tie groups' scalar codes: still scratch).
  */
-function fp8Quant(mul: boolean): string {
+function fp8Quant(mul: boolean, codes = true): string {
   return `
-  (func (export "fp8_quant${mul ? '_mul' : ''}") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32) (param $rcp f32)
+  (func (export "fp8_quant${mul ? '_mul' : ''}${codes ? '' : '_nc'}") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32) (param $rcp f32)
     (local $g i32) (local $xp i32) (local $op i32) (local $cp i32)
     (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $nan v128) (local $sgn v128) (local $k v128) (local $kn v128) (local $tie v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $S v128) (local $R v128)
@@ -517,8 +520,8 @@ function fp8Quant(mul: boolean): string {
     (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
     (loop $groups
       (local.set $tie ${i32x4(0)})
-      ${[0, 1, 2, 3].map((j) => fp8Vector(j, mul)).join('\n')}
-      (v128.store (local.get $cp) (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_u ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_u ${v('c2')} ${v('c3')})))
+      ${[0, 1, 2, 3].map((j) => fp8Vector(j, mul, codes)).join('\n')}
+      ${codes ? `(v128.store (local.get $cp) (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_u ${v('c0')} ${v('c1')}) (i16x8.narrow_i32x4_u ${v('c2')} ${v('c3')})))` : ''}
       (if (v128.any_true (local.get $tie))
         (then (call $fp8_scalar (local.get $xp) (local.get $op) (local.get $cp) (f64.promote_f32 (local.get $s)))))
       (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
@@ -544,6 +547,8 @@ export function kernelsWat(): string {
   ${fp8Scalar}
   ${fp8Quant(false)}
   ${fp8Quant(true)}
+  ${fp8Quant(false, false)}
+  ${fp8Quant(true, false)}
   ${absmax}
   ${searchSource({ v, set, i32x4, e2m1Magnitude, e2m1Count, rowSplat, loadThresholdRow, blockAmax, commonLocals, commonInit, layout: LAYOUT })}
 )`;
