@@ -5,7 +5,8 @@
 //   quantizers    quantizeNvfp4Fast / quantizeE4M3Fast / quantizeMxFast with `out` given: the input is
 //                 copied into wasm linear memory in 16K-element chunks, quantized there, and values
 //                 (4 B), codes (1 B, a fresh array) and block scales copied back out; NVFP4 and FP8 also
-//                 read the whole tensor once more first for its amax (the tensor scale).
+//                 read the whole tensor once more first for its amax (the tensor scale). NVFP4 runs two
+//                 kernels per chunk: block-scale codes, then the elements.
 //   round trip    that chunked copy in and out of linear memory with no kernel (the wrappers' floor).
 //   kernel only   the kernel on one chunk already in linear memory (cache-resident), run over 16M
 //                 elements: the compute part without any copy.
@@ -13,7 +14,8 @@
 // versions of every weight, fresh output arrays) against a copy of those weights.
 // `npm run bench -- formats --json` also prints one JSON object
 // {"copy", "nvfp4", "fp8", "mxfp4" (M elem/s, kernels), "clipSearchMs", "clipSearchCopyRatio", ...}
-// from process CPU time, with the wall-clock figures of the same run under "wall".
+// from process CPU time, with the wall-clock figures of the same run under "wall" and the kernel's
+// (sys) share under "sysMs".
 import os from 'node:os';
 import { median, printTable, timeRuns } from './util.ts';
 import {
@@ -34,21 +36,24 @@ const N = 16 * 1024 * 1024;
 const RUNS = 5;
 
 /** Median wall and process-CPU milliseconds of fn (the first run is a warm-up). */
-async function measure(fn: () => unknown, runs = RUNS): Promise<{ ms: number; cpuMs: number }> {
+async function measure(fn: () => unknown, runs = RUNS): Promise<{ ms: number; cpuMs: number; sysMs: number }> {
   // CPU time next to wall time: on a shared, loaded machine wall time mostly measures waiting for a
-  // core, CPU time what the loop itself costs.
+  // core, CPU time what the loop itself costs. The kernel's share of it (sys) is mostly page faults
+  // on the first touch of fresh result arrays (about 2.3 us per 4 KiB page on this machine).
   const cpu: number[] = [];
+  const sys: number[] = [];
   const wall = await timeRuns(
     () => {
       const u = process.cpuUsage();
       fn();
       const d = process.cpuUsage(u);
       cpu.push((d.user + d.system) / 1000);
+      sys.push(d.system / 1000);
     },
     runs,
     1,
   );
-  return { ms: median(wall), cpuMs: median(cpu.slice(1)) };
+  return { ms: median(wall), cpuMs: median(cpu.slice(1)), sysMs: median(sys.slice(1)) };
 }
 
 /** The round trip through linear memory and each kernel alone (see the header); none without the kernels. */
@@ -94,17 +99,31 @@ export default async function formatsBench(): Promise<void> {
   const rows: (string | number)[][] = [];
   const rate: Record<string, number> = {};
   const cpuRate: Record<string, number> = {};
+  const sysMs: Record<string, number> = {};
   for (const [key, name, fn] of cases) {
     const m = await measure(fn);
     rate[key] = N / (m.ms / 1000) / 1e6;
     cpuRate[key] = N / (m.cpuMs / 1000) / 1e6;
     const pc = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
-    rows.push([name, m.ms, rate[key], pc(rate[key], rate.copy), m.cpuMs, cpuRate[key], pc(cpuRate[key], cpuRate.copy)]);
+    sysMs[key] = m.sysMs;
+    rows.push([
+      name,
+      m.ms,
+      rate[key],
+      pc(rate[key], rate.copy),
+      m.cpuMs,
+      m.sysMs,
+      cpuRate[key],
+      pc(cpuRate[key], cpuRate.copy),
+    ]);
   }
   console.log(
     `${N.toLocaleString('en')} float32 elements, median of ${RUNS} runs; engine ${weightKernelEngine()}; load average ${load0.toFixed(1)} on ${os.cpus().length} cores`,
   );
-  printTable(['operation', 'wall ms', 'M elem/s', 'vs copy', 'CPU ms', 'M elem/s (CPU)', 'vs copy (CPU)'], rows);
+  printTable(
+    ['operation', 'wall ms', 'M elem/s', 'vs copy', 'CPU ms', 'of which sys', 'M elem/s (CPU)', 'vs copy (CPU)'],
+    rows,
+  );
 
   // Clip search of a stories15M-shaped model: every projection, both versions, with a random Fisher.
   const config = MODEL_SHAPES.stories15M;
@@ -137,7 +156,7 @@ export default async function formatsBench(): Promise<void> {
       (measured.cpuMs / copy.cpuMs).toFixed(1),
     ],
   ];
-  const clipMs: Record<string, { ms: number; cpuMs: number }> = {};
+  const clipMs: Record<string, { ms: number; cpuMs: number; sysMs: number }> = {};
   for (const clip of ['none', 'fisher', 'mse', 'fisher-sweep'] as ClipMode[]) {
     const m = await measure(() => prepareWeights(config, model.weights, { clip, fisher }), 3);
     clipMs[clip] = m;
@@ -188,6 +207,13 @@ export default async function formatsBench(): Promise<void> {
             }
           : {}),
         sweepMs: r1(clipMs['fisher-sweep'].cpuMs),
+        // Kernel (sys) CPU ms of the medians above: page faults on fresh result arrays.
+        sysMs: {
+          nvfp4: r1(sysMs.nvfp4),
+          fp8: r1(sysMs.fp8),
+          mxfp4: r1(sysMs.mxfp4),
+          clipSearch: r1(clipMs.fisher.sysMs),
+        },
         loadAverage: r1(load0),
         cores: os.cpus().length,
       }),
