@@ -443,11 +443,12 @@ function fp8Vector(j: number, mul: boolean, codes = true): string {
   const codeN = `(i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)})`;
   const codeS = `(i32x4.trunc_sat_f32x4_s (f32x4.mul ${v('r')} ${f32x4(512)}))`;
   const k = `(f32x4.mul ${v('q')} ${f32x4(1024)})`;
-  // Normal range: the low 20 bits of q within `near` of the midpoint pattern 0x80000. Subnormal range:
+  // Normal range: the low 20 bits of q within `near` of the midpoint pattern 0x80000 (|bits − 0x80000|
+  // <= near: abs and a signed compare, where the unsigned range check takes five). Subnormal range:
   // q·1024 (exact) within near · 2^-20 of an odd integer (ulp(q·1024) <= 2^-20 there).
   const near = mul ? 3 : 0;
   const normalTie = mul
-    ? `(i32x4.lt_u (i32x4.sub (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000 - near)}) ${i32x4(2 * near + 1)})`
+    ? `(i32x4.gt_s ${i32x4(near + 1)} (i32x4.abs (i32x4.sub (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)})))`
     : `(i32x4.eq (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)})`;
   const subTie = mul
     ? `(v128.and (f32x4.le (f32x4.abs (f32x4.sub ${v('k')} ${v('kn')})) ${f32x4(near * 2 ** -20)})
@@ -479,7 +480,10 @@ function fp8Vector(j: number, mul: boolean, codes = true): string {
   ].join('\n');
 }
 
-/** Largest finite |x| over n16 groups of 16 elements (integer max of the magnitude bits). */
+/**
+ * Largest finite |x| over n16 groups of 16 elements (integer max of the magnitude bits; signed compares
+ * and max: |x| bits are non-negative, and the unsigned forms take three instructions each).
+ */
 const absmax = `
   (func (export "absmax") (param $x i32) (param $n16 i32) (result f32)
     (local $g i32) (local $a v128) (local $m v128) (local $ABS v128)
@@ -489,14 +493,14 @@ const absmax = `
 ${[0, 1, 2, 3]
   .map(
     (j) => `      ${set('a', `(v128.and (v128.load offset=${16 * j} (local.get $x)) ${v('ABS')})`)}
-      ${set('m', `(i32x4.max_u ${v('m')} (v128.and ${v('a')} (i32x4.lt_u ${v('a')} ${i32x4(0x7f800000)})))`)}`,
+      ${set('m', `(i32x4.max_s ${v('m')} (v128.and ${v('a')} (i32x4.lt_s ${v('a')} ${i32x4(0x7f800000)})))`)}`,
   )
   .join('\n')}
       (local.set $x (i32.add (local.get $x) (i32.const 64)))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br_if $groups (i32.lt_u (local.get $g) (local.get $n16))))
-    ${set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`)}
-    ${set('m', `(i32x4.max_u ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`)}
+    ${set('m', `(i32x4.max_s ${v('m')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v('m')} ${v('m')}))`)}
+    ${set('m', `(i32x4.max_s ${v('m')} (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 ${v('m')} ${v('m')}))`)}
     (f32.reinterpret_i32 (i32x4.extract_lane 0 ${v('m')})))`;
 
 /**
