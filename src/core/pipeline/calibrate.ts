@@ -287,13 +287,17 @@ export function calibrationBatchSize(c: LlamaConfig, seqLen: number): number {
  * Frees an array's memory now rather than at the next garbage collection (ArrayBuffer.prototype.transfer, where
  * the engine has it): on large models each batch returns hundreds of MB of Fisher that are dead once summed.
  */
-function release(a: Float32Array): void {
+export function release(a: Float32Array): void {
   const buffer = a.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
   if (a.byteOffset === 0 && a.byteLength === buffer.byteLength) buffer.transfer?.(0);
 }
 
 /** Whether the weight Fisher is summed in float32 (see CalibrateOptions.accumulate). */
-export function fisherInFloat32(c: LlamaConfig, batches: number, mode: CalibrateOptions['accumulate'] = 'auto'): boolean {
+export function fisherInFloat32(
+  c: LlamaConfig,
+  batches: number,
+  mode: CalibrateOptions['accumulate'] = 'auto',
+): boolean {
   if (mode === 'float32' || mode === 'float64') return mode === 'float32';
   let linear = 0;
   for (const p of PROJECTIONS) {

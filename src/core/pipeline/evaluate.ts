@@ -11,9 +11,6 @@ import { slidingWindows, type Window } from '../eval/windows.ts';
 import {
   allMasks,
   answerBudget,
-  buildRanking,
-  mixTensor,
-  prepareWeights,
   POLICY_KINDS,
   type BlockRanking,
   type ClipMode,
@@ -38,7 +35,8 @@ import { storageInputs, totalStorageBits } from '../fgmp/index.ts';
 import { PROJECTIONS, type LlamaModel, type Projection } from '../model/types.ts';
 import { LlamaEngine, type ForwardVariant } from '../runtime/engine.ts';
 import { f32, type RuntimeOptions, type ort } from '../runtime/ort.ts';
-import type { CalibrationResult, TokenSequences } from './calibrate.ts';
+import { release, type CalibrationResult, type TokenSequences } from './calibrate.ts';
+import { CompactWeights } from './packed.ts';
 import {
   checkShare,
   DEFAULT_BUDGETS,
@@ -95,7 +93,8 @@ interface Site {
 export class FgmpSession {
   readonly sites: Site[];
   private readonly windows: Window[];
-  private readonly prepared = new Map<string, PreparedTensor[]>();
+  /** Quantized weights per clip|scaling, compact (packed.ts): no float32 copy of them is held. */
+  private readonly prepared = new Map<string, CompactWeights>();
   private readonly rankings = new Map<string, BlockRanking>();
   private readonly results = new Map<string, EvalResult>();
   /** The hardware model's inputs of each evaluated configuration (weight masks, realised activation counts). */
@@ -149,12 +148,12 @@ export class FgmpSession {
     return this.windows.reduce((s, w) => s + w.scored, 0);
   }
 
-  /** Quantized weights (both versions, clip ratios) per clipping mode and FP8 scaling, cached. */
-  preparedWeights(clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): PreparedTensor[] {
+  /** Quantized weights per clipping mode and FP8 scaling (prepareWeights, held compact), cached. */
+  compactWeights(clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): CompactWeights {
     const key = `${clip}|${fp8Scaling}`;
     let p = this.prepared.get(key);
     if (!p) {
-      p = prepareWeights(this.model.config, this.model.weights, {
+      p = CompactWeights.prepare(this.model.config, this.model.weights, {
         clip,
         fp8Scale: fp8Scaling,
         fisher: (l, proj) => this.calibration.weightFisher.get(tensorKey(l, proj)),
@@ -162,6 +161,11 @@ export class FgmpSession {
       this.prepared.set(key, p);
     }
     return p;
+  }
+
+  /** Quantized weights (both versions, clip ratios) as prepareWeights gives them; each version is made when read. */
+  preparedWeights(clip: ClipMode, fp8Scaling: Fp8Scaling = 'tensor'): PreparedTensor[] {
+    return this.compactWeights(clip, fp8Scaling).lazy();
   }
 
   /** Block ranking of a policy (scored and sorted once), cached. */
@@ -174,7 +178,7 @@ export class FgmpSession {
     const key = `${policy}|${clip}|${fp8Scaling}|${rank}`;
     let r = this.rankings.get(key);
     if (!r) {
-      r = buildRanking(this.preparedWeights(clip, fp8Scaling), policy, { seed: this.options.seed ?? 0, rank });
+      r = this.compactWeights(clip, fp8Scaling).ranking(policy, { seed: this.options.seed ?? 0, rank });
       this.rankings.set(key, r);
     }
     return r;
@@ -200,8 +204,15 @@ export class FgmpSession {
     if (this.calibScores) return this.calibScores;
     const { count, seqLen } = this.calibSequences;
     const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / seqLen));
-    const parts = new Map<string, Float32Array[]>(this.sites.map((s) => [tensorKey(s.layer, s.proj), []]));
+    // Each site's scores go straight into one array per site (the scored positions' rows, in batch order).
+    const mask = this.calibSequences.lossMask;
+    let rows = count * seqLen;
+    if (mask) rows = mask.reduce((n, m) => n + (m ? 1 : 0), 0);
+    const scores = new Map<string, Float32Array>(
+      this.sites.map((s) => [tensorKey(s.layer, s.proj), new Float32Array(rows * s.blocks)]),
+    );
     const variant = this.variant('scores', this.fisherFeeds());
+    let row = 0;
     for (let s = 0; s < count; s += batch) {
       opts.signal?.throwIfAborted();
       const b = Math.min(batch, count - s);
@@ -215,24 +226,16 @@ export class FgmpSession {
         { variant },
       );
       // Padding of ragged id sequences is not a calibration activation: only scored positions place τ.
-      const mask = this.calibSequences.lossMask?.subarray(s * seqLen, (s + b) * seqLen);
+      const m = mask?.subarray(s * seqLen, (s + b) * seqLen);
+      let kept = 0;
       for (const site of this.sites) {
         const got = out.outputs!.get(actScoreName(site.layer, site.proj))!;
-        parts
-          .get(tensorKey(site.layer, site.proj))!
-          .push(mask ? keepRows(got, mask, site.blocks) : Float32Array.from(got));
+        const dst = scores.get(tensorKey(site.layer, site.proj))!;
+        kept = m ? keepRows(got, m, site.blocks, dst, row * site.blocks) : b * seqLen;
+        if (!m) dst.set(got, row * site.blocks);
+        release(got);
       }
-    }
-    const scores = new Map<string, Float32Array>();
-    for (const [k, list] of parts) {
-      const n = list.reduce((a, x) => a + x.length, 0);
-      const all = new Float32Array(n);
-      let o = 0;
-      for (const x of list) {
-        all.set(x, o);
-        o += x.length;
-      }
-      scores.set(k, all);
+      row += kept;
     }
     this.calibScores = scores;
     return scores;
@@ -277,7 +280,7 @@ export class FgmpSession {
     perTensorShare: Map<string, number>;
   } {
     const c = validateEvalConfig(config);
-    const prepared = this.preparedWeights(c.clip, c.fp8Scaling);
+    const prepared = this.compactWeights(c.clip, c.fp8Scaling);
     const ranking = this.ranking(c.policy === 'layerwise' ? 'fgmp' : c.policy, c.clip, c.fp8Scaling, c.rank);
     let answer;
     if (c.policy === 'layerwise') {
@@ -290,14 +293,13 @@ export class FgmpSession {
       answer = answerLayerwise(ranking, target, { fp8Scale: c.fp8Scaling, metadata: 'always' }).answer;
     } else answer = c.pins.length ? answerPinnedBudget(ranking, c.pins, c.budget) : answerBudget(ranking, c.budget);
     const masks = allMasks(ranking, answer);
-    const byKey = new Map(prepared.map((t) => [tensorKey(t.layer, t.proj), t]));
+    const byKey = new Map(prepared.tensors.map((t, i) => [tensorKey(t.layer, t.proj), i]));
     const weights = new Map<string, Float32Array>();
     const maskMap = new Map<string, Uint8Array>();
     const perTensorShare = new Map<string, number>();
     ranking.tensors.forEach((t, i) => {
       const key = tensorKey(t.layer, t.proj);
-      const p = byKey.get(key)!;
-      weights.set(layerWeightName(t.layer, t.proj), mixTensor(p.rows, p.cols, p.quant.qLo, p.quant.qHi, masks[i]));
+      weights.set(layerWeightName(t.layer, t.proj), prepared.mixed(byKey.get(key)!, masks[i]));
       maskMap.set(key, masks[i]);
       perTensorShare.set(key, answer.perTensor[i].share);
     });
@@ -321,7 +323,14 @@ export class FgmpSession {
     }
     const total = this.evalTokens;
     const kl = c.kl ? new KlAccumulator(this.model.config.vocabSize) : undefined;
-    const { sumNll, nonFinite, positions, counts } = await this.runWindows(mixed.weights, variant, t0, opts, kl);
+    let run;
+    try {
+      run = await this.runWindows(mixed.weights, variant, t0, opts, kl);
+    } finally {
+      // The one float32 copy of the weights beside the model: freed now, not at the next collection.
+      for (const w of mixed.weights.values()) release(w);
+    }
+    const { sumNll, nonFinite, positions, counts } = run;
     const meanNll = sumNll / Math.max(1, total - nonFinite);
     // Hardware: weight masks, and activation masks with the realised FP8 count of every block column
     // (pair counts depend only on per-column counts). Float32 activations are costed as FP8.
@@ -439,6 +448,9 @@ export class FgmpSession {
           const mask = new Uint8Array(part.length * len);
           part.forEach((w, b) => mask.set(w.mask, b * len));
           kl.add(ref.logits!, out.logits!, targets, mask);
+          // Both models' logits of a batch (vocab floats per position): freed now, not at the next collection.
+          release(ref.logits!);
+          release(out.logits!);
         }
         const nll = out.nll;
         part.forEach((w, b) => {
@@ -546,17 +558,14 @@ function configKey(c: Required<EvalConfig>): string {
   });
 }
 
-/** The rows (positions) of a [positions, width] array where mask is 1. */
-function keepRows(a: ArrayLike<number>, mask: ArrayLike<number>, width: number): Float32Array {
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
-  const out = new Float32Array(n * width);
-  let o = 0;
+/** Copies the rows (positions) of a [positions, width] array where mask is 1 into out at `at`; returns their count. */
+function keepRows(a: ArrayLike<number>, mask: ArrayLike<number>, width: number, out: Float32Array, at: number): number {
+  let o = at;
   for (let i = 0; i < mask.length; i++)
     if (mask[i]) {
       for (let j = 0; j < width; j++) out[o++] = a[i * width + j];
     }
-  return out;
+  return (o - at) / width;
 }
 
 /** A [tokens, columns] mask whose column c holds counts[c] ones (the first rows): same pair counts. */

@@ -3,11 +3,12 @@
 // magnitude, unweighted), activation shares, evaluation, sweep and truncation perplexity. Data setup goes
 // through setup.ts's functions, the ones `fgmp run` uses, so the app's numbers equal the CLI's.
 // Long steps take an AbortSignal and report Progress; nothing here knows about workers or the UI.
-import { buildRanking, clippingCurve, prepareWeights, type BlockRanking, type PreparedTensor } from '../fgmp/index.ts';
+import { clippingCurve, type BlockRanking, type PreparedTensor } from '../fgmp/index.ts';
 import { PROJECTIONS, projectionShape, type LlamaModel, type Projection } from '../model/types.ts';
 import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { CalibrationResult, TokenSequences } from './calibrate.ts';
 import { FgmpSession } from './evaluate.ts';
+import { CompactWeights } from './packed.ts';
 import { ActivationShareIndex, type ShareIndexParts } from '../actquant/shareIndex.ts';
 import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.ts';
 import type * as R from './results.ts';
@@ -51,7 +52,7 @@ export class Pipeline {
   private calib: { result: CalibrationResult; sequences: TokenSequences; source: DataSource } | null = null;
   private session: { key: string; session: FgmpSession } | null = null;
   /** Policies without Fisher, before calibration: quantized tensors and rankings per clip|scale(|policy). */
-  private readonly uncalibrated = new Map<string, PreparedTensor[]>();
+  private readonly uncalibrated = new Map<string, CompactWeights>();
   private readonly uncalibratedRankings = new Map<string, BlockRanking>();
   /** Per evaluation session: activation shares per budget and truncation results per keep|mode. */
   private readonly actShares = new WeakMap<FgmpSession, Map<number, Record<string, number>>>();
@@ -205,6 +206,9 @@ export class Pipeline {
     if (generation !== this.generation)
       throw new Error('the model or its data changed during calibration; calibrate again');
     this.calib = { result, sequences, source };
+    // Uncalibrated quantizations and rankings serve only until calibration: let them go.
+    this.uncalibrated.clear();
+    this.uncalibratedRankings.clear();
     const ev = this.evaluationSource();
     if (ev.kind === 'samples' && data?.evaluationTokens) this.sampledEvaluation(ev.seed, data.evaluationTokens, o);
     await this.dropSession();
@@ -252,16 +256,16 @@ export class Pipeline {
     return clipping === 'fisher' ? 'mse' : clipping === 'fisher-sweep' ? 'mse-sweep' : clipping;
   }
 
-  /** Quantized tensors: the session's when calibrated, else (policies without Fisher) computed here. */
+  /** Quantized tensors (compact: packed.ts): the session's when calibrated, else (policies without Fisher) computed here. */
   private prepare(
     clipping: ClipMode,
     scale: Fp8Scaling,
     evaluationTokens: number,
     onProgress?: R.ProgressCallback,
-  ): PreparedTensor[] {
+  ): CompactWeights {
     const model = this.requireModel();
     const clip = this.clipUsed(clipping);
-    if (this.calib) return this.fgmp(evaluationTokens).preparedWeights(clip, scale);
+    if (this.calib) return this.fgmp(evaluationTokens).compactWeights(clip, scale);
     const k = `${clip}|${scale}`;
     let prepared = this.uncalibrated.get(k);
     if (!prepared) {
@@ -270,7 +274,7 @@ export class Pipeline {
       const report = (done: number) =>
         onProgress?.({ stage: 'quantize', label, done, total, unit: 'tensors', rate: 0, etaSeconds: NaN });
       report(0);
-      prepared = prepareWeights(model.config, model.weights, { clip, fp8Scale: scale, onProgress: report });
+      prepared = CompactWeights.prepare(model.config, model.weights, { clip, fp8Scale: scale, onProgress: report });
       this.uncalibrated.set(k, prepared);
     }
     return prepared;
@@ -287,9 +291,7 @@ export class Pipeline {
     let r = this.uncalibratedRankings.get(k);
     if (!r) {
       // Same seed as FgmpSession (0) so the random baseline does not change when calibration arrives.
-      r = buildRanking(this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress), req.policy, {
-        seed: 0,
-      });
+      r = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens, onProgress).ranking(req.policy, { seed: 0 });
       this.uncalibratedRankings.set(k, r);
     }
     return r;
@@ -349,10 +351,11 @@ export class Pipeline {
 
   /** Everything the block grid and clipping views show for one tensor. */
   tensorDetail(req: TensorRequest & { layer: number; proj: Projection }): R.TensorDetail {
-    const t = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens).find(
-      (x) => x.layer === req.layer && x.proj === req.proj,
-    );
-    if (!t) throw new Error(`no tensor layer ${req.layer} ${req.proj}`);
+    const prepared = this.prepare(req.clipping, req.fp8Scaling, req.evaluationTokens);
+    const i = prepared.tensors.findIndex((x) => x.layer === req.layer && x.proj === req.proj);
+    if (i < 0) throw new Error(`no tensor layer ${req.layer} ${req.proj}`);
+    // Fresh arrays of this one tensor: they cross to the page as they are.
+    const t: PreparedTensor = prepared.tensor(i);
     const curve = t.quant.curve ?? clippingCurve(t.weight, t.rows, t.cols, { fisher: t.fisher });
     return {
       layer: t.layer,
@@ -360,8 +363,8 @@ export class Pipeline {
       rows: t.rows,
       cols: t.cols,
       weight: t.weight.slice(),
-      qLo: t.quant.qLo.slice(),
-      qHi: t.quant.qHi.slice(),
+      qLo: t.quant.qLo,
+      qHi: t.quant.qHi,
       clipRatio: t.quant.clipRatio.slice(),
       fisher: t.fisher ? t.fisher.slice() : null,
       nvfp4TensorScale: t.quant.nvfp4TensorScale,
