@@ -51,6 +51,7 @@ interface Exports {
     keyHi: number,
     noCodes: number,
   ): void;
+  mxfp4_codes(x: number, scodes: number, scales: number, nblocks: number, clip: number): void;
   mxfp4_quant(
     x: number,
     out: number,
@@ -59,6 +60,7 @@ interface Exports {
     scales: number,
     nblocks: number,
     clip: number,
+    given: number,
   ): void;
   fp8_quant(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
   fp8_quant_mul(x: number, out: number, codes: number, n16: number, s: number, r: number): void;
@@ -301,7 +303,10 @@ export class WeightKernels {
         e.nvfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 16, 0, 1, 0, 0, 0, 0);
       },
       fp8: () => e.fp8_quant_mul(p.x, p.out, p.codes, len / 16, s, 1 / s),
-      mxfp4: () => e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 32, 0),
+      mxfp4: () => {
+        e.mxfp4_codes(p.x, p.scodes, p.scales, len / 32, 0);
+        e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, len / 32, 0, 1);
+      },
     }[kind];
     return (n) => {
       for (let i = 0; i < n; i++) run();
@@ -389,7 +394,9 @@ export class WeightKernels {
         const p = this.p;
         const nb = rows * bpr;
         if (clip) for (let b = 0; b < nb; b++) this.f32[(p.clip >> 2) + b] = clip[r0 * bpr + b];
-        e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, clip ? p.clip : 0);
+        // Scales first, then the elements (see nvfp4_codes).
+        e.mxfp4_codes(p.x, p.scodes, p.scales, nb, clip ? p.clip : 0);
+        e.mxfp4_quant(p.x, p.out, p.codes, p.scodes, p.scales, nb, 0, 1);
       },
       (rows, r0, stride) => {
         const p = this.p;

@@ -365,17 +365,8 @@ const nvfp4Codes = `
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
 
-/** MXFP4 over nblocks full 32-element blocks: X = 2^clamp(floor(log2(alpha·amax)) − 2), E2M1 elements. */
-const mxfp4Quant = `
-  (func (export "mxfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
-        (param $nblocks i32) (param $clip i32)
-    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $e i32) (local $y f64) (local $sf f32)
-    ${commonLocals}
-    ${commonInit}
-    (if (i32.eqz (local.get $nblocks)) (then (return)))
-    (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
-    (loop $blocks
-      ${blockAmax(8)}
+/** X = 2^clamp(floor(log2(alpha·amax)) − 2) of block $b from local $amax: its E8M0 code to scodes, X to scales and $sf. */
+const mxScale = `
       (local.set $y (f64.promote_f32 (local.get $amax)))
       (if (local.get $clip)
         (then (local.set $y (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $clip) (i32.shl (local.get $b) (i32.const 2))))) (local.get $y)))))
@@ -386,7 +377,41 @@ const mxfp4Quant = `
       (if (i32.gt_s (local.get $e) (i32.const 127)) (then (local.set $e (i32.const 127))))
       (i32.store8 (i32.add (local.get $scodes) (local.get $b)) (i32.add (local.get $e) (i32.const 127)))
       (local.set $sf (f32.demote_f64 (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (local.get $e) (i32.const 1023))) (i64.const 52)))))
-      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (local.get $sf))
+      (f32.store (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))) (local.get $sf))`;
+
+/**
+ * MXFP4 block scales only (X and its E8M0 code, into scales and scodes); mxfp4_quant with given = 1
+ * then encodes the elements with them (two passes, as nvfp4_codes: the blocks' scale chains overlap).
+ */
+const mxfp4Codes = `
+  (func (export "mxfp4_codes") (param $x i32) (param $scodes i32) (param $scales i32) (param $nblocks i32) (param $clip i32)
+    (local $b i32) (local $xp i32) (local $e i32) (local $y f64) (local $sf f32)
+    (local $a v128) (local $m v128) (local $amax f32) (local $ABS v128)
+    ${set('ABS', i32x4(0x7fffffff))}
+    (if (i32.eqz (local.get $nblocks)) (then (return)))
+    (local.set $xp (local.get $x))
+    (loop $blocks
+      ${blockAmax(8)}
+      ${mxScale}
+      (local.set $xp (i32.add (local.get $xp) (i32.const 128)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $blocks (i32.lt_u (local.get $b) (local.get $nblocks)))))`;
+
+/** MXFP4 over nblocks full 32-element blocks: X = 2^clamp(floor(log2(alpha·amax)) − 2), E2M1 elements. */
+const mxfp4Quant = `
+  (func (export "mxfp4_quant") (param $x i32) (param $out i32) (param $codes i32) (param $scodes i32) (param $scales i32)
+        (param $nblocks i32) (param $clip i32) (param $given i32)
+    (local $b i32) (local $xp i32) (local $op i32) (local $cp i32) (local $e i32) (local $y f64) (local $sf f32)
+    ${commonLocals}
+    ${commonInit}
+    (if (i32.eqz (local.get $nblocks)) (then (return)))
+    (local.set $xp (local.get $x)) (local.set $op (local.get $out)) (local.set $cp (local.get $codes))
+    (loop $blocks
+      (if (local.get $given)
+        (then (local.set $sf (f32.load (i32.add (local.get $scales) (i32.shl (local.get $b) (i32.const 2))))))
+        (else
+          ${blockAmax(8)}
+          ${mxScale}))
       (local.set $S (f32x4.splat (local.get $sf)))
       ;; NaN-free blocks round (the scale is a power of two, so a midpoint quotient is an exact tie);
       ;; blocks with a NaN go through the thresholds.
@@ -548,6 +573,7 @@ export function kernelsWat(): string {
   ${nvfp4Quant}
   ${nvfp4Codes}
   ${mxfp4Quant}
+  ${mxfp4Codes}
   ${fp8Scalar}
   ${fp8Quant(false)}
   ${fp8Quant(true)}
