@@ -1,6 +1,6 @@
 // Small shared pieces of the explorer's UI: panels with an explanation and export buttons, progress
 // bars that say tokens, rate and time left, and error boxes.
-import { useRef, type ReactNode } from 'react';
+import { memo, type MouseEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18n } from '../i18n';
 import type { Progress } from '../core/pipeline/results';
@@ -33,57 +33,76 @@ export function Panel(props: {
   exportName?: string;
   className?: string;
 }) {
-  const { t } = useTranslation();
-  const ref = useRef<HTMLElement>(null);
   return (
     <section
-      ref={ref}
       id={`view-${props.id}`}
       data-view={props.id}
       className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm dark:border-slate-700 dark:bg-slate-900 ${props.className ?? ''}`}
     >
-      <header className="mb-1 flex flex-wrap items-baseline gap-2">
-        <h2
-          id={`view-${props.id}-title`}
-          className="text-sm font-semibold tracking-wide text-slate-800 dark:text-slate-100"
-        >
-          {props.title}
-        </h2>
-        <div className="ml-auto flex flex-wrap items-center gap-1 text-xs">
-          {props.actions}
-          {props.exportName && (
-            <>
-              <button
-                type="button"
-                className="btn-ghost"
-                aria-label={t('export.svg', { title: props.title })}
-                title={t('export.svg', { title: props.title })}
-                onClick={() =>
-                  ref.current && exportPanelSvg(ref.current, props.exportName!, figureContext(props.title))
-                }
-              >
-                SVG
-              </button>
-              <button
-                type="button"
-                className="btn-ghost"
-                aria-label={t('export.png', { title: props.title })}
-                title={t('export.pngTitle', { title: props.title })}
-                onClick={() =>
-                  ref.current && void exportPanelPng(ref.current, props.exportName!, figureContext(props.title))
-                }
-              >
-                PNG
-              </button>
-            </>
-          )}
-        </div>
-      </header>
-      <p className="mb-2 text-xs leading-snug text-slate-600 dark:text-slate-400">{props.explain}</p>
+      <PanelHeader id={props.id} title={props.title} actions={props.actions} exportName={props.exportName} />
+      <PanelExplain explain={props.explain} />
       {props.children}
     </section>
   );
 }
+
+// Memoised: a slider move that re-renders a panel's figure leaves its title, actions (kept elements) and
+// export buttons alone, and their catalog lookups.
+const PanelExplain = memo(function PanelExplain({ explain }: { explain: ReactNode }) {
+  return <p className="mb-2 text-xs leading-snug text-slate-600 dark:text-slate-400">{explain}</p>;
+});
+
+const PanelHeader = memo(function PanelHeader(props: {
+  id: string;
+  title: string;
+  actions?: ReactNode;
+  exportName?: string;
+}) {
+  const { t } = useTranslation();
+  // The panel this header belongs to, found when a button is pressed.
+  const panelOf = (e: MouseEvent<HTMLButtonElement>) => e.currentTarget.closest<HTMLElement>('section[data-view]');
+  return (
+    <header className="mb-1 flex flex-wrap items-baseline gap-2">
+      <h2
+        id={`view-${props.id}-title`}
+        className="text-sm font-semibold tracking-wide text-slate-800 dark:text-slate-100"
+      >
+        {props.title}
+      </h2>
+      <div className="ml-auto flex flex-wrap items-center gap-1 text-xs">
+        {props.actions}
+        {props.exportName && (
+          <>
+            <button
+              type="button"
+              className="btn-ghost"
+              aria-label={t('export.svg', { title: props.title })}
+              title={t('export.svg', { title: props.title })}
+              onClick={(e) => {
+                const panel = panelOf(e);
+                if (panel) exportPanelSvg(panel, props.exportName!, figureContext(props.title));
+              }}
+            >
+              SVG
+            </button>
+            <button
+              type="button"
+              className="btn-ghost"
+              aria-label={t('export.png', { title: props.title })}
+              title={t('export.pngTitle', { title: props.title })}
+              onClick={(e) => {
+                const panel = panelOf(e);
+                if (panel) void exportPanelPng(panel, props.exportName!, figureContext(props.title));
+              }}
+            >
+              PNG
+            </button>
+          </>
+        )}
+      </div>
+    </header>
+  );
+});
 
 function formatAmount(n: number, unit: Progress['unit']): string {
   if (unit === 'bytes') return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
