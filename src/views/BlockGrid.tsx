@@ -167,7 +167,8 @@ function BlockGridView({ detail, mask, scores, colour, selectedBlock, onSelectBl
   );
 }
 
-function BlockLegend({
+// Memoised: a weight move redraws the grid, not its legend.
+const BlockLegend = memo(function BlockLegend({
   colour,
   scoreScale,
 }: {
@@ -188,7 +189,7 @@ function BlockLegend({
   return (
     <ColorLegend scale={scoreScale} title={t('blockGrid.score')} width={200} tickFormat={(v) => v.toExponential(0)} />
   );
-}
+});
 
 function BlockInfo({
   detail,

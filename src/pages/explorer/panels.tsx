@@ -13,7 +13,10 @@ import { EnergyView } from '../../views/EnergyView';
 import { LayerHeatmap, ShareLegend } from '../../views/LayerHeatmap';
 import { TradeoffView } from '../../views/TradeoffView';
 import { ErrorBox, Panel, ProgressBar } from '../../views/ui';
-import { FromProfile } from '../../views/ProfilePanel';
+import { FromProfile as FromProfileNote } from '../../views/ProfilePanel';
+
+// Memoised: its source and text stay while a slider moves.
+const FromProfile = memo(FromProfileNote);
 import { POLICIES } from '../../core/url/shareState';
 import type { SweepPoint } from '../../core/pipeline/results';
 import type { Derivation, ShownPerplexity } from './hooks';
