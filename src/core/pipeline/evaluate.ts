@@ -279,7 +279,12 @@ export class FgmpSession {
     fp8Share: number;
     perTensorShare: Map<string, number>;
   } {
-    const c = validateEvalConfig(config);
+    const { make, ...rest } = this.mixedMasks(validateEvalConfig(config));
+    return { ...rest, weights: make() };
+  }
+
+  /** The masks of a configuration, and `make` for its mixed weights (fresh arrays each call). */
+  private mixedMasks(c: Required<EvalConfig>) {
     const prepared = this.compactWeights(c.clip, c.fp8Scaling);
     const ranking = this.ranking(c.policy === 'layerwise' ? 'fgmp' : c.policy, c.clip, c.fp8Scaling, c.rank);
     let answer;
@@ -294,16 +299,21 @@ export class FgmpSession {
     } else answer = c.pins.length ? answerPinnedBudget(ranking, c.pins, c.budget) : answerBudget(ranking, c.budget);
     const masks = allMasks(ranking, answer);
     const byKey = new Map(prepared.tensors.map((t, i) => [tensorKey(t.layer, t.proj), i]));
-    const weights = new Map<string, Float32Array>();
     const maskMap = new Map<string, Uint8Array>();
     const perTensorShare = new Map<string, number>();
     ranking.tensors.forEach((t, i) => {
       const key = tensorKey(t.layer, t.proj);
-      weights.set(layerWeightName(t.layer, t.proj), prepared.mixed(byKey.get(key)!, masks[i]));
       maskMap.set(key, masks[i]);
       perTensorShare.set(key, answer.perTensor[i].share);
     });
-    return { weights, masks: maskMap, fp8Share: answer.fp8Share, perTensorShare };
+    const make = () => {
+      const weights = new Map<string, Float32Array>();
+      ranking.tensors.forEach((t, i) =>
+        weights.set(layerWeightName(t.layer, t.proj), prepared.mixed(byKey.get(tensorKey(t.layer, t.proj))!, masks[i])),
+      );
+      return weights;
+    };
+    return { make, masks: maskMap, fp8Share: answer.fp8Share, perTensorShare };
   }
 
   /** Perplexity, shares, memory and energy of one configuration; cached by configuration. */
@@ -313,8 +323,9 @@ export class FgmpSession {
     const hit = this.results.get(key);
     if (hit) return { ...hit, policy: c.policy };
     const t0 = performance.now();
-    const mixed = this.mixedWeights(c);
+    // τ first: its pooled sort of the calibration scores is gone before the mixed weights exist.
     const taus = c.actBudget === null ? null : await this.activationThresholds(c.actBudget, c.actTau, opts);
+    const mixed = this.mixedMasks(c);
     let variant: ForwardVariant | undefined;
     if (taus) {
       const feeds = this.fisherFeeds();
@@ -323,12 +334,14 @@ export class FgmpSession {
     }
     const total = this.evalTokens;
     const kl = c.kl ? new KlAccumulator(this.model.config.vocabSize) : undefined;
+    // The one float32 copy of the weights beside the model. With KL (one window per run) it is made for each
+    // run and freed before the float32 run, so it and both models' logits are never alive together.
+    const weights = kl ? mixed.make : mixed.make();
     let run;
     try {
-      run = await this.runWindows(mixed.weights, variant, t0, opts, kl);
+      run = await this.runWindows(weights, variant, t0, opts, kl);
     } finally {
-      // The one float32 copy of the weights beside the model: freed now, not at the next collection.
-      for (const w of mixed.weights.values()) release(w);
+      if (typeof weights !== 'function') for (const w of weights.values()) release(w);
     }
     const { sumNll, nonFinite, positions, counts } = run;
     const meanNll = sumNll / Math.max(1, total - nonFinite);
@@ -408,7 +421,8 @@ export class FgmpSession {
 
   /** Runs the evaluation windows through the forward graph (or a variant); sums NLL over scored positions and FP8 counts. */
   private async runWindows(
-    weights: ReadonlyMap<string, Float32Array> | undefined,
+    /** Weights swapped in: a map, or made for each run and freed after it. */
+    weights: ReadonlyMap<string, Float32Array> | (() => ReadonlyMap<string, Float32Array>) | undefined,
     variant: ForwardVariant | undefined,
     t0: number,
     opts: EvalOptions,
@@ -441,7 +455,13 @@ export class FgmpSession {
           targets.set(w.targets, b * len);
         });
         const run = { batch: part.length, seq: len, tokens, targets };
-        const out = await this.engine.forward(run, { weights, variant, logits: !!kl });
+        const w = typeof weights === 'function' ? weights() : weights;
+        let out;
+        try {
+          out = await this.engine.forward(run, { weights: w, variant, logits: !!kl });
+        } finally {
+          if (typeof weights === 'function') for (const a of w!.values()) release(a);
+        }
         if (kl) {
           // The float32 model on the same positions, live (no stored base logits).
           const ref = await this.engine.forward(run, { logits: true });
