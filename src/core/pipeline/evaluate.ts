@@ -203,7 +203,10 @@ export class FgmpSession {
   async calibrationScores(opts: EvalOptions = {}): Promise<Map<string, Float32Array>> {
     if (this.calibScores) return this.calibScores;
     const { count, seqLen } = this.calibSequences;
-    const batch = Math.max(1, Math.floor((this.options.batchPositions ?? 2048) / seqLen));
+    // The graph computes logits it does not return: keep them to about 64 MB a run, as with KL (on the
+    // stories110M shape 2,048 positions grew onnxruntime's heap by hundreds of MB for the worker's life).
+    const positions = Math.min(this.options.batchPositions ?? 2048, Math.floor(2 ** 24 / this.model.config.vocabSize));
+    const batch = Math.max(1, Math.floor(positions / seqLen));
     // Each site's scores go straight into one array per site (the scored positions' rows, in batch order).
     const mask = this.calibSequences.lossMask;
     let rows = count * seqLen;
