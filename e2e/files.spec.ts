@@ -107,6 +107,8 @@ test.describe(`files${hasSharedData ? '' : ` (skipped: ${SKIP_REASON})`}`, () =>
     expect(Object.keys(shares)).toHaveLength(5 * 7);
     for (const l of cli.layers)
       expect(shares[`${l.layer}-${l.proj}`], `${l.layer}-${l.proj}`).toBeCloseTo(l.fp8Share, 12);
+    // The activation map says what its shares were measured on.
+    await expect(page.getByTestId('heatmaps')).toContainText("Activations (the model's own samples, seed 1)");
     pplShown = await settledPpl(page);
     expect(Math.abs(pplShown / cli.ppl - 1)).toBeLessThan(1e-9);
     console.log(`data-free perplexity: app ${pplShown}, fgmp run --calib-seed 1 ${cli.ppl}`);

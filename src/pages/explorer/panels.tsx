@@ -77,6 +77,12 @@ type HeatmapInputs = Pick<
 export const HeatmapPanel = memo(function HeatmapPanel(d: HeatmapInputs) {
   const { t } = useTranslation('explorer');
   const sel = useExplorer((s) => s.settings.selection);
+  // Live activation shares measured on the model's own samples (data-free calibration) say so.
+  const samplesSeed = useExplorer((s) =>
+    d.source === null && s.calibration.summary?.data.kind === 'samples'
+      ? (s.calibration.summary.data.seed ?? null)
+      : null,
+  );
   const pinned = usePinned(d);
   const onWeightCell = useCellAction();
   const actions = useMemo(() => <PinModeToggle />, []);
@@ -106,7 +112,11 @@ export const HeatmapPanel = memo(function HeatmapPanel(d: HeatmapInputs) {
           </div>
           <div>
             <h3 className="text-xs font-medium">
-              {d.calibrated ? t('heatmap.activationsCalibrated') : t('heatmap.activationsBudget')}
+              {!d.calibrated
+                ? t('heatmap.activationsBudget')
+                : samplesSeed !== null
+                  ? t('heatmap.activationsSamples', { seed: samplesSeed })
+                  : t('heatmap.activationsCalibrated')}
             </h3>
             <LayerHeatmap
               kind="activations"
