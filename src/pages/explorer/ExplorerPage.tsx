@@ -14,15 +14,8 @@ import { LinkFetchDialog, WorkerNotice } from '../../views/Notices';
 import { ControlsPanel, DataPanel } from '../../views/Controls';
 import { ErrorBox, Note } from '../../views/ui';
 import { useDerived, useShownPerplexity, useThemeClass, useUrlSync } from './hooks';
-import {
-  BlocksPanel,
-  ClippingPanel,
-  EnergyPanel,
-  HeatmapPanel,
-  heatmapInputs,
-  TradeoffPanel,
-  VIEW_TITLES,
-} from './panels';
+import { BlocksPanel, ClippingPanel, EnergyPanel, HeatmapPanel, heatmapInputs, VIEW_TITLES } from './panels';
+import { TradeoffPanel } from './TradeoffPanel';
 import { SharePanel } from './SharePanel';
 import { AbPanel } from './instrumentPanels';
 import { SummaryFigures } from './Summary';

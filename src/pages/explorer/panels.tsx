@@ -1,27 +1,23 @@
-// The explorer's five view panels (heatmaps, block grid, clipping, energy and memory, trade-off): each reads
+// The explorer's view panels (heatmaps, block grid, clipping, energy and memory; trade-off: TradeoffPanel.tsx): each reads
 // the store and the page's derivation and hands plain props to a view in src/views.
 import { memo, useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PROJECTIONS, type Projection } from '../../core/model/types';
-import { SWEEP_BUDGETS } from '../../store/controller';
-import { cancelRunning, runSweep, select, setBlockColour, setHwOverride } from '../../store/actions';
+import { select, setBlockColour, setHwOverride } from '../../store/actions';
 import { useExplorer } from '../../store/explorerStore';
 import type { ViewId } from '../../core/url/shareState';
 import { BlockGrid } from '../../views/BlockGrid';
 import { ClippingView } from '../../views/ClippingView';
 import { EnergyView } from '../../views/EnergyView';
 import { LayerHeatmap, ShareLegend } from '../../views/LayerHeatmap';
-import { TradeoffView } from '../../views/TradeoffView';
-import { ErrorBox, Panel, ProgressBar } from '../../views/ui';
+import { ErrorBox, Panel } from '../../views/ui';
 import { FromProfile as FromProfileNote } from '../../views/ProfilePanel';
 
 // Memoised: its source and text stay while a slider moves.
-const FromProfile = memo(FromProfileNote);
-import { POLICIES } from '../../core/url/shareState';
-import type { SweepPoint } from '../../core/pipeline/results';
+export const FromProfile = memo(FromProfileNote);
 import type { Derivation, ShownPerplexity } from './hooks';
 import { setHwPreset, useInstruments } from '../../store/instruments';
-import { PinModeToggle, TradeoffMetricSelect, useCellAction, useMetric, usePinned } from './instrumentPanels';
+import { PinModeToggle, useCellAction, usePinned } from './instrumentPanels';
 
 /** Each view's title, as a catalog key (explorer namespace). */
 export const VIEW_TITLES: Record<ViewId, string> = {
@@ -33,7 +29,7 @@ export const VIEW_TITLES: Record<ViewId, string> = {
 };
 
 /** What the view waits for, said as it is (no "waiting for a model" while one is shown as loaded). */
-function Placeholder({ what }: { what?: string }) {
+export function Placeholder({ what }: { what?: string }) {
   const { t } = useTranslation('explorer');
   const key = useExplorer((s) =>
     s.profile.status === 'loading'
@@ -272,88 +268,6 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
         />
       ) : (
         <Placeholder />
-      )}
-    </Panel>
-  );
-}
-
-export function TradeoffPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity }) {
-  const sweep = useExplorer((s) => s.sweep);
-  const settings = useExplorer((s) => s.settings);
-  const meta = useExplorer((s) => (d.source ? s.profile.profile?.meta : null));
-  const { derived } = d;
-  const metric = useMetric(ppl);
-  // The profile's evaluation sweep at this activation budget, until a live sweep has points (kept while the
-  // activation budget is: the chart's memoised sweep marks then skip a weight move).
-  const profilePoints: SweepPoint[] = useMemo(
-    () =>
-      (meta?.evaluation?.points ?? [])
-        .filter((p) => p.actBudget === settings.activationBudget && (POLICIES as string[]).includes(p.policy))
-        .map((p) => ({
-          policy: p.policy as SweepPoint['policy'],
-          weightBudget: p.budget,
-          ppl: p.ppl,
-          meanNll: p.meanNll,
-          energyVsFp8: (p.energy as { vsFp8: number }).vsFp8,
-        })),
-    [meta, settings.activationBudget],
-  );
-  const points = sweep.points.length ? sweep.points : profilePoints;
-  const { t } = useTranslation('explorer');
-  const hasSweep = sweep.points.length > 0;
-  const disabled = sweep.status === 'running' || !d.ranking || ppl.error !== null;
-  // Kept while they are: a slider move skips the y-axis menu and the sweep button.
-  const actions = useMemo(
-    () => (
-      <>
-        <TradeoffMetricSelect />
-        <button type="button" className="btn-ghost" disabled={disabled} onClick={() => void runSweep()}>
-          {hasSweep ? t('tradeoff.runAgain') : t('tradeoff.run')}
-        </button>
-      </>
-    ),
-    [disabled, hasSweep, t],
-  );
-  return (
-    <Panel
-      id="tradeoff"
-      title={t(VIEW_TITLES.tradeoff)}
-      exportName="fgmp-tradeoff"
-      className="2xl:col-span-2"
-      explain={t('tradeoff.explain')}
-      actions={actions}
-    >
-      {sweep.status === 'running' && (
-        <ProgressBar progress={sweep.progress} onCancel={cancelRunning} testId="sweep-progress" />
-      )}
-      {sweep.error && <ErrorBox>{sweep.error}</ErrorBox>}
-      {!sweep.points.length && profilePoints.length > 0 && (
-        <FromProfile source={d.source} what={t('tradeoff.fromProfile', { count: profilePoints.length })} />
-      )}
-      {derived ? (
-        <TradeoffView
-          points={points}
-          current={{
-            policy: settings.policy,
-            share: derived.answer.fp8Share,
-            energyVsFp8: derived.hardware.vsFp8,
-            ppl: metric.current,
-            stale: ppl.stale,
-          }}
-          baselines={metric.baselines}
-          metric={metric.id}
-          energyFloor={derived.hardware.allNvfp4.total / derived.hardware.allFp8.total}
-        />
-      ) : (
-        <Placeholder />
-      )}
-      {!points.length && derived && (
-        <p className="text-xs text-slate-600 dark:text-slate-400">
-          {t('tradeoff.hint', {
-            runs: 5 * SWEEP_BUDGETS.length,
-            tokens: settings.evaluationTokens.toLocaleString('en-US'),
-          })}
-        </p>
       )}
     </Panel>
   );
