@@ -191,20 +191,23 @@ export function loadFiles(files: File[], sourceChanged = true): Promise<void> {
   });
 }
 
-export function loadUrls(urls: string[], sourceChanged = true): Promise<boolean> {
-  return queued(() =>
-    loadModel(
-      () =>
-        pipeline().call((api) =>
-          api.loadUrls(
-            urls,
-            progress((p) => patch('model', { progress: p })),
-          ),
+/** `stepBack`, asked when the load's turn in the queue comes: true skips it (the default model, see below). */
+export function loadUrls(urls: string[], sourceChanged = true, stepBack?: () => boolean): Promise<boolean> {
+  return queued(async () =>
+    stepBack?.()
+      ? false
+      : loadModel(
+          () =>
+            pipeline().call((api) =>
+              api.loadUrls(
+                urls,
+                progress((p) => patch('model', { progress: p })),
+              ),
+            ),
+          { kind: 'urls', urls },
+          sourceChanged,
+          () => ({ model: { kind: 'url', url: urls[0] }, tokenizer: urls[1] ? { kind: 'url', url: urls[1] } : null }),
         ),
-      { kind: 'urls', urls },
-      sourceChanged,
-      () => ({ model: { kind: 'url', url: urls[0] }, tokenizer: urls[1] ? { kind: 'url', url: urls[1] } : null }),
-    ),
   );
 }
 
@@ -334,8 +337,12 @@ export async function openDefaultModel(): Promise<void> {
   const probe = await fetch(url(DEFAULT_MODEL.checkpoint), { method: 'HEAD' }).catch(() => null);
   if (!probe?.ok || !/octet|binary|application/.test(probe.headers.get('content-type') ?? 'application/octet-stream'))
     return;
-  if (useExplorer.getState().settings.model.kind !== 'default' || opened.model || userLoads !== before) return;
-  await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false);
+  const yieldsToUser = () =>
+    useExplorer.getState().settings.model.kind !== 'default' || opened.model !== null || userLoads !== before;
+  if (yieldsToUser()) return;
+  // Asked again at its turn: a user's load queued ahead of it (a drop that opened the explorer, which then
+  // asked for the default) has set opened.model by then, and the default must not replace it.
+  if (!(await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false, yieldsToUser))) return;
   if (useExplorer.getState().model.status !== 'done' || userLoads !== before) return;
   for (const [role, path] of [
     ['calibration', DEFAULT_MODEL.calibrationText],
