@@ -17,6 +17,7 @@ interface Figures {
   energyRatio: string;
   ppl: { stale: string | null; busy: string | null };
   kl: { stale: string | null; busy: string | null };
+  measured: { stale: string | null; busy: string | null };
 }
 
 function readFigures(): Figures {
@@ -37,6 +38,7 @@ function readFigures(): Figures {
     energyRatio: text('energy-ratio-fp8'),
     ppl: mark('ppl'),
     kl: mark('kl'),
+    measured: mark('energy-measured'),
   };
 }
 
@@ -76,7 +78,7 @@ async function settle(page: Page): Promise<Figures> {
   return JSON.parse(last) as Figures;
 }
 
-const budgetFigures = (f: Figures) => ({ ...f, ppl: undefined, kl: undefined });
+const budgetFigures = (f: Figures) => ({ ...f, ppl: undefined, kl: undefined, measured: undefined });
 
 async function expectSameFrame(page: Page, id: string, value: number, changes: 'weights' | 'activations') {
   const { before, next } = await moveInFrame(page, id, value);
@@ -139,10 +141,14 @@ for (const viewport of [
       expect(before.ppl).toEqual({ stale: 'false', busy: 'false' });
       expect(next.ppl).toEqual({ stale: 'true', busy: 'true' });
       expect(next.kl).toEqual({ stale: 'true', busy: 'true' });
+      // The energy measured on the evaluation stays, marked stale, until this configuration's run answers.
+      expect(before.measured.stale).toBe('false');
+      expect(next.measured.stale).toBe('true');
       await expect(page.getByTestId('ppl')).toContainText(/stale/);
       await expect(page.getByTestId('ppl')).toHaveAttribute('data-stale', 'false', { timeout: 600_000 });
       await expect(page.getByTestId('ppl')).toHaveAttribute('aria-busy', 'false');
       await expect(page.getByTestId('kl')).toHaveAttribute('data-stale', 'false', { timeout: 600_000 });
+      await expect(page.getByTestId('energy-measured')).toHaveAttribute('data-stale', 'false', { timeout: 600_000 });
     }
     await page.screenshot({ path: `e2e-artifacts/screenshots/sliders-${viewport.width}.png` });
   });

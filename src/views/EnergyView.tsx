@@ -88,6 +88,8 @@ export function EnergyView({
     tokens: number;
     /** pJ by component as `fgmp run` reports them (energy.components). */
     components?: Record<string, number> | null;
+    /** The last configuration's figures, shown while this one's evaluation is pending. */
+    stale?: boolean;
   } | null;
 }) {
   const rows = energyRows(hw, params);
@@ -190,7 +192,7 @@ function EnergyTotals({
   nj,
 }: {
   hw: HardwareReport;
-  measured: { energyVsFp8: number; actFp8Share: number | null; tokens: number } | null;
+  measured: { energyVsFp8: number; actFp8Share: number | null; tokens: number; stale?: boolean } | null;
   nj: (pj: number) => string;
 }) {
   const memSavedFp8 = 1 - hw.weightBits.mixed / hw.weightBits.allFp8;
@@ -219,8 +221,14 @@ function EnergyTotals({
           <dt className="mt-2 font-semibold" title={te('totals.measuredTitle')}>
             {te('totals.measured')}
           </dt>
-          <dd className="mt-2" data-testid="energy-measured">
+          <dd
+            className={`mt-2 ${measured.stale ? 'stale' : ''}`}
+            data-testid="energy-measured"
+            data-stale={measured.stale ? 'true' : 'false'}
+            title={measured.stale ? te('totals.measuredStale') : undefined}
+          >
             {te('totals.measuredVsFp8', { pct: formatPercent(measured.energyVsFp8 - 1) })}
+            {measured.stale && ` ${te('totals.staleMark')}`}
           </dd>
           <dt>{te('totals.actShare')}</dt>
           <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>

@@ -242,7 +242,8 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
   const overrides = useExplorer((s) => s.hwOverrides);
   const { t } = useTranslation('explorer');
   const hw = d.derived?.hardware;
-  const c = ppl.current;
+  // The last evaluation's figures stay, marked stale, while this configuration's run is pending (as perplexity).
+  const c = ppl.current ?? ppl.lastShown;
   return (
     <Panel id="energy" title={t(VIEW_TITLES.energy)} exportName="fgmp-energy" explain={t('energy.explain')}>
       <FromProfile source={d.source} what={t('energy.fromProfile')} />
@@ -261,7 +262,8 @@ export function EnergyPanel({ d, ppl }: { d: Derivation; ppl: ShownPerplexity })
                   energyVsFp8: c.energyVsFp8,
                   actFp8Share: c.actFp8Share,
                   tokens: c.tokens,
-                  components: c.energyComponents,
+                  components: ppl.current ? c.energyComponents : null,
+                  stale: !ppl.current,
                 }
               : null
           }
