@@ -231,9 +231,11 @@ function EnergyTotals({
             {measured.stale && ` ${te('totals.staleMark')}`}
           </dd>
           <dt>{te('totals.actShare')}</dt>
-          <dd>{measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}</dd>
+          <dd className={measured.stale ? 'stale' : undefined}>
+            {measured.actFp8Share === null ? '—' : formatPercent(measured.actFp8Share)}
+          </dd>
           <dt>{te('totals.tokens')}</dt>
-          <dd>{measured.tokens.toLocaleString('en-US')}</dd>
+          <dd className={measured.stale ? 'stale' : undefined}>{measured.tokens.toLocaleString('en-US')}</dd>
         </>
       )}
     </dl>
