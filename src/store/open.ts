@@ -13,10 +13,12 @@ import { patch, setSettings, useExplorer } from './explorerStore';
 import { recoveredMessage } from './backoff';
 import { isFatalWorkerError, WorkerUnavailable, type WorkerEvent } from './pipelineClient';
 import { invalidate } from './steps';
+import { normaliseModelUrl } from './modelUrl';
 import { openDefaultProfile } from './profile';
 import { cancelled, message, onWorkerEvent, pipeline, progress } from './worker';
 
 export { openFromLocation } from './linkFetch';
+export { normaliseModelUrl };
 
 type Role = 'calibration' | 'evaluation';
 
@@ -251,11 +253,6 @@ export async function loadTokenizer(file: File, sourceChanged = true): Promise<v
 /** A model the user asked for (the default model then steps back): openFiles.ts counts its loads here. */
 export const countUserLoad = (): void => void userLoads++;
 
-/** Hugging Face page links (…/blob/…) become download links (…/resolve/…). */
-export function normaliseModelUrl(url: string): string {
-  return url.trim().replace(/^(https:\/\/huggingface\.co\/.+?)\/blob\//, '$1/resolve/');
-}
-
 export async function openUrl(url: string, tokenizerUrl?: string): Promise<void> {
   const urls = [normaliseModelUrl(url)];
   if (tokenizerUrl?.trim()) urls.push(normaliseModelUrl(tokenizerUrl));
@@ -325,10 +322,7 @@ async function openTextAs(role: Role, file: File, source: ShareState['calibratio
   advance();
 }
 
-/**
- * The embedded default model (src/core/data DEFAULT_MODEL, served from public/): loads at once when the
- * settings ask for it; a build without it just waits for the user's model.
- */
+/** The embedded default model (DEFAULT_MODEL, from public/) when the settings ask; a build without it waits. */
 export async function openDefaultModel(): Promise<void> {
   const url = (p: string) => new URL(sitePath(p), document.baseURI).href;
   const before = userLoads;
@@ -339,9 +333,7 @@ export async function openDefaultModel(): Promise<void> {
     return;
   const yieldsToUser = () =>
     useExplorer.getState().settings.model.kind !== 'default' || opened.model !== null || userLoads !== before;
-  if (yieldsToUser()) return;
-  // Asked again at its turn: a user's load queued ahead of it (a drop that opened the explorer, which then
-  // asked for the default) has set opened.model by then, and the default must not replace it.
+  // Asked at its turn in the queue: a user's load queued ahead of it (a drop that opened the explorer) wins.
   if (!(await loadUrls([url(DEFAULT_MODEL.checkpoint), url(DEFAULT_MODEL.tokenizer)], false, yieldsToUser))) return;
   if (useExplorer.getState().model.status !== 'done' || userLoads !== before) return;
   for (const [role, path] of [
