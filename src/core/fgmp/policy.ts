@@ -9,6 +9,7 @@
 // for k is then a binary search, so a budget change costs O(tensors · log blocks).
 import { PROJECTIONS, type Projection } from '../model/types';
 import { blockGrid, checkBlockLength, type BlockGrid } from './blocks';
+import { release } from '../memory';
 import { sortDescendingStable } from './sort';
 
 export interface ScoredTensor {
@@ -125,6 +126,7 @@ export function rankGlobally(tensors: readonly ScoredTensor[]): BlockRanking {
     localOrders[t][f] = id - offsets[t];
     ranks[t][f] = r;
   }
+  release(tensorOf);
   return {
     kind: 'global',
     tensors: sorted.map((t, i) => ({

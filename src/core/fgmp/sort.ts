@@ -2,6 +2,7 @@
 // (16-bit digits, 4 passes, passes where every key shares the digit are skipped): O(n), no comparator
 // calls, and stable, so equal scores keep ascending id order — the tie-break rule of the policy.
 // NaN scores rank first (treated as "most sensitive": a broken block should stay in high precision).
+import { release } from '../memory';
 
 /**
  * Ids 0..n-1 ordered by scores[id] descending; equal scores keep ascending id order.
@@ -71,5 +72,9 @@ export function sortDescendingStable(scores: ArrayLike<number>, ids?: Uint32Arra
     tmp = t;
   }
   if (ids) for (let i = 0; i < n; i++) order[i] = ids[order[i]];
+  // The keys and the spare buffer are 12 bytes per block, dead now (5.3 M blocks on a 110M model).
+  release(hi);
+  release(lo);
+  release(tmp);
   return order;
 }

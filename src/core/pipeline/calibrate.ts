@@ -12,6 +12,7 @@ import { slidingWindows } from '../eval/windows.ts';
 import { generateTokens } from '../train/generate.ts';
 import { tokenProgress, type Progress } from './results.ts';
 import { tensorKey } from './vocabulary.ts';
+import { release } from '../memory.ts';
 
 export type { Progress } from './results.ts';
 
@@ -283,14 +284,6 @@ export function calibrationBatchSize(c: LlamaConfig, seqLen: number): number {
   return Math.max(1, Math.min(Math.floor(2048 / seqLen), byMemory));
 }
 
-/**
- * Frees an array's memory now rather than at the next garbage collection (ArrayBuffer.prototype.transfer, where
- * the engine has it): on large models each batch returns hundreds of MB of Fisher that are dead once summed.
- */
-export function release(a: Float32Array): void {
-  const buffer = a.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (a.byteOffset === 0 && a.byteLength === buffer.byteLength) buffer.transfer?.(0);
-}
 
 /** Whether the weight Fisher is summed in float32 (see CalibrateOptions.accumulate). */
 export function fisherInFloat32(

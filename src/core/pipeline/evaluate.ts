@@ -35,7 +35,8 @@ import { storageInputs, totalStorageBits } from '../fgmp/index.ts';
 import { PROJECTIONS, type LlamaModel, type Projection } from '../model/types.ts';
 import { LlamaEngine, type ForwardVariant } from '../runtime/engine.ts';
 import { f32, type RuntimeOptions, type ort } from '../runtime/ort.ts';
-import { release, type CalibrationResult, type TokenSequences } from './calibrate.ts';
+import { release } from '../memory.ts';
+import { type CalibrationResult, type TokenSequences } from './calibrate.ts';
 import { CompactWeights } from './packed.ts';
 import {
   checkShare,

@@ -27,6 +27,7 @@ import {
   type ScoreOptions,
   type ScoredTensor,
 } from '../fgmp/index.ts';
+import { release } from '../memory.ts';
 import { PROJECTIONS, type LlamaConfig, type LlamaWeights } from '../model/types.ts';
 
 /** NVFP4 values of one tensor as element and block-scale codes (see the header). */
@@ -238,7 +239,10 @@ export class CompactWeights {
   /** buildRanking(prepared, kind, options), scored tensor by tensor. */
   ranking(kind: PolicyKind, options: ScoreOptions = {}): BlockRanking {
     const scored: ScoredTensor[] = this.tensors.map((_, i) => scoreTensors([this.tensor(i, true)], kind, options)[0]);
-    return kind === 'uniform' ? rankPerTensor(scored) : rankGlobally(scored);
+    const ranking = kind === 'uniform' ? rankPerTensor(scored) : rankGlobally(scored);
+    // Both rankings copy the scores into one array; the per-tensor ones are dead.
+    for (const t of scored) release(t.scores as Float64Array);
+    return ranking;
   }
 
   /** mixTensor of tensor i under an FP8 mask: a fresh array (a graph input). */
@@ -266,9 +270,13 @@ export class CompactWeights {
   }
 }
 
+// Packs t's Q_lo and frees both float32 versions at once (quantizeWeight made them for this tensor alone):
+// left to the collector, the whole model's worth piled up before a collection.
 function compact(t: PreparedTensor): CompactTensor {
   const { qLo, qHi, ...quant } = t.quant;
-  void qHi;
+  const lo = packNvfp4(qLo, t.rows, t.cols, t.quant.nvfp4TensorScale);
+  if (qLo !== t.weight) release(qLo);
+  if (qHi !== t.weight) release(qHi);
   return {
     layer: t.layer,
     proj: t.proj,
@@ -277,6 +285,6 @@ function compact(t: PreparedTensor): CompactTensor {
     weight: t.weight,
     fisher: t.fisher,
     quant,
-    lo: packNvfp4(qLo, t.rows, t.cols, t.quant.nvfp4TensorScale),
+    lo,
   };
 }
