@@ -1,7 +1,7 @@
 // Freeing typed arrays now rather than at the next garbage collection. On a stories110M-shaped model the
 // pipeline makes hundreds of MB of short-lived arrays (Fisher per batch, both quantized versions of every
-// tensor, sort keys); V8 counts their buffers as external memory and collects them late, which is what
-// set the tab's peak (issue 16). ArrayBuffer.prototype.transfer(0) detaches a buffer and frees it at once.
+// tensor, sort keys); V8 counts their buffers as external memory and collects them late, which raises the
+// tab's peak (issue 16). ArrayBuffer.prototype.transfer(0) detaches a buffer and frees it at once.
 
 type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
 

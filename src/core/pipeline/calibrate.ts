@@ -284,7 +284,6 @@ export function calibrationBatchSize(c: LlamaConfig, seqLen: number): number {
   return Math.max(1, Math.min(Math.floor(2048 / seqLen), byMemory));
 }
 
-
 /** Whether the weight Fisher is summed in float32 (see CalibrateOptions.accumulate). */
 export function fisherInFloat32(
   c: LlamaConfig,

@@ -241,7 +241,7 @@ export class CompactWeights {
     const scored: ScoredTensor[] = this.tensors.map((_, i) => scoreTensors([this.tensor(i, true)], kind, options)[0]);
     const ranking = kind === 'uniform' ? rankPerTensor(scored) : rankGlobally(scored);
     // Both rankings copy the scores into one array; the per-tensor ones are dead.
-    for (const t of scored) release(t.scores as Float64Array);
+    for (const t of scored) if (ArrayBuffer.isView(t.scores)) release(t.scores);
     return ranking;
   }
 
