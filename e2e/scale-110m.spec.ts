@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { MODEL_SHAPES } from '../src/core/model/shapes';
-import { randomModel } from '../src/core/model/types';
+import { PROJECTIONS, projectionShape, randomModel } from '../src/core/model/types';
 import { writeLlama2c } from '../src/core/model/writers/llama2c';
 import { hasSharedData, sharedPath, SKIP_REASON } from '../tests/support/sharedData';
 
@@ -174,6 +174,9 @@ test('stories110M shape: load, calibrate on 4,096 tokens, answer the slider; pea
     sampler.stop();
     trace?.stop();
     const summary = cal.summary!;
+    // The worker keeps the per-weight Fisher (one float32 per linear weight) in the origin-private file system.
+    const linear = PROJECTIONS.reduce((n, p) => n + projectionShape(c, p).reduce((a, b) => a * b, 1), 0) * c.nLayers;
+    expect(summary.fisherStoredBytes).toBe(4 * linear);
     const figures = {
       shape: 'stories110M',
       parameters: 'random weights, seed 110',
@@ -192,6 +195,7 @@ test('stories110M shape: load, calibrate on 4,096 tokens, answer the slider; pea
       renderersAfterLoadMiB: afterLoad.map((r) => Math.round(r.rss / MIB)),
       renderersAfterCalibrationMiB: afterCal.map((r) => Math.round(r.rss / MIB)),
       pageJsHeapMiB: heap / MIB,
+      fisherStoredMiB: summary.fisherStoredBytes / MIB,
     };
     console.log(`scale-110m ${JSON.stringify(figures)}`);
     await page.screenshot({ path: 'e2e-artifacts/screenshots/scale-110m.png', fullPage: true });

@@ -6,6 +6,7 @@ import { CheckpointError } from '../src/core/model/loaders/index';
 import type { Projection } from '../src/core/model/types';
 import { Pipeline, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
 import { chooseEngineHere, type EngineChoice, type EnginePreference } from '../src/core/runtime/selfCheck';
+import { openSpillFile } from './opfsSpill';
 import type * as P from './protocol';
 import { quantizeToWire } from './protocol';
 
@@ -36,7 +37,10 @@ export class PipelineService {
   /** The engine (engineChoice.ts): chosen once, before the first session; the first caller's preference holds. */
   engine = async (pref?: EnginePreference): Promise<EngineChoice> => (await this.ready(pref)).choice;
   private ready = (pref?: EnginePreference) => (this.setup ??= chooseEngineHere(pref).then(this.withCore));
-  private withCore = (c: EngineChoice) => ({ choice: c, core: new Pipeline({ ...c, maxModelBytes: MAX_MODEL_BYTES }) });
+  private withCore = (c: EngineChoice) => ({
+    choice: c,
+    core: new Pipeline({ ...c, maxModelBytes: MAX_MODEL_BYTES, spillFile: openSpillFile }),
+  });
 
   useCancelFlag(buffer: SharedArrayBuffer): void {
     this.cancelFlag = new Int32Array(buffer);

@@ -108,6 +108,11 @@ export const DataPanel = memo(function DataPanel() {
           <button type="button" className="underline" onClick={recalibrate}>
             {t('data.recalibrate')}
           </button>
+          {cal.summary.fisherStoredBytes > 0 && (
+            <div className="text-slate-600 dark:text-slate-400">
+              {t('data.fisherStored', { size: (cal.summary.fisherStoredBytes / 2 ** 20).toFixed(0) })}
+            </div>
+          )}
         </div>
       )}
       {cal.status === 'error' && (

@@ -231,8 +231,11 @@ export function estimateCalibration(
 
 export interface CalibrationResult {
   config: LlamaConfig;
-  /** Per-element weight Fisher, keyed "L{layer}.{proj}" ([out, in] row-major). */
-  weightFisher: Map<string, Float32Array>;
+  /**
+   * Per-element weight Fisher, keyed "L{layer}.{proj}" ([out, in] row-major): a Map as calibrate() gives it,
+   * or read back from storage (spill.ts) once the explorer's worker has written a large one out.
+   */
+  weightFisher: ReadonlyMap<string, Float32Array>;
   /** Per-channel activation Fisher of each linear input, keyed "L{layer}.{proj}" ([in]). */
   activationFisher: Map<string, Float32Array>;
   sequences: number;

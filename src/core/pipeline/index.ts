@@ -8,3 +8,4 @@ export * from './evaluate.ts';
 export * from './setup.ts';
 export * from './model.ts';
 export * from './pipeline.ts';
+export * from './spill.ts';

@@ -158,7 +158,6 @@ export interface CompactTensor {
   rows: number;
   cols: number;
   weight: Float32Array;
-  fisher: Float32Array | undefined;
   quant: Omit<QuantizedWeight, 'qLo' | 'qHi'>;
   lo: PackedNvfp4;
 }
@@ -167,7 +166,17 @@ export interface CompactTensor {
 export class CompactWeights {
   private scratch: { lo: Float32Array; hi: Float32Array } | null = null;
 
-  private constructor(readonly tensors: readonly CompactTensor[]) {}
+  private constructor(
+    readonly tensors: readonly CompactTensor[],
+    /** Each tensor's Fisher, asked for when read (not held: the worker may keep the Fisher in storage, spill.ts). */
+    private readonly fisherOf: PrepareOptions['fisher'],
+  ) {}
+
+  /** The Fisher tensor i was prepared with (as options.fisher gives it). */
+  fisher(i: number): Float32Array | undefined {
+    const t = this.tensors[i];
+    return this.fisherOf?.(t.layer, t.proj);
+  }
 
   /** prepareWeights(config, weights, options), one layer at a time, each tensor packed as soon as quantized. */
   static prepare(config: LlamaConfig, weights: LlamaWeights, options: PrepareOptions = {}): CompactWeights {
@@ -183,7 +192,7 @@ export class CompactWeights {
       }))
         tensors.push(compact(t));
     }
-    return new CompactWeights(tensors);
+    return new CompactWeights(tensors, options.fisher);
   }
 
   /** Q_lo of tensor i, into `out` (allocated when absent). */
@@ -210,7 +219,7 @@ export class CompactWeights {
     const s = reuse ? this.buffers() : undefined;
     const { lo, ...rest } = t;
     void lo;
-    return { ...rest, quant: { ...t.quant, qLo: this.lo(i, s?.lo), qHi: this.hi(i, s?.hi) } };
+    return { ...rest, fisher: this.fisher(i), quant: { ...t.quant, qLo: this.lo(i, s?.lo), qHi: this.hi(i, s?.hi) } };
   }
 
   /**
@@ -220,6 +229,7 @@ export class CompactWeights {
   lazy(): PreparedTensor[] {
     const lo = (i: number) => this.lo(i);
     const hi = (i: number) => this.hi(i);
+    const fisher = (i: number) => this.fisher(i);
     return this.tensors.map((t, i) => {
       const { lo: packed, ...rest } = t;
       void packed;
@@ -232,7 +242,13 @@ export class CompactWeights {
           return hi(i);
         },
       };
-      return { ...rest, quant };
+      return {
+        ...rest,
+        get fisher() {
+          return fisher(i);
+        },
+        quant,
+      };
     });
   }
 
@@ -283,7 +299,6 @@ function compact(t: PreparedTensor): CompactTensor {
     rows: t.rows,
     cols: t.cols,
     weight: t.weight,
-    fisher: t.fisher,
     quant,
     lo,
   };

@@ -14,6 +14,7 @@ import { Pipeline } from './pipeline.ts';
 import { setupSession } from './setup.ts';
 import { heldApartSeed, type DataSource } from './vocabulary.ts';
 import { runCli } from '../../../tests/support/cli.ts';
+import { memoryFile } from '../../../tests/support/spillFile.ts';
 
 const files = () => [
   { name: 'stories260K.bin', bytes: readShared('models/stories260K.bin') },
@@ -73,6 +74,49 @@ describe.skipIf(!hasSharedData)(`Pipeline equals setupSession${hasSharedData ? '
     const valid = await app.evaluate(req);
     expect(valid.ppl).toBe(await cliPpl({ kind: 'text', text: readSharedText(VALID), name: 'valid' }));
     expect(valid.ppl).not.toBe(heldOut.ppl);
+  }, 240_000);
+
+  it('a weight Fisher kept in a spill file (as the worker does for large models) gives the same numbers', async () => {
+    const opened: ReturnType<typeof memoryFile>[] = [];
+    const spillFile = async () => (opened.push(memoryFile()), opened.at(-1)!);
+    const apps = [
+      new Pipeline({ runtime: { threads: 1 } }),
+      new Pipeline({ runtime: { threads: 1 }, spillFile, spillFisherBytes: 0 }),
+    ];
+    const req = {
+      policy: 'fgmp' as const,
+      clipping: 'fisher' as const,
+      fp8Scaling: 'tensor' as const,
+      weightBudget: 0.3,
+      activationBudget: 0.3,
+      evaluationTokens: EVAL_TOKENS,
+      variant: 'mixed' as const,
+    };
+    const figures = [];
+    const stored: number[] = [];
+    for (const app of apps) {
+      app.load(files());
+      app.setText('calibration', 'train.txt', readShared(TRAIN));
+      stored.push((await app.calibrate(CALIB_TOKENS)).fisherStoredBytes);
+      const detail = app.tensorDetail({ ...req, layer: 1, proj: 'down' });
+      // Another clipping mode and FP8 scaling: prepared again, reading the Fisher tensor by tensor.
+      const q = app.quantize({ ...req, clipping: 'mse', fp8Scaling: 'row' });
+      figures.push({
+        ppl: (await app.evaluate(req)).ppl,
+        fisher: Array.from(new Uint32Array(detail.fisher!.buffer)),
+        clipRatio: Array.from(detail.clipRatio),
+        curve: Array.from(app.blockCurve(0, 'q', 3).fisherMse),
+        scores: Array.from(q.ranking.scores),
+      });
+    }
+    expect(opened).toHaveLength(1);
+    // stories260K: 5 layers of dim 64, kv dim 32 (4 of 8 heads), hidden 172; one float32 per weight.
+    expect(stored).toEqual([0, 4 * 5 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 172)]);
+    expect(opened[0].bytes().byteLength).toBe(stored[1]);
+    expect(figures[1]).toEqual(figures[0]);
+    // A new calibration deletes the file of the one it replaces.
+    await apps[1].calibrate(CALIB_TOKENS);
+    expect(opened.map((f) => f.closed)).toEqual([true, false]);
   }, 240_000);
 
   it('held-out evaluation needs a calibration text', async () => {

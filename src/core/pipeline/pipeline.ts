@@ -9,6 +9,7 @@ import type { RuntimeOptions } from '../runtime/ort.ts';
 import type { CalibrationResult, TokenSequences } from './calibrate.ts';
 import { FgmpSession } from './evaluate.ts';
 import { CompactWeights } from './packed.ts';
+import { SpilledTensors, spillIfLarge, type SpillFile } from './spill.ts';
 import { ActivationShareIndex, type ShareIndexParts } from '../actquant/shareIndex.ts';
 import { attachTokenizer, loadModel, loadRandomModel, readText } from './model.ts';
 import type * as R from './results.ts';
@@ -31,6 +32,13 @@ export interface PipelineOptions {
   engineName?: string;
   /** Checkpoints above this many bytes are refused before parsing. */
   maxModelBytes?: number;
+  /**
+   * A file to keep a large weight Fisher in (spill.ts), or null when there is none (the Fisher stays in
+   * memory). The explorer's worker gives one in the origin-private file system; Node callers give none.
+   */
+  spillFile?: () => Promise<SpillFile | null>;
+  /** The weight Fisher goes to the spill file from this size on (default SPILL_MIN_BYTES, spill.ts). */
+  spillFisherBytes?: number;
 }
 
 export interface StepOptions {
@@ -155,10 +163,17 @@ export class Pipeline {
   /** Forgets everything computed from the model, its tokenizer or the calibration text. */
   private resetDerived(): void {
     this.generation++;
-    this.calib = null;
+    this.setCalibration(null);
     void this.dropSession();
     this.uncalibrated.clear();
     this.uncalibratedRankings.clear();
+  }
+
+  /** Replaces the calibration; a Fisher kept in storage by the one before is deleted. */
+  private setCalibration(c: Pipeline['calib']): void {
+    const old = this.calib?.result.weightFisher;
+    this.calib = c;
+    if (old instanceof SpilledTensors && old !== c?.result.weightFisher) old.close();
   }
 
   private async dropSession(): Promise<void> {
@@ -205,7 +220,13 @@ export class Pipeline {
     const result = await runCalibration(model, sequences, { runtime: this.runtime, ...o });
     if (generation !== this.generation)
       throw new Error('the model or its data changed during calibration; calibrate again');
-    this.calib = { result, sequences, source };
+    const weightFisher = await spillIfLarge(result.weightFisher, this.options.spillFile, this.options.spillFisherBytes);
+    const kept = { ...result, weightFisher };
+    if (generation !== this.generation) {
+      if (weightFisher instanceof SpilledTensors) weightFisher.close();
+      throw new Error('the model or its data changed during calibration; calibrate again');
+    }
+    this.setCalibration({ result: kept, sequences, source });
     // Uncalibrated quantizations and rankings serve only until calibration: let them go.
     this.uncalibrated.clear();
     this.uncalibratedRankings.clear();
@@ -224,6 +245,7 @@ export class Pipeline {
         description: describeSource(source),
         seed: source.kind === 'samples' ? source.seed : null,
       },
+      fisherStoredBytes: kept.weightFisher instanceof SpilledTensors ? kept.weightFisher.bytes : 0,
     };
   }
 

@@ -74,6 +74,8 @@ export interface CalibrationSummary {
   engine: string;
   /** What the model was calibrated on: a text (by name) or its own samples (seed); describeSource's words. */
   data: { kind: 'text' | 'samples'; description: string; seed: number | null };
+  /** Bytes of per-element weight Fisher the worker keeps in the origin's storage, not memory (0: in memory). */
+  fisherStoredBytes: number;
 }
 /**
  * Data-free calibration and evaluation: seeds of the model's own samples (`--calib-seed` / `--eval-seed`),

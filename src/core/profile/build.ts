@@ -21,7 +21,7 @@ import { ProfileWriter, type ByteSink, type WriterOptions } from './writer.ts';
 /** What calibrate() returns that a profile needs (CalibrationResult has these fields). */
 export interface CalibrationFisher {
   /** Per-element weight Fisher keyed "L{layer}.{proj}". */
-  weightFisher: Map<string, Float32Array>;
+  weightFisher: ReadonlyMap<string, Float32Array>;
   /** Per-channel activation Fisher keyed "L{layer}.{proj}". */
   activationFisher: Map<string, Float32Array>;
 }
