@@ -317,6 +317,39 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await expect(page.getByTestId('heatmap-weights')).toBeVisible();
   });
 
+  test('a weight Fisher kept in the browser storage (as for large models) gives the same numbers', async ({ page }) => {
+    test.setTimeout(420_000);
+    await page.goto('/');
+    // The worker keeps Fishers of 64 MiB or more in the origin-private file system; from 0 bytes here, so
+    // that stories260K's takes the same path (a stories110M-shaped model's 340 MB does in scale-110m.spec).
+    await expect.poll(() => page.evaluate(() => !!window.__fgmp)).toBe(true);
+    await page.evaluate(() => window.__fgmp!.spillFisherFrom(0));
+    await openModel(page);
+    await openTexts(page);
+    await expect(page.getByTestId('calibration-done')).toContainText(
+      'Per-weight Fisher (1 MiB) kept in this site’s browser storage, not in memory',
+      { timeout: 150_000 },
+    );
+    // stories260K: 5 layers of dim 64, kv dim 32, hidden 172; one float32 per linear weight.
+    const stored = await page.evaluate(() => window.__fgmp!.store.getState().calibration.summary?.fisherStoredBytes);
+    expect(stored).toBe(4 * 5 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 172));
+    const files = await page.evaluate(async () => {
+      const names: string[] = [];
+      for await (const k of (
+        (await navigator.storage.getDirectory()) as unknown as { keys(): AsyncIterable<string> }
+      ).keys())
+        names.push(k);
+      return names;
+    });
+    expect(files.filter((n) => n.startsWith('fgmp-spill-'))).toHaveLength(1);
+    // The numbers of the first test (Fisher in memory), against `fgmp run --budget 0.3 --act-budget 0.3`.
+    const ppl = await settledPpl(page);
+    expect(Math.abs(ppl / cli03.ppl - 1)).toBeLessThan(1e-9);
+    const shares = await heatmapShares(page);
+    for (const [k, v] of Object.entries(cliShares(cli03))) expect(shares[k], k).toBeCloseTo(v, 12);
+    await page.getByTestId('calibration-done').screenshot({ path: `${SHOTS}/calibration-fisher-stored.png` });
+  });
+
   test('calibration shows tokens, rate and time left, and can be cancelled', async ({ page }) => {
     test.setTimeout(300_000);
     // 16,384 tokens = 8 batches of 2,048 positions: a cancel between batches stops it.

@@ -10,6 +10,11 @@ class WorkerPipeline extends PipelineService {
       throw new Error('simulated worker crash');
     }, 0);
   }
+
+  /** Test hook: weight Fishers of `bytes` or more go to storage (spill.ts), so that small models exercise it. */
+  debugSpillFrom(bytes: number): void {
+    this.spillFrom = bytes;
+  }
 }
 
 export type PipelineApi = WorkerPipeline;

@@ -4,7 +4,7 @@
 // throttler, fetch with byte progress, and wire conversion (protocol.ts).
 import { CheckpointError } from '../src/core/model/loaders/index';
 import type { Projection } from '../src/core/model/types';
-import { Pipeline, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
+import { Pipeline, SPILL_MIN_BYTES, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
 import { chooseEngineHere, type EngineChoice, type EnginePreference } from '../src/core/runtime/selfCheck';
 import { openSpillFile } from './opfsSpill';
 import type * as P from './protocol';
@@ -37,10 +37,22 @@ export class PipelineService {
   /** The engine (engineChoice.ts): chosen once, before the first session; the first caller's preference holds. */
   engine = async (pref?: EnginePreference): Promise<EngineChoice> => (await this.ready(pref)).choice;
   private ready = (pref?: EnginePreference) => (this.setup ??= chooseEngineHere(pref).then(this.withCore));
-  private withCore = (c: EngineChoice) => ({
-    choice: c,
-    core: new Pipeline({ ...c, maxModelBytes: MAX_MODEL_BYTES, spillFile: openSpillFile }),
-  });
+  /** A weight Fisher of this many bytes or more is kept in the origin-private file system (opfsSpill.ts). */
+  protected spillFrom = SPILL_MIN_BYTES;
+  private withCore = (c: EngineChoice) => {
+    const from = () => this.spillFrom;
+    return {
+      choice: c,
+      core: new Pipeline({
+        ...c,
+        maxModelBytes: MAX_MODEL_BYTES,
+        spillFile: openSpillFile,
+        get spillFisherBytes() {
+          return from();
+        },
+      }),
+    };
+  };
 
   useCancelFlag(buffer: SharedArrayBuffer): void {
     this.cancelFlag = new Int32Array(buffer);

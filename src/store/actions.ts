@@ -13,6 +13,7 @@ export {
   shareUrl,
   updateSettings,
   crashWorkerForTest,
+  spillFisherFromForTest,
 } from './controller';
 export { openDefaultModel, openFromLocation, openRandom, openText, openUrl, retryWorker } from './open';
 export { openFiles } from './openFiles';

@@ -210,3 +210,8 @@ export function shareUrl(): string {
 export function crashWorkerForTest(): void {
   void pipeline().remote?.debugCrash();
 }
+
+/** Test hook: the worker keeps a weight Fisher of `bytes` or more in storage (spill.ts), from its next calibration. */
+export async function spillFisherFromForTest(bytes: number): Promise<void> {
+  await pipeline().remote?.debugSpillFrom(bytes);
+}

@@ -6,7 +6,7 @@ import { findTensor } from '../../core/fgmp/index';
 import { hwParams } from '../../core/hw/index';
 import type { EvaluateResult } from '../../core/pipeline/results';
 import { encodeShareQuery } from '../../core/url/shareState';
-import { crashWorkerForTest, openFromLocation } from '../../store/actions';
+import { crashWorkerForTest, openFromLocation, spillFisherFromForTest } from '../../store/actions';
 import { deriveIncremental, IncrementalBudget, tensorKey } from '../../store/derive';
 import { useExplorer } from '../../store/explorerStore';
 import { perplexityKey } from '../../store/keys';
@@ -23,6 +23,7 @@ declare global {
       commits: number;
       deriveMs: number;
       crashWorker: () => void;
+      spillFisherFrom: (bytes: number) => Promise<void>;
       store: typeof useExplorer;
     };
   }
@@ -42,7 +43,14 @@ export function useUrlSync(): void {
     if (!opened.current) {
       opened.current = true;
       openFromLocation(window.location.hash);
-      window.__fgmp = { lastCommit: 0, commits: 0, deriveMs: 0, crashWorker: crashWorkerForTest, store: useExplorer };
+      window.__fgmp = {
+        lastCommit: 0,
+        commits: 0,
+        deriveMs: 0,
+        crashWorker: crashWorkerForTest,
+        spillFisherFrom: spillFisherFromForTest,
+        store: useExplorer,
+      };
     }
     const onHash = () => {
       known.current = window.location.hash;
