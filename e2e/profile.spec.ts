@@ -86,7 +86,9 @@ test('the shipped profile populates the explorer before calibration ends; live n
     .poll(async () => JSON.stringify(await sharesOf(page, 'activations')), { timeout: 120_000 })
     .toBe(JSON.stringify(fromProfile.acts));
   expect(await sharesOf(page, 'weights')).toEqual(fromProfile.weights);
-  expect(await figures(page)).toEqual(profileFigures);
+  // The energy figure follows the live activation answer, which may land a frame after the shares on a busy
+  // machine (a clean-clone CI run read it one answer early): polled, with the same equality.
+  await expect.poll(() => figures(page), { timeout: 60_000 }).toEqual(profileFigures);
   // The time itself is a measurement (logged above, docs/profile-format.md §11), not a limit: the order is what is
   // asserted, so a busy machine cannot fail it.
   expect(running).toBe('true');
