@@ -51,21 +51,23 @@ async function cliPpl(evaluation: DataSource): Promise<number> {
   }
 }
 
+/** The app's default request: FGMP at 0.3 / 0.3, Fisher clipping, per-tensor FP8, as `cliPpl` runs it. */
+const req = {
+  policy: 'fgmp' as const,
+  clipping: 'fisher' as const,
+  fp8Scaling: 'tensor' as const,
+  weightBudget: 0.3,
+  activationBudget: 0.3,
+  evaluationTokens: EVAL_TOKENS,
+  variant: 'mixed' as const,
+};
+
 describe.skipIf(!hasSharedData)(`Pipeline equals setupSession${hasSharedData ? '' : ` (${SKIP_REASON})`}`, () => {
   it('with an evaluation text and with the held-out calibration tail', async () => {
     const app = new Pipeline({ runtime: { threads: 1 } });
     app.load(files());
     app.setText('calibration', 'train.txt', readShared(TRAIN));
     await app.calibrate(CALIB_TOKENS);
-    const req = {
-      policy: 'fgmp' as const,
-      clipping: 'fisher' as const,
-      fp8Scaling: 'tensor' as const,
-      weightBudget: 0.3,
-      activationBudget: 0.3,
-      evaluationTokens: EVAL_TOKENS,
-      variant: 'mixed' as const,
-    };
     // No evaluation text: the calibration text after its calibration part.
     const heldOut = await app.evaluate(req);
     expect(heldOut.tokens).toBe(EVAL_TOKENS);
@@ -83,15 +85,6 @@ describe.skipIf(!hasSharedData)(`Pipeline equals setupSession${hasSharedData ? '
       new Pipeline({ runtime: { threads: 1 } }),
       new Pipeline({ runtime: { threads: 1 }, spillFile, spillFisherBytes: 0 }),
     ];
-    const req = {
-      policy: 'fgmp' as const,
-      clipping: 'fisher' as const,
-      fp8Scaling: 'tensor' as const,
-      weightBudget: 0.3,
-      activationBudget: 0.3,
-      evaluationTokens: EVAL_TOKENS,
-      variant: 'mixed' as const,
-    };
     const figures = [];
     const stored: number[] = [];
     for (const app of apps) {
