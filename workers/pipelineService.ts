@@ -1,25 +1,16 @@
 // The pipeline worker's switch, as a plain class (testable in Node; pipeline.worker.ts exposes it over
 // Comlink). Each message runs one src/core/pipeline Pipeline method; this file adds only what a worker
 // needs around it: one lock (onnxruntime-web runs one session at a time), the cancel flag, one progress
-// throttler, fetch with byte progress, and wire conversion (protocol.ts).
-import { CheckpointError } from '../src/core/model/loaders/index';
+// throttler, and wire conversion (protocol.ts). Browser storage and fetch live in src/platform.
 import type { Projection } from '../src/core/model/types';
 import { Pipeline, SPILL_MIN_BYTES, type RandomShape, type StepOptions } from '../src/core/pipeline/index';
 import { chooseEngineHere, type EngineChoice, type EnginePreference } from '../src/core/runtime/selfCheck';
-import { openSpillFile } from './opfsSpill';
+import { byteProgress, CancelledError, fetchBytes, MAX_MODEL_BYTES } from '../src/platform/fetchBytes';
+import { openSpillFile } from '../src/platform/opfsSpill';
 import type * as P from './protocol';
 import { quantizeToWire } from './protocol';
 
-/** Files above this are refused before reading (a browser tab cannot hold much more). */
-export const MAX_MODEL_BYTES = 1.5 * 2 ** 30;
-const MIB = (b: number) => (b / 2 ** 20).toFixed(0);
-
-export class CancelledError extends Error {
-  override name = 'CancelledError';
-  constructor() {
-    super('cancelled');
-  }
-}
+export { CancelledError };
 
 type Role = 'calibration' | 'evaluation';
 type TensorRequest = P.QuantizeRequest & { evaluationTokens: number };
@@ -37,7 +28,7 @@ export class PipelineService {
   /** The engine (engineChoice.ts): chosen once, before the first session; the first caller's preference holds. */
   engine = async (pref?: EnginePreference): Promise<EngineChoice> => (await this.ready(pref)).choice;
   private ready = (pref?: EnginePreference) => (this.setup ??= chooseEngineHere(pref).then(this.withCore));
-  /** A weight Fisher of this many bytes or more is kept in the origin-private file system (opfsSpill.ts). */
+  /** A weight Fisher of this many bytes or more is kept in the origin-private file system (src/platform/opfsSpill.ts). */
   protected spillFrom = SPILL_MIN_BYTES;
   private withCore = (c: EngineChoice) => {
     const from = () => this.spillFrom;
@@ -148,7 +139,7 @@ export class PipelineService {
   async loadUrls(urls: string[], onProgress?: P.ProgressCallback): Promise<P.ModelSummary> {
     this.supersede();
     const files: P.NamedBytes[] = [];
-    for (const url of urls) files.push(await this.fetchBytes(url, onProgress));
+    for (const url of urls) files.push(await fetchBytes(url, this.abort.signal, this.throttle(onProgress)));
     return this.loadNow(files, onProgress);
   }
 
@@ -201,54 +192,4 @@ export class PipelineService {
   async blockCurve(layer: number, proj: Projection, block: number): Promise<P.BlockCurve> {
     return (await this.ready()).core.blockCurve(layer, proj, block);
   }
-
-  // ---- fetch with progress ----
-
-  async fetchBytes(url: string, onProgress?: P.ProgressCallback): Promise<P.NamedBytes> {
-    const signal = this.abort.signal;
-    let res: Response;
-    try {
-      res = await fetch(url, { signal, mode: 'cors' });
-    } catch (e) {
-      if (signal.aborted) throw new CancelledError();
-      throw new Error(
-        `could not fetch ${url}: ${(e as Error).message} (the server may not allow cross-origin requests)`,
-      );
-    }
-    if (!res.ok) throw new Error(`could not fetch ${url}: HTTP ${res.status} ${res.statusText}`);
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > MAX_MODEL_BYTES)
-      throw new CheckpointError(
-        `${url} is ${MIB(declared)} MiB; the explorer runs models up to ${MIB(MAX_MODEL_BYTES)} MiB`,
-      );
-    const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download.bin');
-    const total = Number.isFinite(declared) ? declared : 0;
-    const report = byteProgress('fetch', `Downloading ${name}`, total, this.throttle(onProgress));
-    const reader = res.body?.getReader();
-    if (!reader) return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
-    const chunks: Uint8Array[] = [];
-    let got = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      got += value.byteLength;
-      if (got > MAX_MODEL_BYTES)
-        throw new CheckpointError(`${url} is larger than ${MIB(MAX_MODEL_BYTES)} MiB; the explorer cannot hold it`);
-      report(got);
-    }
-    report(got);
-    const bytes = new Uint8Array(got);
-    let o = 0;
-    for (const c of chunks) {
-      bytes.set(c, o);
-      o += c.byteLength;
-    }
-    return { name, bytes };
-  }
-}
-
-/** A step that counts bytes (parse, download): its progress at `done` bytes; the throttler fills in the rate. */
-function byteProgress(stage: P.Stage, label: string, total: number, cb: P.ProgressCallback) {
-  return (done: number) => cb({ stage, label, done, total, unit: 'bytes', rate: 0, etaSeconds: NaN });
 }

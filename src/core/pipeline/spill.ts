@@ -2,7 +2,7 @@
 // weight Fisher of a calibration is one float32 per weight (340 MB on the 110M shape) and is read only tensor
 // by tensor (the clip search and block scores of a clipping mode, one tensor's detail), so the worker may
 // write it to a file and read each tensor back when asked: same bytes, so same numbers. The file itself is
-// the caller's (workers/opfsSpill.ts: the origin-private file system); this module is only the layout.
+// the caller's (src/platform/opfsSpill.ts: the origin-private file system); this module is only the layout.
 import { release } from '../memory.ts';
 
 /** A random-access file: synchronous reads and writes at byte offsets (FileSystemSyncAccessHandle's shape). */

@@ -1,7 +1,7 @@
-// The worker's spill file (src/core/pipeline/spill.ts) in the origin-private file system: a synchronous
+// The pipeline worker's spill file (src/core/pipeline/spill.ts) in the origin-private file system: a synchronous
 // access handle, which only dedicated workers have. One file per calibration, deleted when it is replaced;
 // files left by a tab that closed are deleted at the next spill (a live tab's file is locked and stays).
-import type { SpillFile } from '../src/core/pipeline/index';
+import type { SpillFile } from '../core/pipeline/index';
 
 const PREFIX = 'fgmp-spill-';
 
