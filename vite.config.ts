@@ -2,7 +2,7 @@ import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { CONTENT_SECURITY_POLICY } from './src/sw/policy';
+import { CONTENT_SECURITY_POLICY } from './src/sw/policy.ts';
 
 // Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer). The dev and preview
 // servers send the headers; a static host that cannot gets them from the service worker (src/sw).
