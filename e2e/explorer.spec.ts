@@ -327,7 +327,7 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await openModel(page);
     await openTexts(page);
     await expect(page.getByTestId('calibration-done')).toContainText(
-      'Per-weight Fisher (1 MiB) kept in this site’s browser storage, not in memory',
+      'Per-weight Fisher (0.9 MiB) kept in this site’s browser storage, not in memory',
       { timeout: 150_000 },
     );
     // stories260K: 5 layers of dim 64, kv dim 32, hidden 172; one float32 per linear weight.

@@ -82,7 +82,7 @@ const modelKeyOf = (s: ShareState) => JSON.stringify(s.model);
 /**
  * Whether the views show the profile's answers: a file or URL profile while the model it was opened beside is
  * still the one chosen; the default profile while the default model is chosen and live quantization has not
- * answered for the settings the profile was made with.
+ * answered for the settings (and the default calibration text) the profile was made with.
  */
 export function profileApplies(st: ExplorerState): boolean {
   const p = st.profile;
@@ -90,8 +90,11 @@ export function profileApplies(st: ExplorerState): boolean {
   if (p.origin !== 'default') return p.modelKey === modelKeyOf(st.settings);
   const q = p.profile.meta.quantization;
   const s = st.settings;
+  // The shipped profile was calibrated on the default text: another text (a file, a URL, the model's own
+  // samples) gives other numbers, so the views wait for the live answer instead of showing the profile's.
   return (
     s.model.kind === 'default' &&
+    s.calibration.kind === 'default' &&
     st.quant.status !== 'done' &&
     s.clipping === q.clip &&
     s.fp8Scaling === q.fp8Scaling &&

@@ -110,7 +110,7 @@ export const DataPanel = memo(function DataPanel() {
           </button>
           {cal.summary.fisherStoredBytes > 0 && (
             <div className="text-slate-600 dark:text-slate-400">
-              {t('data.fisherStored', { size: (cal.summary.fisherStoredBytes / 2 ** 20).toFixed(0) })}
+              {t('data.fisherStored', { size: mib(cal.summary.fisherStoredBytes) })}
             </div>
           )}
         </div>
@@ -126,6 +126,9 @@ export const DataPanel = memo(function DataPanel() {
     </section>
   );
 });
+
+/** MiB with one decimal below 10 (a small Fisher does not read as a round 1 MiB), whole above. */
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0);
 
 /** What a chosen text holds and what the run uses of it. */
 function textInfo(
