@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { rankGlobally, rankPerTensor, tensorMask, storageInputs, totalStorageBits } from '../core/fgmp/index';
 import { DEFAULT_SHARE_STATE, decodeShareQuery, encodeShareQuery, type ShareState } from '../core/url/shareState';
-import { abDifference, abState, answerConfiguration, cyclePin } from './instrumentsDerive';
+import { abDifference, abState, answerConfiguration, cyclePin, histogramInstrument } from './instrumentsDerive';
 import { perplexityKey } from './keys';
 
 // [2 rows × 32 cols] (4 blocks) and [1 row × 40 cols] (3 blocks, the last one 8 long).
@@ -14,6 +14,25 @@ const scored = [
 const base = { weightBudget: 3 / 7, policy: 'fgmp' as const, fp8Scaling: 'tensor' as const };
 const masks = (r: ReturnType<typeof rankGlobally>, a: ReturnType<typeof answerConfiguration>) =>
   r.tensors.map((_, i) => Array.from(tensorMask(r, a.answer, i)));
+
+describe('instruments on a histogram profile (no block scores)', () => {
+  it('answer the share and say that pins, a bits budget and layerwise are not applied', () => {
+    const answer = answerConfiguration(rankGlobally(scored), base).answer;
+    const note =
+      'This profile answers budgets from per-tensor histograms, without block scores: pins, a bits-per-weight budget and layerwise are not applied here (fgmp run answers them from the checkpoint).';
+    expect(histogramInstrument(base, answer)).toEqual({
+      answer,
+      bits: null,
+      share: 3 / 7,
+      pins: [],
+      error: null,
+      notes: [],
+    });
+    for (const asked of [{ pins: '0.down=fp8' }, { bpw: 5 }, { layerwise: true }])
+      expect(histogramInstrument({ ...base, ...asked }, answer).notes).toEqual([note]);
+    expect(histogramInstrument({ ...base, pins: '', bpw: null, layerwise: false }, answer).notes).toEqual([]);
+  });
+});
 
 describe('instruments: answers on the UI thread', () => {
   it('pins count toward the budget; the rest fill in global order', () => {

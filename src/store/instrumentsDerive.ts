@@ -92,6 +92,23 @@ export function answerConfiguration(ranking: BlockRanking, c: Config): Instrumen
   return { answer, bits, share, pins: summarisePins(ranking, pins).perTensor, error, notes };
 }
 
+/**
+ * The instruments on a profile answered from per-tensor histograms (a 7B-shaped one): the FP8 share is
+ * answered, but pins, a bits budget and layerwise need the block scores such a profile does not carry, so
+ * they are not applied, and the note says so (the CLI answers them from the full scores).
+ */
+export function histogramInstrument(c: Config, answer: BudgetAnswer): InstrumentAnswer {
+  const asked = parsePins(c.pins ?? '').length > 0 || (c.bpw ?? null) !== null || !!c.layerwise;
+  return {
+    answer,
+    bits: null,
+    share: c.weightBudget,
+    pins: [],
+    error: null,
+    notes: asked ? [i18n.t('explorer:instruments.notes.histograms')] : [],
+  };
+}
+
 const CYCLE: Record<Precision, Precision | null> = { fp8: 'nvfp4', nvfp4: null };
 
 /**

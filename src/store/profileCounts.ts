@@ -3,7 +3,7 @@
 // energy from the count-based hardware model (src/core/profile/hwCounts.ts) in O(tensors), no masks. The
 // selected tensor's mask comes from its block scores, read by Range: its top fp8 blocks by score.
 import type { BudgetAnswer } from '../core/fgmp/index';
-import type { HwParams } from '../core/hw/index';
+import type { HardwarePreset, HwParams } from '../core/hw/index';
 import { countHardware, type Profile, type WeightAnswerer } from '../core/profile/index';
 import { tensorKey, type Derived } from './derive';
 
@@ -15,6 +15,7 @@ export function deriveFromCounts(
   activationBudget: number,
   tokens: number,
   params: HwParams,
+  preset?: HardwarePreset,
 ): Derived {
   const w = answerer.answer(weightBudget);
   const weightShare = new Map<string, number>();
@@ -27,7 +28,7 @@ export function deriveFromCounts(
     return a;
   });
   const fp8Counts = Uint32Array.from(w.perTensor, (t) => t.fp8);
-  const hardware = countHardware(profile, tokens, params).report(fp8Counts, acts);
+  const hardware = countHardware(profile, tokens, params, preset).report(fp8Counts, acts);
   const answer = {
     kind: 'global',
     budget: w.budget,

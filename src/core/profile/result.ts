@@ -7,6 +7,7 @@ import {
   DEFAULT_HW_PARAMS,
   energySummary,
   simulateHardware,
+  type HardwarePreset,
   type HardwareReport,
   type HwParams,
   type LinearInput,
@@ -79,14 +80,22 @@ export const hardwareTokens = (profile: Profile): number => profile.meta.evaluat
 
 const countCache = new WeakMap<Profile, Map<string, { params: HwParams; hw: CountHardware }>>();
 
-/** The count-based hardware model of a profile (cached per token count and parameter table). */
-export function countHardware(profile: Profile, tokens: number, params: HwParams = DEFAULT_HW_PARAMS): CountHardware {
+/** The count-based hardware model of a profile (cached per token count, preset and parameter table). */
+export function countHardware(
+  profile: Profile,
+  tokens: number,
+  params: HwParams = DEFAULT_HW_PARAMS,
+  preset: HardwarePreset = 'prefill',
+): CountHardware {
   let m = countCache.get(profile);
   if (!m) countCache.set(profile, (m = new Map()));
-  const key = String(tokens);
+  const key = `${tokens}/${preset}`;
   const hit = m.get(key);
   if (hit && hit.params === params) return hit.hw;
-  const hw = CountHardware.build(profile.tensors, tokens, params, { fp8Scale: profile.meta.quantization.fp8Scaling });
+  const hw = CountHardware.build(profile.tensors, tokens, params, {
+    fp8Scale: profile.meta.quantization.fp8Scaling,
+    preset,
+  });
   m.set(key, { params, hw });
   return hw;
 }

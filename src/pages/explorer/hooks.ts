@@ -14,6 +14,7 @@ import { useHwPreset, useInstrumentAnswer } from '../../views/instrumentHooks';
 import { profileActivationShares, profileApplies } from '../../store/profile';
 import { liveActivationShares } from '../../store/derive';
 import { deriveFromCounts, sortedScores, topBlocksMask } from '../../store/profileCounts';
+import { histogramInstrument } from '../../store/instrumentsDerive';
 
 declare global {
   interface Window {
@@ -154,7 +155,16 @@ export function useDerived() {
   const derived = useMemo(
     () =>
       counts
-        ? deriveFromCounts(profile.profile!, counts, activationShares, weightBudget, activationBudget, tokens, params)
+        ? deriveFromCounts(
+            profile.profile!,
+            counts,
+            activationShares,
+            weightBudget,
+            activationBudget,
+            tokens,
+            params,
+            preset,
+          )
         : incremental
           ? timedDerive(
               incremental,
@@ -217,6 +227,11 @@ export function useDerived() {
     () => (fromProfile ? { kind: 'profile' as const, name: profile.name ?? '', origin: profile.origin } : null),
     [fromProfile, profile.name, profile.origin],
   );
+  // A histogram profile answers the share alone; the instruments then say what they cannot apply.
+  const shownInstrument = useMemo(
+    () => (counts && derived ? histogramInstrument(settings, derived.answer) : instrument),
+    [counts, derived, settings, instrument],
+  );
   const selScores = useMemo(() => {
     if (!ranking || selIndex < 0) return null;
     const t = ranking.tensors[selIndex];
@@ -231,7 +246,7 @@ export function useDerived() {
     selMask: selMaskCopy,
     selScores,
     /** The instruments' answer (bits range, pins per tensor, refusals): instrumentsDerive.ts. */
-    instrument,
+    instrument: shownInstrument,
     activationShares,
     nLayers: config?.nLayers ?? 0,
     /** Where the views' numbers come from: the profile (its name) or live calibration. */
