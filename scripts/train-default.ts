@@ -32,7 +32,13 @@ import { writeCard } from './write-card';
 export interface TrainSummary {
   config: TrainConfig;
   threads: number;
-  tokenizer: { merges: number; alphabet: number; trainingTokens: number; trainingBytes: number; evaluationTokens: number };
+  tokenizer: {
+    merges: number;
+    alphabet: number;
+    trainingTokens: number;
+    trainingBytes: number;
+    evaluationTokens: number;
+  };
   /** Seconds per stage of this (last) invocation; training sums all resumed sessions. */
   seconds: { data: number; tokenizer: number; encode: number; training: number; total: number };
   finalTrainLossLast20: number;
@@ -82,11 +88,14 @@ const vocab = trainBpe(
   addresses.filter((a) => splitRole(a.index) === 'train').map((a) => a.text),
   DEFAULT_TOKENIZER_OPTIONS,
 );
-if (vocab.pieces.length !== config.model.vocabSize) throw new Error(`tokenizer has ${vocab.pieces.length} pieces, the model ${config.model.vocabSize}`);
+if (vocab.pieces.length !== config.model.vocabSize)
+  throw new Error(`tokenizer has ${vocab.pieces.length} pieces, the model ${config.model.vocabSize}`);
 const tokBytes = writeLlama2cTokenizer(vocab.pieces, vocab.scores);
 write(DEFAULT_MODEL.tokenizer, tokBytes);
 const tokenizerSeconds = secondsSince(t);
-console.log(`tokenizer: ${vocab.merges} merges, ${vocab.alphabet.length} characters, ${tokenizerSeconds.toFixed(1)} s -> ${out(DEFAULT_MODEL.tokenizer)}`);
+console.log(
+  `tokenizer: ${vocab.merges} merges, ${vocab.alphabet.length} characters, ${tokenizerSeconds.toFixed(1)} s -> ${out(DEFAULT_MODEL.tokenizer)}`,
+);
 
 // 3. Token streams.
 t = performance.now();
@@ -111,7 +120,8 @@ let logs: StepLog[] = [];
 let trainingSecondsBefore = 0;
 if (resume && existsSync(statePath)) {
   const loaded = loadTrainingCheckpoint(readFileSync(statePath));
-  if (JSON.stringify(loaded.config) !== JSON.stringify(config)) throw new Error(`${statePath} was saved with another training config; delete it or drop --resume`);
+  if (JSON.stringify(loaded.config) !== JSON.stringify(config))
+    throw new Error(`${statePath} was saved with another training config; delete it or drop --resume`);
   state = loaded.state;
   logs = readFileSync(logPath, 'utf8')
     .split('\n')
@@ -134,7 +144,9 @@ const saveState = () => {
 };
 if (trainer.state.step === 0) {
   const v0 = await trainer.validationLoss();
-  console.log(`step 0: validation loss ${v0.toFixed(4)} (uniform would be ${Math.log(config.model.vocabSize).toFixed(4)})`);
+  console.log(
+    `step 0: validation loss ${v0.toFixed(4)} (uniform would be ${Math.log(config.model.vocabSize).toFixed(4)})`,
+  );
 }
 await trainer.run(async (log) => {
   logs.push(log);
@@ -154,7 +166,8 @@ const trainingSeconds = trainingSecondsBefore + secondsSince(t);
 const model = { ...trainer.state.model, source: { format: 'llama2c' as const, name: DEFAULT_MODEL.name } };
 const ckpt = writeLlama2c(model);
 const reread = loadLlama2c(ckpt, 'sotu-llama.bin').model;
-if (!reread.weights.layers.every((l, i) => l.down.every((x, j) => x === model.weights.layers[i].down[j]))) throw new Error('checkpoint did not round-trip');
+if (!reread.weights.layers.every((l, i) => l.down.every((x, j) => x === model.weights.layers[i].down[j])))
+  throw new Error('checkpoint did not round-trip');
 write(DEFAULT_MODEL.checkpoint, ckpt);
 write('public/models/sotu-llama.train.jsonl', logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
 console.log(`checkpoint: ${ckpt.length} bytes -> ${out(DEFAULT_MODEL.checkpoint)}`);
@@ -170,17 +183,30 @@ const summary: TrainSummary = {
     trainingBytes: Buffer.byteLength(train),
     evaluationTokens: evalStream.length,
   },
-  seconds: { data: dataSeconds, tokenizer: tokenizerSeconds, encode: encodeSeconds, training: trainingSeconds, total: secondsSince(tStart) },
+  seconds: {
+    data: dataSeconds,
+    tokenizer: tokenizerSeconds,
+    encode: encodeSeconds,
+    training: trainingSeconds,
+    total: secondsSince(tStart),
+  },
   finalTrainLossLast20: last.reduce((s, l) => s + l.loss, 0) / last.length,
   finalValidationLoss: logs.at(-1)?.valLoss ?? NaN,
   checkpointSha256: sha256(ckpt),
   tokenizerSha256: sha256(tokBytes),
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  },
   finishedAt: new Date().toISOString(),
   gitCommit,
 };
 write('public/models/sotu-llama.train.json', JSON.stringify(summary, null, 2) + '\n');
-console.log(`training ${trainingSeconds.toFixed(0)} s, total ${summary.seconds.total.toFixed(0)} s; final validation loss ${summary.finalValidationLoss.toFixed(4)}`);
+console.log(
+  `training ${trainingSeconds.toFixed(0)} s, total ${summary.seconds.total.toFixed(0)} s; final validation loss ${summary.finalValidationLoss.toFixed(4)}`,
+);
 
 // 6. Model card.
 if (flags.get('no-card') !== true) await writeCard({ outDir, threads, trainStream, evalStream });

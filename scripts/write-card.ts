@@ -17,7 +17,12 @@ import { parseFlags, intFlag } from './lib/args';
 import { readSotuAddresses, repoRoot, sotuPackageVersion } from './lib/sotu';
 import type { TrainSummary } from './train-default';
 
-export async function writeCard(opts: { outDir: string; threads: number; trainStream?: Int32Array; evalStream?: Int32Array }): Promise<void> {
+export async function writeCard(opts: {
+  outDir: string;
+  threads: number;
+  trainStream?: Int32Array;
+  evalStream?: Int32Array;
+}): Promise<void> {
   const { outDir } = opts;
   const rd = (rel: string) => readFileSync(path.join(outDir, rel));
   const summary = JSON.parse(rd('public/models/sotu-llama.train.json').toString('utf8')) as TrainSummary;
@@ -67,7 +72,13 @@ export async function writeCard(opts: { outDir: string; threads: number; trainSt
   // sotu-llama.train.json), to show how far float rounding in a different engine version moves the result.
   const rerunPath = path.join(outDir, 'public/models/sotu-llama.other-run.json');
   const rerun = existsSync(rerunPath)
-    ? (JSON.parse(readFileSync(rerunPath, 'utf8')) as { commit: string; note: string; finalValidationLoss: number; checkpointSha256: string; trainingSeconds: number })
+    ? (JSON.parse(readFileSync(rerunPath, 'utf8')) as {
+        commit: string;
+        note: string;
+        finalValidationLoss: number;
+        checkpointSha256: string;
+        trainingSeconds: number;
+      })
     : null;
   const rerunNote = rerun
     ? `\n- Another run from scratch, engine code of commit ${rerun.commit}: final validation loss ${fmt(rerun.finalValidationLoss)} (this checkpoint: ` +
@@ -201,16 +212,28 @@ genre, written by U.S. presidents; the model reproduces their language, includin
         validationLoss: val.loss,
         validationTokens: val.tokens,
         trainingLossSameMethod: trainSame.loss,
-        generations: generations.map((g) => ({ prompt: g.prompt, steps: g.steps, temperature: g.temperature, seed: g.seed, ids: g.ids, text: g.text })),
+        generations: generations.map((g) => ({
+          prompt: g.prompt,
+          steps: g.steps,
+          temperature: g.temperature,
+          seed: g.seed,
+          ids: g.ids,
+          text: g.text,
+        })),
       },
       null,
       2,
     ) + '\n',
   );
-  console.log(`model card -> ${path.join(outDir, DEFAULT_MODEL.card)}: validation loss ${fmt(val.loss)}, training loss (same method) ${fmt(trainSame.loss)}`);
+  console.log(
+    `model card -> ${path.join(outDir, DEFAULT_MODEL.card)}: validation loss ${fmt(val.loss)}, training loss (same method) ${fmt(trainSame.loss)}`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const flags = parseFlags(process.argv.slice(2));
-  await writeCard({ outDir: path.resolve(String(flags.get('out-dir') ?? repoRoot)), threads: intFlag(flags, 'threads', 2) });
+  await writeCard({
+    outDir: path.resolve(String(flags.get('out-dir') ?? repoRoot)),
+    threads: intFlag(flags, 'threads', 2),
+  });
 }

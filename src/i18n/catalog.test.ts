@@ -14,7 +14,8 @@ const placeholders = (s: string) => [...s.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)]
 describe('string catalog', () => {
   it('has a namespace set shared by every language', () => {
     expect(NAMESPACES.length).toBeGreaterThan(0);
-    for (const language of LANGUAGES) expect(Object.keys(catalogs[language] ?? {}).sort()).toEqual([...NAMESPACES].sort());
+    for (const language of LANGUAGES)
+      expect(Object.keys(catalogs[language] ?? {}).sort()).toEqual([...NAMESPACES].sort());
   });
 
   for (const ns of NAMESPACES) {

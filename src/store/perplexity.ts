@@ -123,8 +123,7 @@ export function schedulePerplexity(): void {
     const st = useExplorer.getState();
     const running = st.perplexity.running;
     // A configuration no longer wanted (A's or A/B's B; a baseline only when its settings changed).
-    const stale =
-      running?.kind === 'configuration' && !configurationJobs(st).some((j) => j.key === running.key);
+    const stale = running?.kind === 'configuration' && !configurationJobs(st).some((j) => j.key === running.key);
     if (stale) pipeline().cancel();
     else void pump();
   }, PERPLEXITY_DEBOUNCE_MS);

@@ -4,7 +4,14 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { createSession, f32, ort, runSession } from '../runtime/ort.ts';
 import { roundE2M1, roundE4M3 } from '../formats/fast.ts';
 import { emitActQuant } from './graph.ts';
-import { ACT_BLOCK, actBlocksPerToken, padFisher, quantizeActivations, roundE2M1Arith, roundE4M3Arith } from './rule.ts';
+import {
+  ACT_BLOCK,
+  actBlocksPerToken,
+  padFisher,
+  quantizeActivations,
+  roundE2M1Arith,
+  roundE4M3Arith,
+} from './rule.ts';
 
 /** Deterministic float32 values: a Gaussian-like bulk with heavy-tailed outliers. */
 function randomValues(n: number, seed: number, scale = 1): Float32Array {
@@ -28,8 +35,16 @@ async function runUnit(x: Float32Array, tokens: number, inF: number, fisher: Flo
   g.output(v.scores, 'scores', 'float32', ['n', actBlocksPerToken(inF)]);
   g.output(v.fp8, 'fp8', 'float32', ['n', actBlocksPerToken(inF), 1]);
   const session = await createSession(g.toBytes());
-  const out = await runSession(session, { x: f32(x, [tokens, inF]), f: f32(padFisher(fisher, inF), [P]), tau: f32(Float32Array.of(tau), [1]) }, 'unit');
-  return { out: out.out.data as Float32Array, scores: out.scores.data as Float32Array, fp8: out.fp8.data as Float32Array };
+  const out = await runSession(
+    session,
+    { x: f32(x, [tokens, inF]), f: f32(padFisher(fisher, inF), [P]), tau: f32(Float32Array.of(tau), [1]) },
+    'unit',
+  );
+  return {
+    out: out.out.data as Float32Array,
+    scores: out.scores.data as Float32Array,
+    fp8: out.fp8.data as Float32Array,
+  };
 }
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -47,7 +62,10 @@ function expectSameBits(actual: Float32Array, expected: Float32Array, what: stri
       if (first < 0) first = i;
     }
   }
-  expect(diffs, `${what}: ${diffs} differing elements, first at ${first}: bits ${a[first]?.toString(16)} vs ${e[first]?.toString(16)}`).toBe(0);
+  expect(
+    diffs,
+    `${what}: ${diffs} differing elements, first at ${first}: bits ${a[first]?.toString(16)} vs ${e[first]?.toString(16)}`,
+  ).toBe(0);
 }
 
 async function compare(x: Float32Array, tokens: number, inF: number, fisher: Float32Array, tau: number) {
@@ -163,7 +181,8 @@ describe('activation quantization unit: ONNX graph vs TypeScript rule, bit for b
       for (let c = 0; c < 16; c++) bam = Math.max(bam, Math.abs(x[b * 16 + c]));
       const bs = roundE4M3(Math.fround(Math.fround(bam / 6) / ts));
       const s = Math.fround(bs * ts);
-      for (let c = 0; c < 16; c++) expect(r.qLo[b * 16 + c]).toBe(Math.fround(roundE2M1(Math.fround(x[b * 16 + c] / s)) * s));
+      for (let c = 0; c < 16; c++)
+        expect(r.qLo[b * 16 + c]).toBe(Math.fround(roundE2M1(Math.fround(x[b * 16 + c] / s)) * s));
     }
     const s8 = Math.fround(amax / 448);
     for (let c = 0; c < inF; c++) expect(r.qHi[c]).toBe(Math.fround(roundE4M3(Math.fround(x[c] / s8)) * s8));
@@ -176,17 +195,34 @@ describe('activation quantization unit inside the Llama forward graph', () => {
   it('layer 0 masks and per-column counts equal the TS rule on the float32 linear inputs; τ = +∞ everywhere gives NVFP4 activations', async () => {
     const { randomModel } = await import('../model/types.ts');
     const { buildForwardGraph } = await import('../graph/llama.ts');
-    const { weightInputNames, weightByName, weightShape, linearInputName, projectionInFeatures } = await import('../graph/names.ts');
+    const { weightInputNames, weightByName, weightShape, linearInputName, projectionInFeatures } = await import(
+      '../graph/names.ts'
+    );
     const { LlamaEngine } = await import('../runtime/engine.ts');
-    const { actQuantHook, actFisherInputName, actTauInputName, actMaskName, actFp8CountName } = await import('./graph.ts');
+    const { actQuantHook, actFisherInputName, actTauInputName, actMaskName, actFp8CountName } = await import(
+      './graph.ts'
+    );
     const { i64 } = await import('../runtime/ort.ts');
-    const config = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 30, maxSeqLen: 16, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+    const config = {
+      dim: 32,
+      hiddenDim: 40,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      vocabSize: 30,
+      maxSeqLen: 16,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      sharedClassifier: true,
+    };
     const model = randomModel(config, 9, 0.3);
     const B = 2;
     const T = 12;
     const tokens = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % config.vocabSize);
     const targets = tokens.map((t) => (t + 1) % config.vocabSize);
-    const session = await createSession(buildForwardGraph(config, { linearInputHook: actQuantHook('quantize', { masks: true }) }));
+    const session = await createSession(
+      buildForwardGraph(config, { linearInputHook: actQuantHook('quantize', { masks: true }) }),
+    );
     const feeds: Record<string, ort.Tensor> = { tokens: i64(tokens, [B, T]), targets: i64(targets, [B, T]) };
     for (const n of weightInputNames(config)) feeds[n] = f32(weightByName(model.weights, n), weightShape(config, n));
     const fishers = new Map<string, Float32Array>();
@@ -204,7 +240,13 @@ describe('activation quantization unit inside the Llama forward graph', () => {
     await engine.dispose();
     for (const p of ['q', 'k', 'v'] as const) {
       const x = plain.linearInputs!.get(linearInputName(0, p))!;
-      const ts = quantizeActivations({ x, tokens: B * T, inFeatures: config.dim, fisher: fishers.get(`0${p}`)!, tau: 0.01 });
+      const ts = quantizeActivations({
+        x,
+        tokens: B * T,
+        inFeatures: config.dim,
+        fisher: fishers.get(`0${p}`)!,
+        tau: 0.01,
+      });
       expect(Array.from(out[actMaskName(0, p)].data as Float32Array)).toEqual(Array.from(ts.mask));
       const nb = ts.blocksPerToken;
       const cols = new Array(nb).fill(0);
@@ -214,10 +256,12 @@ describe('activation quantization unit inside the Llama forward graph', () => {
     // With τ = +∞ every block is NVFP4: the NLL matches the reference forward whose every linear input goes
     // through the TS rule (up to float32 noise that can flip a rounding), far closer than to the unit-off NLL.
     for (let l = 0; l < config.nLayers; l++)
-      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) feeds[actTauInputName(l, p)] = f32(Float32Array.of(Infinity), [1]);
+      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const)
+        feeds[actTauInputName(l, p)] = f32(Float32Array.of(Infinity), [1]);
     const allLo = await runSession(session, feeds, 'forward, all NVFP4');
     for (let l = 0; l < config.nLayers; l++)
-      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) expect((allLo[actFp8CountName(l, p)].data as Float32Array).every((v) => v === 0)).toBe(true);
+      for (const p of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const)
+        expect((allLo[actFp8CountName(l, p)].data as Float32Array).every((v) => v === 0)).toBe(true);
     const nll = allLo.nll.data as Float32Array;
     let diffPlain = 0;
     for (let i = 0; i < nll.length; i++) diffPlain = Math.max(diffPlain, Math.abs(nll[i] - plain.nll[i]));
@@ -229,7 +273,13 @@ describe('activation quantization unit inside the Llama forward graph', () => {
         targets: targets.slice(b * T, (b + 1) * T),
         precision: 'float32',
         transformLinearInput: (_l, _p, x, rows, inDim) =>
-          quantizeActivations({ x: Float32Array.from(x), tokens: rows, inFeatures: inDim, fisher: new Float32Array(inDim), tau: Infinity }).out,
+          quantizeActivations({
+            x: Float32Array.from(x),
+            tokens: rows,
+            inFeatures: inDim,
+            fisher: new Float32Array(inDim),
+            tau: Infinity,
+          }).out,
       });
       for (let t = 0; t < T; t++) diffRef = Math.max(diffRef, Math.abs(nll[b * T + t] - ref.nll[t]));
     }

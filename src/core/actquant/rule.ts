@@ -91,7 +91,8 @@ function checkInput(i: ActQuantInput): number {
   const { tokens, inFeatures } = i;
   if (!Number.isInteger(tokens) || tokens < 0 || !Number.isInteger(inFeatures) || inFeatures < 1)
     throw new Error(`activation unit: invalid shape [${tokens}, ${inFeatures}]`);
-  if (i.x.length !== tokens * inFeatures) throw new Error(`activation unit: x has ${i.x.length} values, expected ${tokens}×${inFeatures}`);
+  if (i.x.length !== tokens * inFeatures)
+    throw new Error(`activation unit: x has ${i.x.length} values, expected ${tokens}×${inFeatures}`);
   const nb = actBlocksPerToken(inFeatures);
   if (i.fisher.length !== inFeatures && i.fisher.length !== nb * ACT_BLOCK)
     throw new Error(`activation unit: Fisher has ${i.fisher.length} channels, expected ${inFeatures}`);
@@ -160,7 +161,8 @@ export function quantizeActivations(input: ActQuantInput): ActQuantResult {
 
 /** Fisher padded with zeros to whole 16-channel blocks (the graph's per-site Fisher input). */
 export function padFisher(fisher: ArrayLike<number>, inFeatures: number): Float32Array {
-  if (fisher.length !== inFeatures) throw new Error(`activation Fisher has ${fisher.length} channels, expected ${inFeatures}`);
+  if (fisher.length !== inFeatures)
+    throw new Error(`activation Fisher has ${fisher.length} channels, expected ${inFeatures}`);
   const p = new Float32Array(actBlocksPerToken(inFeatures) * ACT_BLOCK);
   for (let i = 0; i < inFeatures; i++) p[i] = fisher[i];
   return p;

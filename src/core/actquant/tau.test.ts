@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tauForShare } from './tau.ts';
 
-const countAbove = (scores: readonly ArrayLike<number>[], tau: number) => scores.reduce((n, s) => n + Array.from(s).filter((v) => v > tau).length, 0);
+const countAbove = (scores: readonly ArrayLike<number>[], tau: number) =>
+  scores.reduce((n, s) => n + Array.from(s).filter((v) => v > tau).length, 0);
 
 describe('activation threshold calibration', () => {
   it('gives exactly round(p·M) FP8 blocks when the boundary is not a tie, pooled over arrays', () => {

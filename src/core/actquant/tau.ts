@@ -74,7 +74,13 @@ export function tauOnOrdered(o: OrderedScores, share: number): TauChoice {
   checkTauShare(share);
   const { total, finite } = o;
   const requested = Math.round(share * total);
-  const result = (tau: number, fp8: number): TauChoice => ({ tau, fp8, total, requested, achievedShare: total ? fp8 / total : 0 });
+  const result = (tau: number, fp8: number): TauChoice => ({
+    tau,
+    fp8,
+    total,
+    requested,
+    achievedShare: total ? fp8 / total : 0,
+  });
   if (requested === 0 || finite === 0) return result(Infinity, 0);
   if (requested >= finite) return result(-Infinity, finite);
   const kth = o.at(finite - requested); // lowest score that should be FP8

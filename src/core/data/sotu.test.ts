@@ -11,7 +11,13 @@ describe('split rules', () => {
     const roles = Array.from({ length: 30 }, (_, i) => splitRole(i));
     expect(roles.filter((r) => r === 'evaluation').length).toBe(3);
     expect(roles.filter((r) => r === 'calibration').length).toBe(3);
-    expect([roles[0], roles[5], roles[10], roles[15], roles[7]]).toEqual(['evaluation', 'calibration', 'evaluation', 'calibration', 'train']);
+    expect([roles[0], roles[5], roles[10], roles[15], roles[7]]).toEqual([
+      'evaluation',
+      'calibration',
+      'evaluation',
+      'calibration',
+      'train',
+    ]);
     expect(() => splitRole(-1)).toThrow(/non-negative/);
   });
 
@@ -38,7 +44,10 @@ describe('split rules', () => {
   });
 
   it('gives every address of a slice the same budget and keeps training text apart', () => {
-    const files = Array.from({ length: 20 }, (_, i) => ({ file: `${1800 + i}_p.txt`, text: `Address ${i}. `.repeat(50) }));
+    const files = Array.from({ length: 20 }, (_, i) => ({
+      file: `${1800 + i}_p.txt`,
+      text: `Address ${i}. `.repeat(50),
+    }));
     const addresses = addressesFromFiles(files);
     const slice = buildSlice(addresses, 'evaluation', 1000);
     expect(slice.entries.map((e) => e.index)).toEqual([0, 10]);

@@ -18,7 +18,8 @@ export interface SotuAddress {
 }
 
 export function splitRole(index: number): SplitRole {
-  if (!Number.isInteger(index) || index < 0) throw new Error(`address index must be a non-negative integer, got ${index}`);
+  if (!Number.isInteger(index) || index < 0)
+    throw new Error(`address index must be a non-negative integer, got ${index}`);
   const r = index % 10;
   if (r === 0) return 'evaluation';
   if (r === 5) return 'calibration';
@@ -38,7 +39,12 @@ export function yearOfFile(file: string): number {
 /** Addresses from (file name, raw text) pairs: sorted by file name, text normalised (CRLF -> LF, trimmed). */
 export function addressesFromFiles(files: readonly { file: string; text: string }[]): SotuAddress[] {
   const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return sorted.map((f, index) => ({ index, file: f.file, year: yearOfFile(f.file), text: f.text.replace(/\r\n?/g, '\n').trim() }));
+  return sorted.map((f, index) => ({
+    index,
+    file: f.file,
+    year: yearOfFile(f.file),
+    text: f.text.replace(/\r\n?/g, '\n').trim(),
+  }));
 }
 
 const utf8 = new TextEncoder();
@@ -72,7 +78,11 @@ export interface SliceEntry {
  * One slice (calibration or evaluation) as text: an excerpt of every address of that role, the
  * same byte budget for each (so every era is represented), joined by ADDRESS_SEPARATOR.
  */
-export function buildSlice(addresses: readonly SotuAddress[], role: SplitRole, maxBytes: number): { text: string; entries: SliceEntry[] } {
+export function buildSlice(
+  addresses: readonly SotuAddress[],
+  role: SplitRole,
+  maxBytes: number,
+): { text: string; entries: SliceEntry[] } {
   const chosen = addresses.filter((a) => splitRole(a.index) === role);
   if (chosen.length === 0) throw new Error(`no addresses in the ${role} slice`);
   const perAddress = Math.floor((maxBytes - ADDRESS_SEPARATOR.length * (chosen.length - 1)) / chosen.length);

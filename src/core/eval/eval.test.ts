@@ -13,7 +13,18 @@ import { hasSharedData, readShared, readSharedText, SKIP_REASON } from '../../..
 const ids = (text: string) => text.trim().split(/\s+/).map(Number);
 
 describe('perplexity on a random model vs the reference', () => {
-  const config: LlamaConfig = { dim: 16, hiddenDim: 24, nLayers: 2, nHeads: 2, nKvHeads: 1, vocabSize: 40, maxSeqLen: 8, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+  const config: LlamaConfig = {
+    dim: 16,
+    hiddenDim: 24,
+    nLayers: 2,
+    nHeads: 2,
+    nKvHeads: 1,
+    vocabSize: 40,
+    maxSeqLen: 8,
+    ropeTheta: 10000,
+    normEps: 1e-5,
+    sharedClassifier: true,
+  };
   const model = randomModel(config, 5, 0.3);
   const engine = LlamaEngine.forModel(model, { threads: 1 });
   const stream = randomIds(30, config.vocabSize, 9);
@@ -46,7 +57,12 @@ describe('perplexity on a random model vs the reference', () => {
     expect(events.every((e) => e.tokensTotal === 30 && e.tokensPerSecond > 0)).toBe(true);
     const ctl = new AbortController();
     let calls = 0;
-    const run = perplexity(engine, stream, { window: 5, batchSize: 1, signal: ctl.signal, onProgress: () => (calls++, ctl.abort()) });
+    const run = perplexity(engine, stream, {
+      window: 5,
+      batchSize: 1,
+      signal: ctl.signal,
+      onProgress: () => (calls++, ctl.abort()),
+    });
     await expect(run).rejects.toThrow(/abort/i);
     expect(calls).toBe(1);
   });
@@ -72,7 +88,20 @@ describe('RunCRng', () => {
 });
 
 describe.skipIf(!hasSharedData)(`stories260K evaluation (${SKIP_REASON} when absent)`, () => {
-  const model = hasSharedData ? parseLlama2c(readShared('models/stories260K.bin'), 'stories260K.bin') : randomModel({ dim: 8, hiddenDim: 8, nLayers: 1, nHeads: 1, nKvHeads: 1, vocabSize: 8, maxSeqLen: 8, ropeTheta: 1e4, normEps: 1e-5, sharedClassifier: true });
+  const model = hasSharedData
+    ? parseLlama2c(readShared('models/stories260K.bin'), 'stories260K.bin')
+    : randomModel({
+        dim: 8,
+        hiddenDim: 8,
+        nLayers: 1,
+        nHeads: 1,
+        nKvHeads: 1,
+        vocabSize: 8,
+        maxSeqLen: 8,
+        ropeTheta: 1e4,
+        normEps: 1e-5,
+        sharedClassifier: true,
+      });
   const engine = LlamaEngine.forModel(model, { threads: 1 });
 
   it('PROVENANCE.md method (BOS + windows of 511, stride 511) on the 4096 golden tokens: mean NLL 1.393654', async () => {

@@ -86,7 +86,12 @@ export interface GenerateOptions {
 }
 
 /** Returns all ids: prompt[0] then up to `steps` more (the rest of the prompt, then generated ones). */
-export async function generate(engine: LlamaEngine, prompt: readonly number[], steps: number, opts: GenerateOptions = {}): Promise<number[]> {
+export async function generate(
+  engine: LlamaEngine,
+  prompt: readonly number[],
+  steps: number,
+  opts: GenerateOptions = {},
+): Promise<number[]> {
   if (prompt.length === 0) throw new Error('generate needs at least one prompt token (e.g. BOS)');
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
   const V = engine.config.vocabSize;

@@ -38,12 +38,17 @@ export interface PerplexityResult {
 }
 
 /** Scores pre-built windows (any mix of lengths), in batches of equal length. */
-export async function scoreWindows(engine: LlamaEngine, windows: Window[], opts: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function scoreWindows(
+  engine: LlamaEngine,
+  windows: Window[],
+  opts: PerplexityOptions = {},
+): Promise<PerplexityResult> {
   const total = windows.reduce((s, w) => s + w.scored, 0);
   if (total === 0) throw new Error('nothing to score: the text needs at least one token to predict');
   const maxLen = Math.max(...windows.map((w) => w.tokens.length));
   const batchSize = opts.batchSize ?? Math.max(1, Math.floor(2048 / maxLen));
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const nllPerWindow = new Float64Array(windows.length);
   // Group windows of equal length (keeps their order within a group) so each ORT run is one dense batch.
   const groups = new Map<number, number[]>();
@@ -64,7 +69,10 @@ export async function scoreWindows(engine: LlamaEngine, windows: Window[], opts:
         tokens.set(windows[wi].tokens, b * len);
         targets.set(windows[wi].targets, b * len);
       });
-      const out = await engine.forward({ batch: part.length, seq: len, tokens, targets }, { ...opts.forward, signal: opts.signal });
+      const out = await engine.forward(
+        { batch: part.length, seq: len, tokens, targets },
+        { ...opts.forward, signal: opts.signal },
+      );
       part.forEach((wi, b) => {
         const w = windows[wi];
         let s = 0;
@@ -75,18 +83,34 @@ export async function scoreWindows(engine: LlamaEngine, windows: Window[], opts:
       if (opts.onProgress) {
         const seconds = (performance.now() - t0) / 1000;
         const rate = done / Math.max(seconds, 1e-9);
-        opts.onProgress({ tokensDone: done, tokensTotal: total, tokensPerSecond: rate, secondsLeft: (total - done) / rate });
+        opts.onProgress({
+          tokensDone: done,
+          tokensTotal: total,
+          tokensPerSecond: rate,
+          secondsLeft: (total - done) / rate,
+        });
       }
     }
   }
   let sumNll = 0;
   for (const s of nllPerWindow) sumNll += s;
   const meanNll = sumNll / total;
-  return { tokens: total, meanNll, ppl: Math.exp(meanNll), sumNll, windows: windows.length, seconds: (performance.now() - t0) / 1000 };
+  return {
+    tokens: total,
+    meanNll,
+    ppl: Math.exp(meanNll),
+    sumNll,
+    windows: windows.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** Perplexity of one token stream (e.g. an encoded text without BOS) with sliding windows. */
-export async function perplexity(engine: LlamaEngine, stream: ArrayLike<number>, opts: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function perplexity(
+  engine: LlamaEngine,
+  stream: ArrayLike<number>,
+  opts: PerplexityOptions = {},
+): Promise<PerplexityResult> {
   const bos = opts.bos === undefined ? 1 : opts.bos;
   const ctx = engine.config.maxSeqLen;
   const window = opts.window ?? (bos === null ? ctx : ctx - 1);
@@ -105,6 +129,8 @@ export async function sequencesPerplexity(
   opts: Omit<PerplexityOptions, 'bos'> = {},
 ): Promise<PerplexityResult> {
   const window = opts.window ?? engine.config.maxSeqLen;
-  const windows = sequences.flatMap((s) => (s.length < 2 ? [] : slidingWindows(s, { window, stride: opts.stride, bos: null })));
+  const windows = sequences.flatMap((s) =>
+    s.length < 2 ? [] : slidingWindows(s, { window, stride: opts.stride, bos: null }),
+  );
   return scoreWindows(engine, windows, opts);
 }

@@ -15,15 +15,29 @@ describe('slidingWindows', () => {
   it('with BOS and overlapping windows: earlier targets are context only', () => {
     const w = slidingWindows(stream, { window: 4, stride: 2, bos: 1 });
     expect(w.map((x) => x.start)).toEqual([0, 2, 4]);
-    expect(w.map((x) => x.targets)).toEqual([[10, 11, 12, 13], [12, 13, 14, 15], [14, 15, 16]]);
-    expect(w.map((x) => Array.from(x.mask))).toEqual([[1, 1, 1, 1], [0, 0, 1, 1], [0, 0, 1]]);
+    expect(w.map((x) => x.targets)).toEqual([
+      [10, 11, 12, 13],
+      [12, 13, 14, 15],
+      [14, 15, 16],
+    ]);
+    expect(w.map((x) => Array.from(x.mask))).toEqual([
+      [1, 1, 1, 1],
+      [0, 0, 1, 1],
+      [0, 0, 1],
+    ]);
     expect(w.reduce((s, x) => s + x.scored, 0)).toBe(7);
   });
 
   it('without BOS: the first token is context, n − 1 predictions', () => {
     const w = slidingWindows(stream, { window: 4, bos: null });
-    expect(w.map((x) => x.tokens)).toEqual([[10, 11, 12, 13], [14, 15]]);
-    expect(w.map((x) => x.targets)).toEqual([[11, 12, 13, 14], [15, 16]]);
+    expect(w.map((x) => x.tokens)).toEqual([
+      [10, 11, 12, 13],
+      [14, 15],
+    ]);
+    expect(w.map((x) => x.targets)).toEqual([
+      [11, 12, 13, 14],
+      [15, 16],
+    ]);
     expect(w.reduce((s, x) => s + x.scored, 0)).toBe(6);
   });
 

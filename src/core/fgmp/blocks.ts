@@ -19,7 +19,13 @@ export function blockGrid(rows: number, cols: number): BlockGrid {
   if (!Number.isInteger(rows) || rows <= 0 || !Number.isInteger(cols) || cols <= 0)
     throw new Error(`invalid weight shape [${rows}, ${cols}]: rows and cols must be positive integers`);
   const blocksPerRow = Math.ceil(cols / BLOCK_SIZE);
-  return { rows, cols, blocksPerRow, blockCount: rows * blocksPerRow, lastBlockLength: cols - (blocksPerRow - 1) * BLOCK_SIZE };
+  return {
+    rows,
+    cols,
+    blocksPerRow,
+    blockCount: rows * blocksPerRow,
+    lastBlockLength: cols - (blocksPerRow - 1) * BLOCK_SIZE,
+  };
 }
 
 /** Number of elements in block column c (16, or the shorter tail). */
@@ -36,5 +42,7 @@ export function checkTensorLength(name: string, a: ArrayLike<number>, grid: Bloc
 /** Throws a clear error when a per-block array does not hold one value per block. */
 export function checkBlockLength(name: string, a: ArrayLike<number>, grid: BlockGrid): void {
   if (a.length !== grid.blockCount)
-    throw new Error(`${name} has ${a.length} entries, expected one per block (${grid.rows}×${grid.blocksPerRow} = ${grid.blockCount})`);
+    throw new Error(
+      `${name} has ${a.length} entries, expected one per block (${grid.rows}×${grid.blocksPerRow} = ${grid.blockCount})`,
+    );
 }

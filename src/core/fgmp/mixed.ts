@@ -62,7 +62,12 @@ export interface WeightStorage {
  * Storage bits of one weight tensor given its FP8 mask. A tensor whose blocks are all one precision
  * needs no per-block flag; a mixed tensor pays 1 bit per block.
  */
-export function weightStorageBits(rows: number, cols: number, mask: Uint8Array, options: StorageOptions = {}): WeightStorage {
+export function weightStorageBits(
+  rows: number,
+  cols: number,
+  mask: Uint8Array,
+  options: StorageOptions = {},
+): WeightStorage {
   const grid = blockGrid(rows, cols);
   checkBlockLength('mask', mask, grid);
   let fp8Blocks = 0;
@@ -79,7 +84,13 @@ export function weightStorageBits(rows: number, cols: number, mask: Uint8Array, 
 }
 
 /** Same as weightStorageBits from counts (FP8 blocks and the elements they hold). */
-export function storageFromCounts(rows: number, cols: number, fp8Blocks: number, fp8Elements: number, options: StorageOptions = {}): WeightStorage {
+export function storageFromCounts(
+  rows: number,
+  cols: number,
+  fp8Blocks: number,
+  fp8Elements: number,
+  options: StorageOptions = {},
+): WeightStorage {
   const grid = blockGrid(rows, cols);
   const elements = rows * cols;
   const lowBlocks = grid.blockCount - fp8Blocks;
@@ -88,9 +99,20 @@ export function storageFromCounts(rows: number, cols: number, fp8Blocks: number,
   const mode = options.metadata ?? 'when-mixed';
   const mixed = fp8Blocks > 0 && lowBlocks > 0;
   const metadataBits = mode === 'always' || (mode === 'when-mixed' && mixed) ? grid.blockCount : 0;
-  const tensorScaleBits = (lowBlocks > 0 ? 32 : 0) + (fp8Blocks > 0 ? (options.fp8Scale === 'row' ? 32 * rows : 32) : 0);
+  const tensorScaleBits =
+    (lowBlocks > 0 ? 32 : 0) + (fp8Blocks > 0 ? (options.fp8Scale === 'row' ? 32 * rows : 32) : 0);
   const totalBits = elementBits + blockScaleBits + metadataBits + tensorScaleBits;
-  return { elements, blocks: grid.blockCount, fp8Blocks, elementBits, blockScaleBits, metadataBits, tensorScaleBits, totalBits, bitsPerWeight: totalBits / elements };
+  return {
+    elements,
+    blocks: grid.blockCount,
+    fp8Blocks,
+    elementBits,
+    blockScaleBits,
+    metadataBits,
+    tensorScaleBits,
+    totalBits,
+    bitsPerWeight: totalBits / elements,
+  };
 }
 
 /** Index-compatible view of a ranked tensor and its FP8 count (see policy.ts), for storage totals. */
@@ -106,7 +128,10 @@ export interface MaskedTensorShape {
  * Storage of a whole set of tensors (e.g. every projection at one budget). Tensors whose rows are a
  * whole number of blocks are costed from their FP8 count alone; others from their mask.
  */
-export function totalStorageBits(tensors: readonly MaskedTensorShape[], options: StorageOptions = {}): { totalBits: number; elements: number; bitsPerWeight: number } {
+export function totalStorageBits(
+  tensors: readonly MaskedTensorShape[],
+  options: StorageOptions = {},
+): { totalBits: number; elements: number; bitsPerWeight: number } {
   let totalBits = 0;
   let elements = 0;
   for (const t of tensors) {
@@ -116,7 +141,9 @@ export function totalStorageBits(tensors: readonly MaskedTensorShape[], options:
         : t.mask
           ? weightStorageBits(t.rows, t.cols, t.mask(), options)
           : (() => {
-              throw new Error(`tensor [${t.rows}, ${t.cols}] has a short last block: its mask is needed to count FP8 elements`);
+              throw new Error(
+                `tensor [${t.rows}, ${t.cols}] has a short last block: its mask is needed to count FP8 elements`,
+              );
             })();
     totalBits += s.totalBits;
     elements += s.elements;

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { lcg32, unit } from '../random';
 import { PROJECTIONS, type Projection } from '../model/types';
-import { allMasks, answerBlockCount, answerBudget, findTensor, rankGlobally, rankPerTensor, tensorMask, type ScoredTensor } from './policy';
+import {
+  allMasks,
+  answerBlockCount,
+  answerBudget,
+  findTensor,
+  rankGlobally,
+  rankPerTensor,
+  tensorMask,
+  type ScoredTensor,
+} from './policy';
 import { sortDescendingStable } from './sort';
 
 const lcg = (seed: number) => unit(lcg32(seed));
@@ -10,7 +19,8 @@ const lcg = (seed: number) => unit(lcg32(seed));
 function bruteForceFp8(tensors: ScoredTensor[], k: number): Map<string, Uint8Array> {
   const all: { s: number; layer: number; p: number; b: number; key: string }[] = [];
   for (const t of tensors)
-    for (let b = 0; b < t.scores.length; b++) all.push({ s: t.scores[b], layer: t.layer, p: PROJECTIONS.indexOf(t.proj), b, key: `${t.layer}/${t.proj}` });
+    for (let b = 0; b < t.scores.length; b++)
+      all.push({ s: t.scores[b], layer: t.layer, p: PROJECTIONS.indexOf(t.proj), b, key: `${t.layer}/${t.proj}` });
   all.sort((x, y) => y.s - x.s || x.layer - y.layer || x.p - y.p || x.b - y.b);
   const masks = new Map<string, Uint8Array>();
   for (const t of tensors) masks.set(`${t.layer}/${t.proj}`, new Uint8Array(t.scores.length));
@@ -37,7 +47,9 @@ describe('sortDescendingStable', () => {
   it('matches a comparator sort (descending, ties by id) on values with negatives, zeros, infinities and ties', () => {
     const rnd = lcg(7);
     const special = [0, -0, Infinity, -Infinity, 1e-300, -1e-300, 5e-324, 1.5, 1.5, -2];
-    const xs = Array.from({ length: 3000 }, (_, i) => (i < special.length ? special[i] : Math.floor(rnd() * 50) - 25 + (rnd() < 0.5 ? 0 : rnd())));
+    const xs = Array.from({ length: 3000 }, (_, i) =>
+      i < special.length ? special[i] : Math.floor(rnd() * 50) - 25 + (rnd() < 0.5 ? 0 : rnd()),
+    );
     const got = Array.from(sortDescendingStable(xs));
     const want = xs.map((_, i) => i).sort((a, b) => (xs[b] === xs[a] ? a - b : xs[b] - xs[a]));
     expect(got).toEqual(want);
@@ -113,9 +125,13 @@ describe('global policy on a hand-made model', () => {
     expect(() => answerBudget(ranking, 1.5)).toThrow(/budget must be in \[0, 1\]/);
     expect(() => answerBudget(ranking, NaN)).toThrow(/budget/);
     expect(() => answerBlockCount(ranking, 8)).toThrow(/\[0, 7\]/);
-    expect(() => rankGlobally([{ layer: 0, proj: 'q', rows: 2, cols: 16, scores: [1] }])).toThrow(/expected one per block/);
+    expect(() => rankGlobally([{ layer: 0, proj: 'q', rows: 2, cols: 16, scores: [1] }])).toThrow(
+      /expected one per block/,
+    );
     expect(() => rankGlobally([...tensors, tensors[0]])).toThrow(/given twice/);
-    expect(() => rankGlobally([{ layer: 0, proj: 'x' as Projection, rows: 1, cols: 16, scores: [1] }])).toThrow(/unknown projection/);
+    expect(() => rankGlobally([{ layer: 0, proj: 'x' as Projection, rows: 1, cols: 16, scores: [1] }])).toThrow(
+      /unknown projection/,
+    );
   });
 });
 
@@ -130,7 +146,9 @@ describe('global policy on random models', () => {
       for (let k = 0; k <= ranking.totalBlocks; k += 7) {
         const a = answerBlockCount(ranking, k);
         const want = bruteForceFp8(tensors, k);
-        ranking.tensors.forEach((t, i) => expect(Array.from(tensorMask(ranking, a, i))).toEqual(Array.from(want.get(`${t.layer}/${t.proj}`)!)));
+        ranking.tensors.forEach((t, i) =>
+          expect(Array.from(tensorMask(ranking, a, i))).toEqual(Array.from(want.get(`${t.layer}/${t.proj}`)!)),
+        );
         // Threshold exact: every FP8 block scores >= threshold, every other block <= threshold.
         ranking.tensors.forEach((t, i) => {
           const m = tensorMask(ranking, a, i);

@@ -30,7 +30,15 @@ describe('block scores on a hand-made tensor', () => {
   it('magnitude = block amax, including the short block', () => {
     // |v_i| = (i+1)/4: block 0 max at i = 15 -> 4; block 1 max at i = 19 -> 5.
     expect(Array.from(magnitudeScores(rows, cols, original))).toEqual([4, 5]);
-    expect(Number.isNaN(magnitudeScores(1, 16, Float32Array.from({ length: 16 }, (_, i) => (i === 4 ? NaN : i)))[0])).toBe(true);
+    expect(
+      Number.isNaN(
+        magnitudeScores(
+          1,
+          16,
+          Float32Array.from({ length: 16 }, (_, i) => (i === 4 ? NaN : i)),
+        )[0],
+      ),
+    ).toBe(true);
   });
 
   it('random scores are deterministic in (seed, stream), uniform in [0, 1), and distinct per seed', () => {
@@ -63,7 +71,15 @@ describe('mixed tensor and storage bits', () => {
     const s = weightStorageBits(2, 40, Uint8Array.of(1, 0, 0, 0, 0, 1));
     // FP8 elements 16 + 8 = 24 -> 192 bits; NVFP4 elements 56 -> 224 bits; 4 NVFP4 block scales -> 32 bits;
     // 6 flag bits; scales: NVFP4 tensor scale 32 + FP8 tensor scale 32.
-    expect(s).toMatchObject({ elements: 80, blocks: 6, fp8Blocks: 2, elementBits: 416, blockScaleBits: 32, metadataBits: 6, tensorScaleBits: 64 });
+    expect(s).toMatchObject({
+      elements: 80,
+      blocks: 6,
+      fp8Blocks: 2,
+      elementBits: 416,
+      blockScaleBits: 32,
+      metadataBits: 6,
+      tensorScaleBits: 64,
+    });
     expect(s.totalBits).toBe(416 + 32 + 6 + 64);
     expect(s.bitsPerWeight).toBe(518 / 80);
     // Uniform tensors have no flags; per-row FP8 scales cost 32 bits per row.

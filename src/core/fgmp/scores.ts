@@ -45,17 +45,34 @@ export function weightedSquaredDifference(
 }
 
 /** FGMP score S(b) = Σ F_i (Q_lo(v_i) − Q_hi(v_i))². */
-export function fgmpScores(rows: number, cols: number, qLo: ArrayLike<number>, qHi: ArrayLike<number>, fisher: ArrayLike<number>): Float64Array {
+export function fgmpScores(
+  rows: number,
+  cols: number,
+  qLo: ArrayLike<number>,
+  qHi: ArrayLike<number>,
+  fisher: ArrayLike<number>,
+): Float64Array {
   return weightedSquaredDifference(rows, cols, qLo, qHi, fisher);
 }
 
 /** Unweighted perturbation Σ (Q_lo − Q_hi)² (F ≡ 1). */
-export function unweightedScores(rows: number, cols: number, qLo: ArrayLike<number>, qHi: ArrayLike<number>): Float64Array {
+export function unweightedScores(
+  rows: number,
+  cols: number,
+  qLo: ArrayLike<number>,
+  qHi: ArrayLike<number>,
+): Float64Array {
   return weightedSquaredDifference(rows, cols, qLo, qHi);
 }
 
 /** Error vs the original, Σ F_i (Q_lo(v_i) − v_i)² (F omitted: plain squared error). */
-export function errorScores(rows: number, cols: number, qLo: ArrayLike<number>, original: ArrayLike<number>, fisher?: ArrayLike<number>): Float64Array {
+export function errorScores(
+  rows: number,
+  cols: number,
+  qLo: ArrayLike<number>,
+  original: ArrayLike<number>,
+  fisher?: ArrayLike<number>,
+): Float64Array {
   return weightedSquaredDifference(rows, cols, qLo, original, fisher);
 }
 

@@ -9,7 +9,8 @@ export type MantissaMode = 'truncate' | 'round';
 export const MANTISSA_MODES: readonly MantissaMode[] = ['truncate', 'round'];
 
 function checkKeep(keep: number): void {
-  if (!Number.isInteger(keep) || keep < 0 || keep > 23) throw new RangeError(`mantissa bits to keep must be 0..23, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 0 || keep > 23)
+    throw new RangeError(`mantissa bits to keep must be 0..23, got ${keep}`);
 }
 
 /** Zeroes the lowest 23 − keep mantissa bits of each float32 (rounds toward zero). */

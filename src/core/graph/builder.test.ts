@@ -12,7 +12,11 @@ describe('GraphBuilder', () => {
     const decoded = ModelProto.toObject(ModelProto.decode(g.toBytes()), { longs: Number, bytes: Array }) as {
       irVersion: number;
       opsetImport: { version: number }[];
-      graph: { node: { opType: string; attribute: { name: string; i?: number; f?: number }[] }[]; initializer: { dims: number[]; dataType: number; rawData: number[] }[]; input: { name: string }[] };
+      graph: {
+        node: { opType: string; attribute: { name: string; i?: number; f?: number }[] }[];
+        initializer: { dims: number[]; dataType: number; rawData: number[] }[];
+        input: { name: string }[];
+      };
     };
     expect(decoded.irVersion).toBe(8);
     expect(decoded.opsetImport[0].version).toBe(17);
@@ -21,7 +25,9 @@ describe('GraphBuilder', () => {
     expect(attrs).toEqual({ transB: 1, alpha: 0.5 });
     expect(decoded.graph.initializer[0].dims).toEqual([2, 3]);
     expect(decoded.graph.initializer[0].dataType).toBe(1);
-    expect(Array.from(new Float32Array(new Uint8Array(decoded.graph.initializer[0].rawData).buffer))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(new Float32Array(new Uint8Array(decoded.graph.initializer[0].rawData).buffer))).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
     expect(decoded.graph.input.map((i) => i.name)).toEqual(['x']);
   });
 

@@ -13,7 +13,12 @@ export class FloatAttr {
 export const floatAttr = (v: number): FloatAttr => new FloatAttr(v);
 export type AttrValue = number | FloatAttr | number[] | string;
 
-const elemCode: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL };
+const elemCode: Record<ElemType, number> = {
+  float32: DataType.FLOAT,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  bool: DataType.BOOL,
+};
 
 interface ValueInfo {
   name: string;
@@ -86,7 +91,13 @@ export class GraphBuilder {
   /** A float32 initializer (constant). */
   constF32(data: ArrayLike<number>, dims: number[], hint = 'cf'): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
-    return this.initializer(hint, DataType.FLOAT, new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).slice(), dims, arr.length < 64);
+    return this.initializer(
+      hint,
+      DataType.FLOAT,
+      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).slice(),
+      dims,
+      arr.length < 64,
+    );
   }
 
   /** An int64 initializer (shapes, axes, indices). */
@@ -118,13 +129,23 @@ export class GraphBuilder {
   }
 
   /** Adds a node with several outputs (given names or a count of fresh ones). */
-  opN(opType: string, inputs: string[], attrs: Record<string, AttrValue>, outputs: string[] | number, domain = ''): string[] {
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs.map((o) => this.claim(o));
+  opN(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue>,
+    outputs: string[] | number,
+    domain = '',
+  ): string[] {
+    const outs =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, () => this.fresh(opType))
+        : outputs.map((o) => this.claim(o));
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (v instanceof FloatAttr) return { name, type: AttributeType.FLOAT, f: v.value };
       if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
       if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
-      if (!Number.isInteger(v)) throw new Error(`graph builder: attribute ${name} of ${opType} is not an integer (use floatAttr)`);
+      if (!Number.isInteger(v))
+        throw new Error(`graph builder: attribute ${name} of ${opType} is not an integer (use floatAttr)`);
       return { name, type: AttributeType.INT, i: v };
     });
     if (domain && !this.domains.has(domain)) this.domains.set(domain, 1);
@@ -141,7 +162,10 @@ export class GraphBuilder {
     return {
       irVersion: 8,
       producerName: 'fgmp-explorer',
-      opsetImport: [{ domain: '', version: this.opset }, ...[...this.domains].map(([domain, version]) => ({ domain, version }))],
+      opsetImport: [
+        { domain: '', version: this.opset },
+        ...[...this.domains].map(([domain, version]) => ({ domain, version })),
+      ],
       graph: {
         name: this.name,
         node: this.nodes,

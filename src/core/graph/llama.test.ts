@@ -4,15 +4,37 @@ import { PROJECTIONS, randomModel, type LlamaConfig, type LlamaModel } from '../
 import { referenceBackward, referenceForward } from '../model/reference';
 import { parseLlama2c } from '../model/loaders/llama2c';
 import { LlamaEngine } from '../runtime/engine';
-import { actFisherName, fisherName, gradSumName, layerWeightName, linearInputName, projectionInFeatures, weightInputNames } from './names';
+import {
+  actFisherName,
+  fisherName,
+  gradSumName,
+  layerWeightName,
+  linearInputName,
+  projectionInFeatures,
+  weightInputNames,
+} from './names';
 import { relativeError, randomIds } from './testUtil';
 import { hasSharedData, readShared, readSharedText, SKIP_REASON } from '../../../tests/support/sharedData';
 
 const TOL = 1e-4;
-const base: LlamaConfig = { dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 4, vocabSize: 50, maxSeqLen: 16, ropeTheta: 10000, normEps: 1e-5, sharedClassifier: true };
+const base: LlamaConfig = {
+  dim: 32,
+  hiddenDim: 40,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 4,
+  vocabSize: 50,
+  maxSeqLen: 16,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  sharedClassifier: true,
+};
 const configs: [string, LlamaConfig][] = [
   ['MHA, shared classifier', base],
-  ['GQA (4 query heads per KV head), separate classifier', { ...base, nHeads: 8, nKvHeads: 2, dim: 48, hiddenDim: 36, sharedClassifier: false }],
+  [
+    'GQA (4 query heads per KV head), separate classifier',
+    { ...base, nHeads: 8, nKvHeads: 2, dim: 48, hiddenDim: 36, sharedClassifier: false },
+  ],
   ['GQA 2:1, shared classifier, 3 layers, rope theta 500', { ...base, nKvHeads: 2, nLayers: 3, ropeTheta: 500 }],
 ];
 
@@ -57,7 +79,8 @@ function referenceFisher(model: LlamaModel, batch: ReturnType<typeof makeBatch>)
         for (let i = 0; i < g.length; i++) perChannel[i % inF] += g[i] * g[i];
         sumOver(expected, actFisherName(l, p), perChannel, false);
       }
-      for (const p of ['attnNorm', 'q', 'k', 'v', 'o', 'ffnNorm', 'gate', 'up', 'down'] as const) sumOver(expected, gradSumName(layerWeightName(l, p)), lg[p], false);
+      for (const p of ['attnNorm', 'q', 'k', 'v', 'o', 'ffnNorm', 'gate', 'up', 'down'] as const)
+        sumOver(expected, gradSumName(layerWeightName(l, p)), lg[p], false);
     });
     sumOver(expected, gradSumName('tokenEmbedding'), r.grads.tokenEmbedding, false);
     sumOver(expected, gradSumName('finalNorm'), r.grads.finalNorm, false);
@@ -76,14 +99,18 @@ describe.each(configs)('ONNX graphs vs reference: %s', (_label, config) => {
     const { seq: T } = batch;
     const V = config.vocabSize;
     for (let b = 0; b < batch.batch; b++) {
-      const ref = referenceForward(model, batch.tokens.slice(b * T, (b + 1) * T), { targets: batch.targets.slice(b * T, (b + 1) * T) });
+      const ref = referenceForward(model, batch.tokens.slice(b * T, (b + 1) * T), {
+        targets: batch.targets.slice(b * T, (b + 1) * T),
+      });
       expect(relativeError(out.logits!.subarray(b * T * V, (b + 1) * T * V), ref.logits)).toBeLessThan(TOL);
       expect(relativeError(out.nll.subarray(b * T, (b + 1) * T), ref.nll)).toBeLessThan(TOL);
       for (let l = 0; l < config.nLayers; l++)
         for (const p of PROJECTIONS) {
           const inF = projectionInFeatures(config, p);
           const got = out.linearInputs!.get(linearInputName(l, p))!.subarray(b * T * inF, (b + 1) * T * inF);
-          expect(relativeError(got, ref.linearInputs[l][p]), `${linearInputName(l, p)} of sequence ${b}`).toBeLessThan(TOL);
+          expect(relativeError(got, ref.linearInputs[l][p]), `${linearInputName(l, p)} of sequence ${b}`).toBeLessThan(
+            TOL,
+          );
         }
     }
   });
@@ -127,7 +154,9 @@ describe('chunked causal attention of the forward graph (context 64: two query c
     const out = await engine.forward({ batch: 2, seq: T, tokens, targets }, { logits: true });
     const V = config.vocabSize;
     for (let b = 0; b < 2; b++) {
-      const ref = referenceForward(model, tokens.slice(b * T, (b + 1) * T), { targets: targets.slice(b * T, (b + 1) * T) });
+      const ref = referenceForward(model, tokens.slice(b * T, (b + 1) * T), {
+        targets: targets.slice(b * T, (b + 1) * T),
+      });
       expect(relativeError(out.logits!.subarray(b * T * V, (b + 1) * T * V), ref.logits)).toBeLessThan(TOL);
       expect(relativeError(out.nll.subarray(b * T, (b + 1) * T), ref.nll)).toBeLessThan(TOL);
     }
@@ -141,7 +170,8 @@ describe('chunked causal attention in the forward+backward graph (context 64: tw
   it.each([20, 33, 64])('T = %i: every output matches the reference', async (T) => {
     const batch = makeBatch(config, 2, T, T + 7);
     const out = await engine.forwardBackward(batch);
-    for (const [name, exp] of referenceFisher(model, batch)) expect(relativeError(out.outputs.get(name)!, exp), name).toBeLessThan(TOL);
+    for (const [name, exp] of referenceFisher(model, batch))
+      expect(relativeError(out.outputs.get(name)!, exp), name).toBeLessThan(TOL);
   });
 });
 
@@ -165,22 +195,35 @@ describe('forward+backward graph options', () => {
 describe('engine input checks', () => {
   const engine = LlamaEngine.forModel(randomModel(base, 1), { threads: 1 });
   it('rejects ids outside the vocabulary, sequences longer than the context and bad lengths', async () => {
-    await expect(engine.forward({ batch: 1, seq: 2, tokens: [1, 50], targets: [0, 0] })).rejects.toThrow(/outside the vocabulary 0..49/);
-    await expect(engine.forward({ batch: 1, seq: 17, tokens: new Array(17).fill(0), targets: new Array(17).fill(0) })).rejects.toThrow(/exceeds the model's context 16/);
-    await expect(engine.forward({ batch: 2, seq: 2, tokens: [1, 2], targets: [0, 0] })).rejects.toThrow(/batch x seq = 4/);
+    await expect(engine.forward({ batch: 1, seq: 2, tokens: [1, 50], targets: [0, 0] })).rejects.toThrow(
+      /outside the vocabulary 0..49/,
+    );
+    await expect(
+      engine.forward({ batch: 1, seq: 17, tokens: new Array(17).fill(0), targets: new Array(17).fill(0) }),
+    ).rejects.toThrow(/exceeds the model's context 16/);
+    await expect(engine.forward({ batch: 2, seq: 2, tokens: [1, 2], targets: [0, 0] })).rejects.toThrow(
+      /batch x seq = 4/,
+    );
     const bad = new Map([['L0.q', new Float32Array(3)]]);
-    await expect(engine.forward({ batch: 1, seq: 2, tokens: [1, 2], targets: [0, 0] }, { weights: bad })).rejects.toThrow(/weight L0.q has 3 values/);
+    await expect(
+      engine.forward({ batch: 1, seq: 2, tokens: [1, 2], targets: [0, 0] }, { weights: bad }),
+    ).rejects.toThrow(/weight L0.q has 3 values/);
   });
 });
 
 describe.skipIf(!hasSharedData)(`stories260K on ONNX (${SKIP_REASON} when absent)`, () => {
-  const model = hasSharedData ? parseLlama2c(readShared('models/stories260K.bin'), 'stories260K.bin') : randomModel(base);
+  const model = hasSharedData
+    ? parseLlama2c(readShared('models/stories260K.bin'), 'stories260K.bin')
+    : randomModel(base);
   const engine = LlamaEngine.forModel(model, { threads: 1 });
   const ids = (text: string) => text.trim().split(/\s+/).map(Number);
 
   it('reproduces run.c logits at positions 0..7 of the greedy run (1e-4 relative)', async () => {
     const greedy = ids(readSharedText('golden/stories260K-greedy-tokens.txt'));
-    const out = await engine.forward({ batch: 1, seq: 8, tokens: greedy.slice(0, 8), targets: greedy.slice(1, 9) }, { logits: true });
+    const out = await engine.forward(
+      { batch: 1, seq: 8, tokens: greedy.slice(0, 8), targets: greedy.slice(1, 9) },
+      { logits: true },
+    );
     const g = readShared('golden/stories260K-greedy-logits-first8.f32');
     const golden = new Float32Array(g.buffer.slice(g.byteOffset, g.byteOffset + g.byteLength));
     expect(relativeError(out.logits!, golden)).toBeLessThan(TOL);

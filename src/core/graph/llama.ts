@@ -228,7 +228,9 @@ class LlamaGraph {
       const dkr = g.op('Transpose', [dk4], { perm: [0, 2, 1, 3] });
       const dk = g.op('Reshape', [ropeBackward(ctx, dkr, rope.cosK, rope.sinK), g.constI64([-1, ctx.kvDim])]);
       const dv = g.op('Reshape', [g.op('Transpose', [dv4], { perm: [0, 2, 1, 3] }), g.constI64([-1, ctx.kvDim])]);
-      const dqkv = (['q', 'k', 'v'] as const).map((p, i) => this.linearBackward(l, p, [dq, dk, dv][i], s.attnNormed, o));
+      const dqkv = (['q', 'k', 'v'] as const).map((p, i) =>
+        this.linearBackward(l, p, [dq, dk, dv][i], s.attnNormed, o),
+      );
       // Below layer 0 only the gradient sums read the input gradient: calibration stops at the q, k, v outputs.
       if (l === 0 && !o.gradSum) break;
       const dAttnNormed = g.op('Add', [g.op('Add', [dqkv[0], dqkv[1]]), dqkv[2]]);

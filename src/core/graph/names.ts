@@ -22,7 +22,8 @@ export function weightInputNames(c: LlamaConfig): string[] {
 export function weightByName(w: LlamaWeights, name: string): Float32Array {
   if (name === 'tokenEmbedding' || name === 'finalNorm' || name === 'classifier') return w[name];
   const m = /^L(\d+)\.(\w+)$/.exec(name);
-  if (!m || !(LAYER_PARAMS as readonly string[]).includes(m[2]) || !w.layers[+m[1]]) throw new Error(`unknown weight name "${name}"`);
+  if (!m || !(LAYER_PARAMS as readonly string[]).includes(m[2]) || !w.layers[+m[1]])
+    throw new Error(`unknown weight name "${name}"`);
   return w.layers[+m[1]][m[2] as LayerParam];
 }
 

@@ -64,7 +64,8 @@ describe('Fisher calibration', () => {
 
   it('float32 sums in place: bit-identical to float64 over 2 batches, within k·2⁻²⁴ relative over k batches', async () => {
     const engine = LlamaEngine.forModel(model, { threads: 1 });
-    const run = (batchSize: number, accumulate: 'float32' | 'float64') => calibrate(engine, data, { batchSize, accumulate });
+    const run = (batchSize: number, accumulate: 'float32' | 'float64') =>
+      calibrate(engine, data, { batchSize, accumulate });
     const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
     // 5 sequences in 2 batches (3 + 2): one float32 addition per element, rounded once either way.
     const [a64, a32] = [await run(3, 'float64'), await run(3, 'float32')];
@@ -82,7 +83,8 @@ describe('Fisher calibration', () => {
     }
     expect(differ, 'float32 and float64 sums are different computations').toBeGreaterThan(0);
     // The activation Fisher and the NLL are float64 sums on both paths.
-    for (const [key, f] of b64.activationFisher) expect(Array.from(b32.activationFisher.get(key)!), key).toEqual(Array.from(f));
+    for (const [key, f] of b64.activationFisher)
+      expect(Array.from(b32.activationFisher.get(key)!), key).toEqual(Array.from(f));
     expect(b32.meanNll).toBe(b64.meanNll);
   });
 

@@ -109,17 +109,22 @@ export class LlamaEngine {
     const { batch, seq } = b;
     if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(seq) || seq < 1)
       throw new Error(`batch and seq must be positive integers, got ${batch} x ${seq}`);
-    if (seq > this.config.maxSeqLen) throw new Error(`sequence length ${seq} exceeds the model's context ${this.config.maxSeqLen}`);
+    if (seq > this.config.maxSeqLen)
+      throw new Error(`sequence length ${seq} exceeds the model's context ${this.config.maxSeqLen}`);
     const n = batch * seq;
     if (b.tokens.length !== n || b.targets.length !== n)
-      throw new Error(`tokens and targets must hold batch x seq = ${n} ids (got ${b.tokens.length} and ${b.targets.length})`);
+      throw new Error(
+        `tokens and targets must hold batch x seq = ${n} ids (got ${b.tokens.length} and ${b.targets.length})`,
+      );
     const V = this.config.vocabSize;
     for (const arr of [b.tokens, b.targets])
       for (let i = 0; i < n; i++) {
         const t = arr[i];
-        if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`token id ${t} at index ${i} is outside the vocabulary 0..${V - 1}`);
+        if (!Number.isInteger(t) || t < 0 || t >= V)
+          throw new Error(`token id ${t} at index ${i} is outside the vocabulary 0..${V - 1}`);
       }
-    if (b.lossMask && b.lossMask.length !== n) throw new Error(`lossMask must hold ${n} values, got ${b.lossMask.length}`);
+    if (b.lossMask && b.lossMask.length !== n)
+      throw new Error(`lossMask must hold ${n} values, got ${b.lossMask.length}`);
   }
 
   private weightFeeds(replace?: ReadonlyMap<string, Float32Array>): Record<string, ort.Tensor> {
@@ -128,15 +133,23 @@ export class LlamaEngine {
       const shape = weightShape(this.config, name);
       const data = replace?.get(name) ?? weightByName(this.weights, name);
       const n = shape.reduce((a, b) => a * b, 1);
-      if (data.length !== n) throw new Error(`weight ${name} has ${data.length} values, expected ${shape.join(' x ')} = ${n}`);
+      if (data.length !== n)
+        throw new Error(`weight ${name} has ${data.length} values, expected ${shape.join(' x ')} = ${n}`);
       feeds[name] = f32(data, shape);
     }
     return feeds;
   }
 
-  private forwardSession(logits: boolean, linearInputs: boolean, variant: ForwardVariant | undefined, maxSeq: number | undefined) {
+  private forwardSession(
+    logits: boolean,
+    linearInputs: boolean,
+    variant: ForwardVariant | undefined,
+    maxSeq: number | undefined,
+  ) {
     const key = `forward|logits=${logits}|inputs=${linearInputs}|variant=${variant?.key ?? ''}|maxSeq=${maxSeq ?? ''}`;
-    return this.session(key, () => buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: variant?.hook, maxSeq }));
+    return this.session(key, () =>
+      buildForwardGraph(this.config, { logits, linearInputs, linearInputHook: variant?.hook, maxSeq }),
+    );
   }
 
   /**
@@ -144,7 +157,10 @@ export class LlamaEngine {
    * later run measures the run alone (`fgmp ppl`'s tokensPerSecond). Returns the milliseconds it took (0 when
    * the session already existed).
    */
-  async prepareForward(seq: number, opts: Pick<ForwardOptions, 'logits' | 'linearInputs' | 'variant'> = {}): Promise<number> {
+  async prepareForward(
+    seq: number,
+    opts: Pick<ForwardOptions, 'logits' | 'linearInputs' | 'variant'> = {},
+  ): Promise<number> {
     const t0 = performance.now();
     const maxSeq = this.runtime.executionProvider === 'webgpu' ? seq : undefined;
     await this.forwardSession(opts.logits ?? false, opts.linearInputs ?? false, opts.variant, maxSeq);
@@ -170,7 +186,8 @@ export class LlamaEngine {
     if (linearInputs) {
       res.linearInputs = new Map();
       for (let l = 0; l < this.config.nLayers; l++)
-        for (const p of PROJECTIONS) res.linearInputs.set(linearInputName(l, p), out[linearInputName(l, p)].data as Float32Array);
+        for (const p of PROJECTIONS)
+          res.linearInputs.set(linearInputName(l, p), out[linearInputName(l, p)].data as Float32Array);
     }
     if (opts.variant?.outputs) res.outputs = new Map(opts.variant.outputs.map((n) => [n, out[n].data as Float32Array]));
     return res;
@@ -178,7 +195,11 @@ export class LlamaEngine {
 
   async forwardBackward(
     b: TokenBatch,
-    opts: { weights?: ReadonlyMap<string, Float32Array>; graph?: ForwardBackwardGraphOptions; signal?: AbortSignal } = {},
+    opts: {
+      weights?: ReadonlyMap<string, Float32Array>;
+      graph?: ForwardBackwardGraphOptions;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<ForwardBackwardResult> {
     this.checkBatch(b);
     opts.signal?.throwIfAborted();

@@ -17,7 +17,11 @@ describe('onnxruntime-web runtime helpers', () => {
     const s = await createSession(g.toBytes(), { threads: 1 }, 'relu');
     const ok = await runSession(s, { x: f32(Float32Array.from([-1, 2, -3, 4, -5, 6]), [2, 3]) }, 'relu');
     expect(Array.from(ok.y.data as Float32Array)).toEqual([0, 2, 0, 4, 0, 6]);
-    await expect(runSession(s, { x: f32(new Float32Array(4), [4]) }, 'the relu graph')).rejects.toThrow(/^onnxruntime-web: running the relu graph failed: /);
-    await expect(createSession(new Uint8Array([1, 2, 3]), { threads: 1 }, 'junk')).rejects.toThrow(/^onnxruntime-web: creating the junk session failed/);
+    await expect(runSession(s, { x: f32(new Float32Array(4), [4]) }, 'the relu graph')).rejects.toThrow(
+      /^onnxruntime-web: running the relu graph failed: /,
+    );
+    await expect(createSession(new Uint8Array([1, 2, 3]), { threads: 1 }, 'junk')).rejects.toThrow(
+      /^onnxruntime-web: creating the junk session failed/,
+    );
   });
 });

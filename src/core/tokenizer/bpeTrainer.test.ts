@@ -17,7 +17,28 @@ describe('splitWords', () => {
     const text = ' The year 1790, (they said) "hello"  world\nagain.';
     const words = splitWords(text);
     expect(words.join('')).toBe(text);
-    expect(words).toEqual([' The', ' year', ' ', '1', '7', '9', '0', ',', ' (', 'they', ' said', ')', ' "', 'hello', '"', ' ', ' world', '\n', 'again', '.']);
+    expect(words).toEqual([
+      ' The',
+      ' year',
+      ' ',
+      '1',
+      '7',
+      '9',
+      '0',
+      ',',
+      ' (',
+      'they',
+      ' said',
+      ')',
+      ' "',
+      'hello',
+      '"',
+      ' ',
+      ' world',
+      '\n',
+      'again',
+      '.',
+    ]);
   });
 });
 
@@ -40,7 +61,8 @@ describe('trainBpe', () => {
     const pairs = new Map<string, number>();
     for (const [w, n] of countWords(corpus)) {
       const chars = [...w];
-      for (let i = 0; i + 1 < chars.length; i++) pairs.set(chars[i] + chars[i + 1], (pairs.get(chars[i] + chars[i + 1]) ?? 0) + n);
+      for (let i = 0; i + 1 < chars.length; i++)
+        pairs.set(chars[i] + chars[i + 1], (pairs.get(chars[i] + chars[i + 1]) ?? 0) + n);
     }
     const top = [...pairs.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
     expect(vocab.pieces[FIRST_LEARNED_ID]).toBe(top);

@@ -100,7 +100,9 @@ export function trainBpe(documents: readonly string[], options: BpeTrainOptions)
   const minCharCount = options.minCharCount ?? 20;
   const maxAlphabet = options.maxAlphabet ?? 160;
   if (!Number.isInteger(vocabSize) || vocabSize < FIRST_LEARNED_ID + 1) {
-    throw new Error(`BPE vocabulary size must be an integer of at least ${FIRST_LEARNED_ID + 1} (special + 256 byte tokens + 1), got ${vocabSize}`);
+    throw new Error(
+      `BPE vocabulary size must be an integer of at least ${FIRST_LEARNED_ID + 1} (special + 256 byte tokens + 1), got ${vocabSize}`,
+    );
   }
   const wordCounts = countWords(documents);
   if (wordCounts.size === 0) throw new Error('BPE training needs non-empty text');

@@ -32,7 +32,8 @@ export class AdamW {
 
   /** One update with gradients in the same order as the parameters. */
   update(grads: readonly Float32Array[], lr: number): void {
-    if (grads.length !== this.params.length) throw new Error(`AdamW: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (grads.length !== this.params.length)
+      throw new Error(`AdamW: ${grads.length} gradients for ${this.params.length} parameters`);
     const { beta1, beta2, eps, weightDecay } = this.config;
     this.t++;
     const c1 = 1 - Math.pow(beta1, this.t);
@@ -40,7 +41,8 @@ export class AdamW {
     this.params.forEach((param, i) => {
       const p = param.values;
       const g = grads[i];
-      if (g.length !== p.length) throw new Error(`AdamW: gradient of ${param.name} has ${g.length} values, the parameter ${p.length}`);
+      if (g.length !== p.length)
+        throw new Error(`AdamW: gradient of ${param.name} has ${g.length} values, the parameter ${p.length}`);
       const m = this.m[i];
       const v = this.v[i];
       const decay = param.decay ? 1 - lr * weightDecay : 1;

@@ -7,7 +7,8 @@ import type { Rng } from './rng';
 export const BOS_ID = 1;
 
 export function withBos(stream: Int32Array, start: number, windowTokens: number, bos = BOS_ID): Int32Array {
-  if (start < 0 || start + windowTokens > stream.length) throw new Error(`window ${start}..${start + windowTokens} is outside the stream of ${stream.length} tokens`);
+  if (start < 0 || start + windowTokens > stream.length)
+    throw new Error(`window ${start}..${start + windowTokens} is outside the stream of ${stream.length} tokens`);
   const s = new Int32Array(windowTokens + 1);
   s[0] = bos;
   s.set(stream.subarray(start, start + windowTokens), 1);
@@ -17,7 +18,8 @@ export function withBos(stream: Int32Array, start: number, windowTokens: number,
 /** A training batch: window starts drawn uniformly from the stream with the seeded RNG. */
 export function randomBatch(stream: Int32Array, batchSize: number, windowTokens: number, rng: Rng): Int32Array[] {
   const positions = stream.length - windowTokens + 1;
-  if (positions < 1) throw new Error(`the training stream has ${stream.length} tokens, fewer than one window of ${windowTokens}`);
+  if (positions < 1)
+    throw new Error(`the training stream has ${stream.length} tokens, fewer than one window of ${windowTokens}`);
   const out: Int32Array[] = [];
   for (let b = 0; b < batchSize; b++) out.push(withBos(stream, rng.int(positions), windowTokens));
   return out;
@@ -32,6 +34,7 @@ export function evenlySpacedWindows(stream: Int32Array, count: number, windowTok
   const last = stream.length - windowTokens;
   if (last < 0) throw new Error(`the stream has ${stream.length} tokens, fewer than one window of ${windowTokens}`);
   const out: Int32Array[] = [];
-  for (let i = 0; i < count; i++) out.push(withBos(stream, count === 1 ? 0 : Math.floor((i * last) / (count - 1)), windowTokens));
+  for (let i = 0; i < count; i++)
+    out.push(withBos(stream, count === 1 ? 0 : Math.floor((i * last) / (count - 1)), windowTokens));
   return out;
 }

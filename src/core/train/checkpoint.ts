@@ -46,17 +46,22 @@ export function saveTrainingCheckpoint(config: TrainConfig, state: TrainerState)
 }
 
 export function loadTrainingCheckpoint(bytes: Uint8Array): { config: TrainConfig; state: TrainerState } {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new Error('not a training checkpoint (magic FGMPTRN1 missing)');
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+    throw new Error('not a training checkpoint (magic FGMPTRN1 missing)');
   const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (12 + jsonLength > bytes.length) throw new Error('truncated training checkpoint (header)');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength))) as Header;
   const headerBytes = Math.ceil((12 + jsonLength) / 4) * 4;
   const model = initialModel(header.config.model, header.config.seed);
   const params = parametersOf(model);
-  if (params.length !== header.params.length || params.some((p, i) => p.name !== header.params[i].name || p.values.length !== header.params[i].size))
+  if (
+    params.length !== header.params.length ||
+    params.some((p, i) => p.name !== header.params[i].name || p.values.length !== header.params[i].size)
+  )
     throw new Error('training checkpoint parameters do not match its model config');
   const floats = params.reduce((n, p) => n + p.values.length, 0) * 3;
-  if (bytes.length !== headerBytes + 4 * floats) throw new Error(`training checkpoint has ${bytes.length} bytes, expected ${headerBytes + 4 * floats}`);
+  if (bytes.length !== headerBytes + 4 * floats)
+    throw new Error(`training checkpoint has ${bytes.length} bytes, expected ${headerBytes + 4 * floats}`);
   // Copy into a fresh aligned buffer (a Node Buffer's .slice is a view into a larger pool).
   const body = new Float32Array(floats);
   new Uint8Array(body.buffer).set(bytes.subarray(headerBytes));

@@ -22,7 +22,9 @@ describe('EngineGradientSource', () => {
   for (const shared of [true, false]) {
     it(`matches the reference loss and gradients (${shared ? 'shared' : 'separate'} classifier, batch of 3)`, async () => {
       const model = randomModel({ ...tiny, sharedClassifier: shared }, 11, 0.2);
-      const seqs = [0, 1, 2].map((b) => Int32Array.from({ length: 10 }, (_, i) => (i === 0 ? 1 : (7 * i + 5 * b + 3) % 30)));
+      const seqs = [0, 1, 2].map((b) =>
+        Int32Array.from({ length: 10 }, (_, i) => (i === 0 ? 1 : (7 * i + 5 * b + 3) % 30)),
+      );
       const engine = new EngineGradientSource();
       try {
         const a = await engine.lossAndGradients(model, seqs);

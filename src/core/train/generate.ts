@@ -13,7 +13,12 @@ export interface GenerationOptions {
 }
 
 /** The prompt followed by up to `steps` generated ids (never beyond the model's context). */
-export function generateTokens(model: LlamaModel, prompt: readonly number[], steps: number, opts: GenerationOptions = {}): number[] {
+export function generateTokens(
+  model: LlamaModel,
+  prompt: readonly number[],
+  steps: number,
+  opts: GenerationOptions = {},
+): number[] {
   const temperature = opts.temperature ?? 0;
   if (!(temperature >= 0)) throw new Error(`temperature must be >= 0, got ${temperature}`);
   if (prompt.length === 0) throw new Error('generation needs a prompt (at least BOS)');

@@ -30,7 +30,8 @@ function checkSequences(sequences: readonly Int32Array[]): number {
   if (sequences.length === 0) throw new Error('a batch needs at least one sequence');
   const n = sequences[0].length;
   if (n < 2) throw new Error(`sequences need at least 2 tokens (one prediction), got ${n}`);
-  for (const s of sequences) if (s.length !== n) throw new Error(`all sequences of a batch must have the same length (${n} and ${s.length})`);
+  for (const s of sequences)
+    if (s.length !== n) throw new Error(`all sequences of a batch must have the same length (${n} and ${s.length})`);
   return n;
 }
 
@@ -60,7 +61,12 @@ export class ReferenceGradientSource implements GradientSource {
     }
     const B = sequences.length;
     const gradients = new Map<string, Float32Array>();
-    params.forEach((p, i) => gradients.set(p.name, Float32Array.from(sums[i], (x) => x / B)));
+    params.forEach((p, i) =>
+      gradients.set(
+        p.name,
+        Float32Array.from(sums[i], (x) => x / B),
+      ),
+    );
     return { loss: loss / B, gradients };
   }
 
@@ -113,14 +119,20 @@ export class EngineGradientSource implements GradientSource {
 
   async lossAndGradients(model: LlamaModel, sequences: readonly Int32Array[]): Promise<LossAndGradients> {
     const batch = toTokenBatch(sequences);
-    const res = await this.engineFor(model).forwardBackward(batch, { graph: { fisher: false, gradSum: true, actFisher: false } });
+    const res = await this.engineFor(model).forwardBackward(batch, {
+      graph: { fisher: false, gradSum: true, actFisher: false },
+    });
     const B = sequences.length;
     const gradients = new Map<string, Float32Array>();
     for (const p of parametersOf(model)) {
       const sum = res.outputs.get(gradSumName(p.name));
       if (!sum) throw new Error(`the forward+backward graph has no output ${gradSumName(p.name)}`);
-      if (sum.length !== p.values.length) throw new Error(`${gradSumName(p.name)} has ${sum.length} values, the parameter ${p.values.length}`);
-      gradients.set(p.name, Float32Array.from(sum, (x) => x / B));
+      if (sum.length !== p.values.length)
+        throw new Error(`${gradSumName(p.name)} has ${sum.length} values, the parameter ${p.values.length}`);
+      gradients.set(
+        p.name,
+        Float32Array.from(sum, (x) => x / B),
+      );
     }
     return { loss: mean(res.nll), gradients };
   }

@@ -2,7 +2,14 @@
 // (tokenEmbedding, L0.q, ..., finalNorm, classifier when not shared), and their initialisation.
 
 import { weightByName, weightInputNames } from '../graph/names';
-import { PROJECTIONS, projectionShape, validateConfig, type LayerWeights, type LlamaConfig, type LlamaModel } from '../model/types';
+import {
+  PROJECTIONS,
+  projectionShape,
+  validateConfig,
+  type LayerWeights,
+  type LlamaConfig,
+  type LlamaModel,
+} from '../model/types';
 import { Rng } from './rng';
 
 export interface Parameter {
@@ -58,7 +65,12 @@ export function cloneModel(model: LlamaModel): LlamaModel {
     config: { ...model.config },
     weights: {
       tokenEmbedding,
-      layers: w.layers.map((l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, (v as Float32Array).slice()])) as unknown as LayerWeights),
+      layers: w.layers.map(
+        (l) =>
+          Object.fromEntries(
+            Object.entries(l).map(([k, v]) => [k, (v as Float32Array).slice()]),
+          ) as unknown as LayerWeights,
+      ),
       finalNorm: w.finalNorm.slice(),
       classifier: model.config.sharedClassifier ? tokenEmbedding : w.classifier.slice(),
     },

@@ -48,7 +48,15 @@ describe('Rng', () => {
   it('is deterministic and resumes from its state', () => {
     const a = new Rng(42);
     const first = Array.from({ length: 5 }, () => a.nextU32());
-    expect(Array.from({ length: 5 }, ((b) => () => b.nextU32())(new Rng(42)))).toEqual(first);
+    expect(
+      Array.from(
+        { length: 5 },
+        (
+          (b) => () =>
+            b.nextU32()
+        )(new Rng(42)),
+      ),
+    ).toEqual(first);
     const state = a.state();
     const next = [a.uniform(), a.int(10), a.normal()];
     const b = new Rng(state);
@@ -145,7 +153,11 @@ describe('batches', () => {
 
 describe('Trainer (reference gradients, tiny config)', () => {
   const stream = patternStream(2000);
-  const validation = evenlySpacedWindows(patternStream(400).map((t) => t), 4, 15);
+  const validation = evenlySpacedWindows(
+    patternStream(400).map((t) => t),
+    4,
+    15,
+  );
   const source = new ReferenceGradientSource('float64');
 
   it('lowers the training and validation loss within 30 steps', async () => {

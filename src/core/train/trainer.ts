@@ -50,17 +50,29 @@ export interface StepLog {
 
 export function validateTrainConfig(c: TrainConfig): void {
   const positiveInts: (keyof TrainConfig)[] = ['steps', 'batchSize', 'windowTokens'];
-  for (const k of positiveInts) if (!Number.isInteger(c[k]) || (c[k] as number) < 1) throw new Error(`train config: ${k} must be a positive integer, got ${c[k]}`);
-  if (c.windowTokens + 1 > c.model.maxSeqLen) throw new Error(`train config: windows of ${c.windowTokens} tokens + BOS exceed the model context ${c.model.maxSeqLen}`);
-  if (!(c.maxLr > 0) || !(c.minLr >= 0) || c.minLr > c.maxLr) throw new Error(`train config: need 0 <= minLr <= maxLr, maxLr > 0 (got ${c.minLr}, ${c.maxLr})`);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) throw new Error(`train config: warmupSteps must be a non-negative integer`);
+  for (const k of positiveInts)
+    if (!Number.isInteger(c[k]) || (c[k] as number) < 1)
+      throw new Error(`train config: ${k} must be a positive integer, got ${c[k]}`);
+  if (c.windowTokens + 1 > c.model.maxSeqLen)
+    throw new Error(
+      `train config: windows of ${c.windowTokens} tokens + BOS exceed the model context ${c.model.maxSeqLen}`,
+    );
+  if (!(c.maxLr > 0) || !(c.minLr >= 0) || c.minLr > c.maxLr)
+    throw new Error(`train config: need 0 <= minLr <= maxLr, maxLr > 0 (got ${c.minLr}, ${c.maxLr})`);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
+    throw new Error(`train config: warmupSteps must be a non-negative integer`);
 }
 
 /** A fresh state: model initialised from the seed, zero moments, data RNG from a derived seed. */
 export function initialState(config: TrainConfig): TrainerState {
   validateTrainConfig(config);
   const model = initialModel(config.model, config.seed);
-  return { model, optimizer: new AdamW(parametersOf(model), config.adamw), step: 0, rng: new Rng((config.seed ^ 0x5bd1e995) >>> 0) };
+  return {
+    model,
+    optimizer: new AdamW(parametersOf(model), config.adamw),
+    step: 0,
+    rng: new Rng((config.seed ^ 0x5bd1e995) >>> 0),
+  };
 }
 
 export class Trainer {
@@ -96,7 +108,12 @@ export class Trainer {
     });
     if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${state.step}`);
     const gradNorm = clipGlobalNorm(grads, c.clipNorm);
-    const lr = learningRate(state.step, { maxLr: c.maxLr, minLr: c.minLr, warmupSteps: c.warmupSteps, totalSteps: c.steps });
+    const lr = learningRate(state.step, {
+      maxLr: c.maxLr,
+      minLr: c.minLr,
+      warmupSteps: c.warmupSteps,
+      totalSteps: c.steps,
+    });
     state.optimizer.update(grads, lr);
     state.step++;
     const log: StepLog = { step: state.step, lr, loss, gradNorm, seconds: 0 };

@@ -41,8 +41,7 @@ export function linearWeightGrad(
 export function linearInputGrad(ctx: GraphContext, dy: string, weight: string, inF: number, actFisher: string | null) {
   const g = ctx.g;
   const dx = g.op('Gemm', [dy, weight]);
-  if (actFisher)
-    g.output(g.op('ReduceSumSquare', [dx], { axes: [0], keepdims: 0 }), actFisher, 'float32', [inF]);
+  if (actFisher) g.output(g.op('ReduceSumSquare', [dx], { axes: [0], keepdims: 0 }), actFisher, 'float32', [inF]);
   return dx;
 }
 

@@ -55,9 +55,16 @@ describe.skipIf(!hasSharedData)(`writeLlama2c on stories260K (${SKIP_REASON} whe
     const written = writeLlama2c(model);
     expect(written.length).toBe(original.length);
     const c = model.config;
-    const freqStart = 28 + 4 * (c.vocabSize * c.dim + c.nLayers * (2 * c.dim + 2 * c.dim * c.dim + 2 * 32 * c.dim + 3 * c.hiddenDim * c.dim) + c.dim);
+    const freqStart =
+      28 +
+      4 *
+        (c.vocabSize * c.dim +
+          c.nLayers * (2 * c.dim + 2 * c.dim * c.dim + 2 * 32 * c.dim + 3 * c.hiddenDim * c.dim) +
+          c.dim);
     const freqEnd = freqStart + 4 * c.maxSeqLen * (c.dim / c.nHeads);
-    const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+    const same = (a: Uint8Array, b: Uint8Array) =>
+      Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) ===
+      0;
     expect(same(written.subarray(0, freqStart), original.subarray(0, freqStart))).toBe(true);
     expect(same(written.subarray(freqEnd), original.subarray(freqEnd))).toBe(true);
     const w = new Float32Array(written.slice(freqStart, freqEnd).buffer);

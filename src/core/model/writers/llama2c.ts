@@ -9,7 +9,8 @@ import { headSize, validateConfig, type LayerWeights, type LlamaModel } from '..
 export function writeLlama2c(model: LlamaModel): Uint8Array {
   const c = model.config;
   validateConfig(c);
-  if (c.ropeTheta !== 10000) throw new Error(`llama2.c checkpoints imply RoPE theta 10000; this model has ${c.ropeTheta}`);
+  if (c.ropeTheta !== 10000)
+    throw new Error(`llama2.c checkpoints imply RoPE theta 10000; this model has ${c.ropeTheta}`);
   const w = model.weights;
   const hs = headSize(c);
   const kv = hs * c.nKvHeads;
@@ -48,7 +49,15 @@ export function writeLlama2c(model: LlamaModel): Uint8Array {
   }
   const out = new Uint8Array(28 + 4 * floats);
   const dv = new DataView(out.buffer);
-  const header = [c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.sharedClassifier ? c.vocabSize : -c.vocabSize, c.maxSeqLen];
+  const header = [
+    c.dim,
+    c.hiddenDim,
+    c.nLayers,
+    c.nHeads,
+    c.nKvHeads,
+    c.sharedClassifier ? c.vocabSize : -c.vocabSize,
+    c.maxSeqLen,
+  ];
   header.forEach((v, i) => dv.setInt32(4 * i, v, true));
   let o = 28;
   for (const [, a] of arrays) {

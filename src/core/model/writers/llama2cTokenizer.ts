@@ -5,7 +5,8 @@
 const utf8 = new TextEncoder();
 
 export function writeLlama2cTokenizer(pieces: readonly string[], scores: readonly number[]): Uint8Array {
-  if (pieces.length !== scores.length) throw new Error(`tokenizer writer: ${pieces.length} pieces but ${scores.length} scores`);
+  if (pieces.length !== scores.length)
+    throw new Error(`tokenizer writer: ${pieces.length} pieces but ${scores.length} scores`);
   if (pieces.length === 0) throw new Error('tokenizer writer: empty vocabulary');
   const encoded = pieces.map((p) => utf8.encode(p));
   const maxTokenLength = encoded.reduce((m, b) => Math.max(m, b.length), 0);
