@@ -364,6 +364,11 @@ test.describe(`explorer with stories260K${hasSharedData ? '' : ` (skipped: ${SKI
     await page.screenshot({ path: `${SHOTS}/07-calibration-progress.png` });
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByText('Calibration cancelled.')).toBeVisible();
+    // The views say why they are empty (not "Computing…": nothing runs until Calibrate again).
+    await expect(
+      page.getByText('Calibration did not finish: the Data and calibration panel says why.').first(),
+    ).toBeVisible();
+    await expect(page.getByText('Computing…')).toHaveCount(0);
     await expect(progress).toBeHidden();
     await expect(page.getByRole('button', { name: 'Calibrate again' })).toBeVisible();
     await expect(page.getByLabel('Calibration tokens')).toHaveValue('16384');

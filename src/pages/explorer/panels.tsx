@@ -38,11 +38,15 @@ export function Placeholder({ what }: { what?: string }) {
         ? 'loadingModel'
         : s.calibration.status === 'running'
           ? 'calibrating'
-          : s.quant.status === 'running'
-            ? 'quantizing'
-            : s.model.summary || s.profile.profile
-              ? null
-              : 'openModel',
+          : s.calibration.status === 'error'
+            ? 'calibrationFailed'
+            : s.quant.status === 'running'
+              ? 'quantizing'
+              : s.quant.status === 'error'
+                ? 'quantizationFailed'
+                : s.model.summary || s.profile.profile
+                  ? null
+                  : 'openModel',
   );
   const text = key ? t(`placeholder.${key}`) : (what ?? t('placeholder.computing'));
   return <div className="flex h-24 items-center justify-center text-xs text-slate-500">{text}</div>;
