@@ -18,6 +18,7 @@ export function catalogTemplate(namespace: string, prefix: string): (key: string
       s = typeof found === 'string' ? found : i18n.t(`${namespace}:${path}`);
       raw.set(id, s);
     }
+    if (!s.includes('{{')) return s;
     return s.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) => (name in values ? String(values[name]) : m));
   };
 }

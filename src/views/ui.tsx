@@ -58,9 +58,6 @@ const PanelHeader = memo(function PanelHeader(props: {
   actions?: ReactNode;
   exportName?: string;
 }) {
-  const { t } = useTranslation();
-  // The panel this header belongs to, found when a button is pressed.
-  const panelOf = (e: MouseEvent<HTMLButtonElement>) => e.currentTarget.closest<HTMLElement>('section[data-view]');
   return (
     <header className="mb-1 flex flex-wrap items-baseline gap-2">
       <h2
@@ -71,36 +68,45 @@ const PanelHeader = memo(function PanelHeader(props: {
       </h2>
       <div className="ml-auto flex flex-wrap items-center gap-1 text-xs">
         {props.actions}
-        {props.exportName && (
-          <>
-            <button
-              type="button"
-              className="btn-ghost"
-              aria-label={t('export.svg', { title: props.title })}
-              title={t('export.svg', { title: props.title })}
-              onClick={(e) => {
-                const panel = panelOf(e);
-                if (panel) exportPanelSvg(panel, props.exportName!, figureContext(props.title));
-              }}
-            >
-              SVG
-            </button>
-            <button
-              type="button"
-              className="btn-ghost"
-              aria-label={t('export.png', { title: props.title })}
-              title={t('export.pngTitle', { title: props.title })}
-              onClick={(e) => {
-                const panel = panelOf(e);
-                if (panel) void exportPanelPng(panel, props.exportName!, figureContext(props.title));
-              }}
-            >
-              PNG
-            </button>
-          </>
-        )}
+        {props.exportName && <ExportButtons title={props.title} exportName={props.exportName} />}
       </div>
     </header>
+  );
+});
+
+// Its own memo: a panel whose actions change with the state (the block grid's selects) re-renders its header
+// on every slider move; the export buttons' four catalog lookups need not follow.
+const ExportButtons = memo(function ExportButtons({ title, exportName }: { title: string; exportName: string }) {
+  const { t } = useTranslation();
+  // The panel these buttons belong to, found when one is pressed.
+  const panelOf = (e: MouseEvent<HTMLButtonElement>) => e.currentTarget.closest<HTMLElement>('section[data-view]');
+  return (
+    <>
+      <button
+        type="button"
+        className="btn-ghost"
+        aria-label={t('export.svg', { title })}
+        title={t('export.svg', { title })}
+        onClick={(e) => {
+          const panel = panelOf(e);
+          if (panel) exportPanelSvg(panel, exportName, figureContext(title));
+        }}
+      >
+        SVG
+      </button>
+      <button
+        type="button"
+        className="btn-ghost"
+        aria-label={t('export.png', { title })}
+        title={t('export.pngTitle', { title })}
+        onClick={(e) => {
+          const panel = panelOf(e);
+          if (panel) void exportPanelPng(panel, exportName, figureContext(title));
+        }}
+      >
+        PNG
+      </button>
+    </>
   );
 });
 

@@ -4,7 +4,7 @@
 // (shares, scores) and cividis (magnitudes, block scores), both perceptually uniform and theme-neutral.
 import * as d3 from 'd3';
 import type { PolicyKind } from '../../core/fgmp';
-import { i18n } from '../../i18n';
+import { catalogTemplate } from '../catalogTemplate';
 
 export const OKABE_ITO = {
   orange: '#E69F00',
@@ -38,13 +38,15 @@ export const PALETTE = {
 } as const;
 
 /** Block-selection policies: one colour, dash and symbol each, in every chart and legend. */
-/** The label is read from the catalog (common:chart.policy.<policy>) each time, in the current language. */
+/** The label is read from the catalog (common:chart.policy.<policy>) in the current language, without an
+ * i18next lookup per read (legends and marks read it on every slider move). */
+const policyLabel = catalogTemplate('common', 'chart.policy');
 const policyStyle = (policy: PolicyKind, colour: string, dash: string, shape: d3.SymbolType) => ({
   colour,
   dash,
   shape,
   get label(): string {
-    return i18n.t(`common:chart.policy.${policy}`);
+    return policyLabel(policy);
   },
 });
 export const POLICY_STYLE: Record<PolicyKind, { colour: string; label: string; dash: string; shape: d3.SymbolType }> = {
