@@ -458,50 +458,44 @@ const fp8Scalar = `
  * One E4M3 vector step of fp8_quant (vector j of the 16-element group). q = |x| / s, or |x| · r with
  * r = fl32(1 / s) (mul): within 2 ulps of the quotient, so the rounding can differ from the exact one only
  * when q lies within 2 ulps of an E4M3 midpoint (or on it); such groups are redone in scalar f64.
+ * Subnormal quotients (q < 2^-6) are shifted up by 2^-6 first: E4M3's subnormal step 2^-9 is then 3
+ * mantissa bits of the float32 binade [2^-6, 2^-5), as in a normal binade, so one rounding and one
+ * near-midpoint test serve both ranges (the shift's own rounding moves q' by at most half an ulp and
+ * never across a midpoint, which is representable there; the test's margin covers it).
  */
 function fp8Vector(j: number, mul: boolean, codes = true): string {
   const q = mul
     ? `(f32x4.mul (v128.and ${v('xv')} ${v('ABS')}) ${v('R')})`
     : `(f32x4.div (v128.and ${v('xv')} ${v('ABS')}) ${v('S')})`;
   const rn = `(v128.and (i32x4.add ${v('q')} (i32x4.add ${i32x4(0x7ffff)} (v128.and (i32x4.shr_u ${v('q')} (i32.const 20)) ${i32x4(1)}))) ${i32x4(-0x100000)})`;
-  const rs = `(f32x4.sub (f32x4.add ${v('q')} ${f32x4(16384)}) ${f32x4(16384)})`;
-  const codeN = `(i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)})`;
-  const codeS = `(i32x4.trunc_sat_f32x4_s (f32x4.mul ${v('r')} ${f32x4(512)}))`;
-  const k = `(f32x4.mul ${v('q')} ${f32x4(1024)})`;
-  // Normal range: the low 20 bits of q within `near` of the midpoint pattern 0x80000 (|bits − 0x80000|
-  // <= near: abs and a signed compare, where the unsigned range check takes five). Subnormal range:
-  // q·1024 (exact) within near · 2^-20 of an odd integer (ulp(q·1024) <= 2^-20 there).
+  // The code from r' (the rounded, shifted quotient): its float32 exponent and 3 mantissa bits less 960,
+  // less 8 more in the subnormal range (r' = 2^-6 + m · 2^-9 is code m; r' = 2^-5 is code 8, the least normal).
+  const code = `(i32x4.sub (i32x4.sub (i32x4.shr_u ${v('r')} (i32.const 20)) ${i32x4(960)}) (v128.and ${v('sub')} ${i32x4(8)}))`;
+  // The low 20 bits of q' within `near` of the midpoint pattern 0x80000 (|bits − 0x80000| <= near: abs and a
+  // signed compare). The multiplying kernel's q is within 2 ulps of the quotient, q' within 2.5 (the shift
+  // rounds too; in the subnormal range ulp(q) <= ulp(q') / 2): a margin of 3 covers both.
   const near = mul ? 3 : 0;
-  const normalTie = mul
+  const tie = mul
     ? `(i32x4.gt_s ${i32x4(near + 1)} (i32x4.abs (i32x4.sub (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)})))`
     : `(i32x4.eq (v128.and ${v('q')} ${i32x4(0xfffff)}) ${i32x4(0x80000)})`;
-  const subTie = mul
-    ? `(v128.and (f32x4.le (f32x4.abs (f32x4.sub ${v('k')} ${v('kn')})) ${f32x4(near * 2 ** -20)})
-          (i32x4.ne (v128.and (i32x4.trunc_sat_f32x4_s ${v('kn')}) ${i32x4(1)}) ${i32x4(0)}))`
-    : `(v128.and (f32x4.eq ${v('kn')} ${v('k')}) (i32x4.ne (v128.and (i32x4.trunc_sat_f32x4_s ${v('k')}) ${i32x4(1)}) ${i32x4(0)}))`;
   return [
     set('xv', `(v128.load offset=${16 * j} ${v('xp')})`),
     set('q', q),
     set('sub', `(f32x4.lt ${v('q')} ${f32x4(2 ** -6)})`),
-    set('r', `(f32x4.pmin (v128.bitselect ${rs} ${rn} ${v('sub')}) ${f32x4(448)})`),
+    set('off', `(v128.and ${v('sub')} ${f32x4(2 ** -6)})`),
+    set('q', `(f32x4.add ${v('q')} ${v('off')})`),
+    set('r', `(f32x4.pmin ${rn} ${f32x4(448)})`),
     set('nan', `(f32x4.ne ${v('xv')} ${v('xv')})`),
     set('sgn', `(v128.and ${v('xv')} ${v('SIGN')})`),
-    `(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} (v128.or (f32x4.mul ${v('r')} ${v('S')}) ${v('sgn')}) ${v('nan')}))`,
+    `(v128.store offset=${16 * j} ${v('op')} (v128.bitselect ${v('QNAN')} (v128.or (f32x4.mul (f32x4.sub ${v('r')} ${v('off')}) ${v('S')}) ${v('sgn')}) ${v('nan')}))`,
     codes
       ? set(
           `c${j}`,
-          `(v128.bitselect ${i32x4(0x7f)} (v128.or (v128.bitselect ${codeS} ${codeN} ${v('sub')}) (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
+          `(v128.bitselect ${i32x4(0x7f)} (v128.or ${code} (i32x4.shr_u ${v('sgn')} (i32.const 24))) ${v('nan')})`,
         )
       : '',
-    // Ambiguous lanes: q on (or, with mul, near) an E4M3 midpoint.
-    set('k', k),
-    set('kn', mul ? `(f32x4.nearest ${v('k')})` : `(f32x4.convert_i32x4_s (i32x4.trunc_sat_f32x4_s ${v('k')}))`),
-    set(
-      'tie',
-      `(v128.or ${v('tie')} (v128.bitselect ${subTie}
-         (v128.and ${normalTie} (f32x4.lt ${v('q')} ${f32x4(448)}))
-         ${v('sub')}))`,
-    ),
+    // Ambiguous lanes: q' on (or, with mul, near) an E4M3 midpoint, below saturation.
+    set('tie', `(v128.or ${v('tie')} (v128.and ${tie} (f32x4.lt ${v('q')} ${f32x4(448)})))`),
   ].join('\n');
 }
 
@@ -537,7 +531,7 @@ function fp8Quant(mul: boolean, codes = true): string {
   return `
   (func (export "fp8_quant${mul ? '_mul' : ''}${codes ? '' : '_nc'}") (param $x i32) (param $out i32) (param $codes i32) (param $n16 i32) (param $s f32) (param $rcp f32)
     (local $g i32) (local $xp i32) (local $op i32) (local $cp i32)
-    (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $nan v128) (local $sgn v128) (local $k v128) (local $kn v128) (local $tie v128)
+    (local $xv v128) (local $q v128) (local $r v128) (local $sub v128) (local $off v128) (local $nan v128) (local $sgn v128) (local $tie v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $S v128) (local $R v128)
     (local $ABS v128) (local $SIGN v128) (local $QNAN v128)
     ${set('ABS', i32x4(0x7fffffff))}
@@ -556,7 +550,7 @@ function fp8Quant(mul: boolean, codes = true): string {
       (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
       (local.set $op (i32.add (local.get $op) (i32.const 64)))
       (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
-      ${['xv', 'q', 'r', 'sub', 'nan', 'sgn', 'k', 'kn', 'c0', 'c1', 'c2', 'c3'].map((t) => set(t, i32x4(0))).join(' ')}
+      ${['xv', 'q', 'r', 'sub', 'off', 'nan', 'sgn', 'c0', 'c1', 'c2', 'c3'].map((t) => set(t, i32x4(0))).join(' ')}
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br_if $groups (i32.lt_u (local.get $g) (local.get $n16)))))`;
 }
